@@ -146,3 +146,39 @@ def no_option_message(removed: Counter[str], candidates: int) -> str:
         return "no option survives: the catalogue has no cables or transceivers"
     reasons = "; ".join(f"{reason}: {n} removed" for reason, n in sorted(removed.items(), key=lambda kv: -kv[1]))
     return f"no option survives the filters ({candidates} candidates; {reasons})"
+
+
+def prune_dominated(
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected_items: frozenset[str],
+) -> list[int]:
+    """Indices of options to keep after removing dominated ones (the optimum is unchanged).
+
+    Option p dominates q when both run at the same speed, p is no worse in power, cost and latency,
+    the switch models accepting p's ends include those accepting q's (so p fits wherever q does),
+    and p uses no supply-limited item (or exactly q's items). Then replacing every q link by a p
+    link keeps every constraint satisfied and no objective (all weights are >= 0) gets worse.
+    Exact ties keep the first option only.
+    """
+    keep: list[int] = []
+    for qi, q in enumerate(options):
+        dominated = False
+        for pi, p in enumerate(options):
+            if pi == qi or p.speed_gbps != q.speed_gbps:
+                continue
+            if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd and p.latency_ns <= q.latency_ns):
+                continue
+            if any(cp is not None and cq is not None and not cq <= cp for cp, cq in zip(compat[pi], compat[qi], strict=True)):
+                continue
+            if p.items != q.items and any(item in protected_items for item, _ in p.items):
+                continue
+            tie = (p.power_w == q.power_w and p.cost_usd == q.cost_usd and p.latency_ns == q.latency_ns
+                   and compat[pi] == compat[qi])
+            if tie and pi > qi:
+                continue
+            dominated = True
+            break
+        if not dominated:
+            keep.append(qi)
+    return keep

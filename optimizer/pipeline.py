@@ -1,0 +1,46 @@
+"""``solve(instance, options) -> Plan``: data -> model -> HiGHS -> plan, with timings."""
+
+from __future__ import annotations
+
+import time
+
+from optimizer.catalog import CatalogIndex
+from optimizer.data import build_data
+from optimizer.diagnose import presolve_reasons
+from optimizer.model import build_model
+from optimizer.results import Plan, extract_plan
+from optimizer.schema import Instance
+from optimizer.solve import SolveOptions, SolveStatus, highs_version, solve_model
+
+
+def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
+    """Plan an instance: derive options, build the MILP, solve it with HiGHS, read the plan.
+
+    Never raises for solver outcomes: check ``plan.status``.
+    """
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
+    data_s = time.perf_counter() - start
+    model = build_model(data)
+    build_s = time.perf_counter() - start
+    report = solve_model(model, options)
+    diagnostics: list[str] = []
+    if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
+        diagnostics = presolve_reasons(data)
+        if report.status == SolveStatus.INFEASIBLE and not diagnostics:
+            diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
+    n_int = len(model.n) + len(model.y) + len(model.z) + len(model.k)
+    solver = {
+        "name": "highs", "version": highs_version(), "interface": "pyomo-appsi",
+        "time_limit_s": options.time_limit_s, "mip_rel_gap": options.mip_rel_gap,
+        "threads": report.threads, "seed": options.seed,
+        "build_s": round(build_s, 4), "data_s": round(data_s, 4), "solve_s": round(report.solve_s, 4),
+        "highs_status": report.highs_status, "nodes": report.nodes,
+        "solver_objective": report.objective,
+        "variables": n_int + len(model.lat), "integer_variables": n_int,
+        "constraints": model.nconstraints(), "columns_pruned": data.pruned_options,
+    }
+    if report.message:
+        solver["message"] = report.message
+    return extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
