@@ -109,6 +109,16 @@ class OptionDeriver:
                 return False
             return True
 
+        fits_nic = {t.id for t in index.transceivers.values() if "nic" in t.fits}
+        fits_switch = {t.id for t in index.transceivers.values() if "switch" in t.fits}
+
+        def fits(t_id: str, node: NodeSpec) -> bool:
+            ok = fits_nic if isinstance(node, NicNode) else fits_switch
+            if t_id in ok:
+                return True
+            removed[f"'{t_id}' does not fit {node.kind} group '{node.id}' (fits)"] += 1
+            return False
+
         for cable in index.cables.values():
             candidates += 1
             if check(cable.speed_gbps, cable.reach_m, "cable", "cable", [cable.id]):
@@ -126,6 +136,8 @@ class OptionDeriver:
                         continue  # t+u and u+t are the same option when a == b
                     candidates += 1
                     t, u = index.transceivers[t_id], index.transceivers[u_id]
+                    if not (fits(t_id, node_a) and fits(u_id, node_b)):
+                        continue
                     if not check(t.speed_gbps, min(t.reach_m, u.reach_m), t.form, u.form, [t_id, u_id]):
                         continue
                     media = index.media[t.media]

@@ -129,6 +129,9 @@ class Transceiver(Strict):
     """Where the figures come from (datasheet, article, estimate and how derived)."""
     confidence: Confidence | None = None
     """Extension: A datasheet/standard, B trade press, C vendor blog, EST estimate."""
+    fits: Annotated[list[Literal["nic", "switch"]], Field(min_length=1)] = ["nic", "switch"]
+    """Extension: node kinds whose ports take this module (e.g. finned twin-port OSFP modules fit
+    switch cages only). An end is accepted only at a node of a listed kind."""
     ends_per_module: PositiveInt = 1
     """Extension: link ends one physical module serves (2 for a twin-port module run as two links).
     Used only for the bill of materials (modules = ceil(ends / ends_per_module))."""
