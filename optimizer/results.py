@@ -230,4 +230,4 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
     for media, metres in sorted(fibre_m.items()):
         rows.append({"item": media, "section": "media", "units": _round(metres), "modules": None,
                      "power_w": 0.0, "capex_usd": _round(metres * index.media[media].cost_usd_per_m)})
-    return pd.DataFrame(rows, columns=BOM_COLUMNS)
+    return pd.DataFrame(rows, columns=BOM_COLUMNS, dtype=object)
