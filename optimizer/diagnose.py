@@ -70,7 +70,9 @@ def presolve_reasons(d: ModelData) -> list[str]:
             reasons.append(f"path '{p.id}': latency lower bound {low:g} ns (fastest options and switch models) "
                            f"exceeds its budget {p.max_latency_ns:g} ns")
     for bw_id, cols, min_gbps in d.bandwidth:
-        top = sum(d.col_option[i].speed_gbps * d.col_ub[i] for i in cols)
+        # a group's links share its n_max ports (or its exact count), whatever the options
+        groups = {d.col_group[i] for i in cols}
+        top = sum(d.groups[gi].n_max * max(d.col_option[i].speed_gbps for i in d.groups[gi].cols) for gi in groups)
         if top < min_gbps:
             reasons.append(f"bandwidth '{bw_id}': at most {top:g} Gb/s possible, {min_gbps:g} required")
     reasons += _budget_reasons(d)
