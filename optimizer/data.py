@@ -192,8 +192,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         groups.append(group)
         options, _, _ = deriver.derive(link)
         compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-        keep_key = (link.a, link.b, link.length_m, link.min_link_gbps,
-                    None if link.allowed is None else frozenset(link.allowed), frozenset(link.exclude))
+        keep_key = deriver.signature(link)
         if prune:
             keep = prune_cache.get(keep_key)
             if keep is None:

@@ -57,6 +57,15 @@ def _end_problem(node: NodeSpec, form: str, speed_gbps: float, index: CatalogInd
     return None
 
 
+def _node_signature(node: NodeSpec | None) -> tuple[object, ...]:
+    """What options depend on at a node (not its id: ids appear only in filter messages)."""
+    if isinstance(node, NicNode):
+        return ("nic", tuple(node.forms), node.max_port_gbps)
+    if isinstance(node, SwitchNode):
+        return ("switch", tuple(node.models))
+    return ("unknown",)
+
+
 class OptionDeriver:
     """Derives options per link group, caching by the group's signature (many groups share one)."""
 
@@ -69,14 +78,21 @@ class OptionDeriver:
             buckets[(t.media, t.speed_gbps)].append(t.id)
         self._buckets = [sorted(ids) for ids in buckets.values()]
 
+    def signature(self, link: Link) -> tuple[object, ...]:
+        """What a group's options depend on: groups with equal signatures have equal options."""
+        return (_node_signature(self.nodes.get(link.a)), _node_signature(self.nodes.get(link.b)),
+                link.a == link.b, link.length_m, link.min_link_gbps,
+                None if link.allowed is None else frozenset(link.allowed), frozenset(link.exclude))
+
     def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         """Options of a link group, the count of candidates each filter removed, and the candidate count."""
-        key = (link.a, link.b, link.length_m, link.min_link_gbps,
-               None if link.allowed is None else frozenset(link.allowed), frozenset(link.exclude))
+        key = self.signature(link)
         hit = self._cache.get(key)
         if hit is None:
             hit = self._derive(link)
             self._cache[key] = hit
+        if not hit[0]:
+            return self._derive(link)  # filter messages name this group's own nodes
         return hit
 
     def _derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
