@@ -30,8 +30,13 @@ def _known(ids: object) -> str:
     return shown or "none"
 
 
-def check_instance(instance: Instance) -> list[Issue]:
-    """All semantic problems of an instance whose catalogue is resolved."""
+def check_instance(instance: Instance, invalid_ids: set[str] | None = None, derive_options: bool = True) -> list[Issue]:
+    """All semantic problems of an instance whose catalogue is resolved.
+
+    ``invalid_ids``: ids of entries already reported as invalid (and left out); references to
+    them are not reported again.
+    """
+    skip = invalid_ids or set()
     file = instance.source
     index = CatalogIndex.of(instance.resolved_catalog)
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
@@ -65,7 +70,7 @@ def check_instance(instance: Instance) -> list[Issue]:
         links_by_id.setdefault(link.id, link)
         for end in ("a", "b"):
             ref = getattr(link, end)
-            if ref not in nodes:
+            if ref not in nodes and ref not in skip:
                 issues.append(Issue(file, f"links[{i}].{end}", f"unknown node '{ref}'; known: {_known(nodes)}"))
         if link.allowed is not None:
             item_refs(f"links[{i}].allowed", link.allowed)
@@ -79,7 +84,7 @@ def check_instance(instance: Instance) -> list[Issue]:
 
     # option derivation needs valid references; report groups with demand and no option
     models_ok = all(m in index.switches for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models)
-    if models_ok:
+    if models_ok and derive_options:
         deriver = OptionDeriver(nodes, index)
         for i, link in enumerate(instance.links):
             if link.a not in nodes or link.b not in nodes:
@@ -91,15 +96,16 @@ def check_instance(instance: Instance) -> list[Issue]:
             if not options:
                 issues.append(Issue(file, f"links[{i}]", f"link group '{link.id}': " + no_option_message(removed, candidates)))
 
-    issues += _check_paths(instance, nodes, links_by_id)
+    issues += _check_paths(instance, nodes, links_by_id, skip)
     for i, bw in enumerate(instance.bandwidth):
         for j, ref in enumerate(bw.links):
-            if ref not in links_by_id:
+            if ref not in links_by_id and ref not in skip:
                 issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
     return issues
 
 
-def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], links_by_id: dict) -> list[Issue]:
+def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], links_by_id: dict,
+                 skip: set[str]) -> list[Issue]:
     file = instance.source
     issues: list[Issue] = []
     joining: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -109,13 +115,14 @@ def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], lin
         bad_node = False
         for j, ref in enumerate(path.via):
             if ref not in nodes:
-                issues.append(Issue(file, f"paths[{i}].via[{j}]", f"unknown node '{ref}'"))
+                if ref not in skip:
+                    issues.append(Issue(file, f"paths[{i}].via[{j}]", f"unknown node '{ref}'"))
                 bad_node = True
         if path.links is not None and len(path.links) != len(path.via) - 1:
             issues.append(Issue(file, f"paths[{i}].links",
                                 f"has {len(path.links)} entries, expected len(via) - 1 = {len(path.via) - 1}"))
             continue
-        if bad_node:
+        if bad_node or any(g.a in skip or g.b in skip for g in instance.links) and skip:
             continue
         for j in range(len(path.via) - 1):
             u, v = path.via[j], path.via[j + 1]

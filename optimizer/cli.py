@@ -36,10 +36,9 @@ def _err() -> Console:
 
 
 def _report_issues(exc: InstanceError) -> int:
-    err = _err()
-    for issue in exc.issues:
-        err.print(Text(str(issue)))
-    err.print(Text(f"{len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''} found", style="bold red"))
+    for issue in exc.issues:  # one unwrapped line per issue, for people and for grep
+        click.echo(str(issue), err=True)
+    click.echo(f"{len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''} found", err=True)
     return EXIT_INPUT
 
 

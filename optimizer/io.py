@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,21 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
+    """Construct a mapping, rejecting a key given twice (YAML would silently keep the last)."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (it is given twice in this mapping)", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping_without_duplicates)
+
+
 def read_document(path: Path, label: str | None = None) -> tuple[Any, list[Issue]]:
     """Read a YAML or JSON file into plain Python data; problems come back as issues."""
     file = label or str(path)
@@ -51,6 +67,8 @@ def read_document(path: Path, label: str | None = None) -> tuple[Any, list[Issue
         return None, [Issue(file, "file", "is a directory, expected a YAML or JSON file")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Issue(file, "file", f"cannot be read: {exc}")]
+    if not text.strip():
+        return None, [Issue(file, "file", "the file is empty")]
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text), []
@@ -75,7 +93,7 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-_UNION_TAGS = {"nic", "switch", "Catalog", "CountRange", "str", "int", "literal['builtin']"}
+_UNION_TAGS = {"nic", "switch", "scalar", "mapping"}
 
 
 def validation_issues(
@@ -96,11 +114,12 @@ def validation_issues(
                 message += f" (did you mean '{close[0]}'?)"
             issues.append(Issue(file, where, message))
             continue
-        where = prefix + format_loc(tuple(loc))
+        where = prefix + format_loc(tuple(loc)) if loc else (prefix.rstrip(".") or "(top level)")
         if kind == "missing":
             message = "missing required field"
         elif kind == "union_tag_invalid":
-            message = f"kind must be 'nic' or 'switch', got {err['input']!r}"
+            where += ".kind"
+            message = f"must be 'nic' or 'switch', got {_short(err.get('ctx', {}).get('tag'))}"
         elif kind == "union_tag_not_found":
             message = "missing required field 'kind' (nic or switch)"
         else:
@@ -144,37 +163,37 @@ def _union_message(where: str, first: Issue, second: Issue) -> str:
 
 def _known_fields(model: type[BaseModel], loc: list[Any], data: Any) -> list[str]:
     """Field names valid at loc (for 'did you mean' hints); best effort."""
-    from optimizer import schema
-
-    current: Any = model
+    candidates: list[type[BaseModel]] = [model]
     node = data
     for part in loc:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else None
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        field = current.model_fields.get(str(part))
+        current = _pick(candidates, node)
+        field = current.model_fields.get(str(part)) if current else None
         if field is None:
             return []
         node = node.get(part) if isinstance(node, Mapping) else None
-        current = _inner_model(field.annotation, node, schema)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+        candidates = _models_in(field.annotation)
+    current = _pick(candidates, node)
+    return list(current.model_fields) if current else []
 
 
-def _inner_model(annotation: Any, node: Any, schema: Any) -> Any:
-    args = getattr(annotation, "__args__", ()) or ()
-    candidates = [annotation, *args]
-    for arg in list(candidates):
-        candidates.extend(getattr(arg, "__args__", ()) or ())
-        meta = getattr(arg, "__metadata__", None)
-        if meta is not None:
-            candidates.extend(getattr(arg, "__origin__", []) and [arg.__origin__])
-    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-    if not models:
-        return None
-    if schema.NicNode in models and isinstance(node, Mapping):
-        return schema.SwitchNode if node.get("kind") == "switch" else schema.NicNode
-    return models[0]
+def _pick(candidates: list[type[BaseModel]], node: Any) -> type[BaseModel] | None:
+    """Choose among union members (nic/switch nodes) by the raw data's ``kind``."""
+    if len(candidates) > 1 and isinstance(node, Mapping):
+        for c in candidates:
+            kind = c.model_fields.get("kind")
+            if kind is not None and node.get("kind") in typing.get_args(kind.annotation):
+                return c
+    return candidates[0] if candidates else None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every pydantic model class inside a (nested Annotated/Union/list) annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found += _models_in(arg)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,12 @@ from optimizer.catalog import builtin_catalog, catalog_issues, merge_catalogs
 from optimizer.checks import check_instance
 from optimizer.errors import InstanceError, Issue
 from optimizer.io import read_document, validation_issues
-from optimizer.schema import Catalog, Instance
+from pydantic import TypeAdapter
+
+from optimizer.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
+from optimizer.schema import Path as Path_
+
+_NODE: TypeAdapter[Any] = TypeAdapter(Node)
 
 
 def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None) -> Instance:
@@ -39,22 +45,83 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
         if issues:
             raise InstanceError(issues)
         folder = Path(base_dir) if base_dir is not None else path.parent
+    if data is None:
+        raise InstanceError([Issue(file, "(top level)", "the file has no content (empty or only comments)")])
     if not isinstance(data, Mapping):
-        raise InstanceError([Issue(file, "(top level)", f"expected a mapping of fields, got {type(data).__name__}")])
-    try:
-        instance = Instance.model_validate(data)
-    except ValidationError as exc:
-        raise InstanceError(validation_issues(exc, file, Instance, data)) from None
-
-    catalog, issues = _resolve_catalog(instance.catalog, file, folder)
+        kind = {list: "a list", str: "a single string"}.get(type(data), type(data).__name__)
+        raise InstanceError([Issue(file, "(top level)", f"expected a mapping of fields, got {kind}")])
+    instance, issues, invalid_ids, positions = _validate_items(data, file)
+    if instance is None:
+        raise InstanceError(issues)
+    catalog, catalog_problems = _resolve_catalog(instance.catalog, file, folder)
+    issues += catalog_problems
     if catalog is None:
         raise InstanceError(issues)
     resolved = instance.model_copy(update={"catalog": catalog})
     resolved._source = file
-    issues += check_instance(resolved)
+    # with catalogue problems the references are still checked, but options cannot be derived
+    semantic = check_instance(resolved, invalid_ids, derive_options=not catalog_problems)
+    issues += [_renumber(i, positions) for i in semantic]
     if issues:
         raise InstanceError(issues)
     return resolved
+
+
+_ITEM_MODELS: dict[str, Any] = {"nodes": (NicNode, SwitchNode), "links": Link, "paths": Path_, "bandwidth": Bandwidth}
+
+
+def _renumber(issue: Issue, positions: dict[str, list[int]]) -> Issue:
+    """Map ``links[k]`` in a checked (filtered) list back to the entry's index in the file."""
+    def fix(match: re.Match[str]) -> str:
+        section, k = match.group(1), int(match.group(2))
+        original = positions.get(section)
+        return f"{section}[{original[k] if original and k < len(original) else k}]"
+
+    return Issue(issue.file, re.sub(r"^(nodes|links|paths|bandwidth)\[(\d+)\]", fix, issue.where), issue.message)
+
+
+def _validate_items(
+    data: Mapping[str, Any], file: str
+) -> tuple[Instance | None, list[Issue], set[str], dict[str, list[int]]]:
+    """Validate list entries one by one, so one bad entry does not hide the checks of the others.
+
+    Invalid entries are reported and left out; the ids they carry go into the returned set so
+    that references to them are not reported a second time as unknown.
+    """
+    issues: list[Issue] = []
+    invalid_ids: set[str] = set()
+    cleaned = dict(data)
+    dropped: set[str] = set()
+    positions: dict[str, list[int]] = {}
+    for section, model in _ITEM_MODELS.items():
+        raw = data.get(section)
+        if not isinstance(raw, list):
+            continue
+        kept = []
+        positions[section] = []
+        for i, item in enumerate(raw):
+            try:
+                positions[section].append(i)
+                kept.append(_NODE.validate_python(item) if section == "nodes" else model.model_validate(item))
+            except ValidationError as exc:
+                hint_model = model
+                if section == "nodes":
+                    is_switch = isinstance(item, Mapping) and item.get("kind") == "switch"
+                    hint_model = SwitchNode if is_switch else NicNode
+                positions[section].pop()
+                issues += validation_issues(exc, file, hint_model, item, prefix=f"{section}[{i}].")
+                dropped.add(section)
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    invalid_ids.add(item["id"])
+        cleaned[section] = kept
+    try:
+        instance = Instance.model_validate(cleaned)
+    except ValidationError as exc:
+        top = validation_issues(exc, file, Instance, cleaned)
+        # an empty list left by dropped entries is not a problem of its own
+        issues += [i for i in top if i.where not in dropped]
+        return None, issues, invalid_ids, positions
+    return instance, issues, invalid_ids, positions
 
 
 def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Catalog | None, list[Issue]]:
@@ -74,11 +141,8 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
         except ValidationError as exc:
             return None, validation_issues(exc, str(cat_path), Catalog, data)
         cat_file, prefix = str(cat_path), ""
-    issues = catalog_issues(catalog, cat_file, prefix)
+    extra_media = frozenset(m.id for m in builtin_catalog().media) if catalog.extends == "builtin" else frozenset()
+    issues = catalog_issues(catalog, cat_file, prefix, extra_media)
     if catalog.extends == "builtin":
         catalog = merge_catalogs(builtin_catalog(), catalog)
-        issues += [i for i in catalog_issues(catalog, cat_file, prefix) if "unknown media" in i.message
-                   and i not in issues]
-    if issues:
-        return None, issues
-    return catalog, []
+    return catalog, issues

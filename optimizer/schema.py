@@ -17,9 +17,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     model_validator,
 )
 
@@ -66,11 +68,11 @@ def _strict_bool(value: Any) -> Any:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
-PositiveNumber = Annotated[float, BeforeValidator(_number), Field(gt=0)]
-NonNegNumber = Annotated[float, BeforeValidator(_number), Field(ge=0)]
-PositiveInt = Annotated[int, BeforeValidator(_integer), Field(gt=0)]
-NonNegInt = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
-Id = Annotated[str, BeforeValidator(_strict_str), StringConstraints(pattern=ID_PATTERN)]
+PositiveNumber = Annotated[float, Field(gt=0), BeforeValidator(_number)]
+NonNegNumber = Annotated[float, Field(ge=0), BeforeValidator(_number)]
+PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_integer)]
+NonNegInt = Annotated[int, Field(ge=0), BeforeValidator(_integer)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_strict_str)]
 Text = Annotated[str, BeforeValidator(_strict_str)]
 Bool = Annotated[bool, BeforeValidator(_strict_bool)]
 EndForm = Literal["pluggable", "cpo", "cable"]
@@ -205,7 +207,7 @@ class Economics(Strict):
     """Economic parameters of the energy cost."""
 
     electricity_usd_per_kwh: NonNegNumber = 0.08
-    pue: Annotated[float, BeforeValidator(_number), Field(ge=1)] = 1.3
+    pue: Annotated[float, Field(ge=1), BeforeValidator(_number)] = 1.3
     """Power usage effectiveness (facility power / IT power), >= 1."""
     years: PositiveNumber = 5.0
     """Horizon of the energy cost in years (fractions allowed)."""
@@ -241,12 +243,28 @@ class CountRange(Strict):
         return self
 
 
+def _shape(value: Any) -> str:
+    """Union discriminator: a mapping is the structured member, anything else the scalar one."""
+    return "mapping" if isinstance(value, Mapping) else "scalar"
+
+
+SwitchCount = Annotated[
+    Annotated[PositiveInt, Tag("scalar")] | Annotated[CountRange, Tag("mapping")], Discriminator(_shape)
+]
+
+
+def _nic_count(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        raise ValueError("a {min, max} range is only allowed for switch groups; a NIC group has a fixed count")
+    return value
+
+
 class NicNode(Strict):
     """A group of identical NICs (endpoints)."""
 
     id: Id
     kind: Literal["nic"]
-    count: PositiveInt
+    count: Annotated[PositiveInt, BeforeValidator(_nic_count)]
     """Number of NICs in the group."""
     ports: PositiveInt = 1
     """Ports per NIC."""
@@ -261,7 +279,7 @@ class SwitchNode(Strict):
 
     id: Id
     kind: Literal["switch"]
-    count: PositiveInt | CountRange
+    count: SwitchCount
     """A fixed number of switches, or {min, max} to let the planner size the tier."""
     models: Annotated[list[Id], Field(min_length=1)]
     """Candidate catalogue switch ids."""
@@ -329,7 +347,9 @@ class Instance(Strict):
     weights: Weights = Weights()
     """Only used with objective: weighted."""
     limits: Limits = Limits()
-    catalog: Literal["builtin"] | Text | Catalog = "builtin"
+    catalog: Annotated[
+        Annotated[Text, Tag("scalar")] | Annotated[Catalog, Tag("mapping")], Discriminator(_shape)
+    ] = "builtin"
     """``builtin``, a path to a catalogue file (relative to this file), or an inline catalogue."""
     nodes: Annotated[list[Node], Field(min_length=1)]
     links: list[Link]

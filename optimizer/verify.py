@@ -1,9 +1,8 @@
 """Independent verifier of a plan against its instance (format v1, sections 2-4 of the contract).
 
-Every number of a plan.json mapping is re-derived from the instance (schema objects and resolved
-catalogue) and the plan's own decisions -- links per (group, option), model and count per switch
-group -- following the contract text alone. It deliberately uses none of the planner's data, options,
-model or results code (and no Pyomo), so a bug there cannot hide itself here.
+Re-derives every number of a plan.json mapping from the instance (schema objects, resolved catalogue) and
+the plan's decisions alone, following the contract text; no Pyomo and none of the planner's data, options,
+model or results code, so a bug there cannot hide itself here.
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.schema import Cable, Instance, Link, Media, NicNode, Switch, SwitchNode, Transceiver
+from optimizer.schema import Instance, Link, NicNode, Switch, SwitchNode
 
 HOURS_PER_YEAR = 8766.0
 PLAN_FORMAT = "optimizer-plan/1"
 ABS_TOL = 1e-6
-TOTAL_KEYS = ("capex_usd", "power_w", "energy_usd", "tco_usd", "optics_power_w", "switch_power_w",
-              "optics_capex_usd", "switch_capex_usd")
 WITH_PLAN = ("optimal", "feasible")
 WITHOUT_PLAN = ("infeasible", "unbounded", "no_solution", "error")
 MODES = ("tco", "capex", "power", "weighted")
@@ -40,23 +37,6 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class _Index:
-    nodes: dict[str, NicNode | SwitchNode]
-    links: dict[str, Link]
-    media: dict[str, Media]
-    transceivers: dict[str, Transceiver]
-    cables: dict[str, Cable]
-    switches: dict[str, Switch]
-
-    @classmethod
-    def of(cls, instance: Instance) -> _Index:
-        cat = instance.resolved_catalog
-        return cls({n.id: n for n in instance.nodes}, {g.id: g for g in instance.links},
-                   {m.id: m for m in cat.media}, {t.id: t for t in cat.transceivers},
-                   {c.id: c for c in cat.cables}, {s.id: s for s in cat.switches})
-
-
-@dataclass(frozen=True)
 class _LinkRow:
     where: str
     row: Mapping[str, Any]
@@ -70,25 +50,31 @@ class _LinkRow:
 class _NodeRow:
     where: str
     row: Mapping[str, Any]
-    node: SwitchNode
     model: Switch
     count: int
 
 
+class _Index:
+    """The instance's nodes, link groups and catalogue entries by id."""
+
+    def __init__(self, instance: Instance) -> None:
+        cat = instance.resolved_catalog
+        self.nodes = {n.id: n for n in instance.nodes}
+        self.links = {g.id: g for g in instance.links}
+        self.media = {m.id: m for m in cat.media}
+        self.transceivers = {t.id: t for t in cat.transceivers}
+        self.cables = {c.id: c for c in cat.cables}
+        self.switches = {s.id: s for s in cat.switches}
+
+
 def _number(value: Any) -> float | None:
     """A finite int/float (not bool) as float, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
 
 
 def _whole(value: Any) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None and number.is_integer() else None
-
-
-def _close(x: float, y: float, rel_tol: float) -> bool:
-    return math.isclose(x, y, rel_tol=rel_tol, abs_tol=ABS_TOL)
+    return int(value) if _number(value) is not None and float(value).is_integer() else None
 
 
 def _le(x: float, y: float, rel_tol: float) -> bool:
@@ -121,36 +107,29 @@ def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
         t, u = ix.transceivers[parts[0]], ix.transceivers[parts[1]]
         if t.media != u.media or t.speed_gbps != u.speed_gbps:
             return f"'{t.id}' and '{u.id}' differ in media or speed_gbps"
-        media = ix.media[t.media]
-        reach = min(t.reach_m, u.reach_m)
+        media, reach = ix.media[t.media], min(t.reach_m, u.reach_m)
         attrs: dict[str, Any] = {
             "speed_gbps": t.speed_gbps, "power_w": t.power_w + u.power_w,
             "cost_usd": t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
             "latency_ns": t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
-            "form_a": t.form, "form_b": u.form,
-            "items": {t.id: 2} if t.id == u.id else {t.id: 1, u.id: 1},
-        }
+            "form_a": t.form, "form_b": u.form, "items": {t.id: 2} if t.id == u.id else {t.id: 1, u.id: 1}}
     elif option_id in ix.cables:
         c = ix.cables[option_id]
         reach = c.reach_m
-        attrs = {
-            "speed_gbps": c.speed_gbps, "power_w": c.power_w,
-            "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
-            "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
-            "form_a": "cable", "form_b": "cable", "items": {c.id: 1},
-        }
+        attrs = {"speed_gbps": c.speed_gbps, "power_w": c.power_w,
+                 "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
+                 "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
+                 "form_a": "cable", "form_b": "cable", "items": {c.id: 1}}
     else:
         return f"unknown option '{option_id}': neither a cable id nor 't+u' of transceiver ids"
-    speed = attrs["speed_gbps"]
+    speed, items = attrs["speed_gbps"], set(attrs["items"])
     if reach < length:
         return f"reach_m {reach:g} below length_m {length:g} of group '{link.id}'"
     if link.min_link_gbps is not None and speed < link.min_link_gbps:
         return f"speed {speed:g} below min_link_gbps {link.min_link_gbps:g} of group '{link.id}'"
     for node_id, form in ((link.a, attrs["form_a"]), (link.b, attrs["form_b"])):
-        problem = _end_problem(ix, node_id, form, speed)
-        if problem:
+        if problem := _end_problem(ix, node_id, form, speed):
             return problem
-    items = set(attrs["items"])
     if link.allowed is not None and not items <= set(link.allowed):
         return f"uses {sorted(items - set(link.allowed))} not in allowed of group '{link.id}'"
     if items & set(link.exclude):
@@ -170,7 +149,7 @@ def option_attributes(instance: Instance, link: Link | str, option_id: str) -> d
         ``dict(speed_gbps, power_w, cost_usd, latency_ns, form_a, form_b, items)`` with ``items`` the
         catalogue item id -> units per link, or a str naming the filter that rejects the option.
     """
-    ix = _Index.of(instance)
+    ix = _Index(instance)
     if isinstance(link, str):
         if link not in ix.links:
             return f"unknown link group '{link}'"
@@ -180,55 +159,55 @@ def option_attributes(instance: Instance, link: Link | str, option_id: str) -> d
 
 def _rows(plan: Mapping[str, Any], key: str, out: list[Violation]) -> list[Mapping[str, Any]]:
     rows = plan.get(key)
-    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-        out.append(Violation(key, "expected a list of row mappings"))
-        return []
-    return rows
+    if isinstance(rows, list) and all(isinstance(r, Mapping) for r in rows):
+        return rows
+    out.append(Violation(key, "expected a list of row mappings"))
+    return []
 
 
-def _decisions(ix: _Index, plan: Mapping[str, Any]) -> tuple[list[_LinkRow], dict[str, _NodeRow], list[Violation]]:
+Decisions = tuple[list[_LinkRow], dict[str, _NodeRow], list[Violation]]
+
+
+def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
     """Parse the plan's decisions; rows that are not valid decisions are reported and left out."""
     out: list[Violation] = []
     links: list[_LinkRow] = []
     seen: dict[tuple[str, str], str] = {}
     for i, row in enumerate(_rows(plan, "links", out)):
         where, group, option = f"links[{i}]", row.get("group"), row.get("option")
+        count = _whole(row.get("count"))
         if group not in ix.links or not isinstance(option, str):
             out.append(Violation(where, f"unknown link group {group!r} or option {option!r}"))
             continue
         link = ix.links[group]
         attrs = _attributes(ix, link, option)
-        count = _whole(row.get("count"))
+        key = (group, "+".join(sorted(option.split("+"))) if link.a == link.b else option)
         if isinstance(attrs, str):
             out.append(Violation(where, f"option '{option}' is not a candidate of '{group}': {attrs}"))
         elif count is None or count <= 0:
             out.append(Violation(where, f"count {row.get('count')!r} is not a positive integer"))
+        elif key in seen:
+            out.append(Violation(where, f"duplicate row for ({group}, {option}); also {seen[key]}"))
         else:
-            key = (group, "+".join(sorted(option.split("+"))) if link.a == link.b else option)
-            if key in seen:
-                out.append(Violation(where, f"duplicate row for ({group}, {option}); also {seen[key]}"))
-                continue
             seen[key] = where
             links.append(_LinkRow(where, row, link, option, attrs, count))
     nodes: dict[str, _NodeRow] = {}
     node_rows = _rows(plan, "nodes", out)
     for row in node_rows:
-        group, model = row.get("group"), row.get("model")
-        where = f"nodes.{group}"
-        node = ix.nodes.get(group) if isinstance(group, str) else None
-        count = _whole(row.get("count"))
+        group, model, count = row.get("group"), row.get("model"), _whole(row.get("count"))
+        where, node = f"nodes.{group}", ix.nodes.get(group) if isinstance(group, str) else None
         if not isinstance(node, SwitchNode):
             out.append(Violation(where, f"{group!r} is not a switch group"))
-        elif group in nodes:
+            continue
+        lo, hi = (node.count, node.count) if isinstance(node.count, int) else (node.count.min, node.count.max)
+        if group in nodes:
             out.append(Violation(where, "more than one row for this switch group"))
         elif model not in node.models or model not in ix.switches:
             out.append(Violation(where, f"model {model!r} is not one of the group's models {node.models}"))
+        elif count is None or not lo <= count <= hi:
+            out.append(Violation(where, f"count {row.get('count')!r} is not an integer in [{lo}, {hi}]"))
         else:
-            lo, hi = (node.count, node.count) if isinstance(node.count, int) else (node.count.min, node.count.max)
-            if count is None or not lo <= count <= hi:
-                out.append(Violation(where, f"count {row.get('count')!r} is not an integer in [{lo}, {hi}]"))
-            else:
-                nodes[group] = _NodeRow(where, row, node, ix.switches[model], count)
+            nodes[group] = _NodeRow(where, row, ix.switches[model], count)
     for node_id, node in ix.nodes.items():
         if isinstance(node, SwitchNode) and not any(r.get("group") == node_id for r in node_rows):
             out.append(Violation(f"nodes.{node_id}", "no row for this switch group"))
@@ -236,12 +215,10 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> tuple[list[_LinkRow], dic
 
 
 def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow]) -> dict[str, float]:
-    t = {
-        "optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
-        "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
-        "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
-        "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values()),
-    }
+    t = {"optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
+         "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
+         "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
+         "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values())}
     t["power_w"] = t["optics_power_w"] + t["switch_power_w"]
     t["capex_usd"] = t["optics_capex_usd"] + t["switch_capex_usd"]
     e = instance.economics
@@ -270,7 +247,7 @@ def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None
     mode = mode or plan.get("objective_mode") or instance.objective
     if mode not in MODES:
         raise ValueError(f"unknown objective mode {mode!r}")
-    links, nodes, problems = _decisions(_Index.of(instance), plan)
+    links, nodes, problems = _decisions(_Index(instance), plan)
     if problems:
         raise ValueError("; ".join(f"{v.where}: {v.message}" for v in problems))
     return _objective(instance, _totals(instance, links, nodes), mode)
@@ -305,7 +282,7 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
 
     def same(where: str, stated: Any, expected: float) -> None:
         number = _number(stated)
-        if number is None or not _close(number, expected, rel_tol):
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
             add(where, f"states {stated!r}, recomputed {expected:.10g}")
 
     if plan.get("format") != PLAN_FORMAT:
@@ -313,85 +290,71 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     if plan.get("instance") != instance.name:
         add("instance", f"{plan.get('instance')!r} is not the instance name '{instance.name}'")
     status = plan.get("status")
-    if status not in WITH_PLAN:
+    if status not in WITH_PLAN:  # clarification 9
         if status not in WITHOUT_PLAN:
             add("status", f"unknown status {status!r}")
-        for key in ("totals", "objective", "bound", "gap"):
-            if plan.get(key) is not None:
-                add(key, f"must be null without an incumbent (status {status!r})")
-        for key in ("links", "nodes", "paths"):
-            if plan.get(key) != []:
-                add(key, f"must be an empty list without an incumbent (status {status!r})")
+        out += [Violation(k, f"must be null without an incumbent ({status})")
+                for k in ("totals", "objective", "bound", "gap") if plan.get(k) is not None]
+        out += [Violation(k, f"must be [] without an incumbent ({status})")
+                for k in ("links", "nodes", "paths") if plan.get(k) != []]
         return out
 
-    ix = _Index.of(instance)
+    ix = _Index(instance)
     links, nodes, problems = _decisions(ix, plan)
     out += problems
     by_group: dict[str, list[_LinkRow]] = defaultdict(list)
     ends: dict[str, list[tuple[_LinkRow, str]]] = defaultdict(list)  # node group -> (row, form) per end
     for r in links:
         a = r.attrs
-        same(f"{r.where}.speed_gbps", r.row.get("speed_gbps"), a["speed_gbps"])
-        same(f"{r.where}.power_w", r.row.get("power_w"), r.count * a["power_w"])
-        same(f"{r.where}.capex_usd", r.row.get("capex_usd"), r.count * a["cost_usd"])
-        same(f"{r.where}.latency_ns", r.row.get("latency_ns"), a["latency_ns"])
-        for key in ("a", "b", "length_m"):
-            if key in r.row and r.row[key] != getattr(r.link, key):
-                add(f"{r.where}.{key}", f"states {r.row[key]!r}, the group has {getattr(r.link, key)!r}")
+        expected = {"speed_gbps": a["speed_gbps"], "power_w": r.count * a["power_w"],
+                    "capex_usd": r.count * a["cost_usd"], "latency_ns": a["latency_ns"]}
+        for key, value in expected.items():
+            same(f"{r.where}.{key}", r.row.get(key), value)
         by_group[r.link.id].append(r)
         ends[r.link.a].append((r, a["form_a"]))
         ends[r.link.b].append((r, a["form_b"]))
 
     capacity: dict[str, float] = {}
     for gid, link in ix.links.items():  # constraint 1
-        rows = by_group[gid]
-        capacity[gid] = sum(r.attrs["speed_gbps"] * r.count for r in rows)
+        capacity[gid] = sum(r.attrs["speed_gbps"] * r.count for r in by_group[gid])
+        n_links = sum(r.count for r in by_group[gid])
         if not _le(link.demand_gbps, capacity[gid], rel_tol):
             add(f"links.{gid}", f"capacity {capacity[gid]:g} Gb/s below demand_gbps {link.demand_gbps:g}")
-        if link.count is not None and sum(r.count for r in rows) != link.count:
-            add(f"links.{gid}", f"{sum(r.count for r in rows)} links, count requires {link.count}")
-        if link.uniform and len(rows) > 1:
-            add(f"links.{gid}", f"uniform group uses {len(rows)} options")
+        if link.count is not None and n_links != link.count:
+            add(f"links.{gid}", f"{n_links} links, count requires {link.count}")
+        if link.uniform and len(by_group[gid]) > 1:
+            add(f"links.{gid}", f"uniform group uses {len(by_group[gid])} options")
 
-    for node_id, node in ix.nodes.items():  # constraints 2-4
+    for node_id, node in ix.nodes.items():  # constraints 2-4 (an a == b link has two ends here)
         used_gbps = sum(r.attrs["speed_gbps"] * r.count for r, _ in ends[node_id])
         used_ports = sum(r.count for r, _ in ends[node_id])
-        if isinstance(node, NicNode):
-            if used_ports > node.count * node.ports:
-                add(f"nodes.{node_id}", f"{used_ports} link ends exceed count x ports = {node.count * node.ports}")
-            continue
+        if isinstance(node, NicNode) and used_ports > node.count * node.ports:
+            add(f"nodes.{node_id}", f"{used_ports} link ends exceed count x ports {node.count * node.ports}")
         if node_id not in nodes:
             continue
         nr, m = nodes[node_id], nodes[node_id].model
         for r, form in ends[node_id]:
             if form not in m.forms or r.attrs["speed_gbps"] > m.max_port_gbps:
-                add(f"nodes.{node_id}", f"model '{m.id}' does not take the {form} {r.attrs['speed_gbps']:g} Gb/s "
-                    f"end of {r.where} ('{r.option}')")
+                add(nr.where, f"model '{m.id}' does not take the {form} {r.attrs['speed_gbps']:g} Gb/s end "
+                    f"of {r.where} ('{r.option}')")
         same(f"{nr.where}.used_gbps", nr.row.get("used_gbps"), used_gbps)
         same(f"{nr.where}.used_ports", nr.row.get("used_ports"), used_ports)
         if not _le(used_gbps, nr.count * m.capacity_gbps, rel_tol):
             add(nr.where, f"used_gbps {used_gbps:g} exceeds {nr.count} x capacity_gbps {m.capacity_gbps:g}")
         if used_ports > nr.count * m.max_ports:
             add(nr.where, f"used_ports {used_ports} exceeds {nr.count} x max_ports {m.max_ports}")
-        extras = {"capacity_gbps": m.capacity_gbps, "ports": m.max_ports, "power_w": m.power_w,
-                  "capex_usd": m.cost_usd}
-        for key, per_switch in extras.items():
-            if key in nr.row:
-                same(f"{nr.where}.{key}", nr.row[key], nr.count * per_switch)
 
-    worst = {gid: max((r.attrs["latency_ns"] for r in rows), default=0.0) for gid, rows in by_group.items()}
+    worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
     path_rows = {r.get("id"): r for r in _rows(plan, "paths", out)}
-    for path in instance.paths:  # constraint 5
-        where = f"paths.{path.id}"
-        latency = 0.0
+    for path in instance.paths:  # constraint 5, clarification 6
+        where, latency = f"paths.{path.id}", 0.0
         for j in range(len(path.via) - 1):
             named = path.links[j] if path.links is not None else None
             pair = {path.via[j], path.via[j + 1]}
-            joining = [g for g in ix.links.values() if {g.a, g.b} == pair]
+            joining = [g.id for g in instance.links if {g.a, g.b} == pair]
             if named is None and len(joining) != 1:
                 add(where, f"step {j}: {len(joining)} link groups join {sorted(pair)} (input error)")
-            gid = named if named is not None else (joining[0].id if joining else "")
-            latency += worst.get(gid, 0.0)
+            latency += worst.get(named or (joining[0] if joining else ""), 0.0)
         latency += sum(nodes[v].model.latency_ns for v in path.via[1:-1] if v in nodes)
         if not _le(latency, path.max_latency_ns, rel_tol):
             add(where, f"latency {latency:g} ns exceeds max_latency_ns {path.max_latency_ns:g}")
@@ -403,16 +366,14 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         same(f"{where}.max_latency_ns", row.get("max_latency_ns"), path.max_latency_ns)
         if "slack_ns" in row:
             same(f"{where}.slack_ns", row["slack_ns"], path.max_latency_ns - latency)
-    for pid in path_rows:
-        add(f"paths.{pid}", "row for a path the instance does not have")
+    out += [Violation(f"paths.{pid}", "row for a path the instance does not have") for pid in path_rows]
 
-    for bw in instance.bandwidth:  # constraint 6
+    for bw in instance.bandwidth:  # constraint 6, clarification 7
         total = sum(capacity.get(g, 0.0) for g in set(bw.links))
         if not _le(bw.min_gbps, total, rel_tol):
             add(f"bandwidth.{bw.id}", f"capacity {total:g} Gb/s below min_gbps {bw.min_gbps:g}")
 
-    totals = _totals(instance, links, nodes)  # constraint 7
-    lim = instance.limits
+    totals, lim = _totals(instance, links, nodes), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
     if lim.max_capex_usd is not None and not _le(totals["capex_usd"], lim.max_capex_usd, rel_tol):
@@ -427,20 +388,17 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     if not isinstance(stated, Mapping):
         add("totals", "missing with an incumbent")
     else:
-        for key in TOTAL_KEYS:
-            same(f"totals.{key}", stated.get(key), totals[key])
-
+        for key, value in totals.items():
+            same(f"totals.{key}", stated.get(key), value)
     mode = plan.get("objective_mode", instance.objective)
-    objective, bound, gap = (_number(plan.get(k)) for k in ("objective", "bound", "gap"))
     if mode not in MODES:
         add("objective_mode", f"unknown objective mode {mode!r}")
     else:
         same("objective", plan.get("objective"), _objective(instance, totals, mode))
-    if plan.get("bound") is None:
-        if plan.get("gap") is not None:
-            add("gap", "given without a bound")
-    elif bound is None or objective is None:
-        add("bound", f"bound {plan.get('bound')!r} / objective {plan.get('objective')!r} not numbers")
+    objective, bound, gap = (_number(plan.get(k)) for k in ("objective", "bound", "gap"))
+    if bound is None or objective is None:
+        if plan.get("bound") is not None or plan.get("gap") is not None:
+            add("gap", "bound and gap must be null, or numbers with a numeric objective")
     else:
         same("gap", plan.get("gap"), abs(objective - bound) / max(abs(objective), 1e-9))
         if not _le(bound, objective, rel_tol):

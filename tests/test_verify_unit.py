@@ -247,7 +247,7 @@ def test_nic_ports_exceeded() -> None:
     p = plan()
     set_link(p, 0, count=17, power_w=1.7, capex_usd=17 * 120)
     p["nodes"][0].update(used_gbps=11600, used_ports=29)
-    assert flagged(check_plan(inst, p), "nodes.nic", "exceed count x ports = 16")
+    assert flagged(check_plan(inst, p), "nodes.nic", "exceed count x ports 16")
 
 
 def test_wrong_totals() -> None:
@@ -259,10 +259,10 @@ def test_wrong_totals() -> None:
 
 def test_wrong_row_numbers() -> None:
     p = plan()
-    set_link(p, 1, power_w=129, latency_ns=215, speed_gbps=800, length_m=41)
-    p["nodes"][0]["used_ports"] = 27
+    set_link(p, 1, power_w=129, latency_ns=215, speed_gbps=800, capex_usd=4800)
+    p["nodes"][0].update(used_ports=27, used_gbps=11600)
     assert wheres(check_plan(load(), p)) == {"links[1].power_w", "links[1].latency_ns", "links[1].speed_gbps",
-                                             "links[1].length_m", "nodes.leaf.used_ports"}
+                                             "links[1].capex_usd", "nodes.leaf.used_ports", "nodes.leaf.used_gbps"}
 
 
 def test_wrong_latency() -> None:

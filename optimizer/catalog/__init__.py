@@ -47,8 +47,11 @@ def merge_catalogs(base: Catalog, override: Catalog) -> Catalog:
     return Catalog(description=override.description or base.description, **merged)
 
 
-def catalog_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
-    """Duplicate ids (across all sections) and unknown media references."""
+def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozenset[str] = frozenset()) -> list[Issue]:
+    """Duplicate ids (across all sections) and unknown media references.
+
+    ``extra_media``: media ids available from elsewhere (the built-in catalogue under ``extends``).
+    """
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}
     for section in SECTIONS:
@@ -60,7 +63,7 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
                 )
             else:
                 first_seen[entry.id] = f"{section}[{i}]"
-    media_ids = {m.id for m in catalog.media}
+    media_ids = {m.id for m in catalog.media} | set(extra_media)
     for i, t in enumerate(catalog.transceivers):
         if t.media not in media_ids:
             known = ", ".join(sorted(media_ids)) or "none"
