@@ -18,7 +18,8 @@ def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
     issues = []
     for i, item_id in enumerate(ids):
         if item_id in seen:
-            issues.append(Issue(file, f"{section}[{i}].id", f"duplicate id '{item_id}' (also {section}[{seen[item_id]}])"))
+            also = f"{section}[{seen[item_id]}]"
+            issues.append(Issue(file, f"{section}[{i}].id", f"duplicate id '{item_id}' (also {also})"))
         else:
             seen[item_id] = i
     return issues
@@ -52,7 +53,8 @@ def check_instance(instance: Instance, invalid_ids: set[str] | None = None, deri
         if isinstance(node, SwitchNode):
             for j, model in enumerate(node.models):
                 if model not in index.switches:
-                    hint = f" ('{model}' is a {index.section_of(model)} entry)" if model in item_ids | set(index.media) else ""
+                    known_elsewhere = model in item_ids | set(index.media)
+                    hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
                     issues.append(Issue(file, f"nodes[{i}].models[{j}]",
                                         f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}"))
             if len(set(node.models)) != len(node.models):
@@ -61,7 +63,8 @@ def check_instance(instance: Instance, invalid_ids: set[str] | None = None, deri
     def item_refs(where: str, ids: list[str]) -> None:
         for j, item in enumerate(ids):
             if item in index.media:
-                issues.append(Issue(file, f"{where}[{j}]", f"'{item}' is a media id; media are not items an option uses"))
+                issues.append(Issue(file, f"{where}[{j}]",
+                                    f"'{item}' is a media id; media are not items an option uses"))
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
@@ -94,7 +97,8 @@ def check_instance(instance: Instance, invalid_ids: set[str] | None = None, deri
                 continue
             options, removed, candidates = deriver.derive(link)
             if not options:
-                issues.append(Issue(file, f"links[{i}]", f"link group '{link.id}': " + no_option_message(removed, candidates)))
+                message = f"link group '{link.id}': " + no_option_message(removed, candidates)
+                issues.append(Issue(file, f"links[{i}]", message))
 
     issues += _check_paths(instance, nodes, links_by_id, skip)
     for i, bw in enumerate(instance.bandwidth):

@@ -89,7 +89,7 @@ def _budget_reasons(d: ModelData) -> list[str]:
         if limit is None:
             continue
         low = 0.0
-        for gi, g in enumerate(d.groups):
+        for g in d.groups:
             if not g.cols:
                 continue
             if g.count is not None:

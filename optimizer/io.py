@@ -124,9 +124,7 @@ def validation_issues(
             message = "missing required field 'kind' (nic or switch)"
         else:
             message = err["msg"].removeprefix("Value error, ")
-            if "got" not in message and kind not in ("literal_error",):
-                message += f", got {_short(err.get('input'))}"
-            elif kind == "literal_error":
+            if "got" not in message and kind not in ("literal_error",) or kind == "literal_error":
                 message += f", got {_short(err.get('input'))}"
         issues.append(Issue(file, where, message))
     return _collapse_union_noise(issues)

@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from optimizer.catalog import builtin_catalog, catalog_issues, merge_catalogs
 from optimizer.checks import check_instance
 from optimizer.errors import InstanceError, Issue
 from optimizer.io import read_document, validation_issues
-from pydantic import TypeAdapter
-
 from optimizer.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
 from optimizer.schema import Path as Path_
 

@@ -197,7 +197,8 @@ def prune_dominated(
                 continue
             if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd and p.latency_ns <= q.latency_ns):
                 continue
-            if any(cp is not None and cq is not None and not cq <= cp for cp, cq in zip(compat[pi], compat[qi], strict=True)):
+            ends = zip(compat[pi], compat[qi], strict=True)
+            if any(cp is not None and cq is not None and not cq <= cp for cp, cq in ends):
                 continue
             if p.items != q.items and any(item in protected_items for item, _ in p.items):
                 continue

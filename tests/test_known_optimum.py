@@ -15,7 +15,7 @@ def test_tiny_hand_computed_optimum() -> None:
     assert plan.totals["capex_usd"] == pytest.approx(34480)
     assert plan.totals["power_w"] == pytest.approx(724)
     assert plan.links.option.tolist() == ["sr-800+sr-800"] and plan.links["count"].tolist() == [8]
-    assert E_PER_W == pytest.approx(4.55832)
+    assert pytest.approx(4.55832) == E_PER_W
 
 
 def test_tiny_loose_budget_prefers_aoc() -> None:

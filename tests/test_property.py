@@ -34,7 +34,8 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     else:
         lo = draw(st.integers(0, 1))
         count = {"min": lo, "max": draw(st.integers(max(lo, 1), 2))}
-    nic = {"id": "gpu", "kind": "nic", "count": draw(st.integers(1, 3)), "max_port_gbps": draw(st.sampled_from([400, 800]))}
+    nic = {"id": "gpu", "kind": "nic", "count": draw(st.integers(1, 3)),
+           "max_port_gbps": draw(st.sampled_from([400, 800]))}
     if draw(st.booleans()):
         nic["forms"] = ["pluggable", "cable", "cpo"]
     links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": draw(st.sampled_from([2, 10, 40])),
