@@ -92,7 +92,8 @@ class _ProgressView:
                 self.enabled = False
                 return
             self._tty = sys.stderr.isatty()
-            self._console = Console(file=stream, force_terminal=self._tty, highlight=False)
+            self._console = Console(file=stream, force_terminal=self._tty, highlight=False,
+                                    width=None if self._tty else 200)
 
     def update(self, event: Any) -> None:
         """Progress callback (runs in the solver thread)."""
