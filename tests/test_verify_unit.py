@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import optimizer
+import optimizer.verify
 from optimizer.verify import Violation, check_plan, option_attributes, plan_objective
 
 CATALOG: dict[str, Any] = {
@@ -32,7 +35,8 @@ CATALOG: dict[str, Any] = {
     ],
     "switches": [
         {"id": "sw-plug", "capacity_gbps": 12800, "max_ports": 32, "max_port_gbps": 400,
-         "forms": ["pluggable", "cable"], "power_w": 500, "cost_usd": 20000, "latency_ns": 300, "source": "test"},
+         "forms": ["pluggable", "cable"], "power_w": 500, "cost_usd": 20000, "latency_ns": 300,
+         "source": "test"},
         {"id": "sw-cpo", "capacity_gbps": 25600, "max_ports": 64, "max_port_gbps": 800,
          "forms": ["cpo"], "power_w": 400, "cost_usd": 30000, "latency_ns": 250, "source": "test"},
     ],
@@ -53,7 +57,8 @@ def base_mapping() -> dict[str, Any]:
         ],
         "links": [
             {"id": "nic-leaf", "a": "nic", "b": "leaf", "length_m": 2, "demand_gbps": 6400, "count": 16},
-            {"id": "leaf-spine", "a": "leaf", "b": "spine", "length_m": 40, "demand_gbps": 3200, "uniform": True},
+            {"id": "leaf-spine", "a": "leaf", "b": "spine", "length_m": 40, "demand_gbps": 3200,
+             "uniform": True},
             {"id": "peer", "a": "leaf", "b": "leaf", "length_m": 1, "demand_gbps": 800},
         ],
         "paths": [{"id": "cross", "via": ["nic", "leaf", "spine", "leaf", "nic"], "max_latency_ns": 2000}],
@@ -176,7 +181,8 @@ def test_option_attributes_filters() -> None:
 
 def test_same_group_accepts_either_order() -> None:
     inst = load(_with(lambda m: m["nodes"][1].update(models=["sw-plug", "sw-cpo"])))
-    tu, ut = option_attributes(inst, "peer", "dr-400+cpo-400"), option_attributes(inst, "peer", "cpo-400+dr-400")
+    tu = option_attributes(inst, "peer", "dr-400+cpo-400")
+    ut = option_attributes(inst, "peer", "cpo-400+dr-400")
     assert isinstance(tu, dict) and isinstance(ut, dict)
     assert tu["cost_usd"] == pytest.approx(ut["cost_usd"]) and tu["items"] == ut["items"]
 
@@ -198,6 +204,8 @@ def test_peer_option_named_in_reverse_order_is_accepted() -> None:
     v = check_plan(load(m), p)
     assert flagged(v, "nodes.leaf", "does not take")
     assert not any(v_.where == "links[2]" for v_ in v)
+    p["links"].append(dict(p["links"][2], option="dr-400+cpo-400"))  # the same option, named the other way
+    assert flagged(check_plan(load(m), p), "links[3]", "duplicate")
 
 
 def test_wrong_count_sum() -> None:
@@ -261,8 +269,9 @@ def test_wrong_row_numbers() -> None:
     p = plan()
     set_link(p, 1, power_w=129, latency_ns=215, speed_gbps=800, capex_usd=4800)
     p["nodes"][0].update(used_ports=27, used_gbps=11600)
-    assert wheres(check_plan(load(), p)) == {"links[1].power_w", "links[1].latency_ns", "links[1].speed_gbps",
-                                             "links[1].capex_usd", "nodes.leaf.used_ports", "nodes.leaf.used_gbps"}
+    assert wheres(check_plan(load(), p)) == {
+        "links[1].power_w", "links[1].latency_ns", "links[1].speed_gbps", "links[1].capex_usd",
+        "nodes.leaf.used_ports", "nodes.leaf.used_gbps"}
 
 
 def test_wrong_latency() -> None:
@@ -303,7 +312,8 @@ def test_reach_violation() -> None:
 
 
 def test_supply_exceeded() -> None:
-    assert check_plan(load(_with(lambda m: m.update(limits={"supply": {"sr-400": 16, "sw-plug": 3}}))), plan()) == []
+    enough = load(_with(lambda m: m.update(limits={"supply": {"sr-400": 16, "sw-plug": 3}})))
+    assert check_plan(enough, plan()) == []
     v = check_plan(load(_with(lambda m: m.update(limits={"supply": {"sr-400": 15, "sw-plug": 2,
                                                                     "dac-400": 17}}))), plan())
     assert wheres(v) == {"limits.supply.sr-400", "limits.supply.sw-plug", "limits.supply.dac-400"}
@@ -398,3 +408,11 @@ def test_solver_plan_verifies_other_objectives_and_supply(objective: str) -> Non
     assert solved["status"] == "optimal"
     assert check_plan(inst, solved) == []
     assert {r["option"] for r in solved["links"] if r["group"] == "leaf-spine"} != {"sr-400+sr-400"}
+
+
+def test_verifier_is_independent_of_the_planner() -> None:
+    tree = ast.parse(Path(optimizer.verify.__file__).read_text(encoding="utf-8"))
+    modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    modules |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    planner = {m for m in modules if m.startswith(("optimizer", "pyomo", "highspy"))}
+    assert planner <= {"optimizer.schema", "optimizer.load"}
