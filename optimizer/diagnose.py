@@ -102,9 +102,9 @@ def _budget_reasons(d: ModelData) -> list[str]:
             out.append(f"limits: the plan needs at least {low:,.0f} {unit} of {label}, the limit is {limit:,.0f}")
     for item, limit, col_terms, _ in d.supply:
         cols = {i for i, _ in col_terms}
-        for g in d.groups:
+        for gi, g in enumerate(d.groups):
             if g.cols and all(i in cols for i in g.cols):
-                need = _links_at_least(d, d.groups.index(g))
+                need = _links_at_least(d, gi)
                 per = min(u for i, u in col_terms if i in g.cols)
                 if need * per > limit:
                     out.append(f"limits.supply.{item}: link group '{g.id}' can only use options with '{item}' "
