@@ -6,6 +6,7 @@ Every check appends to one list so the user sees every problem at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from optimizer.catalog import CatalogIndex
 from optimizer.errors import Issue
@@ -31,13 +32,16 @@ def _known(ids: object) -> str:
     return shown or "none"
 
 
-def check_instance(instance: Instance, invalid_ids: set[str] | None = None, derive_options: bool = True) -> list[Issue]:
+def check_instance(
+    instance: Instance, invalid_ids: Mapping[str, set[str]] | None = None, derive_options: bool = True
+) -> list[Issue]:
     """All semantic problems of an instance whose catalogue is resolved.
 
-    ``invalid_ids``: ids of entries already reported as invalid (and left out); references to
-    them are not reported again.
+    ``invalid_ids``: per section (nodes, links, ...), ids of entries already reported as invalid
+    and left out; references to them are not reported again.
     """
-    skip = invalid_ids or set()
+    invalid = invalid_ids or {}
+    bad_nodes, bad_links = invalid.get("nodes", set()), invalid.get("links", set())
     file = instance.source
     index = CatalogIndex.of(instance.resolved_catalog)
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
@@ -73,7 +77,7 @@ def check_instance(instance: Instance, invalid_ids: set[str] | None = None, deri
         links_by_id.setdefault(link.id, link)
         for end in ("a", "b"):
             ref = getattr(link, end)
-            if ref not in nodes and ref not in skip:
+            if ref not in nodes and ref not in bad_nodes:
                 issues.append(Issue(file, f"links[{i}].{end}", f"unknown node '{ref}'; known: {_known(nodes)}"))
         if link.allowed is not None:
             item_refs(f"links[{i}].allowed", link.allowed)
@@ -100,16 +104,16 @@ def check_instance(instance: Instance, invalid_ids: set[str] | None = None, deri
                 message = f"link group '{link.id}': " + no_option_message(removed, candidates)
                 issues.append(Issue(file, f"links[{i}]", message))
 
-    issues += _check_paths(instance, nodes, links_by_id, skip)
+    issues += _check_paths(instance, nodes, links_by_id, bad_nodes, bad_links)
     for i, bw in enumerate(instance.bandwidth):
         for j, ref in enumerate(bw.links):
-            if ref not in links_by_id and ref not in skip:
+            if ref not in links_by_id and ref not in bad_links:
                 issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
     return issues
 
 
 def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], links_by_id: dict,
-                 skip: set[str]) -> list[Issue]:
+                 bad_nodes: set[str], bad_links: set[str]) -> list[Issue]:
     file = instance.source
     issues: list[Issue] = []
     joining: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -119,26 +123,28 @@ def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], lin
         bad_node = False
         for j, ref in enumerate(path.via):
             if ref not in nodes:
-                if ref not in skip:
+                if ref not in bad_nodes:
                     issues.append(Issue(file, f"paths[{i}].via[{j}]", f"unknown node '{ref}'"))
                 bad_node = True
         if path.links is not None and len(path.links) != len(path.via) - 1:
             issues.append(Issue(file, f"paths[{i}].links",
                                 f"has {len(path.links)} entries, expected len(via) - 1 = {len(path.via) - 1}"))
             continue
-        if bad_node or any(g.a in skip or g.b in skip for g in instance.links) and skip:
+        if bad_node:
             continue
         for j in range(len(path.via) - 1):
             u, v = path.via[j], path.via[j + 1]
             named = path.links[j] if path.links is not None else None
             groups = joining.get(frozenset((u, v)), [])
             if named is not None:
+                if named in bad_links:
+                    continue  # that entry is already reported as invalid
                 if named not in links_by_id:
                     issues.append(Issue(file, f"paths[{i}].links[{j}]", f"unknown link group '{named}'"))
                 elif named not in groups:
                     issues.append(Issue(file, f"paths[{i}].links[{j}]",
                                         f"link group '{named}' does not join '{u}' and '{v}'"))
-            elif not groups:
+            elif not groups and not bad_links:  # an invalid link entry may be the one joining them
                 issues.append(Issue(file, f"paths[{i}].via[{j}]",
                                     f"step '{u}' -> '{v}': no link group joins these node groups"))
             elif len(groups) > 1:

@@ -258,11 +258,16 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         (b.id, [c for gi in sorted({link_pos[x] for x in b.links}) for c in groups[gi].cols], b.min_gbps)
         for b in instance.bandwidth
     ]
-    supply = []
-    for item, limit in instance.limits.supply.items():
-        col_terms = [(col, units) for col, o in enumerate(col_option) for it, units in o.items if it == item]
-        choices = [q for q, m in enumerate(choice_model) if m == item]
-        supply.append((item, limit, col_terms, choices))
+    supply_cols: dict[str, list[tuple[int, int]]] = {item: [] for item in instance.limits.supply}
+    if supply_cols:
+        for col, option in enumerate(col_option):
+            for item, units in option.items:
+                if item in supply_cols:
+                    supply_cols[item].append((col, units))
+    supply = [
+        (item, limit, supply_cols[item], [q for q, m in enumerate(choice_model) if m == item])
+        for item, limit in instance.limits.supply.items()
+    ]
 
     sw = [index.switches[m] for m in choice_model]
     return ModelData(

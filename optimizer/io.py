@@ -140,23 +140,15 @@ def _short(value: Any) -> str:
 
 
 def _collapse_union_noise(issues: list[Issue]) -> list[Issue]:
-    """A union field (count, catalog) yields one error per member; keep one line per place."""
+    """A plain union (e.g. ``Id | None`` in path links) yields one error per member: one line per place."""
     seen: dict[tuple[str, str], Issue] = {}
     for issue in issues:
         key = (issue.file, issue.where)
-        if key in seen and issue.message != seen[key].message:
-            seen[key] = Issue(issue.file, issue.where, _union_message(issue.where, seen[key], issue))
+        if key in seen and issue.message not in seen[key].message:
+            seen[key] = Issue(issue.file, issue.where, f"{seen[key].message}; or {issue.message}")
         else:
             seen.setdefault(key, issue)
     return list(seen.values())
-
-
-def _union_message(where: str, first: Issue, second: Issue) -> str:
-    if where.endswith(".count"):
-        return "expected a positive whole number or {min: a, max: b}, got " + first.message.split("got ")[-1]
-    if where.endswith("catalog"):
-        return "expected 'builtin', a catalogue file path or an inline catalogue mapping"
-    return f"{first.message}; or {second.message}"
 
 
 def _known_fields(model: type[BaseModel], loc: list[Any], data: Any) -> list[str]:

@@ -65,7 +65,7 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     return resolved
 
 
-_ITEM_MODELS: dict[str, Any] = {"nodes": (NicNode, SwitchNode), "links": Link, "paths": Path_, "bandwidth": Bandwidth}
+_ITEM_MODELS: dict[str, Any] = {"nodes": None, "links": Link, "paths": Path_, "bandwidth": Bandwidth}
 
 
 def _renumber(issue: Issue, positions: dict[str, list[int]]) -> Issue:
@@ -80,14 +80,14 @@ def _renumber(issue: Issue, positions: dict[str, list[int]]) -> Issue:
 
 def _validate_items(
     data: Mapping[str, Any], file: str
-) -> tuple[Instance | None, list[Issue], set[str], dict[str, list[int]]]:
+) -> tuple[Instance | None, list[Issue], dict[str, set[str]], dict[str, list[int]]]:
     """Validate list entries one by one, so one bad entry does not hide the checks of the others.
 
-    Invalid entries are reported and left out; the ids they carry go into the returned set so
+    Invalid entries are reported and left out; the ids they carry are returned per section so
     that references to them are not reported a second time as unknown.
     """
     issues: list[Issue] = []
-    invalid_ids: set[str] = set()
+    invalid_ids: dict[str, set[str]] = {section: set() for section in _ITEM_MODELS}
     cleaned = dict(data)
     dropped: set[str] = set()
     positions: dict[str, list[int]] = {}
@@ -110,7 +110,7 @@ def _validate_items(
                 issues += validation_issues(exc, file, hint_model, item, prefix=f"{section}[{i}].")
                 dropped.add(section)
                 if isinstance(item, Mapping) and isinstance(item.get("id"), str):
-                    invalid_ids.add(item["id"])
+                    invalid_ids[section].add(item["id"])
         cleaned[section] = kept
     try:
         instance = Instance.model_validate(cleaned)

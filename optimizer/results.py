@@ -196,10 +196,14 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
 def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> pd.DataFrame:
     """Units per catalogue item: transceiver ends (and whole modules), cables, switches, fibre metres."""
     units: dict[str, int] = {}
+    cable_capex: dict[str, float] = {}  # per-metre cost depends on each group's length
     for i, count in enumerate(n):
         if count:
-            for item, per_link in d.col_option[i].items:
+            option = d.col_option[i]
+            for item, per_link in option.items:
                 units[item] = units.get(item, 0) + per_link * count
+            if option.kind == "cable":
+                cable_capex[option.id] = cable_capex.get(option.id, 0.0) + count * option.cost_usd
     for q, count in enumerate(k):
         if count:
             units[d.choice_model[q]] = units.get(d.choice_model[q], 0) + count
@@ -219,10 +223,8 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                          "power_w": _round(u * t.power_w), "capex_usd": _round(u * t.cost_usd)})
         elif item in index.cables:
             c = index.cables[item]
-            # cable capex includes per-metre cost, which depends on the group's length: sum by column
-            capex = sum(n[i] * o.cost_usd for i, o in enumerate(d.col_option) if o.kind == "cable" and o.id == item)
             rows.append({"item": item, "section": "cables", "units": u, "modules": u,
-                         "power_w": _round(u * c.power_w), "capex_usd": _round(capex)})
+                         "power_w": _round(u * c.power_w), "capex_usd": _round(cable_capex[item])})
         else:
             s = index.switches[item]
             rows.append({"item": item, "section": "switches", "units": u, "modules": u,

@@ -370,7 +370,3 @@ class Instance(Strict):
             raise TypeError("catalogue not resolved: use optimizer.load_instance")
         return self.catalog
 
-
-def as_mapping(value: Any) -> Mapping[str, Any] | None:
-    """Return value if it is a mapping, else None (helper for loaders)."""
-    return value if isinstance(value, Mapping) else None
