@@ -317,6 +317,10 @@ def _catalog_of(file: Path) -> Any:
         raise InstanceError(validation_issues(exc, str(file), Catalog, data)) from None
 
 
+# Commands defined in their own modules (optimizer/commands/) register here, one import and one
+# add_command line each, so that work on separate commands does not collide in this file.
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (for tests and embedding)."""
     debug = os.environ.get("OPTIMIZER_DEBUG") == "1"
