@@ -256,14 +256,22 @@ def schema(out_file: Path | None) -> int:
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None,
               help="An instance or catalogue file whose catalogue to list (default: the built-in one).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool) -> int:
-    """List the catalogue with figures, pJ/bit and sources."""
-    from optimizer.catalog import SECTIONS, builtin_catalog
+@click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
+def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
+    """List the catalogue with figures, pJ/bit, confidence and sources."""
+    from optimizer.catalog import SECTIONS, builtin_catalog, physical_issues
 
     try:
         cat = builtin_catalog() if file is None else _catalog_of(file)
     except InstanceError as exc:
         return _report_issues(exc)
+    if check:
+        problems = physical_issues(cat, str(file) if file else "<builtin catalogue>")
+        if problems:
+            return _report_issues(InstanceError(problems))
+        n = sum(len(getattr(cat, name)) for name in SECTIONS)
+        click.echo(f"{n} entries: every one has a source and a confidence grade, and figures in physical range")
+        return EXIT_OK
     rows: list[dict[str, Any]] = []
     for name in SECTIONS:
         if section and name != section:
@@ -311,8 +319,12 @@ def _catalog_of(file: Path) -> Any:
         raise InstanceError(issues)
     if isinstance(data, dict) and "schema_version" in data:
         return load_instance(file).resolved_catalog
+    from optimizer.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
+
+    data = apply_field_overrides(data)
     try:
-        return Catalog.model_validate(data)
+        cat = Catalog.model_validate(data)
+        return merge_catalogs(builtin_catalog(), cat) if cat.extends == "builtin" else cat
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, str(file), Catalog, data)) from None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from optimizer.catalog import builtin_catalog, catalog_issues, merge_catalogs
+from optimizer.catalog import apply_field_overrides, builtin_catalog, catalog_issues, merge_catalogs
 from optimizer.checks import check_instance
 from optimizer.errors import InstanceError, Issue
 from optimizer.io import read_document, validation_issues
@@ -48,6 +48,8 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     if not isinstance(data, Mapping):
         kind = {list: "a list", str: "a single string"}.get(type(data), type(data).__name__)
         raise InstanceError([Issue(file, "(top level)", f"expected a mapping of fields, got {kind}")])
+    if isinstance(data.get("catalog"), Mapping):
+        data = {**data, "catalog": apply_field_overrides(data["catalog"])}
     instance, issues, invalid_ids, positions = _validate_items(data, file)
     if instance is None:
         raise InstanceError(issues)
@@ -134,6 +136,7 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
             return None, [Issue(file, "catalog", f"cannot read catalogue file '{spec}': {issues[0].message}")]
         if not isinstance(data, Mapping):
             return None, [Issue(str(cat_path), "(top level)", "expected a catalogue mapping")]
+        data = apply_field_overrides(data)
         try:
             catalog = Catalog.model_validate(data)
         except ValidationError as exc:
