@@ -1,0 +1,114 @@
+"""Solve every instance in instances/ and rewrite the table in instances/README.md from the real results.
+
+    python scripts/instance_table.py [--threads 1] [--time-limit 120] [--dry-run]
+
+The table sits between the markers ``<!-- instance-table:begin -->`` and ``<!-- instance-table:end -->``.
+Per instance: size (GPUs, node / link groups, paths), status, optimum (the instance's objective), solve
+time, and what decides it: the chosen option per link tier, the chosen switch model per tier, and any
+constraint that binds (a latency path with no slack, the power or capex ceiling, a supply limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import optimizer  # noqa: E402
+from optimizer.verify import check_plan  # noqa: E402
+
+README = ROOT / "instances" / "README.md"
+BEGIN, END = "<!-- instance-table:begin -->", "<!-- instance-table:end -->"
+TIER_OF = (("gpu-", "gpu-leaf"), ("leaf-spine", "leaf-spine"), ("spine-core", "spine-core"))
+
+
+def _tier(group: str) -> str:
+    for prefix, tier in TIER_OF:
+        if group.startswith(prefix):
+            return tier
+    return group
+
+
+def decides(instance: optimizer.Instance, plan: optimizer.Plan) -> str:
+    """One line: options per tier (by links), switch models, binding constraints."""
+    if plan.totals is None:
+        return "; ".join(plan.diagnostics[:2]) or str(plan.status)
+    per_tier: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in plan.links.itertuples():
+        per_tier[_tier(r.group)][r.option] += int(r.count)
+    parts = []
+    for tier, options in per_tier.items():
+        total = sum(options.values())
+        shown = sorted(options.items(), key=lambda kv: -kv[1])
+        text = ", ".join(f"{opt} {100 * n / total:.0f}%" if len(shown) > 1 else opt for opt, n in shown[:3])
+        parts.append(f"{tier}: {text}")
+    parts.append("switches " + ", ".join(f"{r.group} {r.count} x {r.model}" for r in plan.nodes.itertuples()))
+    binding = []
+    if len(plan.paths):
+        tight = [r.id for r in plan.paths.itertuples() if r.slack_ns < 1.0]
+        if tight:
+            binding.append(f"latency binds on {len(tight)} path(s) ({tight[0]})")
+    limits = instance.limits
+    if limits.max_power_w and plan.totals["power_w"] >= limits.max_power_w * (1 - 1e-3):
+        binding.append(f"power ceiling {limits.max_power_w / 1e6:.3g} MW binds")
+    if limits.max_capex_usd and plan.totals["capex_usd"] >= limits.max_capex_usd * (1 - 1e-3):
+        binding.append("capex ceiling binds")
+    if limits.supply:
+        used = {r.item: r.units for r in plan.bom.itertuples()}
+        at_cap = [i for i, cap in limits.supply.items() if used.get(i, 0) >= cap > 0 or (cap == 0 and i in used)]
+        if at_cap:
+            binding.append(f"supply limit binds on {', '.join(at_cap)}")
+    parts.append("; ".join(binding) if binding else "no latency/limit binds")
+    return "; ".join(parts)
+
+
+def row(path: Path, threads: int, time_limit: float) -> str:
+    instance = optimizer.load_instance(path)
+    gpus = sum(n.count for n in instance.nodes if n.kind == "nic")
+    start = time.perf_counter()
+    plan = optimizer.solve(instance, optimizer.SolveOptions(threads=threads, time_limit_s=time_limit))
+    wall = time.perf_counter() - start
+    violations = check_plan(instance, plan.to_dict()) if plan.totals is not None else []
+    status = str(plan.status) + ("" if not violations else f" (VERIFIER: {len(violations)} violations)")
+    optimum = "-" if plan.objective is None else f"{plan.objective:,.2f} ({instance.objective})"
+    size = (f"{gpus:,} GPUs; {len(instance.nodes)} node / {len(instance.links)} link groups, "
+            f"{len(instance.paths)} paths")
+    print(f"{path.name}: {status} {optimum} in {wall:.2f} s", file=sys.stderr)
+    return f"| `{path.name}` | {size} | {status} | {optimum} | {wall:.2f} | {decides(instance, plan)} |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--dry-run", action="store_true", help="Print the table instead of writing README.md.")
+    args = parser.parse_args()
+    files = sorted(p for p in (ROOT / "instances").glob("*.yaml") if not p.name.startswith("catalog-"))
+    header = ("| file | size | status | optimum (objective) | wall s | what decides it |\n"
+              "|---|---|---|---|---|---|")
+    rows = [row(p, args.threads, args.time_limit) for p in files]
+    from optimizer.solve import highs_version
+
+    stamp = (f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, time limit {args.time_limit:g} s, gap 1e-4; wall time includes "
+             f"building the model).")
+    table = f"{BEGIN}\n{stamp}\n\n{header}\n" + "\n".join(rows) + f"\n{END}"
+    if args.dry_run:
+        print(table)
+        return 0
+    text = README.read_text(encoding="utf-8")
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: table, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + table + "\n"
+    README.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

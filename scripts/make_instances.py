@@ -1,0 +1,66 @@
+"""Regenerate the generated part of the instance library (instances/*.yaml) with ``optimizer generate``.
+
+    python scripts/make_instances.py            # all
+    python scripts/make_instances.py su-256     # those whose file name contains the text
+
+Each file's description records the exact command (see optimizer/generate.py). The four hand-written
+instances (tiny, superpod-su-256, superpod-su-256-reference, latency-cpo-1k) are not touched.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from optimizer.cli import main  # noqa: E402
+
+# Budgets of the ordinary instances: loose enough for DSP optics (they record intent and make the
+# latency of each plan visible); the latency-critical variant tightens them.
+LAT = ["--latency", "same-leaf=2000", "--latency", "cross-spine=4000", "--latency", "cross-core=8000"]
+
+LIBRARY: dict[str, list[str]] = {
+    # the NVIDIA scalable unit, generated (compare superpod-su-256.yaml, written by hand)
+    "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--leaf-models", "qm9700", "--spine-models", "qm9700",
+                    *LAT],
+    **{f"rail-fat-tree-{label}-{nic}g": ["--gpus", str(gpus), "--nic-gbps", str(nic), *LAT]
+       for label, gpus in (("1k", 1024), ("4k", 4096), ("16k", 16384), ("32k", 32768))
+       for nic in (400, 800)},
+    # two buildings: the cross-building core links are ~800 m, so the cross-core budget is wider
+    **{f"rail-fat-tree-128k-{nic}g": ["--gpus", "131072", "--nic-gbps", str(nic), *LAT[:4], "--latency",
+                                      "cross-core=15000"] for nic in (400, 800)},
+    "rail-fat-tree-4k-800g-explicit": ["--gpus", "4096", "--nic-gbps", "800", "--granularity", "explicit", *LAT],
+    "clos-4k-800g-oversub2": ["--topology", "clos", "--gpus", "4096", "--nic-gbps", "800",
+                              "--oversubscription", "2", *LAT],
+    "rail-only-16k-800g": ["--topology", "rail-only", "--gpus", "16384", "--nic-gbps", "800",
+                           "--latency", "same-leaf=2000", "--latency", "cross-spine=6000"],
+    # variants (16k GPUs at 800G)
+    "latency-critical-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--latency", "same-leaf=800",
+                                  "--latency", "cross-spine=2700", "--latency", "cross-core=5200"],
+    "cpo-capped-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--cpo-share", "0.05", *LAT],
+    "power-capped-hall-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--objective", "capex",
+                                   "--max-power-w", "1600000", *LAT],
+    "rail-fat-tree-16k-3200g-whatif": ["--gpus", "16384", "--nic-gbps", "3200", "--leaf-models",
+                                       "sw204t-whatif,sw204t-cpo-whatif", "--spine-models",
+                                       "sw204t-whatif,sw204t-cpo-whatif", "--core-models",
+                                       "sw204t-whatif,sw204t-cpo-whatif", "--catalog",
+                                       "instances/catalog-3200-whatif.yaml", *LAT],
+}
+
+
+def build(only: str = "") -> int:
+    """Write every library file whose name contains ``only``; the exit code of the first failure, or 0."""
+    for name, args in LIBRARY.items():
+        if only and only not in name:
+            continue
+        code = main(["generate", *args, "--name", name, "-o", str(ROOT / "instances" / f"{name}.yaml")])
+        if code:
+            print(f"{name}: optimizer generate failed with exit code {code}", file=sys.stderr)
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(build(sys.argv[1] if len(sys.argv) > 1 else ""))
