@@ -95,8 +95,8 @@ def main() -> int:
     rows = [row(p, args.threads, args.time_limit) for p in files]
     from optimizer.solve import highs_version
 
-    stamp = (f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, time limit {args.time_limit:g} s, gap 1e-4; wall time includes "
-             f"building the model).")
+    stamp = (f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, "
+             f"time limit {args.time_limit:g} s, gap 1e-4; wall time includes building the model).")
     table = f"{BEGIN}\n{stamp}\n\n{header}\n" + "\n".join(rows) + f"\n{END}"
     if args.dry_run:
         print(table)
