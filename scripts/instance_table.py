@@ -87,7 +87,7 @@ def row(path: Path, threads: int, time_limit: float) -> str:
             f"{len(instance.paths)} paths")
     print(f"{path.name}: {status} {optimum} in {wall:.2f} s", file=sys.stderr)
     why = decides(instance, plan, threads, time_limit)
-    return f"| `{path.name}` | {size} | {status} | {optimum} | {wall:.2f} | {why} |"
+    return f"| `{path.relative_to(ROOT / 'instances')}` | {size} | {status} | {optimum} | {wall:.2f} | {why} |"
 
 
 def main() -> int:
@@ -96,7 +96,9 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--dry-run", action="store_true", help="Print the table instead of writing README.md.")
     args = parser.parse_args()
-    files = sorted(p for p in (ROOT / "instances").glob("*.yaml") if not p.name.startswith("catalog-"))
+    folder = ROOT / "instances"
+    files = sorted(folder.glob("*.yaml")) + sorted(p for p in (folder / "library").glob("*.yaml")
+                                                   if not p.name.startswith("catalog-"))
     header = ("| file | size | status | optimum (objective) | wall s | what decides it |\n"
               "|---|---|---|---|---|---|")
     rows = [row(p, args.threads, args.time_limit) for p in files]

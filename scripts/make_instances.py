@@ -1,4 +1,4 @@
-"""Regenerate the generated part of the instance library (instances/*.yaml) with ``optimizer generate``.
+"""Regenerate the generated instance library (instances/library/*.yaml) with ``optimizer generate``.
 
     python scripts/make_instances.py            # all
     python scripts/make_instances.py su-256     # those whose file name contains the text
@@ -46,7 +46,7 @@ LIBRARY: dict[str, list[str]] = {
                                        "sw204t-whatif,sw204t-cpo-whatif", "--spine-models",
                                        "sw204t-whatif,sw204t-cpo-whatif", "--core-models",
                                        "sw204t-whatif,sw204t-cpo-whatif", "--catalog",
-                                       "instances/catalog-3200-whatif.yaml", *LAT],
+                                       "instances/library/catalog-3200-whatif.yaml", *LAT],
 }
 
 
@@ -55,7 +55,7 @@ def build(only: str = "") -> int:
     for name, args in LIBRARY.items():
         if only and only not in name:
             continue
-        code = main(["generate", *args, "--name", name, "-o", str(ROOT / "instances" / f"{name}.yaml")])
+        code = main(["generate", *args, "--name", name, "-o", str(ROOT / "instances" / "library" / f"{name}.yaml")])
         if code:
             print(f"{name}: optimizer generate failed with exit code {code}", file=sys.stderr)
             return code
