@@ -259,7 +259,7 @@ def schema(out_file: Path | None) -> int:
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
 def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
     """List the catalogue with figures, pJ/bit, confidence and sources."""
-    from optimizer.catalog import SECTIONS, builtin_catalog, physical_issues
+    from optimizer.catalog import SECTIONS, builtin_catalog, physical_issues, technology
 
     try:
         cat = builtin_catalog() if file is None else _catalog_of(file)
@@ -282,6 +282,7 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
             if speed is not None and entry_speed != speed:
                 continue
             if name == "transceivers":
+                row["technology"] = technology(entry)
                 row["pj_per_bit"] = round(1000 * entry.power_w / entry.speed_gbps, 2)
             elif name == "cables":
                 row["pj_per_bit"] = round(1000 * entry.power_w / 2 / entry.speed_gbps, 2)
@@ -296,7 +297,9 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
                 "conf", "source"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        kind = r.get("form") or r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
+        kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
+        if "form" in r:
+            kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
         table.add_row(r["section"], r["id"], kind, "" if spd is None else f"{spd:g}",
                       "" if "power_w" not in r else f"{r['power_w']:g}", str(r.get("pj_per_bit", "")),
