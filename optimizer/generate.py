@@ -66,7 +66,7 @@ DEFAULT_MODELS: dict[int, list[str]] = {
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Layout(_Spec):
