@@ -112,6 +112,7 @@ def test_extends_override_from_a_catalogue_file(tmp_path) -> None:
     inst = load_instance(_instance("cat.yaml"), base_dir=tmp_path)
     th5 = {s.id: s for s in inst.resolved_catalog.switches}["th5"]
     assert th5.power_w == 750 and th5.capacity_gbps == 51200 and th5.source.startswith("our measured")
+    assert th5.confidence is None  # the built-in grade does not carry over to the user's own source
 
 
 def test_partial_entry_without_builtin_id_is_still_an_error() -> None:

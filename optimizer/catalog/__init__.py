@@ -108,7 +108,8 @@ def apply_field_overrides(data: Any, file: str = "", prefix: str = "") -> Any:
 
     This lets a user override single figures (``{id: dr8-800, cost_usd: 990}``) without copying the
     whole entry. The inherited ``source`` gets a note naming the overridden fields, so the listing never
-    credits a user's figure to the built-in source. Works on the raw mapping before validation; anything
+    credits a user's figure to the built-in source; an entry that gives its own ``source`` does not
+    inherit the built-in ``confidence`` grade. Works on the raw mapping before validation; anything
     that is not an ``extends: builtin`` catalogue mapping is returned unchanged.
     """
     if not isinstance(data, Mapping) or data.get("extends") != "builtin":
@@ -128,6 +129,8 @@ def apply_field_overrides(data: Any, file: str = "", prefix: str = "") -> Any:
                 new = {**inherited, **entry}
                 if "source" not in entry and overridden:
                     new["source"] = f"{inherited['source']} [user override of: {', '.join(overridden)}]"
+                if "source" in entry and "confidence" not in entry:
+                    new.pop("confidence", None)  # a new source is not graded by the built-in grade
                 merged.append(new)
             else:
                 merged.append(entry)
