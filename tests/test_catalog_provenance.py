@@ -131,3 +131,11 @@ def test_catalog_model_unchanged_for_full_entries() -> None:
     entry = {t.id: t for t in inst.resolved_catalog.transceivers}["dr8-800"]
     assert entry.cost_usd == 1111.0 and entry.source == "replacement entry with our own figures"
     assert isinstance(inst.resolved_catalog, Catalog)
+
+
+def test_cli_catalog_table_has_source_and_confidence_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--type", "switches"]) == 0
+    out = capsys.readouterr().out
+    for header in ("pJ/bit", "conf", "source"):
+        assert header in out
+    assert "q3450-cpo" in out and "spx-photonics-102t" in out and "sr4-400" not in out

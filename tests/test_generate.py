@@ -138,3 +138,10 @@ def test_explicit_is_freer_when_a_cross_tier_budget_binds() -> None:
         spec = ClusterSpec(gpus=4096, nic_gbps=800, latency={"cross_spine_ns": 2350}, granularity=granularity)
         objectives[granularity] = solve_verified(load_instance(generate_instance(spec))).objective
     assert objectives["explicit"] < objectives["aggregated"] - 1e5
+
+
+def test_cli_prints_a_valid_instance_without_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--gpus", "256", "--nic-gbps", "400"]) == 0
+    inst = yaml.safe_load(capsys.readouterr().out)
+    assert inst["name"] == "rail-fat-tree-2t-256gpu-400g-aggregated"
+    load_instance(inst)
