@@ -123,6 +123,9 @@ class ClusterSpec(_Spec):
     """Leaf down:up bandwidth ratio."""
     core_oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Spine down:up bandwidth ratio (3 tiers)."""
+    uplink_min_gbps: Annotated[float, Field(gt=0)] | None = None
+    """Slowest link speed on leaf-spine and spine-core links (``min_link_gbps``); default the NIC speed
+    (a slower uplink would need more switch ports than the GPU side it carries)."""
     leaf_models: list[str] | None = None
     spine_models: list[str] | None = None
     core_models: list[str] | None = None
@@ -326,7 +329,8 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     explicit = spec.granularity == "explicit"
     up_share = 1.0 / spec.oversubscription
     core_share = up_share / spec.core_oversubscription
-    min_speed = min([t.speed_gbps for t in catalog.transceivers] + [c.speed_gbps for c in catalog.cables])
+    uplink_min = spec.uplink_min_gbps or nic
+    min_speed = uplink_min
 
     def restrict(tier: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -369,7 +373,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             per_rack.append(lid)
         for lid in demand:
             links.append({"id": lid, "a": a, "b": b, "length_m": length[lid], "demand_gbps": demand[lid],
-                          **restrict(tier)})
+                          "min_link_gbps": uplink_min, **restrict(tier)})
         return per_rack
 
     rack_up: list[str] = []
@@ -488,8 +492,8 @@ def command_line(spec: ClusterSpec) -> str:
     default = ClusterSpec(gpus=spec.gpus)
     flat = spec.model_dump(exclude_defaults=True)
     for key in ("topology", "gpus", "gpus_per_node", "nic_gbps", "nodes_per_su", "tiers", "oversubscription",
-                "core_oversubscription", "granularity", "objective", "max_power_w", "max_capex_usd", "cpo_share",
-                "name", "description"):
+                "core_oversubscription", "uplink_min_gbps", "granularity", "objective", "max_power_w",
+                "max_capex_usd", "cpo_share", "name", "description"):
         if key in flat or key == "gpus":
             value = getattr(spec, key)
             args += [f"--{key.replace('_', '-')}", _fmt(value)]

@@ -145,3 +145,14 @@ def test_cli_prints_a_valid_instance_without_out(capsys: pytest.CaptureFixture[s
     inst = yaml.safe_load(capsys.readouterr().out)
     assert inst["name"] == "rail-fat-tree-2t-256gpu-400g-aggregated"
     load_instance(inst)
+
+
+def test_uplinks_run_at_least_at_the_nic_speed_by_default() -> None:
+    default = generate_instance(ClusterSpec(gpus=1024, nic_gbps=800))
+    lower = generate_instance(ClusterSpec(gpus=1024, nic_gbps=800, uplink_min_gbps=400))
+    ups = [g for g in default["links"] if g["a"] == "leaf"]
+    assert ups and all(g["min_link_gbps"] == 800 for g in ups)
+    assert all(g["min_link_gbps"] == 400 for g in lower["links"] if g["a"] == "leaf")
+    assert "--uplink-min-gbps 400" in lower["description"]
+    # the GPU side is unaffected: its links are fixed by count and NIC speed
+    assert all("min_link_gbps" not in g for g in default["links"] if g["b"] == "leaf")

@@ -38,6 +38,8 @@ def _ids(value: str | None) -> list[str] | None:
               help="Switch tiers [default: the fewest the radix allows].")
 @click.option("--oversubscription", type=float, default=None, help="Leaf down:up ratio [default: 1].")
 @click.option("--core-oversubscription", type=float, default=None, help="Spine down:up ratio [default: 1].")
+@click.option("--uplink-min-gbps", type=float, default=None,
+              help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].")
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
 @click.option("--core-models", default=None, help="Candidate switch ids for the core tier.")
