@@ -127,7 +127,6 @@ def test_cli_reports_bad_parameters(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown switch model" in capsys.readouterr().err
 
 
-@pytest.mark.slow
 def test_explicit_is_freer_when_a_cross_tier_budget_binds() -> None:
     """The counter-case to the equality test: 4,096 GPUs (16 rows, uplinks of 15-30 m) with a 2,350 ns
     cross-spine budget. An aggregated path must hold for every (GPU class, uplink class) pair that occurs
