@@ -319,6 +319,9 @@ def _catalog_of(file: Path) -> Any:
 
 # Commands defined in their own modules (optimizer/commands/) register here, one import and one
 # add_command line each, so that work on separate commands does not collide in this file.
+from optimizer.commands.pareto import pareto as _pareto_command  # noqa: E402
+
+cli.add_command(_pareto_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,96 @@
+"""Run a suite of independent solves: in this process, on local worker processes, or on Dask.
+
+``run_tasks(fn, tasks, ...)`` calls ``fn(task)`` for every task and hands each result back to the
+caller as soon as it is done (in completion order, tagged with the task's position). ``fn`` must be
+a module-level function (it is pickled to the workers) that returns plain picklable data and turns
+its own failures into data; a task whose worker dies or raises anyway is reported through
+``on_failure`` and never stops the other tasks.
+
+Where tasks run:
+    scheduler given        -> a Dask distributed cluster at that address (``tcp://host:8786``); the
+                              workers must be able to import ``optimizer``
+    workers == 1           -> sequentially in this process (no pickling; easiest to debug)
+    otherwise              -> a local process pool of ``workers`` processes (default: the core count),
+                              started with the ``spawn`` method (HiGHS's thread pool does not survive fork)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OnResult = Callable[[int, Any], None]
+OnFailure = Callable[[int, str], None]
+
+
+def default_workers() -> int:
+    """Local worker processes used when none are given: the machine's core count."""
+    return os.cpu_count() or 1
+
+
+def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              *, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Run ``fn`` over ``tasks``; call ``on_result(i, result)`` or ``on_failure(i, message)`` per task.
+
+    An exception raised by a callback (e.g. ``KeyboardInterrupt``) cancels the tasks not yet done
+    and propagates; results already handed over stay handed over.
+    """
+    if not tasks:
+        return
+    if scheduler:
+        _run_dask(fn, tasks, on_result, on_failure, scheduler)
+    elif (workers or default_workers()) <= 1 or len(tasks) == 1:
+        for i, task in enumerate(tasks):
+            try:
+                result = fn(task)
+            except Exception as exc:  # fn should not raise; record it as a failure anyway
+                log.exception("task %d failed", i)
+                on_failure(i, f"{type(exc).__name__}: {exc}")
+                continue
+            on_result(i, result)
+    else:
+        _run_pool(fn, tasks, on_result, on_failure, min(workers or default_workers(), len(tasks)))
+
+
+def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              workers: int) -> None:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        pending = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                exc = future.exception()
+                if exc is not None:
+                    on_failure(i, f"{type(exc).__name__}: {exc}")
+                else:
+                    on_result(i, future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              scheduler: str) -> None:
+    from dask.distributed import Client, as_completed
+
+    with Client(scheduler, set_as_default=False) as client:
+        futures = client.map(fn, list(tasks), pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                i = index[future.key]
+                if future.status == "finished":
+                    on_result(i, future.result())
+                else:
+                    exc = future.exception()
+                    on_failure(i, f"{type(exc).__name__}: {exc}")
+                future.release()
+        finally:
+            client.cancel([f for f in futures if not f.done()])

@@ -1,0 +1,286 @@
+"""Capex-versus-power Pareto front by the epsilon-constraint method.
+
+Every point is a lexicographic two-stage solve, so that no point is weakly dominated:
+
+    stage 1 (capex):  C(eps) = min capex   s.t. power <= eps, all instance constraints
+    stage 2 (power):  P(eps) = min power   s.t. capex <= C(eps), power <= eps
+
+The power cap ``eps`` and the capex cap of stage 2 are the plan-wide limits of format v1
+(``limits.max_power_w`` / ``limits.max_capex_usd``, constraint 7, family ``limits``), tightened on a
+copy of the instance (an instance limit that is already tighter is kept). The front runs from
+
+    the min-power plan:  P_min = min power, then min capex s.t. power <= P_min
+    the min-capex plan:  C_min = min capex, then min power s.t. capex <= C_min  (power P_max)
+
+with ``eps`` stepping evenly over [P_min, P_max]. Steps that land on an already found point are
+filled afterwards by bisecting the widest unexplored power interval between neighbouring points
+(a solve that returns the left neighbour again proves the lower half of the interval empty).
+Points are then filtered for dominance. Each point keeps its own status and both stage gaps; it is
+optimal within ``mip_rel_gap`` for its stage-1 capex under its cap.
+
+The solves are independent and run through ``optimizer.executor`` (in process, local worker
+processes or a Dask cluster).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimizer.executor import run_tasks
+from optimizer.mix import TECHNOLOGIES, plan_mix
+from optimizer.schema import Instance
+from optimizer.solve import SolveOptions, SolveStatus
+
+log = logging.getLogger(__name__)
+
+POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_gap", "capex_usd", "power_w", "energy_usd",
+                 "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix", "solve_s"]
+_STATUS_RANK = {s: r for r, s in enumerate(["optimal", "feasible", "no_solution", "infeasible", "unbounded",
+                                            "error"])}
+_REL_TOL = 1e-9
+
+
+def _cap(value: float) -> float:
+    """A cap just above a plan's own total, so that plan stays feasible under float tolerances."""
+    return value * (1 + _REL_TOL) + 1e-6
+
+
+def _options_dict(options: SolveOptions) -> dict[str, Any]:
+    fields = dataclasses.asdict(options)
+    fields.pop("progress", None)
+    return fields
+
+
+def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex_usd: float | None = None
+                 ) -> Instance:
+    limits = instance.limits
+    update: dict[str, float] = {}
+    if max_power_w is not None:
+        update["max_power_w"] = max_power_w if limits.max_power_w is None else min(limits.max_power_w, max_power_w)
+    if max_capex_usd is not None:
+        cur = limits.max_capex_usd
+        update["max_capex_usd"] = max_capex_usd if cur is None else min(cur, max_capex_usd)
+    copy = instance.model_copy(update={"limits": limits.model_copy(update=update)})
+    copy._source = instance.source
+    return copy
+
+
+def _worst(*statuses: str) -> str:
+    return max(statuses, key=lambda s: _STATUS_RANK.get(s, 99))
+
+
+def point_task(task: dict[str, Any]) -> dict[str, Any]:
+    """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, options.
+
+    mode ``min_power``: one stage, min power (gives P_min).
+    mode ``min_capex``: min capex, then min power s.t. capex <= C_min.
+    mode ``eps``:       min capex s.t. power <= eps, then min power s.t. capex <= C(eps).
+    Never raises: failures come back as a row with status ``error``.
+    """
+    from optimizer.pipeline import solve
+
+    instance: Instance = task["instance"]
+    options = SolveOptions(**task["options"])
+    eps = task.get("eps_power_w")
+    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "solve_s": 0.0}
+    try:
+        first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
+        objective = "power" if task["mode"] == "min_power" else "capex"
+        plan = solve(first, dataclasses.replace(options, objective=objective))
+        row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
+        row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
+        if plan.status.has_solution and task["mode"] != "min_power":
+            assert plan.totals is not None
+            second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
+            plan2 = solve(second, dataclasses.replace(options, objective="power"))
+            row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
+            row["power_gap"] = plan2.gap
+            row["status"] = _worst(str(plan.status), str(plan2.status))
+            if plan2.status.has_solution:
+                plan = plan2  # no worse in capex (within the cap's float slack), no worse in power
+        if plan.status.has_solution:
+            assert plan.totals is not None
+            _, share, label = plan_mix(plan, instance.resolved_catalog)
+            row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
+            row.update({f"share_{t}": s for t, s in share.items()})
+            row["mix"] = label
+            if task.get("keep_plan"):
+                row["plan"] = plan.to_dict()
+    except Exception as exc:  # a failed point is data, never an abort
+        log.exception("Pareto point failed")
+        row.update(status=str(SolveStatus.ERROR), message=f"{type(exc).__name__}: {exc}")
+    return row
+
+
+@dataclass
+class ParetoFront:
+    """The capex-versus-power front of an instance.
+
+    Attributes:
+        instance: instance name.
+        points: non-dominated points, by increasing power (min-power plan first).
+        removed: solved points that were dominated or duplicated (kept for the record).
+        failed: solves without a plan (status other than optimal/feasible), with their messages.
+        solves: number of MILP solves made.
+    """
+
+    instance: str
+    points: list[dict[str, Any]]
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    solves: int = 0
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per non-dominated point (columns ``POINT_COLUMNS``)."""
+        rows = [{**p, "point": k} for k, p in enumerate(self.points)]
+        return pd.DataFrame(rows, columns=POINT_COLUMNS)
+
+    def write(self, directory: str | Path, plot: bool = True) -> list[Path]:
+        """Write pareto.csv, pareto.json (points, removed, failed) and pareto.png into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "pareto.csv", out / "pareto.json"]
+        self.table.to_csv(written[0], index=False)
+        strip = [{k: v for k, v in p.items() if k != "plan"} for p in self.points]
+        doc = {"instance": self.instance, "solves": self.solves, "points": strip,
+               "removed": self.removed, "failed": self.failed}
+        written[1].write_text(json.dumps(_clean(doc), indent=2) + "\n", encoding="utf-8")
+        for k, p in enumerate(self.points):
+            if "plan" in p:
+                plan_path = out / "plans" / f"point-{k:02d}.json"
+                plan_path.parent.mkdir(exist_ok=True)
+                plan_path.write_text(json.dumps(p["plan"], indent=2) + "\n", encoding="utf-8")
+                written.append(plan_path)
+        if plot and self.points:
+            from optimizer.plots import plot_pareto
+
+            written.append(plot_pareto(self, out / "pareto.png"))
+        return written
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _has_plan(row: dict[str, Any]) -> bool:
+    return row.get("status") in ("optimal", "feasible") and row.get("power_w") is not None
+
+
+def non_dominated(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split rows with plans into (front by increasing power, removed).
+
+    A row is removed when another row is no worse in both capex and power (relative tolerance 1e-9)
+    and better in one, or when it repeats an earlier row's (capex, power).
+    """
+    ordered = sorted(rows, key=lambda r: (r["power_w"], r["capex_usd"]))
+    front: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    for r in ordered:
+        # by increasing power: r survives iff its capex is below every earlier survivor's
+        if front and r["capex_usd"] >= front[-1]["capex_usd"] * (1 - _REL_TOL) - 1e-9:
+            removed.append(r)
+            continue
+        front.append(r)
+    return front, removed
+
+
+def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = None, *,
+           workers: int | None = 1, scheduler: str | None = None, max_solves: int | None = None,
+           keep_plans: bool = False, on_point: Callable[[dict[str, Any]], None] | None = None) -> ParetoFront:
+    """Compute the capex-versus-power Pareto front of ``instance``.
+
+    Args:
+        instance: a loaded instance (``load_instance``).
+        points: the number of front points wanted (at least 2): eps steps evenly between the
+            min-power and min-capex plans, then gaps are bisected until ``points`` distinct
+            non-dominated points exist, no interval is left to explore, or ``max_solves`` is used up.
+        options: solve options of every stage (objective is set per stage; default threads=1).
+        workers, scheduler: where the solves run (see ``optimizer.executor``); default in process.
+        max_solves: budget of point tasks (each 1-2 MILP solves); default 3 x points.
+        keep_plans: keep each point's full plan (``point["plan"]``, written to ``plans/``).
+        on_point: called with each finished point row (for progress displays).
+    """
+    if points < 2:
+        raise ValueError("a front needs at least 2 points")
+    options = options or SolveOptions(threads=1)
+    opts = _options_dict(options)
+    budget = max_solves if max_solves is not None else 3 * points
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+
+    def run(specs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        tasks = [{"instance": instance, "options": opts, "keep_plan": keep_plans, **s} for s in specs]
+        out: list[dict[str, Any] | None] = [None] * len(tasks)
+
+        def got(i: int, row: dict[str, Any]) -> None:
+            out[i] = row
+            (results if _has_plan(row) else failed).append(row)
+            if on_point is not None:
+                on_point(row)
+
+        def lost(i: int, message: str) -> None:
+            row = {**specs[i], "status": "error", "message": message}
+            failed.append(row)
+            if on_point is not None:
+                on_point(row)
+
+        run_tasks(point_task, tasks, got, lost, workers=workers, scheduler=scheduler)
+        return out
+
+    lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
+    solves = 2
+    if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
+        return ParetoFront(instance.name, [], [], failed, solves)
+    results.remove(lo)  # P_min only: its capex is not minimised (the eps = P_min point is)
+    p_min, p_max = lo["power_w"], hi["power_w"]
+    if p_max <= p_min * (1 + _REL_TOL):
+        front, removed = non_dominated(results)
+        return ParetoFront(instance.name, front, removed, failed, solves)
+    grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 1)]
+    run([{"mode": "eps", "eps_power_w": eps} for eps in grid])
+    solves += len(grid)
+
+    # bisect the widest unexplored intervals: (lower explored power, right point's power)
+    explored: dict[tuple[float, float], float] = {}
+    min_width = (p_max - p_min) * 1e-6
+    while solves < budget:
+        front, _ = non_dominated(results)
+        if len(front) >= points:
+            break
+        gaps = []
+        for a, b in zip(front, front[1:], strict=False):
+            key = (a["power_w"], b["power_w"])
+            low = explored.get(key, a["power_w"])
+            if b["power_w"] - low > min_width:
+                gaps.append((b["power_w"] - low, key, low))
+        if not gaps:
+            break
+        gaps.sort(reverse=True)
+        batch = gaps[: max(1, min(points - len(front), budget - solves))]
+        specs = [{"mode": "eps", "eps_power_w": (low + key[1]) / 2} for _, key, low in batch]
+        rows = run(specs)
+        solves += len(specs)
+        front, _ = non_dominated(results)
+        for (_, key, low), spec, row in zip(batch, specs, rows, strict=True):
+            if row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL):
+                explored[(key[0], row["power_w"])] = low  # a new point: (left, new) keeps what was explored
+            else:
+                explored[key] = spec["eps_power_w"]  # nothing new at or below eps: that half is empty
+    front, removed = non_dominated(results)
+    return ParetoFront(instance.name, front, removed, failed, solves)
