@@ -14,7 +14,8 @@ from typing import Any
 from optimizer.mix import LABELS, TECHNOLOGIES, Classifier
 
 COLORS = {"dsp": "#4C72B0", "lpo": "#55A868", "lro": "#8C8C3C", "cpo": "#C44E52", "aoc": "#8172B2",
-          "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "switch": "#7F7F7F"}
+          "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "fibre": "#DDDDDD",
+          "switch": "#7F7F7F"}
 MAX_TIERS = 12
 
 
@@ -47,13 +48,20 @@ def plan_breakdown(plan: Any, catalog: Any) -> tuple[dict[str, dict[str, float]]
     classifier = Classifier(catalog)
     power: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     capex: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    transceivers = classifier.index.transceivers
     for r in plan.links.itertuples():
         tier = tier_of(r.a, r.b)
         ends = classifier.ends(r.option)
-        # a link's power and cost split evenly over its two ends' technologies (exact for same-type ends)
-        for tech in ends:
-            power[tier][tech] += r.power_w / 2
-            capex[tier][tech] += r.capex_usd / 2
+        if r.kind == "cable":
+            power[tier][ends[0]] += r.power_w
+            capex[tier][ends[0]] += r.capex_usd
+            continue
+        # a transceiver pair: each end's own figures; the fibre is the rest of the link's cost
+        end_ids = r.option.split("+", 1)
+        for item, tech in zip(end_ids, ends, strict=True):
+            power[tier][tech] += transceivers[item].power_w * r.count
+            capex[tier][tech] += transceivers[item].cost_usd * r.count
+        capex[tier]["fibre"] += r.capex_usd - sum(transceivers[i].cost_usd for i in end_ids) * r.count
     for r in plan.nodes.itertuples():
         tier = re.sub(r"([-_.]?\d+)+$", "", r.group) or r.group
         power[f"{tier} switches"]["switch"] += r.power_w
@@ -78,15 +86,15 @@ def _top(power: dict[str, dict[str, float]], capex: dict[str, dict[str, float]]
 
 def _stacked(ax: Any, table: dict[str, dict[str, float]], scale: float, unit: str, title: str) -> None:
     tiers = list(table)
-    techs = [t for t in (*TECHNOLOGIES, "switch") if any(table[r].get(t, 0) for r in tiers)]
+    techs = [t for t in (*TECHNOLOGIES, "fibre", "switch") if any(table[r].get(t, 0) > 1e-9 for r in tiers)]
     left = [0.0] * len(tiers)
     for tech in techs:
         values = [table[r].get(tech, 0.0) / scale for r in tiers]
-        ax.barh(tiers, values, left=left, color=COLORS.get(tech), label=LABELS.get(tech, tech))
+        ax.barh(tiers, values, left=left, color=COLORS.get(tech), label=LABELS.get(tech, tech), edgecolor="white",
+                linewidth=0.5)
         left = [x + v for x, v in zip(left, values, strict=True)]
     ax.set_xlabel(unit)
     ax.set_title(title)
-    ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     for y, total in enumerate(left):
         ax.annotate(f"{total:,.1f}", (total, y), xytext=(3, 0), textcoords="offset points", va="center",
@@ -99,6 +107,7 @@ def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
     power, capex = plan_breakdown(plan, catalog)
     fig = _figure(12, 1.6 + 0.45 * max(len(capex), 2))
     ax_p, ax_c = fig.subplots(1, 2, sharey=True)
+    ax_p.invert_yaxis()  # first tier on top (the axes share y: invert once)
     t = plan.totals or {}
     _stacked(ax_p, power, 1e3, "power (kW)", f"power by tier: {t.get('power_w', 0) / 1e3:,.1f} kW total")
     _stacked(ax_c, capex, 1e6, "capex (million USD)",
@@ -107,7 +116,7 @@ def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
     h2, l2 = ax_c.get_legend_handles_labels()
     seen = dict(zip(labels, handles, strict=True)) | dict(zip(l2, h2, strict=True))
     fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=min(len(seen), 9),
-               title="optics technology (links split evenly over their two ends) / switches")
+               title="link ends by optics technology (each end's own figures), fibre, switches")
     fig.suptitle(f"{plan.instance}: {plan.status} plan, objective {plan.objective_mode} "
                  f"{plan.objective:,.0f}" if plan.objective is not None else plan.instance)
     return _save(fig, path)
