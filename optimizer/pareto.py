@@ -12,9 +12,11 @@ copy of the instance (an instance limit that is already tighter is kept). The fr
     the min-power plan:  P_min = min power, then min capex s.t. power <= P_min
     the min-capex plan:  C_min = min capex, then min power s.t. capex <= C_min  (power P_max)
 
-with ``eps`` stepping evenly over [P_min, P_max]. Steps that land on an already found point are
-filled afterwards by bisecting the widest unexplored power interval between neighbouring points
-(a solve that returns the left neighbour again proves the lower half of the interval empty).
+with ``eps`` stepping evenly over [P_min, P_max]. While fewer than the wanted points are found
+(steps can land on the same point), the widest unexplored power interval between neighbouring
+points A < B is probed: first at its midpoint, and once (A, mid] is known to hold nothing better,
+just below B (eps = B - max(1e-7 B, 1e-4 W)), which returns B's left neighbour on the front or A
+again (the interval is then empty). Every probe finds a point or shrinks/closes an interval.
 Points are then filtered for dominance. Each point keeps its own status and both stage gaps; it is
 optimal within ``mip_rel_gap`` for its stage-1 capex under its cap.
 
@@ -256,9 +258,11 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
     run([{"mode": "eps", "eps_power_w": eps} for eps in grid])
     solves += len(grid)
 
-    # bisect the widest unexplored intervals: (lower explored power, right point's power)
+    # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
+    # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
+    # proves the interval empty. explored[(A, B)] = low; closed: intervals proven empty.
     explored: dict[tuple[float, float], float] = {}
-    min_width = (p_max - p_min) * 1e-6
+    closed: set[tuple[float, float]] = set()
     while solves < budget:
         front, _ = non_dominated(results)
         if len(front) >= points:
@@ -266,21 +270,33 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
         gaps = []
         for a, b in zip(front, front[1:], strict=False):
             key = (a["power_w"], b["power_w"])
-            low = explored.get(key, a["power_w"])
-            if b["power_w"] - low > min_width:
-                gaps.append((b["power_w"] - low, key, low))
+            if key not in closed:
+                low = explored.get(key, key[0])
+                gaps.append((key[1] - low, key, low))
         if not gaps:
             break
         gaps.sort(reverse=True)
         batch = gaps[: max(1, min(points - len(front), budget - solves))]
-        specs = [{"mode": "eps", "eps_power_w": (low + key[1]) / 2} for _, key, low in batch]
-        rows = run(specs)
-        solves += len(specs)
+        probes = []
+        for _, (pa, pb), low in batch:
+            below = low > pa
+            eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
+            probes.append((below, eps))
+        rows = run([{"mode": "eps", "eps_power_w": eps} for _, eps in probes])
+        solves += len(probes)
         front, _ = non_dominated(results)
-        for (_, key, low), spec, row in zip(batch, specs, rows, strict=True):
-            if row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL):
-                explored[(key[0], row["power_w"])] = low  # a new point: (left, new) keeps what was explored
+        for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
+            new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
+            if new:
+                assert row is not None
+                explored[(key[0], row["power_w"])] = low
+                if below:
+                    closed.add((row["power_w"], key[1]))  # the new point is B's left neighbour
+                else:
+                    explored[(row["power_w"], key[1])] = eps  # (new point, eps] holds nothing better
+            elif below:
+                closed.add(key)
             else:
-                explored[key] = spec["eps_power_w"]  # nothing new at or below eps: that half is empty
+                explored[key] = eps
     front, removed = non_dominated(results)
     return ParetoFront(instance.name, front, removed, failed, solves)
