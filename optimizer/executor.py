@@ -84,7 +84,7 @@ def _run_dask(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
         futures = client.map(fn, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 i = index[future.key]
                 if future.status == "finished":
                     on_result(i, future.result())

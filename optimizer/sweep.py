@@ -377,9 +377,13 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
     total = len(keys)
     state = {"done": result.reused,
              "failed": sum(1 for r in rows if r is not None and r.get("status") in ("error", "input_error"))}
-    sink = results_path.open("a", encoding="utf-8") if results_path is not None else None
+    sink = None
     if results_path is not None:
         results_path.parent.mkdir(parents=True, exist_ok=True)
+        torn = results_path.exists() and results_path.stat().st_size and not results_path.read_bytes().endswith(b"\n")
+        sink = results_path.open("a", encoding="utf-8")
+        if torn:
+            sink.write("\n")  # a line cut short by an interruption stays alone (and is skipped)
     base_dir_s = str(Path(base_dir).resolve())
     tasks = [{"key": keys[i], "params": scenarios[i], "relative": relative, "document": document,
               "base_dir": base_dir_s, "options": opts, "track": track} for i in todo]
