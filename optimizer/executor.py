@@ -20,6 +20,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
@@ -58,22 +59,43 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
         _run_pool(fn, tasks, on_result, on_failure, min(workers or default_workers(), len(tasks)))
 
 
+MAX_POOL_BREAKS = 2
+
+
 def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
               workers: int) -> None:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    try:
-        pending = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                i = pending.pop(future)
-                exc = future.exception()
-                if exc is not None:
-                    on_failure(i, f"{type(exc).__name__}: {exc}")
-                else:
-                    on_result(i, future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    """A process pool; when a worker process dies (crash, out of memory) the pool breaks and every
+    unfinished task fails with it: those are rerun in a fresh pool, and a task that was unfinished
+    in ``MAX_POOL_BREAKS`` broken pools is recorded as failed."""
+    breaks = [0] * len(tasks)
+    todo = list(range(len(tasks)))
+    while todo:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn"))
+        broken: list[int] = []
+        try:
+            pending = {pool.submit(fn, tasks[i]): i for i in todo}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    i = pending.pop(future)
+                    exc = future.exception()
+                    if isinstance(exc, BrokenProcessPool):
+                        broken.append(i)
+                    elif exc is not None:
+                        on_failure(i, f"{type(exc).__name__}: {exc}")
+                    else:
+                        on_result(i, future.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        todo = []
+        for i in sorted(broken):
+            breaks[i] += 1
+            if breaks[i] >= MAX_POOL_BREAKS:
+                on_failure(i, "worker process died (crash or out of memory) while running this task")
+            else:
+                todo.append(i)
+        if todo:
+            log.warning("a worker process died; rerunning %d unfinished tasks in a fresh pool", len(todo))
 
 
 def _run_dask(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,

@@ -88,17 +88,18 @@ def test_sweep_table_matches_direct_solves_and_the_break_even_price(tmp_path) ->
     table = result.table
     assert len(table) == 4 and result.computed == 4 and result.reused == 0
     assert list(table.columns[:3]) == ["scenario", "economics.electricity_usd_per_kwh", "catalog.aoc-800.cost_usd"]
-    for row in table.itertuples():
-        price, factor = row[2], row[3]
+    for row in table.to_dict("records"):
+        price, factor = row["economics.electricity_usd_per_kwh"], row["catalog.aoc-800.cost_usd"]
         inst = trade_off()
         inst["economics"] = {"electricity_usd_per_kwh": price}
         inst["catalog"]["cables"][1]["cost_usd"] = 2500 * factor
         plan = optimizer.solve(optimizer.load_instance(inst), optimizer.SolveOptions(threads=1))
-        assert row.tco_usd == pytest.approx(plan.totals["tco_usd"])
+        assert row["tco_usd"] == pytest.approx(plan.totals["tco_usd"])
         # per link: SR 1,810 + 28 W x e x price versus AOC 2,500 x factor + 12 W x e x price
         aoc_wins = 2500 * factor + 12 * E_FACTOR * price < 1810 + 28 * E_FACTOR * price
-        assert row.share_aoc == (1.0 if aoc_wins else 0.0)
-        assert getattr(row, "_21") == ("aoc-800 x8" if aoc_wins else "sr-800+sr-800 x8")  # choice:gpu-leaf
+        assert row["share_aoc"] == (1.0 if aoc_wins else 0.0)
+        assert row["choice:gpu-leaf"] == ("aoc-800 x8" if aoc_wins else "sr-800+sr-800 x8")
+    assert {row["share_aoc"] for row in table.to_dict("records")} == {0.0, 1.0}  # both sides are covered
     assert len(read_results(tmp_path / "r.jsonl")) == 4
 
 

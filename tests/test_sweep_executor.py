@@ -1,0 +1,36 @@
+"""The executor: results in any order reach the right task; failures and dead workers are data."""
+
+from __future__ import annotations
+
+import os
+
+from optimizer.executor import run_tasks
+
+
+def square_or_fail(task: dict) -> int:
+    if task.get("die"):
+        os._exit(3)  # a worker process that dies (as on a segfault or an out-of-memory kill)
+    if task.get("raise"):
+        raise RuntimeError("boom")
+    return task["x"] ** 2
+
+
+def collect(tasks: list[dict], workers: int) -> tuple[dict[int, int], dict[int, str]]:
+    results: dict[int, int] = {}
+    failures: dict[int, str] = {}
+    run_tasks(square_or_fail, tasks, results.__setitem__, failures.__setitem__, workers=workers)
+    return results, failures
+
+
+def test_in_process_failures_are_reported_per_task() -> None:
+    results, failures = collect([{"x": 2}, {"x": 3, "raise": True}, {"x": 4}], workers=1)
+    assert results == {0: 4, 2: 16}
+    assert failures == {1: "RuntimeError: boom"}
+
+
+def test_a_dying_worker_fails_only_its_task() -> None:
+    tasks = [{"x": k} for k in range(5)] + [{"x": 9, "die": True}, {"x": 6, "raise": True}]
+    results, failures = collect(tasks, workers=2)
+    assert results == {k: k * k for k in range(5)}
+    assert set(failures) == {5, 6}
+    assert "worker process died" in failures[5] and failures[6] == "RuntimeError: boom"
