@@ -155,12 +155,13 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
     return _save(fig, path)
 
 
-def plot_sweep(table: Any, params: list[str], path: str | Path) -> Path:
+def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[str] | None = None) -> Path:
     """Sweep results: CPO share of ports and TCO (or objective) versus the first parameter.
 
     One line per value of the second parameter (other parameters averaged out); scenarios without
-    a plan are left out.
+    a plan are left out. Paths in ``relative`` are factors of the base value (shown as "x 1.1").
     """
+    relative = relative or []
     ok = table[table["status"].isin(["optimal", "feasible"])].copy()
     fig = _figure(13, 5.2)
     ax_s, ax_t = fig.subplots(1, 2)
@@ -171,15 +172,19 @@ def plot_sweep(table: Any, params: list[str], path: str | Path) -> Path:
     for value, frame in groups:
         agg = frame.groupby(x, sort=True).agg(cpo=("share_cpo", "mean"), lin=("share_linear", "mean"),
                                               metric=(metric, "mean")).reset_index()
-        label = None if series is None else f"{series} = {value:g}" if isinstance(value, float) else str(value)
+        label = None
+        if series is not None:
+            shown = f"{value:g}" if isinstance(value, float | int) else str(value)
+            label = f"{series} × {shown}" if series in relative else f"{series} = {shown}"
         line = ax_s.plot(agg[x], 100 * agg["cpo"], marker="o", label=label)[0]
         ax_s.plot(agg[x], 100 * agg["lin"], marker="x", linestyle=":", color=line.get_color())
         ax_t.plot(agg[x], agg["metric"] / 1e6, marker="o", label=label, color=line.get_color())
-    ax_s.set_xlabel(x)
+    xlabel = f"{x} (factor of the base value)" if x in relative else x
+    ax_s.set_xlabel(xlabel)
     ax_s.set_ylabel("share of link ends (%)")
     ax_s.set_title("CPO share (solid, o) and LPO+LRO share (dotted, x) of ports")
     ax_s.set_ylim(-3, 103)
-    ax_t.set_xlabel(x)
+    ax_t.set_xlabel(xlabel)
     ax_t.set_ylabel("TCO (million USD)" if metric == "tco_usd" else "objective")
     ax_t.set_title("total cost of ownership (capex + energy)" if metric == "tco_usd" else "objective")
     for ax in (ax_s, ax_t):

@@ -303,6 +303,8 @@ class SweepResult:
     reused: int = 0
     failed: int = 0
     files: list[Path] = field(default_factory=list)
+    relative: list[str] = field(default_factory=list)
+    """Paths whose values are factors of the base value."""
 
 
 def read_results(path: Path) -> dict[str, dict[str, Any]]:
@@ -373,7 +375,8 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         else:
             rows.append(None)
             todo.append(i)
-    result = SweepResult(pd.DataFrame(), paths, reused=len(keys) - len(todo))
+    result = SweepResult(pd.DataFrame(), paths, reused=len(keys) - len(todo),
+                         relative=[p.path for p in parameters if p.relative])
     total = len(keys)
     state = {"done": result.reused,
              "failed": sum(1 for r in rows if r is not None and r.get("status") in ("error", "input_error"))}
@@ -429,7 +432,7 @@ def write_sweep(result: SweepResult, directory: str | Path, plot: bool = True) -
     if plot and len(result.table) and result.parameters:
         from optimizer.plots import plot_sweep
 
-        written.append(plot_sweep(result.table, result.parameters, out / "sweep.png"))
+        written.append(plot_sweep(result.table, result.parameters, out / "sweep.png", result.relative))
     result.files = written
     return written
 
