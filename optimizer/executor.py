@@ -59,24 +59,22 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
         _run_pool(fn, tasks, on_result, on_failure, min(workers or default_workers(), len(tasks)))
 
 
-MAX_POOL_BREAKS = 2
-
-
 def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
               workers: int) -> None:
-    """A process pool; when a worker process dies (crash, out of memory) the pool breaks and every
-    unfinished task fails with it: those are rerun in a fresh pool, and a task that was unfinished
-    in ``MAX_POOL_BREAKS`` broken pools is recorded as failed."""
-    breaks = [0] * len(tasks)
+    """A process pool. When a worker process dies (crash, out of memory) the pool breaks and every
+    unfinished task fails with it; those are then rerun in a one-worker pool, in order, where a
+    break can be blamed on exactly one task (the first unfinished one): it is recorded as failed
+    and the rest continue in a fresh one-worker pool."""
     todo = list(range(len(tasks)))
+    size = workers
     while todo:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=min(size, len(todo)), mp_context=get_context("spawn"))
         broken: list[int] = []
         try:
             pending = {pool.submit(fn, tasks[i]): i for i in todo}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in sorted(done, key=pending.__getitem__):
                     i = pending.pop(future)
                     exc = future.exception()
                     if isinstance(exc, BrokenProcessPool):
@@ -87,15 +85,12 @@ def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
                         on_result(i, future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        todo = []
-        for i in sorted(broken):
-            breaks[i] += 1
-            if breaks[i] >= MAX_POOL_BREAKS:
-                on_failure(i, "worker process died (crash or out of memory) while running this task")
-            else:
-                todo.append(i)
-        if todo:
-            log.warning("a worker process died; rerunning %d unfinished tasks in a fresh pool", len(todo))
+        todo = sorted(broken)
+        if todo and size == 1:
+            on_failure(todo.pop(0), "worker process died (crash or out of memory) while running this task")
+        elif todo:
+            log.warning("a worker process died; rerunning %d unfinished tasks one at a time", len(todo))
+            size = 1
 
 
 def _run_dask(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,

@@ -29,8 +29,8 @@ def test_in_process_failures_are_reported_per_task() -> None:
 
 
 def test_a_dying_worker_fails_only_its_task() -> None:
-    tasks = [{"x": k} for k in range(5)] + [{"x": 9, "die": True}, {"x": 6, "raise": True}]
+    tasks = [{"x": 1}, {"x": 9, "die": True}, {"x": 6, "raise": True}, {"x": 3}]
     results, failures = collect(tasks, workers=2)
-    assert results == {k: k * k for k in range(5)}
-    assert set(failures) == {5, 6}
-    assert "worker process died" in failures[5] and failures[6] == "RuntimeError: boom"
+    assert results == {0: 1, 3: 9}
+    assert set(failures) == {1, 2}
+    assert "worker process died" in failures[1] and failures[2] == "RuntimeError: boom"
