@@ -17,8 +17,10 @@ with ``eps`` stepping evenly over [P_min, P_max]. While fewer than the wanted po
 points A < B is probed: first at its midpoint, and once (A, mid] is known to hold nothing better,
 just below B (eps = B - max(1e-7 B, 1e-4 W)), which returns B's left neighbour on the front or A
 again (the interval is then empty). Every probe finds a point or shrinks/closes an interval.
-Points are then filtered for dominance. Each point keeps its own status and both stage gaps; it is
-optimal within ``mip_rel_gap`` for its stage-1 capex under its cap.
+Points are then filtered for dominance. Each point keeps its own status and gap (``status``, ``gap``:
+the capex stage, optimal within ``mip_rel_gap`` under its cap) and those of the power stage
+(``power_status``, ``power_gap``); when the power stage finds no plan within its limits, the capex
+stage's plan is kept (a valid point that may be only weakly non-dominated) and ``message`` says so.
 
 The solves are independent and run through ``optimizer.executor`` (in process, local worker
 processes or a Dask cluster).
@@ -44,10 +46,8 @@ from optimizer.solve import SolveOptions, SolveStatus
 
 log = logging.getLogger(__name__)
 
-POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_gap", "capex_usd", "power_w", "energy_usd",
-                 "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix", "solve_s"]
-_STATUS_RANK = {s: r for r, s in enumerate(["optimal", "feasible", "no_solution", "infeasible", "unbounded",
-                                            "error"])}
+POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_status", "power_gap", "capex_usd", "power_w",
+                 "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix", "solve_s"]
 _REL_TOL = 1e-9
 
 
@@ -76,10 +76,6 @@ def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex
     return copy
 
 
-def _worst(*statuses: str) -> str:
-    return max(statuses, key=lambda s: _STATUS_RANK.get(s, 99))
-
-
 def point_task(task: dict[str, Any]) -> dict[str, Any]:
     """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, options.
 
@@ -93,7 +89,7 @@ def point_task(task: dict[str, Any]) -> dict[str, Any]:
     instance: Instance = task["instance"]
     options = SolveOptions(**task["options"])
     eps = task.get("eps_power_w")
-    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "solve_s": 0.0}
+    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "solve_s": 0.0, "power_status": None}
     try:
         first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
         objective = "power" if task["mode"] == "min_power" else "capex"
@@ -105,10 +101,11 @@ def point_task(task: dict[str, Any]) -> dict[str, Any]:
             second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
             plan2 = solve(second, dataclasses.replace(options, objective="power"))
             row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
-            row["power_gap"] = plan2.gap
-            row["status"] = _worst(str(plan.status), str(plan2.status))
+            row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
             if plan2.status.has_solution:
                 plan = plan2  # no worse in capex (within the cap's float slack), no worse in power
+            else:  # keep the capex stage's plan: a valid point, perhaps only weakly non-dominated
+                row["message"] = f"power stage: {plan2.status}; the capex-stage plan is kept"
         if plan.status.has_solution:
             assert plan.totals is not None
             _, share, label = plan_mix(plan, instance.resolved_catalog)

@@ -130,13 +130,14 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
     power = [p["power_w"] / 1e3 for p in pts]
     capex = [p["capex_usd"] / 1e6 for p in pts]
     ax.step(power, capex, where="post", color="#BBBBBB", zorder=1, label="front (staircase)")
-    optimal = [i for i, p in enumerate(pts) if p["status"] == "optimal"]
-    other = [i for i, p in enumerate(pts) if p["status"] != "optimal"]
+    both = [p["status"] == "optimal" and p.get("power_status") in (None, "optimal") for p in pts]
+    optimal = [i for i, ok in enumerate(both) if ok]
+    other = [i for i, ok in enumerate(both) if not ok]
     ax.scatter([power[i] for i in optimal], [capex[i] for i in optimal], color="#C44E52", zorder=3,
                label="point, optimal within its gap")
     if other:
         ax.scatter([power[i] for i in other], [capex[i] for i in other], color="white", edgecolor="#C44E52",
-                   zorder=3, label="point, limit hit (feasible)")
+                   zorder=3, label="point, a stage stopped at its limit")
     for i, p in enumerate(pts):
         side = 1 if i % 2 == 0 else -1
         ax.annotate(f"{i}: {p['mix']}", (power[i], capex[i]), xytext=(8, 10 * side), textcoords="offset points",

@@ -93,7 +93,7 @@ def test_pareto_cli_writes_table_json_and_plot(tmp_path, capsys) -> None:
     code = main(["pareto", str(INSTANCES / "superpod-su-256.yaml"), "--points", "5", "--out", str(out), "-q"])
     assert code == 0
     lines = (out / "pareto.csv").read_text().strip().splitlines()
-    assert len(lines) == 6 and lines[0].startswith("point,eps_power_w,status,gap,power_gap,capex_usd,power_w")
+    assert len(lines) == 6 and lines[0].startswith("point,eps_power_w,status,gap,power_status,power_gap,capex_usd,power_w")
     doc = json.loads((out / "pareto.json").read_text())
     assert len(doc["points"]) == 5 and all(p["status"] == "optimal" for p in doc["points"])
     png = (out / "pareto.png").read_bytes()

@@ -75,7 +75,9 @@ def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap
         table.add_column(col, justify="left" if col in ("status", "optics mix (share of link ends)") else "right")
     for k, p in enumerate(front.points):
         gaps = [g for g in (p.get("gap"), p.get("power_gap")) if g is not None]
-        table.add_row(str(k), p["status"], f"{100 * max(gaps):.3f}%" if gaps else "-", f"{p['power_w']:,.0f}",
+        status = p["status"] if p.get("power_status") in (None, "optimal") else f"{p['status']} (power stage: " \
+            f"{p['power_status']})"
+        table.add_row(str(k), status, f"{100 * max(gaps):.3f}%" if gaps else "-", f"{p['power_w']:,.0f}",
                       f"{p['capex_usd']:,.0f}", f"{p['tco_usd']:,.0f}", p["mix"])
     out.print(table)
     for f in front.failed:
