@@ -1,26 +1,33 @@
-"""Capex-versus-power Pareto front by the epsilon-constraint method.
+"""Capex-versus-power Pareto front by the epsilon-constraint method (with lexicographic endpoints).
 
-Every point is a lexicographic two-stage solve, so that no point is weakly dominated:
+The front runs between two lexicographic optima (two solves each, so neither is weakly dominated):
 
-    stage 1 (capex):  C(eps) = min capex   s.t. power <= eps, all instance constraints
-    stage 2 (power):  P(eps) = min power   s.t. capex <= C(eps), power <= eps
+    the min-power plan:  P_min = min power, then min capex s.t. power <= P_min   (capex C_max)
+    the min-capex plan:  C_min = min capex, then min power s.t. capex <= C_min   (power P_max)
 
-The power cap ``eps`` and the capex cap of stage 2 are the plan-wide limits of format v1
-(``limits.max_power_w`` / ``limits.max_capex_usd``, constraint 7, family ``limits``), tightened on a
-copy of the instance (an instance limit that is already tighter is kept). The front runs from
+Interior points step the power cap ``eps`` evenly over (P_min, P_max). Each is one AUGMECON-style
+solve (Mavrotas 2009: the epsilon-constraint problem with a small reward for the constrained
+objective, which breaks ties towards less power):
 
-    the min-power plan:  P_min = min power, then min capex s.t. power <= P_min
-    the min-capex plan:  C_min = min capex, then min power s.t. capex <= C_min  (power P_max)
+    min capex + w x power   s.t. power <= eps,   w = 1e-4 x (C_max - C_min) / (P_max - P_min)
 
-with ``eps`` stepping evenly over [P_min, P_max]. While fewer than the wanted points are found
-(steps can land on the same point), the widest unexplored power interval between neighbouring
-points A < B is probed: first at its midpoint, and once (A, mid] is known to hold nothing better,
-just below B (eps = B - max(1e-7 B, 1e-4 W)), which returns B's left neighbour on the front or A
-again (the interval is then empty). Every probe finds a point or shrinks/closes an interval.
-Points are then filtered for dominance. Each point keeps its own status and gap (``status``, ``gap``:
-the capex stage, optimal within ``mip_rel_gap`` under its cap) and those of the power stage
-(``power_status``, ``power_gap``); when the power stage finds no plan within its limits, the capex
-stage's plan is kept (a valid point that may be only weakly non-dominated) and ``message`` says so.
+so a point costs at most 1e-4 of the capex range more than the cheapest plan under its cap, far
+inside the default MIP gap; or, with ``lexicographic=True``, two solves (min capex s.t. power <= eps,
+then min power s.t. capex <= that capex). The caps are the plan-wide limits of format v1
+(``limits.max_power_w`` / ``limits.max_capex_usd``, constraint 7, family ``limits``) and the weights
+of the ``weighted`` objective, set on a copy of the instance (an instance limit that is already
+tighter is kept), so the model itself is unchanged.
+
+While fewer than the wanted points are found (steps can land on the same point), the widest
+unexplored power interval between neighbouring points A < B is probed: first at its midpoint, and
+once (A, mid] is known to hold nothing better, just below B (eps = B - max(1e-7 B, 1e-4 W)), which
+returns B's left neighbour on the front or A again (the interval is then empty). Every probe finds
+a point or shrinks/closes an interval. Points are then filtered for dominance.
+
+Each point keeps its own ``status`` and ``gap`` (its first or only solve, optimal within
+``mip_rel_gap``) and, for two-stage points, ``power_status``/``power_gap`` of the second stage; when
+a second stage finds no plan within its limits, the first stage's plan is kept (a valid point that
+may be only weakly non-dominated) and ``message`` says so.
 
 The solves are independent and run through ``optimizer.executor`` (in process, local worker
 processes or a Dask cluster).
@@ -49,6 +56,8 @@ log = logging.getLogger(__name__)
 POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_status", "power_gap", "capex_usd", "power_w",
                  "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix", "solve_s"]
 _REL_TOL = 1e-9
+AUGMECON_DELTA = 1e-4
+"""Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""
 
 
 def _cap(value: float) -> float:
@@ -77,11 +86,12 @@ def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex
 
 
 def point_task(task: dict[str, Any]) -> dict[str, Any]:
-    """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, options.
+    """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, power_weight, options.
 
-    mode ``min_power``: one stage, min power (gives P_min).
-    mode ``min_capex``: min capex, then min power s.t. capex <= C_min.
+    mode ``min_power``: min power (P_min), then min capex s.t. power <= P_min.
+    mode ``min_capex``: min capex (C_min), then min power s.t. capex <= C_min.
     mode ``eps``:       min capex s.t. power <= eps, then min power s.t. capex <= C(eps).
+    mode ``augmecon``:  min capex + power_weight x power s.t. power <= eps (one solve).
     Never raises: failures come back as a row with status ``error``.
     """
     from optimizer.pipeline import solve
@@ -89,23 +99,35 @@ def point_task(task: dict[str, Any]) -> dict[str, Any]:
     instance: Instance = task["instance"]
     options = SolveOptions(**task["options"])
     eps = task.get("eps_power_w")
-    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "solve_s": 0.0, "power_status": None}
+    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "power_weight": task.get("power_weight"),
+                           "solve_s": 0.0, "power_status": None}
     try:
+        mode = task["mode"]
         first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
-        objective = "power" if task["mode"] == "min_power" else "capex"
+        objective = {"min_power": "power", "augmecon": "weighted"}.get(mode, "capex")
+        if mode == "augmecon":
+            weights = first.weights.model_copy(update={"capex_usd": 1.0, "power_w": task["power_weight"]})
+            source = first.source
+            first = first.model_copy(update={"weights": weights})
+            first._source = source
         plan = solve(first, dataclasses.replace(options, objective=objective))
         row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
         row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
-        if plan.status.has_solution and task["mode"] != "min_power":
+        if plan.status.has_solution and mode != "augmecon":
             assert plan.totals is not None
-            second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
-            plan2 = solve(second, dataclasses.replace(options, objective="power"))
+            if mode == "min_power":  # second stage: the cheapest plan at the least power
+                second = _with_limits(first, max_power_w=_cap(plan.totals["power_w"]))
+                stage2 = "capex"
+            else:
+                second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
+                stage2 = "power"
+            plan2 = solve(second, dataclasses.replace(options, objective=stage2))
             row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
             row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
             if plan2.status.has_solution:
-                plan = plan2  # no worse in capex (within the cap's float slack), no worse in power
-            else:  # keep the capex stage's plan: a valid point, perhaps only weakly non-dominated
-                row["message"] = f"power stage: {plan2.status}; the capex-stage plan is kept"
+                plan = plan2  # no worse in the first stage's objective (within the cap's slack), no worse in the other
+            else:  # keep the first stage's plan: a valid point, perhaps only weakly non-dominated
+                row["message"] = f"second stage: {plan2.status}; the first stage's plan is kept"
         if plan.status.has_solution:
             assert plan.totals is not None
             _, share, label = plan_mix(plan, instance.resolved_catalog)
@@ -201,7 +223,8 @@ def non_dominated(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
 
 def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = None, *,
            workers: int | None = 1, scheduler: str | None = None, max_solves: int | None = None,
-           keep_plans: bool = False, on_point: Callable[[dict[str, Any]], None] | None = None) -> ParetoFront:
+           keep_plans: bool = False, lexicographic: bool = False,
+           on_point: Callable[[dict[str, Any]], None] | None = None) -> ParetoFront:
     """Compute the capex-versus-power Pareto front of ``instance``.
 
     Args:
@@ -211,8 +234,11 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
             non-dominated points exist, no interval is left to explore, or ``max_solves`` is used up.
         options: solve options of every stage (objective is set per stage; default threads=1).
         workers, scheduler: where the solves run (see ``optimizer.executor``); default in process.
-        max_solves: budget of point tasks (each 1-2 MILP solves); default 3 x points.
+        max_solves: budget of point tasks (endpoints 2 MILPs each, interior points 1, or 2 when
+            lexicographic); default 3 x points.
         keep_plans: keep each point's full plan (``point["plan"]``, written to ``plans/``).
+        lexicographic: solve interior points in two stages (capex, then power at that capex)
+            instead of one AUGMECON solve (min capex + a small power weight).
         on_point: called with each finished point row (for progress displays).
     """
     if points < 2:
@@ -245,14 +271,21 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
     lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
     solves = 2
     if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
-        return ParetoFront(instance.name, [], [], failed, solves)
-    results.remove(lo)  # P_min only: its capex is not minimised (the eps = P_min point is)
+        return ParetoFront(instance.name, results, [], failed, solves)
     p_min, p_max = lo["power_w"], hi["power_w"]
     if p_max <= p_min * (1 + _REL_TOL):
         front, removed = non_dominated(results)
         return ParetoFront(instance.name, front, removed, failed, solves)
-    grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 1)]
-    run([{"mode": "eps", "eps_power_w": eps} for eps in grid])
+    # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
+    weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
+
+    def spec(eps: float) -> dict[str, Any]:
+        if lexicographic:
+            return {"mode": "eps", "eps_power_w": eps}
+        return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
+
+    grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
+    run([spec(eps) for eps in grid])
     solves += len(grid)
 
     # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
@@ -279,7 +312,7 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
             below = low > pa
             eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
             probes.append((below, eps))
-        rows = run([{"mode": "eps", "eps_power_w": eps} for _, eps in probes])
+        rows = run([spec(eps) for _, eps in probes])
         solves += len(probes)
         front, _ = non_dominated(results)
         for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):

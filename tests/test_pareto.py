@@ -34,8 +34,10 @@ def test_front_is_every_mix_of_two_options() -> None:
     assert front.points[0]["mix"] == "AOC 100%"
     assert front.points[-1]["mix"] == "DSP 100%"
     assert front.points[4]["share_aoc"] == pytest.approx(0.5)
-    instance = trade_off()
     for p in front.points:  # every point is a real plan the independent checker accepts
+        instance = trade_off()
+        if p["mode"] == "augmecon":  # interior points: min capex + w x power
+            instance = trade_off(objective="weighted", weights={"capex_usd": 1, "power_w": p["power_weight"]})
         assert check_plan(instance, p["plan"]) == []
         assert p["gap"] is not None and p["gap"] <= 1e-9
 
@@ -53,12 +55,15 @@ def test_endpoints_are_lexicographic_optima() -> None:
     assert powers == sorted(powers) and capexes == sorted(capexes, reverse=True)
 
 
-def test_repeated_grid_points_are_filled_by_probing_intervals() -> None:
-    # the even eps grid over [596, 724] W in 6 steps finds only 6 distinct points of the 9
-    front = optimizer.pareto(trade_off(), points=7, options=OPTS)
-    assert len(front.points) == 7 and front.solves > 7
-    kept, removed = non_dominated(front.points)
+def test_lexicographic_points_give_the_same_front() -> None:
+    augmecon = optimizer.pareto(trade_off(), points=7, options=OPTS)
+    lexicographic = optimizer.pareto(trade_off(), points=7, options=OPTS, lexicographic=True)
+    assert len(augmecon.points) == 7
+    kept, removed = non_dominated(augmecon.points)
     assert len(kept) == 7 and removed == []
+    assert [(p["power_w"], p["capex_usd"]) for p in augmecon.points] == \
+        [(p["power_w"], p["capex_usd"]) for p in lexicographic.points]
+    assert {p["power_status"] for p in lexicographic.points} == {"optimal"}
 
 
 def test_asking_for_more_points_than_exist_enumerates_the_whole_front() -> None:
@@ -93,7 +98,8 @@ def test_pareto_cli_writes_table_json_and_plot(tmp_path, capsys) -> None:
     code = main(["pareto", str(INSTANCES / "superpod-su-256.yaml"), "--points", "5", "--out", str(out), "-q"])
     assert code == 0
     lines = (out / "pareto.csv").read_text().strip().splitlines()
-    assert len(lines) == 6 and lines[0].startswith("point,eps_power_w,status,gap,power_status,power_gap,capex_usd,power_w")
+    assert len(lines) == 6
+    assert lines[0].startswith("point,eps_power_w,status,gap,power_status,power_gap,capex_usd,power_w")
     doc = json.loads((out / "pareto.json").read_text())
     assert len(doc["points"]) == 5 and all(p["status"] == "optimal" for p in doc["points"])
     png = (out / "pareto.png").read_bytes()

@@ -31,16 +31,18 @@ from optimizer.errors import InstanceError
 @click.option("--max-solves", type=click.IntRange(min=2), default=None,
               help="Budget of point solves (each 1-2 MILPs) [default: 3 x points].")
 @click.option("--plans", is_flag=True, help="Also write every point's plan.json under plans/.")
+@click.option("--lexicographic", is_flag=True,
+              help="Solve interior points in two stages (capex, then power) instead of one AUGMECON solve.")
 @click.option("--no-plot", is_flag=True, help="Do not draw pareto.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap: float, threads: int,
-           workers: int, scheduler: str | None, max_solves: int | None, plans: bool, no_plot: bool,
-           quiet: bool) -> int:
+           workers: int, scheduler: str | None, max_solves: int | None, plans: bool, lexicographic: bool,
+           no_plot: bool, quiet: bool) -> int:
     """Capex-versus-power Pareto front by the epsilon-constraint method.
 
-    Minimises capex subject to power <= eps (then power at that capex), eps stepping from the
-    min-power plan to the min-capex plan; writes the non-dominated points with their status, gaps
-    and optics mix, and a labelled plot.
+    Minimises capex (plus a tie-breaking sliver of power) subject to power <= eps, eps stepping from
+    the lexicographic min-power plan to the lexicographic min-capex plan; writes the non-dominated
+    points with their status, gap and optics mix, and a labelled plot.
     """
     from optimizer.cli import EXIT_NO_SOLUTION, EXIT_OK, _report_issues
     from optimizer.load import load_instance
@@ -65,7 +67,7 @@ def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap
             err.print(f"solve {seen['n']}: {row.get('mode')} {row.get('status')}: {what}")
 
     front = run(instance, points, options, workers=workers, scheduler=scheduler, max_solves=max_solves,
-                keep_plans=plans, on_point=on_point)
+                keep_plans=plans, lexicographic=lexicographic, on_point=on_point)
     target = out_dir or Path(f"pareto-{instance.name}")
     written = front.write(target, plot=not no_plot)
     table = Table(title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
