@@ -72,8 +72,8 @@ def shares(counts: dict[str, int]) -> dict[str, float]:
     return {tech: (n / total if total else 0.0) for tech, n in counts.items()}
 
 
-def dominant_label(share: dict[str, float], top: int = 2, min_share: float = 0.05) -> str:
-    """A short human label of the mix, e.g. ``CPO 62% / LPO 38%`` (the largest shares first)."""
+def dominant_label(share: dict[str, float], top: int = 3, min_share: float = 0.05) -> str:
+    """A short human label of the mix, e.g. ``CPO 62% / LPO 30% / DSP 8%`` (largest shares first)."""
     ranked = sorted(((s, t) for t, s in share.items() if s >= min_share), reverse=True)[:top]
     if not ranked:
         return "-"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from optimizer.mix import LABELS, TECHNOLOGIES, Classifier
+from optimizer.mix import LABELS, TECHNOLOGIES, Classifier, dominant_label
 
 COLORS = {"dsp": "#4C72B0", "lpo": "#55A868", "lro": "#8C8C3C", "cpo": "#C44E52", "aoc": "#8172B2",
           "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "fibre": "#DDDDDD",
@@ -139,19 +139,17 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
         ax.scatter([power[i] for i in other], [capex[i] for i in other], color="white", edgecolor="#C44E52",
                    zorder=3, label="point, a stage stopped at its limit")
     for i, p in enumerate(pts):
-        side = 1 if i % 2 == 0 else -1
-        ax.annotate(f"{i}: {p['mix']}", (power[i], capex[i]), xytext=(8, 10 * side), textcoords="offset points",
-                    fontsize=7.5, va="center")
-    ax.annotate("min power", (power[0], capex[0]), xytext=(0, -18), textcoords="offset points", fontsize=8,
-                ha="center", weight="bold")
-    ax.annotate("min capex", (power[-1], capex[-1]), xytext=(0, -18), textcoords="offset points", fontsize=8,
-                ha="center", weight="bold")
+        shares = {t: p.get(f"share_{t}") or 0.0 for t in TECHNOLOGIES}
+        mix = dominant_label(shares, top=3) if any(shares.values()) else p.get("mix", "")
+        end = " (min power)" if i == 0 else " (min capex)" if i == len(pts) - 1 and i else ""
+        ax.annotate(f"{i}{end}: {mix}", (power[i], capex[i]), xytext=(7, 4), textcoords="offset points",
+                    fontsize=7.5, va="bottom", weight="bold" if end else "normal")
     ax.set_xlabel("total power (kW): optics + switches")
     ax.set_ylabel("capex (million USD): optics + fibre + switches")
     ax.set_title(f"{front.instance}: capex vs power Pareto front, {len(pts)} non-dominated points\n"
                  f"(label: point number and share of link ends by optics technology)")
     ax.grid(alpha=0.3)
-    ax.margins(x=0.12, y=0.08)
+    ax.margins(x=0.2, y=0.08)
     ax.legend(loc="upper right")
     return _save(fig, path)
 
