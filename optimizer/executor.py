@@ -35,9 +35,13 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
-              *, workers: int | None = None, scheduler: str | None = None) -> None:
+def run_tasks(fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              *, workers: int | None = None, scheduler: str | None = None, shared: Any = None) -> None:
     """Run ``fn`` over ``tasks``; call ``on_result(i, result)`` or ``on_failure(i, message)`` per task.
+
+    ``shared``: data every task needs (e.g. the base instance), shipped once per worker process
+    (process pool initializer) or once per cluster (Dask scatter) instead of once per task; ``fn``
+    is then called as ``fn(task, shared)``.
 
     An exception raised by a callback (e.g. ``KeyboardInterrupt``) cancels the tasks not yet done
     and propagates; results already handed over stay handed over.
@@ -45,22 +49,34 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
     if not tasks:
         return
     if scheduler:
-        _run_dask(fn, tasks, on_result, on_failure, scheduler)
+        _run_dask(fn, tasks, on_result, on_failure, scheduler, shared)
     elif (workers or default_workers()) <= 1 or len(tasks) == 1:
         for i, task in enumerate(tasks):
             try:
-                result = fn(task)
+                result = fn(task) if shared is None else fn(task, shared)
             except Exception as exc:  # fn should not raise; record it as a failure anyway
                 log.exception("task %d failed", i)
                 on_failure(i, f"{type(exc).__name__}: {exc}")
                 continue
             on_result(i, result)
     else:
-        _run_pool(fn, tasks, on_result, on_failure, min(workers or default_workers(), len(tasks)))
+        _run_pool(fn, tasks, on_result, on_failure, min(workers or default_workers(), len(tasks)), shared)
 
 
-def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
-              workers: int) -> None:
+_shared: Any = None
+
+
+def _set_shared(value: Any) -> None:
+    global _shared
+    _shared = value
+
+
+def _call_shared(fn: Callable[..., Any], task: Any) -> Any:
+    return fn(task, _shared)
+
+
+def _run_pool(fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              workers: int, shared: Any = None) -> None:
     """A process pool. When a worker process dies (crash, out of memory) the pool breaks and every
     unfinished task fails with it; those are then rerun in a one-worker pool, in order, where a
     break can be blamed on exactly one task (the first unfinished one): it is recorded as failed
@@ -68,10 +84,14 @@ def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
     todo = list(range(len(tasks)))
     size = workers
     while todo:
-        pool = ProcessPoolExecutor(max_workers=min(size, len(todo)), mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=min(size, len(todo)), mp_context=get_context("spawn"),
+                                   initializer=_set_shared, initargs=(shared,))
         broken: list[int] = []
         try:
-            pending = {pool.submit(fn, tasks[i]): i for i in todo}
+            if shared is None:
+                pending = {pool.submit(fn, tasks[i]): i for i in todo}
+            else:
+                pending = {pool.submit(_call_shared, fn, tasks[i]): i for i in todo}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=pending.__getitem__):
@@ -93,12 +113,16 @@ def _run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResul
             size = 1
 
 
-def _run_dask(fn: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
-              scheduler: str) -> None:
+def _run_dask(fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
+              scheduler: str, shared: Any = None) -> None:
     from dask.distributed import Client, as_completed
 
     with Client(scheduler, set_as_default=False) as client:
-        futures = client.map(fn, list(tasks), pure=False)
+        if shared is None:
+            futures = client.map(fn, list(tasks), pure=False)
+        else:
+            [data] = client.scatter([shared], broadcast=True, hash=False)  # one object, not its items
+            futures = client.map(fn, list(tasks), [data] * len(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in as_completed(futures, loop=client.loop):

@@ -85,7 +85,7 @@ def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex
     return copy
 
 
-def point_task(task: dict[str, Any]) -> dict[str, Any]:
+def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
     """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, power_weight, options.
 
     mode ``min_power``: min power (P_min), then min capex s.t. power <= P_min.
@@ -96,7 +96,7 @@ def point_task(task: dict[str, Any]) -> dict[str, Any]:
     """
     from optimizer.pipeline import solve
 
-    instance: Instance = task["instance"]
+    instance: Instance = shared["instance"] if shared is not None else task["instance"]
     options = SolveOptions(**task["options"])
     eps = task.get("eps_power_w")
     row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "power_weight": task.get("power_weight"),
@@ -250,7 +250,7 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
     failed: list[dict[str, Any]] = []
 
     def run(specs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-        tasks = [{"instance": instance, "options": opts, "keep_plan": keep_plans, **s} for s in specs]
+        tasks = [{"options": opts, "keep_plan": keep_plans, **s} for s in specs]
         out: list[dict[str, Any] | None] = [None] * len(tasks)
 
         def got(i: int, row: dict[str, Any]) -> None:
@@ -265,7 +265,7 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
             if on_point is not None:
                 on_point(row)
 
-        run_tasks(point_task, tasks, got, lost, workers=workers, scheduler=scheduler)
+        run_tasks(point_task, tasks, got, lost, workers=workers, scheduler=scheduler, shared={"instance": instance})
         return out
 
     lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])

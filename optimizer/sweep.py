@@ -240,8 +240,11 @@ def scenario_key(params: Mapping[str, float], base_digest: str, options: Mapping
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def solve_scenario(task: dict[str, Any]) -> dict[str, Any]:
-    """Solve one scenario (runs on a worker) and return its tidy row; never raises."""
+def solve_scenario(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Solve one scenario (runs on a worker) and return its tidy row; never raises.
+
+    The base instance document is ``task["document"]`` or, shipped once per worker, ``shared["document"]``.
+    """
     from optimizer.load import load_instance
     from optimizer.mix import plan_mix
     from optimizer.pipeline import solve
@@ -250,7 +253,8 @@ def solve_scenario(task: dict[str, Any]) -> dict[str, Any]:
                            "worker": f"{socket.gethostname()}:{os.getpid()}"}
     start = time.perf_counter()
     try:
-        doc = apply_overrides(task["document"], task["params"], task["relative"], task["base_dir"])
+        document = shared["document"] if shared is not None else task["document"]
+        doc = apply_overrides(document, task["params"], task["relative"], task["base_dir"])
         instance = load_instance(doc, base_dir=task["base_dir"])
         plan = solve(instance, SolveOptions(**task["options"]))
         row.update(status=str(plan.status), objective=plan.objective, gap=plan.gap,
@@ -388,8 +392,8 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         if torn:
             sink.write("\n")  # a line cut short by an interruption stays alone (and is skipped)
     base_dir_s = str(Path(base_dir).resolve())
-    tasks = [{"key": keys[i], "params": scenarios[i], "relative": relative, "document": document,
-              "base_dir": base_dir_s, "options": opts, "track": track} for i in todo]
+    tasks = [{"key": keys[i], "params": scenarios[i], "relative": relative, "base_dir": base_dir_s,
+              "options": opts, "track": track} for i in todo]
 
     def record(j: int, row: dict[str, Any]) -> None:
         rows[todo[j]] = row
@@ -407,7 +411,8 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         record(j, {"key": keys[todo[j]], **scenarios[todo[j]], "status": "error", "message": message})
 
     try:
-        run_tasks(solve_scenario, tasks, record, lost, workers=workers, scheduler=scheduler)
+        run_tasks(solve_scenario, tasks, record, lost, workers=workers, scheduler=scheduler,
+                  shared={"document": dict(document)})
     finally:
         if sink is not None:
             sink.close()
@@ -495,8 +500,8 @@ def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, g
     seen: dict[float, tuple[str, str, float | None]] = {}
 
     def solve_at(values: list[float]) -> None:
-        tasks = [{"key": f"{v!r}", "params": {path: v}, "relative": rel, "document": document,
-                  "base_dir": base_dir_s, "options": opts, "track": [group]} for v in values]
+        tasks = [{"key": f"{v!r}", "params": {path: v}, "relative": rel, "base_dir": base_dir_s,
+                  "options": opts, "track": [group]} for v in values]
 
         def got(i: int, row: dict[str, Any]) -> None:
             seen[values[i]] = (row["status"], row.get(f"choice:{group}", ""), row.get("objective"))
@@ -504,7 +509,8 @@ def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, g
         def lost(i: int, message: str) -> None:
             seen[values[i]] = ("error", "", None)
 
-        run_tasks(solve_scenario, tasks, got, lost, workers=workers, scheduler=scheduler)
+        run_tasks(solve_scenario, tasks, got, lost, workers=workers, scheduler=scheduler,
+                  shared={"document": dict(document)})
 
     points = [low + (high - low) * k / (scan - 1) for k in range(scan)] if scan > 1 else [low, high]
     solve_at(points)

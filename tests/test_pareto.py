@@ -72,6 +72,14 @@ def test_asking_for_more_points_than_exist_enumerates_the_whole_front() -> None:
     assert front.solves < 3 * 12  # stopped because every interval was proven empty, not by the budget
 
 
+def test_worker_processes_give_the_same_front() -> None:
+    local = optimizer.pareto(trade_off(), points=5, options=OPTS)
+    pool = optimizer.pareto(trade_off(), points=5, options=OPTS, workers=2)
+    drop = ("solve_s",)
+    assert [{k: v for k, v in p.items() if k not in drop} for p in local.points] == \
+        [{k: v for k, v in p.items() if k not in drop} for p in pool.points]
+
+
 def test_no_trade_off_gives_one_point() -> None:
     front = optimizer.pareto(optimizer.load_instance(tiny_instance()), points=5, options=OPTS)
     assert len(front.points) == 1  # the AOC is both cheaper and lower power here

@@ -22,6 +22,18 @@ def collect(tasks: list[dict], workers: int) -> tuple[dict[int, int], dict[int, 
     return results, failures
 
 
+def scaled(task: dict, shared: dict) -> int:
+    return task["x"] * shared["factor"]
+
+
+def test_shared_data_reaches_every_task_in_process_and_in_a_pool() -> None:
+    for workers in (1, 2):
+        results: dict[int, int] = {}
+        run_tasks(scaled, [{"x": k} for k in range(4)], results.__setitem__, lambda i, m: None,
+                  workers=workers, shared={"factor": 10})
+        assert results == {0: 0, 1: 10, 2: 20, 3: 30}
+
+
 def test_in_process_failures_are_reported_per_task() -> None:
     results, failures = collect([{"x": 2}, {"x": 3, "raise": True}, {"x": 4}], workers=1)
     assert results == {0: 4, 2: 16}
