@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.executor import run_tasks
+from optimizer.executor import TaskRunner
 from optimizer.mix import TECHNOLOGIES, plan_mix
 from optimizer.schema import Instance
 from optimizer.solve import SolveOptions, SolveStatus
@@ -265,68 +265,72 @@ def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = 
             if on_point is not None:
                 on_point(row)
 
-        run_tasks(point_task, tasks, got, lost, workers=workers, scheduler=scheduler, shared={"instance": instance})
+        runner.run(point_task, tasks, got, lost)
         return out
 
-    lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
-    solves = 2
-    if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
-        return ParetoFront(instance.name, results, [], failed, solves)
-    p_min, p_max = lo["power_w"], hi["power_w"]
-    if p_max <= p_min * (1 + _REL_TOL):
+    runner = TaskRunner(workers, scheduler, shared={"instance": instance})
+    try:
+        lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
+        solves = 2
+        if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
+            return ParetoFront(instance.name, results, [], failed, solves)
+        p_min, p_max = lo["power_w"], hi["power_w"]
+        if p_max <= p_min * (1 + _REL_TOL):
+            front, removed = non_dominated(results)
+            return ParetoFront(instance.name, front, removed, failed, solves)
+        # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
+        weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
+
+        def spec(eps: float) -> dict[str, Any]:
+            if lexicographic:
+                return {"mode": "eps", "eps_power_w": eps}
+            return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
+
+        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
+        run([spec(eps) for eps in grid])
+        solves += len(grid)
+
+        # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
+        # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
+        # proves the interval empty. explored[(A, B)] = low; closed: intervals proven empty.
+        explored: dict[tuple[float, float], float] = {}
+        closed: set[tuple[float, float]] = set()
+        while solves < budget:
+            front, _ = non_dominated(results)
+            if len(front) >= points:
+                break
+            gaps = []
+            for a, b in zip(front, front[1:], strict=False):
+                key = (a["power_w"], b["power_w"])
+                if key not in closed:
+                    low = explored.get(key, key[0])
+                    gaps.append((key[1] - low, key, low))
+            if not gaps:
+                break
+            gaps.sort(reverse=True)
+            batch = gaps[: max(1, min(points - len(front), budget - solves))]
+            probes = []
+            for _, (pa, pb), low in batch:
+                below = low > pa
+                eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
+                probes.append((below, eps))
+            rows = run([spec(eps) for _, eps in probes])
+            solves += len(probes)
+            front, _ = non_dominated(results)
+            for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
+                new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
+                if new:
+                    assert row is not None
+                    explored[(key[0], row["power_w"])] = low
+                    if below:
+                        closed.add((row["power_w"], key[1]))  # the new point is B's left neighbour
+                    else:
+                        explored[(row["power_w"], key[1])] = eps  # (new point, eps] holds nothing better
+                elif below:
+                    closed.add(key)
+                else:
+                    explored[key] = eps
         front, removed = non_dominated(results)
         return ParetoFront(instance.name, front, removed, failed, solves)
-    # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
-    weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
-
-    def spec(eps: float) -> dict[str, Any]:
-        if lexicographic:
-            return {"mode": "eps", "eps_power_w": eps}
-        return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
-
-    grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
-    run([spec(eps) for eps in grid])
-    solves += len(grid)
-
-    # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
-    # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
-    # proves the interval empty. explored[(A, B)] = low; closed: intervals proven empty.
-    explored: dict[tuple[float, float], float] = {}
-    closed: set[tuple[float, float]] = set()
-    while solves < budget:
-        front, _ = non_dominated(results)
-        if len(front) >= points:
-            break
-        gaps = []
-        for a, b in zip(front, front[1:], strict=False):
-            key = (a["power_w"], b["power_w"])
-            if key not in closed:
-                low = explored.get(key, key[0])
-                gaps.append((key[1] - low, key, low))
-        if not gaps:
-            break
-        gaps.sort(reverse=True)
-        batch = gaps[: max(1, min(points - len(front), budget - solves))]
-        probes = []
-        for _, (pa, pb), low in batch:
-            below = low > pa
-            eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
-            probes.append((below, eps))
-        rows = run([spec(eps) for _, eps in probes])
-        solves += len(probes)
-        front, _ = non_dominated(results)
-        for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
-            new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
-            if new:
-                assert row is not None
-                explored[(key[0], row["power_w"])] = low
-                if below:
-                    closed.add((row["power_w"], key[1]))  # the new point is B's left neighbour
-                else:
-                    explored[(row["power_w"], key[1])] = eps  # (new point, eps] holds nothing better
-            elif below:
-                closed.add(key)
-            else:
-                explored[key] = eps
-    front, removed = non_dominated(results)
-    return ParetoFront(instance.name, front, removed, failed, solves)
+    finally:
+        runner.close()

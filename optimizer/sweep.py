@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.errors import InstanceError, Issue
-from optimizer.executor import run_tasks
+from optimizer.executor import TaskRunner, run_tasks
 from optimizer.mix import TECHNOLOGIES
 from optimizer.solve import SolveOptions
 
@@ -509,9 +509,18 @@ def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, g
         def lost(i: int, message: str) -> None:
             seen[values[i]] = ("error", "", None)
 
-        run_tasks(solve_scenario, tasks, got, lost, workers=workers, scheduler=scheduler,
-                  shared={"document": dict(document)})
+        runner.run(solve_scenario, tasks, got, lost)
 
+    runner = TaskRunner(workers, scheduler, shared={"document": dict(document)})
+    try:
+        return _bisect(path, low, high, group, relative, scan, tol, seen, solve_at)
+    finally:
+        runner.close()
+
+
+def _bisect(path: str, low: float, high: float, group: str, relative: bool, scan: int, tol: float,
+            seen: dict[float, tuple[str, str, float | None]], solve_at: Callable[[list[float]], None]
+            ) -> BreakevenResult:
     points = [low + (high - low) * k / (scan - 1) for k in range(scan)] if scan > 1 else [low, high]
     solve_at(points)
     flips: list[Flip] = []
