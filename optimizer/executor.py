@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,8 +43,10 @@ _shared: Any = None
 
 
 def _set_shared(value: Any) -> None:
+    """Worker process initializer: keep the shared data; leave Ctrl-C to the parent process."""
     global _shared
     _shared = value
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call_shared(fn: Callable[..., Any], task: Any) -> Any:
@@ -107,6 +110,17 @@ class TaskRunner:
         else:
             self._run_pool(fn, tasks, on_result, on_failure)
 
+    def _terminate_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())  # no public API to stop running tasks
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
     def _pool_of(self, size: int) -> ProcessPoolExecutor:
         if self._pool is None or self._pool_size != size:
             if self._pool is not None:
@@ -147,6 +161,7 @@ class TaskRunner:
             except BaseException:
                 for future in pending:
                     future.cancel()
+                self._terminate_pool()  # do not wait for running solves (Ctrl-C, a failing callback)
                 raise
             if broken:  # the pool is unusable: start a new one next time
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -46,3 +46,30 @@ def test_a_dying_worker_fails_only_its_task() -> None:
     assert results == {0: 1, 3: 9}
     assert set(failures) == {1, 2}
     assert "worker process died" in failures[1] and failures[2] == "RuntimeError: boom"
+
+
+def slow_square(task: dict) -> int:
+    import time
+
+    time.sleep(task.get("sleep", 0))
+    return task["x"] ** 2
+
+
+def test_an_interrupt_stops_running_workers_without_recording_failures() -> None:
+    import time
+
+    import pytest
+
+    results: dict[int, int] = {}
+    failures: dict[int, str] = {}
+
+    def on_result(i: int, value: int) -> None:
+        results[i] = value
+        raise KeyboardInterrupt  # as Ctrl-C arriving while a result is handled
+
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(slow_square, [{"x": 1}] + [{"x": k, "sleep": 60} for k in range(2, 6)], on_result,
+                  failures.__setitem__, workers=2)
+    assert results == {0: 1} and failures == {}
+    assert time.perf_counter() - start < 30  # the 60 s tasks were stopped, not waited for
