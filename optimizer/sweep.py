@@ -557,4 +557,20 @@ def load_spec(path: str | Path) -> tuple[dict[str, Any], Path]:
         raise InstanceError(issues)
     if not isinstance(data, dict) or "parameters" not in data or "instance" not in data:
         raise InstanceError([Issue(str(path), "(top level)", "a sweep spec has 'instance' and 'parameters'")])
+    problems = [Issue(str(path), key, f"unknown field (known: {', '.join(SPEC_FIELDS)})")
+                for key in data if key not in SPEC_FIELDS]
+    if not isinstance(data["parameters"], dict) or not data["parameters"]:
+        problems.append(Issue(str(path), "parameters", "expected a mapping of path: values"))
+    solve = data.get("solve") or {}
+    if not isinstance(solve, dict):
+        problems.append(Issue(str(path), "solve", "expected a mapping"))
+    else:
+        problems += [Issue(str(path), f"solve.{key}", f"unknown field (known: {', '.join(SPEC_SOLVE_FIELDS)})")
+                     for key in solve if key not in SPEC_SOLVE_FIELDS]
+    if problems:
+        raise InstanceError(problems)
     return data, Path(path).parent
+
+
+SPEC_FIELDS = ("instance", "parameters", "sample", "seed", "track", "solve", "description")
+SPEC_SOLVE_FIELDS = ("time_limit_s", "mip_rel_gap", "threads", "objective")

@@ -207,3 +207,18 @@ def test_bundled_example_spec_resolves() -> None:
     assert [len(p.values) for p in params] == [10, 9]
     apply_overrides(document, {p.path: p.values[0] for p in params}, {p.path: p.relative for p in params}, folder)
     assert json.dumps(spec["track"]) == '["gpu-leaf", "leaf-spine"]'
+
+
+def test_spec_file_runs_and_bad_fields_are_reported(tmp_path, capsys) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1,1.2'}}\n"
+                    "track: [gpu-leaf]\nsolve: {threads: 1, time_limit_s: 30}\n")
+    assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "o"), "-q", "--no-plot"]) == 0
+    table = pd.read_csv(tmp_path / "o" / "sweep.csv")
+    assert list(table["economics.pue"]) == [1.1, 1.2] and "choice:gpu-leaf" in table
+    spec.write_text(f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1'}}\nfoo: 1\n"
+                    "solve: {gapp: 1}\n")
+    capsys.readouterr()
+    assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "o"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "foo: unknown field" in err and "solve.gapp: unknown field" in err

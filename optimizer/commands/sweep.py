@@ -104,8 +104,14 @@ def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | Non
         click.echo("no parameters: give --set PATH=VALUES or a spec file with parameters", err=True)
         return EXIT_INPUT
     solve_spec = spec.get("solve") or {}
-    options = _solve_options(solve_spec.get("time_limit_s", time_limit), solve_spec.get("mip_rel_gap", gap),
-                             solve_spec.get("threads", threads), objective or solve_spec.get("objective"))
+    ctx = click.get_current_context()
+
+    def pick(flag: str, key: str, value: Any) -> Any:  # a flag given on the command line beats the spec
+        explicit = ctx.get_parameter_source(flag) != click.core.ParameterSource.DEFAULT
+        return value if explicit or key not in solve_spec else solve_spec[key]
+
+    options = _solve_options(pick("time_limit", "time_limit_s", time_limit), pick("gap", "mip_rel_gap", gap),
+                             pick("threads", "threads", threads), pick("objective", "objective", objective))
     sample = sample if sample is not None else spec.get("sample")
     seed = seed if seed is not None else int(spec.get("seed", 0))
     groups = list(track) or list(spec.get("track") or [])
