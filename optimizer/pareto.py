@@ -54,7 +54,7 @@ from optimizer.solve import SolveOptions, SolveStatus
 log = logging.getLogger(__name__)
 
 POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_status", "power_gap", "capex_usd", "power_w",
-                 "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix", "solve_s"]
+                 "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix"]  # timings: pareto.json
 _REL_TOL = 1e-9
 AUGMECON_DELTA = 1e-4
 """Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""

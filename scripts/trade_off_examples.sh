@@ -20,9 +20,10 @@ echo "== Pareto front of $INSTANCE"
 python -m optimizer pareto "$INSTANCE" --points 10 --out "$OUT/pareto" -q
 
 echo "== example sweep, local worker processes"
+rm -rf "$OUT/sweep-local" "$OUT/sweep-dask"   # solve every scenario afresh in both runs
 python -m optimizer sweep examples/sweep-electricity-cpo.yaml --out "$OUT/sweep-local" -q
 echo "== the same sweep on a Dask LocalCluster"
-python scripts/sweep_on_local_cluster.py examples/sweep-electricity-cpo.yaml --out "$OUT/sweep-dask" -q
+python scripts/on_local_cluster.py sweep examples/sweep-electricity-cpo.yaml --out "$OUT/sweep-dask" -q
 cmp "$OUT/sweep-local/sweep.csv" "$OUT/sweep-dask/sweep.csv" && echo "sweep.csv: identical tables"
 
 echo "== break-even searches"
