@@ -5,7 +5,8 @@ A parameter is a dotted path to a numeric field of the instance document:
     economics.electricity_usd_per_kwh       a field of a top-level section (economics, weights, limits)
     limits.supply.cpo-dr-800                a supply limit by catalogue id
     links.gpu-leaf.length_m                 a field of a list entry addressed by id (nodes, links,
-    nodes.spine.count                         paths, bandwidth); the id may be a glob (links.*.length_m)
+    nodes.spine.count                         paths, bandwidth); the id may be a glob (links.*.length_m);
+    nodes.spine.count.max                     a nested field of such an entry
     catalog.cpo-dr-800.cost_usd             a catalogue entry by id (glob allowed: catalog.cpo-*.cost_usd);
                                             for a built-in (or extended) catalogue the entry is copied into
                                             an inline ``extends: builtin`` catalogue and overridden there
@@ -57,7 +58,7 @@ CATALOG_SECTIONS = ("transceivers", "cables", "switches", "media")
 DICT_SECTIONS = ("economics", "weights", "limits")
 RESULT_COLUMNS = ["status", "objective", "gap", "capex_usd", "power_w", "energy_usd", "tco_usd",
                   *[f"share_{t}" for t in TECHNOLOGIES], "share_linear", "mix"]
-INTEGER_FIELDS = ("count", "ports")
+INTEGER_FIELDS = ("count", "ports", "min", "max")
 DONE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution", "input_error")
 
 
@@ -169,14 +170,22 @@ def _targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[
     if section in LIST_SECTIONS or section == "catalog":
         if "." not in rest:
             raise SweepError(f"{path}: expected {section}.<id>.<field>")
-        pattern, name = rest.rsplit(".", 1)
-        if section == "catalog":
-            found = _catalog_targets(doc, base_dir, pattern)
+        parts = rest.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # the longest id first (ids may contain dots)
+            pattern, fields = ".".join(parts[:cut]), parts[cut:]
+            if section == "catalog":
+                found = _catalog_targets(doc, base_dir, pattern)
+            else:
+                found = _entries(doc.get(section) or [], pattern)
+            if found:
+                break
         else:
-            found = _entries(doc.get(section) or [], pattern)
-        if not found:
-            raise SweepError(f"{path}: no {section} entry with id matching '{pattern}'")
-        return found, name
+            raise SweepError(f"{path}: no {section} entry with id matching '{'.'.join(parts[:-1])}'")
+        for key in fields[:-1]:  # a nested field, e.g. nodes.spine.count.max
+            if not all(isinstance(h.get(key), dict) for h in found):
+                raise SweepError(f"{path}: '{key}' is not a mapping in every matching {section} entry")
+            found = [h[key] for h in found]
+        return found, fields[-1]
     if section in DICT_SECTIONS:
         keys = rest.split(".")
         if section == "limits" and keys[0] == "supply" and len(keys) > 2:

@@ -71,3 +71,15 @@ def test_many_tiers_are_folded_into_other(tmp_path) -> None:
     assert len(capex) == 12 and "other" in capex
     assert sum(sum(v.values()) for v in capex.values()) == pytest.approx(plan.totals["capex_usd"])
     assert plot_plan(plan, instance.resolved_catalog, tmp_path / "p.png").stat().st_size > 20_000
+
+
+def test_sweep_plot_with_one_parameter_and_failed_rows(tmp_path) -> None:
+    import pandas as pd
+
+    from optimizer.plots import plot_sweep
+
+    table = pd.DataFrame({"economics.pue": [1.1, 1.2, 1.3], "status": ["optimal", "infeasible", "optimal"],
+                          "tco_usd": [1e6, None, 1.2e6], "share_cpo": [0.5, None, 0.25],
+                          "share_linear": [0.5, None, 0.75]})
+    path = plot_sweep(table, ["economics.pue"], tmp_path / "s.png")
+    assert path.read_bytes()[:8] == PNG and path.stat().st_size > 20_000

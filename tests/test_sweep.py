@@ -71,6 +71,13 @@ def test_overrides_by_path_id_glob_and_builtin_catalogue() -> None:
             apply_overrides(doc, {bad: 1.0}, {})
     with pytest.raises(SweepError, match="not numeric"):
         apply_overrides(doc, {"links.a-1.a": 1.0}, {})
+    from optimizer.io import read_document
+
+    base, _ = read_document(INSTANCES / "latency-cpo-1k.yaml")
+    nested = apply_overrides(base, {"nodes.spine.count.max": 16.4}, {})
+    assert nested["nodes"][2]["count"] == {"min": 1, "max": 16}
+    with pytest.raises(SweepError, match="not a mapping"):
+        apply_overrides(base, {"nodes.leaf.count.max": 16}, {})
 
 
 def test_design_factorial_and_sampled() -> None:
