@@ -194,9 +194,9 @@ def test_sweep_and_breakeven_cli(tmp_path, capsys) -> None:
     assert len(table) == 6 and "choice:gpu-leaf" in table and set(table["status"]) == {"optimal"}
     png = (out / "sweep.png").read_bytes()
     assert png[:4] == b"\x89PNG" and len(png) > 20_000
-    assert "6 solved now, 0 reused" in capsys.readouterr().out
+    assert "6 run now, 0 reused" in capsys.readouterr().out
     assert main(args) == 0
-    assert "0 solved now, 6 reused" in capsys.readouterr().out
+    assert "0 run now, 6 reused" in capsys.readouterr().out
     assert main(["sweep", str(INSTANCES / "tiny.yaml"), "--set", "nope.x=1", "-q", "--out", str(out)]) == 2
     code = main(["breakeven", str(INSTANCES / "superpod-su-256.yaml"), "--param", "economics.electricity_usd_per_kwh",
                  "--range", "0.05:1", "--group", "gpu-leaf", "--workers", "1"])

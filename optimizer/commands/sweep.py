@@ -122,9 +122,13 @@ def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | Non
                         console=Console(file=sys.stderr), disable=quiet, transient=False)
     task_id = progress.add_task("sweep", total=None, counts="starting")
 
+    no_plan = {"n": 0}
+
     def on_row(row: dict[str, Any], done: int, failed: int, total: int) -> None:
+        no_plan["n"] += row.get("status") in ("infeasible", "unbounded", "no_solution")
         progress.update(task_id, total=total, completed=done,
-                        counts=f"done {done - failed}, failed {failed}, remaining {total - done}")
+                        counts=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, "
+                               f"remaining {total - done}")
 
     try:
         with progress:
@@ -142,7 +146,7 @@ def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | Non
     statuses = result.table["status"].value_counts().to_dict()
     out.print(f"{len(result.table)} scenarios over {', '.join(result.parameters)}: "
               + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-              + f" ({result.computed} solved now, {result.reused} reused from results.jsonl)")
+              + f" ({result.computed} run now, {result.reused} reused from results.jsonl)")
     out.print("wrote " + ", ".join(str(p) for p in [target / "results.jsonl", *written]))
     return EXIT_OK
 
