@@ -183,6 +183,8 @@ def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: 
 
         drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
         click.echo(f"wrote {drawn}", err=as_json)
+    elif plot:
+        click.echo("no plan, so no plan.png", err=True)
     return STATUS_EXIT[str(plan.status)]
 
 
