@@ -14,7 +14,7 @@ from optimizer.errors import InstanceError, Issue, OptimizerError
 from optimizer.load import load_instance
 from optimizer.model import build_model
 from optimizer.pareto import ParetoFront
-from optimizer.pareto import pareto as pareto  # the function; the module stays importable as optimizer.pareto
+from optimizer.pareto import pareto as pareto  # the function (module: sys.modules["optimizer.pareto"])
 from optimizer.pipeline import solve
 from optimizer.results import Plan
 from optimizer.schema import Instance
