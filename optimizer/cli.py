@@ -151,8 +151,9 @@ class _ProgressView:
 @click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
 def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
-          out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool) -> int:
+          out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
     """Solve an instance and print (or write) the plan."""
     from optimizer.load import load_instance
     from optimizer.pipeline import solve as run
@@ -177,6 +178,13 @@ def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: 
         click.echo(plan.to_json())
     else:
         _print_summary(plan, out_dir)
+    if plot and plan.totals is not None:
+        from optimizer.plots import plot_plan
+
+        drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+        click.echo(f"wrote {drawn}", err=as_json)
+    elif plot:
+        click.echo("no plan, so no plan.png", err=True)
     return STATUS_EXIT[str(plan.status)]
 
 
@@ -335,8 +343,14 @@ def _catalog_of(file: Path) -> Any:
 # Commands defined in their own modules (optimizer/commands/) register here, one import and one
 # add_command line each, so that work on separate commands does not collide in this file.
 from optimizer.commands.generate import generate as _generate_command  # noqa: E402
+from optimizer.commands.pareto import pareto as _pareto_command  # noqa: E402
+from optimizer.commands.sweep import breakeven as _breakeven_command  # noqa: E402
+from optimizer.commands.sweep import sweep as _sweep_command  # noqa: E402
 
 cli.add_command(_generate_command)
+cli.add_command(_pareto_command)
+cli.add_command(_sweep_command)
+cli.add_command(_breakeven_command)
 
 
 def main(argv: list[str] | None = None) -> int:

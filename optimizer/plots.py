@@ -1,0 +1,196 @@
+"""PNG plots for people: a plan's power and capex breakdown, the Pareto front, sweep results.
+
+matplotlib is imported inside the functions (importing ``optimizer`` stays light) and drawn through
+its Agg canvas directly, never through pyplot, so no global backend is set in the caller's process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from optimizer.mix import LABELS, TECHNOLOGIES, Classifier, dominant_label
+
+COLORS = {"dsp": "#4C72B0", "lpo": "#55A868", "lro": "#8C8C3C", "cpo": "#C44E52", "aoc": "#8172B2",
+          "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "fibre": "#DDDDDD",
+          "switch": "#7F7F7F"}
+MAX_TIERS = 12
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    return out
+
+
+def tier_of(a: str, b: str) -> str:
+    """Tier label of a link group: its node groups with per-instance numbers dropped (leaf-3 -> leaf)."""
+    def base(name: str) -> str:
+        return re.sub(r"([-_.]?\d+)+([-_.]?[a-z])?$", "", name) or name
+
+    return f"{base(a)}–{base(b)}"
+
+
+def plan_breakdown(plan: Any, catalog: Any) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """(power W, capex USD) per tier and technology; switch tiers under technology ``switch``."""
+    classifier = Classifier(catalog)
+    power: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    capex: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    transceivers = classifier.index.transceivers
+    for r in plan.links.itertuples():
+        tier = tier_of(r.a, r.b)
+        ends = classifier.ends(r.option)
+        if r.kind == "cable":
+            power[tier][ends[0]] += r.power_w
+            capex[tier][ends[0]] += r.capex_usd
+            continue
+        # a transceiver pair: each end's own figures; the fibre is the rest of the link's cost
+        end_ids = r.option.split("+", 1)
+        for item, tech in zip(end_ids, ends, strict=True):
+            power[tier][tech] += transceivers[item].power_w * r.count
+            capex[tier][tech] += transceivers[item].cost_usd * r.count
+        capex[tier]["fibre"] += r.capex_usd - sum(transceivers[i].cost_usd for i in end_ids) * r.count
+    for r in plan.nodes.itertuples():
+        tier = re.sub(r"([-_.]?\d+)+$", "", r.group) or r.group
+        power[f"{tier} switches"]["switch"] += r.power_w
+        capex[f"{tier} switches"]["switch"] += r.capex_usd
+    return _top(power, capex)
+
+
+def _top(power: dict[str, dict[str, float]], capex: dict[str, dict[str, float]]
+         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    if len(capex) <= MAX_TIERS:
+        return power, capex
+    ranked = sorted(capex, key=lambda t: -sum(capex[t].values()))
+    keep, rest = ranked[: MAX_TIERS - 1], ranked[MAX_TIERS - 1:]
+    for table in (power, capex):
+        other: dict[str, float] = defaultdict(float)
+        for t in rest:
+            for tech, v in table.pop(t, {}).items():
+                other[tech] += v
+        table["other"] = other
+    return ({t: power[t] for t in [*keep, "other"]}, {t: capex[t] for t in [*keep, "other"]})
+
+
+def _stacked(ax: Any, table: dict[str, dict[str, float]], scale: float, unit: str, title: str) -> None:
+    tiers = list(table)
+    techs = [t for t in (*TECHNOLOGIES, "fibre", "switch") if any(table[r].get(t, 0) > 1e-9 for r in tiers)]
+    left = [0.0] * len(tiers)
+    for tech in techs:
+        values = [table[r].get(tech, 0.0) / scale for r in tiers]
+        ax.barh(tiers, values, left=left, color=COLORS.get(tech), label=LABELS.get(tech, tech), edgecolor="white",
+                linewidth=0.5)
+        left = [x + v for x, v in zip(left, values, strict=True)]
+    ax.set_xlabel(unit)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    for y, total in enumerate(left):
+        ax.annotate(f"{total:,.1f}", (total, y), xytext=(3, 0), textcoords="offset points", va="center",
+                    fontsize=8)
+    ax.margins(x=0.15)
+
+
+def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
+    """Power (kW) and capex (M USD) of a plan, by tier and optics technology, as a PNG."""
+    power, capex = plan_breakdown(plan, catalog)
+    fig = _figure(12, 1.6 + 0.45 * max(len(capex), 2))
+    ax_p, ax_c = fig.subplots(1, 2, sharey=True)
+    ax_p.invert_yaxis()  # first tier on top (the axes share y: invert once)
+    t = plan.totals or {}
+    _stacked(ax_p, power, 1e3, "power (kW)", f"power by tier: {t.get('power_w', 0) / 1e3:,.1f} kW total")
+    _stacked(ax_c, capex, 1e6, "capex (million USD)",
+             f"capex by tier: {t.get('capex_usd', 0) / 1e6:,.2f} M USD total")
+    handles, labels = ax_p.get_legend_handles_labels()
+    h2, l2 = ax_c.get_legend_handles_labels()
+    seen = dict(zip(labels, handles, strict=True)) | dict(zip(l2, h2, strict=True))
+    fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=min(len(seen), 9),
+               title="link ends by optics technology (each end's own figures), fibre, switches")
+    fig.suptitle(f"{plan.instance}: {plan.status} plan, objective {plan.objective_mode} "
+                 f"{plan.objective:,.0f}" if plan.objective is not None else plan.instance)
+    return _save(fig, path)
+
+
+def plot_pareto(front: Any, path: str | Path) -> Path:
+    """Capex (M USD) versus power (kW) of a Pareto front, each point labelled by its optics mix."""
+    pts = front.points
+    fig = _figure(10, 6.5)
+    ax = fig.subplots()
+    power = [p["power_w"] / 1e3 for p in pts]
+    capex = [p["capex_usd"] / 1e6 for p in pts]
+    ax.step(power, capex, where="post", color="#BBBBBB", zorder=1, label="front (staircase)")
+    both = [p["status"] == "optimal" and p.get("power_status") in (None, "optimal") for p in pts]
+    optimal = [i for i, ok in enumerate(both) if ok]
+    other = [i for i, ok in enumerate(both) if not ok]
+    ax.scatter([power[i] for i in optimal], [capex[i] for i in optimal], color="#C44E52", zorder=3,
+               label="point, optimal within its gap")
+    if other:
+        ax.scatter([power[i] for i in other], [capex[i] for i in other], color="white", edgecolor="#C44E52",
+                   zorder=3, label="point, a stage stopped at its limit")
+    for i, p in enumerate(pts):
+        shares = {t: p.get(f"share_{t}") or 0.0 for t in TECHNOLOGIES}
+        mix = dominant_label(shares, top=3) if any(shares.values()) else p.get("mix", "")
+        end = " (min power)" if i == 0 else " (min capex)" if i == len(pts) - 1 and i else ""
+        ax.annotate(f"{i}{end}: {mix}", (power[i], capex[i]), xytext=(7, 4), textcoords="offset points",
+                    fontsize=7.5, va="bottom", weight="bold" if end else "normal")
+    ax.set_xlabel("total power (kW): optics + switches")
+    ax.set_ylabel("capex (million USD): optics + fibre + switches")
+    ax.set_title(f"{front.instance}: capex vs power Pareto front, {len(pts)} non-dominated points\n"
+                 f"(label: point number and share of link ends by optics technology)")
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.2, y=0.08)
+    ax.legend(loc="upper right")
+    return _save(fig, path)
+
+
+def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[str] | None = None) -> Path:
+    """Sweep results: CPO share of ports and TCO (or objective) versus the first parameter.
+
+    One line per value of the second parameter (other parameters averaged out); scenarios without
+    a plan are left out. Paths in ``relative`` are factors of the base value (shown as "x 1.1").
+    """
+    relative = relative or []
+    ok = table[table["status"].isin(["optimal", "feasible"])].copy()
+    fig = _figure(13, 5.2)
+    ax_s, ax_t = fig.subplots(1, 2)
+    x = params[0]
+    series = params[1] if len(params) > 1 else None
+    metric = "tco_usd" if "tco_usd" in ok else "objective"
+    groups = [(None, ok)] if series is None else list(ok.groupby(series, sort=True))
+    for value, frame in groups:
+        agg = frame.groupby(x, sort=True).agg(cpo=("share_cpo", "mean"), lin=("share_linear", "mean"),
+                                              metric=(metric, "mean")).reset_index()
+        label = None
+        if series is not None:
+            shown = f"{value:g}" if isinstance(value, float | int) else str(value)
+            label = f"{series} × {shown}" if series in relative else f"{series} = {shown}"
+        line = ax_s.plot(agg[x], 100 * agg["cpo"], marker="o", label=label)[0]
+        ax_s.plot(agg[x], 100 * agg["lin"], marker="x", linestyle=":", color=line.get_color())
+        ax_t.plot(agg[x], agg["metric"] / 1e6, marker="o", label=label, color=line.get_color())
+    xlabel = f"{x} (factor of the base value)" if x in relative else x
+    ax_s.set_xlabel(xlabel)
+    ax_s.set_ylabel("share of link ends (%)")
+    ax_s.set_title("CPO share (solid, o) and LPO+LRO share (dotted, x) of ports")
+    ax_s.set_ylim(-3, 103)
+    ax_t.set_xlabel(xlabel)
+    ax_t.set_ylabel("TCO (million USD)" if metric == "tco_usd" else "objective")
+    ax_t.set_title("total cost of ownership (capex + energy)" if metric == "tco_usd" else "objective")
+    for ax in (ax_s, ax_t):
+        ax.grid(alpha=0.3)
+        if series is not None:
+            ax.legend(fontsize=8)
+    failed = len(table) - len(ok)
+    note = f"; {failed} scenario(s) without a plan left out" if failed else ""
+    fig.suptitle(f"sweep of {len(table)} scenarios{note}")
+    return _save(fig, path)
