@@ -43,4 +43,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     }
     if report.message:
         solver["message"] = report.message
-    return extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
+    plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
+    if plan.objective_mode == "weighted":  # the plan says which weights its objective used
+        plan.objective_weights = instance.weights.model_dump()
+    return plan

@@ -58,6 +58,8 @@ class Plan:
     bom: pd.DataFrame
     solver: dict[str, Any]
     diagnostics: list[str] = field(default_factory=list)
+    objective_weights: dict[str, float] | None = None
+    """The ``weights`` of a ``weighted`` objective (written to plan.json as ``objective_weights``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -76,6 +78,7 @@ class Plan:
             "bom": self.bom.to_dict("records"),
             "diagnostics": list(self.diagnostics),
             "solver": self.solver,
+            **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
         })
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -227,10 +227,15 @@ def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow
     return t
 
 
-def _objective(instance: Instance, totals: Mapping[str, float], mode: str) -> float:
-    w = instance.weights
+def _objective(instance: Instance, totals: Mapping[str, float], mode: str,
+               weights: Mapping[str, Any] | None = None) -> float:
+    """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
+    those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
+    w = {"capex_usd": instance.weights.capex_usd, "power_w": instance.weights.power_w}
+    if isinstance(weights, Mapping):
+        w.update({k: float(weights[k]) for k in w if isinstance(weights.get(k), int | float)})
     return {"tco": totals["tco_usd"], "capex": totals["capex_usd"], "power": totals["power_w"],
-            "weighted": w.capex_usd * totals["capex_usd"] + w.power_w * totals["power_w"]}[mode]
+            "weighted": w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"]}[mode]
 
 
 def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None = None) -> float:
@@ -250,7 +255,7 @@ def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None
     links, nodes, problems = _decisions(_Index(instance), plan)
     if problems:
         raise ValueError("; ".join(f"{v.where}: {v.message}" for v in problems))
-    return _objective(instance, _totals(instance, links, nodes), mode)
+    return _objective(instance, _totals(instance, links, nodes), mode, plan.get("objective_weights"))
 
 
 def _non_finite(value: Any, where: str) -> Iterator[Violation]:
@@ -394,7 +399,7 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     if mode not in MODES:
         add("objective_mode", f"unknown objective mode {mode!r}")
     else:
-        same("objective", plan.get("objective"), _objective(instance, totals, mode))
+        same("objective", plan.get("objective"), _objective(instance, totals, mode, plan.get("objective_weights")))
     objective, bound, gap = (_number(plan.get(k)) for k in ("objective", "bound", "gap"))
     if bound is None or objective is None:
         if plan.get("bound") is not None or plan.get("gap") is not None:
