@@ -4,11 +4,11 @@ Technology of one link end:
     cable option              -> the cable's kind: ``dac``, ``acc``, ``aec``, ``aoc``
     transceiver of form cpo   -> ``cpo``
     pluggable transceiver     -> ``lpo`` (linear pluggable) or ``lro`` (linear receive) when its id starts
-                                 with ``lpo``/``lro`` or its description says "linear pluggable"/"linear
+                                 (contains) ``lpo``/``lro`` or its description says "linear pluggable"/"linear
                                  receive"; otherwise ``dsp`` (a DSP-retimed pluggable)
 
-The catalogue has no technology field (format v1), so the linear classes are read from the id or
-description, as the built-in catalogue names them. Shares count link ends (two per link), so a
+The catalogue has no technology field (format v1): ``optimizer.catalog.technology`` reads the linear
+classes from the id or description, as the built-in catalogue names them. Shares count link ends (two per link), so a
 link with a CPO engine at the switch and a DSP module at the NIC counts one end of each.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.catalog import CatalogIndex
+from optimizer.catalog import CatalogIndex, technology
 from optimizer.schema import Catalog
 
 TECHNOLOGIES = ("dsp", "lpo", "lro", "cpo", "aoc", "aec", "acc", "dac")
@@ -32,16 +32,8 @@ class Classifier:
         self._cache: dict[str, tuple[str, str]] = {}
 
     def transceiver(self, item: str) -> str:
-        """Technology of one transceiver end."""
-        t = self.index.transceivers[item]
-        if t.form == "cpo":
-            return "cpo"
-        text = (t.description or "").lower()
-        if item.lower().startswith("lro") or "linear receive" in text:
-            return "lro"
-        if item.lower().startswith("lpo") or "linear pluggable" in text:
-            return "lpo"
-        return "dsp"
+        """Technology of one transceiver end (``optimizer.catalog.technology``)."""
+        return technology(self.index.transceivers[item])
 
     def ends(self, option_id: str) -> tuple[str, str]:
         """Technologies of the a-end and the b-end of an option (``t+u`` pair or a cable id)."""

@@ -145,10 +145,11 @@ def technology(entry: Transceiver | Cable) -> str:
         return entry.kind
     if entry.form == "cpo":
         return "cpo"
-    lowered = entry.id.lower()
-    for tech in ("lpo", "lro"):
-        if tech in lowered:
-            return tech
+    lowered, text = entry.id.lower(), (entry.description or "").lower()
+    if "lro" in lowered or "linear receive" in text:
+        return "lro"
+    if "lpo" in lowered or "linear pluggable" in text:
+        return "lpo"
     return "dsp"
 
 
