@@ -29,6 +29,7 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.expr.numvalue import value as pyo_value
 from pyomo.repn import generate_standard_repn
@@ -203,7 +204,7 @@ class NonlinearModelError(ValueError):
     """The model has a nonlinear row or objective (the direct hand-off takes linear models only)."""
 
 
-def _terms(expr: Any, where: str) -> tuple[list[tuple[float, Any]], float]:
+def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
     """(coefficient, variable) terms and the constant of a linear expression (fixed variables folded)."""
     if expr.__class__ is LinearExpression:
         out: list[tuple[float, Any]] = []
@@ -229,11 +230,17 @@ def _terms(expr: Any, where: str) -> tuple[list[tuple[float, Any]], float]:
             return out, const
     repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
     if repn.nonlinear_expr is not None or not repn.is_linear():
-        raise NonlinearModelError(f"{where} is not linear")
+        raise NonlinearModelError(f"{where.ctype.__name__.lower()} {where.name} is not linear")
     return list(zip(repn.linear_coefs, repn.linear_vars, strict=True)), float(repn.constant)
 
 
 def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
+    """Walk a linear Pyomo model once into column, objective and CSR row arrays (see ``_linear_arrays``)."""
+    with PauseGC():  # millions of short-lived lists: no cyclic-GC passes while walking
+        return _linear_arrays(m)
+
+
+def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
     """Walk a linear Pyomo model once into column, objective and CSR row arrays.
 
     Generic over the model's components: every active ``Var`` becomes a column (in component
@@ -274,22 +281,46 @@ def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
     indptr: list[int] = [0]
     indices: list[int] = []
     values: list[float] = []
+    fixed = {id(v) for v in columns if v.fixed}
+    linear_expr, monomial, number = LinearExpression, MonomialTermExpression, (float, int)
     for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
         for con in comp.values():
             if not con.active:
                 continue
             lb, body, ub = con.to_bounded_expression(evaluate_bounds=True)
-            terms, const = _terms(body, f"constraint {con.name}")
-            row_idx = [col_of.get(id(v)) for _, v in terms]
+            const = 0.0
+            row_idx: list[int | None] = []
+            row_val: list[float] = []
+            generic = body.__class__ is not linear_expr or bool(fixed)
+            if not generic:  # fast path: the LinearExpression bodies build_model creates
+                for t in body.args:
+                    if t.__class__ is monomial:
+                        c, v = t.args
+                        if c.__class__ not in number:
+                            c = pyo_value(c)
+                    elif t.__class__ in number:
+                        const += t
+                        continue
+                    elif t.is_variable_type():
+                        c, v = 1.0, t
+                    else:
+                        generic = True
+                        break
+                    row_idx.append(col_of.get(id(v)))
+                    row_val.append(c)
+            if generic:
+                terms, const = _terms(body, con)
+                row_idx = [col_of.get(id(v)) for _, v in terms]
+                row_val = [c for c, _ in terms]
             if None in row_idx:
-                row_idx = [col_of[id(v)] if id(v) in col_of else add_column(v) for _, v in terms]
-            row_val = [c for c, _ in terms]
+                vs = [v for _, v in _terms(body, con)[0]]
+                row_idx = [col_of[id(v)] if id(v) in col_of else add_column(v) for v in vs]
             if len(row_idx) > 1 and len(set(row_idx)) < len(row_idx):  # a variable repeated in a row
                 merged: dict[int, float] = {}
                 for j, c in zip(row_idx, row_val, strict=True):
-                    merged[j] = merged.get(j, 0.0) + c
+                    merged[j] = merged.get(j, 0.0) + c  # type: ignore[index]
                 row_idx, row_val = list(merged), list(merged.values())
-            indices.extend(row_idx)
+            indices.extend(row_idx)  # type: ignore[arg-type]
             values.extend(row_val)
             indptr.append(len(indices))
             row_lower.append(-inf if lb is None else float(lb) - const)
@@ -303,7 +334,7 @@ def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
     sense = 1
     if objectives:
         obj = objectives[0]
-        terms, offset = _terms(obj.expr, f"objective {obj.name}")
+        terms, offset = _terms(obj.expr, obj)
         for c, v in terms:
             j = col_of.get(id(v))
             if j is None:
@@ -340,8 +371,8 @@ def highs_lp(a: LinearArrays) -> highspy.HighsLp:
     lp.a_matrix_.index_ = a.indices
     lp.a_matrix_.value_ = a.values
     if a.n_integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in a.integrality.tolist()]
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in a.integrality.tolist()]
     return lp
 
 
