@@ -136,7 +136,8 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
         z_part = np.fromiter((qq for _, a, _ in classes for qq in a), dtype=np.int64, count=len(row_z))
         big_m = np.array([bm for _, _, bm in classes], dtype=np.float64)
         r.add(np.concatenate([row_n, row_z]), np.concatenate([n_part, oz + z_part]),
-              np.concatenate([np.ones(len(n_part)), -big_m[row_z]]), np.full(len(classes), -INF), np.zeros(len(classes)))
+              np.concatenate([np.ones(len(n_part)), -big_m[row_z]]), np.full(len(classes), -INF),
+              np.zeros(len(classes)))
     # switch_capacity: gbps rows for every group with ends, then port rows
     with_ends = [sg for sg in d.switch_groups if sg.ends]
     if with_ends:

@@ -109,6 +109,8 @@ class SolveReport:
     """Seconds spent loading the solution back into the Pyomo variables (included in ``solve_s``)."""
     highs_s: float = 0.0
     """HiGHS's own run time."""
+    size: dict[str, int] | None = None
+    """Model size handed to HiGHS: columns, integers, rows, nonzeros."""
 
 
 def _finite(value: float) -> float | None:
@@ -428,7 +430,8 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
     end = time.perf_counter()
     return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
                        h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
-                       highs_s=highs_s)
+                       highs_s=highs_s, size={"columns": arrays.n_cols, "integers": arrays.n_integer,
+                                             "rows": arrays.n_rows, "nonzeros": arrays.nnz})
 
 
 def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> SolveReport:
@@ -469,9 +472,13 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound)
     end = time.perf_counter()
+    lp = h.getLp()
+    continuous = highspy.HighsVarType.kContinuous
+    size = {"columns": lp.num_col_, "integers": sum(1 for t in lp.integrality_ if t != continuous),
+            "rows": lp.num_row_, "nonzeros": h.getNumNz()}
     return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
                        h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
-                       highs_s=highs_s)
+                       highs_s=highs_s, size=size)
 
 
 def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStatus:
