@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.catalog import CatalogIndex
+from optimizer.gcpause import paused_gc
 from optimizer.options import Option, OptionDeriver, accepting_models, prune_dominated
 from optimizer.schema import Instance, NicNode, Objective, SwitchNode
 
@@ -139,6 +140,11 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         objective: override the instance's objective mode.
         prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
     """
+    with paused_gc():
+        return _build_data(instance, objective, prune)
+
+
+def _build_data(instance: Instance, objective: Objective | None, prune: bool) -> ModelData:
     index = CatalogIndex.of(instance.resolved_catalog)
     nodes = {n.id: n for n in instance.nodes}
     deriver = OptionDeriver(nodes, index)
