@@ -21,9 +21,10 @@ FAMILY = "forms"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
+    n, z = list(m.n.values()), list(m.z.values())  # plain lists: no indexed look-ups
     rows: list[Row] = []
     for sg in d.switch_groups:
         for cols, accepting, big_m in sg.form_classes:
-            terms = [(1.0, m.n[i]) for i in cols] + [(-float(big_m), m.z[q]) for q in accepting]
+            terms = [(1.0, n[i]) for i in cols] + [(-float(big_m), z[q]) for q in accepting]
             rows.append((None, terms, 0.0))
     add_rows(m, "forms_accepting_model", rows)
