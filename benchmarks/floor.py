@@ -138,6 +138,32 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
         r.add(np.concatenate([row_n, row_z]), np.concatenate([n_part, oz + z_part]),
               np.concatenate([np.ones(len(n_part)), -big_m[row_z]]), np.full(len(classes), -INF),
               np.zeros(len(classes)))
+    if d.tighten:  # forms tightening: per switch group and accepting set, ports and gbps into k of that set
+        cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
+        ports = np.asarray(d.choice_max_ports, dtype=np.float64)
+        t_rows, t_cols_n, t_acc = [], [], []
+        for sg in d.switch_groups:
+            if not sg.form_classes:
+                continue
+            by_set: dict[tuple[int, ...], list[int]] = {}
+            for c, a, _ in sg.form_classes:
+                by_set.setdefault(tuple(a), []).extend(c)
+            mult = dict(sg.ends)
+            for a, c in by_set.items():
+                t_rows.append(len(t_acc))
+                t_cols_n.append(([*c], [mult[i] for i in c]))
+                t_acc.append(a)
+        nt = len(t_acc)
+        if nt:
+            rn = np.repeat(np.arange(nt), [len(c) for c, _ in t_cols_n])
+            cn = np.fromiter((i for c, _ in t_cols_n for i in c), dtype=np.int64, count=len(rn))
+            en = np.fromiter((e for _, es in t_cols_n for e in es), dtype=np.float64, count=len(rn))
+            rq = np.repeat(np.arange(nt), [len(a) for a in t_acc])
+            cq = np.fromiter((qq for a in t_acc for qq in a), dtype=np.int64, count=len(rq))
+            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en, -ports[cq]]),
+                  np.full(nt, -INF), np.zeros(nt))
+            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en * speed[cn], -cap[cq]]),
+                  np.full(nt, -INF), np.zeros(nt))
     # switch_capacity: gbps rows for every group with ends, then port rows
     with_ends = [sg for sg in d.switch_groups if sg.ends]
     if with_ends:

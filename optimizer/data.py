@@ -104,6 +104,8 @@ class ModelData:
     """(item, limit, [(column, units per link)], [switch choices of that model])."""
     uniform_groups: list[int]
     pruned_options: int = 0
+    tighten: bool = True
+    """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
 
     @property
     def n_cols(self) -> int:
