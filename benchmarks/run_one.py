@@ -32,6 +32,7 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     instance = load_instance(spec["instance"])
     t1 = time.perf_counter()
     data = build_data(instance)
+    data.tighten = spec.get("tighten", True)
     t2 = time.perf_counter()
     model = build_model(data)
     t3 = time.perf_counter()
@@ -75,6 +76,7 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     instance = load_instance(spec["instance"])
     t1 = time.perf_counter()
     data = build_data(instance)
+    data.tighten = spec.get("tighten", True)
     t2 = time.perf_counter()
     if missing:
         return {"link_groups": len(instance.links), "load_s": t1 - t0, "options_s": t2 - t1,

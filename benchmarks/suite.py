@@ -39,6 +39,7 @@ BUNDLED = [
 SUITES: dict[str, list[dict[str, Any]]] = {
     "smoke": [BUNDLED[0], _scale(10)],
     "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
+    "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
     "full": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000),
              _scale(100000, solve={"time_limit_s": 300})],
 }
