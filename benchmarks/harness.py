@@ -260,8 +260,10 @@ def compare(files: list[str], metric: str, png: Path | None, variant: str = "pla
         runs[key] = _latest(recs, variant)
     names = list(runs)
     base = names[0]
-    instances = list(dict.fromkeys(i for r in runs.values() for i in r))
-    lines = [f"metric: {metric} ({variant} runs; failed or non-optimal runs count as inf)", ""]
+    instances = [i for i in dict.fromkeys(i for r in runs.values() for i in r) if all(i in r for r in runs.values())]
+    runs = {n: {i: r[i] for i in instances} for n, r in runs.items()}
+    lines = [f"metric: {metric} ({variant} runs on the {len(instances)} instances present in every file; "
+             "failed or non-optimal runs count as inf)", ""]
     head = "| instance | " + " | ".join(f"{n} {metric}" for n in names) + " | " + " | ".join(
         f"{n} / {base}" for n in names[1:]) + " | statuses |"
     lines += [head, "|" + "---|" * (2 * len(names) + 1)]
