@@ -422,9 +422,10 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
     objective = bound = None
     extract_start = time.perf_counter()
     if mapped.has_solution:
-        for v, x in zip(arrays.columns, h.getSolution().col_value, strict=True):
-            if not v.fixed:
-                v.set_value(x, skip_validation=True)
+        with PauseGC():
+            for v, x in zip(arrays.columns, h.getSolution().col_value, strict=True):
+                if not v.fixed:
+                    v.set_value(x, skip_validation=True)
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound) if arrays.n_integer else objective
     end = time.perf_counter()
