@@ -344,13 +344,21 @@ def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
                 cost = np.append(cost, 0.0)
             cost[j] += c
         sense = 1 if obj.sense == pyo.minimize else -1
+    indptr_a = np.asarray(indptr, dtype=np.int64)
+    indices_a = np.asarray(indices, dtype=np.int64)
+    values_a = np.asarray(values, dtype=np.float64)
+    if len(indices_a) > 1:  # canonical order: columns ascending within each row (same matrix, same solve path)
+        key = np.repeat(np.arange(len(row_lower), dtype=np.int64), np.diff(indptr_a)) * max(1, len(columns))
+        key += indices_a
+        if np.any(key[1:] < key[:-1]):
+            order = np.argsort(key, kind="stable")
+            indices_a, values_a = indices_a[order], values_a[order]
     return LinearArrays(
         columns=columns, col_lower=np.asarray(col_lower, dtype=np.float64),
         col_upper=np.asarray(col_upper, dtype=np.float64), integrality=np.asarray(integrality, dtype=np.int8),
         cost=cost, offset=float(offset), sense=sense,
         row_lower=np.asarray(row_lower, dtype=np.float64), row_upper=np.asarray(row_upper, dtype=np.float64),
-        indptr=np.asarray(indptr, dtype=np.int32), indices=np.asarray(indices, dtype=np.int32),
-        values=np.asarray(values, dtype=np.float64),
+        indptr=indptr_a.astype(np.int32), indices=indices_a.astype(np.int32), values=values_a,
     )
 
 
