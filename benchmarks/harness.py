@@ -227,12 +227,17 @@ METRICS = {
 }
 
 
+MIN_TIME_S = 0.1
+"""Times below this count as this in comparisons: differences there are timer and scheduling noise."""
+
+
 def _metric(r: dict[str, Any] | None, metric: str, require_optimal: bool) -> float:
     """The metric of a run, or inf when it failed (Dolan-More convention)."""
     if r is None or (require_optimal and r.get("status") != "optimal") or r.get("status") in ("error", "n/a"):
         return math.inf
     value = METRICS[metric](r)
-    return math.inf if value is None else max(float(value), 1e-6)
+    floor = MIN_TIME_S if metric.endswith("_s") else 1e-6
+    return math.inf if value is None else max(float(value), floor)
 
 
 def performance_profile(runs: dict[str, dict[str, dict[str, Any]]], metric: str, taus: list[float],
@@ -263,7 +268,7 @@ def compare(files: list[str], metric: str, png: Path | None, variant: str = "pla
     instances = [i for i in dict.fromkeys(i for r in runs.values() for i in r) if all(i in r for r in runs.values())]
     runs = {n: {i: r[i] for i in instances} for n, r in runs.items()}
     lines = [f"metric: {metric} ({variant} runs on the {len(instances)} instances present in every file; "
-             "failed or non-optimal runs count as inf)", ""]
+             f"failed or non-optimal runs count as inf; times below {MIN_TIME_S} s count as {MIN_TIME_S} s)", ""]
     head = "| instance | " + " | ".join(f"{n} {metric}" for n in names) + " | " + " | ".join(
         f"{n} / {base}" for n in names[1:]) + " | statuses |"
     lines += [head, "|" + "---|" * (2 * len(names) + 1)]
