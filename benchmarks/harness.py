@@ -160,12 +160,12 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
 
 
 def _latest(records: Iterable[dict[str, Any]], variant: str) -> dict[str, dict[str, Any]]:
-    """The last record per instance for a variant (a file may hold several runs)."""
+    """The last record per instance for a variant (a file may hold several runs), smallest instances first."""
     out: dict[str, dict[str, Any]] = {}
     for r in records:
         if r.get("variant") == variant:
             out[r["instance"]] = r
-    return out
+    return dict(sorted(out.items(), key=lambda kv: (kv[1].get("link_groups") or 0, kv[1].get("columns") or 0)))
 
 
 def summary_table(records: list[dict[str, Any]]) -> str:
@@ -207,14 +207,16 @@ def floor_table(records: list[dict[str, Any]]) -> str:
 
 def run_info(records: list[dict[str, Any]]) -> str:
     """One line naming the versions and settings of a results file."""
-    if not records:
-        return "(no records)"
-    r = records[-1]
+    planner = [r for r in records if r.get("variant") == "planner"]
+    if not planner:
+        return "(no planner records)"
+    r = planner[-1]
+    started = sorted({x.get("started") for x in planner if x.get("started")})
+    commits = sorted({x.get("commit") for x in planner if x.get("commit")})
     return (f"HiGHS {r.get('highs')} (highspy {r.get('highspy')}), Pyomo {r.get('pyomo')}, numpy {r.get('numpy')}, "
             f"Python {r.get('python')}; threads {r.get('threads_requested')}, seed {r.get('seed')}, "
             f"mip_rel_gap {r.get('mip_rel_gap')}, interface {r.get('interface')}, tighten {r.get('tighten')}; "
-            f"commit {r.get('commit')}, "
-            f"started {r.get('started')}")
+            f"commits {', '.join(commits)}; runs started {', '.join(started)}")
 
 
 # ---------------------------------------------------------------- comparison and performance profile
