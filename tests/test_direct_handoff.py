@@ -66,3 +66,15 @@ def test_direct_and_appsi_agree_on_a_planner_model() -> None:
     assert direct.status == appsi.status == SolveStatus.OPTIMAL
     assert direct.objective == pytest.approx(appsi.objective, rel=1e-9)
     assert direct.size == appsi.size
+
+
+def test_progress_events_and_time_limit_stay_data() -> None:
+    from benchmarks.generate import generate
+
+    d = build_data(load_instance(generate(300, seed=1)))
+    events: list = []
+    report = solve_model(build_model(d), SolveOptions(threads=1, progress=events.append))
+    assert report.status == SolveStatus.OPTIMAL and events
+    assert any(e.incumbent is not None for e in events)
+    limited = solve_model(build_model(d), SolveOptions(threads=1, time_limit_s=0.0))
+    assert limited.status in (SolveStatus.NO_SOLUTION, SolveStatus.FEASIBLE) and limited.highs_status
