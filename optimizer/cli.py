@@ -192,6 +192,16 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
+MAX_TABLE_ROWS = 40
+"""Rows of the link and switch tables shown on the terminal (rendering 10^4 rows takes seconds)."""
+
+
+def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
+    if rows > MAX_TABLE_ROWS:
+        where = f"{out_dir}/{csv}" if out_dir is not None else f"{csv} (--out DIR) or --json"
+        out.print(f"... {rows - MAX_TABLE_ROWS:,} more rows: see {where}")
+
+
 def _print_summary(plan: Any, out_dir: Path | None) -> None:
     out = _out()
     s = plan.solver
@@ -220,18 +230,20 @@ def _print_summary(plan: Any, out_dir: Path | None) -> None:
         table = Table(title="link groups", title_justify="left")
         for col in ("group", "option", "speed Gb/s", "count", "length m", "power W", "capex USD", "latency ns"):
             table.add_column(col, justify="left" if col in ("group", "option") else "right")
-        for r in plan.links.itertuples():
+        for r in plan.links.head(MAX_TABLE_ROWS).itertuples():
             table.add_row(r.group, r.option, f"{r.speed_gbps:g}", f"{r.count:,}", f"{r.length_m:g}",
                           _fmt(r.power_w, 1), _fmt(r.capex_usd, 0), _fmt(r.latency_ns, 1))
         out.print(table)
+        _more(out, len(plan.links), "links.csv", out_dir)
     if len(plan.nodes):
         table = Table(title="switch groups", title_justify="left")
         for col in ("group", "model", "count", "used Gb/s", "of Gb/s", "used ports", "of ports", "power W"):
             table.add_column(col, justify="left" if col in ("group", "model") else "right")
-        for r in plan.nodes.itertuples():
+        for r in plan.nodes.head(MAX_TABLE_ROWS).itertuples():
             table.add_row(r.group, r.model, f"{r.count:,}", f"{r.used_gbps:,.0f}", f"{r.capacity_gbps:,.0f}",
                           f"{r.used_ports:,}", f"{r.ports:,}", _fmt(r.power_w, 1))
         out.print(table)
+        _more(out, len(plan.nodes), "nodes.csv", out_dir)
     if len(plan.paths):
         table = Table(title="paths", title_justify="left")
         for col in ("path", "latency ns", "budget ns", "slack ns"):

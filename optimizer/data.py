@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.catalog import CatalogIndex
+from optimizer.gcpause import paused_gc
 from optimizer.options import Option, OptionDeriver, accepting_models, prune_dominated
 from optimizer.schema import Instance, NicNode, Objective, SwitchNode
 
@@ -103,6 +104,8 @@ class ModelData:
     """(item, limit, [(column, units per link)], [switch choices of that model])."""
     uniform_groups: list[int]
     pruned_options: int = 0
+    tighten: bool = True
+    """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
 
     @property
     def n_cols(self) -> int:
@@ -139,6 +142,11 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         objective: override the instance's objective mode.
         prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
     """
+    with paused_gc():
+        return _build_data(instance, objective, prune)
+
+
+def _build_data(instance: Instance, objective: Objective | None, prune: bool) -> ModelData:
     index = CatalogIndex.of(instance.resolved_catalog)
     nodes = {n.id: n for n in instance.nodes}
     deriver = OptionDeriver(nodes, index)
@@ -181,46 +189,54 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
     col_ub: list[int] = []
     pruned = 0
     class_cols: dict[tuple[int, int, frozenset[str]], list[int]] = defaultdict(list)
-    prune_cache: dict[tuple[object, ...], list[int]] = {}
+    # Everything about a group's options depends only on its signature (end nodes' specs, length,
+    # filters), and many groups share one: derive, check compatibility and prune once per signature.
+    by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, object, object, object]], int]] = {}
     for gi, link in enumerate(instance.links):
         cap_a, cap_b = port_cap(link.a), port_cap(link.b)
-        n_max = cap_a // 2 if link.a == link.b else min(cap_a, cap_b)
+        same = link.a == link.b
+        n_max = cap_a // 2 if same else min(cap_a, cap_b)
         if link.count is not None:
             n_max = link.count
         group = GroupData(link.id, link.a, link.b, link.length_m, link.demand_gbps, link.count,
                           link.uniform, n_max)
         groups.append(group)
-        options, _, _ = deriver.derive(link)
-        compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-        keep_key = deriver.signature(link)
-        if prune:
-            keep = prune_cache.get(keep_key)
-            if keep is None:
-                keep = prune_dominated(options, compat, protected)
-                prune_cache[keep_key] = keep
-        else:
-            keep = list(range(len(options)))
-        pruned += len(options) - len(keep)
-        for oi in keep:
-            option, (c_a, c_b) = options[oi], compat[oi]
-            if link.a == link.b and c_a is not None and not (c_a & c_b):  # type: ignore[operator]
-                continue  # the two ends need different models of one group: never usable
-            col = len(col_group)
-            col_group.append(gi)
-            col_option.append(option)
-            col_ub.append(n_max)
-            group.cols.append(col)
-            ends = (2,) if link.a == link.b else (1, 1)
-            for node_id, mult, c in zip((link.a, link.b)[: len(ends)], ends, (c_a, c_b), strict=False):
-                if node_id in sg_index:
-                    si = sg_index[node_id]
-                    sg = switch_groups[si]
-                    sg.ends.append((col, mult))
-                    accepted = c if link.a != link.b else (c_a & c_b)  # type: ignore[operator]
-                    if accepted is not None and len(accepted) < len(sg.choices):
-                        class_cols[(si, gi, frozenset(accepted))].append(col)
-                else:
-                    nic_groups[nic_index[node_id]].ends.append((col, mult))
+        key = deriver.signature(link)
+        hit = by_signature.get(key)
+        if hit is None:
+            options, _, _ = deriver.derive(link)
+            compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
+            keep = prune_dominated(options, compat, protected) if prune else list(range(len(options)))
+            usable = []
+            for oi in keep:
+                c_a, c_b = compat[oi]
+                if same and c_a is not None and not (c_a & c_b):  # type: ignore[operator]
+                    continue  # the two ends need different models of one group: never usable
+                usable.append((options[oi], c_a, c_b, (c_a & c_b) if same and c_a is not None else None))
+            hit = (usable, len(options) - len(keep))
+            by_signature[key] = hit
+        usable, n_pruned = hit
+        pruned += n_pruned
+        ends = ((link.a, 2, 0),) if same else ((link.a, 1, 0), (link.b, 1, 1))
+        targets = [(sg_index[node_id], mult, side, True) if node_id in sg_index
+                   else (nic_index[node_id], mult, side, False) for node_id, mult, side in ends]
+        first = len(col_group)
+        n_opts = len(usable)
+        col_group.extend([gi] * n_opts)
+        col_option.extend(u[0] for u in usable)
+        col_ub.extend([n_max] * n_opts)
+        group.cols.extend(range(first, first + n_opts))
+        for target, mult, side, is_switch in targets:
+            if not is_switch:
+                nic_groups[target].ends.extend((first + j, mult) for j in range(n_opts))
+                continue
+            sg = switch_groups[target]
+            sg.ends.extend((first + j, mult) for j in range(n_opts))
+            n_models = len(sg.choices)
+            for j, (_, c_a, c_b, both) in enumerate(usable):
+                accepted = both if same else (c_a if side == 0 else c_b)
+                if accepted is not None and len(accepted) < n_models:  # type: ignore[arg-type]
+                    class_cols[(target, gi, accepted)].append(first + j)  # type: ignore[index]
     for (si, gi, accepted), cols in class_cols.items():
         sg = switch_groups[si]
         ok = [q for q in sg.choices if choice_model[q] in accepted]

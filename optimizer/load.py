@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from optimizer.catalog import apply_field_overrides, builtin_catalog, catalog_issues, merge_catalogs
 from optimizer.checks import check_instance
 from optimizer.errors import InstanceError, Issue
+from optimizer.gcpause import paused_gc
 from optimizer.io import read_document, validation_issues
 from optimizer.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
 from optimizer.schema import Path as Path_
@@ -33,6 +34,11 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     Raises:
         InstanceError: with every problem found, each as ``file: where: message``.
     """
+    with paused_gc():  # many small objects: no cyclic-GC passes while parsing and validating
+        return _load_instance(source, base_dir)
+
+
+def _load_instance(source: str | Path | Mapping[str, Any], base_dir: str | Path | None) -> Instance:
     if isinstance(source, Mapping):
         file, data = "<mapping>", dict(source)
         folder = Path(base_dir) if base_dir is not None else Path.cwd()

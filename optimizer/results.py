@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 
 from optimizer.catalog import CatalogIndex
 from optimizer.data import ModelData
+from optimizer.gcpause import paused_gc
 from optimizer.solve import SolveReport, SolveStatus
 
 PLAN_FORMAT = "optimizer-plan/1"
@@ -126,6 +127,12 @@ def _round(x: float) -> float:
 def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
                  solver: dict[str, Any], diagnostics: list[str]) -> Plan:
     """Read the solved model into a Plan (or an empty plan when there is no incumbent)."""
+    with paused_gc():  # row dicts for every used column: no cyclic-GC passes over the model's objects
+        return _extract_plan(m, d, index, report, solver, diagnostics)
+
+
+def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
+                  solver: dict[str, Any], diagnostics: list[str]) -> Plan:
     if not report.status.has_solution:
         links, nodes, paths, bom = empty_frames()
         return Plan(d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom,

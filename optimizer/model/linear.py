@@ -15,8 +15,8 @@ Row = tuple[float | None, list[tuple[float, Any]], float | None]
 
 
 def linear(terms: list[tuple[float, Any]]) -> LinearExpression:
-    """A LinearExpression from (coefficient, variable) pairs."""
-    return LinearExpression([MonomialTermExpression((float(c), v)) for c, v in terms])
+    """A LinearExpression from (coefficient, variable) pairs (a bare variable where the coefficient is 1)."""
+    return LinearExpression([v if c == 1 else MonomialTermExpression((float(c), v)) for c, v in terms])
 
 
 def add_rows(m: pyo.ConcreteModel, name: str, rows: list[Row]) -> None:

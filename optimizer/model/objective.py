@@ -17,6 +17,7 @@ from optimizer.model.linear import linear
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
+    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
     col, choice = d.objective_coefficients()
-    terms = [(c, m.n[i]) for i, c in enumerate(col) if c] + [(c, m.k[q]) for q, c in enumerate(choice) if c]
+    terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
     m.objective = pyo.Objective(expr=linear(terms), sense=pyo.minimize)

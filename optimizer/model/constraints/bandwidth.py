@@ -15,8 +15,9 @@ FAMILY = "bandwidth"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add one row per aggregate bandwidth entry."""
+    n = list(m.n.values())  # a plain list: no indexed look-ups
     rows: list[Row] = [
-        (min_gbps, [(d.col_option[i].speed_gbps, m.n[i]) for i in cols], None)
+        (min_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in cols], None)
         for _, cols, min_gbps in d.bandwidth
     ]
     add_rows(m, "bandwidth_min", rows)

@@ -21,21 +21,22 @@ FAMILY = "capacity"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the capacity rows (see module docstring)."""
+    n, y = list(m.n.values()), list(m.y.values())  # plain lists: no indexed look-ups
     demand: list[Row] = []
     count: list[Row] = []
     for g in d.groups:
         if g.demand_gbps > 0:
-            demand.append((g.demand_gbps, [(d.col_option[i].speed_gbps, m.n[i]) for i in g.cols], None))
+            demand.append((g.demand_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
         if g.count is not None:
-            count.append((g.count, [(1.0, m.n[i]) for i in g.cols], g.count))
+            count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
     uniform_link: list[Row] = []
     uniform_one: list[Row] = []
     for gi in d.uniform_groups:
         g = d.groups[gi]
         for i in g.cols:
-            uniform_link.append((None, [(1.0, m.n[i]), (-float(g.n_max), m.y[d.col_ind[i]])], 0.0))
+            uniform_link.append((None, [(1.0, n[i]), (-float(g.n_max), y[d.col_ind[i]])], 0.0))
         if g.cols:
-            uniform_one.append((None, [(1.0, m.y[d.col_ind[i]]) for i in g.cols], 1.0))
+            uniform_one.append((None, [(1.0, y[d.col_ind[i]]) for i in g.cols], 1.0))
     add_rows(m, "capacity_demand", demand)
     add_rows(m, "capacity_count", count)
     add_rows(m, "capacity_uniform_link", uniform_link)

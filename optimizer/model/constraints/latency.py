@@ -25,6 +25,7 @@ FAMILY = "latency"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add indicator, worst-option and path-budget rows (see module docstring)."""
+    n, y, z, lat = list(m.n.values()), list(m.y.values()), list(m.z.values()), list(m.lat.values())
     uniform = set(d.uniform_groups)
     used: list[Row] = []
     worst: list[Row] = []
@@ -33,13 +34,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for i in g.cols:
             j = d.col_ind[i]
             if gi not in uniform:  # uniform groups already link n and y in the capacity family
-                used.append((None, [(1.0, m.n[i]), (-float(g.n_max), m.y[j])], 0.0))
-            worst.append((0.0, [(1.0, m.lat[slot]), (-d.col_option[i].latency_ns, m.y[j])], None))
+                used.append((None, [(1.0, n[i]), (-float(g.n_max), y[j])], 0.0))
+            worst.append((0.0, [(1.0, lat[slot]), (-d.col_option[i].latency_ns, y[j])], None))
     budget: list[Row] = []
     for p in d.paths:
-        terms = [(1.0, m.lat[s]) for s in p.step_slots]
+        terms = [(1.0, lat[s]) for s in p.step_slots]
         for si in p.switch_visits:
-            terms += [(d.choice_latency_ns[q], m.z[q]) for q in d.switch_groups[si].choices]
+            terms += [(d.choice_latency_ns[q], z[q]) for q in d.switch_groups[si].choices]
         budget.append((None, terms, p.max_latency_ns))
     add_rows(m, "latency_used", used)
     add_rows(m, "latency_worst_option", worst)

@@ -19,18 +19,19 @@ FAMILY = "limits"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add power, capex and supply rows for the limits that are set."""
+    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
     n_q = len(d.choice_model)
     if d.max_power_w is not None:
-        terms = [(o.power_w, m.n[i]) for i, o in enumerate(d.col_option) if o.power_w]
-        terms += [(d.choice_power_w[q], m.k[q]) for q in range(n_q) if d.choice_power_w[q]]
+        terms = [(o.power_w, n[i]) for i, o in enumerate(d.col_option) if o.power_w]
+        terms += [(d.choice_power_w[q], k[q]) for q in range(n_q) if d.choice_power_w[q]]
         add_rows(m, "limits_power", [(None, terms, d.max_power_w)])
     if d.max_capex_usd is not None:
-        terms = [(o.cost_usd, m.n[i]) for i, o in enumerate(d.col_option) if o.cost_usd]
-        terms += [(d.choice_cost_usd[q], m.k[q]) for q in range(n_q) if d.choice_cost_usd[q]]
+        terms = [(o.cost_usd, n[i]) for i, o in enumerate(d.col_option) if o.cost_usd]
+        terms += [(d.choice_cost_usd[q], k[q]) for q in range(n_q) if d.choice_cost_usd[q]]
         add_rows(m, "limits_capex", [(None, terms, d.max_capex_usd)])
     supply: list[Row] = []
     for _, limit, col_terms, choices in d.supply:
-        terms = [(float(u), m.n[i]) for i, u in col_terms] + [(1.0, m.k[q]) for q in choices]
+        terms = [(float(u), n[i]) for i, u in col_terms] + [(1.0, k[q]) for q in choices]
         if terms:
             supply.append((None, terms, float(limit)))
     add_rows(m, "limits_supply", supply)

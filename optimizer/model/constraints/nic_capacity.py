@@ -15,7 +15,8 @@ FAMILY = "nic_capacity"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add one port row per NIC group with link ends."""
+    n = list(m.n.values())  # a plain list: no indexed look-ups
     rows: list[Row] = [
-        (None, [(float(mult), m.n[i]) for i, mult in v.ends], float(v.ports)) for v in d.nic_groups if v.ends
+        (None, [(float(mult), n[i]) for i, mult in v.ends], float(v.ports)) for v in d.nic_groups if v.ends
     ]
     add_rows(m, "nic_capacity_ports", rows)

@@ -20,15 +20,16 @@ FAMILY = "switch_model"
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the model-choice and count-linking rows (see module docstring)."""
+    z, k = list(m.z.values()), list(m.k.values())  # plain lists: no indexed look-ups
     one: list[Row] = []
     upper: list[Row] = []
     lower: list[Row] = []
     for sg in d.switch_groups:
-        one.append((1.0, [(1.0, m.z[q]) for q in sg.choices], 1.0))
+        one.append((1.0, [(1.0, z[q]) for q in sg.choices], 1.0))
         for q in sg.choices:
-            upper.append((None, [(1.0, m.k[q]), (-float(sg.k_max), m.z[q])], 0.0))
+            upper.append((None, [(1.0, k[q]), (-float(sg.k_max), z[q])], 0.0))
             if sg.k_min > 0:
-                lower.append((0.0, [(1.0, m.k[q]), (-float(sg.k_min), m.z[q])], None))
+                lower.append((0.0, [(1.0, k[q]), (-float(sg.k_min), z[q])], None))
     add_rows(m, "switch_model_one", one)
     add_rows(m, "switch_model_count_max", upper)
     add_rows(m, "switch_model_count_min", lower)

@@ -1,0 +1,269 @@
+"""The floor: the planner's MILP built straight into highspy from numpy arrays (no modelling layer).
+
+Benchmark-only. ``floor_arrays(d)`` derives the same columns and rows as ``optimizer.model.build_model``
+(same variable order n, y, z, k, lat; same row blocks in the order of ``optimizer.model.FAMILIES``)
+directly from the planner's ``ModelData`` with numpy, independently of Pyomo. The harness times it
+against the planner's Pyomo build + hand-off and checks that both reach the same optimum.
+
+Families it covers are listed in ``FLOOR_FAMILIES``; a model with any other family (for example a
+routing family added later) is reported as "floor n/a" rather than compared against a smaller MILP.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from optimizer.data import ModelData
+
+FLOOR_FAMILIES = frozenset({"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency",
+                            "bandwidth", "limits"})
+INF = highspy.kHighsInf
+
+
+class _Rows:
+    """Row blocks collected as COO triplets (row, col, value) with row bounds."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Add a block: ``rows`` are block-local row numbers 0..len(lower)-1."""
+        if len(lower) == 0:
+            return
+        self.rows.append(np.asarray(rows, dtype=np.int64) + self.n)
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=np.float64))
+        self.lower.append(np.asarray(lower, dtype=np.float64))
+        self.upper.append(np.asarray(upper, dtype=np.float64))
+        self.n += len(lower)
+
+    def csr(self, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """indptr, indices, values (duplicates merged), row lower, row upper."""
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self.cols) if self.cols else np.zeros(0, np.int64)
+        vals = np.concatenate(self.vals) if self.vals else np.zeros(0)
+        key = rows * n_cols + cols
+        order = np.argsort(key, kind="stable")
+        key, vals = key[order], vals[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        if not first.all():  # merge repeated (row, col) entries
+            vals = np.add.reduceat(vals, np.flatnonzero(first))
+            key = key[first]
+        rows, cols = key // n_cols, key % n_cols
+        indptr = np.zeros(self.n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=indptr[1:])
+        lower = np.concatenate(self.lower) if self.lower else np.zeros(0)
+        upper = np.concatenate(self.upper) if self.upper else np.zeros(0)
+        return indptr, cols.astype(np.int32), vals, lower, upper
+
+
+def _flatten(pairs_per_row: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row numbers, first and second elements of per-row (a, b) pair lists."""
+    counts = np.fromiter((len(p) for p in pairs_per_row), dtype=np.int64, count=len(pairs_per_row))
+    flat = np.array([x for p in pairs_per_row for x in p], dtype=np.int64).reshape(-1, 2)
+    return np.repeat(np.arange(len(pairs_per_row)), counts), flat[:, 0], flat[:, 1]
+
+
+def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
+    """The MILP of ``d`` as arrays for ``highspy.HighsLp`` (columns n, y, z, k, lat)."""
+    n_cols, n_ind, n_q, n_lat = d.n_cols, len(d.ind_col), len(d.choice_model), len(d.lat_group)
+    oy, oz = n_cols, n_cols + n_ind
+    ok, olat = oz + n_q, oz + 2 * n_q
+    n_var = olat + n_lat
+    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=n_cols)
+    power = np.fromiter((o.power_w for o in d.col_option), dtype=np.float64, count=n_cols)
+    cost = np.fromiter((o.cost_usd for o in d.col_option), dtype=np.float64, count=n_cols)
+    latency = np.fromiter((o.latency_ns for o in d.col_option), dtype=np.float64, count=n_cols)
+    col_group = np.asarray(d.col_group, dtype=np.int64)
+    n_groups = len(d.groups)
+    demand = np.fromiter((g.demand_gbps for g in d.groups), dtype=np.float64, count=n_groups)
+    count = np.fromiter((-1 if g.count is None else g.count for g in d.groups), dtype=np.float64, count=n_groups)
+    n_max = np.fromiter((g.n_max for g in d.groups), dtype=np.float64, count=n_groups)
+    col_ind = np.full(n_cols, -1, dtype=np.int64)
+    col_ind[np.asarray(d.ind_col, dtype=np.int64)] = np.arange(n_ind)
+    choice_group = np.asarray(d.choice_group, dtype=np.int64)
+    k_max = np.array([sg.k_max for sg in d.switch_groups], dtype=np.float64)[choice_group] if n_q else np.zeros(0)
+    k_min = np.array([sg.k_min for sg in d.switch_groups], dtype=np.float64)[choice_group] if n_q else np.zeros(0)
+    cols = np.arange(n_cols)
+
+    lower = np.zeros(n_var)
+    upper = np.concatenate([np.asarray(d.col_ub, dtype=np.float64), np.ones(n_ind), np.ones(n_q), k_max,
+                            np.full(n_lat, INF)])
+    integrality = np.ones(n_var, dtype=np.int8)
+    integrality[olat:] = 0
+
+    r = _Rows()
+    # capacity: demand, count, uniform link, uniform one
+    row_of = np.cumsum(demand > 0) - 1
+    sel = demand[col_group] > 0
+    r.add(row_of[col_group[sel]], cols[sel], speed[sel], demand[demand > 0], np.full(int((demand > 0).sum()), INF))
+    row_of = np.cumsum(count >= 0) - 1
+    sel = count[col_group] >= 0
+    r.add(row_of[col_group[sel]], cols[sel], np.ones(int(sel.sum())), count[count >= 0], count[count >= 0])
+    uniform = np.zeros(n_groups, dtype=bool)
+    uniform[np.asarray(d.uniform_groups, dtype=np.int64)] = True
+    ucols = cols[uniform[col_group]]
+    nu = len(ucols)
+    r.add(np.repeat(np.arange(nu), 2), np.column_stack([ucols, oy + col_ind[ucols]]).ravel(),
+          np.column_stack([np.ones(nu), -n_max[col_group[ucols]]]).ravel(), np.full(nu, -INF), np.zeros(nu))
+    ugroups = np.unique(col_group[ucols])
+    row_of = np.full(n_groups, -1)
+    row_of[ugroups] = np.arange(len(ugroups))
+    r.add(row_of[col_group[ucols]], oy + col_ind[ucols], np.ones(nu), np.full(len(ugroups), -INF),
+          np.ones(len(ugroups)))
+    # switch_model: one model, count max, count min
+    n_sg = len(d.switch_groups)
+    r.add(choice_group, oz + np.arange(n_q), np.ones(n_q), np.ones(n_sg), np.ones(n_sg))
+    q = np.arange(n_q)
+    r.add(np.repeat(q, 2), np.column_stack([ok + q, oz + q]).ravel(), np.column_stack([np.ones(n_q), -k_max]).ravel(),
+          np.full(n_q, -INF), np.zeros(n_q))
+    qm = q[k_min > 0]
+    r.add(np.repeat(np.arange(len(qm)), 2), np.column_stack([ok + qm, oz + qm]).ravel(),
+          np.column_stack([np.ones(len(qm)), -k_min[qm]]).ravel(), np.zeros(len(qm)), np.full(len(qm), INF))
+    # forms: sum n[cols] - big_m sum z[accepting] <= 0
+    classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
+    if classes:
+        row_n = np.repeat(np.arange(len(classes)), [len(c) for c, _, _ in classes])
+        n_part = np.fromiter((i for c, _, _ in classes for i in c), dtype=np.int64, count=len(row_n))
+        row_z = np.repeat(np.arange(len(classes)), [len(a) for _, a, _ in classes])
+        z_part = np.fromiter((qq for _, a, _ in classes for qq in a), dtype=np.int64, count=len(row_z))
+        big_m = np.array([bm for _, _, bm in classes], dtype=np.float64)
+        r.add(np.concatenate([row_n, row_z]), np.concatenate([n_part, oz + z_part]),
+              np.concatenate([np.ones(len(n_part)), -big_m[row_z]]), np.full(len(classes), -INF),
+              np.zeros(len(classes)))
+    if d.tighten:  # forms tightening: per switch group and accepting set, ports and gbps into k of that set
+        cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
+        ports = np.asarray(d.choice_max_ports, dtype=np.float64)
+        t_rows, t_cols_n, t_acc = [], [], []
+        for sg in d.switch_groups:
+            if not sg.form_classes:
+                continue
+            by_set: dict[tuple[int, ...], list[int]] = {}
+            for c, a, _ in sg.form_classes:
+                by_set.setdefault(tuple(a), []).extend(c)
+            mult = dict(sg.ends)
+            for a, c in by_set.items():
+                t_rows.append(len(t_acc))
+                t_cols_n.append(([*c], [mult[i] for i in c]))
+                t_acc.append(a)
+        nt = len(t_acc)
+        if nt:
+            rn = np.repeat(np.arange(nt), [len(c) for c, _ in t_cols_n])
+            cn = np.fromiter((i for c, _ in t_cols_n for i in c), dtype=np.int64, count=len(rn))
+            en = np.fromiter((e for _, es in t_cols_n for e in es), dtype=np.float64, count=len(rn))
+            rq = np.repeat(np.arange(nt), [len(a) for a in t_acc])
+            cq = np.fromiter((qq for a in t_acc for qq in a), dtype=np.int64, count=len(rq))
+            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en, -ports[cq]]),
+                  np.full(nt, -INF), np.zeros(nt))
+            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en * speed[cn], -cap[cq]]),
+                  np.full(nt, -INF), np.zeros(nt))
+    # switch_capacity: gbps rows for every group with ends, then port rows
+    with_ends = [sg for sg in d.switch_groups if sg.ends]
+    if with_ends:
+        er, ec, em = _flatten([sg.ends for sg in with_ends])
+        qr = np.repeat(np.arange(len(with_ends)), [len(sg.choices) for sg in with_ends])
+        qc = np.array([qq for sg in with_ends for qq in sg.choices], dtype=np.int64)
+        cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
+        ports = np.asarray(d.choice_max_ports, dtype=np.float64)
+        ne = len(with_ends)
+        r.add(np.concatenate([er, qr]), np.concatenate([ec, ok + qc]), np.concatenate([em * speed[ec], -cap[qc]]),
+              np.full(ne, -INF), np.zeros(ne))
+        r.add(np.concatenate([er, qr]), np.concatenate([ec, ok + qc]), np.concatenate([em.astype(float), -ports[qc]]),
+              np.full(ne, -INF), np.zeros(ne))
+    # nic_capacity
+    nics = [v for v in d.nic_groups if v.ends]
+    if nics:
+        er, ec, em = _flatten([v.ends for v in nics])
+        r.add(er, ec, em.astype(float), np.full(len(nics), -INF), np.array([v.ports for v in nics], dtype=float))
+    # latency: used (non-uniform path groups), worst option, path budget
+    uniform_set = set(d.uniform_groups)
+    used_c: list[int] = []
+    worst_slot: list[int] = []
+    worst_c: list[int] = []
+    for slot, gi in enumerate(d.lat_group):
+        for i in d.groups[gi].cols:
+            if gi not in uniform_set:
+                used_c.append(i)
+            worst_slot.append(slot)
+            worst_c.append(i)
+    uc = np.asarray(used_c, dtype=np.int64)
+    nuc = len(uc)
+    r.add(np.repeat(np.arange(nuc), 2), np.column_stack([uc, oy + col_ind[uc]]).ravel(),
+          np.column_stack([np.ones(nuc), -n_max[col_group[uc]]]).ravel(), np.full(nuc, -INF), np.zeros(nuc))
+    wc, ws = np.asarray(worst_c, dtype=np.int64), np.asarray(worst_slot, dtype=np.int64)
+    nw = len(wc)
+    r.add(np.repeat(np.arange(nw), 2), np.column_stack([olat + ws, oy + col_ind[wc]]).ravel(),
+          np.column_stack([np.ones(nw), -latency[wc]]).ravel(), np.zeros(nw), np.full(nw, INF))
+    b_rows, b_cols, b_vals = [], [], []
+    for pr, p in enumerate(d.paths):
+        for s in p.step_slots:
+            b_rows.append(pr)
+            b_cols.append(olat + s)
+            b_vals.append(1.0)
+        for si in p.switch_visits:
+            for qq in d.switch_groups[si].choices:
+                b_rows.append(pr)
+                b_cols.append(oz + qq)
+                b_vals.append(d.choice_latency_ns[qq])
+    r.add(np.asarray(b_rows), np.asarray(b_cols), np.asarray(b_vals), np.full(len(d.paths), -INF),
+          np.array([p.max_latency_ns for p in d.paths], dtype=float))
+    # bandwidth
+    if d.bandwidth:
+        br = np.repeat(np.arange(len(d.bandwidth)), [len(c) for _, c, _ in d.bandwidth])
+        bc = np.array([i for _, c, _ in d.bandwidth for i in c], dtype=np.int64)
+        r.add(br, bc, speed[bc], np.array([b for _, _, b in d.bandwidth], dtype=float), np.full(len(d.bandwidth), INF))
+    # limits: power, capex, supply
+    qpow, qcost = np.asarray(d.choice_power_w, dtype=float), np.asarray(d.choice_cost_usd, dtype=float)
+    for limit, col_coef, q_coef in ((d.max_power_w, power, qpow), (d.max_capex_usd, cost, qcost)):
+        if limit is not None:
+            nz, qz = np.flatnonzero(col_coef), np.flatnonzero(q_coef)
+            r.add(np.zeros(len(nz) + len(qz), dtype=np.int64), np.concatenate([nz, ok + qz]),
+                  np.concatenate([col_coef[nz], q_coef[qz]]), np.array([-INF]), np.array([float(limit)]))
+    supply = [(limit, ct, ch) for _, limit, ct, ch in d.supply if ct or ch]
+    for s_row, (limit, col_terms, choices) in enumerate(supply):
+        del s_row
+        ct = np.asarray(col_terms, dtype=np.int64).reshape(-1, 2)
+        ch = np.asarray(choices, dtype=np.int64)
+        r.add(np.zeros(len(ct) + len(ch), dtype=np.int64), np.concatenate([ct[:, 0], ok + ch]),
+              np.concatenate([ct[:, 1].astype(float), np.ones(len(ch))]), np.array([-INF]), np.array([float(limit)]))
+
+    indptr, indices, values, row_lower, row_upper = r.csr(n_var)
+    col_obj, choice_obj = d.objective_coefficients()
+    obj = np.zeros(n_var)
+    obj[:n_cols] = col_obj
+    obj[ok:ok + n_q] = choice_obj
+    return {"n_var": n_var, "cost": obj, "col_lower": lower, "col_upper": upper, "integrality": integrality,
+            "row_lower": row_lower, "row_upper": row_upper, "indptr": indptr, "indices": indices, "values": values}
+
+
+def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, seed: int) -> highspy.Highs:
+    """A ``highspy.Highs`` holding the floor arrays (passModel), options set, not yet run."""
+    lp = highspy.HighsLp()
+    n_var, n_row = int(a["n_var"]), len(a["row_lower"])
+    lp.num_col_, lp.num_row_ = n_var, n_row
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = a["cost"], a["col_lower"], a["col_upper"]
+    lp.row_lower_, lp.row_upper_ = a["row_lower"], a["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_var, n_row
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a["indptr"], a["indices"], a["values"]
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[i] for i in a["integrality"].tolist()]
+    from optimizer.solve import _new_highs
+
+    h = _new_highs()
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("presolve", "on")
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        raise ValueError("HiGHS rejected the floor model")
+    return h

@@ -1,0 +1,122 @@
+"""One benchmark run in a fresh process: ``python -m benchmarks.run_one '<json spec>'`` prints one JSON line.
+
+The spec has ``instance`` (file), ``variant`` (``planner`` or ``floor``), ``threads``, ``seed``,
+``time_limit_s``, ``mip_rel_gap``, ``interface`` (planner only) and ``verify``. Running each
+variant in its own process makes peak memory (``ru_maxrss``) a per-run figure.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
+    """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
+    from optimizer.catalog import CatalogIndex
+    from optimizer.data import build_data
+    from optimizer.load import load_instance
+    from optimizer.model import build_model
+    from optimizer.results import extract_plan
+    from optimizer.solve import SolveOptions, solve_model
+
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    instance = load_instance(spec["instance"])
+    t1 = time.perf_counter()
+    data = build_data(instance)
+    data.tighten = spec.get("tighten", True)
+    t2 = time.perf_counter()
+    model = build_model(data)
+    t3 = time.perf_counter()
+    options = SolveOptions(time_limit_s=spec["time_limit_s"], mip_rel_gap=spec["mip_rel_gap"],
+                           threads=spec["threads"], seed=spec["seed"], interface=spec.get("interface", "direct"))
+    report = solve_model(model, options)
+    t4 = time.perf_counter()
+    plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, {}, [])
+    t5 = time.perf_counter()
+    out.update(
+        link_groups=len(instance.links), load_s=t1 - t0, options_s=t2 - t1, build_s=t3 - t2,
+        handoff_s=report.handoff_s, solve_s=report.highs_s,
+        extract_s=report.extract_s + (t5 - t4),
+        interface_other_s=max(0.0, report.solve_s - report.handoff_s - report.highs_s - report.extract_s),
+        status=str(plan.status), highs_status=report.highs_status, objective=plan.objective,
+        solver_objective=report.objective, bound=report.bound, gap=plan.gap, nodes=report.nodes,
+        threads=report.threads, **(report.size or {}),
+    )
+    out["peak_mb"] = _peak_mb()
+    if spec.get("verify") and plan.status.has_solution:
+        from optimizer.verify import check_plan
+        problems = check_plan(instance, plan.to_dict())
+        out["verified"] = not problems
+        if problems:
+            out["verify_problems"] = problems[:5]
+    return out
+
+
+def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """The floor: same load and options, then numpy arrays straight into highspy."""
+    import highspy
+
+    from benchmarks.floor import FLOOR_FAMILIES, floor_arrays, floor_highs
+    from optimizer.data import build_data
+    from optimizer.load import load_instance
+    from optimizer.model import FAMILIES
+    from optimizer.solve import _set_threads
+
+    missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES)
+    t0 = time.perf_counter()
+    instance = load_instance(spec["instance"])
+    t1 = time.perf_counter()
+    data = build_data(instance)
+    data.tighten = spec.get("tighten", True)
+    t2 = time.perf_counter()
+    if missing:
+        return {"link_groups": len(instance.links), "load_s": t1 - t0, "options_s": t2 - t1,
+                "status": "n/a", "message": f"floor lacks families {missing}", "peak_mb": _peak_mb()}
+    arrays = floor_arrays(data)
+    t3 = time.perf_counter()
+    _set_threads(spec["threads"])
+    h = floor_highs(arrays, spec["threads"], spec["time_limit_s"], spec["mip_rel_gap"], spec["seed"])
+    t4 = time.perf_counter()
+    h.run()
+    t5 = time.perf_counter()
+    info = h.getInfo()
+    has = info.primal_solution_status == 2
+    x = list(h.getSolution().col_value) if has else []
+    t6 = time.perf_counter()
+    status = h.getModelStatus()
+    optimal = status == highspy.HighsModelStatus.kOptimal and has
+    objective = info.objective_function_value if has else None
+    bound = info.mip_dual_bound if has else None
+    return {
+        "link_groups": len(instance.links), "load_s": t1 - t0, "options_s": t2 - t1, "build_s": t3 - t2,
+        "handoff_s": t4 - t3, "solve_s": t5 - t4, "extract_s": t6 - t5,
+        "status": "optimal" if optimal else ("feasible" if has else "no_solution"),
+        "highs_status": h.modelStatusToString(status), "objective": objective, "solver_objective": objective,
+        "bound": bound, "gap": info.mip_gap if has else None, "nodes": int(info.mip_node_count),
+        "threads": spec["threads"], "columns": int(arrays["n_var"]), "integers": int(arrays["integrality"].sum()),
+        "rows": len(arrays["row_lower"]), "nonzeros": len(arrays["values"]), "values_loaded": len(x),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    fn = run_floor if spec["variant"] == "floor" else run_planner
+    try:
+        result = fn(spec)
+    except Exception as exc:  # a failed run is a result, not a crash of the harness
+        result = {"status": "error", "message": f"{type(exc).__name__}: {exc}", "peak_mb": _peak_mb()}
+    sys.stdout.write("\n@@RESULT@@" + json.dumps(result, default=float) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Benchmark suites as data.
+
+An entry is a mapping with a ``name`` and either
+- ``file``: an instance file (relative paths are taken from the repository root), or
+- ``generator``: ``"module:function"`` called as ``function(**params)`` and returning an instance
+  mapping (for example ``benchmarks.generate:generate`` with ``{"link_groups": 1000, "seed": 1}``);
+and optionally ``solve``: per-entry overrides of the run's solve settings (``time_limit_s``,
+``mip_rel_gap``) and ``floor: false`` to skip the floor.
+
+To add instances (for example aggregated ones from ``optimizer/generate.py``), append entries
+here or pass a YAML/JSON file holding ``{suite_name: [entries...]}`` with ``--suite-file``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _scale(link_groups: int, **extra: Any) -> dict[str, Any]:
+    name = f"scale-{link_groups // 1000}k" if link_groups >= 1000 else f"scale-{link_groups}"
+    return {"name": name, "generator": "benchmarks.generate:generate",
+            "params": {"link_groups": link_groups, "seed": 1}, **extra}
+
+
+BUNDLED = [
+    {"name": "tiny", "file": "instances/tiny.yaml"},
+    {"name": "superpod-su-256", "file": "instances/superpod-su-256.yaml"},
+    {"name": "superpod-su-256-reference", "file": "instances/superpod-su-256-reference.yaml"},
+    {"name": "latency-cpo-1k", "file": "instances/latency-cpo-1k.yaml"},
+]
+
+SUITES: dict[str, list[dict[str, Any]]] = {
+    "smoke": [BUNDLED[0], _scale(10)],
+    "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
+    "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
+    "full": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000),
+             _scale(100000, solve={"time_limit_s": 300})],
+}
+
+
+def load_suites(extra_file: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The built-in suites, updated with the suites of ``extra_file`` (YAML or JSON) if given."""
+    suites = {k: list(v) for k, v in SUITES.items()}
+    if extra_file is not None:
+        text = Path(extra_file).read_text(encoding="utf-8")
+        data = json.loads(text) if str(extra_file).endswith(".json") else yaml.safe_load(text)
+        for name, entries in (data or {}).items():
+            suites[name] = list(entries)
+    return suites
+
+
+def materialise(entry: dict[str, Any], cache_dir: Path) -> Path:
+    """The instance file of an entry (generated entries are written once into ``cache_dir`` as YAML)."""
+    if "file" in entry:
+        path = Path(entry["file"])
+        return path if path.is_absolute() else ROOT / path
+    module, _, func = entry["generator"].partition(":")
+    params = entry.get("params", {})
+    key = "-".join(f"{k}{v}" for k, v in sorted(params.items()))
+    path = cache_dir / f"{entry['name']}-{func}-{key}.yaml"
+    if not path.exists():
+        instance = getattr(importlib.import_module(module), func)(**params)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(yaml.safe_dump(instance, sort_keys=False, default_flow_style=None, width=200),
+                       encoding="utf-8")
+        tmp.replace(path)
+    return path
