@@ -78,3 +78,31 @@ def test_progress_events_and_time_limit_stay_data() -> None:
     assert any(e.incumbent is not None for e in events)
     limited = solve_model(build_model(d), SolveOptions(threads=1, time_limit_s=0.0))
     assert limited.status in (SolveStatus.NO_SOLUTION, SolveStatus.FEASIBLE) and limited.highs_status
+
+
+def test_objective_scale_exponent_brings_large_costs_near_256() -> None:
+    import numpy as np
+
+    from optimizer.solve import objective_scale_exponent
+
+    assert objective_scale_exponent(np.array([0.0, 3.0, -100.0])) == 0  # small costs: no scaling
+    assert objective_scale_exponent(np.array([0.0, 0.0])) == 0
+    assert objective_scale_exponent(np.array([250.0, -3e5])) == 8 - 18  # 3e5 ~ 2**18.2
+    assert objective_scale_exponent(np.array([1e30])) == -30  # clipped
+
+
+def test_scaled_objective_reports_unscaled_numbers() -> None:
+    """A money-sized objective is scaled for HiGHS; objective, bound and progress come back in USD."""
+    inst = tiny_instance()
+    for cable in inst["catalog"]["cables"]:
+        cable["cost_usd"] = cable["cost_usd"] * 1000  # coefficients ~1e6 USD: scale exponent < 0
+    m = build_model(build_data(load_instance(inst)))
+    events: list = []
+    scaled = solve_model(m, SolveOptions(threads=1, mip_rel_gap=0, progress=events.append))
+    plain = solve_model(build_model(build_data(load_instance(inst))),
+                        SolveOptions(threads=1, mip_rel_gap=0, objective_scaling=False))
+    assert scaled.status == plain.status == SolveStatus.OPTIMAL
+    assert scaled.objective == pytest.approx(plain.objective, rel=1e-9)
+    assert scaled.bound == pytest.approx(plain.objective, rel=1e-9)
+    incumbents = [e.incumbent for e in events if e.incumbent is not None]
+    assert incumbents and min(incumbents) == pytest.approx(plain.objective, rel=1e-6)
