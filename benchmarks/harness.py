@@ -99,7 +99,8 @@ def run_suite(entries: list[dict[str, Any]], settings: dict[str, Any], out: Path
         base = {"instance": entry["name"], "file": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT)
                 else str(path), **common, "seed": run_settings["seed"], "time_limit_s": run_settings["time_limit_s"],
                 "mip_rel_gap": run_settings["mip_rel_gap"], "threads_requested": run_settings["threads"],
-                "tighten": run_settings.get("tighten", True)}
+                "tighten": run_settings.get("tighten", True),
+                "objective_scaling": run_settings.get("objective_scaling", True)}
         planner = {**base, "variant": "planner", "interface": run_settings.get("interface", "direct"), **planner}
         batch = [planner]
         if floor and entry.get("floor", True):
@@ -338,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--interface", default="direct", choices=["direct", "appsi"])
     run.add_argument("--no-floor", action="store_true")
     run.add_argument("--no-tighten", action="store_true", help="leave out the valid tightening rows (forms family)")
+    run.add_argument("--no-objective-scaling", action="store_true",
+                     help="hand HiGHS the objective unscaled (SolveOptions.objective_scaling=False)")
     run.add_argument("--no-verify", action="store_true", help="skip the independent plan check")
     run.add_argument("--label", default="")
     run.add_argument("--out", type=Path, default=None)
@@ -376,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         entries = [e for e in entries if e["name"] in wanted]
     out = args.out or ROOT / "benchmarks" / "results" / f"{args.suite}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     settings = {"threads": args.threads, "seed": args.seed, "time_limit_s": args.time_limit, "mip_rel_gap": args.gap,
-                "interface": args.interface, "verify": not args.no_verify, "tighten": not args.no_tighten}
+                "interface": args.interface, "verify": not args.no_verify, "tighten": not args.no_tighten,
+                "objective_scaling": not args.no_objective_scaling}
     records = run_suite(entries, settings, out, floor=not args.no_floor, label=args.label, suite=args.suite,
                         cache_dir=args.cache_dir, log=lambda s: print(s, flush=True))
     print(f"\nresults: {out}\n")

@@ -37,7 +37,8 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     model = build_model(data)
     t3 = time.perf_counter()
     options = SolveOptions(time_limit_s=spec["time_limit_s"], mip_rel_gap=spec["mip_rel_gap"],
-                           threads=spec["threads"], seed=spec["seed"], interface=spec.get("interface", "direct"))
+                           threads=spec["threads"], seed=spec["seed"], interface=spec.get("interface", "direct"),
+                           objective_scaling=spec.get("objective_scaling", True))
     report = solve_model(model, options)
     t4 = time.perf_counter()
     plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, {}, [])

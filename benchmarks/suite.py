@@ -36,11 +36,17 @@ BUNDLED = [
     {"name": "latency-cpo-1k", "file": "instances/latency-cpo-1k.yaml"},
 ]
 
+#: The instance library (``instances/library``, made by ``optimizer generate``; catalogue files skipped).
+#: All but ``*-explicit`` are aggregated: one link group per tier and length class.
+LIBRARY = [{"name": p.stem, "file": f"instances/library/{p.name}"}
+           for p in sorted((ROOT / "instances" / "library").glob("*.yaml")) if not p.stem.startswith("catalog")]
+
 SUITES: dict[str, list[dict[str, Any]]] = {
     "smoke": [BUNDLED[0], _scale(10)],
     "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
     "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
-    "full": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000),
+    "library": LIBRARY,
+    "full": [*BUNDLED, *LIBRARY, _scale(10), _scale(100), _scale(1000), _scale(10000),
              _scale(100000, solve={"time_limit_s": 300})],
 }
 
