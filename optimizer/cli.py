@@ -155,6 +155,17 @@ class _ProgressView:
 def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
           out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
     """Solve an instance and print (or write) the plan."""
+    from optimizer.gcpause import paused_gc
+
+    # One-shot command: no cyclic-GC passes over the (large, long-lived) instance, model and plan objects;
+    # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after.
+    with paused_gc():
+        return _solve(file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log,
+                      quiet, plot)
+
+
+def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
+           out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
     from optimizer.load import load_instance
     from optimizer.pipeline import solve as run
     from optimizer.solve import SolveOptions

@@ -64,6 +64,10 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
+        with paused_gc():  # tens of thousands of row dicts next to a live Pyomo model
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
         return _clean({
             "format": PLAN_FORMAT,
             "instance": self.instance,
@@ -84,7 +88,9 @@ class Plan:
 
     def to_json(self, indent: int | None = 2) -> str:
         """plan.json text (plain JSON numbers only: no NaN or Infinity)."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        doc = self.to_dict()
+        with paused_gc():
+            return json.dumps(doc, indent=indent, allow_nan=False)
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv into ``directory``."""
