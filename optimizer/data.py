@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from optimizer.catalog import CatalogIndex
 from optimizer.options import Option, OptionDeriver, accepting_models, prune_dominated
@@ -33,6 +34,8 @@ class GroupData:
     uniform: bool
     n_max: int
     cols: list[int] = field(default_factory=list)
+    installed_gbps: float = 0.0
+    """Capacity already in place (routed-demand extension)."""
 
 
 @dataclass
@@ -103,6 +106,8 @@ class ModelData:
     """(item, limit, [(column, units per link)], [switch choices of that model])."""
     uniform_groups: list[int]
     pruned_options: int = 0
+    routing: Any = None
+    """``optimizer.routing.RoutingData`` when the instance has demands, else None."""
 
     @property
     def n_cols(self) -> int:
@@ -187,8 +192,10 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         n_max = cap_a // 2 if link.a == link.b else min(cap_a, cap_b)
         if link.count is not None:
             n_max = link.count
+        if link.max_count is not None:
+            n_max = min(n_max, link.max_count)
         group = GroupData(link.id, link.a, link.b, link.length_m, link.demand_gbps, link.count,
-                          link.uniform, n_max)
+                          link.uniform, n_max, installed_gbps=link.installed_gbps)
         groups.append(group)
         options, _, _ = deriver.derive(link)
         compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
@@ -270,7 +277,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
     ]
 
     sw = [index.switches[m] for m in choice_model]
-    return ModelData(
+    data = ModelData(
         name=instance.name,
         objective=objective or instance.objective,
         energy_usd_per_w=energy_usd_per_w(instance),
@@ -286,6 +293,11 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         max_power_w=instance.limits.max_power_w, max_capex_usd=instance.limits.max_capex_usd,
         supply=supply, uniform_groups=uniform_groups, pruned_options=pruned,
     )
+    if instance.demands:
+        from optimizer.routing import build_routing  # routed-demand extension (issue 4)
+
+        data.routing = build_routing(instance, data)
+    return data
 
 
 def _compat(nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str,

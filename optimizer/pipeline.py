@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from optimizer.catalog import CatalogIndex
 from optimizer.data import build_data
@@ -22,7 +23,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     start = time.perf_counter()
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
     data_s = time.perf_counter() - start
+    if data.routing is not None:
+        data.routing.strengthen = options.routing_cuts
     model = build_model(data)
+    if options.warm_start and data.routing is not None:
+        from optimizer.routing import rounding_start  # routed-demand extension (issue 4)
+
+        options = replace(options, warm_start=rounding_start(model, data, options))
     build_s = time.perf_counter() - start
     report = solve_model(model, options)
     diagnostics: list[str] = []

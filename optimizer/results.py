@@ -58,6 +58,10 @@ class Plan:
     bom: pd.DataFrame
     solver: dict[str, Any]
     diagnostics: list[str] = field(default_factory=list)
+    flows: pd.DataFrame | None = None
+    """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
+    routing: dict[str, Any] | None = None
+    """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -76,6 +80,7 @@ class Plan:
             "bom": self.bom.to_dict("records"),
             "diagnostics": list(self.diagnostics),
             "solver": self.solver,
+            **({} if self.flows is None else {"flows": self.flows.to_dict("records"), **(self.routing or {})}),
         })
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -89,7 +94,7 @@ class Plan:
         written = [out / "plan.json"]
         written[0].write_text(self.to_json() + "\n", encoding="utf-8")
         for name, frame in (("links", self.links), ("nodes", self.nodes), ("paths", self.paths),
-                            ("bom", self.bom)):
+                            ("bom", self.bom), *([("flows", self.flows)] if self.flows is not None else [])):
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False)
             written.append(path)
@@ -169,11 +174,24 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
     switch_power = sum(k[q] * d.choice_power_w[q] for q in range(len(k)))
     switch_capex = sum(k[q] * d.choice_cost_usd[q] for q in range(len(k)))
     power, capex = optics_power + switch_power, optics_capex + switch_capex
+    network: dict[str, float] = {}
+    flows = routing = None
+    if d.routing is not None:  # routed demands: network costs and flows (optimizer.routing)
+        from optimizer.routing import routed_plan_rows
+
+        n_exact = [v.value or 0.0 for v in m.n.values()]
+        network, flow_rows, routes, commodities = routed_plan_rows(m, d, n_exact)
+        if any(g.divisible for g in d.routing.groups):
+            optics_capex = sum(n_exact[i] * o.cost_usd for i, o in enumerate(d.col_option))
+            capex = optics_capex + switch_capex
+        capex += sum(network.values())
+        flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
+        routing = {"commodities": commodities, "routes": routes}
     energy = power * d.energy_usd_per_w
     totals = {
         "capex_usd": capex, "power_w": power, "energy_usd": energy, "tco_usd": capex + energy,
         "optics_power_w": optics_power, "switch_power_w": switch_power,
-        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex,
+        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex, **network,
     }
     totals = {key: _round(v) for key, v in totals.items()}
     objective = {
@@ -189,7 +207,7 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
     return Plan(
         d.name, d.objective, report.status, _round(objective), bound, gap, totals,
         pd.DataFrame(link_rows, columns=LINK_COLUMNS), pd.DataFrame(node_rows, columns=NODE_COLUMNS),
-        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics,
+        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics, flows, routing,
     )
 
 

@@ -72,6 +72,13 @@ class SolveOptions:
     prune_dominated: bool = True
     progress: Callable[[Progress], None] | None = None
     solver_log: bool = False
+    warm_start: bool = False
+    relaxation: bool = False
+    routing_cuts: bool = True
+    """Routed demands: add cut-set and symmetry rows (the strengthened formulation)."""
+    """Solve the LP relaxation only (integrality dropped)."""
+    """Hand the variable values already set on the model to HiGHS as a MIP start (routed demands:
+    ``optimizer.routing.rounding_start``)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,10 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
     opt.config.time_limit = options.time_limit_s
     opt.config.mip_gap = options.mip_rel_gap
     opt.config.stream_solver = options.solver_log
+    opt.config.warmstart = options.warm_start
     opt.highs_options = {"threads": threads, "random_seed": options.seed, "presolve": "on"}
+    if options.relaxation:
+        opt.highs_options["solve_relaxation"] = True
     for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
                  "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
                  "update_vars", "update_params", "update_named_expressions", "update_objective"):
