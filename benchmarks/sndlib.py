@@ -18,6 +18,7 @@ import datetime as dt
 import platform
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,9 +90,9 @@ def run_one(folder: Path, problem: str, formulation: str, limit_s: float, publis
     reach: list[float] = []
 
     def progress(p: Progress) -> None:
-        if published is not None and p.incumbent is not None and not reach:
-            if p.incumbent <= published * (1 + TOL) + 1e-9:
-                reach.append(p.elapsed_s)
+        hit = published is not None and p.incumbent is not None and p.incumbent <= published * (1 + TOL) + 1e-9
+        if hit and not reach:
+            reach.append(p.elapsed_s)
 
     strong = formulation == "strengthened"
     start = time.perf_counter()
@@ -200,10 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run = run_one(folder, problem, form, limit, value, proven)
         except Exception as exc:  # a failing problem must not lose the others
-            run = Run(problem, form, limit, "error", None, None, None, 0.0, value, proven, note=str(exc))
+            traceback.print_exc()
+            run = Run(problem, form, limit, "error", None, None, None, 0.0, value, proven,
+                      note=f"{type(exc).__name__}: {exc}")
         runs.append(run)
         print(f"{problem} {form} {run.status} obj={run.objective} bound={run.bound} t={run.time_s:.1f} "
-              f"{run.check()}", flush=True)
+              f"{run.check()} {run.note}", flush=True)
         write_md(out, runs, args, started, done=False)
     write_md(out, runs, args, started, done=True)
     return 0

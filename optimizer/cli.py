@@ -319,6 +319,9 @@ def _catalog_of(file: Path) -> Any:
 
 # Commands defined in their own modules (optimizer/commands/) register here, one import and one
 # add_command line each, so that work on separate commands does not collide in this file.
+from optimizer.commands.sndlib import import_group  # noqa: E402  (issue 4: SNDlib import)
+
+cli.add_command(import_group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,10 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         if report.status == SolveStatus.INFEASIBLE and not diagnostics:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     n_int = len(model.n) + len(model.y) + len(model.z) + len(model.k)
+    n_other = 0
+    if data.routing is not None:  # routed demands add their own variables (routing family)
+        n_int += sum(len(getattr(model, v)) for v in ("route_u", "route_w", "route_open", "route_used"))
+        n_other = sum(len(getattr(model, v)) for v in ("route_x", "route_path", "route_r", "route_lat"))
     solver = {
         "name": "highs", "version": highs_version(), "interface": "pyomo-appsi",
         "time_limit_s": options.time_limit_s, "mip_rel_gap": options.mip_rel_gap,
@@ -45,7 +49,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         "build_s": round(build_s, 4), "data_s": round(data_s, 4), "solve_s": round(report.solve_s, 4),
         "highs_status": report.highs_status, "nodes": report.nodes,
         "solver_objective": report.objective,
-        "variables": n_int + len(model.lat), "integer_variables": n_int,
+        "variables": n_int + len(model.lat) + n_other, "integer_variables": n_int,
         "constraints": model.nconstraints(), "columns_pruned": data.pruned_options,
     }
     if report.message:

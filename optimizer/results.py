@@ -133,6 +133,9 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
         return Plan(d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom,
                     solver, diagnostics)
     n = [round(v.value or 0.0) for v in m.n.values()]
+    if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
+        n = [_round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
+             for i, v in enumerate(m.n.values())]
     k = [round(v.value or 0.0) for v in m.k.values()]
     z = [v.value or 0.0 for v in m.z.values()]
 
@@ -181,9 +184,6 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
 
         n_exact = [v.value or 0.0 for v in m.n.values()]
         network, flow_rows, routes, commodities = routed_plan_rows(m, d, n_exact)
-        if any(g.divisible for g in d.routing.groups):
-            optics_capex = sum(n_exact[i] * o.cost_usd for i, o in enumerate(d.col_option))
-            capex = optics_capex + switch_capex
         capex += sum(network.values())
         flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
         routing = {"commodities": commodities, "routes": routes}

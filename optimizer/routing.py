@@ -216,7 +216,8 @@ def build_routing(instance: Instance, d: ModelData) -> RoutingData | None:
         if restricted:
             if dem.paths is not None:
                 cands = [_path_arcs(p, s, instance, link_ix, node_ix, group_arcs, arcs) for p in dem.paths]
-                cands = [p for p in cands if _fits(p, dem.max_hops, dem.max_latency_ns, arc_min_lat, node_min_lat, arcs)]
+                cands = [p for p in cands
+                         if _fits(p, dem.max_hops, dem.max_latency_ns, arc_min_lat, node_min_lat, arcs)]
                 capped = False
             else:
                 cands, capped = _enumerate_paths(s, t, out_arcs, arcs, dem.max_hops, dem.max_latency_ns,

@@ -157,6 +157,8 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         opt.load_vars()
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound)
+        if not h.getLp().integrality_ or options.relaxation:  # an LP: the optimum is its own bound
+            bound = objective if mapped == SolveStatus.OPTIMAL else None
     return SolveReport(mapped, objective, bound, solve_s, threads, int(info.mip_node_count),
                        h.modelStatusToString(status))
 

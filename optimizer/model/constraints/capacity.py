@@ -24,8 +24,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     demand: list[Row] = []
     count: list[Row] = []
     for g in d.groups:
-        if g.demand_gbps - g.installed_gbps > 0:
-            demand.append((g.demand_gbps - g.installed_gbps, [(d.col_option[i].speed_gbps, m.n[i]) for i in g.cols], None))
+        need_gbps = g.demand_gbps - g.installed_gbps
+        if need_gbps > 0:
+            demand.append((need_gbps, [(d.col_option[i].speed_gbps, m.n[i]) for i in g.cols], None))
         if g.count is not None:
             count.append((g.count, [(1.0, m.n[i]) for i in g.cols], g.count))
     uniform_link: list[Row] = []
