@@ -49,11 +49,6 @@ class Commodity:
     sinks: dict[int, float]
     demand_ids: list[str]
 
-    @property
-    def id(self) -> str:
-        """Commodity id in the plan."""
-        return f"source:{self.source}"
-
 
 @dataclass
 class PathDemand:
@@ -190,15 +185,12 @@ def build_routing(instance: Instance, d: ModelData) -> RoutingData | None:
     for gi, *_ in arcs:
         lats = [d.col_option[i].latency_ns for i in d.groups[gi].cols]
         arc_min_lat.append(min(lats) if lats else 0.0)
-    index_models: dict[str, float] = {}
     switch_ix: dict[int, int] = {}
     sgi = 0
     for node in instance.nodes:
         if isinstance(node, SwitchNode):
             switch_ix[node_ix[node.id]] = sgi
             sgi += 1
-    for q, model in enumerate(d.choice_model):
-        index_models[model] = min(index_models.get(model, math.inf), d.choice_latency_ns[q])
     node_min_lat = [0.0] * len(nodes)
     for v, si in switch_ix.items():
         node_min_lat[v] = min(d.choice_latency_ns[q] for q in d.switch_groups[si].choices)

@@ -152,3 +152,17 @@ def test_bad_demand_references_reported_together() -> None:
         optimizer.load_instance(bad)
     wheres = {i.where for i in info.value.issues}
     assert {"demands[0].dst", "demands[1].paths[0][0]"} <= wheres
+
+
+def test_latency_budget_counts_the_switch_model_passed() -> None:
+    inst = net(TRIANGLE, [{"id": "d", "src": "A", "dst": "C", "gbps": 300, "max_latency_ns": 100}])
+    switch = {"capacity_gbps": 12800, "max_ports": 32, "max_port_gbps": 400, "forms": ["cable"], "power_w": 0,
+              "source": "test figures"}
+    inst["catalog"]["switches"] = [{"id": "slow", "cost_usd": 100, "latency_ns": 500, **switch},
+                                   {"id": "fast", "cost_usd": 1000, "latency_ns": 50, **switch}]
+    inst["nodes"][1] = {"id": "B", "kind": "switch", "count": 1, "models": ["slow", "fast"]}
+    plan = solve_verified(inst)
+    assert plan.objective == pytest.approx(1060.0)  # via B (2 x c400) with the fast model
+    assert plan.nodes.iloc[0]["model"] == "fast"
+    del inst["demands"][0]["max_latency_ns"]
+    assert solve_verified(inst).objective == pytest.approx(130.0)  # direct 3 x c100, slow model
