@@ -13,7 +13,7 @@ from optimizer.errors import InstanceError
 from optimizer.verify import check_plan
 
 
-def net(links: list[dict[str, Any]], demands: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def net(links: list[dict[str, Any]], demands: list[dict[str, Any]], names: str = "ABC", **extra: Any) -> dict[str, Any]:
     """Triangle A-B-C; cables c100 (100 Gb/s, 10 USD, 1000 ns) and c400 (400 Gb/s, 30 USD, 10 ns)."""
     src = "test figures"
     cables = [
@@ -23,7 +23,7 @@ def net(links: list[dict[str, Any]], demands: list[dict[str, Any]], **extra: Any
          "latency_ns": 10, "latency_ns_per_m": 0, "source": src},
     ]
     nodes = [{"id": v, "kind": "nic", "count": 1, "ports": 64, "max_port_gbps": 400, "forms": ["cable"]}
-             for v in "ABC"]
+             for v in names]
     full = []
     for link in links:
         entry = {"length_m": 1, "demand_gbps": 0, **link}
@@ -166,3 +166,18 @@ def test_latency_budget_counts_the_switch_model_passed() -> None:
     assert plan.nodes.iloc[0]["model"] == "fast"
     del inst["demands"][0]["max_latency_ns"]
     assert solve_verified(inst).objective == pytest.approx(130.0)  # direct 3 x c100, slow model
+
+
+def test_grown_cut_sets_keep_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    import optimizer.routing as routing
+
+    pairs = ("AB", "BC", "CD", "DE", "EF", "FA", "AD")
+    links = [{"id": f"{a}{b}", "a": a, "b": b, "allowed": ["c100", "c400"]} for a, b in pairs]
+    demands = [{"id": f"d{i}", "src": s, "dst": t, "gbps": g}
+               for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "E", 520), ("B", "F", 130), ("D", "A", 90)])]
+    base = solve_verified(net(links, demands, "ABCDEF"), routing_cuts=False).objective
+    monkeypatch.setattr(routing, "GROWN_CUTS", True)
+    inst = optimizer.load_instance(net(links, demands, "ABCDEF"))
+    data = optimizer.data.build_data(inst)
+    assert any(len(s) == 3 for s, _, _ in routing.cut_sets(data.routing, data))
+    assert solve_verified(inst).objective == pytest.approx(base)
