@@ -182,8 +182,7 @@ def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report
     if d.routing is not None:  # routed demands: network costs and flows (optimizer.routing)
         from optimizer.routing import routed_plan_rows
 
-        n_exact = [v.value or 0.0 for v in m.n.values()]
-        network, flow_rows, routes, commodities = routed_plan_rows(m, d, n_exact)
+        network, flow_rows, routes, commodities = routed_plan_rows(m, d, [float(x) for x in n])
         capex += sum(network.values())
         flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
         routing = {"commodities": commodities, "routes": routes}

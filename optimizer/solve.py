@@ -62,6 +62,10 @@ class SolveOptions:
         prune_dominated: drop dominated link options before building (optimum unchanged).
         progress: called with ``Progress`` events from the solver thread; must not print to fd 1/2.
         solver_log: stream HiGHS's own log to stdout.
+        warm_start: hand the variable values set on the model to HiGHS as a MIP start (routed demands:
+            the pipeline first sets them with ``optimizer.routing.rounding_start``).
+        relaxation: solve the LP relaxation only (integrality dropped).
+        routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
     """
 
     time_limit_s: float = 60.0
@@ -75,10 +79,6 @@ class SolveOptions:
     warm_start: bool = False
     relaxation: bool = False
     routing_cuts: bool = True
-    """Routed demands: add cut-set and symmetry rows (the strengthened formulation)."""
-    """Solve the LP relaxation only (integrality dropped)."""
-    """Hand the variable values already set on the model to HiGHS as a MIP start (routed demands:
-    ``optimizer.routing.rounding_start``)."""
 
 
 @dataclass(frozen=True)
