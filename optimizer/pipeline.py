@@ -32,6 +32,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         options = replace(options, warm_start=rounding_start(model, data, options))
     build_s = time.perf_counter() - start
     report = solve_model(model, options)
+    if options.warm_start and data.routing is not None:
+        from optimizer.routing import start_misread  # routed-demand extension (issue 4)
+
+        if start_misread(model, data, report):  # guard against HiGHS misreading the MIP start: solve again
+            model = build_model(data)
+            options = replace(options, warm_start=False)
+            report = solve_model(model, options)
     diagnostics: list[str] = []
     if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
         diagnostics = presolve_reasons(data)

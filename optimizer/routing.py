@@ -368,6 +368,11 @@ def cheapest_cover(need: float, options: list[tuple[int, float, float]], max_cou
     """Cheap option counts with sum speed x count >= need: (column, speed, cost) options; None if impossible."""
     if need <= 1e-9:
         return {}
+    # leave out options another one dominates (no less speed, no more cost): HiGHS's presolve fixes such
+    # columns to 0, and HiGHS 1.16 then misreads a MIP start that uses them (its objective in the reduced
+    # space drops their cost, so an infeasible start is taken as the incumbent)
+    options = [o for o in options
+               if not any(p[1] >= o[1] and p[2] <= o[2] and (p[1] > o[1] or p[2] < o[2]) for p in options)]
     if not options:
         return None
     if divisible:
@@ -567,3 +572,23 @@ def routed_plan_rows(m: Any, d: ModelData, n: list[float]) -> tuple[dict[str, fl
 def _clean(v: float) -> float:
     r = round(v, 9)
     return 0.0 if r == 0 else r
+
+
+def start_misread(m: Any, d: ModelData, report: Any) -> bool:
+    """True when the solver's objective disagrees with the objective of the values it returned.
+
+    Seen with HiGHS 1.16 when a MIP start uses columns its presolve removes: the start is taken as
+    the incumbent with a wrong (too low) objective and comes back unchanged. The pipeline then solves
+    again without the start.
+    """
+    if not report.status.has_solution or report.objective is None:
+        return False
+    value = pyo_value(m.objective)
+    return abs(value - report.objective) > 1e-6 * max(1.0, abs(value))
+
+
+def pyo_value(expr: Any) -> float:
+    """Numeric value of a Pyomo expression (kept here so the routing data module imports Pyomo lazily)."""
+    import pyomo.environ as pyo
+
+    return float(pyo.value(expr))

@@ -181,3 +181,32 @@ def test_grown_cut_sets_keep_the_optimum(monkeypatch: pytest.MonkeyPatch) -> Non
     data = optimizer.data.build_data(inst)
     assert any(len(s) == 3 for s, _, _ in routing.cut_sets(data.routing, data))
     assert solve_verified(inst).objective == pytest.approx(base)
+
+
+def test_cheapest_cover_skips_dominated_options() -> None:
+    from optimizer.routing import cheapest_cover
+
+    # (column, speed, cost): column 0 is dominated by column 1 (4x the speed at the same cost)
+    options = [(0, 100.0, 10.0), (1, 400.0, 10.0), (2, 1000.0, 40.0)]
+    assert cheapest_cover(350.0, options, None, False) == {1: 1.0}
+    assert cheapest_cover(900.0, options, None, False) == {1: 3.0}
+    assert cheapest_cover(900.0, options, 1, False) == {2: 1.0}
+    assert cheapest_cover(2500.0, options, 1, False) is None
+    assert cheapest_cover(0.0, options, None, False) == {}
+
+
+def test_start_misread_detects_a_wrong_solver_objective() -> None:
+    from types import SimpleNamespace
+
+    from optimizer.data import build_data
+    from optimizer.model import build_model
+    from optimizer.routing import start_misread
+    from optimizer.solve import SolveOptions, SolveStatus, solve_model
+
+    inst = optimizer.load_instance(net(TRIANGLE, [{"id": "d", "src": "A", "dst": "C", "gbps": 300}]))
+    d = build_data(inst)
+    m = build_model(d)
+    report = solve_model(m, SolveOptions(threads=1))
+    assert not start_misread(m, d, report)
+    wrong = SimpleNamespace(status=SolveStatus.OPTIMAL, objective=report.objective - 5.0)
+    assert start_misread(m, d, wrong)
