@@ -83,7 +83,7 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     latency = np.fromiter((o.latency_ns for o in d.col_option), dtype=np.float64, count=n_cols)
     col_group = np.asarray(d.col_group, dtype=np.int64)
     n_groups = len(d.groups)
-    demand = np.fromiter((g.demand_gbps for g in d.groups), dtype=np.float64, count=n_groups)
+    demand = np.fromiter((g.demand_gbps - g.installed_gbps for g in d.groups), dtype=np.float64, count=n_groups)
     count = np.fromiter((-1 if g.count is None else g.count for g in d.groups), dtype=np.float64, count=n_groups)
     n_max = np.fromiter((g.n_max for g in d.groups), dtype=np.float64, count=n_groups)
     col_ind = np.full(n_cols, -1, dtype=np.int64)

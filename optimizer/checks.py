@@ -105,6 +105,10 @@ def check_instance(
                 issues.append(Issue(file, f"links[{i}]", message))
 
     issues += _check_paths(instance, nodes, links_by_id, bad_nodes, bad_links)
+    if instance.demands:
+        from optimizer.routing import check_demands  # routed-demand extension (issue 4)
+
+        issues += check_demands(instance)
     for i, bw in enumerate(instance.bandwidth):
         for j, ref in enumerate(bw.links):
             if ref not in links_by_id and ref not in bad_links:

@@ -367,6 +367,7 @@ def _catalog_of(file: Path) -> Any:
 # add_command line each, so that work on separate commands does not collide in this file.
 from optimizer.commands.generate import generate as _generate_command  # noqa: E402
 from optimizer.commands.pareto import pareto as _pareto_command  # noqa: E402
+from optimizer.commands.sndlib import import_group  # noqa: E402
 from optimizer.commands.sweep import breakeven as _breakeven_command  # noqa: E402
 from optimizer.commands.sweep import sweep as _sweep_command  # noqa: E402
 
@@ -374,6 +375,7 @@ cli.add_command(_generate_command)
 cli.add_command(_pareto_command)
 cli.add_command(_sweep_command)
 cli.add_command(_breakeven_command)
+cli.add_command(import_group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from optimizer.catalog import CatalogIndex
 from optimizer.gcpause import paused_gc
@@ -34,6 +35,8 @@ class GroupData:
     uniform: bool
     n_max: int
     cols: list[int] = field(default_factory=list)
+    installed_gbps: float = 0.0
+    """Capacity already in place (routed-demand extension)."""
 
 
 @dataclass
@@ -106,6 +109,8 @@ class ModelData:
     pruned_options: int = 0
     tighten: bool = True
     """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
+    routing: Any = None
+    """``optimizer.routing.RoutingData`` when the instance has demands, else None."""
 
     @property
     def n_cols(self) -> int:
@@ -198,8 +203,10 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         n_max = cap_a // 2 if same else min(cap_a, cap_b)
         if link.count is not None:
             n_max = link.count
+        if link.max_count is not None:
+            n_max = min(n_max, link.max_count)
         group = GroupData(link.id, link.a, link.b, link.length_m, link.demand_gbps, link.count,
-                          link.uniform, n_max)
+                          link.uniform, n_max, installed_gbps=link.installed_gbps)
         groups.append(group)
         key = deriver.signature(link)
         hit = by_signature.get(key)
@@ -286,7 +293,7 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     ]
 
     sw = [index.switches[m] for m in choice_model]
-    return ModelData(
+    data = ModelData(
         name=instance.name,
         objective=objective or instance.objective,
         energy_usd_per_w=energy_usd_per_w(instance),
@@ -302,6 +309,11 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         max_power_w=instance.limits.max_power_w, max_capex_usd=instance.limits.max_capex_usd,
         supply=supply, uniform_groups=uniform_groups, pruned_options=pruned,
     )
+    if instance.demands:
+        from optimizer.routing import build_routing  # routed-demand extension (issue 4)
+
+        data.routing = build_routing(instance, data)
+    return data
 
 
 def _compat(nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from optimizer.catalog import CatalogIndex
 from optimizer.data import build_data
@@ -22,15 +23,32 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     start = time.perf_counter()
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
     data_s = time.perf_counter() - start
+    if data.routing is not None:
+        data.routing.strengthen = options.routing_cuts
     model = build_model(data)
+    if options.warm_start and data.routing is not None:
+        from optimizer.routing import rounding_start  # routed-demand extension (issue 4)
+
+        options = replace(options, warm_start=rounding_start(model, data, options))
     build_s = time.perf_counter() - start
     report = solve_model(model, options)
+    if options.warm_start and data.routing is not None:
+        from optimizer.routing import start_misread  # routed-demand extension (issue 4)
+
+        if start_misread(model, data, report):  # guard against HiGHS misreading the MIP start: solve again
+            model = build_model(data)
+            options = replace(options, warm_start=False)
+            report = solve_model(model, options)
     diagnostics: list[str] = []
     if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
         diagnostics = presolve_reasons(data)
         if report.status == SolveStatus.INFEASIBLE and not diagnostics:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     n_int = len(model.n) + len(model.y) + len(model.z) + len(model.k)
+    n_other = 0
+    if data.routing is not None:  # routed demands add their own variables (routing family)
+        n_int += sum(len(getattr(model, v)) for v in ("route_u", "route_w", "route_open", "route_used"))
+        n_other = sum(len(getattr(model, v)) for v in ("route_x", "route_path", "route_r", "route_lat"))
     solver = {
         "name": "highs", "version": highs_version(), "interface": f"pyomo-{options.interface}",
         "time_limit_s": options.time_limit_s, "mip_rel_gap": options.mip_rel_gap,
@@ -39,7 +57,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         "handoff_s": round(report.handoff_s, 4), "highs_s": round(report.highs_s, 4),
         "highs_status": report.highs_status, "nodes": report.nodes,
         "solver_objective": report.objective,
-        "variables": n_int + len(model.lat), "integer_variables": n_int,
+        "variables": n_int + len(model.lat) + n_other, "integer_variables": n_int,
         "constraints": model.nconstraints(), "columns_pruned": data.pruned_options,
     }
     if report.size is not None:

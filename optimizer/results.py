@@ -61,6 +61,10 @@ class Plan:
     diagnostics: list[str] = field(default_factory=list)
     objective_weights: dict[str, float] | None = None
     """The ``weights`` of a ``weighted`` objective (written to plan.json as ``objective_weights``)."""
+    flows: pd.DataFrame | None = None
+    """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
+    routing: dict[str, Any] | None = None
+    """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -84,6 +88,7 @@ class Plan:
             "diagnostics": list(self.diagnostics),
             "solver": self.solver,
             **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
+            **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
         })
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -99,7 +104,7 @@ class Plan:
         written = [out / "plan.json"]
         written[0].write_text(self.to_json() + "\n", encoding="utf-8")
         for name, frame in (("links", self.links), ("nodes", self.nodes), ("paths", self.paths),
-                            ("bom", self.bom)):
+                            ("bom", self.bom), *([("flows", self.flows)] if self.flows is not None else [])):
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False)
             written.append(path)
@@ -151,6 +156,9 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
         return Plan(d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom,
                     solver, diagnostics)
     n = [round(v.value or 0.0) for v in m.n.values()]
+    if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
+        n = [_round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
+             for i, v in enumerate(m.n.values())]
     k = [round(v.value or 0.0) for v in m.k.values()]
     z = [v.value or 0.0 for v in m.z.values()]
 
@@ -192,11 +200,20 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
     switch_power = sum(k[q] * d.choice_power_w[q] for q in range(len(k)))
     switch_capex = sum(k[q] * d.choice_cost_usd[q] for q in range(len(k)))
     power, capex = optics_power + switch_power, optics_capex + switch_capex
+    network: dict[str, float] = {}
+    flows = routing = None
+    if d.routing is not None:  # routed demands: network costs and flows (optimizer.routing)
+        from optimizer.routing import routed_plan_rows
+
+        network, flow_rows, routes, commodities = routed_plan_rows(m, d, [float(x) for x in n])
+        capex += sum(network.values())
+        flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
+        routing = {"commodities": commodities, "routes": routes}
     energy = power * d.energy_usd_per_w
     totals = {
         "capex_usd": capex, "power_w": power, "energy_usd": energy, "tco_usd": capex + energy,
         "optics_power_w": optics_power, "switch_power_w": switch_power,
-        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex,
+        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex, **network,
     }
     totals = {key: _round(v) for key, v in totals.items()}
     objective = {
@@ -212,7 +229,7 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
     return Plan(
         d.name, d.objective, report.status, _round(objective), bound, gap, totals,
         pd.DataFrame(link_rows, columns=LINK_COLUMNS), pd.DataFrame(node_rows, columns=NODE_COLUMNS),
-        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics,
+        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics, flows=flows, routing=routing,
     )
 
 

@@ -307,6 +307,22 @@ class Link(Strict):
     """An option that uses any listed catalogue item is not allowed."""
     uniform: Bool = False
     """When true the whole group uses a single option."""
+    # --- routed-demand extensions (optional; see instances/README.md "Routed demands") ---
+    direction: Literal["bidirected", "undirected", "directed"] = "bidirected"
+    """How routed demand flow uses the capacity: per direction (bidirected), both directions summed
+    (undirected), or a -> b only (directed)."""
+    installed_gbps: NonNegNumber = 0.0
+    """Capacity already in place (no links counted); adds to the capacity of the group."""
+    installed_cost_usd: NonNegNumber = 0.0
+    """Constant cost of the installed capacity, included in capex."""
+    max_count: NonNegInt | None = None
+    """At most this many links in the group (e.g. 1: at most one module)."""
+    divisible: Bool = False
+    """Link counts may be fractional (linear capacity: pay per unit of capacity)."""
+    setup_cost_usd: NonNegNumber = 0.0
+    """Fixed charge paid once if the group has any links or installed capacity."""
+    routing_cost_usd_per_gbps: NonNegNumber = 0.0
+    """Cost per Gbit/s of routed demand flow (bidirected: on the larger direction)."""
 
 
 class Path(Strict):
@@ -327,6 +343,22 @@ class Bandwidth(Strict):
     id: Id
     links: Annotated[list[Id], Field(min_length=1)]
     min_gbps: NonNegNumber
+
+
+class Demand(Strict):
+    """A traffic demand routed through the link groups from ``src`` to ``dst``."""
+
+    id: Id
+    src: Id
+    dst: Id
+    gbps: NonNegNumber
+    """Traffic volume to route."""
+    max_latency_ns: PositiveNumber | None = None
+    """Only paths whose latency (options chosen on its groups plus switch models passed) fits may carry it."""
+    max_hops: PositiveInt | None = None
+    """Only paths with at most this many link groups may carry it."""
+    paths: list[Annotated[list[Id], Field(min_length=1)]] | None = None
+    """Admissible paths (each a list of link group ids from src to dst); default: all paths."""
 
 
 Objective = Literal["tco", "capex", "power", "weighted"]
@@ -355,6 +387,10 @@ class Instance(Strict):
     links: list[Link]
     paths: list[Path] = []
     bandwidth: list[Bandwidth] = []
+    demands: list[Demand] = []
+    """Traffic demands routed over the link groups (optional)."""
+    routing: Literal["splittable", "single_path"] = "splittable"
+    """splittable: a demand may split over several paths; single_path: each demand uses one path."""
 
     _source: str = PrivateAttr(default="<mapping>")
 

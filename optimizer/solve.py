@@ -80,6 +80,10 @@ class SolveOptions:
         interface: the Pyomo -> HiGHS hand-off: ``"direct"`` (CSR arrays + passModel) or ``"appsi"``.
         objective_scaling: direct hand-off: scale the objective by a power of two for HiGHS
             (``objective_scale_exponent``); results are unscaled.
+        warm_start: hand the variable values set on the model to HiGHS as a MIP start (routed demands:
+            the pipeline first sets them with ``optimizer.routing.rounding_start``).
+        relaxation: solve the LP relaxation only (integrality dropped).
+        routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
     """
 
     time_limit_s: float = 60.0
@@ -92,6 +96,9 @@ class SolveOptions:
     solver_log: bool = False
     interface: str = "direct"
     objective_scaling: bool = True
+    warm_start: bool = False
+    relaxation: bool = False
+    routing_cuts: bool = True
 
 
 @dataclass(frozen=True)
@@ -403,8 +410,22 @@ def objective_scale_exponent(cost: np.ndarray) -> int:
     return int(min(0, max(-30, 8 - round(float(np.log2(nonzero.max()))))))
 
 
+def _set_start(h: highspy.Highs, columns: list[Any]) -> None:
+    """Hand the values already set on the model's variables to HiGHS as a MIP start (unset ones as 0)."""
+    values = [v.value for v in columns]
+    if all(x is None for x in values):
+        return
+    solution = highspy.HighsSolution()
+    solution.col_value = [0.0 if x is None else float(x) for x in values]
+    solution.value_valid = True
+    solution.dual_valid = False
+    h.setSolution(solution)
+
+
 def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.ndarray | None = None) -> None:
     """Set the HiGHS options of a solve (threads must already be fixed with ``_set_threads``)."""
+    if options.relaxation:
+        h.setOptionValue("solve_relaxation", True)
     if options.objective_scaling and cost is not None:
         h.setOptionValue("user_objective_scale", objective_scale_exponent(cost))
     h.setOptionValue("output_flag", bool(options.solver_log))
@@ -433,6 +454,8 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         h = _new_highs()
         configure(h, options, threads, arrays.cost)
         h.passModel(highs_lp(arrays))
+        if options.warm_start:
+            _set_start(h, arrays.columns)
         handoff_s = time.perf_counter() - start
         if options.progress is not None:
             _subscribe(h, options.progress)
@@ -454,7 +477,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
                 if not v.fixed:
                     v.set_value(x, skip_validation=True)
         objective = _finite(info.objective_function_value)
-        bound = _finite(info.mip_dual_bound) if arrays.n_integer else objective
+        bound = _finite(info.mip_dual_bound) if arrays.n_integer and not options.relaxation else objective
     end = time.perf_counter()
     return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
                        h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
@@ -471,7 +494,10 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
     opt.config.time_limit = options.time_limit_s
     opt.config.mip_gap = options.mip_rel_gap
     opt.config.stream_solver = options.solver_log
+    opt.config.warmstart = options.warm_start
     opt.highs_options = {"threads": threads, "random_seed": options.seed, "presolve": "on"}
+    if options.relaxation:
+        opt.highs_options["solve_relaxation"] = True
     for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
                  "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
                  "update_vars", "update_params", "update_named_expressions", "update_objective"):
@@ -499,6 +525,8 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
         opt.load_vars()
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound)
+        if options.relaxation or not h.getLp().integrality_:  # an LP: the optimum is its own bound
+            bound = objective if mapped == SolveStatus.OPTIMAL else None
     end = time.perf_counter()
     lp = h.getLp()
     continuous = highspy.HighsVarType.kContinuous

@@ -180,6 +180,8 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
             out.append(Violation(where, f"unknown link group {group!r} or option {option!r}"))
             continue
         link = ix.links[group]
+        if link.divisible:  # routed-demand extension: linear capacity, fractional link counts
+            count = _number(row.get("count"))  # type: ignore[assignment]
         attrs = _attributes(ix, link, option)
         key = (group, "+".join(sorted(option.split("+"))) if link.a == link.b else option)
         if isinstance(attrs, str):
@@ -214,13 +216,18 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
     return links, nodes, out
 
 
-def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow]) -> dict[str, float]:
+def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow],
+            plan: Mapping[str, Any] | None = None) -> dict[str, float]:
     t = {"optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
          "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
          "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
          "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values())}
     t["power_w"] = t["optics_power_w"] + t["switch_power_w"]
     t["capex_usd"] = t["optics_capex_usd"] + t["switch_capex_usd"]
+    if instance.demands:  # routed-demand extension: installed, setup and routing costs are capex
+        network = _network_costs(instance, links, plan or {})
+        t.update(network)
+        t["capex_usd"] += sum(network.values())
     e = instance.economics
     t["energy_usd"] = t["power_w"] / 1000 * HOURS_PER_YEAR * e.years * e.pue * e.electricity_usd_per_kwh
     t["tco_usd"] = t["capex_usd"] + t["energy_usd"]
@@ -255,7 +262,7 @@ def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None
     links, nodes, problems = _decisions(_Index(instance), plan)
     if problems:
         raise ValueError("; ".join(f"{v.where}: {v.message}" for v in problems))
-    return _objective(instance, _totals(instance, links, nodes), mode, plan.get("objective_weights"))
+    return _objective(instance, _totals(instance, links, nodes, plan), mode, plan.get("objective_weights"))
 
 
 def _non_finite(value: Any, where: str) -> Iterator[Violation]:
@@ -323,8 +330,11 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     for gid, link in ix.links.items():  # constraint 1
         capacity[gid] = sum(r.attrs["speed_gbps"] * r.count for r in by_group[gid])
         n_links = sum(r.count for r in by_group[gid])
-        if not _le(link.demand_gbps, capacity[gid], rel_tol):
-            add(f"links.{gid}", f"capacity {capacity[gid]:g} Gb/s below demand_gbps {link.demand_gbps:g}")
+        if not _le(link.demand_gbps, link.installed_gbps + capacity[gid], rel_tol):
+            add(f"links.{gid}", f"capacity {link.installed_gbps + capacity[gid]:g} Gb/s below demand_gbps "
+                f"{link.demand_gbps:g}")
+        if link.max_count is not None and n_links > link.max_count:
+            add(f"links.{gid}", f"{n_links} links, max_count allows {link.max_count}")
         if link.count is not None and n_links != link.count:
             add(f"links.{gid}", f"{n_links} links, count requires {link.count}")
         if link.uniform and len(by_group[gid]) > 1:
@@ -378,7 +388,9 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         if not _le(bw.min_gbps, total, rel_tol):
             add(f"bandwidth.{bw.id}", f"capacity {total:g} Gb/s below min_gbps {bw.min_gbps:g}")
 
-    totals, lim = _totals(instance, links, nodes), instance.limits  # constraint 7
+    if instance.demands:
+        out += _check_routing(instance, plan, capacity, by_group, nodes, rel_tol)
+    totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
     if lim.max_capex_usd is not None and not _le(totals["capex_usd"], lim.max_capex_usd, rel_tol):
@@ -413,4 +425,180 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         mip_gap = 1e-4 if mip_gap is None else mip_gap
         if status == "optimal" and gap is not None and not _le(gap, mip_gap, rel_tol):
             add("gap", f"status optimal with gap {gap:g} above mip_rel_gap {mip_gap:g}")
+    return out
+
+
+# ------------------------------------------------------------------------ routed demands (extension)
+
+
+def _arc_ok(link: Link, tail: Any, head: Any) -> bool:
+    if link.a == link.b:
+        return False
+    if (tail, head) == (link.a, link.b):
+        return True
+    return (tail, head) == (link.b, link.a) and link.direction != "directed"
+
+
+def _restricted(instance: Instance, demand: Any) -> bool:
+    return demand.paths is not None or demand.max_hops is not None or demand.max_latency_ns is not None
+
+
+def _arc_loads(instance: Instance, plan: Mapping[str, Any]) -> dict[tuple[str, str, str], float]:
+    """Flow per (group, from, to) from the plan's flows and routes (unknown rows are skipped here)."""
+    links = {g.id: g for g in instance.links}
+    load: dict[tuple[str, str, str], float] = defaultdict(float)
+    for row in plan.get("flows") or []:
+        value = _number(row.get("gbps")) if isinstance(row, Mapping) else None
+        if value is not None and row.get("group") in links:
+            load[(row["group"], row.get("from"), row.get("to"))] += value
+    srcs = {d.id: d.src for d in instance.demands}
+    for row in plan.get("routes") or []:
+        if not isinstance(row, Mapping) or row.get("demand") not in srcs:
+            continue
+        value, at = _number(row.get("gbps")), srcs[row["demand"]]
+        for gid in row.get("links") or []:
+            link = links.get(gid)
+            if link is None or value is None:
+                break
+            nxt = link.b if at == link.a else link.a
+            load[(gid, at, nxt)] += value
+            at = nxt
+    return load
+
+
+def _network_costs(instance: Instance, links: list[_LinkRow], plan: Mapping[str, Any]) -> dict[str, float]:
+    """installed, setup and routing costs of a routed plan (routing: bidirected = cost x larger direction)."""
+    used = {r.link.id for r in links if r.count > 0}
+    load = _arc_loads(instance, plan)
+    installed = sum(g.installed_cost_usd for g in instance.links)
+    setup = sum(g.setup_cost_usd for g in instance.links if g.installed_gbps > 0 or g.id in used)
+    routing = 0.0
+    for g in instance.links:
+        if g.routing_cost_usd_per_gbps and g.a != g.b:
+            fwd, back = load.get((g.id, g.a, g.b), 0.0), load.get((g.id, g.b, g.a), 0.0)
+            routing += g.routing_cost_usd_per_gbps * (max(fwd, back) if g.direction == "bidirected" else fwd + back)
+    return {"installed_capex_usd": installed, "setup_capex_usd": setup, "routing_capex_usd": routing}
+
+
+def _check_routing(instance: Instance, plan: Mapping[str, Any], capacity: dict[str, float],
+                   by_group: Mapping[str, list[_LinkRow]], nodes: dict[str, _NodeRow],
+                   rel_tol: float) -> list[Violation]:
+    """Routed demands: commodities, flow conservation, path restrictions, latency and capacity per direction."""
+    out: list[Violation] = []
+    links = {g.id: g for g in instance.links}
+    demands = {d.id: d for d in instance.demands}
+    scale = max([d.gbps for d in instance.demands] + [1.0])
+    tol = max(ABS_TOL, rel_tol * scale) * 10
+
+    def add(where: str, message: str) -> None:
+        out.append(Violation(where, message))
+
+    # commodities: every unrestricted demand in exactly one commodity with its source
+    carried: dict[str, str] = {}
+    commodity_demands: dict[str, list[Any]] = {}
+    for i, com in enumerate(plan.get("commodities") or []):
+        cid, where = com.get("id"), f"commodities[{i}]"
+        members = []
+        for did in com.get("demands") or []:
+            dem = demands.get(did)
+            if dem is None:
+                add(where, f"unknown demand {did!r}")
+                continue
+            if did in carried:
+                add(where, f"demand '{did}' is also carried by commodity '{carried[did]}'")
+            carried[did] = cid
+            if dem.src != com.get("source"):
+                add(where, f"demand '{did}' starts at '{dem.src}', not at the commodity source {com.get('source')!r}")
+            if _restricted(instance, dem):
+                add(where, f"demand '{did}' has a path, hop or latency restriction but is routed as arc flow")
+            members.append(dem)
+        if instance.routing == "single_path" and len(members) > 1:
+            add(where, "single_path routing: a commodity must carry one demand")
+        commodity_demands[cid] = members
+    net: dict[tuple[Any, Any], float] = defaultdict(float)
+    flow_values: dict[Any, list[float]] = defaultdict(list)
+    for i, row in enumerate(plan.get("flows") or []):
+        where = f"flows[{i}]"
+        value, link = _number(row.get("gbps")), links.get(row.get("group"))
+        if row.get("commodity") not in commodity_demands:
+            add(where, f"unknown commodity {row.get('commodity')!r}")
+            continue
+        if link is None or not _arc_ok(link, row.get("from"), row.get("to")):
+            add(where, f"no arc {row.get('from')!r} -> {row.get('to')!r} in link group {row.get('group')!r}")
+            continue
+        if value is None or value < -tol:
+            add(where, f"flow {row.get('gbps')!r} is not a non-negative number")
+            continue
+        net[(row["commodity"], row["from"])] += value
+        net[(row["commodity"], row["to"])] -= value
+        flow_values[row["commodity"]].append(value)
+    for cid, members in commodity_demands.items():  # flow conservation
+        expect: dict[Any, float] = defaultdict(float)
+        for dem in members:
+            expect[dem.src] += dem.gbps
+            expect[dem.dst] -= dem.gbps
+        for node in set(expect) | {v for c, v in net if c == cid}:
+            if abs(net.get((cid, node), 0.0) - expect.get(node, 0.0)) > tol:
+                add(f"commodities.{cid}", f"net outflow at '{node}' is {net.get((cid, node), 0.0):.9g}, "
+                    f"expected {expect.get(node, 0.0):.9g}")
+        if instance.routing == "single_path" and members and any(
+                abs(v - members[0].gbps) > tol for v in flow_values[cid]):
+            add(f"commodities.{cid}", "single_path routing: a flow value differs from the demand volume")
+
+    # path-routed demands
+    worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
+    routed: dict[str, float] = defaultdict(float)
+    n_routes: dict[str, int] = defaultdict(int)
+    for i, row in enumerate(plan.get("routes") or []):
+        where, dem = f"routes[{i}]", demands.get(row.get("demand"))
+        value = _number(row.get("gbps"))
+        if dem is None or value is None or value < -tol:
+            add(where, f"unknown demand {row.get('demand')!r} or bad gbps {row.get('gbps')!r}")
+            continue
+        if dem.id in carried:
+            add(where, f"demand '{dem.id}' is also carried by commodity '{carried[dem.id]}'")
+        path, at, seen, latency = list(row.get("links") or []), dem.src, {dem.src}, 0.0
+        for j, gid in enumerate(path):
+            link = links.get(gid)
+            nxt = None if link is None else (link.b if at == link.a else link.a)
+            if link is None or not _arc_ok(link, at, nxt) or nxt in seen:
+                add(where, f"step {j} ({gid!r}) does not continue a simple path from '{at}'")
+                break
+            if j > 0 and at in nodes:
+                latency += nodes[at].model.latency_ns
+            latency += worst.get(gid, 0.0)
+            seen.add(nxt)
+            at = nxt
+        else:
+            if at != dem.dst:
+                add(where, f"path ends at '{at}', not at dst '{dem.dst}'")
+        if dem.max_hops is not None and len(path) > dem.max_hops:
+            add(where, f"{len(path)} hops exceed max_hops {dem.max_hops}")
+        if dem.paths is not None and path not in dem.paths:
+            add(where, "path is not one of the demand's admissible paths")
+        if dem.max_latency_ns is not None and value > tol and not _le(latency, dem.max_latency_ns, rel_tol):
+            add(where, f"path latency {latency:g} ns exceeds max_latency_ns {dem.max_latency_ns:g}")
+        routed[dem.id] += value
+        n_routes[dem.id] += 1 if value > tol else 0
+    for dem in instance.demands:
+        if dem.id in carried:
+            continue
+        if abs(routed.get(dem.id, 0.0) - dem.gbps) > tol:
+            add(f"demands.{dem.id}", f"routes carry {routed.get(dem.id, 0.0):.9g} Gb/s of {dem.gbps:g}")
+        if instance.routing == "single_path" and n_routes.get(dem.id, 0) > 1:
+            add(f"demands.{dem.id}", f"single_path routing but {n_routes[dem.id]} paths carry flow")
+
+    # capacity per direction (routed flow plus the group's own demand_gbps)
+    load = _arc_loads(instance, plan)
+    for g in instance.links:
+        if g.a == g.b:
+            continue
+        fwd, back = load.get((g.id, g.a, g.b), 0.0), load.get((g.id, g.b, g.a), 0.0)
+        cap = g.installed_gbps + capacity.get(g.id, 0.0)
+        used = {"bidirected": max(fwd, back), "undirected": fwd + back, "directed": fwd}[g.direction]
+        if g.direction == "directed" and back > tol:
+            add(f"links.{g.id}", f"directed group carries {back:g} Gb/s from b to a")
+        if not _le(used + g.demand_gbps, cap, rel_tol) and used + g.demand_gbps - cap > tol:
+            add(f"links.{g.id}", f"routed flow {used:g} + demand_gbps {g.demand_gbps:g} exceeds capacity {cap:g} "
+                f"({g.direction})")
     return out

@@ -149,7 +149,8 @@ def test_limits_power_capex_supply() -> None:
     assert both.bom.set_index("item").loc["sr-800", "units"] == 6
 
 
-TESTED = {"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency", "bandwidth", "limits"}
+TESTED = {"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency", "bandwidth", "limits",
+          "routing"}  # routing: tests/test_routing.py
 
 
 def test_every_family_has_a_test() -> None:

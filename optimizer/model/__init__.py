@@ -19,11 +19,12 @@ from optimizer.model.constraints import (
     latency,
     limits,
     nic_capacity,
+    routing,
     switch_capacity,
     switch_model,
 )
 
-FAMILIES = (capacity, switch_model, forms, switch_capacity, nic_capacity, latency, bandwidth, limits)
+FAMILIES = (capacity, switch_model, forms, switch_capacity, nic_capacity, latency, bandwidth, limits, routing)
 
 
 def build_model(d: ModelData, families: tuple = FAMILIES) -> pyo.ConcreteModel:

@@ -20,4 +20,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
-    m.objective = pyo.Objective(expr=linear(terms), sense=pyo.minimize)
+    terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
+    constant = getattr(m, "extra_objective_constant", 0.0)
+    expr = linear(terms) + constant if constant else linear(terms)
+    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

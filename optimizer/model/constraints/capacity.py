@@ -1,6 +1,6 @@
 """Capacity (format v1 constraint 1): demand, exact count, uniform.
 
-    sum_{i in g} speed_i n[i] >= demand_gbps(g)                for every group g with demand > 0
+    installed_gbps(g) + sum_{i in g} speed_i n[i] >= demand_gbps(g)   for every group g with demand > 0
     sum_{i in g} n[i] = count(g)                               for every group g with ``count``
     n[i] <= n_max(g) y[j(i)],  sum_{i in g} y[j(i)] <= 1        for every ``uniform`` group g
 
@@ -25,8 +25,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     demand: list[Row] = []
     count: list[Row] = []
     for g in d.groups:
-        if g.demand_gbps > 0:
-            demand.append((g.demand_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
+        need_gbps = g.demand_gbps - g.installed_gbps
+        if need_gbps > 0:
+            demand.append((need_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
         if g.count is not None:
             count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
     uniform_link: list[Row] = []
