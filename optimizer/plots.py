@@ -122,6 +122,22 @@ def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
     return _save(fig, path)
 
 
+def label_groups(x: list[float], y: list[float], mixes: list[str], tol: float = 0.01) -> list[list[int]]:
+    """Runs of consecutive points that would print on top of each other (within ``tol`` of both axis
+    spans, same mix) and so share one label; the two end points always keep their own."""
+    span_x = (max(x) - min(x)) or 1.0 if x else 1.0
+    span_y = (max(y) - min(y)) or 1.0 if y else 1.0
+    groups: list[list[int]] = []
+    for i in range(len(x)):
+        last = groups[-1][-1] if groups else None
+        if (last is not None and last > 0 and i < len(x) - 1 and mixes[i] == mixes[last]
+                and abs(x[i] - x[last]) < tol * span_x and abs(y[i] - y[last]) < tol * span_y):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 def plot_pareto(front: Any, path: str | Path) -> Path:
     """Capex (M USD) versus power (kW) of a Pareto front, each point labelled by its optics mix."""
     pts = front.points
@@ -138,11 +154,15 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
     if other:
         ax.scatter([power[i] for i in other], [capex[i] for i in other], color="white", edgecolor="#C44E52",
                    zorder=3, label="point, a stage stopped at its limit")
-    for i, p in enumerate(pts):
+    def mix_of(p: dict[str, Any]) -> str:
         shares = {t: p.get(f"share_{t}") or 0.0 for t in TECHNOLOGIES}
-        mix = dominant_label(shares, top=3) if any(shares.values()) else p.get("mix", "")
-        end = " (min power)" if i == 0 else " (min capex)" if i == len(pts) - 1 and i else ""
-        ax.annotate(f"{i}{end}: {mix}", (power[i], capex[i]), xytext=(7, 4), textcoords="offset points",
+        return dominant_label(shares, top=3) if any(shares.values()) else p.get("mix", "")
+
+    for group in label_groups(power, capex, [mix_of(p) for p in pts]):
+        i, j = group[0], group[-1]
+        end = " (min power)" if i == 0 else " (min capex)" if j == len(pts) - 1 and j else ""
+        name = f"{i}" if i == j else f"{i}-{j}"
+        ax.annotate(f"{name}{end}: {mix_of(pts[i])}", (power[i], capex[i]), xytext=(7, 4), textcoords="offset points",
                     fontsize=7.5, va="bottom", weight="bold" if end else "normal")
     ax.set_xlabel("total power (kW): optics + switches")
     ax.set_ylabel("capex (million USD): optics + fibre + switches")

@@ -83,3 +83,14 @@ def test_sweep_plot_with_one_parameter_and_failed_rows(tmp_path) -> None:
                           "share_linear": [0.5, None, 0.75]})
     path = plot_sweep(table, ["economics.pue"], tmp_path / "s.png")
     assert path.read_bytes()[:8] == PNG and path.stat().st_size > 20_000
+
+
+def test_pareto_labels_merge_only_coincident_interior_points() -> None:
+    from optimizer.plots import label_groups
+
+    x = [0.0, 50.0, 50.1, 60.0, 99.95, 100.0]
+    y = [100.0, 50.0, 49.9, 40.0, 0.05, 0.0]
+    mixes = ["A", "B", "B", "B", "C", "C"]
+    # 1 and 2 coincide with the same mix; 3 is far; 4 and 5 coincide but 5 is the min-capex end
+    assert label_groups(x, y, mixes) == [[0], [1, 2], [3], [4], [5]]
+    assert label_groups(x, y, ["A", "B", "D", "B", "C", "C"]) == [[0], [1], [2], [3], [4], [5]]
