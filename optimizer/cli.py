@@ -237,6 +237,10 @@ def _print_summary(plan: Any, out_dir: Path | None) -> None:
         table.add_row("total", _fmt(t["power_w"], 1), _fmt(t["capex_usd"], 0), style="bold")
         out.print(table)
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
+        if "routing_capex_usd" in t:  # routed demands: network costs inside capex, and the flows
+            out.print(f"network costs: installed {_fmt(t['installed_capex_usd'])}, setup {_fmt(t['setup_capex_usd'])}, "
+                      f"routing {_fmt(t['routing_capex_usd'])} USD; "
+                      f"{0 if plan.flows is None else len(plan.flows)} flow rows")
     if len(plan.links):
         table = Table(title="link groups", title_justify="left")
         for col in ("group", "option", "speed Gb/s", "count", "length m", "power W", "capex USD", "latency ns"):

@@ -77,9 +77,4 @@ def sndlib_command(network: Path | None, model: Path | None, problem: str | None
         click.echo(plan.to_json())
     else:
         _print_summary(plan, out_dir)
-        if plan.totals is not None and "routing_capex_usd" in plan.totals:
-            t = plan.totals
-            click.echo(f"network costs: installed {t['installed_capex_usd']:,.2f}, setup {t['setup_capex_usd']:,.2f}, "
-                       f"routing {t['routing_capex_usd']:,.2f} USD; {0 if plan.flows is None else len(plan.flows)} "
-                       "flow rows")
     return STATUS_EXIT[str(plan.status)]
