@@ -210,3 +210,19 @@ def test_start_misread_detects_a_wrong_solver_objective() -> None:
     assert not start_misread(m, d, report)
     wrong = SimpleNamespace(status=SolveStatus.OPTIMAL, objective=report.objective - 5.0)
     assert start_misread(m, d, wrong)
+
+
+def test_cli_solve_of_a_routed_instance_prints_network_costs_and_writes_flows(tmp_path, capsys) -> None:
+    import json
+
+    from optimizer.cli import main
+
+    inst = net(TRIANGLE, [{"id": "d", "src": "A", "dst": "C", "gbps": 300}])
+    inst["links"][2]["routing_cost_usd_per_gbps"] = 0.01  # 300 Gb/s on AC: 3 USD of routing cost
+    path = tmp_path / "routed.json"
+    path.write_text(json.dumps(inst), encoding="utf-8")
+    assert main(["solve", str(path), "-q", "--threads", "1", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "network costs: installed 0.00, setup 0.00, routing 3.00 USD" in printed
+    assert "flow rows" in printed
+    assert (tmp_path / "out" / "flows.csv").read_text(encoding="utf-8").count("\n") >= 2
