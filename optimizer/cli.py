@@ -183,12 +183,7 @@ def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed:
     with view:
         plan = run(instance, options)
     plan.solver["load_s"] = round(load_s, 4)
-    if out_dir is not None:
-        plan.write(out_dir)
-    if as_json:
-        click.echo(plan.to_json())
-    else:
-        _print_summary(plan, out_dir)
+    emit_plan(plan, out_dir, as_json)
     if plot and plan.totals is not None:
         from optimizer.plots import plot_plan
 
@@ -197,6 +192,16 @@ def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed:
     elif plot:
         click.echo("no plan, so no plan.png", err=True)
     return STATUS_EXIT[str(plan.status)]
+
+
+def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> None:
+    """Write the plan's files into ``out_dir`` (if given), then print plan.json or the summary."""
+    if out_dir is not None:
+        plan.write(out_dir)
+    if as_json:
+        click.echo(plan.to_json())
+    else:
+        _print_summary(plan, out_dir)
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:

@@ -464,9 +464,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         info = h.getInfo()
         highs_s = h.getRunTime()
     except Exception as exc:  # solver failure must come back as data
-        log.exception("HiGHS failed")
-        return SolveReport(SolveStatus.ERROR, None, None, time.perf_counter() - start, threads, 0,
-                           "exception", f"{type(exc).__name__}: {exc}")
+        return _failed(exc, start, threads)
     has_primal = info.primal_solution_status == 2
     mapped = _map_status(status, has_primal)
     objective = bound = None
@@ -514,9 +512,7 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
         info = h.getInfo()
         highs_s = h.getRunTime()
     except Exception as exc:  # solver failure must come back as data
-        log.exception("HiGHS failed")
-        return SolveReport(SolveStatus.ERROR, None, None, time.perf_counter() - start, threads, 0,
-                           "exception", f"{type(exc).__name__}: {exc}")
+        return _failed(exc, start, threads)
     has_primal = info.primal_solution_status == 2
     mapped = _map_status(status, has_primal)
     objective = bound = None
@@ -535,6 +531,13 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
     return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
                        h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
                        highs_s=highs_s, size=size)
+
+
+def _failed(exc: Exception, start: float, threads: int) -> SolveReport:
+    """A solver exception as a ``SolveReport`` with status ``error`` (logged with its traceback)."""
+    log.error("HiGHS failed", exc_info=exc)
+    return SolveReport(SolveStatus.ERROR, None, None, time.perf_counter() - start, threads, 0,
+                       "exception", f"{type(exc).__name__}: {exc}")
 
 
 def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStatus:

@@ -42,7 +42,7 @@ def sndlib_command(network: Path | None, model: Path | None, problem: str | None
     Objective values include SNDlib's constant pre-installed capacity cost (MIPLIB convention); routing
     cost on bidirected links is cost x the larger of the two directional flows (SNDlib convention).
     """
-    from optimizer.cli import STATUS_EXIT, _print_summary, _report_issues
+    from optimizer.cli import STATUS_EXIT, _report_issues, emit_plan
     from optimizer.load import load_instance
     from optimizer.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
 
@@ -71,10 +71,5 @@ def sndlib_command(network: Path | None, model: Path | None, problem: str | None
 
     plan = solve(instance, SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads,
                                         routing_cuts=not plain, warm_start=not plain))
-    if out_dir is not None:
-        plan.write(out_dir)
-    if as_json:
-        click.echo(plan.to_json())
-    else:
-        _print_summary(plan, out_dir)
+    emit_plan(plan, out_dir, as_json)
     return STATUS_EXIT[str(plan.status)]
