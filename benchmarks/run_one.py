@@ -18,22 +18,29 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
-    """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
-    from optimizer.catalog import CatalogIndex
+def _load_and_derive(spec: dict[str, Any]) -> tuple[Any, Any, float, float, float]:
+    """Stages both variants share: load + validate, then option derivation; with their start times."""
     from optimizer.data import build_data
     from optimizer.load import load_instance
-    from optimizer.model import build_model
-    from optimizer.results import extract_plan
-    from optimizer.solve import SolveOptions, solve_model
 
-    out: dict[str, Any] = {}
     t0 = time.perf_counter()
     instance = load_instance(spec["instance"])
     t1 = time.perf_counter()
     data = build_data(instance)
     data.tighten = spec.get("tighten", True)
     t2 = time.perf_counter()
+    return instance, data, t0, t1, t2
+
+
+def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
+    """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
+    from optimizer.catalog import CatalogIndex
+    from optimizer.model import build_model
+    from optimizer.results import extract_plan
+    from optimizer.solve import SolveOptions, solve_model
+
+    out: dict[str, Any] = {}
+    instance, data, t0, t1, t2 = _load_and_derive(spec)
     model = build_model(data)
     t3 = time.perf_counter()
     options = SolveOptions(time_limit_s=spec["time_limit_s"], mip_rel_gap=spec["mip_rel_gap"],
@@ -67,17 +74,10 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     import highspy
 
     from benchmarks.floor import FLOOR_FAMILIES, floor_arrays, floor_highs
-    from optimizer.data import build_data
-    from optimizer.load import load_instance
     from optimizer.model import FAMILIES
     from optimizer.solve import _set_threads
 
-    t0 = time.perf_counter()
-    instance = load_instance(spec["instance"])
-    t1 = time.perf_counter()
-    data = build_data(instance)
-    data.tighten = spec.get("tighten", True)
-    t2 = time.perf_counter()
+    instance, data, t0, t1, t2 = _load_and_derive(spec)
     # the routing family adds nothing without demands; with demands the floor would be a smaller MILP
     empty = set() if data.routing is not None else {"routing"}
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pyomo.environ as pyo
+
 from optimizer.catalog import CatalogIndex
 from optimizer.data import build_data
 from optimizer.diagnose import presolve_reasons
 from optimizer.model import build_model
 from optimizer.results import Plan, extract_plan
 from optimizer.schema import Instance
-from optimizer.solve import SolveOptions, SolveStatus, highs_version, solve_model
+from optimizer.solve import SolveOptions, SolveReport, SolveStatus, highs_version, solve_model
 
 
 def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
@@ -44,11 +46,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         diagnostics = presolve_reasons(data)
         if report.status == SolveStatus.INFEASIBLE and not diagnostics:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
-    n_int = len(model.n) + len(model.y) + len(model.z) + len(model.k)
-    n_other = 0
-    if data.routing is not None:  # routed demands add their own variables (routing family)
-        n_int += sum(len(getattr(model, v)) for v in ("route_u", "route_w", "route_open", "route_used"))
-        n_other = sum(len(getattr(model, v)) for v in ("route_x", "route_path", "route_r", "route_lat"))
+    n_vars, n_int = _model_size(model, report)
     solver = {
         "name": "highs", "version": highs_version(), "interface": f"pyomo-{options.interface}",
         "time_limit_s": options.time_limit_s, "mip_rel_gap": options.mip_rel_gap,
@@ -57,7 +55,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         "handoff_s": round(report.handoff_s, 4), "highs_s": round(report.highs_s, 4),
         "highs_status": report.highs_status, "nodes": report.nodes,
         "solver_objective": report.objective,
-        "variables": n_int + len(model.lat) + n_other, "integer_variables": n_int,
+        "variables": n_vars, "integer_variables": n_int,
         "constraints": model.nconstraints(), "columns_pruned": data.pruned_options,
     }
     if report.size is not None:
@@ -68,3 +66,15 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     if plan.objective_mode == "weighted":  # the plan says which weights its objective used
         plan.objective_weights = instance.weights.model_dump()
     return plan
+
+
+def _model_size(model: pyo.ConcreteModel, report: SolveReport) -> tuple[int, int]:
+    """(variables, integer variables): as handed to HiGHS when the solve got that far, else counted on the
+    Pyomo model (every family's variables, whatever their names)."""
+    if report.size is not None:
+        return report.size["columns"], report.size["integers"]
+    n_vars = n_int = 0
+    for var in model.component_data_objects(pyo.Var, active=True):
+        n_vars += 1
+        n_int += var.is_integer() or var.is_binary()
+    return n_vars, n_int
