@@ -1,7 +1,7 @@
 """The floor: the planner's MILP built straight into highspy from numpy arrays (no modelling layer).
 
-Benchmark-only. ``floor_arrays(d)`` derives the same columns and rows as ``optimizer.model.build_model``
-(same variable order n, y, z, k, lat; same row blocks in the order of ``optimizer.model.FAMILIES``)
+Benchmark-only. ``floor_arrays(d)`` derives the same columns and rows as ``optimizer.core.model.build_model``
+(same variable order n, y, z, k, lat; same row blocks in the order of ``optimizer.core.model.FAMILIES``)
 directly from the planner's ``ModelData`` with numpy, independently of Pyomo. The harness times it
 against the planner's Pyomo build + hand-off and checks that both reach the same optimum.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from optimizer.data import ModelData
+from optimizer.core.data import ModelData
 
 FLOOR_FAMILIES = frozenset({"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency",
                             "bandwidth", "limits"})
@@ -255,7 +255,7 @@ def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, 
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a["indptr"], a["indices"], a["values"]
     kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
     lp.integrality_ = [kinds[i] for i in a["integrality"].tolist()]
-    from optimizer.solve import _new_highs
+    from optimizer.core.solve import _new_highs
 
     h = _new_highs()
     h.setOptionValue("threads", int(threads))

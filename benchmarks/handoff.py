@@ -24,10 +24,10 @@ CANDIDATES = ("direct", "appsi", "contrib", "lp", "standard_form")
 
 
 def _measure(path: str, candidate: str) -> dict:
-    from optimizer.data import build_data
-    from optimizer.load import load_instance
-    from optimizer.model import build_model
-    from optimizer.solve import _new_highs, highs_lp, linear_arrays
+    from optimizer.core.data import build_data
+    from optimizer.core.load import load_instance
+    from optimizer.core.model import build_model
+    from optimizer.core.solve import _new_highs, highs_lp, linear_arrays
 
     m = build_model(build_data(load_instance(path)))
     h = _new_highs()

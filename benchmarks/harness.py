@@ -37,7 +37,7 @@ def versions() -> dict[str, str]:
     import numpy
     import pyomo.version
 
-    from optimizer.solve import highs_version
+    from optimizer.core.solve import highs_version
 
     return {"highs": highs_version(), "highspy": version("highspy"), "pyomo": pyomo.version.version_info_str
             if hasattr(pyomo.version, "version_info_str") else pyomo.version.version,

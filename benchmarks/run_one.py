@@ -20,8 +20,8 @@ def _peak_mb() -> float:
 
 def _load_and_derive(spec: dict[str, Any]) -> tuple[Any, Any, float, float, float]:
     """Stages both variants share: load + validate, then option derivation; with their start times."""
-    from optimizer.data import build_data
-    from optimizer.load import load_instance
+    from optimizer.core.data import build_data
+    from optimizer.core.load import load_instance
 
     t0 = time.perf_counter()
     instance = load_instance(spec["instance"])
@@ -34,10 +34,10 @@ def _load_and_derive(spec: dict[str, Any]) -> tuple[Any, Any, float, float, floa
 
 def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
-    from optimizer.catalog import CatalogIndex
-    from optimizer.model import build_model
-    from optimizer.results import extract_plan
-    from optimizer.solve import SolveOptions, solve_model
+    from optimizer.core.catalog import CatalogIndex
+    from optimizer.core.model import build_model
+    from optimizer.core.results import extract_plan
+    from optimizer.core.solve import SolveOptions, solve_model
 
     out: dict[str, Any] = {}
     instance, data, t0, t1, t2 = _load_and_derive(spec)
@@ -61,7 +61,7 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     )
     out["peak_mb"] = _peak_mb()
     if spec.get("verify") and plan.status.has_solution:
-        from optimizer.verify import check_plan
+        from optimizer.core.verify import check_plan
         problems = check_plan(instance, plan.to_dict())
         out["verified"] = not problems
         if problems:
@@ -74,8 +74,8 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     import highspy
 
     from benchmarks.floor import FLOOR_FAMILIES, floor_arrays, floor_highs
-    from optimizer.model import FAMILIES
-    from optimizer.solve import _set_threads
+    from optimizer.core.model import FAMILIES
+    from optimizer.core.solve import _set_threads
 
     instance, data, t0, t1, t2 = _load_and_derive(spec)
     # the routing family adds nothing without demands; with demands the floor would be a smaller MILP

@@ -1,6 +1,6 @@
 """SNDlib reference run: solve SNDlib problems and compare with published optima -> benchmarks/sndlib.md.
 
-Usage (from the repository root; SNDlib data resolved as in ``optimizer.sndlib.data_dir``):
+Usage (from the repository root; SNDlib data resolved as in ``optimizer.sources.sndlib.data_dir``):
 
     python -m benchmarks.sndlib [--small-limit 60] [--miplib-limit 300] [--plain-small-limit 30]
                                 [--plain-miplib-limit 120] [--only NAME ...] [--formulation F]
@@ -26,9 +26,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.pipeline import solve
-from optimizer.sndlib import data_dir, load_problem, problem_files
-from optimizer.solve import Progress, SolveOptions, highs_version
+from optimizer.core.pipeline import solve
+from optimizer.sources.sndlib import data_dir, load_problem, problem_files
+from optimizer.core.solve import Progress, SolveOptions, highs_version
 
 SMALL = ["abilene", "polska", "atlanta", "france", "geant", "pdh", "di-yuan", "nobel-us"]
 MIPLIB = [  # (problem, published value, proven optimal?)

@@ -7,7 +7,7 @@ An entry is a mapping with a ``name`` and either
 and optionally ``solve``: per-entry overrides of the run's solve settings (``time_limit_s``,
 ``mip_rel_gap``) and ``floor: false`` to skip the floor.
 
-To add instances (for example aggregated ones from ``optimizer/generate.py``), append entries
+To add instances (for example aggregated ones from ``optimizer/sources/generate.py``), append entries
 here or pass a YAML/JSON file holding ``{suite_name: [entries...]}`` with ``--suite-file``.
 """
 

@@ -6,25 +6,91 @@ Staged pipeline, each stage public::
     data = build_data(instance)                    # options and index sets, no Pyomo
     model = build_model(data)                      # Pyomo ConcreteModel
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
+
+Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
+plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens);
+``optimizer.sources`` makes instances (cluster generator, SNDlib import); ``optimizer.plots`` draws;
+``optimizer.cli`` is the command line, the only layer that prints. See docs/architecture.md.
+
+The names below load on first use, so ``import optimizer`` (and ``optimizer --help``) stays fast.
+``optimizer.verify``, ``optimizer.generate`` and ``optimizer.sndlib`` are the modules of those names.
 """
 
-from optimizer.checks import check_instance
-from optimizer.data import ModelData, build_data
-from optimizer.errors import InstanceError, Issue, OptimizerError
-from optimizer.load import load_instance
-from optimizer.model import build_model
-from optimizer.pareto import ParetoFront
-from optimizer.pareto import pareto as pareto  # the function (module: sys.modules["optimizer.pareto"])
-from optimizer.pipeline import solve
-from optimizer.results import Plan
-from optimizer.schema import Instance
-from optimizer.solve import Progress, SolveOptions, SolveReport, SolveStatus, solve_model
-from optimizer.sweep import breakeven, parse_parameter, run_sweep
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Instance", "InstanceError", "Issue", "ModelData", "OptimizerError", "ParetoFront", "Plan", "Progress",
-    "SolveOptions", "SolveReport", "SolveStatus", "breakeven", "build_data", "build_model", "check_instance",
-    "load_instance", "pareto", "parse_parameter", "run_sweep", "solve", "solve_model",
-]
+_API: dict[str, tuple[str, str | None]] = {
+    "Instance": ("optimizer.core.schema", "Instance"),
+    "InstanceError": ("optimizer.errors", "InstanceError"),
+    "Issue": ("optimizer.errors", "Issue"),
+    "ModelData": ("optimizer.core.data", "ModelData"),
+    "OptimizerError": ("optimizer.errors", "OptimizerError"),
+    "ParetoFront": ("optimizer.studies.pareto", "ParetoFront"),
+    "Plan": ("optimizer.core.results", "Plan"),
+    "Progress": ("optimizer.core.solve", "Progress"),
+    "SolveOptions": ("optimizer.core.solve", "SolveOptions"),
+    "SolveReport": ("optimizer.core.solve", "SolveReport"),
+    "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
+    "breakeven": ("optimizer.studies.sweep", "breakeven"),
+    "build_data": ("optimizer.core.data", "build_data"),
+    "build_model": ("optimizer.core.model", "build_model"),
+    "check_instance": ("optimizer.core.checks", "check_instance"),
+    "load_instance": ("optimizer.core.load", "load_instance"),
+    "pareto": ("optimizer.studies.pareto", "pareto"),
+    "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
+    "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
+    "solve": ("optimizer.core.pipeline", "solve"),
+    "solve_model": ("optimizer.core.solve", "solve_model"),
+    # modules reachable as attributes of the package
+    "verify": ("optimizer.core.verify", None),
+    "generate": ("optimizer.sources.generate", None),
+    "sndlib": ("optimizer.sources.sndlib", None),
+}
+
+__all__ = sorted(name for name, (_, attr) in _API.items() if attr is not None)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'optimizer' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
+
+
+if TYPE_CHECKING:
+    from optimizer.core import verify as verify
+    from optimizer.core.checks import check_instance as check_instance
+    from optimizer.core.data import ModelData as ModelData
+    from optimizer.core.data import build_data as build_data
+    from optimizer.core.load import load_instance as load_instance
+    from optimizer.core.model import build_model as build_model
+    from optimizer.core.pipeline import solve as solve
+    from optimizer.core.results import Plan as Plan
+    from optimizer.core.schema import Instance as Instance
+    from optimizer.core.solve import Progress as Progress
+    from optimizer.core.solve import SolveOptions as SolveOptions
+    from optimizer.core.solve import SolveReport as SolveReport
+    from optimizer.core.solve import SolveStatus as SolveStatus
+    from optimizer.core.solve import solve_model as solve_model
+    from optimizer.errors import InstanceError as InstanceError
+    from optimizer.errors import Issue as Issue
+    from optimizer.errors import OptimizerError as OptimizerError
+    from optimizer.sources import generate as generate
+    from optimizer.sources import sndlib as sndlib
+    from optimizer.studies.pareto import ParetoFront as ParetoFront
+    from optimizer.studies.pareto import pareto as pareto
+    from optimizer.studies.sweep import breakeven as breakeven
+    from optimizer.studies.sweep import parse_parameter as parse_parameter
+    from optimizer.studies.sweep import run_sweep as run_sweep

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from optimizer.mix import LABELS, TECHNOLOGIES, Classifier, dominant_label
+from optimizer.core.mix import LABELS, TECHNOLOGIES, Classifier, dominant_label
 
 COLORS = {"dsp": "#4C72B0", "lpo": "#55A868", "lro": "#8C8C3C", "cpo": "#C44E52", "aoc": "#8172B2",
           "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "fibre": "#DDDDDD",

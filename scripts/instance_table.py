@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import optimizer  # noqa: E402
-from optimizer.verify import check_plan  # noqa: E402
+from optimizer.core.verify import check_plan  # noqa: E402
 
 README = ROOT / "instances" / "README.md"
 BEGIN, END = "<!-- instance-table:begin -->", "<!-- instance-table:end -->"
@@ -102,7 +102,7 @@ def main() -> int:
     header = ("| file | size | status | optimum (objective) | wall s | what decides it |\n"
               "|---|---|---|---|---|---|")
     rows = [row(p, args.threads, args.time_limit) for p in files]
-    from optimizer.solve import highs_version
+    from optimizer.core.solve import highs_version
 
     stamp = (f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, "
              f"time limit {args.time_limit:g} s, gap 1e-4; wall time includes building the model).")

@@ -3,7 +3,7 @@
     python scripts/make_instances.py            # all
     python scripts/make_instances.py su-256     # those whose file name contains the text
 
-Each file's description records the exact command (see optimizer/generate.py). The four hand-written
+Each file's description records the exact command (see optimizer/sources/generate.py). The four hand-written
 instances (tiny, superpod-su-256, superpod-su-256-reference, latency-cpo-1k) are not touched.
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import optimizer
-from optimizer.verify import check_plan
+from optimizer.core.verify import check_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

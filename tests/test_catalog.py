@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.catalog import builtin_catalog
+from optimizer.core.catalog import builtin_catalog
 
 
 def test_every_entry_has_source_and_confidence() -> None:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from optimizer.catalog import builtin_catalog, physical_issues, pj_per_bit, technology
+from optimizer.core.catalog import builtin_catalog, physical_issues, pj_per_bit, technology
 from optimizer.cli import main
-from optimizer.load import load_instance
-from optimizer.schema import Catalog
+from optimizer.core.load import load_instance
+from optimizer.core.schema import Catalog
 
 
 def test_builtin_catalogue_passes_provenance_and_physics_checks() -> None:

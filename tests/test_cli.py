@@ -10,8 +10,8 @@ import yaml
 from helpers import INSTANCES, tiny_instance
 
 from optimizer.cli import main
-from optimizer.load import load_instance
-from optimizer.verify import check_plan
+from optimizer.core.load import load_instance
+from optimizer.core.verify import check_plan
 
 
 def test_solve_writes_contract_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from helpers import E_PER_W, solve_verified, tiny_instance
 
 import optimizer
-from optimizer.model import FAMILIES
+from optimizer.core.model import FAMILIES
 
 E = E_PER_W
 SW64 = 20000 + 500 * E

@@ -6,10 +6,10 @@ import pyomo.environ as pyo
 import pytest
 from helpers import tiny_instance
 
-from optimizer.data import build_data
-from optimizer.load import load_instance
-from optimizer.model import build_model
-from optimizer.solve import NonlinearModelError, SolveOptions, SolveStatus, linear_arrays, solve_model
+from optimizer.core.data import build_data
+from optimizer.core.load import load_instance
+from optimizer.core.model import build_model
+from optimizer.core.solve import NonlinearModelError, SolveOptions, SolveStatus, linear_arrays, solve_model
 
 
 def _odd_model() -> pyo.ConcreteModel:
@@ -83,7 +83,7 @@ def test_progress_events_and_time_limit_stay_data() -> None:
 def test_objective_scale_exponent_brings_large_costs_near_256() -> None:
     import numpy as np
 
-    from optimizer.solve import objective_scale_exponent
+    from optimizer.core.solve import objective_scale_exponent
 
     assert objective_scale_exponent(np.array([0.0, 3.0, -100.0])) == 0  # small costs: no scaling
     assert objective_scale_exponent(np.array([0.0, 0.0])) == 0

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from optimizer.cli import main
-from optimizer.generate import ClusterSpec, LatencyBudgets, choose_tiers, generate_instance, resolve_catalog
-from optimizer.load import load_instance
+from optimizer.sources.generate import ClusterSpec, LatencyBudgets, choose_tiers, generate_instance, resolve_catalog
+from optimizer.core.load import load_instance
 from tests.helpers import solve_verified
 
 FAMILIES = {

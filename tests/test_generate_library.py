@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from optimizer.cli import main
-from optimizer.load import load_instance
+from optimizer.core.load import load_instance
 from tests.helpers import INSTANCES, ROOT, solve_verified
 
 LIBRARY = INSTANCES / "library"

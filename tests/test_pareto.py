@@ -9,8 +9,8 @@ from helpers import INSTANCES, tiny_instance
 
 import optimizer
 from optimizer.cli import main
-from optimizer.pareto import non_dominated
-from optimizer.verify import check_plan
+from optimizer.studies.pareto import non_dominated
+from optimizer.core.verify import check_plan
 
 OPTS = optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=30)
 

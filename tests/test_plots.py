@@ -10,7 +10,7 @@ from helpers import INSTANCES, ROOT, tiny_instance
 
 import optimizer
 from optimizer.cli import main
-from optimizer.mix import Classifier, dominant_label, plan_mix
+from optimizer.core.mix import Classifier, dominant_label, plan_mix
 from optimizer.plots import plan_breakdown, plot_plan, tier_of
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer
-from optimizer.verify import option_attributes
+from optimizer.core.verify import option_attributes
 
 SWITCH_SMALL = {"id": "sw-small", "capacity_gbps": 1600, "max_ports": 4, "max_port_gbps": 400,
                 "forms": ["pluggable", "cable"], "power_w": 100, "cost_usd": 4000, "latency_ns": 100,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.generate import ClusterSpec, generate_instance
-from optimizer.load import load_instance
+from optimizer.sources.generate import ClusterSpec, generate_instance
+from optimizer.core.load import load_instance
 from tests.helpers import INSTANCES, solve_verified
 
 CABLES = [f"{kind}-{speed}" for kind in ("dac", "acc", "aec", "aoc") for speed in (400, 800, 1600)]

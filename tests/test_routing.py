@@ -10,7 +10,7 @@ from helpers import solve_verified
 
 import optimizer
 from optimizer.errors import InstanceError
-from optimizer.verify import check_plan
+from optimizer.core.verify import check_plan
 
 
 def net(links: list[dict[str, Any]], demands: list[dict[str, Any]], names: str = "ABC", **extra: Any) -> dict[str, Any]:
@@ -169,22 +169,22 @@ def test_latency_budget_counts_the_switch_model_passed() -> None:
 
 
 def test_grown_cut_sets_keep_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
-    import optimizer.routing as routing
+    import optimizer.core.routed as routed
 
     pairs = ("AB", "BC", "CD", "DE", "EF", "FA", "AD")
     links = [{"id": f"{a}{b}", "a": a, "b": b, "allowed": ["c100", "c400"]} for a, b in pairs]
     demands = [{"id": f"d{i}", "src": s, "dst": t, "gbps": g}
                for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "E", 520), ("B", "F", 130), ("D", "A", 90)])]
     base = solve_verified(net(links, demands, "ABCDEF"), routing_cuts=False).objective
-    monkeypatch.setattr(routing, "GROWN_CUTS", True)
+    monkeypatch.setattr(routed, "GROWN_CUTS", True)
     inst = optimizer.load_instance(net(links, demands, "ABCDEF"))
-    data = optimizer.data.build_data(inst)
-    assert any(len(s) == 3 for s, _, _ in routing.cut_sets(data.routing, data))
+    data = optimizer.build_data(inst)
+    assert any(len(s) == 3 for s, _, _ in routed.cut_sets(data.routing, data))
     assert solve_verified(inst).objective == pytest.approx(base)
 
 
 def test_cheapest_cover_skips_dominated_options() -> None:
-    from optimizer.routing import cheapest_cover
+    from optimizer.core.routed import cheapest_cover
 
     # (column, speed, cost): column 0 is dominated by column 1 (4x the speed at the same cost)
     options = [(0, 100.0, 10.0), (1, 400.0, 10.0), (2, 1000.0, 40.0)]
@@ -198,10 +198,10 @@ def test_cheapest_cover_skips_dominated_options() -> None:
 def test_start_misread_detects_a_wrong_solver_objective() -> None:
     from types import SimpleNamespace
 
-    from optimizer.data import build_data
-    from optimizer.model import build_model
-    from optimizer.routing import start_misread
-    from optimizer.solve import SolveOptions, SolveStatus, solve_model
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_model
+    from optimizer.core.routed import start_misread
+    from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
 
     inst = optimizer.load_instance(net(TRIANGLE, [{"id": "d", "src": "A", "dst": "C", "gbps": 300}]))
     d = build_data(inst)

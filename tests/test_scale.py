@@ -10,8 +10,8 @@ import yaml
 
 from benchmarks.generate import generate
 from optimizer.cli import main
-from optimizer.load import load_instance
-from optimizer.verify import check_plan
+from optimizer.core.load import load_instance
+from optimizer.core.verify import check_plan
 
 
 def _solve_generated(tmp_path: Path, groups: int) -> dict:

@@ -1,6 +1,6 @@
 """SNDlib reader and conversion: counts on all 26 networks, optimal solves of abilene and polska.
 
-The SNDlib files are read from the shared folder (``optimizer.sndlib.data_dir``); they are never copied
+The SNDlib files are read from the shared folder (``optimizer.sources.sndlib.data_dir``); they are never copied
 into the repository. Tests skip with the reason when no folder exists.
 """
 
@@ -14,7 +14,7 @@ from helpers import solve_verified
 
 import optimizer
 from optimizer.cli import main
-from optimizer.sndlib import data_dir, load_problem, parse_model, parse_network, problem_files, to_instance_dict
+from optimizer.sources.sndlib import data_dir, load_problem, parse_model, parse_network, problem_files, to_instance_dict
 
 FOLDER = data_dir()
 pytestmark = pytest.mark.skipif(FOLDER is None, reason="SNDlib data not found: set SNDLIB_DIR or provide "
@@ -144,10 +144,10 @@ def test_atlanta_sum_convention_reproduces_raack_optimum() -> None:
     """
     import pyomo.environ as pyo
 
-    from optimizer.data import build_data
-    from optimizer.model import build_model
-    from optimizer.model.linear import linear
-    from optimizer.solve import SolveOptions, solve_model
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_model
+    from optimizer.core.model.linear import linear
+    from optimizer.core.solve import SolveOptions, solve_model
 
     inst = load_problem(*problem_files("atlanta--D-B-M-N-C-A-N-N", FOLDER))
     d = build_data(inst)

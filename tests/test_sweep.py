@@ -11,7 +11,7 @@ from helpers import INSTANCES, ROOT, tiny_instance
 
 import optimizer
 from optimizer.cli import main
-from optimizer.sweep import (
+from optimizer.studies.sweep import (
     SweepError,
     apply_overrides,
     breakeven,
@@ -71,7 +71,7 @@ def test_overrides_by_path_id_glob_and_builtin_catalogue() -> None:
             apply_overrides(doc, {bad: 1.0}, {})
     with pytest.raises(SweepError, match="not numeric"):
         apply_overrides(doc, {"links.a-1.a": 1.0}, {})
-    from optimizer.io import read_document
+    from optimizer.core.io import read_document
 
     base, _ = read_document(INSTANCES / "latency-cpo-1k.yaml")
     nested = apply_overrides(base, {"nodes.spine.count.max": 16.4}, {})
@@ -207,7 +207,7 @@ def test_sweep_and_breakeven_cli(tmp_path, capsys) -> None:
 
 
 def test_bundled_example_spec_resolves() -> None:
-    from optimizer.commands.sweep import _read_base
+    from optimizer.cli.sweep import _read_base
 
     document, folder, spec = _read_base(ROOT / "examples" / "sweep-electricity-cpo.yaml")
     params = [parameter(k, v) for k, v in spec["parameters"].items()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from optimizer.executor import run_tasks
+from optimizer.studies.executor import run_tasks
 
 
 def square_or_fail(task: dict) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import optimizer
-import optimizer.verify
-from optimizer.verify import Violation, check_plan, option_attributes, plan_objective
+import optimizer.core.verify
+from optimizer.core.verify import Violation, check_plan, option_attributes, plan_objective
 
 CATALOG: dict[str, Any] = {
     "media": [
@@ -415,4 +415,4 @@ def test_verifier_is_independent_of_the_planner() -> None:
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     planner = {m for m in modules if m.startswith(("optimizer", "pyomo", "highspy"))}
-    assert planner <= {"optimizer.schema", "optimizer.load"}
+    assert planner <= {"optimizer.core.schema", "optimizer.core.load"}

@@ -1,0 +1,111 @@
+"""``optimizer schema`` and ``optimizer catalog``: the instance JSON Schema and the parts catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from optimizer.cli.common import EXIT_OK, out_console, report_issues
+from optimizer.errors import InstanceError
+
+
+@click.command()
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None, help="Write to this file.")
+def schema(out_file: Path | None) -> int:
+    """Print the JSON Schema of instance files (generated from the validation models)."""
+    from optimizer.core.schema import Instance
+
+    text = json.dumps(Instance.model_json_schema(), indent=2) + "\n"
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+    return EXIT_OK
+
+
+@click.command()
+@click.option("--type", "section", type=click.Choice(["transceivers", "cables", "switches", "media"]),
+              default=None, help="Only this section.")
+@click.option("--speed", type=float, default=None, help="Only entries of this speed in Gb/s.")
+@click.option("--file", "file", type=click.Path(path_type=Path), default=None,
+              help="An instance or catalogue file whose catalogue to list (default: the built-in one).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
+def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
+    """List the catalogue with figures, pJ/bit, confidence and sources."""
+    from optimizer.core.catalog import SECTIONS, builtin_catalog, physical_issues, technology
+
+    try:
+        cat = builtin_catalog() if file is None else _catalog_of(file)
+    except InstanceError as exc:
+        return report_issues(exc)
+    if check:
+        problems = physical_issues(cat, str(file) if file else "<builtin catalogue>")
+        if problems:
+            return report_issues(InstanceError(problems))
+        n = sum(len(getattr(cat, name)) for name in SECTIONS)
+        click.echo(f"{n} entries: every one has a source and a confidence grade, and figures in physical range")
+        return EXIT_OK
+    rows: list[dict[str, Any]] = []
+    for name in SECTIONS:
+        if section and name != section:
+            continue
+        for entry in getattr(cat, name):
+            row = {"section": name, **entry.model_dump(exclude_none=True)}
+            entry_speed = row.get("speed_gbps")
+            if speed is not None and entry_speed != speed:
+                continue
+            if name == "transceivers":
+                row["technology"] = technology(entry)
+                row["pj_per_bit"] = round(1000 * entry.power_w / entry.speed_gbps, 2)
+            elif name == "cables":
+                row["pj_per_bit"] = round(1000 * entry.power_w / 2 / entry.speed_gbps, 2)
+            elif name == "switches":
+                row["pj_per_bit"] = round(1000 * entry.power_w / entry.capacity_gbps, 2)
+            rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_OK
+    table = Table(show_lines=False)
+    for col in ("section", "id", "type", "speed", "power W", "pJ/bit", "cost USD", "reach m", "latency ns",
+                "conf", "source"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
+        if "form" in r:
+            kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
+        spd = r.get("speed_gbps") or r.get("max_port_gbps")
+        table.add_row(r["section"], r["id"], kind, "" if spd is None else f"{spd:g}",
+                      "" if "power_w" not in r else f"{r['power_w']:g}", str(r.get("pj_per_bit", "")),
+                      "" if "cost_usd" not in r else f"{r['cost_usd']:,.0f}", f"{r.get('reach_m', ''):}",
+                      "" if "latency_ns" not in r else f"{r['latency_ns']:g}", r.get("confidence", ""),
+                      r.get("source", ""))
+    out_console().print(table)
+    return EXIT_OK
+
+
+def _catalog_of(file: Path) -> Any:
+    from pydantic import ValidationError
+
+    from optimizer.core.io import read_document, validation_issues
+    from optimizer.core.load import load_instance
+    from optimizer.core.schema import Catalog
+
+    data, issues = read_document(file)
+    if issues:
+        raise InstanceError(issues)
+    if isinstance(data, dict) and "schema_version" in data:
+        return load_instance(file).resolved_catalog
+    from optimizer.core.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
+
+    data = apply_field_overrides(data)
+    try:
+        cat = Catalog.model_validate(data)
+        return merge_catalogs(builtin_catalog(), cat) if cat.extends == "builtin" else cat
+    except ValidationError as exc:
+        raise InstanceError(validation_issues(exc, str(file), Catalog, data)) from None
+

@@ -1,0 +1,139 @@
+"""``optimizer generate``: write a cluster instance file (see ``optimizer.generate``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from pydantic import ValidationError
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint=what)
+        out[key.strip().replace("-", "_")] = rest.strip()
+    return out
+
+
+def _ids(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+@click.command()
+@click.option("--topology", type=click.Choice(["rail-fat-tree", "clos", "rail-only"]), default="rail-fat-tree",
+              show_default=True)
+@click.option("--gpus", type=int, required=True, help="Number of GPUs (one NIC per GPU).")
+@click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
+@click.option("--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None,
+              help="NIC port speed [default: 800].")
+@click.option("--nodes-per-su", type=int, default=None, help="Nodes per scalable unit [default: 32].")
+@click.option("--tiers", type=click.Choice(["1", "2", "3"]), default=None,
+              help="Switch tiers [default: the fewest the radix allows].")
+@click.option("--oversubscription", type=float, default=None, help="Leaf down:up ratio [default: 1].")
+@click.option("--core-oversubscription", type=float, default=None, help="Spine down:up ratio [default: 1].")
+@click.option("--uplink-min-gbps", type=float, default=None,
+              help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].")
+@click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
+@click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
+@click.option("--core-models", default=None, help="Candidate switch ids for the core tier.")
+@click.option("--latency", multiple=True, help="Budget per traffic class: same-leaf=NS, cross-spine=NS, cross-core=NS.")
+@click.option("--layout", multiple=True, help="Layout parameter KEY=VALUE, e.g. racks_per_row=10 (repeatable).")
+@click.option("--granularity", type=click.Choice(["aggregated", "explicit"]), default=None,
+              help="One link group per tier and length class, or per rack [default: aggregated].")
+@click.option("--objective", type=click.Choice(["tco", "capex", "power", "weighted"]), default=None)
+@click.option("--electricity", type=float, default=None, help="USD per kWh [default: 0.08].")
+@click.option("--pue", type=float, default=None, help="Power usage effectiveness [default: 1.3].")
+@click.option("--years", type=float, default=None, help="Energy horizon in years [default: 5].")
+@click.option("--max-power-w", type=float, default=None, help="Plan-wide power ceiling (W).")
+@click.option("--max-capex-usd", type=float, default=None, help="Plan-wide capex ceiling (USD).")
+@click.option("--supply", multiple=True, help="Supply limit ID=UNITS (repeatable).")
+@click.option("--cpo-share", type=float, default=None,
+              help="Each CPO engine type may serve at most this share of switch ports (supply limit).")
+@click.option("--exclude", default=None, help="Comma-separated catalogue ids excluded everywhere.")
+@click.option("--allow", multiple=True, help="Per link tier: gpu-leaf=ID,ID (also leaf-spine, spine-core).")
+@click.option("--catalog", "catalog_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=None, help="A catalogue file to embed inline (e.g. extends: builtin with what-if entries).")
+@click.option("--name", default=None, help="Instance name [default: derived from the parameters].")
+@click.option("--description", default=None, help="Text to put before the generated description.")
+@click.option("-o", "--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Write here (default: standard output).")
+def generate(out_file: Path | None, catalog_file: Path | None, latency: tuple[str, ...], layout: tuple[str, ...],
+             supply: tuple[str, ...], allow: tuple[str, ...], **options: Any) -> int:
+    """Generate a cluster instance (rail-optimised fat tree, Clos, rail-only) and check it validates.
+
+    The file's description records the exact command that reproduces it.
+    """
+    from optimizer.errors import InstanceError
+    from optimizer.sources.generate import generate_instance, spec_from_options
+    from optimizer.core.io import read_document
+    from optimizer.core.load import load_instance
+
+    for key in ("leaf_models", "spine_models", "core_models"):
+        options[key] = _ids(options[key])
+    options["exclude"] = _ids(options["exclude"])
+    for key in ("nic_gbps", "tiers"):
+        if options[key] is not None:
+            options[key] = int(options[key])
+    options["latency"] = {f"{k}_ns": v for k, v in _pairs(latency, "--latency").items()} or None
+    options["layout"] = _pairs(layout, "--layout") or None
+    options["supply"] = _pairs(supply, "--supply") or None
+    options["allowed"] = {k.replace("_", "-"): _ids(v) for k, v in _pairs(allow, "--allow").items()} or None
+    economics = {k: options.pop(k) for k in ("electricity", "pue", "years")}
+    econ = {"electricity_usd_per_kwh": economics["electricity"], "pue": economics["pue"], "years": economics["years"]}
+    options["economics"] = {k: v for k, v in econ.items() if v is not None} or None
+    if catalog_file is not None:
+        data, issues = read_document(catalog_file)
+        if issues:
+            for issue in issues:
+                click.echo(str(issue), err=True)
+            return EXIT_INPUT
+        options["catalog"] = data
+        options["catalog_file"] = str(catalog_file)
+    try:
+        spec = spec_from_options(options)
+        instance = generate_instance(spec)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "parameters"
+            click.echo(f"generate: {where}: {err['msg']}", err=True)
+        return EXIT_INPUT
+    except ValueError as exc:
+        click.echo(f"generate: {exc}", err=True)
+        return EXIT_INPUT
+    try:
+        load_instance(instance)
+    except InstanceError as exc:  # a generator bug or an unusable catalogue: never write a bad file
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        return EXIT_INPUT
+    text = dump_instance(instance)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out_file}: {len(instance['nodes'])} node groups, {len(instance['links'])} link groups, "
+                   f"{len(instance['paths'])} paths", err=True)
+    return EXIT_OK
+
+
+def dump_instance(instance: dict[str, Any]) -> str:
+    """YAML text of an instance: one flow mapping per node, link and path (compact and diff-friendly)."""
+    head = {k: v for k, v in instance.items() if k not in ("nodes", "links", "paths")}
+    lines = [yaml.safe_dump(head, sort_keys=False, width=120, default_flow_style=False).rstrip("\n")]
+    for section in ("nodes", "links", "paths"):
+        items = instance.get(section, [])
+        if not items:
+            lines.append(f"{section}: []")
+            continue
+        lines.append(f"{section}:")
+        for item in items:
+            flow = yaml.safe_dump(item, sort_keys=False, default_flow_style=True, width=10**6).strip()
+            lines.append(f"  - {flow}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""``optimizer import sndlib``: convert an SNDlib problem (network + model file) to an instance file,
+and optionally solve it right away (``--solve``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+from optimizer.errors import InstanceError
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Convert instances from other formats."""
+
+
+@import_group.command(name="sndlib")
+@click.argument("network", type=click.Path(path_type=Path), required=False)
+@click.argument("model", type=click.Path(path_type=Path), required=False)
+@click.option("--problem", default=None,
+              help="A problem name such as abilene--D-B-M-N-C-A-N-N, read from the SNDlib folder "
+                   "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the instance YAML here.")
+@click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Solve: time limit in seconds.")
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Solve: relative MIP gap.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Solve: HiGHS threads.")
+@click.option("--plain", is_flag=True,
+              help="Solve: plain arc-flow formulation (no cut-set/symmetry rows, no warm start).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Solve: write plan.json, links.csv, flows.csv, ... into this directory.")
+@click.option("--json", "as_json", is_flag=True, help="Solve: print plan.json instead of the summary.")
+def sndlib_command(network: Path | None, model: Path | None, problem: str | None, output: Path | None, do_solve: bool,
+                   time_limit: float, gap: float, threads: int | None, plain: bool, out_dir: Path | None,
+                   as_json: bool) -> int:
+    """Convert an SNDlib NETWORK.txt + MODEL.txt pair (or --problem NAME) to an instance; --solve solves it.
+
+    Objective values include SNDlib's constant pre-installed capacity cost (MIPLIB convention); routing
+    cost on bidirected links is cost x the larger of the two directional flows (SNDlib convention).
+    """
+    from optimizer.cli.common import STATUS_EXIT, emit_plan, report_issues
+    from optimizer.core.load import load_instance
+    from optimizer.sources.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
+
+    if problem is not None:
+        folder = data_dir()
+        if folder is None:
+            raise click.UsageError("no SNDlib folder found: set SNDLIB_DIR")
+        network, model = problem_files(problem, folder)
+    if network is None or model is None:
+        raise click.UsageError("give NETWORK and MODEL files, or --problem NAME")
+    if output is None and not do_solve:
+        raise click.UsageError("nothing to do: give -o FILE and/or --solve")
+    try:
+        mapping = to_instance_dict(parse_network(network), parse_model(model))
+        instance = load_instance(mapping)
+    except InstanceError as exc:
+        return report_issues(exc)
+    if output is not None:
+        output.write_text(yaml.safe_dump(mapping, sort_keys=False, width=120), encoding="utf-8")
+        click.echo(f"wrote {output} ({len(mapping['nodes'])} nodes, {len(mapping['links'])} links, "
+                   f"{len(mapping['demands'])} demands, {len(mapping['catalog']['cables'])} modules)", err=True)
+    if not do_solve:
+        return 0
+    from optimizer.core.pipeline import solve
+    from optimizer.core.solve import SolveOptions
+
+    plan = solve(instance, SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads,
+                                        routing_cuts=not plain, warm_start=not plain))
+    emit_plan(plan, out_dir, as_json)
+    return STATUS_EXIT[str(plan.status)]

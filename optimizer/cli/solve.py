@@ -1,0 +1,141 @@
+"""``optimizer solve``: load, build, solve and report one instance, with live progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from optimizer.cli.common import STATUS_EXIT, emit_plan, report_issues
+from optimizer.errors import InstanceError
+
+
+class _ProgressView:
+    """Live solver progress on the terminal (shown once the solve passes one second)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.state: dict[str, Any] = {}
+        self.start = time.perf_counter()
+        self._live: Live | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Pyomo's HiGHS interface redirects fds 1/2 while solving; write to a duplicate of stderr
+        self._console: Console | None = None
+        if enabled:
+            try:
+                stream = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+            except (OSError, ValueError, AttributeError):
+                self.enabled = False
+                return
+            self._tty = sys.stderr.isatty()
+            self._console = Console(file=stream, force_terminal=self._tty, highlight=False,
+                                    width=None if self._tty else 200)
+
+    def update(self, event: Any) -> None:
+        """Progress callback (runs in the solver thread)."""
+        self.state = {"elapsed": event.elapsed_s, "incumbent": event.incumbent, "bound": event.bound,
+                      "gap": event.gap, "nodes": event.nodes}
+
+    def _line(self) -> Text:
+        elapsed = time.perf_counter() - self.start
+        s = self.state
+        if not s:
+            return Text(f"solving ... {elapsed:6.1f} s  (presolve / root LP)")
+        inc = f"{s['incumbent']:,.2f}" if s["incumbent"] is not None else "none yet"
+        bound = f"{s['bound']:,.2f}" if s["bound"] is not None else "-"
+        gap = f"{100 * s['gap']:.3f}%" if s["gap"] is not None else "-"
+        return Text(f"solving ... {elapsed:6.1f} s  incumbent {inc}  bound {bound}  gap {gap}  nodes {s['nodes']:,}")
+
+    def __enter__(self) -> _ProgressView:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        if self._stop.wait(1.0) or self._console is None:
+            return
+        if self._tty:
+            with Live(self._line(), console=self._console, transient=True, refresh_per_second=4) as live:
+                while not self._stop.wait(0.25):
+                    live.update(self._line())
+        else:
+            while True:
+                self._console.print(self._line())
+                if self._stop.wait(5.0):
+                    return
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Solver wall-clock limit in seconds.")
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+              help="Relative MIP gap at which the plan counts as optimal.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads [default: all cores].")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="HiGHS random seed.")
+@click.option("--objective", type=click.Choice(["tco", "capex", "power", "weighted"]), default=None,
+              help="Override the instance's objective.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Write plan.json, links.csv, nodes.csv, paths.csv, bom.csv here.")
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of the summary.")
+@click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
+@click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
+          out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
+    """Solve an instance and print (or write) the plan."""
+    from optimizer.core.gcpause import paused_gc
+
+    # One-shot command: no cyclic-GC passes over the (large, long-lived) instance, model and plan objects;
+    # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after.
+    with paused_gc():
+        return _solve(file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log,
+                      quiet, plot)
+
+
+def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
+           out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
+    from optimizer.core.load import load_instance
+    from optimizer.core.pipeline import solve as run
+    from optimizer.core.solve import SolveOptions
+
+    load_start = time.perf_counter()
+    try:
+        instance = load_instance(file)
+    except InstanceError as exc:
+        return report_issues(exc)
+    load_s = time.perf_counter() - load_start
+    view = _ProgressView(enabled=not quiet and not as_json)
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed,
+                           objective=objective, prune_dominated=not no_prune,
+                           progress=view.update if view.enabled else None, solver_log=solver_log)
+    with view:
+        plan = run(instance, options)
+    plan.solver["load_s"] = round(load_s, 4)
+    emit_plan(plan, out_dir, as_json)
+    if plot and plan.totals is not None:
+        from optimizer.plots import plot_plan
+
+        drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+        click.echo(f"wrote {drawn}", err=as_json)
+    elif plot:
+        click.echo("no plan, so no plan.png", err=True)
+    return STATUS_EXIT[str(plan.status)]
+

@@ -1,1 +1,0 @@
-"""CLI commands that live in their own modules; ``optimizer.cli`` registers them on the ``cli`` group."""

@@ -1,0 +1,158 @@
+"""Semantic checks on a schema-valid instance: references, duplicates, paths, options.
+
+Every check appends to one list so the user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from optimizer.core.catalog import CatalogIndex
+from optimizer.errors import Issue
+from optimizer.core.options import OptionDeriver, no_option_message
+from optimizer.core.schema import Instance, NicNode, SwitchNode
+
+
+def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
+    seen: dict[str, int] = {}
+    issues = []
+    for i, item_id in enumerate(ids):
+        if item_id in seen:
+            also = f"{section}[{seen[item_id]}]"
+            issues.append(Issue(file, f"{section}[{i}].id", f"duplicate id '{item_id}' (also {also})"))
+        else:
+            seen[item_id] = i
+    return issues
+
+
+def _known(ids: object) -> str:
+    names = sorted(ids)  # type: ignore[call-overload]
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return shown or "none"
+
+
+def check_instance(
+    instance: Instance, invalid_ids: Mapping[str, set[str]] | None = None, derive_options: bool = True
+) -> list[Issue]:
+    """All semantic problems of an instance whose catalogue is resolved.
+
+    ``invalid_ids``: per section (nodes, links, ...), ids of entries already reported as invalid
+    and left out; references to them are not reported again.
+    """
+    invalid = invalid_ids or {}
+    bad_nodes, bad_links = invalid.get("nodes", set()), invalid.get("links", set())
+    file = instance.source
+    index = CatalogIndex.of(instance.resolved_catalog)
+    item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
+    issues: list[Issue] = []
+    issues += _duplicates(file, "nodes", [n.id for n in instance.nodes])
+    issues += _duplicates(file, "links", [g.id for g in instance.links])
+    issues += _duplicates(file, "paths", [p.id for p in instance.paths])
+    issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
+
+    nodes = {}
+    for i, node in enumerate(instance.nodes):
+        nodes.setdefault(node.id, node)
+        if isinstance(node, SwitchNode):
+            for j, model in enumerate(node.models):
+                if model not in index.switches:
+                    known_elsewhere = model in item_ids | set(index.media)
+                    hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
+                    issues.append(Issue(file, f"nodes[{i}].models[{j}]",
+                                        f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}"))
+            if len(set(node.models)) != len(node.models):
+                issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
+
+    def item_refs(where: str, ids: list[str]) -> None:
+        for j, item in enumerate(ids):
+            if item in index.media:
+                issues.append(Issue(file, f"{where}[{j}]",
+                                    f"'{item}' is a media id; media are not items an option uses"))
+            elif item not in item_ids:
+                issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
+
+    links_by_id = {}
+    for i, link in enumerate(instance.links):
+        links_by_id.setdefault(link.id, link)
+        for end in ("a", "b"):
+            ref = getattr(link, end)
+            if ref not in nodes and ref not in bad_nodes:
+                issues.append(Issue(file, f"links[{i}].{end}", f"unknown node '{ref}'; known: {_known(nodes)}"))
+        if link.allowed is not None:
+            item_refs(f"links[{i}].allowed", link.allowed)
+        item_refs(f"links[{i}].exclude", link.exclude)
+
+    for item in instance.limits.supply:
+        if item in index.media:
+            issues.append(Issue(file, f"limits.supply.{item}", "a media id; media are not supplied items"))
+        elif item not in item_ids:
+            issues.append(Issue(file, f"limits.supply.{item}", f"unknown catalogue id '{item}'"))
+
+    # option derivation needs valid references; report groups with demand and no option
+    models_ok = all(m in index.switches for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models)
+    if models_ok and derive_options:
+        deriver = OptionDeriver(nodes, index)
+        for i, link in enumerate(instance.links):
+            if link.a not in nodes or link.b not in nodes:
+                continue
+            needs_links = link.demand_gbps > 0 or (link.count or 0) > 0
+            if not needs_links:
+                continue
+            options, removed, candidates = deriver.derive(link)
+            if not options:
+                message = f"link group '{link.id}': " + no_option_message(removed, candidates)
+                issues.append(Issue(file, f"links[{i}]", message))
+
+    issues += _check_paths(instance, nodes, links_by_id, bad_nodes, bad_links)
+    if instance.demands:
+        from optimizer.core.routing import check_demands
+
+        issues += check_demands(instance)
+    for i, bw in enumerate(instance.bandwidth):
+        for j, ref in enumerate(bw.links):
+            if ref not in links_by_id and ref not in bad_links:
+                issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
+    return issues
+
+
+def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], links_by_id: dict,
+                 bad_nodes: set[str], bad_links: set[str]) -> list[Issue]:
+    file = instance.source
+    issues: list[Issue] = []
+    joining: dict[frozenset[str], list[str]] = defaultdict(list)
+    for link in instance.links:
+        joining[frozenset((link.a, link.b))].append(link.id)
+    for i, path in enumerate(instance.paths):
+        bad_node = False
+        for j, ref in enumerate(path.via):
+            if ref not in nodes:
+                if ref not in bad_nodes:
+                    issues.append(Issue(file, f"paths[{i}].via[{j}]", f"unknown node '{ref}'"))
+                bad_node = True
+        if path.links is not None and len(path.links) != len(path.via) - 1:
+            issues.append(Issue(file, f"paths[{i}].links",
+                                f"has {len(path.links)} entries, expected len(via) - 1 = {len(path.via) - 1}"))
+            continue
+        if bad_node:
+            continue
+        for j in range(len(path.via) - 1):
+            u, v = path.via[j], path.via[j + 1]
+            named = path.links[j] if path.links is not None else None
+            groups = joining.get(frozenset((u, v)), [])
+            if named is not None:
+                if named in bad_links:
+                    continue  # that entry is already reported as invalid
+                if named not in links_by_id:
+                    issues.append(Issue(file, f"paths[{i}].links[{j}]", f"unknown link group '{named}'"))
+                elif named not in groups:
+                    issues.append(Issue(file, f"paths[{i}].links[{j}]",
+                                        f"link group '{named}' does not join '{u}' and '{v}'"))
+            elif not groups and not bad_links:  # an invalid link entry may be the one joining them
+                issues.append(Issue(file, f"paths[{i}].via[{j}]",
+                                    f"step '{u}' -> '{v}': no link group joins these node groups"))
+            elif len(groups) > 1:
+                issues.append(Issue(file, f"paths[{i}].via[{j}]",
+                                    f"step '{u}' -> '{v}': several link groups join these node groups "
+                                    f"({', '.join(groups)}); name one in paths[{i}].links[{j}]"))
+    return issues

@@ -1,0 +1,331 @@
+"""Stage 2: ``build_data`` -- the instance as flat, indexed model data. Plain Python, no Pyomo.
+
+Index conventions (used by every constraint family):
+- column i: one (link group, option) pair; ``n[i]`` links of that option.
+- indicator j: a binary ``y[j]`` for a column whose group is uniform or on a latency path.
+- switch choice q: one (switch group, model) pair; binary ``z[q]`` and integer ``k[q]``.
+- latency slot l: a continuous ``lat[l]`` for a link group used by some path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from optimizer.core.catalog import CatalogIndex
+from optimizer.core.gcpause import paused_gc
+from optimizer.core.routing import RoutingData, build_routing
+from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
+from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
+
+HOURS_PER_YEAR = 8766.0
+
+
+@dataclass
+class GroupData:
+    """A link group with its surviving options (as column indices)."""
+
+    id: str
+    a: str
+    b: str
+    length_m: float
+    demand_gbps: float
+    count: int | None
+    uniform: bool
+    n_max: int
+    cols: list[int] = field(default_factory=list)
+    installed_gbps: float = 0.0
+    """Capacity already in place (routed-demand extension)."""
+
+
+@dataclass
+class SwitchGroupData:
+    """A switch group: candidate models (choice indices) and its count range."""
+
+    id: str
+    k_min: int
+    k_max: int
+    fixed: bool
+    choices: list[int] = field(default_factory=list)
+    ends: list[tuple[int, int]] = field(default_factory=list)
+    """(column, ends per link at this group): 2 for a link group with a == b."""
+    form_classes: list[tuple[list[int], list[int], int]] = field(default_factory=list)
+    """(columns, accepting choice indices, big-M) where not every model accepts the columns' ends."""
+
+
+@dataclass
+class NicGroupData:
+    """A NIC group: its port capacity and the link ends it terminates."""
+
+    id: str
+    ports: int
+    ends: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class PathData:
+    """A latency requirement: the latency slots of its steps and the switch groups it traverses."""
+
+    id: str
+    max_latency_ns: float
+    steps: list[str]
+    step_slots: list[int]
+    switch_visits: list[int]
+
+
+@dataclass
+class ModelData:
+    """Everything ``build_model`` needs, as flat lists indexed as described in the module docstring."""
+
+    name: str
+    objective: Objective
+    energy_usd_per_w: float
+    weights_capex: float
+    weights_power: float
+    groups: list[GroupData]
+    col_group: list[int]
+    col_option: list[Option]
+    col_ub: list[int]
+    ind_col: list[int]
+    col_ind: dict[int, int]
+    switch_groups: list[SwitchGroupData]
+    choice_group: list[int]
+    choice_model: list[str]
+    choice_capacity_gbps: list[float]
+    choice_max_ports: list[int]
+    choice_power_w: list[float]
+    choice_cost_usd: list[float]
+    choice_latency_ns: list[float]
+    nic_groups: list[NicGroupData]
+    lat_group: list[int]
+    paths: list[PathData]
+    bandwidth: list[tuple[str, list[int], float]]
+    max_power_w: float | None
+    max_capex_usd: float | None
+    supply: list[tuple[str, int, list[tuple[int, int]], list[int]]]
+    """(item, limit, [(column, units per link)], [switch choices of that model])."""
+    uniform_groups: list[int]
+    pruned_options: int = 0
+    tighten: bool = True
+    """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
+    routing: RoutingData | None = None
+    """The routed-demand data when the instance has demands, else None."""
+
+    @property
+    def n_cols(self) -> int:
+        """Number of (group, option) columns."""
+        return len(self.col_group)
+
+    def objective_coefficients(self) -> tuple[list[float], list[float]]:
+        """Objective coefficients of n (per column) and k (per switch choice)."""
+        def coef(cost: float, power: float) -> float:
+            if self.objective == "tco":
+                return cost + power * self.energy_usd_per_w
+            if self.objective == "capex":
+                return cost
+            if self.objective == "power":
+                return power
+            return self.weights_capex * cost + self.weights_power * power
+
+        col = [coef(o.cost_usd, o.power_w) for o in self.col_option]
+        choice = [coef(c, p) for c, p in zip(self.choice_cost_usd, self.choice_power_w, strict=True)]
+        return col, choice
+
+
+def energy_usd_per_w(instance: Instance) -> float:
+    """Energy cost of one watt over the horizon: 1/1000 x 8766 x years x pue x price."""
+    e = instance.economics
+    return HOURS_PER_YEAR / 1000.0 * e.years * e.pue * e.electricity_usd_per_kwh
+
+
+def build_data(instance: Instance, objective: Objective | None = None, prune: bool = True) -> ModelData:
+    """Derive options and index sets for a loaded instance.
+
+    Args:
+        instance: a validated instance (from ``load_instance``).
+        objective: override the instance's objective mode.
+        prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
+    """
+    with paused_gc():
+        return _build_data(instance, objective, prune)
+
+
+def _build_data(instance: Instance, objective: Objective | None, prune: bool) -> ModelData:
+    index = CatalogIndex.of(instance.resolved_catalog)
+    nodes = {n.id: n for n in instance.nodes}
+    deriver = OptionDeriver(nodes, index)
+    protected = frozenset(instance.limits.supply)
+
+    switch_groups: list[SwitchGroupData] = []
+    sg_index: dict[str, int] = {}
+    choice_group: list[int] = []
+    choice_model: list[str] = []
+    for node in instance.nodes:
+        if isinstance(node, SwitchNode):
+            if isinstance(node.count, int):
+                k_min = k_max = node.count
+            else:
+                k_min, k_max = node.count.min, node.count.max
+            sg = SwitchGroupData(node.id, k_min, k_max, fixed=k_min == k_max)
+            for model in node.models:
+                sg.choices.append(len(choice_model))
+                choice_group.append(len(switch_groups))
+                choice_model.append(model)
+            sg_index[node.id] = len(switch_groups)
+            switch_groups.append(sg)
+    nic_groups: list[NicGroupData] = []
+    nic_index: dict[str, int] = {}
+    for node in instance.nodes:
+        if isinstance(node, NicNode):
+            nic_index[node.id] = len(nic_groups)
+            nic_groups.append(NicGroupData(node.id, node.count * node.ports))
+
+    def port_cap(node_id: str) -> int:
+        node = nodes[node_id]
+        if isinstance(node, NicNode):
+            return node.count * node.ports
+        sg = switch_groups[sg_index[node_id]]
+        return sg.k_max * max(index.switches[m].max_ports for m in node.models)
+
+    groups: list[GroupData] = []
+    col_group: list[int] = []
+    col_option: list[Option] = []
+    col_ub: list[int] = []
+    pruned = 0
+    class_cols: dict[tuple[int, int, frozenset[str]], list[int]] = defaultdict(list)
+    # Everything about a group's options depends only on its signature (end nodes' specs, length,
+    # filters), and many groups share one: derive, check compatibility and prune once per signature.
+    by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, object, object, object]], int]] = {}
+    for gi, link in enumerate(instance.links):
+        cap_a, cap_b = port_cap(link.a), port_cap(link.b)
+        same = link.a == link.b
+        n_max = cap_a // 2 if same else min(cap_a, cap_b)
+        if link.count is not None:
+            n_max = link.count
+        if link.max_count is not None:
+            n_max = min(n_max, link.max_count)
+        group = GroupData(link.id, link.a, link.b, link.length_m, link.demand_gbps, link.count,
+                          link.uniform, n_max, installed_gbps=link.installed_gbps)
+        groups.append(group)
+        key = deriver.signature(link)
+        hit = by_signature.get(key)
+        if hit is None:
+            options, _, _ = deriver.derive(link)
+            compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
+            keep = prune_dominated(options, compat, protected) if prune else list(range(len(options)))
+            usable = []
+            for oi in keep:
+                c_a, c_b = compat[oi]
+                if same and c_a is not None and not (c_a & c_b):  # type: ignore[operator]
+                    continue  # the two ends need different models of one group: never usable
+                usable.append((options[oi], c_a, c_b, (c_a & c_b) if same and c_a is not None else None))
+            hit = (usable, len(options) - len(keep))
+            by_signature[key] = hit
+        usable, n_pruned = hit
+        pruned += n_pruned
+        ends = ((link.a, 2, 0),) if same else ((link.a, 1, 0), (link.b, 1, 1))
+        targets = [(sg_index[node_id], mult, side, True) if node_id in sg_index
+                   else (nic_index[node_id], mult, side, False) for node_id, mult, side in ends]
+        first = len(col_group)
+        n_opts = len(usable)
+        col_group.extend([gi] * n_opts)
+        col_option.extend(u[0] for u in usable)
+        col_ub.extend([n_max] * n_opts)
+        group.cols.extend(range(first, first + n_opts))
+        for target, mult, side, is_switch in targets:
+            if not is_switch:
+                nic_groups[target].ends.extend((first + j, mult) for j in range(n_opts))
+                continue
+            sg = switch_groups[target]
+            sg.ends.extend((first + j, mult) for j in range(n_opts))
+            n_models = len(sg.choices)
+            for j, (_, c_a, c_b, both) in enumerate(usable):
+                accepted = both if same else (c_a if side == 0 else c_b)
+                if accepted is not None and len(accepted) < n_models:  # type: ignore[arg-type]
+                    class_cols[(target, gi, accepted)].append(first + j)  # type: ignore[index]
+    for (si, gi, accepted), cols in class_cols.items():
+        sg = switch_groups[si]
+        ok = [q for q in sg.choices if choice_model[q] in accepted]
+        sg.form_classes.append((cols, ok, groups[gi].n_max))
+
+    # indicators: uniform groups and groups on a latency path
+    path_groups: set[int] = set()
+    link_pos = {g.id: i for i, g in enumerate(groups)}
+    joining: dict[frozenset[str], list[int]] = defaultdict(list)
+    for gi, g in enumerate(groups):
+        joining[frozenset((g.a, g.b))].append(gi)
+    path_steps: list[list[int]] = []
+    for path in instance.paths:
+        steps = []
+        for j in range(len(path.via) - 1):
+            named = path.links[j] if path.links is not None else None
+            steps.append(link_pos[named] if named is not None else joining[frozenset(path.via[j:j + 2])][0])
+        path_steps.append(steps)
+        path_groups.update(steps)
+    uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]
+    ind_col: list[int] = []
+    col_ind: dict[int, int] = {}
+    for gi in sorted(path_groups | set(uniform_groups)):
+        for col in groups[gi].cols:
+            col_ind[col] = len(ind_col)
+            ind_col.append(col)
+    lat_group = sorted(path_groups)
+    lat_slot = {gi: s for s, gi in enumerate(lat_group)}
+    paths = [
+        PathData(p.id, p.max_latency_ns, [groups[g].id for g in steps], [lat_slot[g] for g in steps],
+                 [sg_index[v] for v in p.via[1:-1] if v in sg_index])
+        for p, steps in zip(instance.paths, path_steps, strict=True)
+    ]
+    bandwidth = [
+        (b.id, [c for gi in sorted({link_pos[x] for x in b.links}) for c in groups[gi].cols], b.min_gbps)
+        for b in instance.bandwidth
+    ]
+    supply_cols: dict[str, list[tuple[int, int]]] = {item: [] for item in instance.limits.supply}
+    if supply_cols:
+        for col, option in enumerate(col_option):
+            for item, units in option.items:
+                if item in supply_cols:
+                    supply_cols[item].append((col, units))
+    supply = [
+        (item, limit, supply_cols[item], [q for q, m in enumerate(choice_model) if m == item])
+        for item, limit in instance.limits.supply.items()
+    ]
+
+    sw = [index.switches[m] for m in choice_model]
+    data = ModelData(
+        name=instance.name,
+        objective=objective or instance.objective,
+        energy_usd_per_w=energy_usd_per_w(instance),
+        weights_capex=instance.weights.capex_usd,
+        weights_power=instance.weights.power_w,
+        groups=groups, col_group=col_group, col_option=col_option, col_ub=col_ub,
+        ind_col=ind_col, col_ind=col_ind,
+        switch_groups=switch_groups, choice_group=choice_group, choice_model=choice_model,
+        choice_capacity_gbps=[s.capacity_gbps for s in sw], choice_max_ports=[s.max_ports for s in sw],
+        choice_power_w=[s.power_w for s in sw], choice_cost_usd=[s.cost_usd for s in sw],
+        choice_latency_ns=[s.latency_ns for s in sw],
+        nic_groups=nic_groups, lat_group=lat_group, paths=paths, bandwidth=bandwidth,
+        max_power_w=instance.limits.max_power_w, max_capex_usd=instance.limits.max_capex_usd,
+        supply=supply, uniform_groups=uniform_groups, pruned_options=pruned,
+    )
+    if instance.demands:
+        group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
+        switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
+        data.routing = build_routing(instance, group_min, switch_min)
+    return data
+
+
+def _compat(nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str,
+            option: Option) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """Models accepting each end of an option (None for a NIC end)."""
+    out = []
+    for node_id, form in ((a, option.form_a), (b, option.form_b)):
+        node = nodes[node_id]
+        out.append(accepting_models(node, form, option.speed_gbps, index) if isinstance(node, SwitchNode) else None)
+    return out[0], out[1]
+
+
+def links_needed(demand_gbps: float, speed_gbps: float) -> int:
+    """Fewest links of one speed that carry a demand."""
+    return math.ceil(demand_gbps / speed_gbps - 1e-9) if demand_gbps > 0 else 0

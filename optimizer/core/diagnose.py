@@ -1,0 +1,112 @@
+"""Pre-solve reasons why an instance cannot be feasible (reported when the status is infeasible).
+
+Each check is a valid relaxation: if it fails, no plan exists. The checks do not prove
+feasibility when they all pass (the conflict may involve several constraints together).
+"""
+
+from __future__ import annotations
+
+import math
+
+from optimizer.core.data import ModelData
+
+
+def _links_at_least(d: ModelData, gi: int) -> int:
+    """Fewest links group gi can have in any plan."""
+    g = d.groups[gi]
+    if g.count is not None:
+        return g.count
+    if g.demand_gbps <= 0 or not g.cols:
+        return 0
+    fastest = max(d.col_option[i].speed_gbps for i in g.cols)
+    return math.ceil(g.demand_gbps / fastest - 1e-9)
+
+
+def _gbps_at_least(d: ModelData, gi: int) -> float:
+    g = d.groups[gi]
+    if g.count is not None and g.cols:
+        return max(g.demand_gbps, g.count * min(d.col_option[i].speed_gbps for i in g.cols))
+    return g.demand_gbps
+
+
+def presolve_reasons(d: ModelData) -> list[str]:
+    """Human-readable reasons found by single-constraint relaxations."""
+    reasons: list[str] = []
+    for gi, g in enumerate(d.groups):
+        need = _links_at_least(d, gi)
+        if g.count is not None and g.cols and g.count * max(d.col_option[i].speed_gbps for i in g.cols) < g.demand_gbps:
+            fastest = max(d.col_option[i].speed_gbps for i in g.cols)
+            reasons.append(f"link group '{g.id}': count {g.count} x fastest option {fastest:g} Gb/s "
+                           f"< demand {g.demand_gbps:g} Gb/s")
+        if need > g.n_max and g.count is None:
+            reasons.append(f"link group '{g.id}': needs at least {need} links, but its ends offer only {g.n_max} ports")
+    for v in d.nic_groups:
+        groups = {d.col_group[i] for i, _ in v.ends}
+        need = sum(_links_at_least(d, gi) * (2 if d.groups[gi].a == d.groups[gi].b else 1) for gi in groups)
+        if need > v.ports:
+            reasons.append(f"NIC group '{v.id}': link groups need at least {need} ports, it has {v.ports}")
+    for sg in d.switch_groups:
+        groups = {d.col_group[i] for i, _ in sg.ends}
+        mult = {gi: (2 if d.groups[gi].a == d.groups[gi].b else 1) for gi in groups}
+        need_ports = sum(_links_at_least(d, gi) * mult[gi] for gi in groups)
+        need_gbps = sum(_gbps_at_least(d, gi) * mult[gi] for gi in groups)
+        max_ports = sg.k_max * max(d.choice_max_ports[q] for q in sg.choices)
+        max_gbps = sg.k_max * max(d.choice_capacity_gbps[q] for q in sg.choices)
+        if need_gbps > max_gbps + 1e-6:
+            reasons.append(f"switch group '{sg.id}': link groups need at least {need_gbps:g} Gb/s, "
+                           f"{sg.k_max} switches of its largest model carry {max_gbps:g} Gb/s")
+        if need_ports > max_ports:
+            reasons.append(f"switch group '{sg.id}': link groups need at least {need_ports} ports, "
+                           f"{sg.k_max} switches offer at most {max_ports}")
+    for p in d.paths:
+        low = 0.0
+        for slot in p.step_slots:
+            gi = d.lat_group[slot]
+            if _links_at_least(d, gi) > 0:
+                low += min(d.col_option[i].latency_ns for i in d.groups[gi].cols)
+        for si in p.switch_visits:
+            low += min(d.choice_latency_ns[q] for q in d.switch_groups[si].choices)
+        if low > p.max_latency_ns + 1e-9:
+            reasons.append(f"path '{p.id}': latency lower bound {low:g} ns (fastest options and switch models) "
+                           f"exceeds its budget {p.max_latency_ns:g} ns")
+    for bw_id, cols, min_gbps in d.bandwidth:
+        # a group's links share its n_max ports (or its exact count), whatever the options
+        groups = {d.col_group[i] for i in cols}
+        top = sum(d.groups[gi].n_max * max(d.col_option[i].speed_gbps for i in d.groups[gi].cols) for gi in groups)
+        if top < min_gbps:
+            reasons.append(f"bandwidth '{bw_id}': at most {top:g} Gb/s possible, {min_gbps:g} required")
+    reasons += _budget_reasons(d)
+    return reasons
+
+
+def _budget_reasons(d: ModelData) -> list[str]:
+    """Power/capex lower bounds (cheapest option per Gb/s, fewest switches) against the limits."""
+    out = []
+    for label, limit, per_col, per_choice in (
+        ("power", d.max_power_w, [o.power_w for o in d.col_option], d.choice_power_w),
+        ("capex", d.max_capex_usd, [o.cost_usd for o in d.col_option], d.choice_cost_usd),
+    ):
+        if limit is None:
+            continue
+        low = 0.0
+        for g in d.groups:
+            if not g.cols:
+                continue
+            if g.count is not None:
+                low += g.count * min(per_col[i] for i in g.cols)
+            elif g.demand_gbps > 0:
+                low += g.demand_gbps * min(per_col[i] / d.col_option[i].speed_gbps for i in g.cols)
+        low += sum(sg.k_min * min(per_choice[q] for q in sg.choices) for sg in d.switch_groups)
+        if low > limit + 1e-6:
+            unit = "W" if label == "power" else "USD"
+            out.append(f"limits: the plan needs at least {low:,.0f} {unit} of {label}, the limit is {limit:,.0f}")
+    for item, limit, col_terms, _ in d.supply:
+        cols = {i for i, _ in col_terms}
+        for gi, g in enumerate(d.groups):
+            if g.cols and all(i in cols for i in g.cols):
+                need = _links_at_least(d, gi)
+                per = min(u for i, u in col_terms if i in g.cols)
+                if need * per > limit:
+                    out.append(f"limits.supply.{item}: link group '{g.id}' can only use options with '{item}' "
+                               f"and needs at least {need * per} units, supply is {limit}")
+    return out

@@ -1,0 +1,155 @@
+"""Stage 1: ``load_instance`` -- parse, schema-validate, resolve the catalogue, check semantics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from optimizer.core.catalog import apply_field_overrides, builtin_catalog, catalog_issues, merge_catalogs
+from optimizer.core.checks import check_instance
+from optimizer.errors import InstanceError, Issue
+from optimizer.core.gcpause import paused_gc
+from optimizer.core.io import read_document, validation_issues
+from optimizer.core.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
+from optimizer.core.schema import Path as Path_
+
+_NODE: TypeAdapter[Any] = TypeAdapter(Node)
+
+
+def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None) -> Instance:
+    """Read and validate an instance file (YAML or JSON) or an in-memory mapping.
+
+    Args:
+        source: a path to the instance file, or the instance as a mapping.
+        base_dir: folder that relative catalogue paths are resolved against (default: the
+            instance file's folder, or the current folder for a mapping).
+
+    Returns:
+        The validated ``Instance`` with its catalogue resolved to a ``Catalog``.
+
+    Raises:
+        InstanceError: with every problem found, each as ``file: where: message``.
+    """
+    with paused_gc():  # many small objects: no cyclic-GC passes while parsing and validating
+        return _load_instance(source, base_dir)
+
+
+def _load_instance(source: str | Path | Mapping[str, Any], base_dir: str | Path | None) -> Instance:
+    if isinstance(source, Mapping):
+        file, data = "<mapping>", dict(source)
+        folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    else:
+        path = Path(source)
+        file = str(source)
+        data, issues = read_document(path)
+        if issues:
+            raise InstanceError(issues)
+        folder = Path(base_dir) if base_dir is not None else path.parent
+    if data is None:
+        raise InstanceError([Issue(file, "(top level)", "the file has no content (empty or only comments)")])
+    if not isinstance(data, Mapping):
+        kind = {list: "a list", str: "a single string"}.get(type(data), type(data).__name__)
+        raise InstanceError([Issue(file, "(top level)", f"expected a mapping of fields, got {kind}")])
+    if isinstance(data.get("catalog"), Mapping):
+        data = {**data, "catalog": apply_field_overrides(data["catalog"])}
+    instance, issues, invalid_ids, positions = _validate_items(data, file)
+    if instance is None:
+        raise InstanceError(issues)
+    catalog, catalog_problems = _resolve_catalog(instance.catalog, file, folder)
+    issues += catalog_problems
+    if catalog is None:
+        raise InstanceError(issues)
+    resolved = instance.model_copy(update={"catalog": catalog})
+    resolved._source = file
+    # with catalogue problems the references are still checked, but options cannot be derived
+    semantic = check_instance(resolved, invalid_ids, derive_options=not catalog_problems)
+    issues += [_renumber(i, positions) for i in semantic]
+    if issues:
+        raise InstanceError(issues)
+    return resolved
+
+
+_ITEM_MODELS: dict[str, Any] = {"nodes": None, "links": Link, "paths": Path_, "bandwidth": Bandwidth}
+
+
+def _renumber(issue: Issue, positions: dict[str, list[int]]) -> Issue:
+    """Map ``links[k]`` in a checked (filtered) list back to the entry's index in the file."""
+    def fix(match: re.Match[str]) -> str:
+        section, k = match.group(1), int(match.group(2))
+        original = positions.get(section)
+        return f"{section}[{original[k] if original and k < len(original) else k}]"
+
+    return Issue(issue.file, re.sub(r"^(nodes|links|paths|bandwidth)\[(\d+)\]", fix, issue.where), issue.message)
+
+
+def _validate_items(
+    data: Mapping[str, Any], file: str
+) -> tuple[Instance | None, list[Issue], dict[str, set[str]], dict[str, list[int]]]:
+    """Validate list entries one by one, so one bad entry does not hide the checks of the others.
+
+    Invalid entries are reported and left out; the ids they carry are returned per section so
+    that references to them are not reported a second time as unknown.
+    """
+    issues: list[Issue] = []
+    invalid_ids: dict[str, set[str]] = {section: set() for section in _ITEM_MODELS}
+    cleaned = dict(data)
+    dropped: set[str] = set()
+    positions: dict[str, list[int]] = {}
+    for section, model in _ITEM_MODELS.items():
+        raw = data.get(section)
+        if not isinstance(raw, list):
+            continue
+        kept = []
+        positions[section] = []
+        for i, item in enumerate(raw):
+            try:
+                positions[section].append(i)
+                kept.append(_NODE.validate_python(item) if section == "nodes" else model.model_validate(item))
+            except ValidationError as exc:
+                hint_model = model
+                if section == "nodes":
+                    is_switch = isinstance(item, Mapping) and item.get("kind") == "switch"
+                    hint_model = SwitchNode if is_switch else NicNode
+                positions[section].pop()
+                issues += validation_issues(exc, file, hint_model, item, prefix=f"{section}[{i}].")
+                dropped.add(section)
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    invalid_ids[section].add(item["id"])
+        cleaned[section] = kept
+    try:
+        instance = Instance.model_validate(cleaned)
+    except ValidationError as exc:
+        top = validation_issues(exc, file, Instance, cleaned)
+        # an empty list left by dropped entries is not a problem of its own
+        issues += [i for i in top if i.where not in dropped]
+        return None, issues, invalid_ids, positions
+    return instance, issues, invalid_ids, positions
+
+
+def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Catalog | None, list[Issue]]:
+    if spec == "builtin":
+        return builtin_catalog(), []
+    if isinstance(spec, Catalog):
+        catalog, cat_file, prefix = spec, file, "catalog."
+    else:
+        cat_path = folder / spec
+        data, issues = read_document(cat_path, str(cat_path))
+        if issues:
+            return None, [Issue(file, "catalog", f"cannot read catalogue file '{spec}': {issues[0].message}")]
+        if not isinstance(data, Mapping):
+            return None, [Issue(str(cat_path), "(top level)", "expected a catalogue mapping")]
+        data = apply_field_overrides(data)
+        try:
+            catalog = Catalog.model_validate(data)
+        except ValidationError as exc:
+            return None, validation_issues(exc, str(cat_path), Catalog, data)
+        cat_file, prefix = str(cat_path), ""
+    extra_media = frozenset(m.id for m in builtin_catalog().media) if catalog.extends == "builtin" else frozenset()
+    issues = catalog_issues(catalog, cat_file, prefix, extra_media)
+    if catalog.extends == "builtin":
+        catalog = merge_catalogs(builtin_catalog(), catalog)
+    return catalog, issues

@@ -1,0 +1,44 @@
+"""Capacity (format v1 constraint 1): demand, exact count, uniform.
+
+    installed_gbps(g) + sum_{i in g} speed_i n[i] >= demand_gbps(g)   for every group g with demand > 0
+    sum_{i in g} n[i] = count(g)                               for every group g with ``count``
+    n[i] <= n_max(g) y[j(i)],  sum_{i in g} y[j(i)] <= 1        for every ``uniform`` group g
+
+Big-M: n_max(g) is the group's exact count if given, else the fewest ports its two ends offer
+(NIC count x ports; switch k_max x the largest max_ports of its models; half of it for a == b):
+no feasible plan exceeds it, so the bound is valid and as tight as the data allows.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ModelData
+from optimizer.core.model.linear import Row, add_rows
+
+FAMILY = "capacity"
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add the capacity rows (see module docstring)."""
+    n, y = list(m.n.values()), list(m.y.values())  # plain lists: no indexed look-ups
+    demand: list[Row] = []
+    count: list[Row] = []
+    for g in d.groups:
+        need_gbps = g.demand_gbps - g.installed_gbps
+        if need_gbps > 0:
+            demand.append((need_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
+        if g.count is not None:
+            count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
+    uniform_link: list[Row] = []
+    uniform_one: list[Row] = []
+    for gi in d.uniform_groups:
+        g = d.groups[gi]
+        for i in g.cols:
+            uniform_link.append((None, [(1.0, n[i]), (-float(g.n_max), y[d.col_ind[i]])], 0.0))
+        if g.cols:
+            uniform_one.append((None, [(1.0, y[d.col_ind[i]]) for i in g.cols], 1.0))
+    add_rows(m, "capacity_demand", demand)
+    add_rows(m, "capacity_count", count)
+    add_rows(m, "capacity_uniform_link", uniform_link)
+    add_rows(m, "capacity_uniform_one", uniform_one)

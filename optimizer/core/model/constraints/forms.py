@@ -1,0 +1,59 @@
+"""Form and port speed at switch groups (format v1 constraint 2).
+
+An end of form f and speed v at switch group s may be used only if the chosen model takes f and
+v <= its max_port_gbps. For each group g, switch group s and set A of accepting models of s
+(only when A is not every model of s; for a == b, the models accepting both ends):
+
+    sum_{i in g with accepting set A at s} n[i] <= n_max(g) sum_{q in s, model(q) in A} z[q]
+
+Big-M: n_max(g) bounds every n[i] of g, so the row is inactive when an accepting model is chosen.
+
+Tightening (valid inequalities, added unless ``d.tighten`` is False): ends whose accepting set at s
+is A must terminate on switches of a model in A, so for every switch group s and accepting set A
+
+    sum_{i: A(i,s) = A} e(i) n[i]          <= sum_{q in s, model(q) in A} max_ports(q) k[q]
+    sum_{i: A(i,s) = A} e(i) speed_i n[i]  <= sum_{q in s, model(q) in A} capacity_gbps(q) k[q]
+
+(e(i) = ends per link at s). Valid: one model q* is chosen and k[q] = 0 for q != q*; if q* is not
+in A, the rows above force those n[i] to 0; otherwise the left side is part of the switch_capacity
+row of s, whose right side is the same single term. They replace the weak big-M coupling through
+z by the costed switch count k in the LP relaxation (measured effect: benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ModelData
+from optimizer.core.model.linear import Row, add_rows
+
+FAMILY = "forms"
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add the form/speed compatibility rows (see module docstring)."""
+    n, z, k = list(m.n.values()), list(m.z.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    rows: list[Row] = []
+    for sg in d.switch_groups:
+        for cols, accepting, big_m in sg.form_classes:
+            terms = [(1.0, n[i]) for i in cols] + [(-float(big_m), z[q]) for q in accepting]
+            rows.append((None, terms, 0.0))
+    add_rows(m, "forms_accepting_model", rows)
+    if not getattr(d, "tighten", True):
+        return
+    ports: list[Row] = []
+    gbps: list[Row] = []
+    for sg in d.switch_groups:
+        if not sg.form_classes:
+            continue
+        mult = dict(sg.ends)
+        by_set: dict[tuple[int, ...], list[int]] = {}
+        for cols, accepting, _ in sg.form_classes:
+            by_set.setdefault(tuple(accepting), []).extend(cols)
+        for accepting, cols in by_set.items():
+            ports.append((None, [(float(mult[i]), n[i]) for i in cols]
+                          + [(-float(d.choice_max_ports[q]), k[q]) for q in accepting], 0.0))
+            gbps.append((None, [(mult[i] * d.col_option[i].speed_gbps, n[i]) for i in cols]
+                         + [(-d.choice_capacity_gbps[q], k[q]) for q in accepting], 0.0))
+    add_rows(m, "forms_model_ports", ports)
+    add_rows(m, "forms_model_gbps", gbps)

@@ -1,0 +1,37 @@
+"""Limits (format v1 constraint 7).
+
+    sum_i power_i n[i] + sum_q power_w(q) k[q] <= max_power_w
+    sum_i cost_i n[i]  + sum_q cost_usd(q) k[q] <= max_capex_usd
+    sum_i units_i(x) n[i] + sum_{q: model(q) = x} k[q] <= supply(x)     for every supply entry x
+
+units_i(x): ends of one link using transceiver x (1 or 2), or 1 for cable x.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ModelData
+from optimizer.core.model.linear import Row, add_rows
+
+FAMILY = "limits"
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add power, capex and supply rows for the limits that are set."""
+    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n_q = len(d.choice_model)
+    if d.max_power_w is not None:
+        terms = [(o.power_w, n[i]) for i, o in enumerate(d.col_option) if o.power_w]
+        terms += [(d.choice_power_w[q], k[q]) for q in range(n_q) if d.choice_power_w[q]]
+        add_rows(m, "limits_power", [(None, terms, d.max_power_w)])
+    if d.max_capex_usd is not None:
+        terms = [(o.cost_usd, n[i]) for i, o in enumerate(d.col_option) if o.cost_usd]
+        terms += [(d.choice_cost_usd[q], k[q]) for q in range(n_q) if d.choice_cost_usd[q]]
+        add_rows(m, "limits_capex", [(None, terms, d.max_capex_usd)])
+    supply: list[Row] = []
+    for _, limit, col_terms, choices in d.supply:
+        terms = [(float(u), n[i]) for i, u in col_terms] + [(1.0, k[q]) for q in choices]
+        if terms:
+            supply.append((None, terms, float(limit)))
+    add_rows(m, "limits_supply", supply)

@@ -1,0 +1,22 @@
+"""NIC capacity (format v1 constraint 4).
+
+    sum_i e(i) n[i] <= count(v) x ports(v)      for every NIC group v (e(i) = 2 when a == b == v)
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ModelData
+from optimizer.core.model.linear import Row, add_rows
+
+FAMILY = "nic_capacity"
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add one port row per NIC group with link ends."""
+    n = list(m.n.values())  # a plain list: no indexed look-ups
+    rows: list[Row] = [
+        (None, [(float(mult), n[i]) for i, mult in v.ends], float(v.ports)) for v in d.nic_groups if v.ends
+    ]
+    add_rows(m, "nic_capacity_ports", rows)

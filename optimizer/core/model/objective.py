@@ -1,0 +1,26 @@
+"""Objective (format v1 section 2, "Totals and objective").
+
+    tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
+              e = 8766/1000 x years x pue x electricity_usd_per_kwh (energy $ per W over the horizon)
+    capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
+    power:    sum_i power_i n[i] + sum_q power(q) k[q]
+    weighted: weights.capex_usd x capex + weights.power_w x power
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ModelData
+from optimizer.core.model.linear import linear
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add the minimisation objective ``m.objective``."""
+    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    col, choice = d.objective_coefficients()
+    terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
+    terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
+    constant = getattr(m, "extra_objective_constant", 0.0)
+    expr = linear(terms) + constant if constant else linear(terms)
+    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

@@ -1,0 +1,213 @@
+"""Link options of a link group (format v1, section 2 "Link options"). Plain Python, no Pyomo.
+
+For link group g between node groups a and b the candidates are every cable with reach >= length,
+and every ordered pair of transceivers (t at a, u at b) with equal media and speed and
+min(reach) >= length; a candidate survives if each end's form and speed are accepted at its node
+(a NIC's forms and max_port_gbps; for a switch group, at least one model accepting the end),
+speed >= min_link_gbps, and allowed/exclude hold. For a == b, t+u and u+t are one option.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from optimizer.core.catalog import CatalogIndex
+from optimizer.core.schema import Link, NicNode, SwitchNode
+
+NodeSpec = NicNode | SwitchNode
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One way to build every link of a group: a cable, or a transceiver at each end."""
+
+    id: str
+    kind: str  # "cable" | "pair"
+    speed_gbps: float
+    power_w: float
+    cost_usd: float
+    latency_ns: float
+    form_a: str
+    form_b: str
+    items: tuple[tuple[str, int], ...]
+    """Catalogue items one link uses, with units (a transceiver used at both ends counts 2)."""
+
+
+def accepting_models(node: SwitchNode, form: str, speed_gbps: float, index: CatalogIndex) -> frozenset[str]:
+    """Models of a switch group whose ports take an end of this form and speed."""
+    return frozenset(
+        m for m in node.models
+        if form in index.switches[m].forms and speed_gbps <= index.switches[m].max_port_gbps
+    )
+
+
+def _end_problem(node: NodeSpec, form: str, speed_gbps: float, index: CatalogIndex) -> str | None:
+    if isinstance(node, NicNode):
+        if form not in node.forms:
+            return f"end form '{form}' not taken by NIC group '{node.id}' (forms: {', '.join(node.forms)})"
+        if speed_gbps > node.max_port_gbps:
+            return f"speed above max_port_gbps {node.max_port_gbps:g} of NIC group '{node.id}'"
+        return None
+    models = [index.switches[m] for m in node.models if m in index.switches]
+    if not any(form in m.forms for m in models):
+        return f"end form '{form}' not taken by any model of switch group '{node.id}'"
+    if not any(form in m.forms and speed_gbps <= m.max_port_gbps for m in models):
+        return f"speed above max_port_gbps of every model of switch group '{node.id}' taking form '{form}'"
+    return None
+
+
+def _node_signature(node: NodeSpec | None) -> tuple[object, ...]:
+    """What options depend on at a node (not its id: ids appear only in filter messages)."""
+    if isinstance(node, NicNode):
+        return ("nic", tuple(node.forms), node.max_port_gbps)
+    if isinstance(node, SwitchNode):
+        return ("switch", tuple(node.models))
+    return ("unknown",)
+
+
+class OptionDeriver:
+    """Derives options per link group, caching by the group's signature (many groups share one)."""
+
+    def __init__(self, nodes: dict[str, NodeSpec], index: CatalogIndex):
+        self.nodes = nodes
+        self.index = index
+        self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
+        buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
+        for t in index.transceivers.values():
+            buckets[(t.media, t.speed_gbps)].append(t.id)
+        self._buckets = [sorted(ids) for ids in buckets.values()]
+
+    def signature(self, link: Link) -> tuple[object, ...]:
+        """What a group's options depend on: groups with equal signatures have equal options."""
+        return (_node_signature(self.nodes.get(link.a)), _node_signature(self.nodes.get(link.b)),
+                link.a == link.b, link.length_m, link.min_link_gbps,
+                None if link.allowed is None else frozenset(link.allowed), frozenset(link.exclude))
+
+    def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
+        """Options of a link group, the count of candidates each filter removed, and the candidate count."""
+        key = self.signature(link)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._derive(link)
+            self._cache[key] = hit
+        if not hit[0]:
+            return self._derive(link)  # filter messages name this group's own nodes
+        return hit
+
+    def _derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
+        index = self.index
+        node_a, node_b = self.nodes[link.a], self.nodes[link.b]
+        allowed = None if link.allowed is None else set(link.allowed)
+        exclude = set(link.exclude)
+        removed: Counter[str] = Counter()
+        options: list[Option] = []
+        candidates = 0
+        length = link.length_m
+
+        def check(speed: float, reach: float, form_a: str, form_b: str, items: list[str]) -> bool:
+            if reach < length:
+                removed[f"reach_m below length_m {length:g}"] += 1
+                return False
+            if link.min_link_gbps is not None and speed < link.min_link_gbps:
+                removed[f"speed below min_link_gbps {link.min_link_gbps:g}"] += 1
+                return False
+            for node, form in ((node_a, form_a), (node_b, form_b)):
+                problem = _end_problem(node, form, speed, index)
+                if problem:
+                    removed[problem] += 1
+                    return False
+            if allowed is not None and not set(items) <= allowed:
+                removed["uses a catalogue item not in allowed"] += 1
+                return False
+            if exclude & set(items):
+                removed["uses an excluded catalogue item"] += 1
+                return False
+            return True
+
+        fits_nic = {t.id for t in index.transceivers.values() if "nic" in t.fits}
+        fits_switch = {t.id for t in index.transceivers.values() if "switch" in t.fits}
+
+        def fits(t_id: str, node: NodeSpec) -> bool:
+            ok = fits_nic if isinstance(node, NicNode) else fits_switch
+            if t_id in ok:
+                return True
+            removed[f"'{t_id}' does not fit {node.kind} group '{node.id}' (fits)"] += 1
+            return False
+
+        for cable in index.cables.values():
+            candidates += 1
+            if check(cable.speed_gbps, cable.reach_m, "cable", "cable", [cable.id]):
+                options.append(Option(
+                    id=cable.id, kind="cable", speed_gbps=cable.speed_gbps, power_w=cable.power_w,
+                    cost_usd=cable.cost_usd + cable.cost_usd_per_m * length,
+                    latency_ns=cable.latency_ns + cable.propagation_ns_per_m * length,
+                    form_a="cable", form_b="cable", items=((cable.id, 1),),
+                ))
+        same_group = link.a == link.b
+        for bucket in self._buckets:
+            for t_id in bucket:
+                for u_id in bucket:
+                    if same_group and u_id < t_id:
+                        continue  # t+u and u+t are the same option when a == b
+                    candidates += 1
+                    t, u = index.transceivers[t_id], index.transceivers[u_id]
+                    if not (fits(t_id, node_a) and fits(u_id, node_b)):
+                        continue
+                    if not check(t.speed_gbps, min(t.reach_m, u.reach_m), t.form, u.form, [t_id, u_id]):
+                        continue
+                    media = index.media[t.media]
+                    items = ((t_id, 2),) if t_id == u_id else ((t_id, 1), (u_id, 1))
+                    options.append(Option(
+                        id=f"{t_id}+{u_id}", kind="pair", speed_gbps=t.speed_gbps,
+                        power_w=t.power_w + u.power_w,
+                        cost_usd=t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
+                        latency_ns=t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
+                        form_a=t.form, form_b=u.form, items=items,
+                    ))
+        return options, removed, candidates
+
+
+def no_option_message(removed: Counter[str], candidates: int) -> str:
+    """The input-error message for a group whose every candidate was filtered out."""
+    if candidates == 0:
+        return "no option survives: the catalogue has no cables or transceivers"
+    reasons = "; ".join(f"{reason}: {n} removed" for reason, n in sorted(removed.items(), key=lambda kv: -kv[1]))
+    return f"no option survives the filters ({candidates} candidates; {reasons})"
+
+
+def prune_dominated(
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected_items: frozenset[str],
+) -> list[int]:
+    """Indices of options to keep after removing dominated ones (the optimum is unchanged).
+
+    Option p dominates q when both run at the same speed, p is no worse in power, cost and latency,
+    the switch models accepting p's ends include those accepting q's (so p fits wherever q does),
+    and p uses no supply-limited item (or exactly q's items). Then replacing every q link by a p
+    link keeps every constraint satisfied and no objective (all weights are >= 0) gets worse.
+    Exact ties keep the first option only.
+    """
+    keep: list[int] = []
+    for qi, q in enumerate(options):
+        dominated = False
+        for pi, p in enumerate(options):
+            if pi == qi or p.speed_gbps != q.speed_gbps:
+                continue
+            if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd and p.latency_ns <= q.latency_ns):
+                continue
+            ends = zip(compat[pi], compat[qi], strict=True)
+            if any(cp is not None and cq is not None and not cq <= cp for cp, cq in ends):
+                continue
+            if p.items != q.items and any(item in protected_items for item, _ in p.items):
+                continue
+            tie = (p.power_w == q.power_w and p.cost_usd == q.cost_usd and p.latency_ns == q.latency_ns
+                   and compat[pi] == compat[qi])
+            if tie and pi > qi:
+                continue
+            dominated = True
+            break
+        if not dominated:
+            keep.append(qi)
+    return keep

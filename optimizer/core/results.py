@@ -1,0 +1,275 @@
+"""Stage 5: the ``Plan`` -- solver report plus links, nodes, paths and bill of materials.
+
+Totals and the objective are recomputed here from the (rounded) integer decisions and the model
+data, so the plan is exactly consistent with itself; ``optimizer.verify`` checks it independently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.core.catalog import CatalogIndex
+from optimizer.core.data import ModelData
+from optimizer.core.gcpause import paused_gc
+from optimizer.core.solve import SolveReport, SolveStatus
+
+PLAN_FORMAT = "optimizer-plan/1"
+LINK_COLUMNS = ["group", "option", "speed_gbps", "count", "power_w", "capex_usd", "latency_ns",
+                "a", "b", "length_m", "kind"]
+NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports",
+                "power_w", "capex_usd"]
+PATH_COLUMNS = ["id", "latency_ns", "max_latency_ns", "slack_ns"]
+BOM_COLUMNS = ["item", "section", "units", "modules", "power_w", "capex_usd"]
+TOTAL_KEYS = ["capex_usd", "power_w", "energy_usd", "tco_usd", "optics_power_w", "switch_power_w",
+              "optics_capex_usd", "switch_capex_usd"]
+
+
+@dataclass
+class Plan:
+    """The planner's answer for one instance.
+
+    Attributes:
+        instance: the instance name.
+        status: solver outcome (``optimal``, ``feasible``, ``infeasible``, ``unbounded``,
+            ``no_solution``, ``error``).
+        objective, bound, gap: objective of the plan, best bound and relative gap (None without a plan).
+        totals: power, capex, energy and TCO totals (None without a plan).
+        links, nodes, paths, bom: tables (empty without a plan).
+        solver: solver name, version, options and timings.
+        diagnostics: pre-solve reasons why the model cannot be feasible (filled when infeasible).
+    """
+
+    instance: str
+    objective_mode: str
+    status: SolveStatus
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    totals: dict[str, float] | None
+    links: pd.DataFrame
+    nodes: pd.DataFrame
+    paths: pd.DataFrame
+    bom: pd.DataFrame
+    solver: dict[str, Any]
+    diagnostics: list[str] = field(default_factory=list)
+    objective_weights: dict[str, float] | None = None
+    """The ``weights`` of a ``weighted`` objective (written to plan.json as ``objective_weights``)."""
+    flows: pd.DataFrame | None = None
+    """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
+    routing: dict[str, Any] | None = None
+    """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as the plan.json mapping (format optimizer-plan/1)."""
+        with paused_gc():  # tens of thousands of row dicts next to a live Pyomo model
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
+        return _clean({
+            "format": PLAN_FORMAT,
+            "instance": self.instance,
+            "status": str(self.status),
+            "objective_mode": self.objective_mode,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "totals": self.totals,
+            "links": _records(self.links),
+            "nodes": _records(self.nodes),
+            "paths": _records(self.paths),
+            "bom": _records(self.bom),
+            "diagnostics": list(self.diagnostics),
+            "solver": self.solver,
+            **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
+            **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """plan.json text (plain JSON numbers only: no NaN or Infinity)."""
+        doc = self.to_dict()
+        with paused_gc():
+            return json.dumps(doc, indent=indent, allow_nan=False)
+
+    def write(self, directory: str | Path) -> list[Path]:
+        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "plan.json"]
+        written[0].write_text(self.to_json() + "\n", encoding="utf-8")
+        for name, frame in (("links", self.links), ("nodes", self.nodes), ("paths", self.paths),
+                            ("bom", self.bom), *([("flows", self.flows)] if self.flows is not None else [])):
+            path = out / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            written.append(path)
+        return written
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` with Python scalars, built column-wise (~10x faster at 10^4 rows)."""
+    names = [str(c) for c in frame.columns]
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _clean(value: Any) -> Any:
+    """numpy scalars -> Python numbers; integral floats stay floats; NaN/inf -> None."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Empty links/nodes/paths/bom tables with their columns."""
+    return (pd.DataFrame(columns=LINK_COLUMNS), pd.DataFrame(columns=NODE_COLUMNS),
+            pd.DataFrame(columns=PATH_COLUMNS), pd.DataFrame(columns=BOM_COLUMNS))
+
+
+def _round(x: float) -> float:
+    r = round(x, 6)
+    return 0.0 if r == 0 else r
+
+
+def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
+                 solver: dict[str, Any], diagnostics: list[str]) -> Plan:
+    """Read the solved model into a Plan (or an empty plan when there is no incumbent)."""
+    with paused_gc():  # row dicts for every used column: no cyclic-GC passes over the model's objects
+        return _extract_plan(m, d, index, report, solver, diagnostics)
+
+
+def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
+                  solver: dict[str, Any], diagnostics: list[str]) -> Plan:
+    if not report.status.has_solution:
+        links, nodes, paths, bom = empty_frames()
+        return Plan(d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom,
+                    solver, diagnostics)
+    n = [round(v.value or 0.0) for v in m.n.values()]
+    if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
+        n = [_round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
+             for i, v in enumerate(m.n.values())]
+    k = [round(v.value or 0.0) for v in m.k.values()]
+    z = [v.value or 0.0 for v in m.z.values()]
+
+    link_rows = []
+    group_worst: list[float] = [0.0] * len(d.groups)
+    for i, count in enumerate(n):
+        if count <= 0:
+            continue
+        o, g = d.col_option[i], d.groups[d.col_group[i]]
+        group_worst[d.col_group[i]] = max(group_worst[d.col_group[i]], o.latency_ns)
+        link_rows.append({
+            "group": g.id, "option": o.id, "speed_gbps": o.speed_gbps, "count": count,
+            "power_w": _round(count * o.power_w), "capex_usd": _round(count * o.cost_usd),
+            "latency_ns": _round(o.latency_ns), "a": g.a, "b": g.b, "length_m": g.length_m, "kind": o.kind,
+        })
+    chosen: list[int] = []
+    node_rows = []
+    for sg in d.switch_groups:
+        q = max(sg.choices, key=lambda c: z[c])
+        chosen.append(q)
+        count = sum(k[c] for c in sg.choices)
+        node_rows.append({
+            "group": sg.id, "model": d.choice_model[q], "count": count,
+            "used_gbps": _round(sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)),
+            "used_ports": sum(mult * n[i] for i, mult in sg.ends),
+            "capacity_gbps": _round(count * d.choice_capacity_gbps[q]), "ports": count * d.choice_max_ports[q],
+            "power_w": _round(count * d.choice_power_w[q]), "capex_usd": _round(count * d.choice_cost_usd[q]),
+        })
+    slot_group = d.lat_group
+    path_rows = []
+    for p in d.paths:
+        latency = sum(group_worst[slot_group[s]] for s in p.step_slots)
+        latency += sum(d.choice_latency_ns[chosen[si]] for si in p.switch_visits)
+        path_rows.append({"id": p.id, "latency_ns": _round(latency), "max_latency_ns": p.max_latency_ns,
+                          "slack_ns": _round(p.max_latency_ns - latency)})
+
+    optics_power = sum(n[i] * o.power_w for i, o in enumerate(d.col_option))
+    optics_capex = sum(n[i] * o.cost_usd for i, o in enumerate(d.col_option))
+    switch_power = sum(k[q] * d.choice_power_w[q] for q in range(len(k)))
+    switch_capex = sum(k[q] * d.choice_cost_usd[q] for q in range(len(k)))
+    power, capex = optics_power + switch_power, optics_capex + switch_capex
+    network: dict[str, float] = {}
+    flows = routing = None
+    if d.routing is not None:  # routed demands: network costs and flows (optimizer.routing)
+        from optimizer.core.routed import routed_plan_rows
+
+        network, flow_rows, routes, commodities = routed_plan_rows(m, d, [float(x) for x in n])
+        capex += sum(network.values())
+        flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
+        routing = {"commodities": commodities, "routes": routes}
+    energy = power * d.energy_usd_per_w
+    totals = {
+        "capex_usd": capex, "power_w": power, "energy_usd": energy, "tco_usd": capex + energy,
+        "optics_power_w": optics_power, "switch_power_w": switch_power,
+        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex, **network,
+    }
+    totals = {key: _round(v) for key, v in totals.items()}
+    objective = {
+        "tco": capex + energy, "capex": capex, "power": power,
+        "weighted": d.weights_capex * capex + d.weights_power * power,
+    }[d.objective]
+    bound = report.bound
+    if bound is not None and report.status == SolveStatus.OPTIMAL and bound > objective:
+        bound = objective  # HiGHS's bound can exceed the rounded plan's value by float noise
+    gap = None if bound is None else abs(objective - bound) / max(abs(objective), 1e-9)
+
+    bom = _bill_of_materials(n, k, d, index)
+    return Plan(
+        d.name, d.objective, report.status, _round(objective), bound, gap, totals,
+        pd.DataFrame(link_rows, columns=LINK_COLUMNS), pd.DataFrame(node_rows, columns=NODE_COLUMNS),
+        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics, flows=flows, routing=routing,
+    )
+
+
+def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> pd.DataFrame:
+    """Units per catalogue item: transceiver ends (and whole modules), cables, switches, fibre metres."""
+    units: dict[str, int] = {}
+    cable_capex: dict[str, float] = {}  # per-metre cost depends on each group's length
+    for i, count in enumerate(n):
+        if count:
+            option = d.col_option[i]
+            for item, per_link in option.items:
+                units[item] = units.get(item, 0) + per_link * count
+            if option.kind == "cable":
+                cable_capex[option.id] = cable_capex.get(option.id, 0.0) + count * option.cost_usd
+    for q, count in enumerate(k):
+        if count:
+            units[d.choice_model[q]] = units.get(d.choice_model[q], 0) + count
+    fibre_m: dict[str, float] = {}
+    for i, count in enumerate(n):
+        o = d.col_option[i]
+        if count and o.kind == "pair":
+            media = index.transceivers[o.items[0][0]].media
+            fibre_m[media] = fibre_m.get(media, 0.0) + count * d.groups[d.col_group[i]].length_m
+    rows = []
+    for item in sorted(units):
+        u = units[item]
+        if item in index.transceivers:
+            t = index.transceivers[item]
+            rows.append({"item": item, "section": "transceivers", "units": u,
+                         "modules": math.ceil(u / t.ends_per_module),
+                         "power_w": _round(u * t.power_w), "capex_usd": _round(u * t.cost_usd)})
+        elif item in index.cables:
+            c = index.cables[item]
+            rows.append({"item": item, "section": "cables", "units": u, "modules": u,
+                         "power_w": _round(u * c.power_w), "capex_usd": _round(cable_capex[item])})
+        else:
+            s = index.switches[item]
+            rows.append({"item": item, "section": "switches", "units": u, "modules": u,
+                         "power_w": _round(u * s.power_w), "capex_usd": _round(u * s.cost_usd)})
+    for media, metres in sorted(fibre_m.items()):
+        rows.append({"item": media, "section": "media", "units": _round(metres), "modules": None,
+                     "power_w": 0.0, "capex_usd": _round(metres * index.media[media].cost_usd_per_m)})
+    return pd.DataFrame(rows, columns=BOM_COLUMNS, dtype=object)

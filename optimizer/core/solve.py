@@ -1,0 +1,579 @@
+"""Stage 4: solving a Pyomo model with HiGHS.
+
+The only module that names HiGHS. It never raises for solver outcomes: infeasible, limit and error
+outcomes come back as a ``SolveReport`` with a ``SolveStatus``. Solutions are loaded only when HiGHS
+reports a feasible primal solution.
+
+Two hand-offs from Pyomo to HiGHS (``SolveOptions.interface``):
+
+- ``"direct"`` (default): ``linear_arrays`` walks every active linear row of the Pyomo model once
+  into CSR arrays (generic over any linear model: it reads the ``LinearExpression`` bodies that
+  ``build_model`` creates and falls back to Pyomo's standard repn for any other linear body), then
+  ``highspy.Highs.passModel`` takes the whole model at once; the solution is written back into the
+  Pyomo variables. About 10x faster than APPSI's per-row canonicalisation at 10^5 rows (see
+  benchmarks/README.md, "hand-off candidates").
+- ``"appsi"``: Pyomo's persistent APPSI HiGHS interface (kept for comparison and as a fallback).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.numvalue import value as pyo_value
+from pyomo.repn import generate_standard_repn
+
+log = logging.getLogger(__name__)
+
+
+class SolveStatus(StrEnum):
+    """Solver outcome, as written to plan.json."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a plan (incumbent) exists."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A solver progress event (MIP log line or new incumbent)."""
+
+    elapsed_s: float
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve.
+
+    Attributes:
+        time_limit_s: wall-clock limit handed to HiGHS (HiGHS checks it coarsely in presolve).
+        mip_rel_gap: relative gap at which HiGHS stops and the plan counts as optimal.
+        threads: HiGHS threads (None: the machine's core count).
+        seed: HiGHS random_seed.
+        objective: override the instance's objective mode.
+        prune_dominated: drop dominated link options before building (optimum unchanged).
+        progress: called with ``Progress`` events from the solver thread; must not print to fd 1/2.
+        solver_log: stream HiGHS's own log to stdout.
+        interface: the Pyomo -> HiGHS hand-off: ``"direct"`` (CSR arrays + passModel) or ``"appsi"``.
+        objective_scaling: direct hand-off: scale the objective by a power of two for HiGHS
+            (``objective_scale_exponent``); results are unscaled.
+        warm_start: hand the variable values set on the model to HiGHS as a MIP start (routed demands:
+            the pipeline first sets them with ``optimizer.core.routed.rounding_start``).
+        relaxation: solve the LP relaxation only (integrality dropped).
+        routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
+    """
+
+    time_limit_s: float = 60.0
+    mip_rel_gap: float = 1e-4
+    threads: int | None = None
+    seed: int = 0
+    objective: str | None = None
+    prune_dominated: bool = True
+    progress: Callable[[Progress], None] | None = None
+    solver_log: bool = False
+    interface: str = "direct"
+    objective_scaling: bool = True
+    warm_start: bool = False
+    relaxation: bool = False
+    routing_cuts: bool = True
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """What the solver said, independent of the domain."""
+
+    status: SolveStatus
+    objective: float | None
+    bound: float | None
+    solve_s: float
+    threads: int
+    nodes: int
+    highs_status: str
+    message: str = ""
+    handoff_s: float = 0.0
+    """Seconds spent handing the model to HiGHS (included in ``solve_s``)."""
+    extract_s: float = 0.0
+    """Seconds spent loading the solution back into the Pyomo variables (included in ``solve_s``)."""
+    highs_s: float = 0.0
+    """HiGHS's own run time."""
+    size: dict[str, int] | None = None
+    """Model size handed to HiGHS: columns, integers, rows, nonzeros."""
+
+
+def _finite(value: float) -> float | None:
+    return value if value is not None and math.isfinite(value) and abs(value) < 1e300 else None
+
+
+_threads_in_use: int | None = None
+
+
+def _set_threads(threads: int) -> None:
+    """HiGHS's thread pool is process-global: reset it when a solve asks for a different size."""
+    global _threads_in_use
+    if _threads_in_use is not None and _threads_in_use != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _threads_in_use = threads
+
+
+def highs_version() -> str:
+    """The HiGHS version string."""
+    h = _new_highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+_banner_shown = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` (HiGHS prints its banner to fd 1 on the first construction)."""
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        _banner_shown = True
+        try:
+            saved = os.dup(1)
+        except OSError:
+            saved = None
+        if saved is None:
+            h = highspy.Highs()
+        else:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class LinearArrays:
+    """A linear Pyomo model as arrays: columns, objective and rows in CSR form.
+
+    ``columns[j]`` is the Pyomo variable of column j; rows are the model's active constraint rows
+    in component order (``row_names`` keeps the component and index of each block of rows).
+    """
+
+    columns: list[Any]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+    cost: np.ndarray
+    offset: float
+    sense: int
+    """1 minimise, -1 maximise."""
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.columns)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def n_integer(self) -> int:
+        return int(np.count_nonzero(self.integrality))
+
+    @property
+    def nnz(self) -> int:
+        return len(self.values)
+
+
+class NonlinearModelError(ValueError):
+    """The model has a nonlinear row or objective (the direct hand-off takes linear models only)."""
+
+
+def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
+    """(coefficient, variable) terms and the constant of a linear expression (fixed variables folded)."""
+    if expr.__class__ is LinearExpression:
+        out: list[tuple[float, Any]] = []
+        const = 0.0
+        for t in expr.args:
+            cls = t.__class__
+            if cls is MonomialTermExpression:
+                c, v = t.args
+                if c.__class__ is not float and c.__class__ is not int:
+                    c = pyo_value(c)
+            elif cls is float or cls is int:
+                const += t
+                continue
+            elif getattr(t, "is_variable_type", lambda: False)():
+                c, v = 1.0, t
+            else:
+                break  # an unusual argument: use the generic path
+            if v.fixed:
+                const += c * v.value
+            else:
+                out.append((c, v))
+        else:
+            return out, const
+    repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
+    if repn.nonlinear_expr is not None or not repn.is_linear():
+        raise NonlinearModelError(f"{where.ctype.__name__.lower()} {where.name} is not linear")
+    return list(zip(repn.linear_coefs, repn.linear_vars, strict=True)), float(repn.constant)
+
+
+def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
+    """Walk a linear Pyomo model once into column, objective and CSR row arrays (see ``_linear_arrays``)."""
+    with PauseGC():  # millions of short-lived lists: no cyclic-GC passes while walking
+        return _linear_arrays(m)
+
+
+def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
+    """Walk a linear Pyomo model once into column, objective and CSR row arrays.
+
+    Generic over the model's components: every active ``Var`` becomes a column (in component
+    order), every active constraint row a row, and the single active objective the cost vector.
+
+    Raises:
+        NonlinearModelError: a row or the objective is not linear.
+        ValueError: the model has more than one active objective.
+    """
+    columns: list[Any] = []
+    col_lower: list[float] = []
+    col_upper: list[float] = []
+    integrality: list[int] = []
+    col_of: dict[int, int] = {}
+    inf = highspy.kHighsInf
+
+    def add_column(v: Any) -> int:
+        j = len(columns)
+        col_of[id(v)] = j
+        columns.append(v)
+        if v.fixed:
+            lb = ub = float(v.value)
+        else:
+            lb, ub = v.bounds
+            lb = -inf if lb is None else float(lb)
+            ub = inf if ub is None else float(ub)
+        col_lower.append(lb)
+        col_upper.append(ub)
+        integrality.append(1 if v.is_integer() else 0)
+        return j
+
+    for comp in m.component_objects(pyo.Var, active=True, descend_into=True):
+        for v in comp.values():
+            add_column(v)
+
+    row_lower: list[float] = []
+    row_upper: list[float] = []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    fixed = {id(v) for v in columns if v.fixed}
+    linear_expr, monomial, number = LinearExpression, MonomialTermExpression, (float, int)
+    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
+        for con in comp.values():
+            if not con.active:
+                continue
+            lb, body, ub = con.to_bounded_expression(evaluate_bounds=True)
+            const = 0.0
+            row_idx: list[int | None] = []
+            row_val: list[float] = []
+            generic = body.__class__ is not linear_expr or bool(fixed)
+            if not generic:  # fast path: the LinearExpression bodies build_model creates
+                for t in body.args:
+                    if t.__class__ is monomial:
+                        c, v = t.args
+                        if c.__class__ not in number:
+                            c = pyo_value(c)
+                    elif t.__class__ in number:
+                        const += t
+                        continue
+                    elif t.is_variable_type():
+                        c, v = 1.0, t
+                    else:
+                        generic = True
+                        break
+                    row_idx.append(col_of.get(id(v)))
+                    row_val.append(c)
+            if generic:
+                terms, const = _terms(body, con)
+                row_idx = [col_of.get(id(v)) for _, v in terms]
+                row_val = [c for c, _ in terms]
+            if None in row_idx:
+                vs = [v for _, v in _terms(body, con)[0]]
+                row_idx = [col_of[id(v)] if id(v) in col_of else add_column(v) for v in vs]
+            if len(row_idx) > 1 and len(set(row_idx)) < len(row_idx):  # a variable repeated in a row
+                merged: dict[int, float] = {}
+                for j, c in zip(row_idx, row_val, strict=True):
+                    merged[j] = merged.get(j, 0.0) + c  # type: ignore[index]
+                row_idx, row_val = list(merged), list(merged.values())
+            indices.extend(row_idx)  # type: ignore[arg-type]
+            values.extend(row_val)
+            indptr.append(len(indices))
+            row_lower.append(-inf if lb is None else float(lb) - const)
+            row_upper.append(inf if ub is None else float(ub) - const)
+
+    objectives = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    if len(objectives) > 1:
+        raise ValueError(f"the model has {len(objectives)} active objectives")
+    cost = np.zeros(len(columns))
+    offset = 0.0
+    sense = 1
+    if objectives:
+        obj = objectives[0]
+        terms, offset = _terms(obj.expr, obj)
+        for c, v in terms:
+            j = col_of.get(id(v))
+            if j is None:
+                j = add_column(v)
+                cost = np.append(cost, 0.0)
+            cost[j] += c
+        sense = 1 if obj.sense == pyo.minimize else -1
+    indptr_a = np.asarray(indptr, dtype=np.int64)
+    indices_a = np.asarray(indices, dtype=np.int64)
+    values_a = np.asarray(values, dtype=np.float64)
+    if len(indices_a) > 1:  # canonical order: columns ascending within each row (same matrix, same solve path)
+        key = np.repeat(np.arange(len(row_lower), dtype=np.int64), np.diff(indptr_a)) * max(1, len(columns))
+        key += indices_a
+        if np.any(key[1:] < key[:-1]):
+            order = np.argsort(key, kind="stable")
+            indices_a, values_a = indices_a[order], values_a[order]
+    return LinearArrays(
+        columns=columns, col_lower=np.asarray(col_lower, dtype=np.float64),
+        col_upper=np.asarray(col_upper, dtype=np.float64), integrality=np.asarray(integrality, dtype=np.int8),
+        cost=cost, offset=float(offset), sense=sense,
+        row_lower=np.asarray(row_lower, dtype=np.float64), row_upper=np.asarray(row_upper, dtype=np.float64),
+        indptr=indptr_a.astype(np.int32), indices=indices_a.astype(np.int32), values=values_a,
+    )
+
+
+def highs_lp(a: LinearArrays) -> highspy.HighsLp:
+    """A ``highspy.HighsLp`` (row-wise matrix) holding the arrays."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = a.n_cols
+    lp.num_row_ = a.n_rows
+    lp.col_cost_ = a.cost
+    lp.col_lower_ = a.col_lower
+    lp.col_upper_ = a.col_upper
+    lp.row_lower_ = a.row_lower
+    lp.row_upper_ = a.row_upper
+    lp.offset_ = a.offset
+    lp.sense_ = highspy.ObjSense.kMinimize if a.sense == 1 else highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = a.n_cols
+    lp.a_matrix_.num_row_ = a.n_rows
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.values
+    if a.n_integer:
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in a.integrality.tolist()]
+    return lp
+
+
+def objective_scale_exponent(cost: np.ndarray) -> int:
+    """Power of two that brings the largest objective coefficient near 2**8 (0 when it is already small).
+
+    Planner objectives are money: coefficients up to ~1e6 USD per unit and optima of ~1e9 USD. HiGHS's
+    MIP cut and heuristic tolerances are absolute, and at that scale its root separation loop can spend
+    seconds on a few hundred columns (measured: the CPO-capped 16k instance 9.6 s unscaled, 0.7 s at
+    2**-10; see benchmarks/README.md). HiGHS reports objective, bound and gap unscaled.
+    """
+    nonzero = np.abs(cost[cost != 0])
+    if nonzero.size == 0:
+        return 0
+    return int(min(0, max(-30, 8 - round(float(np.log2(nonzero.max()))))))
+
+
+def _set_start(h: highspy.Highs, columns: list[Any]) -> None:
+    """Hand the values already set on the model's variables to HiGHS as a MIP start (unset ones as 0)."""
+    values = [v.value for v in columns]
+    if all(x is None for x in values):
+        return
+    solution = highspy.HighsSolution()
+    solution.col_value = [0.0 if x is None else float(x) for x in values]
+    solution.value_valid = True
+    solution.dual_valid = False
+    h.setSolution(solution)
+
+
+def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.ndarray | None = None) -> None:
+    """Set the HiGHS options of a solve (threads must already be fixed with ``_set_threads``)."""
+    if options.relaxation:
+        h.setOptionValue("solve_relaxation", True)
+    if options.objective_scaling and cost is not None:
+        h.setOptionValue("user_objective_scale", objective_scale_exponent(cost))
+    h.setOptionValue("output_flag", bool(options.solver_log))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", int(options.seed))
+    h.setOptionValue("presolve", "on")
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+
+
+def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
+    """Solve ``m`` (objective ``m.objective``) and load its incumbent if there is one."""
+    threads = options.threads or os.cpu_count() or 1
+    n_vars = sum(len(v) for v in m.component_objects(pyo.Var, active=True))
+    if n_vars == 0:
+        return SolveReport(SolveStatus.OPTIMAL, 0.0, 0.0, 0.0, threads, 0, "empty model", "model has no variables")
+    _set_threads(threads)
+    if options.interface == "appsi":
+        return _solve_appsi(m, options, threads)
+    if options.interface != "direct":
+        return SolveReport(SolveStatus.ERROR, None, None, 0.0, threads, 0, "bad option",
+                           f"unknown interface '{options.interface}' (direct, appsi)")
+    start = time.perf_counter()
+    try:
+        arrays = linear_arrays(m)
+        h = _new_highs()
+        configure(h, options, threads, arrays.cost)
+        h.passModel(highs_lp(arrays))
+        if options.warm_start:
+            _set_start(h, arrays.columns)
+        handoff_s = time.perf_counter() - start
+        if options.progress is not None:
+            _subscribe(h, options.progress)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        highs_s = h.getRunTime()
+    except Exception as exc:  # solver failure must come back as data
+        return _failed(exc, start, threads)
+    has_primal = info.primal_solution_status == 2
+    mapped = _map_status(status, has_primal)
+    objective = bound = None
+    extract_start = time.perf_counter()
+    if mapped.has_solution:
+        with PauseGC():
+            for v, x in zip(arrays.columns, h.getSolution().col_value, strict=True):
+                if not v.fixed:
+                    v.set_value(x, skip_validation=True)
+        objective = _finite(info.objective_function_value)
+        bound = _finite(info.mip_dual_bound) if arrays.n_integer and not options.relaxation else objective
+    end = time.perf_counter()
+    return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
+                       h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
+                       highs_s=highs_s, size={"columns": arrays.n_cols, "integers": arrays.n_integer,
+                                             "rows": arrays.n_rows, "nonzeros": arrays.nnz})
+
+
+def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> SolveReport:
+    """The same solve through Pyomo's persistent APPSI HiGHS interface."""
+    from pyomo.contrib.appsi.solvers.highs import Highs
+
+    opt = Highs()
+    opt.config.load_solution = False
+    opt.config.time_limit = options.time_limit_s
+    opt.config.mip_gap = options.mip_rel_gap
+    opt.config.stream_solver = options.solver_log
+    opt.config.warmstart = options.warm_start
+    opt.highs_options = {"threads": threads, "random_seed": options.seed, "presolve": "on"}
+    if options.relaxation:
+        opt.highs_options["solve_relaxation"] = True
+    for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
+                 "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
+                 "update_vars", "update_params", "update_named_expressions", "update_objective"):
+        setattr(opt.update_config, flag, False)
+    start = time.perf_counter()
+    try:
+        opt.set_instance(m)
+        handoff_s = time.perf_counter() - start
+        h = opt._solver_model  # the highspy.Highs object Pyomo built the model in
+        if options.progress is not None:
+            _subscribe(h, options.progress)
+        opt.solve(m)
+        status = h.getModelStatus()
+        info = h.getInfo()
+        highs_s = h.getRunTime()
+    except Exception as exc:  # solver failure must come back as data
+        return _failed(exc, start, threads)
+    has_primal = info.primal_solution_status == 2
+    mapped = _map_status(status, has_primal)
+    objective = bound = None
+    extract_start = time.perf_counter()
+    if mapped.has_solution:
+        opt.load_vars()
+        objective = _finite(info.objective_function_value)
+        bound = _finite(info.mip_dual_bound)
+        if options.relaxation or not h.getLp().integrality_:  # an LP: the optimum is its own bound
+            bound = objective if mapped == SolveStatus.OPTIMAL else None
+    end = time.perf_counter()
+    lp = h.getLp()
+    continuous = highspy.HighsVarType.kContinuous
+    size = {"columns": lp.num_col_, "integers": sum(1 for t in lp.integrality_ if t != continuous),
+            "rows": lp.num_row_, "nonzeros": h.getNumNz()}
+    return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
+                       h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
+                       highs_s=highs_s, size=size)
+
+
+def _failed(exc: Exception, start: float, threads: int) -> SolveReport:
+    """A solver exception as a ``SolveReport`` with status ``error`` (logged with its traceback)."""
+    log.error("HiGHS failed", exc_info=exc)
+    return SolveReport(SolveStatus.ERROR, None, None, time.perf_counter() - start, threads, 0,
+                       "exception", f"{type(exc).__name__}: {exc}")
+
+
+def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStatus:
+    s = highspy.HighsModelStatus
+    if status in (s.kOptimal, s.kModelEmpty):
+        return SolveStatus.OPTIMAL if has_primal or status == s.kModelEmpty else SolveStatus.ERROR
+    if status in (s.kInfeasible, s.kUnboundedOrInfeasible):
+        # every decision is bounded in format v1, so "unbounded or infeasible" means infeasible
+        return SolveStatus.INFEASIBLE
+    if status == s.kUnbounded:
+        return SolveStatus.UNBOUNDED
+    limits = (s.kTimeLimit, s.kIterationLimit, s.kSolutionLimit, s.kInterrupt, s.kObjectiveBound,
+              s.kObjectiveTarget, s.kMemoryLimit, s.kHighsInterrupt)
+    if status in limits:
+        return SolveStatus.FEASIBLE if has_primal else SolveStatus.NO_SOLUTION
+    return SolveStatus.ERROR
+
+
+def _subscribe(h: highspy.Highs, progress: Callable[[Progress], None]) -> None:
+    # callbacks see HiGHS's internal (user-scaled) objective; report it in the model's units
+    value = h.getOptionValue("user_objective_scale")  # highspy 1.16 returns (status, value)
+    unscale = 2.0 ** -int(value[1] if isinstance(value, tuple) else value)
+
+    def relay(event: object) -> None:
+        data = event.data_out  # type: ignore[attr-defined]
+        try:
+            incumbent, bound = _finite(data.mip_primal_bound), _finite(data.mip_dual_bound)
+            progress(Progress(
+                elapsed_s=float(data.running_time),
+                incumbent=None if incumbent is None else incumbent * unscale,
+                bound=None if bound is None else bound * unscale,
+                gap=_finite(data.mip_gap),
+                nodes=int(data.mip_node_count),
+            ))
+        except Exception:  # a broken progress display must not kill the solve
+            log.exception("progress callback failed")
+
+    h.cbMipLogging.subscribe(relay)
+    h.cbMipImprovingSolution.subscribe(relay)

@@ -1,0 +1,604 @@
+"""Independent verifier of a plan against its instance (format v1, sections 2-4 of the contract).
+
+Re-derives every number of a plan.json mapping from the instance (schema objects, resolved catalogue) and
+the plan's decisions alone, following the contract text; no Pyomo and none of the planner's data, options,
+model or results code, so a bug there cannot hide itself here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer.core.schema import Instance, Link, NicNode, Switch, SwitchNode
+
+HOURS_PER_YEAR = 8766.0
+PLAN_FORMAT = "optimizer-plan/1"
+ABS_TOL = 1e-6
+WITH_PLAN = ("optimal", "feasible")
+WITHOUT_PLAN = ("infeasible", "unbounded", "no_solution", "error")
+MODES = ("tco", "capex", "power", "weighted")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One violated constraint or wrong number of a plan.
+
+    Attributes:
+        where: the plan element, e.g. ``links[2]``, ``nodes.leaf``, ``paths.cross-leaf``, ``totals.power_w``.
+        message: what is wrong, with the recomputed and the stated values.
+    """
+
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class _LinkRow:
+    where: str
+    row: Mapping[str, Any]
+    link: Link
+    option: str
+    attrs: dict[str, Any]
+    count: int
+
+
+@dataclass(frozen=True)
+class _NodeRow:
+    where: str
+    row: Mapping[str, Any]
+    model: Switch
+    count: int
+
+
+class _Index:
+    """The instance's nodes, link groups and catalogue entries by id."""
+
+    def __init__(self, instance: Instance) -> None:
+        cat = instance.resolved_catalog
+        self.nodes = {n.id: n for n in instance.nodes}
+        self.links = {g.id: g for g in instance.links}
+        self.media = {m.id: m for m in cat.media}
+        self.transceivers = {t.id: t for t in cat.transceivers}
+        self.cables = {c.id: c for c in cat.cables}
+        self.switches = {s.id: s for s in cat.switches}
+
+
+def _number(value: Any) -> float | None:
+    """A finite int/float (not bool) as float, else None."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
+def _whole(value: Any) -> int | None:
+    return int(value) if _number(value) is not None and float(value).is_integer() else None
+
+
+def _le(x: float, y: float, rel_tol: float) -> bool:
+    return x <= y + max(ABS_TOL, rel_tol * max(abs(x), abs(y)))
+
+
+def _end_problem(ix: _Index, node_id: str, form: str, speed: float) -> str | None:
+    """Why an end of this form and speed cannot be used at a node group (None if it can)."""
+    node = ix.nodes[node_id]
+    if isinstance(node, NicNode):
+        if form not in node.forms:
+            return f"NIC group '{node_id}' does not take end form '{form}'"
+        if speed > node.max_port_gbps:
+            return f"speed {speed:g} above max_port_gbps {node.max_port_gbps:g} of NIC group '{node_id}'"
+        return None
+    models = [ix.switches[m] for m in node.models if m in ix.switches]
+    if not any(form in m.forms for m in models):
+        return f"no model of switch group '{node_id}' takes end form '{form}'"
+    if not any(form in m.forms and speed <= m.max_port_gbps for m in models):
+        return f"speed {speed:g} above max_port_gbps of every model of '{node_id}' taking form '{form}'"
+    return None
+
+
+def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
+    length = link.length_m
+    if "+" in option_id:
+        parts = option_id.split("+")
+        if len(parts) != 2 or not all(p in ix.transceivers for p in parts):
+            return f"option '{option_id}' is not 't+u' with two catalogue transceiver ids"
+        t, u = ix.transceivers[parts[0]], ix.transceivers[parts[1]]
+        if t.media != u.media or t.speed_gbps != u.speed_gbps:
+            return f"'{t.id}' and '{u.id}' differ in media or speed_gbps"
+        media, reach = ix.media[t.media], min(t.reach_m, u.reach_m)
+        attrs: dict[str, Any] = {
+            "speed_gbps": t.speed_gbps, "power_w": t.power_w + u.power_w,
+            "cost_usd": t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
+            "latency_ns": t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
+            "form_a": t.form, "form_b": u.form, "items": {t.id: 2} if t.id == u.id else {t.id: 1, u.id: 1}}
+    elif option_id in ix.cables:
+        c = ix.cables[option_id]
+        reach = c.reach_m
+        attrs = {"speed_gbps": c.speed_gbps, "power_w": c.power_w,
+                 "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
+                 "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
+                 "form_a": "cable", "form_b": "cable", "items": {c.id: 1}}
+    else:
+        return f"unknown option '{option_id}': neither a cable id nor 't+u' of transceiver ids"
+    speed, items = attrs["speed_gbps"], set(attrs["items"])
+    if reach < length:
+        return f"reach_m {reach:g} below length_m {length:g} of group '{link.id}'"
+    if link.min_link_gbps is not None and speed < link.min_link_gbps:
+        return f"speed {speed:g} below min_link_gbps {link.min_link_gbps:g} of group '{link.id}'"
+    for node_id, form in ((link.a, attrs["form_a"]), (link.b, attrs["form_b"])):
+        if problem := _end_problem(ix, node_id, form, speed):
+            return problem
+    if link.allowed is not None and not items <= set(link.allowed):
+        return f"uses {sorted(items - set(link.allowed))} not in allowed of group '{link.id}'"
+    if items & set(link.exclude):
+        return f"uses excluded {sorted(items & set(link.exclude))} of group '{link.id}'"
+    return attrs
+
+
+def option_attributes(instance: Instance, link: Link | str, option_id: str) -> dict[str, Any] | str:
+    """Attributes of a link option per contract section 2, or why it is not a candidate of the group.
+
+    Args:
+        instance: a loaded instance (catalogue resolved).
+        link: the link group (or its id).
+        option_id: a cable id, or ``t+u`` (a-end transceiver id, b-end id; either order when a == b).
+
+    Returns:
+        ``dict(speed_gbps, power_w, cost_usd, latency_ns, form_a, form_b, items)`` with ``items`` the
+        catalogue item id -> units per link, or a str naming the filter that rejects the option.
+    """
+    ix = _Index(instance)
+    if isinstance(link, str):
+        if link not in ix.links:
+            return f"unknown link group '{link}'"
+        link = ix.links[link]
+    return _attributes(ix, link, option_id)
+
+
+def _rows(plan: Mapping[str, Any], key: str, out: list[Violation]) -> list[Mapping[str, Any]]:
+    rows = plan.get(key)
+    if isinstance(rows, list) and all(isinstance(r, Mapping) for r in rows):
+        return rows
+    out.append(Violation(key, "expected a list of row mappings"))
+    return []
+
+
+Decisions = tuple[list[_LinkRow], dict[str, _NodeRow], list[Violation]]
+
+
+def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
+    """Parse the plan's decisions; rows that are not valid decisions are reported and left out."""
+    out: list[Violation] = []
+    links: list[_LinkRow] = []
+    seen: dict[tuple[str, str], str] = {}
+    for i, row in enumerate(_rows(plan, "links", out)):
+        where, group, option = f"links[{i}]", row.get("group"), row.get("option")
+        count = _whole(row.get("count"))
+        if group not in ix.links or not isinstance(option, str):
+            out.append(Violation(where, f"unknown link group {group!r} or option {option!r}"))
+            continue
+        link = ix.links[group]
+        if link.divisible:  # routed-demand extension: linear capacity, fractional link counts
+            count = _number(row.get("count"))  # type: ignore[assignment]
+        attrs = _attributes(ix, link, option)
+        key = (group, "+".join(sorted(option.split("+"))) if link.a == link.b else option)
+        if isinstance(attrs, str):
+            out.append(Violation(where, f"option '{option}' is not a candidate of '{group}': {attrs}"))
+        elif count is None or count <= 0:
+            out.append(Violation(where, f"count {row.get('count')!r} is not a positive integer"))
+        elif key in seen:
+            out.append(Violation(where, f"duplicate row for ({group}, {option}); also {seen[key]}"))
+        else:
+            seen[key] = where
+            links.append(_LinkRow(where, row, link, option, attrs, count))
+    nodes: dict[str, _NodeRow] = {}
+    node_rows = _rows(plan, "nodes", out)
+    for row in node_rows:
+        group, model, count = row.get("group"), row.get("model"), _whole(row.get("count"))
+        where, node = f"nodes.{group}", ix.nodes.get(group) if isinstance(group, str) else None
+        if not isinstance(node, SwitchNode):
+            out.append(Violation(where, f"{group!r} is not a switch group"))
+            continue
+        lo, hi = (node.count, node.count) if isinstance(node.count, int) else (node.count.min, node.count.max)
+        if group in nodes:
+            out.append(Violation(where, "more than one row for this switch group"))
+        elif model not in node.models or model not in ix.switches:
+            out.append(Violation(where, f"model {model!r} is not one of the group's models {node.models}"))
+        elif count is None or not lo <= count <= hi:
+            out.append(Violation(where, f"count {row.get('count')!r} is not an integer in [{lo}, {hi}]"))
+        else:
+            nodes[group] = _NodeRow(where, row, ix.switches[model], count)
+    for node_id, node in ix.nodes.items():
+        if isinstance(node, SwitchNode) and not any(r.get("group") == node_id for r in node_rows):
+            out.append(Violation(f"nodes.{node_id}", "no row for this switch group"))
+    return links, nodes, out
+
+
+def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow],
+            plan: Mapping[str, Any] | None = None) -> dict[str, float]:
+    t = {"optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
+         "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
+         "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
+         "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values())}
+    t["power_w"] = t["optics_power_w"] + t["switch_power_w"]
+    t["capex_usd"] = t["optics_capex_usd"] + t["switch_capex_usd"]
+    if instance.demands:  # routed-demand extension: installed, setup and routing costs are capex
+        network = _network_costs(instance, links, plan or {})
+        t.update(network)
+        t["capex_usd"] += sum(network.values())
+    e = instance.economics
+    t["energy_usd"] = t["power_w"] / 1000 * HOURS_PER_YEAR * e.years * e.pue * e.electricity_usd_per_kwh
+    t["tco_usd"] = t["capex_usd"] + t["energy_usd"]
+    return t
+
+
+def _objective(instance: Instance, totals: Mapping[str, float], mode: str,
+               weights: Mapping[str, Any] | None = None) -> float:
+    """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
+    those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
+    w = {"capex_usd": instance.weights.capex_usd, "power_w": instance.weights.power_w}
+    if isinstance(weights, Mapping):
+        w.update({k: float(weights[k]) for k in w if isinstance(weights.get(k), int | float)})
+    return {"tco": totals["tco_usd"], "capex": totals["capex_usd"], "power": totals["power_w"],
+            "weighted": w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"]}[mode]
+
+
+def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None = None) -> float:
+    """The objective value recomputed from the plan's decisions (link counts, switch models and counts).
+
+    Args:
+        instance: the loaded instance the plan is for.
+        plan: the plan.json mapping.
+        mode: objective mode; default ``plan["objective_mode"]``, else the instance's ``objective``.
+
+    Raises:
+        ValueError: for an unknown mode or when a row is not a valid decision.
+    """
+    mode = mode or plan.get("objective_mode") or instance.objective
+    if mode not in MODES:
+        raise ValueError(f"unknown objective mode {mode!r}")
+    links, nodes, problems = _decisions(_Index(instance), plan)
+    if problems:
+        raise ValueError("; ".join(f"{v.where}: {v.message}" for v in problems))
+    return _objective(instance, _totals(instance, links, nodes, plan), mode, plan.get("objective_weights"))
+
+
+def _non_finite(value: Any, where: str) -> Iterator[Violation]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield Violation(where, f"{value!r} is not a plain JSON number")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, f"{where}[{i}]")
+
+
+def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-6) -> list[Violation]:
+    """Every violated constraint or wrong number of a plan (contract sections 2-4).
+
+    Args:
+        instance: the loaded instance the plan is for.
+        plan: the plan.json mapping (``Plan.to_dict()``).
+        rel_tol: relative tolerance of number comparisons (absolute floor 1e-6).
+
+    Returns:
+        The violations found; empty when the plan is correct.
+    """
+    out = list(_non_finite(plan, ""))
+
+    def add(where: str, message: str) -> None:
+        out.append(Violation(where, message))
+
+    def same(where: str, stated: Any, expected: float) -> None:
+        number = _number(stated)
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
+            add(where, f"states {stated!r}, recomputed {expected:.10g}")
+
+    if plan.get("format") != PLAN_FORMAT:
+        add("format", f"{plan.get('format')!r} is not '{PLAN_FORMAT}'")
+    if plan.get("instance") != instance.name:
+        add("instance", f"{plan.get('instance')!r} is not the instance name '{instance.name}'")
+    status = plan.get("status")
+    if status not in WITH_PLAN:  # clarification 9
+        if status not in WITHOUT_PLAN:
+            add("status", f"unknown status {status!r}")
+        out += [Violation(k, f"must be null without an incumbent ({status})")
+                for k in ("totals", "objective", "bound", "gap") if plan.get(k) is not None]
+        out += [Violation(k, f"must be [] without an incumbent ({status})")
+                for k in ("links", "nodes", "paths") if plan.get(k) != []]
+        return out
+
+    ix = _Index(instance)
+    links, nodes, problems = _decisions(ix, plan)
+    out += problems
+    by_group: dict[str, list[_LinkRow]] = defaultdict(list)
+    ends: dict[str, list[tuple[_LinkRow, str]]] = defaultdict(list)  # node group -> (row, form) per end
+    for r in links:
+        a = r.attrs
+        expected = {"speed_gbps": a["speed_gbps"], "power_w": r.count * a["power_w"],
+                    "capex_usd": r.count * a["cost_usd"], "latency_ns": a["latency_ns"]}
+        for key, value in expected.items():
+            same(f"{r.where}.{key}", r.row.get(key), value)
+        by_group[r.link.id].append(r)
+        ends[r.link.a].append((r, a["form_a"]))
+        ends[r.link.b].append((r, a["form_b"]))
+
+    capacity: dict[str, float] = {}
+    for gid, link in ix.links.items():  # constraint 1
+        capacity[gid] = sum(r.attrs["speed_gbps"] * r.count for r in by_group[gid])
+        n_links = sum(r.count for r in by_group[gid])
+        if not _le(link.demand_gbps, link.installed_gbps + capacity[gid], rel_tol):
+            add(f"links.{gid}", f"capacity {link.installed_gbps + capacity[gid]:g} Gb/s below demand_gbps "
+                f"{link.demand_gbps:g}")
+        if link.max_count is not None and n_links > link.max_count:
+            add(f"links.{gid}", f"{n_links} links, max_count allows {link.max_count}")
+        if link.count is not None and n_links != link.count:
+            add(f"links.{gid}", f"{n_links} links, count requires {link.count}")
+        if link.uniform and len(by_group[gid]) > 1:
+            add(f"links.{gid}", f"uniform group uses {len(by_group[gid])} options")
+
+    for node_id, node in ix.nodes.items():  # constraints 2-4 (an a == b link has two ends here)
+        used_gbps = sum(r.attrs["speed_gbps"] * r.count for r, _ in ends[node_id])
+        used_ports = sum(r.count for r, _ in ends[node_id])
+        if isinstance(node, NicNode) and used_ports > node.count * node.ports:
+            add(f"nodes.{node_id}", f"{used_ports} link ends exceed count x ports {node.count * node.ports}")
+        if node_id not in nodes:
+            continue
+        nr, m = nodes[node_id], nodes[node_id].model
+        for r, form in ends[node_id]:
+            if form not in m.forms or r.attrs["speed_gbps"] > m.max_port_gbps:
+                add(nr.where, f"model '{m.id}' does not take the {form} {r.attrs['speed_gbps']:g} Gb/s end "
+                    f"of {r.where} ('{r.option}')")
+        same(f"{nr.where}.used_gbps", nr.row.get("used_gbps"), used_gbps)
+        same(f"{nr.where}.used_ports", nr.row.get("used_ports"), used_ports)
+        if not _le(used_gbps, nr.count * m.capacity_gbps, rel_tol):
+            add(nr.where, f"used_gbps {used_gbps:g} exceeds {nr.count} x capacity_gbps {m.capacity_gbps:g}")
+        if used_ports > nr.count * m.max_ports:
+            add(nr.where, f"used_ports {used_ports} exceeds {nr.count} x max_ports {m.max_ports}")
+
+    worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
+    path_rows = {r.get("id"): r for r in _rows(plan, "paths", out)}
+    for path in instance.paths:  # constraint 5, clarification 6
+        where, latency = f"paths.{path.id}", 0.0
+        for j in range(len(path.via) - 1):
+            named = path.links[j] if path.links is not None else None
+            pair = {path.via[j], path.via[j + 1]}
+            joining = [g.id for g in instance.links if {g.a, g.b} == pair]
+            if named is None and len(joining) != 1:
+                add(where, f"step {j}: {len(joining)} link groups join {sorted(pair)} (input error)")
+            latency += worst.get(named or (joining[0] if joining else ""), 0.0)
+        latency += sum(nodes[v].model.latency_ns for v in path.via[1:-1] if v in nodes)
+        if not _le(latency, path.max_latency_ns, rel_tol):
+            add(where, f"latency {latency:g} ns exceeds max_latency_ns {path.max_latency_ns:g}")
+        row = path_rows.pop(path.id, None)
+        if row is None:
+            add(where, "no row for this path")
+            continue
+        same(f"{where}.latency_ns", row.get("latency_ns"), latency)
+        same(f"{where}.max_latency_ns", row.get("max_latency_ns"), path.max_latency_ns)
+        if "slack_ns" in row:
+            same(f"{where}.slack_ns", row["slack_ns"], path.max_latency_ns - latency)
+    out += [Violation(f"paths.{pid}", "row for a path the instance does not have") for pid in path_rows]
+
+    for bw in instance.bandwidth:  # constraint 6, clarification 7
+        total = sum(capacity.get(g, 0.0) for g in set(bw.links))
+        if not _le(bw.min_gbps, total, rel_tol):
+            add(f"bandwidth.{bw.id}", f"capacity {total:g} Gb/s below min_gbps {bw.min_gbps:g}")
+
+    if instance.demands:
+        out += _check_routing(instance, plan, capacity, by_group, nodes, rel_tol)
+    totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
+    if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
+        add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
+    if lim.max_capex_usd is not None and not _le(totals["capex_usd"], lim.max_capex_usd, rel_tol):
+        add("limits.max_capex_usd", f"capex {totals['capex_usd']:g} USD exceeds {lim.max_capex_usd:g}")
+    for item, limit in lim.supply.items():
+        units = sum(r.count * r.attrs["items"].get(item, 0) for r in links)
+        units += sum(r.count for r in nodes.values() if r.model.id == item)
+        if units > limit:
+            add(f"limits.supply.{item}", f"{units} units used, supply is {limit}")
+
+    stated = plan.get("totals")
+    if not isinstance(stated, Mapping):
+        add("totals", "missing with an incumbent")
+    else:
+        for key, value in totals.items():
+            same(f"totals.{key}", stated.get(key), value)
+    mode = plan.get("objective_mode", instance.objective)
+    if mode not in MODES:
+        add("objective_mode", f"unknown objective mode {mode!r}")
+    else:
+        same("objective", plan.get("objective"), _objective(instance, totals, mode, plan.get("objective_weights")))
+    objective, bound, gap = (_number(plan.get(k)) for k in ("objective", "bound", "gap"))
+    if bound is None or objective is None:
+        if plan.get("bound") is not None or plan.get("gap") is not None:
+            add("gap", "bound and gap must be null, or numbers with a numeric objective")
+    else:
+        same("gap", plan.get("gap"), abs(objective - bound) / max(abs(objective), 1e-9))
+        if not _le(bound, objective, rel_tol):
+            add("bound", f"bound {bound:g} above the objective {objective:g} of a minimisation")
+        solver = plan.get("solver")
+        mip_gap = _number(solver.get("mip_rel_gap")) if isinstance(solver, Mapping) else None
+        mip_gap = 1e-4 if mip_gap is None else mip_gap
+        if status == "optimal" and gap is not None and not _le(gap, mip_gap, rel_tol):
+            add("gap", f"status optimal with gap {gap:g} above mip_rel_gap {mip_gap:g}")
+    return out
+
+
+# ------------------------------------------------------------------------ routed demands (extension)
+
+
+def _arc_ok(link: Link, tail: Any, head: Any) -> bool:
+    if link.a == link.b:
+        return False
+    if (tail, head) == (link.a, link.b):
+        return True
+    return (tail, head) == (link.b, link.a) and link.direction != "directed"
+
+
+def _restricted(instance: Instance, demand: Any) -> bool:
+    return demand.paths is not None or demand.max_hops is not None or demand.max_latency_ns is not None
+
+
+def _arc_loads(instance: Instance, plan: Mapping[str, Any]) -> dict[tuple[str, str, str], float]:
+    """Flow per (group, from, to) from the plan's flows and routes (unknown rows are skipped here)."""
+    links = {g.id: g for g in instance.links}
+    load: dict[tuple[str, str, str], float] = defaultdict(float)
+    for row in plan.get("flows") or []:
+        value = _number(row.get("gbps")) if isinstance(row, Mapping) else None
+        if value is not None and row.get("group") in links:
+            load[(row["group"], row.get("from"), row.get("to"))] += value
+    srcs = {d.id: d.src for d in instance.demands}
+    for row in plan.get("routes") or []:
+        if not isinstance(row, Mapping) or row.get("demand") not in srcs:
+            continue
+        value, at = _number(row.get("gbps")), srcs[row["demand"]]
+        for gid in row.get("links") or []:
+            link = links.get(gid)
+            if link is None or value is None:
+                break
+            nxt = link.b if at == link.a else link.a
+            load[(gid, at, nxt)] += value
+            at = nxt
+    return load
+
+
+def _network_costs(instance: Instance, links: list[_LinkRow], plan: Mapping[str, Any]) -> dict[str, float]:
+    """installed, setup and routing costs of a routed plan (routing: bidirected = cost x larger direction)."""
+    used = {r.link.id for r in links if r.count > 0}
+    load = _arc_loads(instance, plan)
+    installed = sum(g.installed_cost_usd for g in instance.links)
+    setup = sum(g.setup_cost_usd for g in instance.links if g.installed_gbps > 0 or g.id in used)
+    routing = 0.0
+    for g in instance.links:
+        if g.routing_cost_usd_per_gbps and g.a != g.b:
+            fwd, back = load.get((g.id, g.a, g.b), 0.0), load.get((g.id, g.b, g.a), 0.0)
+            routing += g.routing_cost_usd_per_gbps * (max(fwd, back) if g.direction == "bidirected" else fwd + back)
+    return {"installed_capex_usd": installed, "setup_capex_usd": setup, "routing_capex_usd": routing}
+
+
+def _check_routing(instance: Instance, plan: Mapping[str, Any], capacity: dict[str, float],
+                   by_group: Mapping[str, list[_LinkRow]], nodes: dict[str, _NodeRow],
+                   rel_tol: float) -> list[Violation]:
+    """Routed demands: commodities, flow conservation, path restrictions, latency and capacity per direction."""
+    out: list[Violation] = []
+    links = {g.id: g for g in instance.links}
+    demands = {d.id: d for d in instance.demands}
+    scale = max([d.gbps for d in instance.demands] + [1.0])
+    tol = max(ABS_TOL, rel_tol * scale) * 10
+
+    def add(where: str, message: str) -> None:
+        out.append(Violation(where, message))
+
+    # commodities: every unrestricted demand in exactly one commodity with its source
+    carried: dict[str, str] = {}
+    commodity_demands: dict[str, list[Any]] = {}
+    for i, com in enumerate(plan.get("commodities") or []):
+        cid, where = com.get("id"), f"commodities[{i}]"
+        members = []
+        for did in com.get("demands") or []:
+            dem = demands.get(did)
+            if dem is None:
+                add(where, f"unknown demand {did!r}")
+                continue
+            if did in carried:
+                add(where, f"demand '{did}' is also carried by commodity '{carried[did]}'")
+            carried[did] = cid
+            if dem.src != com.get("source"):
+                add(where, f"demand '{did}' starts at '{dem.src}', not at the commodity source {com.get('source')!r}")
+            if _restricted(instance, dem):
+                add(where, f"demand '{did}' has a path, hop or latency restriction but is routed as arc flow")
+            members.append(dem)
+        if instance.routing == "single_path" and len(members) > 1:
+            add(where, "single_path routing: a commodity must carry one demand")
+        commodity_demands[cid] = members
+    net: dict[tuple[Any, Any], float] = defaultdict(float)
+    flow_values: dict[Any, list[float]] = defaultdict(list)
+    for i, row in enumerate(plan.get("flows") or []):
+        where = f"flows[{i}]"
+        value, link = _number(row.get("gbps")), links.get(row.get("group"))
+        if row.get("commodity") not in commodity_demands:
+            add(where, f"unknown commodity {row.get('commodity')!r}")
+            continue
+        if link is None or not _arc_ok(link, row.get("from"), row.get("to")):
+            add(where, f"no arc {row.get('from')!r} -> {row.get('to')!r} in link group {row.get('group')!r}")
+            continue
+        if value is None or value < -tol:
+            add(where, f"flow {row.get('gbps')!r} is not a non-negative number")
+            continue
+        net[(row["commodity"], row["from"])] += value
+        net[(row["commodity"], row["to"])] -= value
+        flow_values[row["commodity"]].append(value)
+    for cid, members in commodity_demands.items():  # flow conservation
+        expect: dict[Any, float] = defaultdict(float)
+        for dem in members:
+            expect[dem.src] += dem.gbps
+            expect[dem.dst] -= dem.gbps
+        for node in set(expect) | {v for c, v in net if c == cid}:
+            if abs(net.get((cid, node), 0.0) - expect.get(node, 0.0)) > tol:
+                add(f"commodities.{cid}", f"net outflow at '{node}' is {net.get((cid, node), 0.0):.9g}, "
+                    f"expected {expect.get(node, 0.0):.9g}")
+        if instance.routing == "single_path" and members and any(
+                abs(v - members[0].gbps) > tol for v in flow_values[cid]):
+            add(f"commodities.{cid}", "single_path routing: a flow value differs from the demand volume")
+
+    # path-routed demands
+    worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
+    routed: dict[str, float] = defaultdict(float)
+    n_routes: dict[str, int] = defaultdict(int)
+    for i, row in enumerate(plan.get("routes") or []):
+        where, dem = f"routes[{i}]", demands.get(row.get("demand"))
+        value = _number(row.get("gbps"))
+        if dem is None or value is None or value < -tol:
+            add(where, f"unknown demand {row.get('demand')!r} or bad gbps {row.get('gbps')!r}")
+            continue
+        if dem.id in carried:
+            add(where, f"demand '{dem.id}' is also carried by commodity '{carried[dem.id]}'")
+        path, at, seen, latency = list(row.get("links") or []), dem.src, {dem.src}, 0.0
+        for j, gid in enumerate(path):
+            link = links.get(gid)
+            nxt = None if link is None else (link.b if at == link.a else link.a)
+            if link is None or not _arc_ok(link, at, nxt) or nxt in seen:
+                add(where, f"step {j} ({gid!r}) does not continue a simple path from '{at}'")
+                break
+            if j > 0 and at in nodes:
+                latency += nodes[at].model.latency_ns
+            latency += worst.get(gid, 0.0)
+            seen.add(nxt)
+            at = nxt
+        else:
+            if at != dem.dst:
+                add(where, f"path ends at '{at}', not at dst '{dem.dst}'")
+        if dem.max_hops is not None and len(path) > dem.max_hops:
+            add(where, f"{len(path)} hops exceed max_hops {dem.max_hops}")
+        if dem.paths is not None and path not in dem.paths:
+            add(where, "path is not one of the demand's admissible paths")
+        if dem.max_latency_ns is not None and value > tol and not _le(latency, dem.max_latency_ns, rel_tol):
+            add(where, f"path latency {latency:g} ns exceeds max_latency_ns {dem.max_latency_ns:g}")
+        routed[dem.id] += value
+        n_routes[dem.id] += 1 if value > tol else 0
+    for dem in instance.demands:
+        if dem.id in carried:
+            continue
+        if abs(routed.get(dem.id, 0.0) - dem.gbps) > tol:
+            add(f"demands.{dem.id}", f"routes carry {routed.get(dem.id, 0.0):.9g} Gb/s of {dem.gbps:g}")
+        if instance.routing == "single_path" and n_routes.get(dem.id, 0) > 1:
+            add(f"demands.{dem.id}", f"single_path routing but {n_routes[dem.id]} paths carry flow")
+
+    # capacity per direction (routed flow plus the group's own demand_gbps)
+    load = _arc_loads(instance, plan)
+    for g in instance.links:
+        if g.a == g.b:
+            continue
+        fwd, back = load.get((g.id, g.a, g.b), 0.0), load.get((g.id, g.b, g.a), 0.0)
+        cap = g.installed_gbps + capacity.get(g.id, 0.0)
+        used = {"bidirected": max(fwd, back), "undirected": fwd + back, "directed": fwd}[g.direction]
+        if g.direction == "directed" and back > tol:
+            add(f"links.{g.id}", f"directed group carries {back:g} Gb/s from b to a")
+        if not _le(used + g.demand_gbps, cap, rel_tol) and used + g.demand_gbps - cap > tol:
+            add(f"links.{g.id}", f"routed flow {used:g} + demand_gbps {g.demand_gbps:g} exceeds capacity {cap:g} "
+                f"({g.direction})")
+    return out

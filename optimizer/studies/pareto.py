@@ -1,0 +1,336 @@
+"""Capex-versus-power Pareto front by the epsilon-constraint method (with lexicographic endpoints).
+
+The front runs between two lexicographic optima (two solves each, so neither is weakly dominated):
+
+    the min-power plan:  P_min = min power, then min capex s.t. power <= P_min   (capex C_max)
+    the min-capex plan:  C_min = min capex, then min power s.t. capex <= C_min   (power P_max)
+
+Interior points step the power cap ``eps`` evenly over (P_min, P_max). Each is one AUGMECON-style
+solve (Mavrotas 2009: the epsilon-constraint problem with a small reward for the constrained
+objective, which breaks ties towards less power):
+
+    min capex + w x power   s.t. power <= eps,   w = 1e-4 x (C_max - C_min) / (P_max - P_min)
+
+so a point costs at most 1e-4 of the capex range more than the cheapest plan under its cap, far
+inside the default MIP gap; or, with ``lexicographic=True``, two solves (min capex s.t. power <= eps,
+then min power s.t. capex <= that capex). The caps are the plan-wide limits of format v1
+(``limits.max_power_w`` / ``limits.max_capex_usd``, constraint 7, family ``limits``) and the weights
+of the ``weighted`` objective, set on a copy of the instance (an instance limit that is already
+tighter is kept), so the model itself is unchanged.
+
+While fewer than the wanted points are found (steps can land on the same point), the widest
+unexplored power interval between neighbouring points A < B is probed: first at its midpoint, and
+once (A, mid] is known to hold nothing better, just below B (eps = B - max(1e-7 B, 1e-4 W)), which
+returns B's left neighbour on the front or A again (the interval is then empty). Every probe finds
+a point or shrinks/closes an interval. Points are then filtered for dominance.
+
+Each point keeps its own ``status`` and ``gap`` (its first or only solve, optimal within
+``mip_rel_gap``) and, for two-stage points, ``power_status``/``power_gap`` of the second stage; when
+a second stage finds no plan within its limits, the first stage's plan is kept (a valid point that
+may be only weakly non-dominated) and ``message`` says so.
+
+The solves are independent and run through ``optimizer.executor`` (in process, local worker
+processes or a Dask cluster).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimizer.studies.executor import TaskRunner
+from optimizer.core.mix import TECHNOLOGIES, plan_mix
+from optimizer.core.schema import Instance
+from optimizer.core.solve import SolveOptions, SolveStatus
+
+log = logging.getLogger(__name__)
+
+POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_status", "power_gap", "capex_usd", "power_w",
+                 "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix"]  # timings: pareto.json
+_REL_TOL = 1e-9
+AUGMECON_DELTA = 1e-4
+"""Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""
+
+
+def _cap(value: float) -> float:
+    """A cap just above a plan's own total, so that plan stays feasible under float tolerances."""
+    return value * (1 + _REL_TOL) + 1e-6
+
+
+def _options_dict(options: SolveOptions) -> dict[str, Any]:
+    fields = dataclasses.asdict(options)
+    fields.pop("progress", None)
+    return fields
+
+
+def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex_usd: float | None = None
+                 ) -> Instance:
+    limits = instance.limits
+    update: dict[str, float] = {}
+    if max_power_w is not None:
+        update["max_power_w"] = max_power_w if limits.max_power_w is None else min(limits.max_power_w, max_power_w)
+    if max_capex_usd is not None:
+        cur = limits.max_capex_usd
+        update["max_capex_usd"] = max_capex_usd if cur is None else min(cur, max_capex_usd)
+    copy = instance.model_copy(update={"limits": limits.model_copy(update=update)})
+    copy._source = instance.source
+    return copy
+
+
+def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, power_weight, options.
+
+    mode ``min_power``: min power (P_min), then min capex s.t. power <= P_min.
+    mode ``min_capex``: min capex (C_min), then min power s.t. capex <= C_min.
+    mode ``eps``:       min capex s.t. power <= eps, then min power s.t. capex <= C(eps).
+    mode ``augmecon``:  min capex + power_weight x power s.t. power <= eps (one solve).
+    Never raises: failures come back as a row with status ``error``.
+    """
+    from optimizer.core.pipeline import solve
+
+    instance: Instance = shared["instance"] if shared is not None else task["instance"]
+    options = SolveOptions(**task["options"])
+    eps = task.get("eps_power_w")
+    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "power_weight": task.get("power_weight"),
+                           "solve_s": 0.0, "power_status": None}
+    try:
+        mode = task["mode"]
+        first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
+        objective = {"min_power": "power", "augmecon": "weighted"}.get(mode, "capex")
+        if mode == "augmecon":
+            weights = first.weights.model_copy(update={"capex_usd": 1.0, "power_w": task["power_weight"]})
+            source = first.source
+            first = first.model_copy(update={"weights": weights})
+            first._source = source
+        plan = solve(first, dataclasses.replace(options, objective=objective))
+        row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
+        row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
+        if plan.status.has_solution and mode != "augmecon":
+            assert plan.totals is not None
+            if mode == "min_power":  # second stage: the cheapest plan at the least power
+                second = _with_limits(first, max_power_w=_cap(plan.totals["power_w"]))
+                stage2 = "capex"
+            else:
+                second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
+                stage2 = "power"
+            plan2 = solve(second, dataclasses.replace(options, objective=stage2))
+            row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
+            row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
+            if plan2.status.has_solution:
+                plan = plan2  # no worse in the first stage's objective (within the cap's slack), no worse in the other
+            else:  # keep the first stage's plan: a valid point, perhaps only weakly non-dominated
+                row["message"] = f"second stage: {plan2.status}; the first stage's plan is kept"
+        if plan.status.has_solution:
+            assert plan.totals is not None
+            _, share, label = plan_mix(plan, instance.resolved_catalog)
+            row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
+            row.update({f"share_{t}": s for t, s in share.items()})
+            row["mix"] = label
+            if task.get("keep_plan"):
+                row["plan"] = plan.to_dict()
+    except Exception as exc:  # a failed point is data, never an abort
+        log.exception("Pareto point failed")
+        row.update(status=str(SolveStatus.ERROR), message=f"{type(exc).__name__}: {exc}")
+    return row
+
+
+@dataclass
+class ParetoFront:
+    """The capex-versus-power front of an instance.
+
+    Attributes:
+        instance: instance name.
+        points: non-dominated points, by increasing power (min-power plan first).
+        removed: solved points that were dominated or duplicated (kept for the record).
+        failed: solves without a plan (status other than optimal/feasible), with their messages.
+        solves: number of MILP solves made.
+    """
+
+    instance: str
+    points: list[dict[str, Any]]
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    solves: int = 0
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per non-dominated point (columns ``POINT_COLUMNS``)."""
+        rows = [{**p, "point": k} for k, p in enumerate(self.points)]
+        return pd.DataFrame(rows, columns=POINT_COLUMNS)
+
+    def write(self, directory: str | Path, plot: bool = True) -> list[Path]:
+        """Write pareto.csv, pareto.json (points, removed, failed) and pareto.png into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "pareto.csv", out / "pareto.json"]
+        self.table.to_csv(written[0], index=False)
+        strip = [{k: v for k, v in p.items() if k != "plan"} for p in self.points]
+        doc = {"instance": self.instance, "solves": self.solves, "points": strip,
+               "removed": self.removed, "failed": self.failed}
+        written[1].write_text(json.dumps(_clean(doc), indent=2) + "\n", encoding="utf-8")
+        for k, p in enumerate(self.points):
+            if "plan" in p:
+                plan_path = out / "plans" / f"point-{k:02d}.json"
+                plan_path.parent.mkdir(exist_ok=True)
+                plan_path.write_text(json.dumps(p["plan"], indent=2) + "\n", encoding="utf-8")
+                written.append(plan_path)
+        if plot and self.points:
+            from optimizer.plots import plot_pareto
+
+            written.append(plot_pareto(self, out / "pareto.png"))
+        return written
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _has_plan(row: dict[str, Any]) -> bool:
+    return row.get("status") in ("optimal", "feasible") and row.get("power_w") is not None
+
+
+def non_dominated(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split rows with plans into (front by increasing power, removed).
+
+    A row is removed when another row is no worse in both capex and power (relative tolerance 1e-9)
+    and better in one, or when it repeats an earlier row's (capex, power).
+    """
+    ordered = sorted(rows, key=lambda r: (r["power_w"], r["capex_usd"]))
+    front: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    for r in ordered:
+        # by increasing power: r survives iff its capex is below every earlier survivor's
+        if front and r["capex_usd"] >= front[-1]["capex_usd"] * (1 - _REL_TOL) - 1e-9:
+            removed.append(r)
+            continue
+        front.append(r)
+    return front, removed
+
+
+def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = None, *,
+           workers: int | None = 1, scheduler: str | None = None, max_solves: int | None = None,
+           keep_plans: bool = False, lexicographic: bool = False,
+           on_point: Callable[[dict[str, Any]], None] | None = None) -> ParetoFront:
+    """Compute the capex-versus-power Pareto front of ``instance``.
+
+    Args:
+        instance: a loaded instance (``load_instance``).
+        points: the number of front points wanted (at least 2): eps steps evenly between the
+            min-power and min-capex plans, then gaps are bisected until ``points`` distinct
+            non-dominated points exist, no interval is left to explore, or ``max_solves`` is used up.
+        options: solve options of every stage (objective is set per stage; default threads=1).
+        workers, scheduler: where the solves run (see ``optimizer.executor``); default in process.
+        max_solves: budget of point tasks (endpoints 2 MILPs each, interior points 1, or 2 when
+            lexicographic); default 3 x points.
+        keep_plans: keep each point's full plan (``point["plan"]``, written to ``plans/``).
+        lexicographic: solve interior points in two stages (capex, then power at that capex)
+            instead of one AUGMECON solve (min capex + a small power weight).
+        on_point: called with each finished point row (for progress displays).
+    """
+    if points < 2:
+        raise ValueError("a front needs at least 2 points")
+    options = options or SolveOptions(threads=1)
+    opts = _options_dict(options)
+    budget = max_solves if max_solves is not None else 3 * points
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+
+    def run(specs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        tasks = [{"options": opts, "keep_plan": keep_plans, **s} for s in specs]
+        out: list[dict[str, Any] | None] = [None] * len(tasks)
+
+        def got(i: int, row: dict[str, Any]) -> None:
+            out[i] = row
+            (results if _has_plan(row) else failed).append(row)
+            if on_point is not None:
+                on_point(row)
+
+        def lost(i: int, message: str) -> None:
+            row = {**specs[i], "status": "error", "message": message}
+            failed.append(row)
+            if on_point is not None:
+                on_point(row)
+
+        runner.run(point_task, tasks, got, lost)
+        return out
+
+    runner = TaskRunner(workers, scheduler, shared={"instance": instance})
+    try:
+        lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
+        solves = 2
+        if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
+            return ParetoFront(instance.name, results, [], failed, solves)
+        p_min, p_max = lo["power_w"], hi["power_w"]
+        if p_max <= p_min * (1 + _REL_TOL):
+            front, removed = non_dominated(results)
+            return ParetoFront(instance.name, front, removed, failed, solves)
+        # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
+        weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
+
+        def spec(eps: float) -> dict[str, Any]:
+            if lexicographic:
+                return {"mode": "eps", "eps_power_w": eps}
+            return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
+
+        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
+        run([spec(eps) for eps in grid])
+        solves += len(grid)
+
+        # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
+        # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
+        # proves the interval empty. explored[(A, B)] = low; closed: intervals proven empty.
+        explored: dict[tuple[float, float], float] = {}
+        closed: set[tuple[float, float]] = set()
+        while solves < budget:
+            front, _ = non_dominated(results)
+            if len(front) >= points:
+                break
+            gaps = []
+            for a, b in zip(front, front[1:], strict=False):
+                key = (a["power_w"], b["power_w"])
+                if key not in closed:
+                    low = explored.get(key, key[0])
+                    gaps.append((key[1] - low, key, low))
+            if not gaps:
+                break
+            gaps.sort(reverse=True)
+            batch = gaps[: max(1, min(points - len(front), budget - solves))]
+            probes = []
+            for _, (pa, pb), low in batch:
+                below = low > pa
+                eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
+                probes.append((below, eps))
+            rows = run([spec(eps) for _, eps in probes])
+            solves += len(probes)
+            front, _ = non_dominated(results)
+            for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
+                new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
+                if new:
+                    assert row is not None
+                    explored[(key[0], row["power_w"])] = low
+                    if below:
+                        closed.add((row["power_w"], key[1]))  # the new point is B's left neighbour
+                    else:
+                        explored[(row["power_w"], key[1])] = eps  # (new point, eps] holds nothing better
+                elif below:
+                    closed.add(key)
+                else:
+                    explored[key] = eps
+        front, removed = non_dominated(results)
+        return ParetoFront(instance.name, front, removed, failed, solves)
+    finally:
+        runner.close()
