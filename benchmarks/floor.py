@@ -16,8 +16,9 @@ import numpy as np
 
 from optimizer.core.data import ModelData
 
-FLOOR_FAMILIES = frozenset({"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency",
-                            "bandwidth", "limits"})
+FLOOR_FAMILIES = frozenset(
+    {"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency", "bandwidth", "limits"}
+)
 INF = highspy.kHighsInf
 
 
@@ -94,8 +95,9 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     cols = np.arange(n_cols)
 
     lower = np.zeros(n_var)
-    upper = np.concatenate([np.asarray(d.col_ub, dtype=np.float64), np.ones(n_ind), np.ones(n_q), k_max,
-                            np.full(n_lat, INF)])
+    upper = np.concatenate(
+        [np.asarray(d.col_ub, dtype=np.float64), np.ones(n_ind), np.ones(n_q), k_max, np.full(n_lat, INF)]
+    )
     integrality = np.ones(n_var, dtype=np.int8)
     integrality[olat:] = 0
 
@@ -111,22 +113,38 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     uniform[np.asarray(d.uniform_groups, dtype=np.int64)] = True
     ucols = cols[uniform[col_group]]
     nu = len(ucols)
-    r.add(np.repeat(np.arange(nu), 2), np.column_stack([ucols, oy + col_ind[ucols]]).ravel(),
-          np.column_stack([np.ones(nu), -n_max[col_group[ucols]]]).ravel(), np.full(nu, -INF), np.zeros(nu))
+    r.add(
+        np.repeat(np.arange(nu), 2),
+        np.column_stack([ucols, oy + col_ind[ucols]]).ravel(),
+        np.column_stack([np.ones(nu), -n_max[col_group[ucols]]]).ravel(),
+        np.full(nu, -INF),
+        np.zeros(nu),
+    )
     ugroups = np.unique(col_group[ucols])
     row_of = np.full(n_groups, -1)
     row_of[ugroups] = np.arange(len(ugroups))
-    r.add(row_of[col_group[ucols]], oy + col_ind[ucols], np.ones(nu), np.full(len(ugroups), -INF),
-          np.ones(len(ugroups)))
+    r.add(
+        row_of[col_group[ucols]], oy + col_ind[ucols], np.ones(nu), np.full(len(ugroups), -INF), np.ones(len(ugroups))
+    )
     # switch_model: one model, count max, count min
     n_sg = len(d.switch_groups)
     r.add(choice_group, oz + np.arange(n_q), np.ones(n_q), np.ones(n_sg), np.ones(n_sg))
     q = np.arange(n_q)
-    r.add(np.repeat(q, 2), np.column_stack([ok + q, oz + q]).ravel(), np.column_stack([np.ones(n_q), -k_max]).ravel(),
-          np.full(n_q, -INF), np.zeros(n_q))
+    r.add(
+        np.repeat(q, 2),
+        np.column_stack([ok + q, oz + q]).ravel(),
+        np.column_stack([np.ones(n_q), -k_max]).ravel(),
+        np.full(n_q, -INF),
+        np.zeros(n_q),
+    )
     qm = q[k_min > 0]
-    r.add(np.repeat(np.arange(len(qm)), 2), np.column_stack([ok + qm, oz + qm]).ravel(),
-          np.column_stack([np.ones(len(qm)), -k_min[qm]]).ravel(), np.zeros(len(qm)), np.full(len(qm), INF))
+    r.add(
+        np.repeat(np.arange(len(qm)), 2),
+        np.column_stack([ok + qm, oz + qm]).ravel(),
+        np.column_stack([np.ones(len(qm)), -k_min[qm]]).ravel(),
+        np.zeros(len(qm)),
+        np.full(len(qm), INF),
+    )
     # forms: sum n[cols] - big_m sum z[accepting] <= 0
     classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
     if classes:
@@ -135,9 +153,13 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
         row_z = np.repeat(np.arange(len(classes)), [len(a) for _, a, _ in classes])
         z_part = np.fromiter((qq for _, a, _ in classes for qq in a), dtype=np.int64, count=len(row_z))
         big_m = np.array([bm for _, _, bm in classes], dtype=np.float64)
-        r.add(np.concatenate([row_n, row_z]), np.concatenate([n_part, oz + z_part]),
-              np.concatenate([np.ones(len(n_part)), -big_m[row_z]]), np.full(len(classes), -INF),
-              np.zeros(len(classes)))
+        r.add(
+            np.concatenate([row_n, row_z]),
+            np.concatenate([n_part, oz + z_part]),
+            np.concatenate([np.ones(len(n_part)), -big_m[row_z]]),
+            np.full(len(classes), -INF),
+            np.zeros(len(classes)),
+        )
     if d.tighten:  # forms tightening: per switch group and accepting set, ports and gbps into k of that set
         cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
         ports = np.asarray(d.choice_max_ports, dtype=np.float64)
@@ -160,10 +182,20 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
             en = np.fromiter((e for _, es in t_cols_n for e in es), dtype=np.float64, count=len(rn))
             rq = np.repeat(np.arange(nt), [len(a) for a in t_acc])
             cq = np.fromiter((qq for a in t_acc for qq in a), dtype=np.int64, count=len(rq))
-            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en, -ports[cq]]),
-                  np.full(nt, -INF), np.zeros(nt))
-            r.add(np.concatenate([rn, rq]), np.concatenate([cn, ok + cq]), np.concatenate([en * speed[cn], -cap[cq]]),
-                  np.full(nt, -INF), np.zeros(nt))
+            r.add(
+                np.concatenate([rn, rq]),
+                np.concatenate([cn, ok + cq]),
+                np.concatenate([en, -ports[cq]]),
+                np.full(nt, -INF),
+                np.zeros(nt),
+            )
+            r.add(
+                np.concatenate([rn, rq]),
+                np.concatenate([cn, ok + cq]),
+                np.concatenate([en * speed[cn], -cap[cq]]),
+                np.full(nt, -INF),
+                np.zeros(nt),
+            )
     # switch_capacity: gbps rows for every group with ends, then port rows
     with_ends = [sg for sg in d.switch_groups if sg.ends]
     if with_ends:
@@ -173,10 +205,20 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
         cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
         ports = np.asarray(d.choice_max_ports, dtype=np.float64)
         ne = len(with_ends)
-        r.add(np.concatenate([er, qr]), np.concatenate([ec, ok + qc]), np.concatenate([em * speed[ec], -cap[qc]]),
-              np.full(ne, -INF), np.zeros(ne))
-        r.add(np.concatenate([er, qr]), np.concatenate([ec, ok + qc]), np.concatenate([em.astype(float), -ports[qc]]),
-              np.full(ne, -INF), np.zeros(ne))
+        r.add(
+            np.concatenate([er, qr]),
+            np.concatenate([ec, ok + qc]),
+            np.concatenate([em * speed[ec], -cap[qc]]),
+            np.full(ne, -INF),
+            np.zeros(ne),
+        )
+        r.add(
+            np.concatenate([er, qr]),
+            np.concatenate([ec, ok + qc]),
+            np.concatenate([em.astype(float), -ports[qc]]),
+            np.full(ne, -INF),
+            np.zeros(ne),
+        )
     # nic_capacity
     nics = [v for v in d.nic_groups if v.ends]
     if nics:
@@ -195,12 +237,22 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
             worst_c.append(i)
     uc = np.asarray(used_c, dtype=np.int64)
     nuc = len(uc)
-    r.add(np.repeat(np.arange(nuc), 2), np.column_stack([uc, oy + col_ind[uc]]).ravel(),
-          np.column_stack([np.ones(nuc), -n_max[col_group[uc]]]).ravel(), np.full(nuc, -INF), np.zeros(nuc))
+    r.add(
+        np.repeat(np.arange(nuc), 2),
+        np.column_stack([uc, oy + col_ind[uc]]).ravel(),
+        np.column_stack([np.ones(nuc), -n_max[col_group[uc]]]).ravel(),
+        np.full(nuc, -INF),
+        np.zeros(nuc),
+    )
     wc, ws = np.asarray(worst_c, dtype=np.int64), np.asarray(worst_slot, dtype=np.int64)
     nw = len(wc)
-    r.add(np.repeat(np.arange(nw), 2), np.column_stack([olat + ws, oy + col_ind[wc]]).ravel(),
-          np.column_stack([np.ones(nw), -latency[wc]]).ravel(), np.zeros(nw), np.full(nw, INF))
+    r.add(
+        np.repeat(np.arange(nw), 2),
+        np.column_stack([olat + ws, oy + col_ind[wc]]).ravel(),
+        np.column_stack([np.ones(nw), -latency[wc]]).ravel(),
+        np.zeros(nw),
+        np.full(nw, INF),
+    )
     b_rows, b_cols, b_vals = [], [], []
     for pr, p in enumerate(d.paths):
         for s in p.step_slots:
@@ -212,8 +264,13 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
                 b_rows.append(pr)
                 b_cols.append(oz + qq)
                 b_vals.append(d.choice_latency_ns[qq])
-    r.add(np.asarray(b_rows), np.asarray(b_cols), np.asarray(b_vals), np.full(len(d.paths), -INF),
-          np.array([p.max_latency_ns for p in d.paths], dtype=float))
+    r.add(
+        np.asarray(b_rows),
+        np.asarray(b_cols),
+        np.asarray(b_vals),
+        np.full(len(d.paths), -INF),
+        np.array([p.max_latency_ns for p in d.paths], dtype=float),
+    )
     # bandwidth
     if d.bandwidth:
         br = np.repeat(np.arange(len(d.bandwidth)), [len(c) for _, c, _ in d.bandwidth])
@@ -224,23 +281,43 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     for limit, col_coef, q_coef in ((d.max_power_w, power, qpow), (d.max_capex_usd, cost, qcost)):
         if limit is not None:
             nz, qz = np.flatnonzero(col_coef), np.flatnonzero(q_coef)
-            r.add(np.zeros(len(nz) + len(qz), dtype=np.int64), np.concatenate([nz, ok + qz]),
-                  np.concatenate([col_coef[nz], q_coef[qz]]), np.array([-INF]), np.array([float(limit)]))
+            r.add(
+                np.zeros(len(nz) + len(qz), dtype=np.int64),
+                np.concatenate([nz, ok + qz]),
+                np.concatenate([col_coef[nz], q_coef[qz]]),
+                np.array([-INF]),
+                np.array([float(limit)]),
+            )
     supply = [(limit, ct, ch) for _, limit, ct, ch in d.supply if ct or ch]
     for s_row, (limit, col_terms, choices) in enumerate(supply):
         del s_row
         ct = np.asarray(col_terms, dtype=np.int64).reshape(-1, 2)
         ch = np.asarray(choices, dtype=np.int64)
-        r.add(np.zeros(len(ct) + len(ch), dtype=np.int64), np.concatenate([ct[:, 0], ok + ch]),
-              np.concatenate([ct[:, 1].astype(float), np.ones(len(ch))]), np.array([-INF]), np.array([float(limit)]))
+        r.add(
+            np.zeros(len(ct) + len(ch), dtype=np.int64),
+            np.concatenate([ct[:, 0], ok + ch]),
+            np.concatenate([ct[:, 1].astype(float), np.ones(len(ch))]),
+            np.array([-INF]),
+            np.array([float(limit)]),
+        )
 
     indptr, indices, values, row_lower, row_upper = r.csr(n_var)
     col_obj, choice_obj = d.objective_coefficients()
     obj = np.zeros(n_var)
     obj[:n_cols] = col_obj
-    obj[ok:ok + n_q] = choice_obj
-    return {"n_var": n_var, "cost": obj, "col_lower": lower, "col_upper": upper, "integrality": integrality,
-            "row_lower": row_lower, "row_upper": row_upper, "indptr": indptr, "indices": indices, "values": values}
+    obj[ok : ok + n_q] = choice_obj
+    return {
+        "n_var": n_var,
+        "cost": obj,
+        "col_lower": lower,
+        "col_upper": upper,
+        "integrality": integrality,
+        "row_lower": row_lower,
+        "row_upper": row_upper,
+        "indptr": indptr,
+        "indices": indices,
+        "values": values,
+    }
 
 
 def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, seed: int) -> highspy.Highs:

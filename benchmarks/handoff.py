@@ -74,8 +74,14 @@ def _measure(path: str, candidate: str) -> dict:
     else:
         raise ValueError(candidate)
     elapsed = time.perf_counter() - start
-    return {"candidate": candidate, "handoff_s": elapsed, "rows": h.getNumRow(), "columns": h.getNumCol(),
-            "nonzeros": h.getNumNz(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "candidate": candidate,
+        "handoff_s": elapsed,
+        "rows": h.getNumRow(),
+        "columns": h.getNumCol(),
+        "nonzeros": h.getNumNz(),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -89,13 +95,18 @@ def main() -> None:
         return
     root = Path(__file__).resolve().parent.parent
     for cand in args.candidates.split(","):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.handoff", args.file, "--one", cand], cwd=root,
-                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.handoff", args.file, "--one", cand],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
         i = proc.stdout.rfind("@@RESULT@@")
         if i < 0:
             print(json.dumps({"candidate": cand, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}))
         else:
-            print(proc.stdout[i + len("@@RESULT@@"):].strip(), flush=True)
+            print(proc.stdout[i + len("@@RESULT@@") :].strip(), flush=True)
 
 
 if __name__ == "__main__":

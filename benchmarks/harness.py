@@ -39,15 +39,22 @@ def versions() -> dict[str, str]:
 
     from optimizer.core.solve import highs_version
 
-    return {"highs": highs_version(), "highspy": version("highspy"), "pyomo": pyomo.version.version_info_str
-            if hasattr(pyomo.version, "version_info_str") else pyomo.version.version,
-            "numpy": numpy.__version__, "python": platform.python_version()}
+    return {
+        "highs": highs_version(),
+        "highspy": version("highspy"),
+        "pyomo": pyomo.version.version_info_str
+        if hasattr(pyomo.version, "version_info_str")
+        else pyomo.version.version,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -58,9 +65,14 @@ def run_variant(instance: Path, variant: str, settings: dict[str, Any], timeout_
     spec = {"instance": str(instance), "variant": variant, **settings}
     start = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.run_one", json.dumps(spec)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=timeout_s,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.run_one", json.dumps(spec)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     except subprocess.TimeoutExpired:
         return {"status": "error", "message": f"run exceeded {timeout_s:.0f} s", "wall_s": timeout_s}
     wall = time.perf_counter() - start
@@ -68,7 +80,7 @@ def run_variant(instance: Path, variant: str, settings: dict[str, Any], timeout_
     if marker < 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         return {"status": "error", "message": f"exit {proc.returncode}: {' | '.join(tail)}", "wall_s": wall}
-    record = json.loads(proc.stdout[marker + len("@@RESULT@@"):].strip())
+    record = json.loads(proc.stdout[marker + len("@@RESULT@@") :].strip())
     record["wall_s"] = wall
     return record
 
@@ -83,12 +95,26 @@ def same_optimum(planner: dict[str, Any], floor: dict[str, Any], gap: float) -> 
     return abs(a - b) <= (gap + 1e-9) * max(1.0, abs(a), abs(b))
 
 
-def run_suite(entries: list[dict[str, Any]], settings: dict[str, Any], out: Path, *, floor: bool = True,
-              label: str = "", suite: str = "", cache_dir: Path | None = None, log: Any = None) -> list[dict]:
+def run_suite(
+    entries: list[dict[str, Any]],
+    settings: dict[str, Any],
+    out: Path,
+    *,
+    floor: bool = True,
+    label: str = "",
+    suite: str = "",
+    cache_dir: Path | None = None,
+    log: Any = None,
+) -> list[dict]:
     """Run every entry (planner, then floor) and append one JSON line per run to ``out``."""
     cache_dir = cache_dir or ROOT / "benchmarks" / ".cache"
-    common = {"suite": suite, "label": label or settings.get("interface", "direct"), "commit": _git_commit(),
-              "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **versions()}
+    common = {
+        "suite": suite,
+        "label": label or settings.get("interface", "direct"),
+        "commit": _git_commit(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **versions(),
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     records: list[dict[str, Any]] = []
     for entry in entries:
@@ -96,16 +122,26 @@ def run_suite(entries: list[dict[str, Any]], settings: dict[str, Any], out: Path
         run_settings = {**settings, **entry.get("solve", {})}
         timeout = 3 * float(run_settings["time_limit_s"]) + 900
         planner = run_variant(path, "planner", run_settings, timeout)
-        base = {"instance": entry["name"], "file": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT)
-                else str(path), **common, "seed": run_settings["seed"], "time_limit_s": run_settings["time_limit_s"],
-                "mip_rel_gap": run_settings["mip_rel_gap"], "threads_requested": run_settings["threads"],
-                "tighten": run_settings.get("tighten", True),
-                "objective_scaling": run_settings.get("objective_scaling", True)}
+        base = {
+            "instance": entry["name"],
+            "file": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
+            **common,
+            "seed": run_settings["seed"],
+            "time_limit_s": run_settings["time_limit_s"],
+            "mip_rel_gap": run_settings["mip_rel_gap"],
+            "threads_requested": run_settings["threads"],
+            "tighten": run_settings.get("tighten", True),
+            "objective_scaling": run_settings.get("objective_scaling", True),
+        }
         planner = {**base, "variant": "planner", "interface": run_settings.get("interface", "direct"), **planner}
         batch = [planner]
         if floor and entry.get("floor", True):
-            fl = {**base, "variant": "floor", "interface": "highspy-arrays",
-                  **run_variant(path, "floor", run_settings, timeout)}
+            fl = {
+                **base,
+                "variant": "floor",
+                "interface": "highspy-arrays",
+                **run_variant(path, "floor", run_settings, timeout),
+            }
             batch.append(fl)
             p_bh, f_bh = _bh(planner), _bh(fl)
             if p_bh is not None and f_bh:
@@ -135,11 +171,15 @@ def _total(r: dict[str, Any]) -> float | None:
 
 
 def _progress_line(p: dict[str, Any], f: dict[str, Any] | None) -> str:
-    line = (f"{p['instance']}: {p.get('status')} obj {p.get('objective')} total {_fmt(_total(p))} s "
-            f"(build+hand-off {_fmt(_bh(p))} s, solve {_fmt(p.get('solve_s'))} s) peak {_fmt(p.get('peak_mb'), 0)} MB")
+    line = (
+        f"{p['instance']}: {p.get('status')} obj {p.get('objective')} total {_fmt(_total(p))} s "
+        f"(build+hand-off {_fmt(_bh(p))} s, solve {_fmt(p.get('solve_s'))} s) peak {_fmt(p.get('peak_mb'), 0)} MB"
+    )
     if f is not None:
-        line += (f"; floor {f.get('status')} build+hand-off {_fmt(_bh(f))} s peak {_fmt(f.get('peak_mb'), 0)} MB; "
-                 f"ratio {_fmt(p.get('floor_ratio'), 1)}x, same optimum {p.get('same_optimum_as_floor')}")
+        line += (
+            f"; floor {f.get('status')} build+hand-off {_fmt(_bh(f))} s peak {_fmt(f.get('peak_mb'), 0)} MB; "
+            f"ratio {_fmt(p.get('floor_ratio'), 1)}x, same optimum {p.get('same_optimum_as_floor')}"
+        )
     if p.get("message"):
         line += f" [{p['message']}]"
     return line
@@ -172,37 +212,74 @@ def _latest(records: Iterable[dict[str, Any]], variant: str) -> dict[str, dict[s
 def summary_table(records: list[dict[str, Any]]) -> str:
     """Markdown table of the planner runs (latest per instance)."""
     planner = _latest(records, "planner")
-    head = ("| instance | link groups | columns | integers | rows | nonzeros | load s | options s | build s | "
-            "hand-off s | solve s | extract s | total s | peak MB | status | objective | gap | nodes |")
+    head = (
+        "| instance | link groups | columns | integers | rows | nonzeros | load s | options s | build s | "
+        "hand-off s | solve s | extract s | total s | peak MB | status | objective | gap | nodes |"
+    )
     lines = [head, "|" + "---|" * 18]
     for name, r in planner.items():
-        lines.append("| " + " | ".join([
-            name, _fmt(r.get("link_groups"), 0), _fmt(r.get("columns"), 0), _fmt(r.get("integers"), 0),
-            _fmt(r.get("rows"), 0), _fmt(r.get("nonzeros"), 0), _fmt(r.get("load_s")), _fmt(r.get("options_s")),
-            _fmt(r.get("build_s")), _fmt(r.get("handoff_s")), _fmt(r.get("solve_s")), _fmt(r.get("extract_s")),
-            _fmt(_total(r)), _fmt(r.get("peak_mb"), 0), str(r.get("status")), _fmt(r.get("objective")),
-            "-" if r.get("gap") is None else f"{r['gap']:.1e}", _fmt(r.get("nodes"), 0),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    name,
+                    _fmt(r.get("link_groups"), 0),
+                    _fmt(r.get("columns"), 0),
+                    _fmt(r.get("integers"), 0),
+                    _fmt(r.get("rows"), 0),
+                    _fmt(r.get("nonzeros"), 0),
+                    _fmt(r.get("load_s")),
+                    _fmt(r.get("options_s")),
+                    _fmt(r.get("build_s")),
+                    _fmt(r.get("handoff_s")),
+                    _fmt(r.get("solve_s")),
+                    _fmt(r.get("extract_s")),
+                    _fmt(_total(r)),
+                    _fmt(r.get("peak_mb"), 0),
+                    str(r.get("status")),
+                    _fmt(r.get("objective")),
+                    "-" if r.get("gap") is None else f"{r['gap']:.1e}",
+                    _fmt(r.get("nodes"), 0),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def floor_table(records: list[dict[str, Any]]) -> str:
     """Markdown table: planner build + hand-off and peak memory as ratios to the floor."""
     planner, floor = _latest(records, "planner"), _latest(records, "floor")
-    head = ("| instance | planner build s | planner hand-off s | floor build s | floor hand-off s | "
-            "build+hand-off ratio | planner peak MB | floor peak MB | memory ratio | planner solve s | floor solve s | "
-            "same optimum |")
+    head = (
+        "| instance | planner build s | planner hand-off s | floor build s | floor hand-off s | "
+        "build+hand-off ratio | planner peak MB | floor peak MB | memory ratio | planner solve s | floor solve s | "
+        "same optimum |"
+    )
     lines = [head, "|" + "---|" * 12]
     for name, p in planner.items():
         f = floor.get(name)
         if f is None:
             continue
-        lines.append("| " + " | ".join([
-            name, _fmt(p.get("build_s"), 3), _fmt(p.get("handoff_s"), 3), _fmt(f.get("build_s"), 3),
-            _fmt(f.get("handoff_s"), 3), _fmt(p.get("floor_ratio"), 1) + "x", _fmt(p.get("peak_mb"), 0),
-            _fmt(f.get("peak_mb"), 0), _fmt(p.get("floor_mem_ratio"), 2) + "x", _fmt(p.get("solve_s")),
-            _fmt(f.get("solve_s")), {True: "yes", False: "NO", None: "n/a"}[p.get("same_optimum_as_floor")],
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    name,
+                    _fmt(p.get("build_s"), 3),
+                    _fmt(p.get("handoff_s"), 3),
+                    _fmt(f.get("build_s"), 3),
+                    _fmt(f.get("handoff_s"), 3),
+                    _fmt(p.get("floor_ratio"), 1) + "x",
+                    _fmt(p.get("peak_mb"), 0),
+                    _fmt(f.get("peak_mb"), 0),
+                    _fmt(p.get("floor_mem_ratio"), 2) + "x",
+                    _fmt(p.get("solve_s")),
+                    _fmt(f.get("solve_s")),
+                    {True: "yes", False: "NO", None: "n/a"}[p.get("same_optimum_as_floor")],
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -214,10 +291,12 @@ def run_info(records: list[dict[str, Any]]) -> str:
     r = planner[-1]
     started = sorted({x.get("started") for x in planner if x.get("started")})
     commits = sorted({x.get("commit") for x in planner if x.get("commit")})
-    return (f"HiGHS {r.get('highs')} (highspy {r.get('highspy')}), Pyomo {r.get('pyomo')}, numpy {r.get('numpy')}, "
-            f"Python {r.get('python')}; threads {r.get('threads_requested')}, seed {r.get('seed')}, "
-            f"mip_rel_gap {r.get('mip_rel_gap')}, interface {r.get('interface')}, tighten {r.get('tighten')}; "
-            f"commits {', '.join(commits)}; runs started {', '.join(started)}")
+    return (
+        f"HiGHS {r.get('highs')} (highspy {r.get('highspy')}), Pyomo {r.get('pyomo')}, numpy {r.get('numpy')}, "
+        f"Python {r.get('python')}; threads {r.get('threads_requested')}, seed {r.get('seed')}, "
+        f"mip_rel_gap {r.get('mip_rel_gap')}, interface {r.get('interface')}, tighten {r.get('tighten')}; "
+        f"commits {', '.join(commits)}; runs started {', '.join(started)}"
+    )
 
 
 # ---------------------------------------------------------------- comparison and performance profile
@@ -243,8 +322,9 @@ def _metric(r: dict[str, Any] | None, metric: str, require_optimal: bool) -> flo
     return math.inf if value is None else max(float(value), floor)
 
 
-def performance_profile(runs: dict[str, dict[str, dict[str, Any]]], metric: str, taus: list[float],
-                        require_optimal: bool = True) -> dict[str, list[float]]:
+def performance_profile(
+    runs: dict[str, dict[str, dict[str, Any]]], metric: str, taus: list[float], require_optimal: bool = True
+) -> dict[str, list[float]]:
     """Dolan-More profile: for each configuration, the fraction of instances within tau x the best."""
     instances = sorted(set().union(*(set(r) for r in runs.values())))
     ratios: dict[str, list[float]] = {c: [] for c in runs}
@@ -257,8 +337,9 @@ def performance_profile(runs: dict[str, dict[str, dict[str, Any]]], metric: str,
     return {c: [sum(1 for x in ratios[c] if x <= tau * (1 + 1e-12)) / n for tau in taus] for c in runs}, ratios
 
 
-def compare(files: list[str], metric: str, png: Path | None, variant: str = "planner",
-            require_optimal: bool = True) -> str:
+def compare(
+    files: list[str], metric: str, png: Path | None, variant: str = "planner", require_optimal: bool = True
+) -> str:
     """Per-instance ratios (each file against the first) and the performance profile (table and PNG)."""
     runs: dict[str, dict[str, dict[str, Any]]] = {}
     for f in files:
@@ -270,21 +351,35 @@ def compare(files: list[str], metric: str, png: Path | None, variant: str = "pla
     base = names[0]
     instances = [i for i in dict.fromkeys(i for r in runs.values() for i in r) if all(i in r for r in runs.values())]
     runs = {n: {i: r[i] for i in instances} for n, r in runs.items()}
-    lines = [f"metric: {metric} ({variant} runs on the {len(instances)} instances present in every file; "
-             f"failed or non-optimal runs count as inf; times below {MIN_TIME_S} s count as {MIN_TIME_S} s)", ""]
-    head = "| instance | " + " | ".join(f"{n} {metric}" for n in names) + " | " + " | ".join(
-        f"{n} / {base}" for n in names[1:]) + " | statuses |"
+    lines = [
+        f"metric: {metric} ({variant} runs on the {len(instances)} instances present in every file; "
+        f"failed or non-optimal runs count as inf; times below {MIN_TIME_S} s count as {MIN_TIME_S} s)",
+        "",
+    ]
+    head = (
+        "| instance | "
+        + " | ".join(f"{n} {metric}" for n in names)
+        + " | "
+        + " | ".join(f"{n} / {base}" for n in names[1:])
+        + " | statuses |"
+    )
     lines += [head, "|" + "---|" * (2 * len(names) + 1)]
     for inst in instances:
         vals = [_metric(runs[n].get(inst), metric, require_optimal) for n in names]
         ratios = [(v / vals[0]) if math.isfinite(v) and math.isfinite(vals[0]) else math.inf for v in vals[1:]]
         statuses = "/".join(str(runs[n].get(inst, {}).get("status")) for n in names)
-        lines.append("| " + " | ".join([inst, *(_fmt(v, 3) for v in vals), *(_fmt(x, 2) + "x" for x in ratios),
-                                        statuses]) + " |")
+        lines.append(
+            "| " + " | ".join([inst, *(_fmt(v, 3) for v in vals), *(_fmt(x, 2) + "x" for x in ratios), statuses]) + " |"
+        )
     taus = [1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0]
     prof, _ = performance_profile(runs, metric, taus, require_optimal)
-    lines += ["", "Performance profile (fraction of instances within tau x the best configuration):", "",
-              "| configuration | " + " | ".join(f"tau={t:g}" for t in taus) + " |", "|" + "---|" * (len(taus) + 1)]
+    lines += [
+        "",
+        "Performance profile (fraction of instances within tau x the best configuration):",
+        "",
+        "| configuration | " + " | ".join(f"tau={t:g}" for t in taus) + " |",
+        "|" + "---|" * (len(taus) + 1),
+    ]
     for n in names:
         lines.append("| " + n + " | " + " | ".join(f"{x:.2f}" for x in prof[n]) + " |")
     if png is not None:
@@ -325,6 +420,7 @@ def _plot_profile(runs: dict[str, dict[str, dict[str, Any]]], metric: str, png: 
 
 # ---------------------------------------------------------------- command line
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -339,8 +435,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--interface", default="direct", choices=["direct", "appsi"])
     run.add_argument("--no-floor", action="store_true")
     run.add_argument("--no-tighten", action="store_true", help="leave out the valid tightening rows (forms family)")
-    run.add_argument("--no-objective-scaling", action="store_true",
-                     help="hand HiGHS the objective unscaled (SolveOptions.objective_scaling=False)")
+    run.add_argument(
+        "--no-objective-scaling",
+        action="store_true",
+        help="hand HiGHS the objective unscaled (SolveOptions.objective_scaling=False)",
+    )
     run.add_argument("--no-verify", action="store_true", help="skip the independent plan check")
     run.add_argument("--label", default="")
     run.add_argument("--out", type=Path, default=None)
@@ -378,15 +477,33 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.only.split(","))
         entries = [e for e in entries if e["name"] in wanted]
     out = args.out or ROOT / "benchmarks" / "results" / f"{args.suite}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
-    settings = {"threads": args.threads, "seed": args.seed, "time_limit_s": args.time_limit, "mip_rel_gap": args.gap,
-                "interface": args.interface, "verify": not args.no_verify, "tighten": not args.no_tighten,
-                "objective_scaling": not args.no_objective_scaling}
-    records = run_suite(entries, settings, out, floor=not args.no_floor, label=args.label, suite=args.suite,
-                        cache_dir=args.cache_dir, log=lambda s: print(s, flush=True))
+    settings = {
+        "threads": args.threads,
+        "seed": args.seed,
+        "time_limit_s": args.time_limit,
+        "mip_rel_gap": args.gap,
+        "interface": args.interface,
+        "verify": not args.no_verify,
+        "tighten": not args.no_tighten,
+        "objective_scaling": not args.no_objective_scaling,
+    }
+    records = run_suite(
+        entries,
+        settings,
+        out,
+        floor=not args.no_floor,
+        label=args.label,
+        suite=args.suite,
+        cache_dir=args.cache_dir,
+        log=lambda s: print(s, flush=True),
+    )
     print(f"\nresults: {out}\n")
     print(summary_table(records), "\n", sep="")
     if not args.no_floor:
         print(floor_table(records))
-    bad = [r for r in records if r.get("status") == "error" or r.get("same_optimum_as_floor") is False
-           or r.get("verified") is False]
+    bad = [
+        r
+        for r in records
+        if r.get("status") == "error" or r.get("same_optimum_as_floor") is False or r.get("verified") is False
+    ]
     return 1 if bad else 0

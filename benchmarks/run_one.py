@@ -43,25 +43,41 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     instance, data, t0, t1, t2 = _load_and_derive(spec)
     model = build_model(data)
     t3 = time.perf_counter()
-    options = SolveOptions(time_limit_s=spec["time_limit_s"], mip_rel_gap=spec["mip_rel_gap"],
-                           threads=spec["threads"], seed=spec["seed"], interface=spec.get("interface", "direct"),
-                           objective_scaling=spec.get("objective_scaling", True))
+    options = SolveOptions(
+        time_limit_s=spec["time_limit_s"],
+        mip_rel_gap=spec["mip_rel_gap"],
+        threads=spec["threads"],
+        seed=spec["seed"],
+        interface=spec.get("interface", "direct"),
+        objective_scaling=spec.get("objective_scaling", True),
+    )
     report = solve_model(model, options)
     t4 = time.perf_counter()
     plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, {}, [])
     t5 = time.perf_counter()
     out.update(
-        link_groups=len(instance.links), load_s=t1 - t0, options_s=t2 - t1, build_s=t3 - t2,
-        handoff_s=report.handoff_s, solve_s=report.highs_s,
+        link_groups=len(instance.links),
+        load_s=t1 - t0,
+        options_s=t2 - t1,
+        build_s=t3 - t2,
+        handoff_s=report.handoff_s,
+        solve_s=report.highs_s,
         extract_s=report.extract_s + (t5 - t4),
         interface_other_s=max(0.0, report.solve_s - report.handoff_s - report.highs_s - report.extract_s),
-        status=str(plan.status), highs_status=report.highs_status, objective=plan.objective,
-        solver_objective=report.objective, bound=report.bound, gap=plan.gap, nodes=report.nodes,
-        threads=report.threads, **(report.size or {}),
+        status=str(plan.status),
+        highs_status=report.highs_status,
+        objective=plan.objective,
+        solver_objective=report.objective,
+        bound=report.bound,
+        gap=plan.gap,
+        nodes=report.nodes,
+        threads=report.threads,
+        **(report.size or {}),
     )
     out["peak_mb"] = _peak_mb()
     if spec.get("verify") and plan.status.has_solution:
         from optimizer.core.verify import check_plan
+
         problems = check_plan(instance, plan.to_dict())
         out["verified"] = not problems
         if problems:
@@ -82,8 +98,14 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     empty = set() if data.routing is not None else {"routing"}
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)
     if missing:
-        return {"link_groups": len(instance.links), "load_s": t1 - t0, "options_s": t2 - t1,
-                "status": "n/a", "message": f"floor lacks families {missing}", "peak_mb": _peak_mb()}
+        return {
+            "link_groups": len(instance.links),
+            "load_s": t1 - t0,
+            "options_s": t2 - t1,
+            "status": "n/a",
+            "message": f"floor lacks families {missing}",
+            "peak_mb": _peak_mb(),
+        }
     arrays = floor_arrays(data)
     t3 = time.perf_counter()
     _set_threads(spec["threads"])
@@ -100,13 +122,26 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     objective = info.objective_function_value if has else None
     bound = info.mip_dual_bound if has else None
     return {
-        "link_groups": len(instance.links), "load_s": t1 - t0, "options_s": t2 - t1, "build_s": t3 - t2,
-        "handoff_s": t4 - t3, "solve_s": t5 - t4, "extract_s": t6 - t5,
+        "link_groups": len(instance.links),
+        "load_s": t1 - t0,
+        "options_s": t2 - t1,
+        "build_s": t3 - t2,
+        "handoff_s": t4 - t3,
+        "solve_s": t5 - t4,
+        "extract_s": t6 - t5,
         "status": "optimal" if optimal else ("feasible" if has else "no_solution"),
-        "highs_status": h.modelStatusToString(status), "objective": objective, "solver_objective": objective,
-        "bound": bound, "gap": info.mip_gap if has else None, "nodes": int(info.mip_node_count),
-        "threads": spec["threads"], "columns": int(arrays["n_var"]), "integers": int(arrays["integrality"].sum()),
-        "rows": len(arrays["row_lower"]), "nonzeros": len(arrays["values"]), "values_loaded": len(x),
+        "highs_status": h.modelStatusToString(status),
+        "objective": objective,
+        "solver_objective": objective,
+        "bound": bound,
+        "gap": info.mip_gap if has else None,
+        "nodes": int(info.mip_node_count),
+        "threads": spec["threads"],
+        "columns": int(arrays["n_var"]),
+        "integers": int(arrays["integrality"].sum()),
+        "rows": len(arrays["row_lower"]),
+        "nonzeros": len(arrays["values"]),
+        "values_loaded": len(x),
         "peak_mb": _peak_mb(),
     }
 

@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _scale(link_groups: int, **extra: Any) -> dict[str, Any]:
     name = f"scale-{link_groups // 1000}k" if link_groups >= 1000 else f"scale-{link_groups}"
-    return {"name": name, "generator": "benchmarks.generate:generate",
-            "params": {"link_groups": link_groups, "seed": 1}, **extra}
+    return {
+        "name": name,
+        "generator": "benchmarks.generate:generate",
+        "params": {"link_groups": link_groups, "seed": 1},
+        **extra,
+    }
 
 
 BUNDLED = [
@@ -38,16 +42,26 @@ BUNDLED = [
 
 #: The instance library (``instances/library``, made by ``optimizer generate``; catalogue files skipped).
 #: All but ``*-explicit`` are aggregated: one link group per tier and length class.
-LIBRARY = [{"name": p.stem, "file": f"instances/library/{p.name}"}
-           for p in sorted((ROOT / "instances" / "library").glob("*.yaml")) if not p.stem.startswith("catalog")]
+LIBRARY = [
+    {"name": p.stem, "file": f"instances/library/{p.name}"}
+    for p in sorted((ROOT / "instances" / "library").glob("*.yaml"))
+    if not p.stem.startswith("catalog")
+]
 
 SUITES: dict[str, list[dict[str, Any]]] = {
     "smoke": [BUNDLED[0], _scale(10)],
     "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
     "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
     "library": LIBRARY,
-    "full": [*BUNDLED, *LIBRARY, _scale(10), _scale(100), _scale(1000), _scale(10000),
-             _scale(100000, solve={"time_limit_s": 300})],
+    "full": [
+        *BUNDLED,
+        *LIBRARY,
+        _scale(10),
+        _scale(100),
+        _scale(1000),
+        _scale(10000),
+        _scale(100000, solve={"time_limit_s": 300}),
+    ],
 }
 
 
@@ -75,7 +89,6 @@ def materialise(entry: dict[str, Any], cache_dir: Path) -> Path:
         instance = getattr(importlib.import_module(module), func)(**params)
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(yaml.safe_dump(instance, sort_keys=False, default_flow_style=None, width=200),
-                       encoding="utf-8")
+        tmp.write_text(yaml.safe_dump(instance, sort_keys=False, default_flow_style=None, width=200), encoding="utf-8")
         tmp.replace(path)
     return path

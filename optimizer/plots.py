@@ -13,9 +13,18 @@ from typing import Any
 
 from optimizer.core.mix import LABELS, TECHNOLOGIES, Classifier, dominant_label
 
-COLORS = {"dsp": "#4C72B0", "lpo": "#55A868", "lro": "#8C8C3C", "cpo": "#C44E52", "aoc": "#8172B2",
-          "aec": "#CCB974", "acc": "#64B5CD", "dac": "#937860", "fibre": "#DDDDDD",
-          "switch": "#7F7F7F"}
+COLORS = {
+    "dsp": "#4C72B0",
+    "lpo": "#55A868",
+    "lro": "#8C8C3C",
+    "cpo": "#C44E52",
+    "aoc": "#8172B2",
+    "aec": "#CCB974",
+    "acc": "#64B5CD",
+    "dac": "#937860",
+    "fibre": "#DDDDDD",
+    "switch": "#7F7F7F",
+}
 MAX_TIERS = 12
 
 
@@ -37,6 +46,7 @@ def _save(fig: Any, path: str | Path) -> Path:
 
 def tier_of(a: str, b: str) -> str:
     """Tier label of a link group: its node groups with per-instance numbers dropped (leaf-3 -> leaf)."""
+
     def base(name: str) -> str:
         return re.sub(r"([-_.]?\d+)+([-_.]?[a-z])?$", "", name) or name
 
@@ -69,12 +79,13 @@ def plan_breakdown(plan: Any, catalog: Any) -> tuple[dict[str, dict[str, float]]
     return _top(power, capex)
 
 
-def _top(power: dict[str, dict[str, float]], capex: dict[str, dict[str, float]]
-         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+def _top(
+    power: dict[str, dict[str, float]], capex: dict[str, dict[str, float]]
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     if len(capex) <= MAX_TIERS:
         return power, capex
     ranked = sorted(capex, key=lambda t: -sum(capex[t].values()))
-    keep, rest = ranked[: MAX_TIERS - 1], ranked[MAX_TIERS - 1:]
+    keep, rest = ranked[: MAX_TIERS - 1], ranked[MAX_TIERS - 1 :]
     for table in (power, capex):
         other: dict[str, float] = defaultdict(float)
         for t in rest:
@@ -90,15 +101,21 @@ def _stacked(ax: Any, table: dict[str, dict[str, float]], scale: float, unit: st
     left = [0.0] * len(tiers)
     for tech in techs:
         values = [table[r].get(tech, 0.0) / scale for r in tiers]
-        ax.barh(tiers, values, left=left, color=COLORS.get(tech), label=LABELS.get(tech, tech), edgecolor="white",
-                linewidth=0.5)
+        ax.barh(
+            tiers,
+            values,
+            left=left,
+            color=COLORS.get(tech),
+            label=LABELS.get(tech, tech),
+            edgecolor="white",
+            linewidth=0.5,
+        )
         left = [x + v for x, v in zip(left, values, strict=True)]
     ax.set_xlabel(unit)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     for y, total in enumerate(left):
-        ax.annotate(f"{total:,.1f}", (total, y), xytext=(3, 0), textcoords="offset points", va="center",
-                    fontsize=8)
+        ax.annotate(f"{total:,.1f}", (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.15)
 
 
@@ -110,15 +127,22 @@ def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
     ax_p.invert_yaxis()  # first tier on top (the axes share y: invert once)
     t = plan.totals or {}
     _stacked(ax_p, power, 1e3, "power (kW)", f"power by tier: {t.get('power_w', 0) / 1e3:,.1f} kW total")
-    _stacked(ax_c, capex, 1e6, "capex (million USD)",
-             f"capex by tier: {t.get('capex_usd', 0) / 1e6:,.2f} M USD total")
+    _stacked(ax_c, capex, 1e6, "capex (million USD)", f"capex by tier: {t.get('capex_usd', 0) / 1e6:,.2f} M USD total")
     handles, labels = ax_p.get_legend_handles_labels()
     h2, l2 = ax_c.get_legend_handles_labels()
     seen = dict(zip(labels, handles, strict=True)) | dict(zip(l2, h2, strict=True))
-    fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=min(len(seen), 9),
-               title="link ends by optics technology (each end's own figures), fibre, switches")
-    fig.suptitle(f"{plan.instance}: {plan.status} plan, objective {plan.objective_mode} "
-                 f"{plan.objective:,.0f}" if plan.objective is not None else plan.instance)
+    fig.legend(
+        list(seen.values()),
+        list(seen),
+        loc="outside lower center",
+        ncol=min(len(seen), 9),
+        title="link ends by optics technology (each end's own figures), fibre, switches",
+    )
+    fig.suptitle(
+        f"{plan.instance}: {plan.status} plan, objective {plan.objective_mode} {plan.objective:,.0f}"
+        if plan.objective is not None
+        else plan.instance
+    )
     return _save(fig, path)
 
 
@@ -130,8 +154,14 @@ def label_groups(x: list[float], y: list[float], mixes: list[str], tol: float = 
     groups: list[list[int]] = []
     for i in range(len(x)):
         last = groups[-1][-1] if groups else None
-        if (last is not None and last > 0 and i < len(x) - 1 and mixes[i] == mixes[last]
-                and abs(x[i] - x[last]) < tol * span_x and abs(y[i] - y[last]) < tol * span_y):
+        if (
+            last is not None
+            and last > 0
+            and i < len(x) - 1
+            and mixes[i] == mixes[last]
+            and abs(x[i] - x[last]) < tol * span_x
+            and abs(y[i] - y[last]) < tol * span_y
+        ):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -149,11 +179,23 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
     both = [p["status"] == "optimal" and p.get("power_status") in (None, "optimal") for p in pts]
     optimal = [i for i, ok in enumerate(both) if ok]
     other = [i for i, ok in enumerate(both) if not ok]
-    ax.scatter([power[i] for i in optimal], [capex[i] for i in optimal], color="#C44E52", zorder=3,
-               label="point, optimal within its gap")
+    ax.scatter(
+        [power[i] for i in optimal],
+        [capex[i] for i in optimal],
+        color="#C44E52",
+        zorder=3,
+        label="point, optimal within its gap",
+    )
     if other:
-        ax.scatter([power[i] for i in other], [capex[i] for i in other], color="white", edgecolor="#C44E52",
-                   zorder=3, label="point, a stage stopped at its limit")
+        ax.scatter(
+            [power[i] for i in other],
+            [capex[i] for i in other],
+            color="white",
+            edgecolor="#C44E52",
+            zorder=3,
+            label="point, a stage stopped at its limit",
+        )
+
     def mix_of(p: dict[str, Any]) -> str:
         shares = {t: p.get(f"share_{t}") or 0.0 for t in TECHNOLOGIES}
         return dominant_label(shares, top=3) if any(shares.values()) else p.get("mix", "")
@@ -162,12 +204,21 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
         i, j = group[0], group[-1]
         end = " (min power)" if i == 0 else " (min capex)" if j == len(pts) - 1 and j else ""
         name = f"{i}" if i == j else f"{i}-{j}"
-        ax.annotate(f"{name}{end}: {mix_of(pts[i])}", (power[i], capex[i]), xytext=(7, 4), textcoords="offset points",
-                    fontsize=7.5, va="bottom", weight="bold" if end else "normal")
+        ax.annotate(
+            f"{name}{end}: {mix_of(pts[i])}",
+            (power[i], capex[i]),
+            xytext=(7, 4),
+            textcoords="offset points",
+            fontsize=7.5,
+            va="bottom",
+            weight="bold" if end else "normal",
+        )
     ax.set_xlabel("total power (kW): optics + switches")
     ax.set_ylabel("capex (million USD): optics + fibre + switches")
-    ax.set_title(f"{front.instance}: capex vs power Pareto front, {len(pts)} non-dominated points\n"
-                 f"(label: point number and share of link ends by optics technology)")
+    ax.set_title(
+        f"{front.instance}: capex vs power Pareto front, {len(pts)} non-dominated points\n"
+        f"(label: point number and share of link ends by optics technology)"
+    )
     ax.grid(alpha=0.3)
     ax.margins(x=0.2, y=0.08)
     ax.legend(loc="upper right")
@@ -189,8 +240,11 @@ def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[s
     metric = "tco_usd" if "tco_usd" in ok else "objective"
     groups = [(None, ok)] if series is None else list(ok.groupby(series, sort=True))
     for value, frame in groups:
-        agg = frame.groupby(x, sort=True).agg(cpo=("share_cpo", "mean"), lin=("share_linear", "mean"),
-                                              metric=(metric, "mean")).reset_index()
+        agg = (
+            frame.groupby(x, sort=True)
+            .agg(cpo=("share_cpo", "mean"), lin=("share_linear", "mean"), metric=(metric, "mean"))
+            .reset_index()
+        )
         label = None
         if series is not None:
             shown = f"{value:g}" if isinstance(value, float | int) else str(value)

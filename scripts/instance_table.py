@@ -56,20 +56,29 @@ def decides(instance: optimizer.Instance, plan: optimizer.Plan, threads: int, ti
     if instance.paths:
         relaxations.append(("latency budgets", {"paths": []}))
     if limits.max_power_w:
-        relaxations.append((f"power ceiling {limits.max_power_w / 1e6:.3g} MW",
-                            {"limits": limits.model_copy(update={"max_power_w": None})}))
+        relaxations.append(
+            (
+                f"power ceiling {limits.max_power_w / 1e6:.3g} MW",
+                {"limits": limits.model_copy(update={"max_power_w": None})},
+            )
+        )
     if limits.max_capex_usd:
         relaxations.append(("capex ceiling", {"limits": limits.model_copy(update={"max_capex_usd": None})}))
     if limits.supply:
-        relaxations.append((f"supply limits ({', '.join(f'{k} <= {v}' for k, v in limits.supply.items())})",
-                            {"limits": limits.model_copy(update={"supply": {}})}))
+        relaxations.append(
+            (
+                f"supply limits ({', '.join(f'{k} <= {v}' for k, v in limits.supply.items())})",
+                {"limits": limits.model_copy(update={"supply": {}})},
+            )
+        )
     for label, update in relaxations:
         relaxed = instance.model_copy(update=update)
         other = optimizer.solve(relaxed, optimizer.SolveOptions(threads=threads, time_limit_s=time_limit))
         if other.objective is not None and other.objective < plan.objective * (1 - 1e-6):
             verb = "bind" if label.startswith(("latency", "supply")) else "binds"
-            binding.append(f"{label} {verb}: without {'them' if verb == 'bind' else 'it'} the optimum is "
-                           f"{other.objective:,.2f}")
+            binding.append(
+                f"{label} {verb}: without {'them' if verb == 'bind' else 'it'} the optimum is {other.objective:,.2f}"
+            )
     parts.append("; ".join(binding) if binding else "no latency budget or limit binds (re-solved without)")
     return "; ".join(parts)
 
@@ -83,8 +92,7 @@ def row(path: Path, threads: int, time_limit: float) -> str:
     violations = check_plan(instance, plan.to_dict()) if plan.totals is not None else []
     status = str(plan.status) + ("" if not violations else f" (VERIFIER: {len(violations)} violations)")
     optimum = "-" if plan.objective is None else f"{plan.objective:,.2f} ({instance.objective})"
-    size = (f"{gpus:,} GPUs; {len(instance.nodes)} node / {len(instance.links)} link groups, "
-            f"{len(instance.paths)} paths")
+    size = f"{gpus:,} GPUs; {len(instance.nodes)} node / {len(instance.links)} link groups, {len(instance.paths)} paths"
     print(f"{path.name}: {status} {optimum} in {wall:.2f} s", file=sys.stderr)
     why = decides(instance, plan, threads, time_limit)
     return f"| `{path.relative_to(ROOT / 'instances')}` | {size} | {status} | {optimum} | {wall:.2f} | {why} |"
@@ -97,15 +105,17 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="Print the table instead of writing README.md.")
     args = parser.parse_args()
     folder = ROOT / "instances"
-    files = sorted(folder.glob("*.yaml")) + sorted(p for p in (folder / "library").glob("*.yaml")
-                                                   if not p.name.startswith("catalog-"))
-    header = ("| file | size | status | optimum (objective) | wall s | what decides it |\n"
-              "|---|---|---|---|---|---|")
+    files = sorted(folder.glob("*.yaml")) + sorted(
+        p for p in (folder / "library").glob("*.yaml") if not p.name.startswith("catalog-")
+    )
+    header = "| file | size | status | optimum (objective) | wall s | what decides it |\n|---|---|---|---|---|---|"
     rows = [row(p, args.threads, args.time_limit) for p in files]
     from optimizer.core.solve import highs_version
 
-    stamp = (f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, "
-             f"time limit {args.time_limit:g} s, gap 1e-4; wall time includes building the model).")
+    stamp = (
+        f"Solved by `python scripts/instance_table.py` (HiGHS {highs_version()}, threads={args.threads}, "
+        f"time limit {args.time_limit:g} s, gap 1e-4; wall time includes building the model)."
+    )
     table = f"{BEGIN}\n{stamp}\n\n{header}\n" + "\n".join(rows) + f"\n{END}"
     if args.dry_run:
         print(table)

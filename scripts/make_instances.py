@@ -23,30 +23,89 @@ LAT = ["--latency", "same-leaf=2000", "--latency", "cross-spine=4000", "--latenc
 
 LIBRARY: dict[str, list[str]] = {
     # the NVIDIA scalable unit, generated (compare superpod-su-256.yaml, written by hand)
-    "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--leaf-models", "qm9700", "--spine-models", "qm9700",
-                    *LAT],
-    **{f"rail-fat-tree-{label}-{nic}g": ["--gpus", str(gpus), "--nic-gbps", str(nic), *LAT]
-       for label, gpus in (("1k", 1024), ("4k", 4096), ("16k", 16384), ("32k", 32768))
-       for nic in (400, 800)},
+    "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--leaf-models", "qm9700", "--spine-models", "qm9700", *LAT],
+    **{
+        f"rail-fat-tree-{label}-{nic}g": ["--gpus", str(gpus), "--nic-gbps", str(nic), *LAT]
+        for label, gpus in (("1k", 1024), ("4k", 4096), ("16k", 16384), ("32k", 32768))
+        for nic in (400, 800)
+    },
     # two buildings: the cross-building core links are ~800 m, so the cross-core budget is wider
-    **{f"rail-fat-tree-128k-{nic}g": ["--gpus", "131072", "--nic-gbps", str(nic), *LAT[:4], "--latency",
-                                      "cross-core=15000"] for nic in (400, 800)},
+    **{
+        f"rail-fat-tree-128k-{nic}g": [
+            "--gpus",
+            "131072",
+            "--nic-gbps",
+            str(nic),
+            *LAT[:4],
+            "--latency",
+            "cross-core=15000",
+        ]
+        for nic in (400, 800)
+    },
     "rail-fat-tree-4k-800g-explicit": ["--gpus", "4096", "--nic-gbps", "800", "--granularity", "explicit", *LAT],
-    "clos-4k-800g-oversub2": ["--topology", "clos", "--gpus", "4096", "--nic-gbps", "800",
-                              "--oversubscription", "2", *LAT],
-    "rail-only-16k-800g": ["--topology", "rail-only", "--gpus", "16384", "--nic-gbps", "800",
-                           "--latency", "same-leaf=2000", "--latency", "cross-spine=6000"],
+    "clos-4k-800g-oversub2": [
+        "--topology",
+        "clos",
+        "--gpus",
+        "4096",
+        "--nic-gbps",
+        "800",
+        "--oversubscription",
+        "2",
+        *LAT,
+    ],
+    "rail-only-16k-800g": [
+        "--topology",
+        "rail-only",
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "800",
+        "--latency",
+        "same-leaf=2000",
+        "--latency",
+        "cross-spine=6000",
+    ],
     # variants (16k GPUs at 800G)
-    "latency-critical-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--latency", "same-leaf=800",
-                                  "--latency", "cross-spine=2700", "--latency", "cross-core=5200"],
+    "latency-critical-16k-800g": [
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "800",
+        "--latency",
+        "same-leaf=800",
+        "--latency",
+        "cross-spine=2700",
+        "--latency",
+        "cross-core=5200",
+    ],
     "cpo-capped-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--cpo-share", "0.05", *LAT],
-    "power-capped-hall-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--objective", "capex",
-                                   "--max-power-w", "1600000", *LAT],
-    "rail-fat-tree-16k-3200g-whatif": ["--gpus", "16384", "--nic-gbps", "3200", "--leaf-models",
-                                       "sw204t-whatif,sw204t-cpo-whatif", "--spine-models",
-                                       "sw204t-whatif,sw204t-cpo-whatif", "--core-models",
-                                       "sw204t-whatif,sw204t-cpo-whatif", "--catalog",
-                                       "instances/library/catalog-3200-whatif.yaml", *LAT],
+    "power-capped-hall-16k-800g": [
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "800",
+        "--objective",
+        "capex",
+        "--max-power-w",
+        "1600000",
+        *LAT,
+    ],
+    "rail-fat-tree-16k-3200g-whatif": [
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "3200",
+        "--leaf-models",
+        "sw204t-whatif,sw204t-cpo-whatif",
+        "--spine-models",
+        "sw204t-whatif,sw204t-cpo-whatif",
+        "--core-models",
+        "sw204t-whatif,sw204t-cpo-whatif",
+        "--catalog",
+        "instances/library/catalog-3200-whatif.yaml",
+        *LAT,
+    ],
 }
 
 

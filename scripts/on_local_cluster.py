@@ -23,7 +23,8 @@ from optimizer.cli import main  # noqa: E402
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ("sweep", "pareto", "breakeven"):
         sys.exit("usage: on_local_cluster.py sweep|pareto|breakeven ARGS...")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         code = main([*sys.argv[1:], "--scheduler", cluster.scheduler_address])
     sys.exit(code)

@@ -48,18 +48,27 @@ TABLE = [
     case("negative_nic_count.yaml", [("nodes[0].count", ("greater than 0", "got -1"))]),
     case("zero_max_port_gbps.yaml", [("nodes[0].max_port_gbps", ("greater than 0", "got 0"))]),
     case("negative_demand.yaml", [("links[0].demand_gbps", ("greater than or equal to 0", "got -100"))]),
-    case("typo_field.yaml", [
-        ("links[0]", ("unknown field 'lenght_m'", "did you mean 'length_m'")),
-        ("links[0].length_m", ("missing required field",)),
-    ]),
-    case("unknown_top_level_field.yaml", [
-        ("(top level)", ("unknown field 'objectve'", "did you mean 'objective'")),
-    ]),
-    case("typo_node_fields.yaml", [
-        ("nodes[0]", ("unknown field 'port'", "did you mean 'ports'")),
-        ("nodes[1]", ("unknown field 'model'", "did you mean 'models'")),
-        ("nodes[1].models", ("missing required field",)),
-    ]),
+    case(
+        "typo_field.yaml",
+        [
+            ("links[0]", ("unknown field 'lenght_m'", "did you mean 'length_m'")),
+            ("links[0].length_m", ("missing required field",)),
+        ],
+    ),
+    case(
+        "unknown_top_level_field.yaml",
+        [
+            ("(top level)", ("unknown field 'objectve'", "did you mean 'objective'")),
+        ],
+    ),
+    case(
+        "typo_node_fields.yaml",
+        [
+            ("nodes[0]", ("unknown field 'port'", "did you mean 'ports'")),
+            ("nodes[1]", ("unknown field 'model'", "did you mean 'models'")),
+            ("nodes[1].models", ("missing required field",)),
+        ],
+    ),
     case("nic_count_range.yaml", [("nodes[0].count", ("got {'min': 1, 'max': 8}",))]),
     case("switch_count_max_below_min.yaml", [("nodes[1].count", ("below min",))]),
     case("unknown_node_kind.yaml", [("nodes[0].kind", ("got 'nix'",))]),
@@ -68,77 +77,126 @@ TABLE = [
     case("top_level_list.yaml", [("(top level)", ("expected a mapping", "list"))]),
     # ------------------------------------------------------------------ catalogue
     case("unknown_switch_model.yaml", [("nodes[1].models[0]", ("unknown switch model 'sw65'", "sw64"))]),
-    case("unknown_allowed_and_excluded.yaml", [
-        ("links[0].allowed[1]", ("unknown catalogue id 'sr-801'",)),
-        ("links[0].exclude[0]", ("unknown catalogue id 'aoc-801'",)),
-    ]),
+    case(
+        "unknown_allowed_and_excluded.yaml",
+        [
+            ("links[0].allowed[1]", ("unknown catalogue id 'sr-801'",)),
+            ("links[0].exclude[0]", ("unknown catalogue id 'aoc-801'",)),
+        ],
+    ),
     case("unknown_supply.yaml", [("limits.supply.cpo-dr-801", ("unknown catalogue id 'cpo-dr-801'",))]),
-    case("catalog_duplicate_id.yaml", [
-        ("catalog.cables[2].id", ("duplicate catalogue id 'sr-400'", "transceivers[0]")),
-    ]),
+    case(
+        "catalog_duplicate_id.yaml",
+        [
+            ("catalog.cables[2].id", ("duplicate catalogue id 'sr-400'", "transceivers[0]")),
+        ],
+    ),
     case("unknown_media.yaml", [("catalog.transceivers[0].media", ("unknown media 'omf'", "mmf, smf"))]),
-    case("catalog_entry_typo.yaml", [
-        ("catalog.transceivers[0]", ("unknown field 'reach'", "did you mean 'reach_m'")),
-        ("catalog.transceivers[0].reach_m", ("missing required field",)),
-    ]),
+    case(
+        "catalog_entry_typo.yaml",
+        [
+            ("catalog.transceivers[0]", ("unknown field 'reach'", "did you mean 'reach_m'")),
+            ("catalog.transceivers[0].reach_m", ("missing required field",)),
+        ],
+    ),
     case("catalog_file_missing.yaml", [("catalog", ("no-such-catalog.yaml", "no such file"))]),
     case("extends_unknown_media.yaml", [("catalog.transceivers[0].media", ("unknown media 'omf'", "smf-dr"))]),
     # ------------------------------------------------------------------ paths and bandwidth
-    case("path_step_not_joined.yaml", [
-        ("paths[0].via[1]", ("'leaf' -> 'spine'", "no link group joins")),
-    ]),
-    case("path_step_ambiguous.yaml", [
-        ("paths[0].via[0]", ("'gpu' -> 'leaf'", "several link groups", "gpu-leaf-a, gpu-leaf-b",
-                             "paths[0].links[0]")),
-        ("paths[0].via[1]", ("'leaf' -> 'gpu'", "several link groups", "gpu-leaf-a, gpu-leaf-b",
-                             "paths[0].links[1]")),
-    ]),
+    case(
+        "path_step_not_joined.yaml",
+        [
+            ("paths[0].via[1]", ("'leaf' -> 'spine'", "no link group joins")),
+        ],
+    ),
+    case(
+        "path_step_ambiguous.yaml",
+        [
+            (
+                "paths[0].via[0]",
+                ("'gpu' -> 'leaf'", "several link groups", "gpu-leaf-a, gpu-leaf-b", "paths[0].links[0]"),
+            ),
+            (
+                "paths[0].via[1]",
+                ("'leaf' -> 'gpu'", "several link groups", "gpu-leaf-a, gpu-leaf-b", "paths[0].links[1]"),
+            ),
+        ],
+    ),
     case("path_links_wrong_length.yaml", [("paths[0].links", ("has 1 entries", "len(via) - 1 = 2"))]),
     case("bandwidth_unknown_group.yaml", [("bandwidth[0].links[1]", ("unknown link group 'gpu-spine'",))]),
     # ------------------------------------------------------------------ no option survives
-    case("no_option_reach.yaml", [
-        ("links[0]", ("'gpu-leaf'", "no option survives", "8 candidates",
-                      "reach_m below length_m 5000: 8 removed")),
-    ]),
-    case("no_option_filters.yaml", [
-        ("links[0]", ("'gpu-leaf'", "no option survives", "8 candidates",
-                      "reach_m below length_m 100: 4 removed",
-                      "end form 'pluggable' not taken by NIC group 'gpu' (forms: cable): 2 removed",
-                      "end form 'cpo' not taken by NIC group 'gpu' (forms: cable): 2 removed")),
-    ]),
+    case(
+        "no_option_reach.yaml",
+        [
+            (
+                "links[0]",
+                ("'gpu-leaf'", "no option survives", "8 candidates", "reach_m below length_m 5000: 8 removed"),
+            ),
+        ],
+    ),
+    case(
+        "no_option_filters.yaml",
+        [
+            (
+                "links[0]",
+                (
+                    "'gpu-leaf'",
+                    "no option survives",
+                    "8 candidates",
+                    "reach_m below length_m 100: 4 removed",
+                    "end form 'pluggable' not taken by NIC group 'gpu' (forms: cable): 2 removed",
+                    "end form 'cpo' not taken by NIC group 'gpu' (forms: cable): 2 removed",
+                ),
+            ),
+        ],
+    ),
     # ------------------------------------------------------------------ YAML / JSON level
     case("yaml_syntax_error.yaml", [("line 7, column 52", ("invalid YAML",))]),
-    case("yaml_object_construction.yaml", [
-        ("line 3, column 7", ("invalid YAML", "could not determine a constructor", "python/object/apply")),
-    ]),
+    case(
+        "yaml_object_construction.yaml",
+        [
+            ("line 3, column 7", ("invalid YAML", "could not determine a constructor", "python/object/apply")),
+        ],
+    ),
     case("invalid_json.json", [("line 8", ("invalid JSON",))]),
     # ------------------------------------------------------------------ several defects at once
-    case("several_schema_defects.yaml", [
-        ("links[0].length_m", ("'ten'",)),
-        ("links[1]", ("unknown field 'uniformm'", "did you mean 'uniform'")),
-        ("links[1].demand_gbps", ("got -1",)),
-        ("nodes[0].count", ("got 0",)),
-        ("nodes[1].count", ("max",)),
-        ("paths[0].max_latency_ns", ("missing required field",)),
-    ]),
-    case("several_semantic_defects.yaml", [
-        ("bandwidth[0].links[1]", ("unknown link group 'nope'",)),
-        ("limits.supply.sr-801", ("unknown catalogue id 'sr-801'",)),
-        ("links[0].b", ("unknown node 'lief'",)),
-        ("links[1].exclude[0]", ("unknown catalogue id 'aoc-801'",)),
-        ("links[1].id", ("duplicate id 'gpu-leaf'",)),
-        ("nodes[1].models[1]", ("unknown switch model 'sw65'",)),
-        ("nodes[2].id", ("duplicate id 'leaf'",)),
-        ("paths[0].via[1]", ("unknown node 'spine'",)),
-    ]),
-    case("mixed_schema_and_semantic_defects.yaml", [
-        ("links[0].length_m", ("'ten'",)),
-        ("links[1].b", ("unknown node 'lief'",)),
-    ]),
-    case("mixed_catalog_and_instance_defects.yaml", [
-        ("catalog.transceivers[0].media", ("unknown media 'omf'",)),
-        ("links[0].b", ("unknown node 'lief'",)),
-    ]),
+    case(
+        "several_schema_defects.yaml",
+        [
+            ("links[0].length_m", ("'ten'",)),
+            ("links[1]", ("unknown field 'uniformm'", "did you mean 'uniform'")),
+            ("links[1].demand_gbps", ("got -1",)),
+            ("nodes[0].count", ("got 0",)),
+            ("nodes[1].count", ("max",)),
+            ("paths[0].max_latency_ns", ("missing required field",)),
+        ],
+    ),
+    case(
+        "several_semantic_defects.yaml",
+        [
+            ("bandwidth[0].links[1]", ("unknown link group 'nope'",)),
+            ("limits.supply.sr-801", ("unknown catalogue id 'sr-801'",)),
+            ("links[0].b", ("unknown node 'lief'",)),
+            ("links[1].exclude[0]", ("unknown catalogue id 'aoc-801'",)),
+            ("links[1].id", ("duplicate id 'gpu-leaf'",)),
+            ("nodes[1].models[1]", ("unknown switch model 'sw65'",)),
+            ("nodes[2].id", ("duplicate id 'leaf'",)),
+            ("paths[0].via[1]", ("unknown node 'spine'",)),
+        ],
+    ),
+    case(
+        "mixed_schema_and_semantic_defects.yaml",
+        [
+            ("links[0].length_m", ("'ten'",)),
+            ("links[1].b", ("unknown node 'lief'",)),
+        ],
+    ),
+    case(
+        "mixed_catalog_and_instance_defects.yaml",
+        [
+            ("catalog.transceivers[0].media", ("unknown media 'omf'",)),
+            ("links[0].b", ("unknown node 'lief'",)),
+        ],
+    ),
 ]
 
 OK_FILES = {"ok_max_capex_5e7.yaml", "ok_extends_builtin_media.yaml"}
@@ -155,8 +213,10 @@ def _issues(path: str) -> list:
 
 def test_table_covers_every_bad_file() -> None:
     # yaml_duplicate_key.yaml has its own test below (where the issue belongs is open)
-    tabled = sorted([p.values[0] for p in TABLE]  # type: ignore[attr-defined]
-                    + ["yaml_duplicate_key.yaml"])
+    tabled = sorted(
+        [p.values[0] for p in TABLE]  # type: ignore[attr-defined]
+        + ["yaml_duplicate_key.yaml"]
+    )
     assert tabled == BAD_FILES
 
 
@@ -197,8 +257,9 @@ def test_object_construction_file_is_invalid_yaml_not_executed(capfd: pytest.Cap
     assert "hacked" not in out + err
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/object/new:os.system",
-                                 "!!python/object/apply:subprocess.call"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/object/apply:os.system", "!!python/object/new:os.system", "!!python/object/apply:subprocess.call"]
+)
 def test_object_construction_never_runs(tmp_path: Path, tag: str) -> None:
     marker = tmp_path / "ran"
     path = tmp_path / "evil.yaml"
@@ -253,8 +314,9 @@ CLI_FILES = [
 
 
 @pytest.mark.parametrize("filename", CLI_FILES)
-def test_cli_prints_one_line_per_issue(filename: str, capsys: pytest.CaptureFixture[str],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_prints_one_line_per_issue(
+    filename: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(DATA)  # short relative paths: the lines must not depend on the checkout folder
     issues = _issues(filename)
     for command in (["validate", filename], ["solve", filename]):

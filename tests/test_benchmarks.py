@@ -11,17 +11,36 @@ from benchmarks.suite import SUITES
 
 def test_harness_smoke_suite(tmp_path: Path) -> None:
     out = tmp_path / "smoke.jsonl"
-    code = main(["run", "--suite", "smoke", "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
-                 "--time-limit", "60"])
+    code = main(
+        ["run", "--suite", "smoke", "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--time-limit", "60"]
+    )
     assert code == 0
     records = read_records(out)
     names = [e["name"] for e in SUITES["smoke"]]
     assert [r["instance"] for r in records] == [n for n in names for _ in ("planner", "floor")]
     for r in records:
         assert r["status"] == "optimal"
-        for key in ("load_s", "options_s", "build_s", "handoff_s", "solve_s", "extract_s", "peak_mb", "columns",
-                    "integers", "rows", "nonzeros", "objective", "bound", "gap", "nodes", "highs", "pyomo", "threads",
-                    "seed"):
+        for key in (
+            "load_s",
+            "options_s",
+            "build_s",
+            "handoff_s",
+            "solve_s",
+            "extract_s",
+            "peak_mb",
+            "columns",
+            "integers",
+            "rows",
+            "nonzeros",
+            "objective",
+            "bound",
+            "gap",
+            "nodes",
+            "highs",
+            "pyomo",
+            "threads",
+            "seed",
+        ):
             assert r.get(key) is not None, key
     planners = [r for r in records if r["variant"] == "planner"]
     floors = [r for r in records if r["variant"] == "floor"]

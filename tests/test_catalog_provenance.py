@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from optimizer.core.catalog import builtin_catalog, physical_issues, pj_per_bit, technology
 from optimizer.cli import main
+from optimizer.core.catalog import builtin_catalog, physical_issues, pj_per_bit, technology
 from optimizer.core.load import load_instance
 from optimizer.core.schema import Catalog
 
@@ -43,10 +43,18 @@ def test_check_fails_on_a_bad_figure(section: str, index_of: str, change: dict, 
 def test_coverage_of_speeds_technologies_and_switch_classes() -> None:
     cat = builtin_catalog()
     techs = {(technology(t), t.speed_gbps) for t in cat.transceivers} | {
-        (technology(c), c.speed_gbps) for c in cat.cables}
+        (technology(c), c.speed_gbps) for c in cat.cables
+    }
     for speed in (400, 800, 1600):
-        assert {("dsp", speed), ("lpo", speed), ("cpo", speed), ("dac", speed), ("acc", speed), ("aec", speed),
-                ("aoc", speed)} <= techs, speed
+        assert {
+            ("dsp", speed),
+            ("lpo", speed),
+            ("cpo", speed),
+            ("dac", speed),
+            ("acc", speed),
+            ("aec", speed),
+            ("aoc", speed),
+        } <= techs, speed
     assert {("lro", 800), ("lro", 1600), ("dsp", 3200), ("cpo", 3200)} <= techs
     # DSP reach classes SR (multimode), DR, FR, LR at 400G, 800G and 1.6T
     for speed in (400, 800, 1600):
@@ -72,8 +80,7 @@ def test_published_energy_per_bit_figures() -> None:
 def test_cli_catalog_lists_source_confidence_and_pj_per_bit(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["catalog", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == sum(len(getattr(builtin_catalog(), s)) for s in ("media", "transceivers", "cables",
-                                                                           "switches"))
+    assert len(rows) == sum(len(getattr(builtin_catalog(), s)) for s in ("media", "transceivers", "cables", "switches"))
     for r in rows:
         assert r["source"] and r["confidence"] in {"A", "B", "C", "EST"}, r["id"]
         if r["section"] != "media":
@@ -84,11 +91,18 @@ def test_cli_catalog_lists_source_confidence_and_pj_per_bit(capsys: pytest.Captu
 
 
 def _instance(catalog: object) -> dict:
-    return {"schema_version": 1, "name": "override", "catalog": catalog,
-            "nodes": [{"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
-                      {"id": "leaf", "kind": "switch", "count": 1, "models": ["th5"]}],
-            "links": [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 100, "demand_gbps": 6400,
-                       "allowed": ["dr8-800"]}]}
+    return {
+        "schema_version": 1,
+        "name": "override",
+        "catalog": catalog,
+        "nodes": [
+            {"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": ["th5"]},
+        ],
+        "links": [
+            {"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 100, "demand_gbps": 6400, "allowed": ["dr8-800"]}
+        ],
+    }
 
 
 def test_extends_builtin_overrides_single_fields_by_id() -> None:
@@ -107,8 +121,10 @@ def test_extends_builtin_overrides_single_fields_by_id() -> None:
 
 
 def test_extends_override_from_a_catalogue_file(tmp_path) -> None:
-    (tmp_path / "cat.yaml").write_text("extends: builtin\nswitches:\n  - {id: th5, power_w: 750, source: "
-                                       "'our measured 750 W at the wall for this chassis'}\n")
+    (tmp_path / "cat.yaml").write_text(
+        "extends: builtin\nswitches:\n  - {id: th5, power_w: 750, source: "
+        "'our measured 750 W at the wall for this chassis'}\n"
+    )
     inst = load_instance(_instance("cat.yaml"), base_dir=tmp_path)
     th5 = {s.id: s for s in inst.resolved_catalog.switches}["th5"]
     assert th5.power_w == 750 and th5.capacity_gbps == 51200 and th5.source.startswith("our measured")

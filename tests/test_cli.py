@@ -23,8 +23,16 @@ def test_solve_writes_contract_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sorted(p.name for p in out.iterdir()) == ["bom.csv", "links.csv", "nodes.csv", "paths.csv", "plan.json"]
     plan = json.loads((out / "plan.json").read_text())
     assert plan["format"] == "optimizer-plan/1" and plan["status"] == "optimal"
-    assert set(plan["totals"]) >= {"capex_usd", "power_w", "energy_usd", "tco_usd", "optics_power_w",
-                                   "switch_power_w", "optics_capex_usd", "switch_capex_usd"}
+    assert set(plan["totals"]) >= {
+        "capex_usd",
+        "power_w",
+        "energy_usd",
+        "tco_usd",
+        "optics_power_w",
+        "switch_power_w",
+        "optics_capex_usd",
+        "switch_capex_usd",
+    }
     assert {"name", "version", "time_limit_s", "mip_rel_gap", "threads", "build_s", "solve_s"} <= set(plan["solver"])
     assert check_plan(load_instance(INSTANCES / "tiny.yaml"), plan) == []
 

@@ -31,13 +31,15 @@ def test_capacity_demand_count_uniform() -> None:
     assert options_used(base) == {"aoc-800": 8}
     assert base.objective == pytest.approx(8 * AOC + SW64)
     # one Gb/s more than 8 ports x 800G can carry: infeasible, with the reason
-    over = solve_verified(tiny_instance(links=[{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10,
-                                                "demand_gbps": 6401}]))
+    over = solve_verified(
+        tiny_instance(links=[{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 6401}])
+    )
     assert over.status == "infeasible"
     assert any("needs at least 9 links" in r for r in over.diagnostics)
     # exact count
-    counted = solve_verified(tiny_instance(links=[{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10,
-                                                   "demand_gbps": 0, "count": 3}]))
+    counted = solve_verified(
+        tiny_instance(links=[{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 0, "count": 3}])
+    )
     assert sum(options_used(counted).values()) == 3
     # 6000 Gb/s: mixing 7 AOC + 1 SR-400 is cheapest; uniform forces 8 AOC
     mixed_links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 6000}]
@@ -49,23 +51,36 @@ def test_capacity_demand_count_uniform() -> None:
 
 
 def test_switch_model_choice_and_count() -> None:
-    nodes = [{"id": "gpu", "kind": "nic", "count": 40, "max_port_gbps": 800},
-             {"id": "leaf", "kind": "switch", "count": {"min": 0, "max": 3}, "models": ["sw64", "sw-cpo"]}]
+    nodes = [
+        {"id": "gpu", "kind": "nic", "count": 40, "max_port_gbps": 800},
+        {"id": "leaf", "kind": "switch", "count": {"min": 0, "max": 3}, "models": ["sw64", "sw-cpo"]},
+    ]
     links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 32000}]
     plan = solve_verified(tiny_instance(nodes=nodes, links=links))
     # 32,000 Gb/s exceeds one sw64 (25,600): two pluggable switches beat one CPO switch plus CPO optics
     assert plan.nodes.iloc[0]["model"] == "sw64" and plan.nodes.iloc[0]["count"] == 2
-    capped = solve_verified(tiny_instance(nodes=[nodes[0], {**nodes[1], "count": {"min": 0, "max": 1},
-                                                            "models": ["sw64"]}], links=links))
+    capped = solve_verified(
+        tiny_instance(nodes=[nodes[0], {**nodes[1], "count": {"min": 0, "max": 1}, "models": ["sw64"]}], links=links)
+    )
     assert capped.status == "infeasible"
     assert any("switch group 'leaf'" in r for r in capped.diagnostics)
 
 
 def test_forms_restrict_ends_to_the_chosen_model() -> None:
-    nodes = [{"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
-             {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64", "sw-cpo"]}]
-    links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 6400,
-              "allowed": ["dr-800", "cpo-800"]}]
+    nodes = [
+        {"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
+        {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64", "sw-cpo"]},
+    ]
+    links = [
+        {
+            "id": "gpu-leaf",
+            "a": "gpu",
+            "b": "leaf",
+            "length_m": 10,
+            "demand_gbps": 6400,
+            "allowed": ["dr-800", "cpo-800"],
+        }
+    ]
     plan = solve_verified(tiny_instance(nodes=nodes, links=links))
     # cpo ends need sw-cpo (30k $): pluggable DR on sw64 is cheaper overall
     assert options_used(plan) == {"dr-800+dr-800": 8}
@@ -84,8 +99,10 @@ def test_forms_restrict_ends_to_the_chosen_model() -> None:
 
 
 def test_switch_capacity_gbps_and_ports() -> None:
-    nodes = [{"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
-             {"id": "leaf", "kind": "switch", "count": {"min": 1, "max": 2}, "models": ["sw64"]}]
+    nodes = [
+        {"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800},
+        {"id": "leaf", "kind": "switch", "count": {"min": 1, "max": 2}, "models": ["sw64"]},
+    ]
     base = solve_verified(tiny_instance(nodes=nodes))
     assert base.nodes.iloc[0]["count"] == 1 and base.nodes.iloc[0]["used_gbps"] == 6400
     inst = tiny_instance(nodes=nodes)
@@ -99,8 +116,12 @@ def test_switch_capacity_gbps_and_ports() -> None:
 
 
 def test_nic_capacity_ports() -> None:
-    seven = tiny_instance(nodes=[{"id": "gpu", "kind": "nic", "count": 7, "max_port_gbps": 800},
-                                 {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64"]}])
+    seven = tiny_instance(
+        nodes=[
+            {"id": "gpu", "kind": "nic", "count": 7, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64"]},
+        ]
+    )
     plan = solve_verified(seven)
     assert plan.status == "infeasible"
     assert any("NIC group 'gpu'" in r or "ports" in r for r in plan.diagnostics)
@@ -112,8 +133,8 @@ def test_latency_budget_excludes_slow_options() -> None:
     def with_budget(ns: float) -> optimizer.Plan:
         return solve_verified(tiny_instance(paths=[{"id": "rt", "via": ["gpu", "leaf", "gpu"], "max_latency_ns": ns}]))
 
-    assert options_used(with_budget(600)) == {"aoc-800": 8}           # 2 x 149 + 200 = 498 fits
-    tight = with_budget(450)                                            # AOC out, SR-800 (52 ns) in
+    assert options_used(with_budget(600)) == {"aoc-800": 8}  # 2 x 149 + 200 = 498 fits
+    tight = with_budget(450)  # AOC out, SR-800 (52 ns) in
     assert options_used(tight) == {"sr-800+sr-800": 8}
     assert tight.objective == pytest.approx(8 * SR800 + SW64)
     assert tight.paths.iloc[0]["latency_ns"] == pytest.approx(2 * 52 + 200)
@@ -124,11 +145,13 @@ def test_latency_budget_excludes_slow_options() -> None:
 
 def test_aggregate_bandwidth() -> None:
     links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 0}]
-    plan = solve_verified(tiny_instance(links=links, bandwidth=[{"id": "bw", "links": ["gpu-leaf", "gpu-leaf"],
-                                                                 "min_gbps": 3200}]))
+    plan = solve_verified(
+        tiny_instance(links=links, bandwidth=[{"id": "bw", "links": ["gpu-leaf", "gpu-leaf"], "min_gbps": 3200}])
+    )
     assert options_used(plan) == {"aoc-800": 4}
-    too_much = solve_verified(tiny_instance(links=links, bandwidth=[{"id": "bw", "links": ["gpu-leaf"],
-                                                                     "min_gbps": 7000}]))
+    too_much = solve_verified(
+        tiny_instance(links=links, bandwidth=[{"id": "bw", "links": ["gpu-leaf"], "min_gbps": 7000}])
+    )
     assert too_much.status == "infeasible"
     assert any("bandwidth 'bw'" in r for r in too_much.diagnostics)
 
@@ -149,8 +172,17 @@ def test_limits_power_capex_supply() -> None:
     assert both.bom.set_index("item").loc["sr-800", "units"] == 6
 
 
-TESTED = {"capacity", "switch_model", "forms", "switch_capacity", "nic_capacity", "latency", "bandwidth", "limits",
-          "routing"}  # routing: tests/test_routing.py
+TESTED = {
+    "capacity",
+    "switch_model",
+    "forms",
+    "switch_capacity",
+    "nic_capacity",
+    "latency",
+    "bandwidth",
+    "limits",
+    "routing",
+}  # routing: tests/test_routing.py
 
 
 def test_every_family_has_a_test() -> None:

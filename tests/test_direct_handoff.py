@@ -45,8 +45,9 @@ def test_arrays_merge_repeats_and_skip_inactive_rows() -> None:
     a = linear_arrays(_odd_model())
     assert a.n_rows == 4 and a.sense == -1
     assert a.col_lower[4] == a.col_upper[4] == 2.0  # the fixed variable is a fixed column
-    first_row = dict(zip(a.indices[a.indptr[0]:a.indptr[1]].tolist(), a.values[a.indptr[0]:a.indptr[1]].tolist(),
-                         strict=True))
+    first_row = dict(
+        zip(a.indices[a.indptr[0] : a.indptr[1]].tolist(), a.values[a.indptr[0] : a.indptr[1]].tolist(), strict=True)
+    )
     assert first_row == {0: 1.0, 1: 2.0}  # x0 + 2 x1 - 3 - (8 + x0 - x0): x0 appears three times
     assert a.row_upper[0] == 11.0
 
@@ -99,8 +100,9 @@ def test_scaled_objective_reports_unscaled_numbers() -> None:
     m = build_model(build_data(load_instance(inst)))
     events: list = []
     scaled = solve_model(m, SolveOptions(threads=1, mip_rel_gap=0, progress=events.append))
-    plain = solve_model(build_model(build_data(load_instance(inst))),
-                        SolveOptions(threads=1, mip_rel_gap=0, objective_scaling=False))
+    plain = solve_model(
+        build_model(build_data(load_instance(inst))), SolveOptions(threads=1, mip_rel_gap=0, objective_scaling=False)
+    )
     assert scaled.status == plain.status == SolveStatus.OPTIMAL
     assert scaled.objective == pytest.approx(plain.objective, rel=1e-9)
     assert scaled.bound == pytest.approx(plain.objective, rel=1e-9)

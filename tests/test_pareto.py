@@ -9,8 +9,8 @@ from helpers import INSTANCES, tiny_instance
 
 import optimizer
 from optimizer.cli import main
-from optimizer.studies.pareto import non_dominated
 from optimizer.core.verify import check_plan
+from optimizer.studies.pareto import non_dominated
 
 OPTS = optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=30)
 
@@ -62,8 +62,9 @@ def test_lexicographic_points_give_the_same_front() -> None:
     assert len(augmecon.points) == 7
     kept, removed = non_dominated(augmecon.points)
     assert len(kept) == 7 and removed == []
-    assert [(p["power_w"], p["capex_usd"]) for p in augmecon.points] == \
-        [(p["power_w"], p["capex_usd"]) for p in lexicographic.points]
+    assert [(p["power_w"], p["capex_usd"]) for p in augmecon.points] == [
+        (p["power_w"], p["capex_usd"]) for p in lexicographic.points
+    ]
     assert {p["power_status"] for p in lexicographic.points} == {"optimal"}
 
 
@@ -77,8 +78,9 @@ def test_worker_processes_give_the_same_front() -> None:
     local = optimizer.pareto(trade_off(), points=5, options=OPTS)
     pool = optimizer.pareto(trade_off(), points=5, options=OPTS, workers=2)
     drop = ("solve_s",)
-    assert [{k: v for k, v in p.items() if k not in drop} for p in local.points] == \
-        [{k: v for k, v in p.items() if k not in drop} for p in pool.points]
+    assert [{k: v for k, v in p.items() if k not in drop} for p in local.points] == [
+        {k: v for k, v in p.items() if k not in drop} for p in pool.points
+    ]
 
 
 def test_no_trade_off_gives_one_point() -> None:
@@ -88,8 +90,14 @@ def test_no_trade_off_gives_one_point() -> None:
 
 
 def test_non_dominated_filter() -> None:
-    rows = [{"power_w": 10, "capex_usd": 5}, {"power_w": 8, "capex_usd": 9}, {"power_w": 10, "capex_usd": 6},
-            {"power_w": 12, "capex_usd": 5}, {"power_w": 8, "capex_usd": 9}, {"power_w": 15, "capex_usd": 1}]
+    rows = [
+        {"power_w": 10, "capex_usd": 5},
+        {"power_w": 8, "capex_usd": 9},
+        {"power_w": 10, "capex_usd": 6},
+        {"power_w": 12, "capex_usd": 5},
+        {"power_w": 8, "capex_usd": 9},
+        {"power_w": 15, "capex_usd": 1},
+    ]
     front, removed = non_dominated(rows)
     assert [(r["power_w"], r["capex_usd"]) for r in front] == [(8, 9), (10, 5), (15, 1)]
     assert len(removed) == 3

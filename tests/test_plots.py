@@ -17,16 +17,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def test_importing_optimizer_stays_light() -> None:
-    code = ("import sys, optimizer; heavy = [m for m in ('matplotlib', 'dask', 'distributed') if m in sys.modules]; "
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, optimizer; heavy = [m for m in ('matplotlib', 'dask', 'distributed') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_solve_plot_writes_a_png(tmp_path) -> None:
     out = tmp_path / "plan"
-    assert main(["solve", str(INSTANCES / "latency-cpo-1k.yaml"), "-q", "--threads", "1", "--out", str(out),
-                 "--plot"]) == 0
+    assert (
+        main(["solve", str(INSTANCES / "latency-cpo-1k.yaml"), "-q", "--threads", "1", "--out", str(out), "--plot"])
+        == 0
+    )
     png = (out / "plan.png").read_bytes()
     assert png[:8] == PNG and len(png) > 20_000
 
@@ -63,8 +67,10 @@ def test_many_tiers_are_folded_into_other(tmp_path) -> None:
     inst = tiny_instance()
     inst["nodes"] = [{"id": f"pod{chr(97 + k)}", "kind": "nic", "count": 2, "max_port_gbps": 800} for k in range(14)]
     inst["nodes"].append({"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64"]})
-    inst["links"] = [{"id": f"l{k}", "a": f"pod{chr(97 + k)}", "b": "leaf", "length_m": 10 + k, "demand_gbps": 1600}
-                     for k in range(14)]
+    inst["links"] = [
+        {"id": f"l{k}", "a": f"pod{chr(97 + k)}", "b": "leaf", "length_m": 10 + k, "demand_gbps": 1600}
+        for k in range(14)
+    ]
     instance = optimizer.load_instance(inst)
     plan = optimizer.solve(instance, optimizer.SolveOptions(threads=1))
     power, capex = plan_breakdown(plan, instance.resolved_catalog)
@@ -78,9 +84,15 @@ def test_sweep_plot_with_one_parameter_and_failed_rows(tmp_path) -> None:
 
     from optimizer.plots import plot_sweep
 
-    table = pd.DataFrame({"economics.pue": [1.1, 1.2, 1.3], "status": ["optimal", "infeasible", "optimal"],
-                          "tco_usd": [1e6, None, 1.2e6], "share_cpo": [0.5, None, 0.25],
-                          "share_linear": [0.5, None, 0.75]})
+    table = pd.DataFrame(
+        {
+            "economics.pue": [1.1, 1.2, 1.3],
+            "status": ["optimal", "infeasible", "optimal"],
+            "tco_usd": [1e6, None, 1.2e6],
+            "share_cpo": [0.5, None, 0.25],
+            "share_linear": [0.5, None, 0.75],
+        }
+    )
     path = plot_sweep(table, ["economics.pue"], tmp_path / "s.png")
     assert path.read_bytes()[:8] == PNG and path.stat().st_size > 20_000
 

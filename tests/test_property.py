@@ -19,9 +19,17 @@ from hypothesis import strategies as st
 import optimizer
 from optimizer.core.verify import option_attributes
 
-SWITCH_SMALL = {"id": "sw-small", "capacity_gbps": 1600, "max_ports": 4, "max_port_gbps": 400,
-                "forms": ["pluggable", "cable"], "power_w": 100, "cost_usd": 4000, "latency_ns": 100,
-                "source": "test"}
+SWITCH_SMALL = {
+    "id": "sw-small",
+    "capacity_gbps": 1600,
+    "max_ports": 4,
+    "max_port_gbps": 400,
+    "forms": ["pluggable", "cable"],
+    "power_w": 100,
+    "cost_usd": 4000,
+    "latency_ns": 100,
+    "source": "test",
+}
 
 
 @st.composite
@@ -34,26 +42,52 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     else:
         lo = draw(st.integers(0, 1))
         count = {"min": lo, "max": draw(st.integers(max(lo, 1), 2))}
-    nic = {"id": "gpu", "kind": "nic", "count": draw(st.integers(1, 3)),
-           "max_port_gbps": draw(st.sampled_from([400, 800]))}
+    nic = {
+        "id": "gpu",
+        "kind": "nic",
+        "count": draw(st.integers(1, 3)),
+        "max_port_gbps": draw(st.sampled_from([400, 800])),
+    }
     if draw(st.booleans()):
         nic["forms"] = ["pluggable", "cable", "cpo"]
-    links = [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": draw(st.sampled_from([2, 10, 40])),
-              "demand_gbps": draw(st.sampled_from([0, 400, 800, 1200, 1600, 2400])),
-              "uniform": draw(st.booleans())}]
+    links = [
+        {
+            "id": "gpu-leaf",
+            "a": "gpu",
+            "b": "leaf",
+            "length_m": draw(st.sampled_from([2, 10, 40])),
+            "demand_gbps": draw(st.sampled_from([0, 400, 800, 1200, 1600, 2400])),
+            "uniform": draw(st.booleans()),
+        }
+    ]
     if draw(st.booleans()):
-        links.append({"id": "leaf-leaf", "a": "leaf", "b": "leaf", "length_m": draw(st.sampled_from([2, 10])),
-                      "demand_gbps": 0, "count": draw(st.integers(0, 2))})
+        links.append(
+            {
+                "id": "leaf-leaf",
+                "a": "leaf",
+                "b": "leaf",
+                "length_m": draw(st.sampled_from([2, 10])),
+                "demand_gbps": 0,
+                "count": draw(st.integers(0, 2)),
+            }
+        )
     inst: dict[str, Any] = {
-        "schema_version": 1, "name": "prop", "catalog": catalog,
+        "schema_version": 1,
+        "name": "prop",
+        "catalog": catalog,
         "objective": draw(st.sampled_from(["tco", "capex", "power", "weighted"])),
         "weights": {"capex_usd": 1.0, "power_w": draw(st.sampled_from([0.0, 10.0]))},
         "nodes": [nic, {"id": "leaf", "kind": "switch", "count": count, "models": models}],
         "links": links,
     }
     if draw(st.booleans()):
-        inst["paths"] = [{"id": "rt", "via": ["gpu", "leaf", "gpu"],
-                          "max_latency_ns": draw(st.sampled_from([250, 320, 420, 520, 700]))}]
+        inst["paths"] = [
+            {
+                "id": "rt",
+                "via": ["gpu", "leaf", "gpu"],
+                "max_latency_ns": draw(st.sampled_from([250, 320, 420, 520, 700])),
+            }
+        ]
     limits: dict[str, Any] = {}
     if draw(st.booleans()):
         limits["supply"] = {draw(st.sampled_from(["aoc-800", "sr-800", "sw64"])): draw(st.integers(0, 3))}
@@ -176,11 +210,17 @@ def test_milp_matches_enumeration(data: dict[str, Any]) -> None:
 def test_pruning_never_changes_the_optimum() -> None:
     """Dominated-option pruning on vs off gives the same optimum on every bundled-style case above."""
     catalog = tiny_catalog()
-    inst = {"schema_version": 1, "name": "p", "catalog": catalog,
-            "nodes": [{"id": "gpu", "kind": "nic", "count": 3, "max_port_gbps": 800},
-                      {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64", "sw-cpo"]}],
-            "links": [{"id": "g", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 2000}],
-            "limits": {"supply": {"aoc-800": 1}}}
+    inst = {
+        "schema_version": 1,
+        "name": "p",
+        "catalog": catalog,
+        "nodes": [
+            {"id": "gpu", "kind": "nic", "count": 3, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw64", "sw-cpo"]},
+        ],
+        "links": [{"id": "g", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 2000}],
+        "limits": {"supply": {"aoc-800": 1}},
+    }
     on = solve_verified(inst)
     off = solve_verified(inst, prune_dominated=False)
     assert on.objective == pytest.approx(off.objective)

@@ -9,32 +9,59 @@ import pytest
 from helpers import solve_verified
 
 import optimizer
-from optimizer.errors import InstanceError
 from optimizer.core.verify import check_plan
+from optimizer.errors import InstanceError
 
 
 def net(links: list[dict[str, Any]], demands: list[dict[str, Any]], names: str = "ABC", **extra: Any) -> dict[str, Any]:
     """Triangle A-B-C; cables c100 (100 Gb/s, 10 USD, 1000 ns) and c400 (400 Gb/s, 30 USD, 10 ns)."""
     src = "test figures"
     cables = [
-        {"id": "c100", "kind": "dac", "speed_gbps": 100, "power_w": 0, "cost_usd": 10, "reach_m": 100,
-         "latency_ns": 1000, "latency_ns_per_m": 0, "source": src},
-        {"id": "c400", "kind": "dac", "speed_gbps": 400, "power_w": 0, "cost_usd": 30, "reach_m": 100,
-         "latency_ns": 10, "latency_ns_per_m": 0, "source": src},
+        {
+            "id": "c100",
+            "kind": "dac",
+            "speed_gbps": 100,
+            "power_w": 0,
+            "cost_usd": 10,
+            "reach_m": 100,
+            "latency_ns": 1000,
+            "latency_ns_per_m": 0,
+            "source": src,
+        },
+        {
+            "id": "c400",
+            "kind": "dac",
+            "speed_gbps": 400,
+            "power_w": 0,
+            "cost_usd": 30,
+            "reach_m": 100,
+            "latency_ns": 10,
+            "latency_ns_per_m": 0,
+            "source": src,
+        },
     ]
-    nodes = [{"id": v, "kind": "nic", "count": 1, "ports": 64, "max_port_gbps": 400, "forms": ["cable"]}
-             for v in names]
+    nodes = [{"id": v, "kind": "nic", "count": 1, "ports": 64, "max_port_gbps": 400, "forms": ["cable"]} for v in names]
     full = []
     for link in links:
         entry = {"length_m": 1, "demand_gbps": 0, **link}
         full.append(entry)
-    return {"schema_version": 1, "name": "routed", "objective": "capex", "catalog": {"cables": cables},
-            "nodes": nodes, "links": full, "demands": demands, **extra}
+    return {
+        "schema_version": 1,
+        "name": "routed",
+        "objective": "capex",
+        "catalog": {"cables": cables},
+        "nodes": nodes,
+        "links": full,
+        "demands": demands,
+        **extra,
+    }
 
 
-TRIANGLE = [{"id": "AB", "a": "A", "b": "B", "allowed": ["c400"]},
-            {"id": "BC", "a": "B", "b": "C", "allowed": ["c400"]},
-            {"id": "AC", "a": "A", "b": "C", "allowed": ["c100"]}]
+TRIANGLE = [
+    {"id": "AB", "a": "A", "b": "B", "allowed": ["c400"]},
+    {"id": "BC", "a": "B", "b": "C", "allowed": ["c400"]},
+    {"id": "AC", "a": "A", "b": "C", "allowed": ["c100"]},
+]
 
 
 def test_direct_route_is_cheapest() -> None:
@@ -70,8 +97,10 @@ def test_bidirected_capacity_per_direction_undirected_summed(direction: str, exp
 
 
 def test_directed_link_carries_one_direction_only() -> None:
-    links = [{"id": "AB", "a": "A", "b": "B", "allowed": ["c100"], "direction": "directed"},
-             {"id": "BA", "a": "B", "b": "A", "allowed": ["c400"], "direction": "directed"}]
+    links = [
+        {"id": "AB", "a": "A", "b": "B", "allowed": ["c100"], "direction": "directed"},
+        {"id": "BA", "a": "B", "b": "A", "allowed": ["c400"], "direction": "directed"},
+    ]
     demands = [{"id": "ab", "src": "A", "dst": "B", "gbps": 100}, {"id": "ba", "src": "B", "dst": "A", "gbps": 100}]
     assert solve_verified(net(links, demands)).objective == pytest.approx(40.0)  # c100 on AB, c400 on BA
 
@@ -93,20 +122,24 @@ def test_setup_cost_moves_the_route() -> None:
 
 @pytest.mark.parametrize(("direction", "expected"), [("bidirected", 110.0), ("undirected", 170.0)])
 def test_routing_cost_larger_direction_or_sum(direction: str, expected: float) -> None:
-    links = [{"id": "AB", "a": "A", "b": "B", "allowed": ["c100"], "direction": direction,
-              "routing_cost_usd_per_gbps": 1.0}]
+    links = [
+        {"id": "AB", "a": "A", "b": "B", "allowed": ["c100"], "direction": direction, "routing_cost_usd_per_gbps": 1.0}
+    ]
     demands = [{"id": "ab", "src": "A", "dst": "B", "gbps": 100}, {"id": "ba", "src": "B", "dst": "A", "gbps": 50}]
     assert solve_verified(net(links, demands)).objective == pytest.approx(expected)
 
 
 def test_single_path_cannot_split() -> None:
-    links = [{"id": "AB", "a": "A", "b": "B", "allowed": ["c400"], "max_count": 1},
-             {"id": "BC", "a": "B", "b": "C", "allowed": ["c400"], "max_count": 1},
-             {"id": "AC", "a": "A", "b": "C", "allowed": ["c400"], "max_count": 1}]
+    links = [
+        {"id": "AB", "a": "A", "b": "B", "allowed": ["c400"], "max_count": 1},
+        {"id": "BC", "a": "B", "b": "C", "allowed": ["c400"], "max_count": 1},
+        {"id": "AC", "a": "A", "b": "C", "allowed": ["c400"], "max_count": 1},
+    ]
     demands = [{"id": "d", "src": "A", "dst": "C", "gbps": 500}]
     assert solve_verified(net(links, demands)).objective == pytest.approx(90.0)  # split 400 + 100
-    plan = optimizer.solve(optimizer.load_instance(net(links, demands, routing="single_path")),
-                           optimizer.SolveOptions(threads=1))
+    plan = optimizer.solve(
+        optimizer.load_instance(net(links, demands, routing="single_path")), optimizer.SolveOptions(threads=1)
+    )
     assert str(plan.status) == "infeasible"
     demands[0]["gbps"] = 300
     single = solve_verified(net(links, demands, routing="single_path"))
@@ -123,8 +156,10 @@ def test_own_demand_adds_to_routed_flow() -> None:
 def test_plain_and_strengthened_agree() -> None:
     links = copy.deepcopy(TRIANGLE)
     links[2]["allowed"] = ["c100", "c400"]
-    demands = [{"id": f"d{i}", "src": s, "dst": t, "gbps": g}
-               for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "B", 520), ("B", "A", 130), ("C", "A", 90)])]
+    demands = [
+        {"id": f"d{i}", "src": s, "dst": t, "gbps": g}
+        for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "B", 520), ("B", "A", 130), ("C", "A", 90)])
+    ]
     strong = solve_verified(net(links, demands), warm_start=True)
     plain = solve_verified(net(links, demands), routing_cuts=False)
     assert strong.objective == pytest.approx(plain.objective)
@@ -146,8 +181,13 @@ def test_verifier_catches_broken_flows_and_capacity() -> None:
 
 
 def test_bad_demand_references_reported_together() -> None:
-    bad = net(TRIANGLE, [{"id": "d", "src": "A", "dst": "Z", "gbps": 1},
-                         {"id": "e", "src": "A", "dst": "C", "gbps": 1, "paths": [["BC"]]}])
+    bad = net(
+        TRIANGLE,
+        [
+            {"id": "d", "src": "A", "dst": "Z", "gbps": 1},
+            {"id": "e", "src": "A", "dst": "C", "gbps": 1, "paths": [["BC"]]},
+        ],
+    )
     with pytest.raises(InstanceError) as info:
         optimizer.load_instance(bad)
     wheres = {i.where for i in info.value.issues}
@@ -156,10 +196,18 @@ def test_bad_demand_references_reported_together() -> None:
 
 def test_latency_budget_counts_the_switch_model_passed() -> None:
     inst = net(TRIANGLE, [{"id": "d", "src": "A", "dst": "C", "gbps": 300, "max_latency_ns": 100}])
-    switch = {"capacity_gbps": 12800, "max_ports": 32, "max_port_gbps": 400, "forms": ["cable"], "power_w": 0,
-              "source": "test figures"}
-    inst["catalog"]["switches"] = [{"id": "slow", "cost_usd": 100, "latency_ns": 500, **switch},
-                                   {"id": "fast", "cost_usd": 1000, "latency_ns": 50, **switch}]
+    switch = {
+        "capacity_gbps": 12800,
+        "max_ports": 32,
+        "max_port_gbps": 400,
+        "forms": ["cable"],
+        "power_w": 0,
+        "source": "test figures",
+    }
+    inst["catalog"]["switches"] = [
+        {"id": "slow", "cost_usd": 100, "latency_ns": 500, **switch},
+        {"id": "fast", "cost_usd": 1000, "latency_ns": 50, **switch},
+    ]
     inst["nodes"][1] = {"id": "B", "kind": "switch", "count": 1, "models": ["slow", "fast"]}
     plan = solve_verified(inst)
     assert plan.objective == pytest.approx(1060.0)  # via B (2 x c400) with the fast model
@@ -173,8 +221,10 @@ def test_grown_cut_sets_keep_the_optimum(monkeypatch: pytest.MonkeyPatch) -> Non
 
     pairs = ("AB", "BC", "CD", "DE", "EF", "FA", "AD")
     links = [{"id": f"{a}{b}", "a": a, "b": b, "allowed": ["c100", "c400"]} for a, b in pairs]
-    demands = [{"id": f"d{i}", "src": s, "dst": t, "gbps": g}
-               for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "E", 520), ("B", "F", 130), ("D", "A", 90)])]
+    demands = [
+        {"id": f"d{i}", "src": s, "dst": t, "gbps": g}
+        for i, (s, t, g) in enumerate([("A", "C", 350), ("C", "E", 520), ("B", "F", 130), ("D", "A", 90)])
+    ]
     base = solve_verified(net(links, demands, "ABCDEF"), routing_cuts=False).objective
     monkeypatch.setattr(routed, "GROWN_CUTS", True)
     inst = optimizer.load_instance(net(links, demands, "ABCDEF"))

@@ -17,30 +17,50 @@ from optimizer.cli import main
 from optimizer.sources.sndlib import data_dir, load_problem, parse_model, parse_network, problem_files, to_instance_dict
 
 FOLDER = data_dir()
-pytestmark = pytest.mark.skipif(FOLDER is None, reason="SNDlib data not found: set SNDLIB_DIR or provide "
-                                "../shared/sndlib/sndlib-instances-native")
+pytestmark = pytest.mark.skipif(
+    FOLDER is None, reason="SNDlib data not found: set SNDLIB_DIR or provide ../shared/sndlib/sndlib-instances-native"
+)
 
 # nodes, links, demands as tabulated in /work/shared/sndlib/README.md section 3 (independent of this reader)
 COUNTS = {
-    "abilene": (12, 15, 132), "atlanta": (15, 22, 210), "brain": (161, 332, 14311), "cost266": (37, 57, 1332),
-    "dfn-bwin": (10, 45, 90), "dfn-gwin": (11, 47, 110), "di-yuan": (11, 42, 22), "france": (25, 45, 300),
-    "geant": (22, 36, 462), "germany50": (50, 88, 662), "giul39": (39, 172, 1471), "india35": (35, 80, 595),
-    "janos-us": (26, 84, 650), "janos-us-ca": (39, 122, 1482), "newyork": (16, 49, 240), "nobel-eu": (28, 41, 378),
-    "nobel-germany": (17, 26, 121), "nobel-us": (14, 21, 91), "norway": (27, 51, 702), "pdh": (11, 34, 24),
-    "pioro40": (40, 89, 780), "polska": (12, 18, 66), "sun": (27, 102, 67), "ta1": (24, 55, 396),
-    "ta2": (65, 108, 1869), "zib54": (54, 81, 1501),
+    "abilene": (12, 15, 132),
+    "atlanta": (15, 22, 210),
+    "brain": (161, 332, 14311),
+    "cost266": (37, 57, 1332),
+    "dfn-bwin": (10, 45, 90),
+    "dfn-gwin": (11, 47, 110),
+    "di-yuan": (11, 42, 22),
+    "france": (25, 45, 300),
+    "geant": (22, 36, 462),
+    "germany50": (50, 88, 662),
+    "giul39": (39, 172, 1471),
+    "india35": (35, 80, 595),
+    "janos-us": (26, 84, 650),
+    "janos-us-ca": (39, 122, 1482),
+    "newyork": (16, 49, 240),
+    "nobel-eu": (28, 41, 378),
+    "nobel-germany": (17, 26, 121),
+    "nobel-us": (14, 21, 91),
+    "norway": (27, 51, 702),
+    "pdh": (11, 34, 24),
+    "pioro40": (40, 89, 780),
+    "polska": (12, 18, 66),
+    "sun": (27, 102, 67),
+    "ta1": (24, 55, 396),
+    "ta2": (65, 108, 1869),
+    "zib54": (54, 81, 1501),
 }
 
 
 def modules_in_file(path: Path) -> int:
     """Module entries counted line by line: number pairs in the last parenthesised group of each link line."""
     text = path.read_text()
-    section = text[text.index("LINKS ("):text.index("DEMANDS (")]
+    section = text[text.index("LINKS (") : text.index("DEMANDS (")]
     total = 0
     for line in section.splitlines():
         line = line.split("#")[0]
         if line.count("(") >= 2:
-            total += len(line[line.rindex("(") + 1:line.rindex(")")].split()) // 2
+            total += len(line[line.rindex("(") + 1 : line.rindex(")")].split()) // 2
     return total
 
 
@@ -75,7 +95,8 @@ def test_conversion_counts_and_constants(network: str) -> None:
     assert len(inst["links"]) == len(net.links)
     assert len(inst["demands"]) == len(net.demands)
     assert sum(link.get("installed_cost_usd", 0) for link in inst["links"]) == pytest.approx(
-        sum(link.pre_cost for link in net.links))
+        sum(link.pre_cost for link in net.links)
+    )
     loaded = optimizer.load_instance(inst)
     assert sum(d.gbps for d in loaded.demands) == pytest.approx(sum(d.volume for d in net.demands))
 
@@ -91,8 +112,15 @@ def test_unsupported_variants_are_input_errors() -> None:
     assert "INTEGER" in str(info.value)
 
 
-ABILENE_POLSKA = [f"{net}--{f.stem}" for net in ("abilene", "polska")
-                  for f in sorted((FOLDER / net / "models").glob("*-N-C-A-N-N.txt"))] if FOLDER else []
+ABILENE_POLSKA = (
+    [
+        f"{net}--{f.stem}"
+        for net in ("abilene", "polska")
+        for f in sorted((FOLDER / net / "models").glob("*-N-C-A-N-N.txt"))
+    ]
+    if FOLDER
+    else []
+)
 
 
 @pytest.mark.parametrize("problem", ABILENE_POLSKA)
@@ -110,8 +138,23 @@ def test_cli_import_and_solve(tmp_path: Path) -> None:
     loaded = optimizer.load_instance(out)
     assert len(loaded.demands) == 132 and all(g.direction == "undirected" for g in loaded.links)
     plan_dir = tmp_path / "plan"
-    assert main(["import", "sndlib", "--problem", "abilene--U-U-M-N-C-A-N-N", "--solve", "--threads", "1",
-                 "--out", str(plan_dir), "--json"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "sndlib",
+                "--problem",
+                "abilene--U-U-M-N-C-A-N-N",
+                "--solve",
+                "--threads",
+                "1",
+                "--out",
+                str(plan_dir),
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert (plan_dir / "flows.csv").exists()
     assert main(["import", "sndlib", str(net)]) == 2  # usage error
 
@@ -124,9 +167,11 @@ def test_data_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_header_and_comments_tolerated(tmp_path: Path) -> None:
-    text = ("?SNDlib native format; type: network; version: 1.0\n# c\nNODES (\n a ( 0 0 )\n b ( 1 1 )\n)\n"
-            "LINKS (\n l1 ( a b ) 0.00 0.00 0.00 0.00 ( 10.00 3.00 ) # comment\n)\n"
-            "DEMANDS (\n d1 ( a b ) 1 7.00 UNLIMITED\n)\nADMISSIBLE_PATHS ( )")
+    text = (
+        "?SNDlib native format; type: network; version: 1.0\n# c\nNODES (\n a ( 0 0 )\n b ( 1 1 )\n)\n"
+        "LINKS (\n l1 ( a b ) 0.00 0.00 0.00 0.00 ( 10.00 3.00 ) # comment\n)\n"
+        "DEMANDS (\n d1 ( a b ) 1 7.00 UNLIMITED\n)\nADMISSIBLE_PATHS ( )"
+    )
     f = tmp_path / "n.txt"
     f.write_text(text)
     net = parse_network(f)

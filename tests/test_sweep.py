@@ -46,22 +46,37 @@ def test_parse_ranges_lists_numbers_and_factors() -> None:
 
 
 def test_overrides_by_path_id_glob_and_builtin_catalogue() -> None:
-    doc = {"schema_version": 1, "name": "x", "catalog": "builtin",
-           "nodes": [{"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800}],
-           "links": [{"id": "a-1", "a": "gpu", "b": "gpu", "length_m": 10, "demand_gbps": 1},
-                     {"id": "a-2", "a": "gpu", "b": "gpu", "length_m": 20, "demand_gbps": 1}]}
-    out = apply_overrides(doc, {"links.a-*.length_m": 2.0, "economics.electricity_usd_per_kwh": 0.2,
-                                "catalog.cpo-dr-800.cost_usd": 1.5, "limits.supply.cpo-dr-800": 10.4,
-                                "nodes.gpu.count": 16.2},
-                          {"catalog.cpo-dr-800.cost_usd": True})
+    doc = {
+        "schema_version": 1,
+        "name": "x",
+        "catalog": "builtin",
+        "nodes": [{"id": "gpu", "kind": "nic", "count": 8, "max_port_gbps": 800}],
+        "links": [
+            {"id": "a-1", "a": "gpu", "b": "gpu", "length_m": 10, "demand_gbps": 1},
+            {"id": "a-2", "a": "gpu", "b": "gpu", "length_m": 20, "demand_gbps": 1},
+        ],
+    }
+    out = apply_overrides(
+        doc,
+        {
+            "links.a-*.length_m": 2.0,
+            "economics.electricity_usd_per_kwh": 0.2,
+            "catalog.cpo-dr-800.cost_usd": 1.5,
+            "limits.supply.cpo-dr-800": 10.4,
+            "nodes.gpu.count": 16.2,
+        },
+        {"catalog.cpo-dr-800.cost_usd": True},
+    )
     assert [link["length_m"] for link in out["links"]] == [2.0, 2.0]
     assert out["economics"] == {"electricity_usd_per_kwh": 0.2}
     assert out["limits"]["supply"] == {"cpo-dr-800": 10} and out["nodes"][0]["count"] == 16
-    builtin = next(t for t in optimizer.load_instance({**doc, "links": []}).resolved_catalog.transceivers
-                   if t.id == "cpo-dr-800")
+    builtin = next(
+        t for t in optimizer.load_instance({**doc, "links": []}).resolved_catalog.transceivers if t.id == "cpo-dr-800"
+    )
     assert out["catalog"]["extends"] == "builtin"
-    assert out["catalog"]["transceivers"] == [{**builtin.model_dump(exclude_none=True),
-                                               "cost_usd": 1.5 * builtin.cost_usd}]
+    assert out["catalog"]["transceivers"] == [
+        {**builtin.model_dump(exclude_none=True), "cost_usd": 1.5 * builtin.cost_usd}
+    ]
     assert doc["catalog"] == "builtin" and doc["links"][0]["length_m"] == 10  # the base is not touched
     loaded = optimizer.load_instance(out)  # the overridden builtin entry replaces the built-in one
     cpo = next(t for t in loaded.resolved_catalog.transceivers if t.id == "cpo-dr-800")
@@ -89,8 +104,10 @@ def test_design_factorial_and_sampled() -> None:
 
 
 def test_sweep_table_matches_direct_solves_and_the_break_even_price(tmp_path) -> None:
-    params = [parse_parameter("economics.electricity_usd_per_kwh=0.2,1.0"),
-              parse_parameter("catalog.aoc-800.cost_usd=x0.9,1.1")]
+    params = [
+        parse_parameter("economics.electricity_usd_per_kwh=0.2,1.0"),
+        parse_parameter("catalog.aoc-800.cost_usd=x0.9,1.1"),
+    ]
     result = run_sweep(trade_off(), params, workers=1, track=["gpu-leaf"], results_file=tmp_path / "r.jsonl")
     table = result.table
     assert len(table) == 4 and result.computed == 4 and result.reused == 0
@@ -113,17 +130,28 @@ def test_sweep_table_matches_direct_solves_and_the_break_even_price(tmp_path) ->
 def test_failed_scenarios_are_rows_and_do_not_stop_the_sweep() -> None:
     params = [parse_parameter("limits.max_power_w=100,1000"), parse_parameter("economics.pue=0.5,1.3")]
     result = run_sweep(trade_off(), params, workers=1)
-    status = dict(zip(zip(result.table["limits.max_power_w"], result.table["economics.pue"], strict=True),
-                      result.table["status"], strict=True))
-    assert status == {(100, 0.5): "input_error", (100, 1.3): "infeasible", (1000, 0.5): "input_error",
-                      (1000, 1.3): "optimal"}
+    status = dict(
+        zip(
+            zip(result.table["limits.max_power_w"], result.table["economics.pue"], strict=True),
+            result.table["status"],
+            strict=True,
+        )
+    )
+    assert status == {
+        (100, 0.5): "input_error",
+        (100, 1.3): "infeasible",
+        (1000, 0.5): "input_error",
+        (1000, 1.3): "optimal",
+    }
     assert result.failed == 2
     assert "pue" in result.table.set_index("economics.pue").loc[0.5, "message"].iloc[0]
 
 
 def test_interrupted_sweep_resumes_without_recomputing(tmp_path) -> None:
-    params = [parse_parameter("economics.electricity_usd_per_kwh=0.1:1.0:4"),
-              parse_parameter("catalog.aoc-800.cost_usd=x0.8,1.2")]
+    params = [
+        parse_parameter("economics.electricity_usd_per_kwh=0.1:1.0:4"),
+        parse_parameter("catalog.aoc-800.cost_usd=x0.8,1.2"),
+    ]
     results = tmp_path / "results.jsonl"
     seen = []
 
@@ -138,8 +166,9 @@ def test_interrupted_sweep_resumes_without_recomputing(tmp_path) -> None:
     with results.open("a") as f:
         f.write('{"key": "torn')  # a line cut short by the interruption is ignored
     solved_again = []
-    resumed = run_sweep(trade_off(), params, workers=1, results_file=results,
-                        on_row=lambda row, *_: solved_again.append(row["key"]))
+    resumed = run_sweep(
+        trade_off(), params, workers=1, results_file=results, on_row=lambda row, *_: solved_again.append(row["key"])
+    )
     assert resumed.reused == 3 and resumed.computed == 5
     assert not set(solved_again) & set(seen)
     fresh = run_sweep(trade_off(), params, workers=1)
@@ -157,13 +186,15 @@ def test_local_processes_give_the_same_table() -> None:
 
 def test_dask_local_cluster_gives_the_same_table(tmp_path) -> None:
     distributed = pytest.importorskip("dask.distributed")
-    params = [parse_parameter("economics.electricity_usd_per_kwh=0.2,1.0"),
-              parse_parameter("catalog.aoc-800.cost_usd=x0.8,1.2")]
+    params = [
+        parse_parameter("economics.electricity_usd_per_kwh=0.2,1.0"),
+        parse_parameter("catalog.aoc-800.cost_usd=x0.8,1.2"),
+    ]
     local = run_sweep(trade_off(), params, workers=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        remote = run_sweep(trade_off(), params, scheduler=cluster.scheduler_address,
-                           results_file=tmp_path / "r.jsonl")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = run_sweep(trade_off(), params, scheduler=cluster.scheduler_address, results_file=tmp_path / "r.jsonl")
         workers = {row["worker"] for row in read_results(tmp_path / "r.jsonl").values()}
     pd.testing.assert_frame_equal(local.table, remote.table)
     assert len(remote.table) == 4 and set(remote.table["status"]) == {"optimal"}
@@ -186,9 +217,21 @@ def test_breakeven_finds_the_analytic_price() -> None:
 
 def test_sweep_and_breakeven_cli(tmp_path, capsys) -> None:
     out = tmp_path / "sweep"
-    args = ["sweep", str(INSTANCES / "tiny.yaml"), "--set", "economics.electricity_usd_per_kwh=0.1:0.5:3",
-            "--set", "catalog.aoc-800.cost_usd=x0.5,1", "--workers", "1", "--track", "gpu-leaf", "--out", str(out),
-            "-q"]
+    args = [
+        "sweep",
+        str(INSTANCES / "tiny.yaml"),
+        "--set",
+        "economics.electricity_usd_per_kwh=0.1:0.5:3",
+        "--set",
+        "catalog.aoc-800.cost_usd=x0.5,1",
+        "--workers",
+        "1",
+        "--track",
+        "gpu-leaf",
+        "--out",
+        str(out),
+        "-q",
+    ]
     assert main(args) == 0
     table = pd.read_csv(out / "sweep.csv")
     assert len(table) == 6 and "choice:gpu-leaf" in table and set(table["status"]) == {"optimal"}
@@ -198,8 +241,20 @@ def test_sweep_and_breakeven_cli(tmp_path, capsys) -> None:
     assert main(args) == 0
     assert "0 run now, 6 reused" in capsys.readouterr().out
     assert main(["sweep", str(INSTANCES / "tiny.yaml"), "--set", "nope.x=1", "-q", "--out", str(out)]) == 2
-    code = main(["breakeven", str(INSTANCES / "superpod-su-256.yaml"), "--param", "economics.electricity_usd_per_kwh",
-                 "--range", "0.05:1", "--group", "gpu-leaf", "--workers", "1"])
+    code = main(
+        [
+            "breakeven",
+            str(INSTANCES / "superpod-su-256.yaml"),
+            "--param",
+            "economics.electricity_usd_per_kwh",
+            "--range",
+            "0.05:1",
+            "--group",
+            "gpu-leaf",
+            "--workers",
+            "1",
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "break-even: economics.electricity_usd_per_kwh = 0.846" in text
@@ -218,13 +273,16 @@ def test_bundled_example_spec_resolves() -> None:
 
 def test_spec_file_runs_and_bad_fields_are_reported(tmp_path, capsys) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1,1.2'}}\n"
-                    "track: [gpu-leaf]\nsolve: {threads: 1, time_limit_s: 30}\n")
+    spec.write_text(
+        f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1,1.2'}}\n"
+        "track: [gpu-leaf]\nsolve: {threads: 1, time_limit_s: 30}\n"
+    )
     assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "o"), "-q", "--no-plot"]) == 0
     table = pd.read_csv(tmp_path / "o" / "sweep.csv")
     assert list(table["economics.pue"]) == [1.1, 1.2] and "choice:gpu-leaf" in table
-    spec.write_text(f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1'}}\nfoo: 1\n"
-                    "solve: {gapp: 1}\n")
+    spec.write_text(
+        f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.pue: '1.1'}}\nfoo: 1\nsolve: {{gapp: 1}}\n"
+    )
     capsys.readouterr()
     assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "o"), "-q"]) == 2
     err = capsys.readouterr().err

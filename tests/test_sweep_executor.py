@@ -29,8 +29,14 @@ def scaled(task: dict, shared: dict) -> int:
 def test_shared_data_reaches_every_task_in_process_and_in_a_pool() -> None:
     for workers in (1, 2):
         results: dict[int, int] = {}
-        run_tasks(scaled, [{"x": k} for k in range(4)], results.__setitem__, lambda i, m: None,
-                  workers=workers, shared={"factor": 10})
+        run_tasks(
+            scaled,
+            [{"x": k} for k in range(4)],
+            results.__setitem__,
+            lambda i, m: None,
+            workers=workers,
+            shared={"factor": 10},
+        )
         assert results == {0: 0, 1: 10, 2: 20, 3: 30}
 
 
@@ -69,7 +75,12 @@ def test_an_interrupt_stops_running_workers_without_recording_failures() -> None
 
     start = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        run_tasks(slow_square, [{"x": 1}] + [{"x": k, "sleep": 60} for k in range(2, 6)], on_result,
-                  failures.__setitem__, workers=2)
+        run_tasks(
+            slow_square,
+            [{"x": 1}] + [{"x": k, "sleep": 60} for k in range(2, 6)],
+            on_result,
+            failures.__setitem__,
+            workers=2,
+        )
     assert results == {0: 1} and failures == {}
     assert time.perf_counter() - start < 30  # the 60 s tasks were stopped, not waited for

@@ -20,25 +20,86 @@ CATALOG: dict[str, Any] = {
         {"id": "mmf", "cost_usd_per_m": 0.2},  # latency_ns_per_m defaults to 4.9
     ],
     "transceivers": [
-        {"id": "sr-400", "form": "pluggable", "media": "mmf", "speed_gbps": 400, "power_w": 8,
-         "cost_usd": 300, "reach_m": 50, "latency_ns": 10, "source": "test"},
-        {"id": "dr-400", "form": "pluggable", "media": "smf", "speed_gbps": 400, "power_w": 10,
-         "cost_usd": 500, "reach_m": 500, "latency_ns": 20, "source": "test"},
-        {"id": "cpo-400", "form": "cpo", "media": "smf", "speed_gbps": 400, "power_w": 4,
-         "cost_usd": 200, "reach_m": 500, "latency_ns": 5, "source": "test"},
+        {
+            "id": "sr-400",
+            "form": "pluggable",
+            "media": "mmf",
+            "speed_gbps": 400,
+            "power_w": 8,
+            "cost_usd": 300,
+            "reach_m": 50,
+            "latency_ns": 10,
+            "source": "test",
+        },
+        {
+            "id": "dr-400",
+            "form": "pluggable",
+            "media": "smf",
+            "speed_gbps": 400,
+            "power_w": 10,
+            "cost_usd": 500,
+            "reach_m": 500,
+            "latency_ns": 20,
+            "source": "test",
+        },
+        {
+            "id": "cpo-400",
+            "form": "cpo",
+            "media": "smf",
+            "speed_gbps": 400,
+            "power_w": 4,
+            "cost_usd": 200,
+            "reach_m": 500,
+            "latency_ns": 5,
+            "source": "test",
+        },
     ],
     "cables": [
-        {"id": "dac-400", "kind": "dac", "speed_gbps": 400, "power_w": 0.1, "cost_usd": 100,
-         "cost_usd_per_m": 10, "reach_m": 3, "latency_ns": 1, "source": "test"},
-        {"id": "aoc-400", "kind": "aoc", "speed_gbps": 400, "power_w": 12, "cost_usd": 600,
-         "reach_m": 30, "latency_ns": 2, "source": "test"},
+        {
+            "id": "dac-400",
+            "kind": "dac",
+            "speed_gbps": 400,
+            "power_w": 0.1,
+            "cost_usd": 100,
+            "cost_usd_per_m": 10,
+            "reach_m": 3,
+            "latency_ns": 1,
+            "source": "test",
+        },
+        {
+            "id": "aoc-400",
+            "kind": "aoc",
+            "speed_gbps": 400,
+            "power_w": 12,
+            "cost_usd": 600,
+            "reach_m": 30,
+            "latency_ns": 2,
+            "source": "test",
+        },
     ],
     "switches": [
-        {"id": "sw-plug", "capacity_gbps": 12800, "max_ports": 32, "max_port_gbps": 400,
-         "forms": ["pluggable", "cable"], "power_w": 500, "cost_usd": 20000, "latency_ns": 300,
-         "source": "test"},
-        {"id": "sw-cpo", "capacity_gbps": 25600, "max_ports": 64, "max_port_gbps": 800,
-         "forms": ["cpo"], "power_w": 400, "cost_usd": 30000, "latency_ns": 250, "source": "test"},
+        {
+            "id": "sw-plug",
+            "capacity_gbps": 12800,
+            "max_ports": 32,
+            "max_port_gbps": 400,
+            "forms": ["pluggable", "cable"],
+            "power_w": 500,
+            "cost_usd": 20000,
+            "latency_ns": 300,
+            "source": "test",
+        },
+        {
+            "id": "sw-cpo",
+            "capacity_gbps": 25600,
+            "max_ports": 64,
+            "max_port_gbps": 800,
+            "forms": ["cpo"],
+            "power_w": 400,
+            "cost_usd": 30000,
+            "latency_ns": 250,
+            "source": "test",
+        },
     ],
 }
 
@@ -57,8 +118,7 @@ def base_mapping() -> dict[str, Any]:
         ],
         "links": [
             {"id": "nic-leaf", "a": "nic", "b": "leaf", "length_m": 2, "demand_gbps": 6400, "count": 16},
-            {"id": "leaf-spine", "a": "leaf", "b": "spine", "length_m": 40, "demand_gbps": 3200,
-             "uniform": True},
+            {"id": "leaf-spine", "a": "leaf", "b": "spine", "length_m": 40, "demand_gbps": 3200, "uniform": True},
             {"id": "peer", "a": "leaf", "b": "leaf", "length_m": 1, "demand_gbps": 800},
         ],
         "paths": [{"id": "cross", "via": ["nic", "leaf", "spine", "leaf", "nic"], "max_latency_ns": 2000}],
@@ -81,21 +141,68 @@ GOOD_PLAN: dict[str, Any] = {
     "instance": "tiny",
     "status": "optimal",
     "objective_mode": "tco",
-    "objective": 71290.04804, "bound": 71290.04804, "gap": 0.0,
-    "totals": {"capex_usd": 67004, "power_w": 1629.8, "energy_usd": 4286.04804, "tco_usd": 71290.04804,
-               "optics_power_w": 129.8, "switch_power_w": 1500, "optics_capex_usd": 7004,
-               "switch_capex_usd": 60000},
+    "objective": 71290.04804,
+    "bound": 71290.04804,
+    "gap": 0.0,
+    "totals": {
+        "capex_usd": 67004,
+        "power_w": 1629.8,
+        "energy_usd": 4286.04804,
+        "tco_usd": 71290.04804,
+        "optics_power_w": 129.8,
+        "switch_power_w": 1500,
+        "optics_capex_usd": 7004,
+        "switch_capex_usd": 60000,
+    },
     "links": [
-        {"group": "nic-leaf", "option": "dac-400", "speed_gbps": 400, "count": 16, "power_w": 1.6,
-         "capex_usd": 1920, "latency_ns": 10, "a": "nic", "b": "leaf", "length_m": 2, "kind": "cable"},
-        {"group": "leaf-spine", "option": "sr-400+sr-400", "speed_gbps": 400, "count": 8, "power_w": 128,
-         "capex_usd": 4864, "latency_ns": 216, "a": "leaf", "b": "spine", "length_m": 40, "kind": "pair"},
-        {"group": "peer", "option": "dac-400", "speed_gbps": 400, "count": 2, "power_w": 0.2,
-         "capex_usd": 220, "latency_ns": 5.5},
+        {
+            "group": "nic-leaf",
+            "option": "dac-400",
+            "speed_gbps": 400,
+            "count": 16,
+            "power_w": 1.6,
+            "capex_usd": 1920,
+            "latency_ns": 10,
+            "a": "nic",
+            "b": "leaf",
+            "length_m": 2,
+            "kind": "cable",
+        },
+        {
+            "group": "leaf-spine",
+            "option": "sr-400+sr-400",
+            "speed_gbps": 400,
+            "count": 8,
+            "power_w": 128,
+            "capex_usd": 4864,
+            "latency_ns": 216,
+            "a": "leaf",
+            "b": "spine",
+            "length_m": 40,
+            "kind": "pair",
+        },
+        {
+            "group": "peer",
+            "option": "dac-400",
+            "speed_gbps": 400,
+            "count": 2,
+            "power_w": 0.2,
+            "capex_usd": 220,
+            "latency_ns": 5.5,
+        },
     ],
     "nodes": [
-        {"group": "leaf", "model": "sw-plug", "count": 2, "used_gbps": 11200, "used_ports": 28,
-         "capacity_gbps": 25600, "ports": 64, "power_w": 1000, "capex_usd": 40000},
+        {
+            "group": "leaf",
+            "model": "sw-plug",
+            "count": 2,
+            "used_gbps": 11200,
+            "used_ports": 28,
+            "capacity_gbps": 25600,
+            "ports": 64,
+            "power_w": 1000,
+            "capex_usd": 40000,
+        },
         {"group": "spine", "model": "sw-plug", "count": 1, "used_gbps": 3200, "used_ports": 8},
     ],
     "paths": [{"id": "cross", "latency_ns": 1352, "max_latency_ns": 2000, "slack_ns": 648}],
@@ -145,25 +252,29 @@ def _with(change: Any) -> dict[str, Any]:
     return m
 
 
-@pytest.mark.parametrize(("group", "option", "word"), [
-    ("nic-leaf", "nope", "unknown"),
-    ("nic-leaf", "sr-400+nope", "transceiver"),
-    ("nic-leaf", "dac-400+dac-400", "transceiver"),
-    ("leaf-spine", "sr-400+dr-400", "media"),
-    ("leaf-spine", "aoc-400", "reach"),
-    ("leaf-spine", "dac-400", "reach"),
-    ("leaf-spine", "cpo-400+cpo-400", "form"),  # the leaf (sw-plug only) takes no cpo end
-    ("leaf-spine", "cpo-400+dr-400", "form"),   # t+u order matters when a != b
-    ("nic-leaf", "cpo-400+dr-400", "NIC"),
-])
+@pytest.mark.parametrize(
+    ("group", "option", "word"),
+    [
+        ("nic-leaf", "nope", "unknown"),
+        ("nic-leaf", "sr-400+nope", "transceiver"),
+        ("nic-leaf", "dac-400+dac-400", "transceiver"),
+        ("leaf-spine", "sr-400+dr-400", "media"),
+        ("leaf-spine", "aoc-400", "reach"),
+        ("leaf-spine", "dac-400", "reach"),
+        ("leaf-spine", "cpo-400+cpo-400", "form"),  # the leaf (sw-plug only) takes no cpo end
+        ("leaf-spine", "cpo-400+dr-400", "form"),  # t+u order matters when a != b
+        ("nic-leaf", "cpo-400+dr-400", "NIC"),
+    ],
+)
 def test_option_attributes_rejects(group: str, option: str, word: str) -> None:
     reason = option_attributes(load(), group, option)
     assert isinstance(reason, str) and word in reason
 
 
 def test_option_attributes_filters() -> None:
-    inst = load(_with(lambda m: m["links"][1].update(exclude=["sr-400"], allowed=["dr-400", "sr-400"],
-                                                     min_link_gbps=100)))
+    inst = load(
+        _with(lambda m: m["links"][1].update(exclude=["sr-400"], allowed=["dr-400", "sr-400"], min_link_gbps=100))
+    )
     assert "excluded" in option_attributes(inst, "leaf-spine", "sr-400+sr-400")
     assert "allowed" in option_attributes(inst, "leaf-spine", "dr-400+cpo-400")
     assert isinstance(option_attributes(inst, "leaf-spine", "dr-400+dr-400"), dict)
@@ -171,9 +282,11 @@ def test_option_attributes_filters() -> None:
     slow = load(_with(lambda m: m["links"].append(spare)))  # no option survives, allowed without demand
     assert "min_link_gbps" in option_attributes(slow, "spare", "dac-400")
     assert check_plan(slow, plan()) == []
+
     def slow_nic(m: dict[str, Any]) -> None:
         m["nodes"].append({"id": "nic200", "kind": "nic", "count": 4, "max_port_gbps": 200})
         m["links"].append({"id": "slow", "a": "nic200", "b": "leaf", "length_m": 1, "demand_gbps": 0})
+
     nic = load(_with(slow_nic))
     assert "max_port_gbps" in option_attributes(nic, "slow", "dac-400")
     assert check_plan(nic, plan()) == []
@@ -270,8 +383,13 @@ def test_wrong_row_numbers() -> None:
     set_link(p, 1, power_w=129, latency_ns=215, speed_gbps=800, capex_usd=4800)
     p["nodes"][0].update(used_ports=27, used_gbps=11600)
     assert wheres(check_plan(load(), p)) == {
-        "links[1].power_w", "links[1].latency_ns", "links[1].speed_gbps", "links[1].capex_usd",
-        "nodes.leaf.used_ports", "nodes.leaf.used_gbps"}
+        "links[1].power_w",
+        "links[1].latency_ns",
+        "links[1].speed_gbps",
+        "links[1].capex_usd",
+        "nodes.leaf.used_ports",
+        "nodes.leaf.used_gbps",
+    }
 
 
 def test_wrong_latency() -> None:
@@ -290,8 +408,15 @@ def test_latency_budget_exceeded() -> None:
 
 def test_latency_counts_repeated_switch_and_named_links() -> None:
     def change(m: dict[str, Any]) -> None:
-        m["paths"].append({"id": "peer-hop", "via": ["nic", "leaf", "leaf", "spine"],
-                           "links": [None, "peer", "leaf-spine"], "max_latency_ns": 5000})
+        m["paths"].append(
+            {
+                "id": "peer-hop",
+                "via": ["nic", "leaf", "leaf", "spine"],
+                "links": [None, "peer", "leaf-spine"],
+                "max_latency_ns": 5000,
+            }
+        )
+
     p = plan()
     # 10 + leaf 300 + peer 5.5 + leaf 300 + 216 = 831.5 (the last via element adds nothing)
     p["paths"].append({"id": "peer-hop", "latency_ns": 831.5, "max_latency_ns": 5000})
@@ -314,8 +439,9 @@ def test_reach_violation() -> None:
 def test_supply_exceeded() -> None:
     enough = load(_with(lambda m: m.update(limits={"supply": {"sr-400": 16, "sw-plug": 3}})))
     assert check_plan(enough, plan()) == []
-    v = check_plan(load(_with(lambda m: m.update(limits={"supply": {"sr-400": 15, "sw-plug": 2,
-                                                                    "dac-400": 17}}))), plan())
+    v = check_plan(
+        load(_with(lambda m: m.update(limits={"supply": {"sr-400": 15, "sw-plug": 2, "dac-400": 17}}))), plan()
+    )
     assert wheres(v) == {"limits.supply.sr-400", "limits.supply.sw-plug", "limits.supply.dac-400"}
 
 
@@ -334,8 +460,18 @@ def test_form_not_accepted_by_chosen_model() -> None:
 def test_uniform_violated() -> None:
     p = plan()
     set_link(p, 1, count=4, power_w=64, capex_usd=4 * 608)
-    p["links"].insert(2, {"group": "leaf-spine", "option": "dr-400+dr-400", "speed_gbps": 400, "count": 4,
-                          "power_w": 80, "capex_usd": 4 * 1020, "latency_ns": 240})
+    p["links"].insert(
+        2,
+        {
+            "group": "leaf-spine",
+            "option": "dr-400+dr-400",
+            "speed_gbps": 400,
+            "count": 4,
+            "power_w": 80,
+            "capex_usd": 4 * 1020,
+            "latency_ns": 240,
+        },
+    )
     v = check_plan(load(), p)
     assert flagged(v, "links.leaf-spine", "uniform")
     assert not flagged(v, "links[")
@@ -374,8 +510,18 @@ def test_non_finite_numbers() -> None:
 
 
 def test_no_incumbent_statuses() -> None:
-    empty = {"format": "optimizer-plan/1", "instance": "tiny", "status": "infeasible", "objective": None,
-             "bound": None, "gap": None, "totals": None, "links": [], "nodes": [], "paths": []}
+    empty = {
+        "format": "optimizer-plan/1",
+        "instance": "tiny",
+        "status": "infeasible",
+        "objective": None,
+        "bound": None,
+        "gap": None,
+        "totals": None,
+        "links": [],
+        "nodes": [],
+        "paths": [],
+    }
     assert check_plan(load(), empty) == []
     bad = dict(empty, status="no_solution", totals={}, links=[{}], gap=0.0)
     assert wheres(check_plan(load(), bad)) == {"totals", "links", "gap"}

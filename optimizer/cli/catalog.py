@@ -28,11 +28,21 @@ def schema(out_file: Path | None) -> int:
 
 
 @click.command()
-@click.option("--type", "section", type=click.Choice(["transceivers", "cables", "switches", "media"]),
-              default=None, help="Only this section.")
+@click.option(
+    "--type",
+    "section",
+    type=click.Choice(["transceivers", "cables", "switches", "media"]),
+    default=None,
+    help="Only this section.",
+)
 @click.option("--speed", type=float, default=None, help="Only entries of this speed in Gb/s.")
-@click.option("--file", "file", type=click.Path(path_type=Path), default=None,
-              help="An instance or catalogue file whose catalogue to list (default: the built-in one).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An instance or catalogue file whose catalogue to list (default: the built-in one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
 def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
@@ -71,19 +81,38 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         click.echo(json.dumps(rows, indent=2))
         return EXIT_OK
     table = Table(show_lines=False)
-    for col in ("section", "id", "type", "speed", "power W", "pJ/bit", "cost USD", "reach m", "latency ns",
-                "conf", "source"):
+    for col in (
+        "section",
+        "id",
+        "type",
+        "speed",
+        "power W",
+        "pJ/bit",
+        "cost USD",
+        "reach m",
+        "latency ns",
+        "conf",
+        "source",
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
         if "form" in r:
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
-        table.add_row(r["section"], r["id"], kind, "" if spd is None else f"{spd:g}",
-                      "" if "power_w" not in r else f"{r['power_w']:g}", str(r.get("pj_per_bit", "")),
-                      "" if "cost_usd" not in r else f"{r['cost_usd']:,.0f}", f"{r.get('reach_m', ''):}",
-                      "" if "latency_ns" not in r else f"{r['latency_ns']:g}", r.get("confidence", ""),
-                      r.get("source", ""))
+        table.add_row(
+            r["section"],
+            r["id"],
+            kind,
+            "" if spd is None else f"{spd:g}",
+            "" if "power_w" not in r else f"{r['power_w']:g}",
+            str(r.get("pj_per_bit", "")),
+            "" if "cost_usd" not in r else f"{r['cost_usd']:,.0f}",
+            f"{r.get('reach_m', ''):}",
+            "" if "latency_ns" not in r else f"{r['latency_ns']:g}",
+            r.get("confidence", ""),
+            r.get("source", ""),
+        )
     out_console().print(table)
     return EXIT_OK
 
@@ -108,4 +137,3 @@ def _catalog_of(file: Path) -> Any:
         return merge_catalogs(builtin_catalog(), cat) if cat.extends == "builtin" else cat
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, str(file), Catalog, data)) from None
-

@@ -18,8 +18,14 @@ from rich.text import Text
 from optimizer.errors import InstanceError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
-STATUS_EXIT = {"optimal": EXIT_OK, "feasible": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
-               "unbounded": EXIT_INFEASIBLE, "no_solution": EXIT_NO_SOLUTION, "error": EXIT_NO_SOLUTION}
+STATUS_EXIT = {
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "unbounded": EXIT_INFEASIBLE,
+    "no_solution": EXIT_NO_SOLUTION,
+    "error": EXIT_NO_SOLUTION,
+}
 
 
 def out_console() -> Console:
@@ -35,7 +41,6 @@ def report_issues(exc: InstanceError) -> int:
         click.echo(str(issue), err=True)
     click.echo(f"{len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''} found", err=True)
     return EXIT_INPUT
-
 
 
 def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> None:
@@ -66,12 +71,19 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
     out = out_console()
     s = plan.solver
     status_style = "green" if plan.status.has_solution else "red"
-    out.print(Text.assemble(("status ", "bold"), (str(plan.status), f"bold {status_style}"),
-                            f"   objective ({plan.objective_mode}) {_fmt(plan.objective)}   bound {_fmt(plan.bound)}"
-                            f"   gap {'-' if plan.gap is None else f'{100 * plan.gap:.4f}%'}"))
-    out.print(f"HiGHS {s['version']} ({s['highs_status']}): load {s.get('load_s', 0):.2f} s, "
-              f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s, {s['variables']:,} variables, "
-              f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}")
+    out.print(
+        Text.assemble(
+            ("status ", "bold"),
+            (str(plan.status), f"bold {status_style}"),
+            f"   objective ({plan.objective_mode}) {_fmt(plan.objective)}   bound {_fmt(plan.bound)}"
+            f"   gap {'-' if plan.gap is None else f'{100 * plan.gap:.4f}%'}",
+        )
+    )
+    out.print(
+        f"HiGHS {s['version']} ({s['highs_status']}): load {s.get('load_s', 0):.2f} s, "
+        f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s, {s['variables']:,} variables, "
+        f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}"
+    )
     if plan.diagnostics:
         out.print(Text("why (pre-solve checks):", style="bold"))
         for reason in plan.diagnostics:
@@ -87,16 +99,26 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         out.print(table)
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
         if "routing_capex_usd" in t:  # routed demands: network costs inside capex, and the flows
-            out.print(f"network costs: installed {_fmt(t['installed_capex_usd'])}, setup {_fmt(t['setup_capex_usd'])}, "
-                      f"routing {_fmt(t['routing_capex_usd'])} USD; "
-                      f"{0 if plan.flows is None else len(plan.flows)} flow rows")
+            out.print(
+                f"network costs: installed {_fmt(t['installed_capex_usd'])}, setup {_fmt(t['setup_capex_usd'])}, "
+                f"routing {_fmt(t['routing_capex_usd'])} USD; "
+                f"{0 if plan.flows is None else len(plan.flows)} flow rows"
+            )
     if len(plan.links):
         table = Table(title="link groups", title_justify="left")
         for col in ("group", "option", "speed Gb/s", "count", "length m", "power W", "capex USD", "latency ns"):
             table.add_column(col, justify="left" if col in ("group", "option") else "right")
         for r in plan.links.head(MAX_TABLE_ROWS).itertuples():
-            table.add_row(r.group, r.option, f"{r.speed_gbps:g}", f"{r.count:,}", f"{r.length_m:g}",
-                          _fmt(r.power_w, 1), _fmt(r.capex_usd, 0), _fmt(r.latency_ns, 1))
+            table.add_row(
+                r.group,
+                r.option,
+                f"{r.speed_gbps:g}",
+                f"{r.count:,}",
+                f"{r.length_m:g}",
+                _fmt(r.power_w, 1),
+                _fmt(r.capex_usd, 0),
+                _fmt(r.latency_ns, 1),
+            )
         out.print(table)
         _more(out, len(plan.links), "links.csv", out_dir)
     if len(plan.nodes):
@@ -104,8 +126,16 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         for col in ("group", "model", "count", "used Gb/s", "of Gb/s", "used ports", "of ports", "power W"):
             table.add_column(col, justify="left" if col in ("group", "model") else "right")
         for r in plan.nodes.head(MAX_TABLE_ROWS).itertuples():
-            table.add_row(r.group, r.model, f"{r.count:,}", f"{r.used_gbps:,.0f}", f"{r.capacity_gbps:,.0f}",
-                          f"{r.used_ports:,}", f"{r.ports:,}", _fmt(r.power_w, 1))
+            table.add_row(
+                r.group,
+                r.model,
+                f"{r.count:,}",
+                f"{r.used_gbps:,.0f}",
+                f"{r.capacity_gbps:,.0f}",
+                f"{r.used_ports:,}",
+                f"{r.ports:,}",
+                _fmt(r.power_w, 1),
+            )
         out.print(table)
         _more(out, len(plan.nodes), "nodes.csv", out_dir)
     if len(plan.paths):
@@ -117,4 +147,3 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         out.print(table)
     if out_dir is not None:
         out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv")
-

@@ -27,26 +27,40 @@ def _ids(value: str | None) -> list[str] | None:
 
 
 @click.command()
-@click.option("--topology", type=click.Choice(["rail-fat-tree", "clos", "rail-only"]), default="rail-fat-tree",
-              show_default=True)
+@click.option(
+    "--topology", type=click.Choice(["rail-fat-tree", "clos", "rail-only"]), default="rail-fat-tree", show_default=True
+)
 @click.option("--gpus", type=int, required=True, help="Number of GPUs (one NIC per GPU).")
 @click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
-@click.option("--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None,
-              help="NIC port speed [default: 800].")
+@click.option(
+    "--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
+)
 @click.option("--nodes-per-su", type=int, default=None, help="Nodes per scalable unit [default: 32].")
-@click.option("--tiers", type=click.Choice(["1", "2", "3"]), default=None,
-              help="Switch tiers [default: the fewest the radix allows].")
+@click.option(
+    "--tiers",
+    type=click.Choice(["1", "2", "3"]),
+    default=None,
+    help="Switch tiers [default: the fewest the radix allows].",
+)
 @click.option("--oversubscription", type=float, default=None, help="Leaf down:up ratio [default: 1].")
 @click.option("--core-oversubscription", type=float, default=None, help="Spine down:up ratio [default: 1].")
-@click.option("--uplink-min-gbps", type=float, default=None,
-              help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].")
+@click.option(
+    "--uplink-min-gbps",
+    type=float,
+    default=None,
+    help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].",
+)
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
 @click.option("--core-models", default=None, help="Candidate switch ids for the core tier.")
 @click.option("--latency", multiple=True, help="Budget per traffic class: same-leaf=NS, cross-spine=NS, cross-core=NS.")
 @click.option("--layout", multiple=True, help="Layout parameter KEY=VALUE, e.g. racks_per_row=10 (repeatable).")
-@click.option("--granularity", type=click.Choice(["aggregated", "explicit"]), default=None,
-              help="One link group per tier and length class, or per rack [default: aggregated].")
+@click.option(
+    "--granularity",
+    type=click.Choice(["aggregated", "explicit"]),
+    default=None,
+    help="One link group per tier and length class, or per rack [default: aggregated].",
+)
 @click.option("--objective", type=click.Choice(["tco", "capex", "power", "weighted"]), default=None)
 @click.option("--electricity", type=float, default=None, help="USD per kWh [default: 0.08].")
 @click.option("--pue", type=float, default=None, help="Power usage effectiveness [default: 1.3].")
@@ -54,26 +68,48 @@ def _ids(value: str | None) -> list[str] | None:
 @click.option("--max-power-w", type=float, default=None, help="Plan-wide power ceiling (W).")
 @click.option("--max-capex-usd", type=float, default=None, help="Plan-wide capex ceiling (USD).")
 @click.option("--supply", multiple=True, help="Supply limit ID=UNITS (repeatable).")
-@click.option("--cpo-share", type=float, default=None,
-              help="Each CPO engine type may serve at most this share of switch ports (supply limit).")
+@click.option(
+    "--cpo-share",
+    type=float,
+    default=None,
+    help="Each CPO engine type may serve at most this share of switch ports (supply limit).",
+)
 @click.option("--exclude", default=None, help="Comma-separated catalogue ids excluded everywhere.")
 @click.option("--allow", multiple=True, help="Per link tier: gpu-leaf=ID,ID (also leaf-spine, spine-core).")
-@click.option("--catalog", "catalog_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              default=None, help="A catalogue file to embed inline (e.g. extends: builtin with what-if entries).")
+@click.option(
+    "--catalog",
+    "catalog_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="A catalogue file to embed inline (e.g. extends: builtin with what-if entries).",
+)
 @click.option("--name", default=None, help="Instance name [default: derived from the parameters].")
 @click.option("--description", default=None, help="Text to put before the generated description.")
-@click.option("-o", "--out", "out_file", type=click.Path(path_type=Path), default=None,
-              help="Write here (default: standard output).")
-def generate(out_file: Path | None, catalog_file: Path | None, latency: tuple[str, ...], layout: tuple[str, ...],
-             supply: tuple[str, ...], allow: tuple[str, ...], **options: Any) -> int:
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write here (default: standard output).",
+)
+def generate(
+    out_file: Path | None,
+    catalog_file: Path | None,
+    latency: tuple[str, ...],
+    layout: tuple[str, ...],
+    supply: tuple[str, ...],
+    allow: tuple[str, ...],
+    **options: Any,
+) -> int:
     """Generate a cluster instance (rail-optimised fat tree, Clos, rail-only) and check it validates.
 
     The file's description records the exact command that reproduces it.
     """
-    from optimizer.errors import InstanceError
-    from optimizer.sources.generate import generate_instance, spec_from_options
     from optimizer.core.io import read_document
     from optimizer.core.load import load_instance
+    from optimizer.errors import InstanceError
+    from optimizer.sources.generate import generate_instance, spec_from_options
 
     for key in ("leaf_models", "spine_models", "core_models"):
         options[key] = _ids(options[key])
@@ -118,8 +154,11 @@ def generate(out_file: Path | None, catalog_file: Path | None, latency: tuple[st
         click.echo(text, nl=False)
     else:
         out_file.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out_file}: {len(instance['nodes'])} node groups, {len(instance['links'])} link groups, "
-                   f"{len(instance['paths'])} paths", err=True)
+        click.echo(
+            f"wrote {out_file}: {len(instance['nodes'])} node groups, {len(instance['links'])} link groups, "
+            f"{len(instance['paths'])} paths",
+            err=True,
+        )
     return EXIT_OK
 
 

@@ -15,29 +15,69 @@ from optimizer.errors import InstanceError
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--points", type=click.IntRange(min=2), default=10, show_default=True,
-              help="Non-dominated points wanted between the min-power and min-capex plans.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Write pareto.csv, pareto.json and pareto.png here [default: pareto-<instance>].")
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Wall-clock limit of each solve in seconds.")
-@click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
-              help="Relative MIP gap of each solve.")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="HiGHS threads per solve.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Local worker processes solving points in parallel.")
+@click.option(
+    "--points",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Non-dominated points wanted between the min-power and min-capex plans.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write pareto.csv, pareto.json and pareto.png here [default: pareto-<instance>].",
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Wall-clock limit of each solve in seconds.",
+)
+@click.option(
+    "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
+)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="HiGHS threads per solve.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Local worker processes solving points in parallel.",
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
-@click.option("--max-solves", type=click.IntRange(min=2), default=None,
-              help="Budget of point solves (each 1-2 MILPs) [default: 3 x points].")
+@click.option(
+    "--max-solves",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Budget of point solves (each 1-2 MILPs) [default: 3 x points].",
+)
 @click.option("--plans", is_flag=True, help="Also write every point's plan.json under plans/.")
-@click.option("--lexicographic", is_flag=True,
-              help="Solve interior points in two stages (capex, then power) instead of one AUGMECON solve.")
+@click.option(
+    "--lexicographic",
+    is_flag=True,
+    help="Solve interior points in two stages (capex, then power) instead of one AUGMECON solve.",
+)
 @click.option("--no-plot", is_flag=True, help="Do not draw pareto.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap: float, threads: int,
-           workers: int, scheduler: str | None, max_solves: int | None, plans: bool, lexicographic: bool,
-           no_plot: bool, quiet: bool) -> int:
+def pareto(
+    file: Path,
+    points: int,
+    out_dir: Path | None,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    workers: int,
+    scheduler: str | None,
+    max_solves: int | None,
+    plans: bool,
+    lexicographic: bool,
+    no_plot: bool,
+    quiet: bool,
+) -> int:
     """Capex-versus-power Pareto front by the epsilon-constraint method.
 
     Minimises capex (plus a tie-breaking sliver of power) subject to power <= eps, eps stepping from
@@ -46,8 +86,8 @@ def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap
     """
     from optimizer.cli.common import EXIT_NO_SOLUTION, EXIT_OK, report_issues
     from optimizer.core.load import load_instance
-    from optimizer.studies.pareto import pareto as run
     from optimizer.core.solve import SolveOptions
+    from optimizer.studies.pareto import pareto as run
 
     try:
         instance = load_instance(file)
@@ -66,21 +106,42 @@ def pareto(file: Path, points: int, out_dir: Path | None, time_limit: float, gap
             what = "-" if power is None else f"power {power:,.0f} W, capex {row['capex_usd']:,.0f} USD"
             err.print(f"solve {seen['n']}: {row.get('mode')} {row.get('status')}: {what}")
 
-    front = run(instance, points, options, workers=workers, scheduler=scheduler, max_solves=max_solves,
-                keep_plans=plans, lexicographic=lexicographic, on_point=on_point)
+    front = run(
+        instance,
+        points,
+        options,
+        workers=workers,
+        scheduler=scheduler,
+        max_solves=max_solves,
+        keep_plans=plans,
+        lexicographic=lexicographic,
+        on_point=on_point,
+    )
     target = out_dir or Path(f"pareto-{instance.name}")
     written = front.write(target, plot=not no_plot)
-    table = Table(title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
-                  f"solves ({len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
-                  title_justify="left")
+    table = Table(
+        title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
+        f"solves ({len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
+        title_justify="left",
+    )
     for col in ("#", "status", "gap", "power W", "capex USD", "TCO USD", "optics mix (share of link ends)"):
         table.add_column(col, justify="left" if col in ("status", "optics mix (share of link ends)") else "right")
     for k, p in enumerate(front.points):
         gaps = [g for g in (p.get("gap"), p.get("power_gap")) if g is not None]
-        status = p["status"] if p.get("power_status") in (None, "optimal") else f"{p['status']} (power stage: " \
-            f"{p['power_status']})"
-        table.add_row(str(k), status, f"{100 * max(gaps):.3f}%" if gaps else "-", f"{p['power_w']:,.0f}",
-                      f"{p['capex_usd']:,.0f}", f"{p['tco_usd']:,.0f}", p["mix"])
+        status = (
+            p["status"]
+            if p.get("power_status") in (None, "optimal")
+            else f"{p['status']} (power stage: {p['power_status']})"
+        )
+        table.add_row(
+            str(k),
+            status,
+            f"{100 * max(gaps):.3f}%" if gaps else "-",
+            f"{p['power_w']:,.0f}",
+            f"{p['capex_usd']:,.0f}",
+            f"{p['tco_usd']:,.0f}",
+            p["mix"],
+        )
     out.print(table)
     for f in front.failed:
         out.print(f"failed: {f.get('mode')} eps {f.get('eps_power_w')}: {f.get('status')} {f.get('message', '')}")

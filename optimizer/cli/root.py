@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        err_console().print(Text(f"internal error: {type(exc).__name__}: {exc} (set OPTIMIZER_DEBUG=1 for a traceback)"))
+        err_console().print(
+            Text(f"internal error: {type(exc).__name__}: {exc} (set OPTIMIZER_DEBUG=1 for a traceback)")
+        )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
 

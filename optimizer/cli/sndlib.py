@@ -19,24 +19,50 @@ def import_group() -> None:
 @import_group.command(name="sndlib")
 @click.argument("network", type=click.Path(path_type=Path), required=False)
 @click.argument("model", type=click.Path(path_type=Path), required=False)
-@click.option("--problem", default=None,
-              help="A problem name such as abilene--D-B-M-N-C-A-N-N, read from the SNDlib folder "
-                   "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.")
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="Write the instance YAML here.")
+@click.option(
+    "--problem",
+    default=None,
+    help="A problem name such as abilene--D-B-M-N-C-A-N-N, read from the SNDlib folder "
+    "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.",
+)
+@click.option(
+    "-o", "--output", "output", type=click.Path(path_type=Path), default=None, help="Write the instance YAML here."
+)
 @click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Solve: time limit in seconds.")
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Solve: time limit in seconds.",
+)
 @click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Solve: relative MIP gap.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Solve: HiGHS threads.")
-@click.option("--plain", is_flag=True,
-              help="Solve: plain arc-flow formulation (no cut-set/symmetry rows, no warm start).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Solve: write plan.json, links.csv, flows.csv, ... into this directory.")
+@click.option(
+    "--plain", is_flag=True, help="Solve: plain arc-flow formulation (no cut-set/symmetry rows, no warm start)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Solve: write plan.json, links.csv, flows.csv, ... into this directory.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Solve: print plan.json instead of the summary.")
-def sndlib_command(network: Path | None, model: Path | None, problem: str | None, output: Path | None, do_solve: bool,
-                   time_limit: float, gap: float, threads: int | None, plain: bool, out_dir: Path | None,
-                   as_json: bool) -> int:
+def sndlib_command(
+    network: Path | None,
+    model: Path | None,
+    problem: str | None,
+    output: Path | None,
+    do_solve: bool,
+    time_limit: float,
+    gap: float,
+    threads: int | None,
+    plain: bool,
+    out_dir: Path | None,
+    as_json: bool,
+) -> int:
     """Convert an SNDlib NETWORK.txt + MODEL.txt pair (or --problem NAME) to an instance; --solve solves it.
 
     Objective values include SNDlib's constant pre-installed capacity cost (MIPLIB convention); routing
@@ -62,14 +88,21 @@ def sndlib_command(network: Path | None, model: Path | None, problem: str | None
         return report_issues(exc)
     if output is not None:
         output.write_text(yaml.safe_dump(mapping, sort_keys=False, width=120), encoding="utf-8")
-        click.echo(f"wrote {output} ({len(mapping['nodes'])} nodes, {len(mapping['links'])} links, "
-                   f"{len(mapping['demands'])} demands, {len(mapping['catalog']['cables'])} modules)", err=True)
+        click.echo(
+            f"wrote {output} ({len(mapping['nodes'])} nodes, {len(mapping['links'])} links, "
+            f"{len(mapping['demands'])} demands, {len(mapping['catalog']['cables'])} modules)",
+            err=True,
+        )
     if not do_solve:
         return 0
     from optimizer.core.pipeline import solve
     from optimizer.core.solve import SolveOptions
 
-    plan = solve(instance, SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads,
-                                        routing_cuts=not plain, warm_start=not plain))
+    plan = solve(
+        instance,
+        SolveOptions(
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
+        ),
+    )
     emit_plan(plan, out_dir, as_json)
     return STATUS_EXIT[str(plan.status)]

@@ -37,13 +37,19 @@ class _ProgressView:
                 self.enabled = False
                 return
             self._tty = sys.stderr.isatty()
-            self._console = Console(file=stream, force_terminal=self._tty, highlight=False,
-                                    width=None if self._tty else 200)
+            self._console = Console(
+                file=stream, force_terminal=self._tty, highlight=False, width=None if self._tty else 200
+            )
 
     def update(self, event: Any) -> None:
         """Progress callback (runs in the solver thread)."""
-        self.state = {"elapsed": event.elapsed_s, "incumbent": event.incumbent, "bound": event.bound,
-                      "gap": event.gap, "nodes": event.nodes}
+        self.state = {
+            "elapsed": event.elapsed_s,
+            "incumbent": event.incumbent,
+            "bound": event.bound,
+            "gap": event.gap,
+            "nodes": event.nodes,
+        }
 
     def _line(self) -> Text:
         elapsed = time.perf_counter() - self.start
@@ -80,38 +86,82 @@ class _ProgressView:
             self._thread.join(timeout=2)
 
 
-
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Solver wall-clock limit in seconds.")
-@click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
-              help="Relative MIP gap at which the plan counts as optimal.")
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Solver wall-clock limit in seconds.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-4,
+    show_default=True,
+    help="Relative MIP gap at which the plan counts as optimal.",
+)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads [default: all cores].")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="HiGHS random seed.")
-@click.option("--objective", type=click.Choice(["tco", "capex", "power", "weighted"]), default=None,
-              help="Override the instance's objective.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Write plan.json, links.csv, nodes.csv, paths.csv, bom.csv here.")
+@click.option(
+    "--objective",
+    type=click.Choice(["tco", "capex", "power", "weighted"]),
+    default=None,
+    help="Override the instance's objective.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write plan.json, links.csv, nodes.csv, paths.csv, bom.csv here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of the summary.")
 @click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
-def solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
-          out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
+def solve(
+    file: Path,
+    time_limit: float,
+    gap: float,
+    threads: int | None,
+    seed: int,
+    objective: str | None,
+    out_dir: Path | None,
+    as_json: bool,
+    no_prune: bool,
+    solver_log: bool,
+    quiet: bool,
+    plot: bool,
+) -> int:
     """Solve an instance and print (or write) the plan."""
     from optimizer.core.gcpause import paused_gc
 
     # One-shot command: no cyclic-GC passes over the (large, long-lived) instance, model and plan objects;
     # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after.
     with paused_gc():
-        return _solve(file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log,
-                      quiet, plot)
+        return _solve(
+            file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log, quiet, plot
+        )
 
 
-def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed: int, objective: str | None,
-           out_dir: Path | None, as_json: bool, no_prune: bool, solver_log: bool, quiet: bool, plot: bool) -> int:
+def _solve(
+    file: Path,
+    time_limit: float,
+    gap: float,
+    threads: int | None,
+    seed: int,
+    objective: str | None,
+    out_dir: Path | None,
+    as_json: bool,
+    no_prune: bool,
+    solver_log: bool,
+    quiet: bool,
+    plot: bool,
+) -> int:
     from optimizer.core.load import load_instance
     from optimizer.core.pipeline import solve as run
     from optimizer.core.solve import SolveOptions
@@ -123,9 +173,16 @@ def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed:
         return report_issues(exc)
     load_s = time.perf_counter() - load_start
     view = _ProgressView(enabled=not quiet and not as_json)
-    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed,
-                           objective=objective, prune_dominated=not no_prune,
-                           progress=view.update if view.enabled else None, solver_log=solver_log)
+    options = SolveOptions(
+        time_limit_s=time_limit,
+        mip_rel_gap=gap,
+        threads=threads,
+        seed=seed,
+        objective=objective,
+        prune_dominated=not no_prune,
+        progress=view.update if view.enabled else None,
+        solver_log=solver_log,
+    )
     with view:
         plan = run(instance, options)
     plan.solver["load_s"] = round(load_s, 4)
@@ -138,4 +195,3 @@ def _solve(file: Path, time_limit: float, gap: float, threads: int | None, seed:
     elif plot:
         click.echo("no plan, so no plan.png", err=True)
     return STATUS_EXIT[str(plan.status)]
-

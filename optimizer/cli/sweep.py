@@ -13,9 +13,11 @@ from rich.table import Table
 
 from optimizer.errors import InstanceError
 
-SET_HELP = ("PATH=VALUES, repeatable. VALUES: lo:hi:n, a,b,c or one number; prefix x for factors of the "
-            "base value. PATH: economics.electricity_usd_per_kwh, links.<id>.length_m, "
-            "catalog.<id or glob>.cost_usd, limits.supply.<id>, ...")
+SET_HELP = (
+    "PATH=VALUES, repeatable. VALUES: lo:hi:n, a,b,c or one number; prefix x for factors of the "
+    "base value. PATH: economics.electricity_usd_per_kwh, links.<id>.length_m, "
+    "catalog.<id or glob>.cost_usd, limits.supply.<id>, ..."
+)
 
 
 def _solve_options(time_limit: float, gap: float, threads: int, objective: str | None) -> Any:
@@ -25,19 +27,41 @@ def _solve_options(time_limit: float, gap: float, threads: int, objective: str |
 
 
 def _solve_flags(fn: Any) -> Any:
-    for decorator in reversed([
-        click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-                     show_default=True, help="Wall-clock limit of each solve in seconds."),
-        click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
-                     help="Relative MIP gap of each solve."),
-        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="HiGHS threads per solve."),
-        click.option("--objective", type=click.Choice(["tco", "capex", "power", "weighted"]), default=None,
-                     help="Override the instance's objective."),
-        click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Local worker processes [default: the core count; 1 = in this process]."),
-        click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
-    ]):
+    for decorator in reversed(
+        [
+            click.option(
+                "--time-limit",
+                "time_limit",
+                type=click.FloatRange(min=0, min_open=True),
+                default=60.0,
+                show_default=True,
+                help="Wall-clock limit of each solve in seconds.",
+            ),
+            click.option(
+                "--gap",
+                type=click.FloatRange(min=0),
+                default=1e-4,
+                show_default=True,
+                help="Relative MIP gap of each solve.",
+            ),
+            click.option(
+                "--threads", type=click.IntRange(min=1), default=1, show_default=True, help="HiGHS threads per solve."
+            ),
+            click.option(
+                "--objective",
+                type=click.Choice(["tco", "capex", "power", "weighted"]),
+                default=None,
+                help="Override the instance's objective.",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Local worker processes [default: the core count; 1 = in this process].",
+            ),
+            click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
+        ]
+    ):
         fn = decorator(fn)
     return fn
 
@@ -66,19 +90,42 @@ def _read_base(file: Path) -> tuple[dict[str, Any], Path, dict[str, Any]]:
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUES", help=SET_HELP)
-@click.option("--sample", type=click.IntRange(min=1), default=None,
-              help="Draw this many random scenarios instead of the full factorial design.")
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Draw this many random scenarios instead of the full factorial design.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of --sample [default: 0].")
 @click.option("--track", multiple=True, metavar="GROUP", help="Link group whose chosen options get a column.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for results.jsonl, sweep.csv, sweep.png [default: sweep-<instance>].")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for results.jsonl, sweep.csv, sweep.png [default: sweep-<instance>].",
+)
 @click.option("--retry-failed", is_flag=True, help="Recompute scenarios recorded with status error.")
 @click.option("--no-plot", is_flag=True, help="Do not draw sweep.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_solve_flags
-def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | None, track: tuple[str, ...],
-          out_dir: Path | None, retry_failed: bool, no_plot: bool, quiet: bool, time_limit: float, gap: float,
-          threads: int, objective: str | None, workers: int | None, scheduler: str | None) -> int:
+def sweep(
+    file: Path,
+    sets: tuple[str, ...],
+    sample: int | None,
+    seed: int | None,
+    track: tuple[str, ...],
+    out_dir: Path | None,
+    retry_failed: bool,
+    no_plot: bool,
+    quiet: bool,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    objective: str | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> int:
     """Solve an instance over a grid (or sample) of parameter values; write a tidy table and plots.
 
     FILE is an instance, or a sweep spec (YAML with instance, parameters, and optional sample,
@@ -110,43 +157,72 @@ def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | Non
         explicit = ctx.get_parameter_source(flag) != click.core.ParameterSource.DEFAULT
         return value if explicit or key not in solve_spec else solve_spec[key]
 
-    options = _solve_options(pick("time_limit", "time_limit_s", time_limit), pick("gap", "mip_rel_gap", gap),
-                             pick("threads", "threads", threads), pick("objective", "objective", objective))
+    options = _solve_options(
+        pick("time_limit", "time_limit_s", time_limit),
+        pick("gap", "mip_rel_gap", gap),
+        pick("threads", "threads", threads),
+        pick("objective", "objective", objective),
+    )
     sample = sample if sample is not None else spec.get("sample")
     seed = seed if seed is not None else int(spec.get("seed", 0))
     groups = list(track) or list(spec.get("track") or [])
     target = out_dir or Path(f"sweep-{document.get('name', 'instance')}")
     target.mkdir(parents=True, exist_ok=True)
-    progress = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                        console=Console(file=sys.stderr), disable=quiet, transient=False)
+    progress = Progress(
+        TextColumn("[bold]sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=Console(file=sys.stderr),
+        disable=quiet,
+        transient=False,
+    )
     task_id = progress.add_task("sweep", total=None, counts="starting")
 
     no_plan = {"n": 0}
 
     def on_row(row: dict[str, Any], done: int, failed: int, total: int) -> None:
         no_plan["n"] += row.get("status") in ("infeasible", "unbounded", "no_solution")
-        progress.update(task_id, total=total, completed=done,
-                        counts=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, "
-                               f"remaining {total - done}")
+        progress.update(
+            task_id,
+            total=total,
+            completed=done,
+            counts=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, remaining {total - done}",
+        )
 
     try:
         with progress:
-            result = run_sweep(document, params, base_dir=folder, options=options, sample=sample, seed=seed,
-                               results_file=target / "results.jsonl", workers=workers, scheduler=scheduler,
-                               track=groups, retry_failed=retry_failed, on_row=on_row)
+            result = run_sweep(
+                document,
+                params,
+                base_dir=folder,
+                options=options,
+                sample=sample,
+                seed=seed,
+                results_file=target / "results.jsonl",
+                workers=workers,
+                scheduler=scheduler,
+                track=groups,
+                retry_failed=retry_failed,
+                on_row=on_row,
+            )
     except SweepError as exc:
         click.echo(f"{file}: {exc}", err=True)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        click.echo(f"interrupted: finished scenarios are kept in {target / 'results.jsonl'}; rerun the same "
-                   "command to resume", err=True)
+        click.echo(
+            f"interrupted: finished scenarios are kept in {target / 'results.jsonl'}; rerun the same command to resume",
+            err=True,
+        )
         return EXIT_INTERNAL
     written = write_sweep(result, target, plot=not no_plot)
     statuses = result.table["status"].value_counts().to_dict()
-    out.print(f"{len(result.table)} scenarios over {', '.join(result.parameters)}: "
-              + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-              + f" ({result.computed} run now, {result.reused} reused from results.jsonl)")
+    out.print(
+        f"{len(result.table)} scenarios over {', '.join(result.parameters)}: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        + f" ({result.computed} run now, {result.reused} reused from results.jsonl)"
+    )
     out.print("wrote " + ", ".join(str(p) for p in [target / "results.jsonl", *written]))
     return EXIT_OK
 
@@ -154,19 +230,50 @@ def sweep(file: Path, sets: tuple[str, ...], sample: int | None, seed: int | Non
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--param", "path", required=True, help="Parameter path, e.g. catalog.cpo-*.cost_usd.")
-@click.option("--range", "value_range", required=True, metavar="LO:HI",
-              help="Search range; prefix x for factors of the base value (x0.5:2).")
+@click.option(
+    "--range",
+    "value_range",
+    required=True,
+    metavar="LO:HI",
+    help="Search range; prefix x for factors of the base value (x0.5:2).",
+)
 @click.option("--group", required=True, help="Link group whose optimal choice is watched.")
-@click.option("--scan", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Evenly spaced values solved first; each change between neighbours is bisected.")
-@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Stop bisecting when the bracket is this narrow [default: 1e-3 x range].")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Fix another parameter first (one value; x prefix for a factor), repeatable.")
+@click.option(
+    "--scan",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Evenly spaced values solved first; each change between neighbours is bisected.",
+)
+@click.option(
+    "--tol",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop bisecting when the bracket is this narrow [default: 1e-3 x range].",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Fix another parameter first (one value; x prefix for a factor), repeatable.",
+)
 @_solve_flags
-def breakeven(file: Path, path: str, value_range: str, group: str, scan: int, tol: float | None,
-              sets: tuple[str, ...], time_limit: float, gap: float, threads: int, objective: str | None,
-              workers: int | None, scheduler: str | None) -> int:
+def breakeven(
+    file: Path,
+    path: str,
+    value_range: str,
+    group: str,
+    scan: int,
+    tol: float | None,
+    sets: tuple[str, ...],
+    time_limit: float,
+    gap: float,
+    threads: int,
+    objective: str | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> int:
     """Find the parameter value at which the optimal options of a link group change (bisection)."""
     from optimizer.cli.common import EXIT_INPUT, EXIT_OK, report_issues
     from optimizer.studies.sweep import SweepError, apply_overrides, parse_parameter
@@ -186,11 +293,21 @@ def breakeven(file: Path, path: str, value_range: str, group: str, scan: int, to
             fixed = parse_parameter(text)
             if len(fixed.values) != 1:
                 raise SweepError(f"--set {text}: give one value to fix")
-            document = apply_overrides(document, {fixed.path: fixed.values[0]}, {fixed.path: fixed.relative},
-                                       folder)
-        result = run(document, path, low, high, group, relative=relative, base_dir=folder,
-                     options=_solve_options(time_limit, gap, threads, objective), scan=scan, tol=tol,
-                     workers=workers if workers is not None else 1, scheduler=scheduler)
+            document = apply_overrides(document, {fixed.path: fixed.values[0]}, {fixed.path: fixed.relative}, folder)
+        result = run(
+            document,
+            path,
+            low,
+            high,
+            group,
+            relative=relative,
+            base_dir=folder,
+            options=_solve_options(time_limit, gap, threads, objective),
+            scan=scan,
+            tol=tol,
+            workers=workers if workers is not None else 1,
+            scheduler=scheduler,
+        )
     except InstanceError as exc:
         return report_issues(exc)
     except SweepError as exc:
@@ -206,6 +323,9 @@ def breakeven(file: Path, path: str, value_range: str, group: str, scan: int, to
     if not result.flips:
         out.print(f"no change of {group}'s options between {low:g} and {high:g} at the scanned values", markup=False)
     for flip in result.flips:
-        out.print(f"break-even: {path} = {flip.value:.6g}{unit} (between {flip.below:.6g} and {flip.above:.6g}): "
-                  f"{group} changes from [{flip.choice_below}] to [{flip.choice_above}]", markup=False)
+        out.print(
+            f"break-even: {path} = {flip.value:.6g}{unit} (between {flip.below:.6g} and {flip.above:.6g}): "
+            f"{group} changes from [{flip.choice_below}] to [{flip.choice_above}]",
+            markup=False,
+        )
     return EXIT_OK

@@ -9,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from optimizer.core.catalog import CatalogIndex
-from optimizer.errors import Issue
 from optimizer.core.options import OptionDeriver, no_option_message
 from optimizer.core.schema import Instance, NicNode, SwitchNode
+from optimizer.errors import Issue
 
 
 def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
@@ -59,16 +59,22 @@ def check_instance(
                 if model not in index.switches:
                     known_elsewhere = model in item_ids | set(index.media)
                     hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
-                    issues.append(Issue(file, f"nodes[{i}].models[{j}]",
-                                        f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}"))
+                    issues.append(
+                        Issue(
+                            file,
+                            f"nodes[{i}].models[{j}]",
+                            f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}",
+                        )
+                    )
             if len(set(node.models)) != len(node.models):
                 issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
     def item_refs(where: str, ids: list[str]) -> None:
         for j, item in enumerate(ids):
             if item in index.media:
-                issues.append(Issue(file, f"{where}[{j}]",
-                                    f"'{item}' is a media id; media are not items an option uses"))
+                issues.append(
+                    Issue(file, f"{where}[{j}]", f"'{item}' is a media id; media are not items an option uses")
+                )
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
@@ -116,8 +122,13 @@ def check_instance(
     return issues
 
 
-def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], links_by_id: dict,
-                 bad_nodes: set[str], bad_links: set[str]) -> list[Issue]:
+def _check_paths(
+    instance: Instance,
+    nodes: dict[str, NicNode | SwitchNode],
+    links_by_id: dict,
+    bad_nodes: set[str],
+    bad_links: set[str],
+) -> list[Issue]:
     file = instance.source
     issues: list[Issue] = []
     joining: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -131,8 +142,13 @@ def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], lin
                     issues.append(Issue(file, f"paths[{i}].via[{j}]", f"unknown node '{ref}'"))
                 bad_node = True
         if path.links is not None and len(path.links) != len(path.via) - 1:
-            issues.append(Issue(file, f"paths[{i}].links",
-                                f"has {len(path.links)} entries, expected len(via) - 1 = {len(path.via) - 1}"))
+            issues.append(
+                Issue(
+                    file,
+                    f"paths[{i}].links",
+                    f"has {len(path.links)} entries, expected len(via) - 1 = {len(path.via) - 1}",
+                )
+            )
             continue
         if bad_node:
             continue
@@ -146,13 +162,20 @@ def _check_paths(instance: Instance, nodes: dict[str, NicNode | SwitchNode], lin
                 if named not in links_by_id:
                     issues.append(Issue(file, f"paths[{i}].links[{j}]", f"unknown link group '{named}'"))
                 elif named not in groups:
-                    issues.append(Issue(file, f"paths[{i}].links[{j}]",
-                                        f"link group '{named}' does not join '{u}' and '{v}'"))
+                    issues.append(
+                        Issue(file, f"paths[{i}].links[{j}]", f"link group '{named}' does not join '{u}' and '{v}'")
+                    )
             elif not groups and not bad_links:  # an invalid link entry may be the one joining them
-                issues.append(Issue(file, f"paths[{i}].via[{j}]",
-                                    f"step '{u}' -> '{v}': no link group joins these node groups"))
+                issues.append(
+                    Issue(file, f"paths[{i}].via[{j}]", f"step '{u}' -> '{v}': no link group joins these node groups")
+                )
             elif len(groups) > 1:
-                issues.append(Issue(file, f"paths[{i}].via[{j}]",
-                                    f"step '{u}' -> '{v}': several link groups join these node groups "
-                                    f"({', '.join(groups)}); name one in paths[{i}].links[{j}]"))
+                issues.append(
+                    Issue(
+                        file,
+                        f"paths[{i}].via[{j}]",
+                        f"step '{u}' -> '{v}': several link groups join these node groups "
+                        f"({', '.join(groups)}); name one in paths[{i}].links[{j}]",
+                    )
+                )
     return issues

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.gcpause import paused_gc
-from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
+from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
 
 HOURS_PER_YEAR = 8766.0
@@ -119,6 +119,7 @@ class ModelData:
 
     def objective_coefficients(self) -> tuple[list[float], list[float]]:
         """Objective coefficients of n (per column) and k (per switch choice)."""
+
         def coef(cost: float, power: float) -> float:
             if self.objective == "tco":
                 return cost + power * self.energy_usd_per_w
@@ -205,8 +206,17 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
             n_max = link.count
         if link.max_count is not None:
             n_max = min(n_max, link.max_count)
-        group = GroupData(link.id, link.a, link.b, link.length_m, link.demand_gbps, link.count,
-                          link.uniform, n_max, installed_gbps=link.installed_gbps)
+        group = GroupData(
+            link.id,
+            link.a,
+            link.b,
+            link.length_m,
+            link.demand_gbps,
+            link.count,
+            link.uniform,
+            n_max,
+            installed_gbps=link.installed_gbps,
+        )
         groups.append(group)
         key = deriver.signature(link)
         hit = by_signature.get(key)
@@ -225,8 +235,10 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         usable, n_pruned = hit
         pruned += n_pruned
         ends = ((link.a, 2, 0),) if same else ((link.a, 1, 0), (link.b, 1, 1))
-        targets = [(sg_index[node_id], mult, side, True) if node_id in sg_index
-                   else (nic_index[node_id], mult, side, False) for node_id, mult, side in ends]
+        targets = [
+            (sg_index[node_id], mult, side, True) if node_id in sg_index else (nic_index[node_id], mult, side, False)
+            for node_id, mult, side in ends
+        ]
         first = len(col_group)
         n_opts = len(usable)
         col_group.extend([gi] * n_opts)
@@ -260,7 +272,7 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         steps = []
         for j in range(len(path.via) - 1):
             named = path.links[j] if path.links is not None else None
-            steps.append(link_pos[named] if named is not None else joining[frozenset(path.via[j:j + 2])][0])
+            steps.append(link_pos[named] if named is not None else joining[frozenset(path.via[j : j + 2])][0])
         path_steps.append(steps)
         path_groups.update(steps)
     uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]
@@ -273,8 +285,13 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     lat_group = sorted(path_groups)
     lat_slot = {gi: s for s, gi in enumerate(lat_group)}
     paths = [
-        PathData(p.id, p.max_latency_ns, [groups[g].id for g in steps], [lat_slot[g] for g in steps],
-                 [sg_index[v] for v in p.via[1:-1] if v in sg_index])
+        PathData(
+            p.id,
+            p.max_latency_ns,
+            [groups[g].id for g in steps],
+            [lat_slot[g] for g in steps],
+            [sg_index[v] for v in p.via[1:-1] if v in sg_index],
+        )
         for p, steps in zip(instance.paths, path_steps, strict=True)
     ]
     bandwidth = [
@@ -299,15 +316,29 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         energy_usd_per_w=energy_usd_per_w(instance),
         weights_capex=instance.weights.capex_usd,
         weights_power=instance.weights.power_w,
-        groups=groups, col_group=col_group, col_option=col_option, col_ub=col_ub,
-        ind_col=ind_col, col_ind=col_ind,
-        switch_groups=switch_groups, choice_group=choice_group, choice_model=choice_model,
-        choice_capacity_gbps=[s.capacity_gbps for s in sw], choice_max_ports=[s.max_ports for s in sw],
-        choice_power_w=[s.power_w for s in sw], choice_cost_usd=[s.cost_usd for s in sw],
+        groups=groups,
+        col_group=col_group,
+        col_option=col_option,
+        col_ub=col_ub,
+        ind_col=ind_col,
+        col_ind=col_ind,
+        switch_groups=switch_groups,
+        choice_group=choice_group,
+        choice_model=choice_model,
+        choice_capacity_gbps=[s.capacity_gbps for s in sw],
+        choice_max_ports=[s.max_ports for s in sw],
+        choice_power_w=[s.power_w for s in sw],
+        choice_cost_usd=[s.cost_usd for s in sw],
         choice_latency_ns=[s.latency_ns for s in sw],
-        nic_groups=nic_groups, lat_group=lat_group, paths=paths, bandwidth=bandwidth,
-        max_power_w=instance.limits.max_power_w, max_capex_usd=instance.limits.max_capex_usd,
-        supply=supply, uniform_groups=uniform_groups, pruned_options=pruned,
+        nic_groups=nic_groups,
+        lat_group=lat_group,
+        paths=paths,
+        bandwidth=bandwidth,
+        max_power_w=instance.limits.max_power_w,
+        max_capex_usd=instance.limits.max_capex_usd,
+        supply=supply,
+        uniform_groups=uniform_groups,
+        pruned_options=pruned,
     )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
@@ -316,8 +347,9 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     return data
 
 
-def _compat(nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str,
-            option: Option) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+def _compat(
+    nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str, option: Option
+) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Models accepting each end of an option (None for a NIC end)."""
     out = []
     for node_id, form in ((a, option.form_a), (b, option.form_b)):

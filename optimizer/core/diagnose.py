@@ -36,8 +36,10 @@ def presolve_reasons(d: ModelData) -> list[str]:
         need = _links_at_least(d, gi)
         if g.count is not None and g.cols and g.count * max(d.col_option[i].speed_gbps for i in g.cols) < g.demand_gbps:
             fastest = max(d.col_option[i].speed_gbps for i in g.cols)
-            reasons.append(f"link group '{g.id}': count {g.count} x fastest option {fastest:g} Gb/s "
-                           f"< demand {g.demand_gbps:g} Gb/s")
+            reasons.append(
+                f"link group '{g.id}': count {g.count} x fastest option {fastest:g} Gb/s "
+                f"< demand {g.demand_gbps:g} Gb/s"
+            )
         if need > g.n_max and g.count is None:
             reasons.append(f"link group '{g.id}': needs at least {need} links, but its ends offer only {g.n_max} ports")
     for v in d.nic_groups:
@@ -53,11 +55,15 @@ def presolve_reasons(d: ModelData) -> list[str]:
         max_ports = sg.k_max * max(d.choice_max_ports[q] for q in sg.choices)
         max_gbps = sg.k_max * max(d.choice_capacity_gbps[q] for q in sg.choices)
         if need_gbps > max_gbps + 1e-6:
-            reasons.append(f"switch group '{sg.id}': link groups need at least {need_gbps:g} Gb/s, "
-                           f"{sg.k_max} switches of its largest model carry {max_gbps:g} Gb/s")
+            reasons.append(
+                f"switch group '{sg.id}': link groups need at least {need_gbps:g} Gb/s, "
+                f"{sg.k_max} switches of its largest model carry {max_gbps:g} Gb/s"
+            )
         if need_ports > max_ports:
-            reasons.append(f"switch group '{sg.id}': link groups need at least {need_ports} ports, "
-                           f"{sg.k_max} switches offer at most {max_ports}")
+            reasons.append(
+                f"switch group '{sg.id}': link groups need at least {need_ports} ports, "
+                f"{sg.k_max} switches offer at most {max_ports}"
+            )
     for p in d.paths:
         low = 0.0
         for slot in p.step_slots:
@@ -67,8 +73,10 @@ def presolve_reasons(d: ModelData) -> list[str]:
         for si in p.switch_visits:
             low += min(d.choice_latency_ns[q] for q in d.switch_groups[si].choices)
         if low > p.max_latency_ns + 1e-9:
-            reasons.append(f"path '{p.id}': latency lower bound {low:g} ns (fastest options and switch models) "
-                           f"exceeds its budget {p.max_latency_ns:g} ns")
+            reasons.append(
+                f"path '{p.id}': latency lower bound {low:g} ns (fastest options and switch models) "
+                f"exceeds its budget {p.max_latency_ns:g} ns"
+            )
     for bw_id, cols, min_gbps in d.bandwidth:
         # a group's links share its n_max ports (or its exact count), whatever the options
         groups = {d.col_group[i] for i in cols}
@@ -107,6 +115,8 @@ def _budget_reasons(d: ModelData) -> list[str]:
                 need = _links_at_least(d, gi)
                 per = min(u for i, u in col_terms if i in g.cols)
                 if need * per > limit:
-                    out.append(f"limits.supply.{item}: link group '{g.id}' can only use options with '{item}' "
-                               f"and needs at least {need * per} units, supply is {limit}")
+                    out.append(
+                        f"limits.supply.{item}: link group '{g.id}' can only use options with '{item}' "
+                        f"and needs at least {need * per} units, supply is {limit}"
+                    )
     return out

@@ -48,7 +48,8 @@ def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> d
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (it is given twice in this mapping)", key_node.start_mark)
+                None, None, f"duplicate key '{key}' (it is given twice in this mapping)", key_node.start_mark
+            )
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 

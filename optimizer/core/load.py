@@ -11,11 +11,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from optimizer.core.catalog import apply_field_overrides, builtin_catalog, catalog_issues, merge_catalogs
 from optimizer.core.checks import check_instance
-from optimizer.errors import InstanceError, Issue
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.io import read_document, validation_issues
 from optimizer.core.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
 from optimizer.core.schema import Path as Path_
+from optimizer.errors import InstanceError, Issue
 
 _NODE: TypeAdapter[Any] = TypeAdapter(Node)
 
@@ -78,6 +78,7 @@ _ITEM_MODELS: dict[str, Any] = {"nodes": None, "links": Link, "paths": Path_, "b
 
 def _renumber(issue: Issue, positions: dict[str, list[int]]) -> Issue:
     """Map ``links[k]`` in a checked (filtered) list back to the entry's index in the file."""
+
     def fix(match: re.Match[str]) -> str:
         section, k = match.group(1), int(match.group(2))
         original = positions.get(section)

@@ -20,8 +20,16 @@ from optimizer.core.catalog import CatalogIndex, technology
 from optimizer.core.schema import Catalog
 
 TECHNOLOGIES = ("dsp", "lpo", "lro", "cpo", "aoc", "aec", "acc", "dac")
-LABELS = {"dsp": "DSP", "lpo": "LPO", "lro": "LRO", "cpo": "CPO", "aoc": "AOC", "aec": "AEC", "acc": "ACC",
-          "dac": "DAC"}
+LABELS = {
+    "dsp": "DSP",
+    "lpo": "LPO",
+    "lro": "LRO",
+    "cpo": "CPO",
+    "aoc": "AOC",
+    "aec": "AEC",
+    "acc": "ACC",
+    "dac": "DAC",
+}
 
 
 class Classifier:

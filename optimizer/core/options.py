@@ -37,8 +37,7 @@ class Option:
 def accepting_models(node: SwitchNode, form: str, speed_gbps: float, index: CatalogIndex) -> frozenset[str]:
     """Models of a switch group whose ports take an end of this form and speed."""
     return frozenset(
-        m for m in node.models
-        if form in index.switches[m].forms and speed_gbps <= index.switches[m].max_port_gbps
+        m for m in node.models if form in index.switches[m].forms and speed_gbps <= index.switches[m].max_port_gbps
     )
 
 
@@ -80,9 +79,15 @@ class OptionDeriver:
 
     def signature(self, link: Link) -> tuple[object, ...]:
         """What a group's options depend on: groups with equal signatures have equal options."""
-        return (_node_signature(self.nodes.get(link.a)), _node_signature(self.nodes.get(link.b)),
-                link.a == link.b, link.length_m, link.min_link_gbps,
-                None if link.allowed is None else frozenset(link.allowed), frozenset(link.exclude))
+        return (
+            _node_signature(self.nodes.get(link.a)),
+            _node_signature(self.nodes.get(link.b)),
+            link.a == link.b,
+            link.length_m,
+            link.min_link_gbps,
+            None if link.allowed is None else frozenset(link.allowed),
+            frozenset(link.exclude),
+        )
 
     def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         """Options of a link group, the count of candidates each filter removed, and the candidate count."""
@@ -138,12 +143,19 @@ class OptionDeriver:
         for cable in index.cables.values():
             candidates += 1
             if check(cable.speed_gbps, cable.reach_m, "cable", "cable", [cable.id]):
-                options.append(Option(
-                    id=cable.id, kind="cable", speed_gbps=cable.speed_gbps, power_w=cable.power_w,
-                    cost_usd=cable.cost_usd + cable.cost_usd_per_m * length,
-                    latency_ns=cable.latency_ns + cable.propagation_ns_per_m * length,
-                    form_a="cable", form_b="cable", items=((cable.id, 1),),
-                ))
+                options.append(
+                    Option(
+                        id=cable.id,
+                        kind="cable",
+                        speed_gbps=cable.speed_gbps,
+                        power_w=cable.power_w,
+                        cost_usd=cable.cost_usd + cable.cost_usd_per_m * length,
+                        latency_ns=cable.latency_ns + cable.propagation_ns_per_m * length,
+                        form_a="cable",
+                        form_b="cable",
+                        items=((cable.id, 1),),
+                    )
+                )
         same_group = link.a == link.b
         for bucket in self._buckets:
             for t_id in bucket:
@@ -158,13 +170,19 @@ class OptionDeriver:
                         continue
                     media = index.media[t.media]
                     items = ((t_id, 2),) if t_id == u_id else ((t_id, 1), (u_id, 1))
-                    options.append(Option(
-                        id=f"{t_id}+{u_id}", kind="pair", speed_gbps=t.speed_gbps,
-                        power_w=t.power_w + u.power_w,
-                        cost_usd=t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
-                        latency_ns=t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
-                        form_a=t.form, form_b=u.form, items=items,
-                    ))
+                    options.append(
+                        Option(
+                            id=f"{t_id}+{u_id}",
+                            kind="pair",
+                            speed_gbps=t.speed_gbps,
+                            power_w=t.power_w + u.power_w,
+                            cost_usd=t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
+                            latency_ns=t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
+                            form_a=t.form,
+                            form_b=u.form,
+                            items=items,
+                        )
+                    )
         return options, removed, candidates
 
 
@@ -202,8 +220,12 @@ def prune_dominated(
                 continue
             if p.items != q.items and any(item in protected_items for item, _ in p.items):
                 continue
-            tie = (p.power_w == q.power_w and p.cost_usd == q.cost_usd and p.latency_ns == q.latency_ns
-                   and compat[pi] == compat[qi])
+            tie = (
+                p.power_w == q.power_w
+                and p.cost_usd == q.cost_usd
+                and p.latency_ns == q.latency_ns
+                and compat[pi] == compat[qi]
+            )
             if tie and pi > qi:
                 continue
             dominated = True

@@ -48,15 +48,25 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     n_vars, n_int = _model_size(model, report)
     solver = {
-        "name": "highs", "version": highs_version(), "interface": f"pyomo-{options.interface}",
-        "time_limit_s": options.time_limit_s, "mip_rel_gap": options.mip_rel_gap,
-        "threads": report.threads, "seed": options.seed,
-        "build_s": round(build_s, 4), "data_s": round(data_s, 4), "solve_s": round(report.solve_s, 4),
-        "handoff_s": round(report.handoff_s, 4), "highs_s": round(report.highs_s, 4),
-        "highs_status": report.highs_status, "nodes": report.nodes,
+        "name": "highs",
+        "version": highs_version(),
+        "interface": f"pyomo-{options.interface}",
+        "time_limit_s": options.time_limit_s,
+        "mip_rel_gap": options.mip_rel_gap,
+        "threads": report.threads,
+        "seed": options.seed,
+        "build_s": round(build_s, 4),
+        "data_s": round(data_s, 4),
+        "solve_s": round(report.solve_s, 4),
+        "handoff_s": round(report.handoff_s, 4),
+        "highs_s": round(report.highs_s, 4),
+        "highs_status": report.highs_status,
+        "nodes": report.nodes,
         "solver_objective": report.objective,
-        "variables": n_vars, "integer_variables": n_int,
-        "constraints": model.nconstraints(), "columns_pruned": data.pruned_options,
+        "variables": n_vars,
+        "integer_variables": n_int,
+        "constraints": model.nconstraints(),
+        "columns_pruned": data.pruned_options,
     }
     if report.size is not None:
         solver["nonzeros"] = report.size["nonzeros"]

@@ -21,14 +21,32 @@ from optimizer.core.gcpause import paused_gc
 from optimizer.core.solve import SolveReport, SolveStatus
 
 PLAN_FORMAT = "optimizer-plan/1"
-LINK_COLUMNS = ["group", "option", "speed_gbps", "count", "power_w", "capex_usd", "latency_ns",
-                "a", "b", "length_m", "kind"]
-NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports",
-                "power_w", "capex_usd"]
+LINK_COLUMNS = [
+    "group",
+    "option",
+    "speed_gbps",
+    "count",
+    "power_w",
+    "capex_usd",
+    "latency_ns",
+    "a",
+    "b",
+    "length_m",
+    "kind",
+]
+NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports", "power_w", "capex_usd"]
 PATH_COLUMNS = ["id", "latency_ns", "max_latency_ns", "slack_ns"]
 BOM_COLUMNS = ["item", "section", "units", "modules", "power_w", "capex_usd"]
-TOTAL_KEYS = ["capex_usd", "power_w", "energy_usd", "tco_usd", "optics_power_w", "switch_power_w",
-              "optics_capex_usd", "switch_capex_usd"]
+TOTAL_KEYS = [
+    "capex_usd",
+    "power_w",
+    "energy_usd",
+    "tco_usd",
+    "optics_power_w",
+    "switch_power_w",
+    "optics_capex_usd",
+    "switch_capex_usd",
+]
 
 
 @dataclass
@@ -72,24 +90,26 @@ class Plan:
             return self._to_dict()
 
     def _to_dict(self) -> dict[str, Any]:
-        return _clean({
-            "format": PLAN_FORMAT,
-            "instance": self.instance,
-            "status": str(self.status),
-            "objective_mode": self.objective_mode,
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-            "totals": self.totals,
-            "links": _records(self.links),
-            "nodes": _records(self.nodes),
-            "paths": _records(self.paths),
-            "bom": _records(self.bom),
-            "diagnostics": list(self.diagnostics),
-            "solver": self.solver,
-            **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
-            **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
-        })
+        return _clean(
+            {
+                "format": PLAN_FORMAT,
+                "instance": self.instance,
+                "status": str(self.status),
+                "objective_mode": self.objective_mode,
+                "objective": self.objective,
+                "bound": self.bound,
+                "gap": self.gap,
+                "totals": self.totals,
+                "links": _records(self.links),
+                "nodes": _records(self.nodes),
+                "paths": _records(self.paths),
+                "bom": _records(self.bom),
+                "diagnostics": list(self.diagnostics),
+                "solver": self.solver,
+                **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
+                **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
+            }
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         """plan.json text (plain JSON numbers only: no NaN or Infinity)."""
@@ -103,8 +123,13 @@ class Plan:
         out.mkdir(parents=True, exist_ok=True)
         written = [out / "plan.json"]
         written[0].write_text(self.to_json() + "\n", encoding="utf-8")
-        for name, frame in (("links", self.links), ("nodes", self.nodes), ("paths", self.paths),
-                            ("bom", self.bom), *([("flows", self.flows)] if self.flows is not None else [])):
+        for name, frame in (
+            ("links", self.links),
+            ("nodes", self.nodes),
+            ("paths", self.paths),
+            ("bom", self.bom),
+            *([("flows", self.flows)] if self.flows is not None else []),
+        ):
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False)
             written.append(path)
@@ -133,8 +158,12 @@ def _clean(value: Any) -> Any:
 
 def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Empty links/nodes/paths/bom tables with their columns."""
-    return (pd.DataFrame(columns=LINK_COLUMNS), pd.DataFrame(columns=NODE_COLUMNS),
-            pd.DataFrame(columns=PATH_COLUMNS), pd.DataFrame(columns=BOM_COLUMNS))
+    return (
+        pd.DataFrame(columns=LINK_COLUMNS),
+        pd.DataFrame(columns=NODE_COLUMNS),
+        pd.DataFrame(columns=PATH_COLUMNS),
+        pd.DataFrame(columns=BOM_COLUMNS),
+    )
 
 
 def _round(x: float) -> float:
@@ -142,23 +171,38 @@ def _round(x: float) -> float:
     return 0.0 if r == 0 else r
 
 
-def extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
-                 solver: dict[str, Any], diagnostics: list[str]) -> Plan:
+def extract_plan(
+    m: pyo.ConcreteModel,
+    d: ModelData,
+    index: CatalogIndex,
+    report: SolveReport,
+    solver: dict[str, Any],
+    diagnostics: list[str],
+) -> Plan:
     """Read the solved model into a Plan (or an empty plan when there is no incumbent)."""
     with paused_gc():  # row dicts for every used column: no cyclic-GC passes over the model's objects
         return _extract_plan(m, d, index, report, solver, diagnostics)
 
 
-def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, report: SolveReport,
-                  solver: dict[str, Any], diagnostics: list[str]) -> Plan:
+def _extract_plan(
+    m: pyo.ConcreteModel,
+    d: ModelData,
+    index: CatalogIndex,
+    report: SolveReport,
+    solver: dict[str, Any],
+    diagnostics: list[str],
+) -> Plan:
     if not report.status.has_solution:
         links, nodes, paths, bom = empty_frames()
-        return Plan(d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom,
-                    solver, diagnostics)
+        return Plan(
+            d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics
+        )
     n = [round(v.value or 0.0) for v in m.n.values()]
     if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
-        n = [_round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
-             for i, v in enumerate(m.n.values())]
+        n = [
+            _round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
+            for i, v in enumerate(m.n.values())
+        ]
     k = [round(v.value or 0.0) for v in m.k.values()]
     z = [v.value or 0.0 for v in m.z.values()]
 
@@ -169,31 +213,53 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
             continue
         o, g = d.col_option[i], d.groups[d.col_group[i]]
         group_worst[d.col_group[i]] = max(group_worst[d.col_group[i]], o.latency_ns)
-        link_rows.append({
-            "group": g.id, "option": o.id, "speed_gbps": o.speed_gbps, "count": count,
-            "power_w": _round(count * o.power_w), "capex_usd": _round(count * o.cost_usd),
-            "latency_ns": _round(o.latency_ns), "a": g.a, "b": g.b, "length_m": g.length_m, "kind": o.kind,
-        })
+        link_rows.append(
+            {
+                "group": g.id,
+                "option": o.id,
+                "speed_gbps": o.speed_gbps,
+                "count": count,
+                "power_w": _round(count * o.power_w),
+                "capex_usd": _round(count * o.cost_usd),
+                "latency_ns": _round(o.latency_ns),
+                "a": g.a,
+                "b": g.b,
+                "length_m": g.length_m,
+                "kind": o.kind,
+            }
+        )
     chosen: list[int] = []
     node_rows = []
     for sg in d.switch_groups:
         q = max(sg.choices, key=lambda c: z[c])
         chosen.append(q)
         count = sum(k[c] for c in sg.choices)
-        node_rows.append({
-            "group": sg.id, "model": d.choice_model[q], "count": count,
-            "used_gbps": _round(sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)),
-            "used_ports": sum(mult * n[i] for i, mult in sg.ends),
-            "capacity_gbps": _round(count * d.choice_capacity_gbps[q]), "ports": count * d.choice_max_ports[q],
-            "power_w": _round(count * d.choice_power_w[q]), "capex_usd": _round(count * d.choice_cost_usd[q]),
-        })
+        node_rows.append(
+            {
+                "group": sg.id,
+                "model": d.choice_model[q],
+                "count": count,
+                "used_gbps": _round(sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)),
+                "used_ports": sum(mult * n[i] for i, mult in sg.ends),
+                "capacity_gbps": _round(count * d.choice_capacity_gbps[q]),
+                "ports": count * d.choice_max_ports[q],
+                "power_w": _round(count * d.choice_power_w[q]),
+                "capex_usd": _round(count * d.choice_cost_usd[q]),
+            }
+        )
     slot_group = d.lat_group
     path_rows = []
     for p in d.paths:
         latency = sum(group_worst[slot_group[s]] for s in p.step_slots)
         latency += sum(d.choice_latency_ns[chosen[si]] for si in p.switch_visits)
-        path_rows.append({"id": p.id, "latency_ns": _round(latency), "max_latency_ns": p.max_latency_ns,
-                          "slack_ns": _round(p.max_latency_ns - latency)})
+        path_rows.append(
+            {
+                "id": p.id,
+                "latency_ns": _round(latency),
+                "max_latency_ns": p.max_latency_ns,
+                "slack_ns": _round(p.max_latency_ns - latency),
+            }
+        )
 
     optics_power = sum(n[i] * o.power_w for i, o in enumerate(d.col_option))
     optics_capex = sum(n[i] * o.cost_usd for i, o in enumerate(d.col_option))
@@ -211,13 +277,21 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
         routing = {"commodities": commodities, "routes": routes}
     energy = power * d.energy_usd_per_w
     totals = {
-        "capex_usd": capex, "power_w": power, "energy_usd": energy, "tco_usd": capex + energy,
-        "optics_power_w": optics_power, "switch_power_w": switch_power,
-        "optics_capex_usd": optics_capex, "switch_capex_usd": switch_capex, **network,
+        "capex_usd": capex,
+        "power_w": power,
+        "energy_usd": energy,
+        "tco_usd": capex + energy,
+        "optics_power_w": optics_power,
+        "switch_power_w": switch_power,
+        "optics_capex_usd": optics_capex,
+        "switch_capex_usd": switch_capex,
+        **network,
     }
     totals = {key: _round(v) for key, v in totals.items()}
     objective = {
-        "tco": capex + energy, "capex": capex, "power": power,
+        "tco": capex + energy,
+        "capex": capex,
+        "power": power,
         "weighted": d.weights_capex * capex + d.weights_power * power,
     }[d.objective]
     bound = report.bound
@@ -227,9 +301,21 @@ def _extract_plan(m: pyo.ConcreteModel, d: ModelData, index: CatalogIndex, repor
 
     bom = _bill_of_materials(n, k, d, index)
     return Plan(
-        d.name, d.objective, report.status, _round(objective), bound, gap, totals,
-        pd.DataFrame(link_rows, columns=LINK_COLUMNS), pd.DataFrame(node_rows, columns=NODE_COLUMNS),
-        pd.DataFrame(path_rows, columns=PATH_COLUMNS), bom, solver, diagnostics, flows=flows, routing=routing,
+        d.name,
+        d.objective,
+        report.status,
+        _round(objective),
+        bound,
+        gap,
+        totals,
+        pd.DataFrame(link_rows, columns=LINK_COLUMNS),
+        pd.DataFrame(node_rows, columns=NODE_COLUMNS),
+        pd.DataFrame(path_rows, columns=PATH_COLUMNS),
+        bom,
+        solver,
+        diagnostics,
+        flows=flows,
+        routing=routing,
     )
 
 
@@ -258,18 +344,49 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
         u = units[item]
         if item in index.transceivers:
             t = index.transceivers[item]
-            rows.append({"item": item, "section": "transceivers", "units": u,
-                         "modules": math.ceil(u / t.ends_per_module),
-                         "power_w": _round(u * t.power_w), "capex_usd": _round(u * t.cost_usd)})
+            rows.append(
+                {
+                    "item": item,
+                    "section": "transceivers",
+                    "units": u,
+                    "modules": math.ceil(u / t.ends_per_module),
+                    "power_w": _round(u * t.power_w),
+                    "capex_usd": _round(u * t.cost_usd),
+                }
+            )
         elif item in index.cables:
             c = index.cables[item]
-            rows.append({"item": item, "section": "cables", "units": u, "modules": u,
-                         "power_w": _round(u * c.power_w), "capex_usd": _round(cable_capex[item])})
+            rows.append(
+                {
+                    "item": item,
+                    "section": "cables",
+                    "units": u,
+                    "modules": u,
+                    "power_w": _round(u * c.power_w),
+                    "capex_usd": _round(cable_capex[item]),
+                }
+            )
         else:
             s = index.switches[item]
-            rows.append({"item": item, "section": "switches", "units": u, "modules": u,
-                         "power_w": _round(u * s.power_w), "capex_usd": _round(u * s.cost_usd)})
+            rows.append(
+                {
+                    "item": item,
+                    "section": "switches",
+                    "units": u,
+                    "modules": u,
+                    "power_w": _round(u * s.power_w),
+                    "capex_usd": _round(u * s.cost_usd),
+                }
+            )
     for media, metres in sorted(fibre_m.items()):
-        rows.append({"item": media, "section": "media", "units": _round(metres), "modules": None,
-                     "power_w": 0.0, "capex_usd": _round(metres * index.media[media].cost_usd_per_m)})
+        rows.append(
+            {
+                "item": media,
+                "section": "media",
+                "units": _round(metres),
+                "modules": None,
+                "power_w": 0.0,
+                "capex_usd": _round(metres * index.media[media].cost_usd_per_m),
+            }
+        )
     return pd.DataFrame(rows, columns=BOM_COLUMNS, dtype=object)

@@ -76,11 +76,31 @@ def symmetric_pairs(r: RoutingData, d: ModelData) -> list[tuple[int, int]]:
         if not arcs:
             continue
         g = d.groups[gi]
-        opts = tuple((d.col_option[i].speed_gbps, d.col_option[i].cost_usd, d.col_option[i].power_w,
-                      d.col_option[i].latency_ns, d.col_ub[i]) for i in g.cols)
+        opts = tuple(
+            (
+                d.col_option[i].speed_gbps,
+                d.col_option[i].cost_usd,
+                d.col_option[i].power_w,
+                d.col_option[i].latency_ns,
+                d.col_ub[i],
+            )
+            for i in g.cols
+        )
         gr = r.groups[gi]
-        key = (g.a, g.b, gr.direction, gr.installed_gbps, gr.own_gbps, gr.max_count, gr.divisible,
-               gr.setup_cost_usd, gr.routing_cost_usd_per_gbps, g.count, g.uniform, opts)
+        key = (
+            g.a,
+            g.b,
+            gr.direction,
+            gr.installed_gbps,
+            gr.own_gbps,
+            gr.max_count,
+            gr.divisible,
+            gr.setup_cost_usd,
+            gr.routing_cost_usd_per_gbps,
+            g.count,
+            g.uniform,
+            opts,
+        )
         key_groups[key].append(gi)
     restricted = {r.arcs[a][0] for pd in r.path_demands for p in pd.paths for a in p}
     pairs = []
@@ -90,16 +110,18 @@ def symmetric_pairs(r: RoutingData, d: ModelData) -> list[tuple[int, int]]:
     return pairs
 
 
-def cheapest_cover(need: float, options: list[tuple[int, float, float]], max_count: int | None,
-                   divisible: bool) -> dict[int, float] | None:
+def cheapest_cover(
+    need: float, options: list[tuple[int, float, float]], max_count: int | None, divisible: bool
+) -> dict[int, float] | None:
     """Cheap option counts with sum speed x count >= need: (column, speed, cost) options; None if impossible."""
     if need <= 1e-9:
         return {}
     # leave out options another one dominates (no less speed, no more cost): HiGHS's presolve fixes such
     # columns to 0, and HiGHS 1.16 then misreads a MIP start that uses them (its objective in the reduced
     # space drops their cost, so an infeasible start is taken as the incumbent)
-    options = [o for o in options
-               if not any(p[1] >= o[1] and p[2] <= o[2] and (p[1] > o[1] or p[2] < o[2]) for p in options)]
+    options = [
+        o for o in options if not any(p[1] >= o[1] and p[2] <= o[2] and (p[1] > o[1] or p[2] < o[2]) for p in options)
+    ]
     if not options:
         return None
     if divisible:
@@ -145,11 +167,18 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
     from optimizer.core.solve import solve_model
 
     r: RoutingData = d.routing
-    if (d.choice_model or d.ind_col or r.single_demands or len(m.route_w) or len(m.route_used)
-            or any(g.count is not None for g in d.groups)):
+    if (
+        d.choice_model
+        or d.ind_col
+        or r.single_demands
+        or len(m.route_w)
+        or len(m.route_used)
+        or any(g.count is not None for g in d.groups)
+    ):
         return False
-    lp = replace(options, relaxation=True, warm_start=False, progress=None,
-                 time_limit_s=max(1.0, 0.25 * options.time_limit_s))
+    lp = replace(
+        options, relaxation=True, warm_start=False, progress=None, time_limit_s=max(1.0, 0.25 * options.time_limit_s)
+    )
     report = solve_model(m, lp)
     if not report.status.has_solution:
         _clear(m)
@@ -178,8 +207,11 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
     if r.strengthen and any(caps[g] < caps[h] - 1e-9 for g, h in symmetric_pairs(r, d)):
         _swap_symmetric(m, d, r, caps)
         flow = _arc_flows(m, r)
-    gi_r = [gi for gi, gr in enumerate(r.groups)
-            if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]]
+    gi_r = [
+        gi
+        for gi, gr in enumerate(r.groups)
+        if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]
+    ]
     for t, gi in enumerate(gi_r):
         m.route_r[t].set_value(max(flow[a] for a in r.group_arcs[gi]), skip_validation=True)
     setup = [gi for gi, gr in enumerate(r.groups) if gr.setup_cost_usd > 0 and gr.installed_gbps <= 0]
@@ -220,8 +252,12 @@ def _swap_symmetric(m: Any, d: ModelData, r: RoutingData, caps: list[float]) -> 
                     m.n[i].set_value(vj, skip_validation=True)
                     m.n[j].set_value(vi, skip_validation=True)
                 arc_pos = {}
-                x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs))
-                           if r.arcs[a][2] != com.source]
+                x_index = [
+                    (c, a)
+                    for c, com in enumerate(r.commodities)
+                    for a in range(len(r.arcs))
+                    if r.arcs[a][2] != com.source
+                ]
                 for k, key in enumerate(x_index):
                     arc_pos[key] = k
                 for a, b in zip(r.group_arcs[g], r.group_arcs[h], strict=True):
@@ -238,8 +274,9 @@ def _clear(m: Any) -> None:
         v.set_value(None, skip_validation=True)
 
 
-def routed_plan_rows(m: Any, d: ModelData, n: list[float]) -> tuple[dict[str, float], list[dict[str, Any]],
-                                                                   list[dict[str, Any]], list[dict[str, Any]]]:
+def routed_plan_rows(
+    m: Any, d: ModelData, n: list[float]
+) -> tuple[dict[str, float], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Network costs and routed flows of a solved model.
 
     Returns (costs, flows, routes, commodities): costs = installed_capex_usd, setup_capex_usd,
@@ -256,8 +293,15 @@ def routed_plan_rows(m: Any, d: ModelData, n: list[float]) -> tuple[dict[str, fl
     def arc_row(commodity: str, a: int, value: float) -> None:
         gi, tail, head, _ = r.arcs[a]
         arc_flow[a] += value
-        flows.append({"commodity": commodity, "group": d.groups[gi].id, "from": r.nodes[tail],
-                      "to": r.nodes[head], "gbps": _clean(value)})
+        flows.append(
+            {
+                "commodity": commodity,
+                "group": d.groups[gi].id,
+                "from": r.nodes[tail],
+                "to": r.nodes[head],
+                "gbps": _clean(value),
+            }
+        )
 
     x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs)) if r.arcs[a][2] != com.source]
     for k, (c, a) in enumerate(x_index):
@@ -266,8 +310,12 @@ def routed_plan_rows(m: Any, d: ModelData, n: list[float]) -> tuple[dict[str, fl
             arc_row(r.commodity_id(c), a, v)
     for c, com in enumerate(r.commodities):
         commodities.append({"id": r.commodity_id(c), "source": r.nodes[com.source], "demands": list(com.demand_ids)})
-    u_index = [(k, a) for k in range(len(r.single_demands)) for a in range(len(r.arcs))
-               if r.arcs[a][2] != r.single_demands[k].src and r.arcs[a][1] != r.single_demands[k].dst]
+    u_index = [
+        (k, a)
+        for k in range(len(r.single_demands))
+        for a in range(len(r.arcs))
+        if r.arcs[a][2] != r.single_demands[k].src and r.arcs[a][1] != r.single_demands[k].dst
+    ]
     for j, (k, a) in enumerate(u_index):
         if (m.route_u[j].value or 0.0) > 0.5 and r.single_demands[k].gbps > 0:
             arc_row(f"demand:{r.single_demands[k].id}", a, r.single_demands[k].gbps)
@@ -281,8 +329,14 @@ def routed_plan_rows(m: Any, d: ModelData, n: list[float]) -> tuple[dict[str, fl
             if v > 1e-9:
                 for a in p:
                     arc_flow[a] += v
-                routes.append({"demand": pd.id, "links": [d.groups[r.arcs[a][0]].id for a in p],
-                               "nodes": [r.nodes[pd.src]] + [r.nodes[r.arcs[a][2]] for a in p], "gbps": _clean(v)})
+                routes.append(
+                    {
+                        "demand": pd.id,
+                        "links": [d.groups[r.arcs[a][0]].id for a in p],
+                        "nodes": [r.nodes[pd.src]] + [r.nodes[r.arcs[a][2]] for a in p],
+                        "gbps": _clean(v),
+                    }
+                )
     installed = sum(g.installed_cost_usd for g in r.groups)
     setup = 0.0
     routing = 0.0

@@ -26,8 +26,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from optimizer.errors import Issue
 from optimizer.core.schema import Instance, SwitchNode
+from optimizer.errors import Issue
 
 log = logging.getLogger(__name__)
 
@@ -136,19 +136,25 @@ def check_demands(instance: Instance) -> list[Issue]:
                 elif g.b == at and g.a != at and g.direction != "directed":
                     at = g.a
                 else:
-                    issues.append(Issue(file, f"demands[{i}].paths[{j}][{k}]",
-                                        f"link group '{ref}' does not leave node '{at}' "
-                                        f"(path from '{dem.src}' to '{dem.dst}')"))
+                    issues.append(
+                        Issue(
+                            file,
+                            f"demands[{i}].paths[{j}][{k}]",
+                            f"link group '{ref}' does not leave node '{at}' (path from '{dem.src}' to '{dem.dst}')",
+                        )
+                    )
                     break
             else:
                 if at != dem.dst:
-                    issues.append(Issue(file, f"demands[{i}].paths[{j}]",
-                                        f"ends at '{at}', not at the demand's dst '{dem.dst}'"))
+                    issues.append(
+                        Issue(file, f"demands[{i}].paths[{j}]", f"ends at '{at}', not at the demand's dst '{dem.dst}'")
+                    )
     return issues
 
 
-def build_routing(instance: Instance, group_min_latency_ns: list[float],
-                  switch_min_latency_ns: list[float]) -> RoutingData | None:
+def build_routing(
+    instance: Instance, group_min_latency_ns: list[float], switch_min_latency_ns: list[float]
+) -> RoutingData | None:
     """Routing data of an instance (None when it has no demands).
 
     ``group_min_latency_ns[g]``: the fastest option of link group g (0 when it has none);
@@ -163,9 +169,18 @@ def build_routing(instance: Instance, group_min_latency_ns: list[float],
     group_arcs: list[list[int]] = []
     groups: list[GroupRouting] = []
     for gi, link in enumerate(instance.links):
-        groups.append(GroupRouting(link.direction, link.installed_gbps, link.installed_cost_usd, link.demand_gbps,
-                                   link.max_count, link.divisible, link.setup_cost_usd,
-                                   link.routing_cost_usd_per_gbps))
+        groups.append(
+            GroupRouting(
+                link.direction,
+                link.installed_gbps,
+                link.installed_cost_usd,
+                link.demand_gbps,
+                link.max_count,
+                link.divisible,
+                link.setup_cost_usd,
+                link.routing_cost_usd_per_gbps,
+            )
+        )
         mine: list[int] = []
         a, b = node_ix[link.a], node_ix[link.b]
         if a != b:
@@ -204,12 +219,14 @@ def build_routing(instance: Instance, group_min_latency_ns: list[float],
         if restricted:
             if dem.paths is not None:
                 cands = [_path_arcs(p, s, instance, link_ix, node_ix, group_arcs, arcs) for p in dem.paths]
-                cands = [p for p in cands
-                         if _fits(p, dem.max_hops, dem.max_latency_ns, arc_min_lat, node_min_lat, arcs)]
+                cands = [
+                    p for p in cands if _fits(p, dem.max_hops, dem.max_latency_ns, arc_min_lat, node_min_lat, arcs)
+                ]
                 capped = False
             else:
-                cands, capped = _enumerate_paths(s, t, out_arcs, arcs, dem.max_hops, dem.max_latency_ns,
-                                                 arc_min_lat, node_min_lat)
+                cands, capped = _enumerate_paths(
+                    s, t, out_arcs, arcs, dem.max_hops, dem.max_latency_ns, arc_min_lat, node_min_lat
+                )
             if capped:
                 notes.append(f"demand '{dem.id}': candidate paths capped at {MAX_PATHS} (shortest first)")
             path_demands.append(PathDemand(dem.id, s, t, dem.gbps, cands, dem.max_latency_ns, single, capped))
@@ -219,12 +236,30 @@ def build_routing(instance: Instance, group_min_latency_ns: list[float],
             c = by_source.setdefault(s, Commodity(s, {}, []))
             c.sinks[t] = c.sinks.get(t, 0.0) + dem.gbps
             c.demand_ids.append(dem.id)
-    return RoutingData(nodes, arcs, group_arcs, groups, list(by_source.values()), path_demands, single_demands,
-                       all_demands, switch_ix, True, notes)
+    return RoutingData(
+        nodes,
+        arcs,
+        group_arcs,
+        groups,
+        list(by_source.values()),
+        path_demands,
+        single_demands,
+        all_demands,
+        switch_ix,
+        True,
+        notes,
+    )
 
 
-def _path_arcs(path: list[str], s: int, instance: Instance, link_ix: dict[str, int], node_ix: dict[str, int],
-               group_arcs: list[list[int]], arcs: list[tuple[int, int, int, int]]) -> list[int]:
+def _path_arcs(
+    path: list[str],
+    s: int,
+    instance: Instance,
+    link_ix: dict[str, int],
+    node_ix: dict[str, int],
+    group_arcs: list[list[int]],
+    arcs: list[tuple[int, int, int, int]],
+) -> list[int]:
     at, out = s, []
     for ref in path:
         for ai in group_arcs[link_ix[ref]]:
@@ -235,8 +270,14 @@ def _path_arcs(path: list[str], s: int, instance: Instance, link_ix: dict[str, i
     return out
 
 
-def _fits(p: list[int], max_hops: int | None, max_lat: float | None, arc_lat: list[float],
-          node_lat: list[float], arcs: list[tuple[int, int, int, int]]) -> bool:
+def _fits(
+    p: list[int],
+    max_hops: int | None,
+    max_lat: float | None,
+    arc_lat: list[float],
+    node_lat: list[float],
+    arcs: list[tuple[int, int, int, int]],
+) -> bool:
     if max_hops is not None and len(p) > max_hops:
         return False
     if max_lat is not None:
@@ -245,9 +286,16 @@ def _fits(p: list[int], max_hops: int | None, max_lat: float | None, arc_lat: li
     return True
 
 
-def _enumerate_paths(s: int, t: int, out_arcs: dict[int, list[int]], arcs: list[tuple[int, int, int, int]],
-                     max_hops: int | None, max_lat: float | None, arc_lat: list[float],
-                     node_lat: list[float]) -> tuple[list[list[int]], bool]:
+def _enumerate_paths(
+    s: int,
+    t: int,
+    out_arcs: dict[int, list[int]],
+    arcs: list[tuple[int, int, int, int]],
+    max_hops: int | None,
+    max_lat: float | None,
+    arc_lat: list[float],
+    node_lat: list[float],
+) -> tuple[list[list[int]], bool]:
     """Simple s-t paths within the limits, best-first by (fastest latency, hops); at most MAX_PATHS."""
     hops_cap = max_hops if max_hops is not None else len(node_lat)
     heap: list[tuple[float, int, int, tuple[int, ...]]] = [(0.0, 0, 0, ())]

@@ -367,9 +367,7 @@ Objective = Literal["tco", "capex", "power", "weighted"]
 class Instance(Strict):
     """An optimizer instance file, format version 1."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, title="optimizer instance v1"
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, title="optimizer instance v1")
 
     schema_version: Literal[1]
     name: Annotated[Text, Field(min_length=1)]
@@ -379,9 +377,9 @@ class Instance(Strict):
     weights: Weights = Weights()
     """Only used with objective: weighted."""
     limits: Limits = Limits()
-    catalog: Annotated[
-        Annotated[Text, Tag("scalar")] | Annotated[Catalog, Tag("mapping")], Discriminator(_shape)
-    ] = "builtin"
+    catalog: Annotated[Annotated[Text, Tag("scalar")] | Annotated[Catalog, Tag("mapping")], Discriminator(_shape)] = (
+        "builtin"
+    )
     """``builtin``, a path to a catalogue file (relative to this file), or an inline catalogue."""
     nodes: Annotated[list[Node], Field(min_length=1)]
     links: list[Link]
@@ -405,4 +403,3 @@ class Instance(Strict):
         if not isinstance(self.catalog, Catalog):
             raise TypeError("catalogue not resolved: use optimizer.load_instance")
         return self.catalog
-

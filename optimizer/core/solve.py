@@ -364,11 +364,18 @@ def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
             order = np.argsort(key, kind="stable")
             indices_a, values_a = indices_a[order], values_a[order]
     return LinearArrays(
-        columns=columns, col_lower=np.asarray(col_lower, dtype=np.float64),
-        col_upper=np.asarray(col_upper, dtype=np.float64), integrality=np.asarray(integrality, dtype=np.int8),
-        cost=cost, offset=float(offset), sense=sense,
-        row_lower=np.asarray(row_lower, dtype=np.float64), row_upper=np.asarray(row_upper, dtype=np.float64),
-        indptr=indptr_a.astype(np.int32), indices=indices_a.astype(np.int32), values=values_a,
+        columns=columns,
+        col_lower=np.asarray(col_lower, dtype=np.float64),
+        col_upper=np.asarray(col_upper, dtype=np.float64),
+        integrality=np.asarray(integrality, dtype=np.int8),
+        cost=cost,
+        offset=float(offset),
+        sense=sense,
+        row_lower=np.asarray(row_lower, dtype=np.float64),
+        row_upper=np.asarray(row_upper, dtype=np.float64),
+        indptr=indptr_a.astype(np.int32),
+        indices=indices_a.astype(np.int32),
+        values=values_a,
     )
 
 
@@ -446,8 +453,16 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
     if options.interface == "appsi":
         return _solve_appsi(m, options, threads)
     if options.interface != "direct":
-        return SolveReport(SolveStatus.ERROR, None, None, 0.0, threads, 0, "bad option",
-                           f"unknown interface '{options.interface}' (direct, appsi)")
+        return SolveReport(
+            SolveStatus.ERROR,
+            None,
+            None,
+            0.0,
+            threads,
+            0,
+            "bad option",
+            f"unknown interface '{options.interface}' (direct, appsi)",
+        )
     start = time.perf_counter()
     try:
         arrays = linear_arrays(m)
@@ -477,10 +492,19 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound) if arrays.n_integer and not options.relaxation else objective
     end = time.perf_counter()
-    return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
-                       h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
-                       highs_s=highs_s, size={"columns": arrays.n_cols, "integers": arrays.n_integer,
-                                             "rows": arrays.n_rows, "nonzeros": arrays.nnz})
+    return SolveReport(
+        mapped,
+        objective,
+        bound,
+        end - start,
+        threads,
+        int(info.mip_node_count),
+        h.modelStatusToString(status),
+        handoff_s=handoff_s,
+        extract_s=end - extract_start,
+        highs_s=highs_s,
+        size={"columns": arrays.n_cols, "integers": arrays.n_integer, "rows": arrays.n_rows, "nonzeros": arrays.nnz},
+    )
 
 
 def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> SolveReport:
@@ -496,9 +520,17 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
     opt.highs_options = {"threads": threads, "random_seed": options.seed, "presolve": "on"}
     if options.relaxation:
         opt.highs_options["solve_relaxation"] = True
-    for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
-                 "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
-                 "update_vars", "update_params", "update_named_expressions", "update_objective"):
+    for flag in (
+        "check_for_new_or_removed_constraints",
+        "check_for_new_or_removed_vars",
+        "check_for_new_or_removed_params",
+        "check_for_new_objective",
+        "update_constraints",
+        "update_vars",
+        "update_params",
+        "update_named_expressions",
+        "update_objective",
+    ):
         setattr(opt.update_config, flag, False)
     start = time.perf_counter()
     try:
@@ -526,18 +558,40 @@ def _solve_appsi(m: pyo.ConcreteModel, options: SolveOptions, threads: int) -> S
     end = time.perf_counter()
     lp = h.getLp()
     continuous = highspy.HighsVarType.kContinuous
-    size = {"columns": lp.num_col_, "integers": sum(1 for t in lp.integrality_ if t != continuous),
-            "rows": lp.num_row_, "nonzeros": h.getNumNz()}
-    return SolveReport(mapped, objective, bound, end - start, threads, int(info.mip_node_count),
-                       h.modelStatusToString(status), handoff_s=handoff_s, extract_s=end - extract_start,
-                       highs_s=highs_s, size=size)
+    size = {
+        "columns": lp.num_col_,
+        "integers": sum(1 for t in lp.integrality_ if t != continuous),
+        "rows": lp.num_row_,
+        "nonzeros": h.getNumNz(),
+    }
+    return SolveReport(
+        mapped,
+        objective,
+        bound,
+        end - start,
+        threads,
+        int(info.mip_node_count),
+        h.modelStatusToString(status),
+        handoff_s=handoff_s,
+        extract_s=end - extract_start,
+        highs_s=highs_s,
+        size=size,
+    )
 
 
 def _failed(exc: Exception, start: float, threads: int) -> SolveReport:
     """A solver exception as a ``SolveReport`` with status ``error`` (logged with its traceback)."""
     log.error("HiGHS failed", exc_info=exc)
-    return SolveReport(SolveStatus.ERROR, None, None, time.perf_counter() - start, threads, 0,
-                       "exception", f"{type(exc).__name__}: {exc}")
+    return SolveReport(
+        SolveStatus.ERROR,
+        None,
+        None,
+        time.perf_counter() - start,
+        threads,
+        0,
+        "exception",
+        f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStatus:
@@ -549,8 +603,16 @@ def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStat
         return SolveStatus.INFEASIBLE
     if status == s.kUnbounded:
         return SolveStatus.UNBOUNDED
-    limits = (s.kTimeLimit, s.kIterationLimit, s.kSolutionLimit, s.kInterrupt, s.kObjectiveBound,
-              s.kObjectiveTarget, s.kMemoryLimit, s.kHighsInterrupt)
+    limits = (
+        s.kTimeLimit,
+        s.kIterationLimit,
+        s.kSolutionLimit,
+        s.kInterrupt,
+        s.kObjectiveBound,
+        s.kObjectiveTarget,
+        s.kMemoryLimit,
+        s.kHighsInterrupt,
+    )
     if status in limits:
         return SolveStatus.FEASIBLE if has_primal else SolveStatus.NO_SOLUTION
     return SolveStatus.ERROR
@@ -565,13 +627,15 @@ def _subscribe(h: highspy.Highs, progress: Callable[[Progress], None]) -> None:
         data = event.data_out  # type: ignore[attr-defined]
         try:
             incumbent, bound = _finite(data.mip_primal_bound), _finite(data.mip_dual_bound)
-            progress(Progress(
-                elapsed_s=float(data.running_time),
-                incumbent=None if incumbent is None else incumbent * unscale,
-                bound=None if bound is None else bound * unscale,
-                gap=_finite(data.mip_gap),
-                nodes=int(data.mip_node_count),
-            ))
+            progress(
+                Progress(
+                    elapsed_s=float(data.running_time),
+                    incumbent=None if incumbent is None else incumbent * unscale,
+                    bound=None if bound is None else bound * unscale,
+                    gap=_finite(data.mip_gap),
+                    nodes=int(data.mip_node_count),
+                )
+            )
         except Exception:  # a broken progress display must not kill the solve
             log.exception("progress callback failed")
 

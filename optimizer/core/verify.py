@@ -109,17 +109,26 @@ def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
             return f"'{t.id}' and '{u.id}' differ in media or speed_gbps"
         media, reach = ix.media[t.media], min(t.reach_m, u.reach_m)
         attrs: dict[str, Any] = {
-            "speed_gbps": t.speed_gbps, "power_w": t.power_w + u.power_w,
+            "speed_gbps": t.speed_gbps,
+            "power_w": t.power_w + u.power_w,
             "cost_usd": t.cost_usd + u.cost_usd + media.cost_usd_per_m * length,
             "latency_ns": t.latency_ns + u.latency_ns + media.latency_ns_per_m * length,
-            "form_a": t.form, "form_b": u.form, "items": {t.id: 2} if t.id == u.id else {t.id: 1, u.id: 1}}
+            "form_a": t.form,
+            "form_b": u.form,
+            "items": {t.id: 2} if t.id == u.id else {t.id: 1, u.id: 1},
+        }
     elif option_id in ix.cables:
         c = ix.cables[option_id]
         reach = c.reach_m
-        attrs = {"speed_gbps": c.speed_gbps, "power_w": c.power_w,
-                 "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
-                 "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
-                 "form_a": "cable", "form_b": "cable", "items": {c.id: 1}}
+        attrs = {
+            "speed_gbps": c.speed_gbps,
+            "power_w": c.power_w,
+            "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
+            "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
+            "form_a": "cable",
+            "form_b": "cable",
+            "items": {c.id: 1},
+        }
     else:
         return f"unknown option '{option_id}': neither a cable id nor 't+u' of transceiver ids"
     speed, items = attrs["speed_gbps"], set(attrs["items"])
@@ -216,12 +225,15 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
     return links, nodes, out
 
 
-def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow],
-            plan: Mapping[str, Any] | None = None) -> dict[str, float]:
-    t = {"optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
-         "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
-         "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
-         "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values())}
+def _totals(
+    instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow], plan: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    t = {
+        "optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
+        "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
+        "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
+        "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values()),
+    }
     t["power_w"] = t["optics_power_w"] + t["switch_power_w"]
     t["capex_usd"] = t["optics_capex_usd"] + t["switch_capex_usd"]
     if instance.demands:  # routed-demand extension: installed, setup and routing costs are capex
@@ -234,15 +246,20 @@ def _totals(instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow
     return t
 
 
-def _objective(instance: Instance, totals: Mapping[str, float], mode: str,
-               weights: Mapping[str, Any] | None = None) -> float:
+def _objective(
+    instance: Instance, totals: Mapping[str, float], mode: str, weights: Mapping[str, Any] | None = None
+) -> float:
     """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
     those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
     w = {"capex_usd": instance.weights.capex_usd, "power_w": instance.weights.power_w}
     if isinstance(weights, Mapping):
         w.update({k: float(weights[k]) for k in w if isinstance(weights.get(k), int | float)})
-    return {"tco": totals["tco_usd"], "capex": totals["capex_usd"], "power": totals["power_w"],
-            "weighted": w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"]}[mode]
+    return {
+        "tco": totals["tco_usd"],
+        "capex": totals["capex_usd"],
+        "power": totals["power_w"],
+        "weighted": w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"],
+    }[mode]
 
 
 def plan_objective(instance: Instance, plan: Mapping[str, Any], mode: str | None = None) -> float:
@@ -305,10 +322,16 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     if status not in WITH_PLAN:  # clarification 9
         if status not in WITHOUT_PLAN:
             add("status", f"unknown status {status!r}")
-        out += [Violation(k, f"must be null without an incumbent ({status})")
-                for k in ("totals", "objective", "bound", "gap") if plan.get(k) is not None]
-        out += [Violation(k, f"must be [] without an incumbent ({status})")
-                for k in ("links", "nodes", "paths") if plan.get(k) != []]
+        out += [
+            Violation(k, f"must be null without an incumbent ({status})")
+            for k in ("totals", "objective", "bound", "gap")
+            if plan.get(k) is not None
+        ]
+        out += [
+            Violation(k, f"must be [] without an incumbent ({status})")
+            for k in ("links", "nodes", "paths")
+            if plan.get(k) != []
+        ]
         return out
 
     ix = _Index(instance)
@@ -318,8 +341,12 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     ends: dict[str, list[tuple[_LinkRow, str]]] = defaultdict(list)  # node group -> (row, form) per end
     for r in links:
         a = r.attrs
-        expected = {"speed_gbps": a["speed_gbps"], "power_w": r.count * a["power_w"],
-                    "capex_usd": r.count * a["cost_usd"], "latency_ns": a["latency_ns"]}
+        expected = {
+            "speed_gbps": a["speed_gbps"],
+            "power_w": r.count * a["power_w"],
+            "capex_usd": r.count * a["cost_usd"],
+            "latency_ns": a["latency_ns"],
+        }
         for key, value in expected.items():
             same(f"{r.where}.{key}", r.row.get(key), value)
         by_group[r.link.id].append(r)
@@ -331,8 +358,10 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         capacity[gid] = sum(r.attrs["speed_gbps"] * r.count for r in by_group[gid])
         n_links = sum(r.count for r in by_group[gid])
         if not _le(link.demand_gbps, link.installed_gbps + capacity[gid], rel_tol):
-            add(f"links.{gid}", f"capacity {link.installed_gbps + capacity[gid]:g} Gb/s below demand_gbps "
-                f"{link.demand_gbps:g}")
+            add(
+                f"links.{gid}",
+                f"capacity {link.installed_gbps + capacity[gid]:g} Gb/s below demand_gbps {link.demand_gbps:g}",
+            )
         if link.max_count is not None and n_links > link.max_count:
             add(f"links.{gid}", f"{n_links} links, max_count allows {link.max_count}")
         if link.count is not None and n_links != link.count:
@@ -350,8 +379,11 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         nr, m = nodes[node_id], nodes[node_id].model
         for r, form in ends[node_id]:
             if form not in m.forms or r.attrs["speed_gbps"] > m.max_port_gbps:
-                add(nr.where, f"model '{m.id}' does not take the {form} {r.attrs['speed_gbps']:g} Gb/s end "
-                    f"of {r.where} ('{r.option}')")
+                add(
+                    nr.where,
+                    f"model '{m.id}' does not take the {form} {r.attrs['speed_gbps']:g} Gb/s end "
+                    f"of {r.where} ('{r.option}')",
+                )
         same(f"{nr.where}.used_gbps", nr.row.get("used_gbps"), used_gbps)
         same(f"{nr.where}.used_ports", nr.row.get("used_ports"), used_ports)
         if not _le(used_gbps, nr.count * m.capacity_gbps, rel_tol):
@@ -480,9 +512,14 @@ def _network_costs(instance: Instance, links: list[_LinkRow], plan: Mapping[str,
     return {"installed_capex_usd": installed, "setup_capex_usd": setup, "routing_capex_usd": routing}
 
 
-def _check_routing(instance: Instance, plan: Mapping[str, Any], capacity: dict[str, float],
-                   by_group: Mapping[str, list[_LinkRow]], nodes: dict[str, _NodeRow],
-                   rel_tol: float) -> list[Violation]:
+def _check_routing(
+    instance: Instance,
+    plan: Mapping[str, Any],
+    capacity: dict[str, float],
+    by_group: Mapping[str, list[_LinkRow]],
+    nodes: dict[str, _NodeRow],
+    rel_tol: float,
+) -> list[Violation]:
     """Routed demands: commodities, flow conservation, path restrictions, latency and capacity per direction."""
     out: list[Violation] = []
     links = {g.id: g for g in instance.links}
@@ -539,10 +576,15 @@ def _check_routing(instance: Instance, plan: Mapping[str, Any], capacity: dict[s
             expect[dem.dst] -= dem.gbps
         for node in set(expect) | {v for c, v in net if c == cid}:
             if abs(net.get((cid, node), 0.0) - expect.get(node, 0.0)) > tol:
-                add(f"commodities.{cid}", f"net outflow at '{node}' is {net.get((cid, node), 0.0):.9g}, "
-                    f"expected {expect.get(node, 0.0):.9g}")
-        if instance.routing == "single_path" and members and any(
-                abs(v - members[0].gbps) > tol for v in flow_values[cid]):
+                add(
+                    f"commodities.{cid}",
+                    f"net outflow at '{node}' is {net.get((cid, node), 0.0):.9g}, expected {expect.get(node, 0.0):.9g}",
+                )
+        if (
+            instance.routing == "single_path"
+            and members
+            and any(abs(v - members[0].gbps) > tol for v in flow_values[cid])
+        ):
             add(f"commodities.{cid}", "single_path routing: a flow value differs from the demand volume")
 
     # path-routed demands
@@ -599,6 +641,8 @@ def _check_routing(instance: Instance, plan: Mapping[str, Any], capacity: dict[s
         if g.direction == "directed" and back > tol:
             add(f"links.{g.id}", f"directed group carries {back:g} Gb/s from b to a")
         if not _le(used + g.demand_gbps, cap, rel_tol) and used + g.demand_gbps - cap > tol:
-            add(f"links.{g.id}", f"routed flow {used:g} + demand_gbps {g.demand_gbps:g} exceeds capacity {cap:g} "
-                f"({g.direction})")
+            add(
+                f"links.{g.id}",
+                f"routed flow {used:g} + demand_gbps {g.demand_gbps:g} exceeds capacity {cap:g} ({g.direction})",
+            )
     return out

@@ -55,8 +55,45 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from optimizer.core.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
 from optimizer.core.schema import Catalog, Economics, Objective
 
-STANDARD_LENGTHS_M = (1, 2, 3, 4, 5, 7, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 125, 150, 175, 200, 250, 300,
-                      400, 500, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 7000, 10000)
+STANDARD_LENGTHS_M = (
+    1,
+    2,
+    3,
+    4,
+    5,
+    7,
+    10,
+    15,
+    20,
+    25,
+    30,
+    40,
+    50,
+    60,
+    70,
+    80,
+    100,
+    125,
+    150,
+    175,
+    200,
+    250,
+    300,
+    400,
+    500,
+    600,
+    800,
+    1000,
+    1250,
+    1500,
+    2000,
+    2500,
+    3000,
+    4000,
+    5000,
+    7000,
+    10000,
+)
 TIERS = ("leaf", "spine", "core")
 DEFAULT_MODELS: dict[int, list[str]] = {
     400: ["qm9700", "th5", "th5-cpo"],
@@ -189,8 +226,17 @@ def _racks(nodes: int, lay: Layout) -> list[_Rack]:
     for r in range(math.ceil(nodes / lay.nodes_per_rack)):
         row = r // lay.racks_per_row
         hall = row // lay.rows_per_hall
-        racks.append(_Rack(r, min(lay.nodes_per_rack, nodes - r * lay.nodes_per_rack), row, r % lay.racks_per_row,
-                           hall, hall // lay.halls_per_building, row % lay.rows_per_hall))
+        racks.append(
+            _Rack(
+                r,
+                min(lay.nodes_per_rack, nodes - r * lay.nodes_per_rack),
+                row,
+                r % lay.racks_per_row,
+                hall,
+                hall // lay.halls_per_building,
+                row % lay.rows_per_hall,
+            )
+        )
     return racks
 
 
@@ -265,7 +311,7 @@ def _max_endpoints(ports: int, tiers: int, oversub: float) -> float:
     """Endpoints a folded Clos of ``ports``-port switches reaches in ``tiers`` tiers (down:up = oversub at the
     leaf): P, P^2 r/(r+1), P^3 r/(2(r+1))."""
     down_share = oversub / (oversub + 1)
-    return {1: ports, 2: ports * ports * down_share, 3: ports ** 3 * down_share / 2}[tiers]
+    return {1: ports, 2: ports * ports * down_share, 3: ports**3 * down_share / 2}[tiers]
 
 
 def default_models(spec: ClusterSpec, tier: str) -> list[str]:
@@ -294,20 +340,24 @@ def choose_tiers(spec: ClusterSpec, catalog: Catalog) -> int:
         if spec.tiers not in fits:
             reach = _max_endpoints(ports, spec.tiers, spec.oversubscription)
             what = "GPUs per rail" if spec.topology == "rail-only" else "GPUs"
-            raise ValueError(f"{spec.tiers} tier(s) of {ports}-port switches reach {reach:,.0f} {what}, "
-                             f"not {endpoints:,.0f}: use more tiers or larger switches")
+            raise ValueError(
+                f"{spec.tiers} tier(s) of {ports}-port switches reach {reach:,.0f} {what}, "
+                f"not {endpoints:,.0f}: use more tiers or larger switches"
+            )
         return spec.tiers
     if not fits:
         raise ValueError(f"{spec.gpus:,} GPUs exceed 3 tiers of {ports}-port switches")
     return fits[0]
 
 
-def _count_range(gbps: float, ends_lo_speed: float, models: list[str], switches: dict[str, Any],
-                 at_least: int = 0) -> dict[str, int]:
+def _count_range(
+    gbps: float, ends_lo_speed: float, models: list[str], switches: dict[str, Any], at_least: int = 0
+) -> dict[str, int]:
     """Switch count bounds: at least what the largest candidate needs, at most what the smallest needs."""
     lo = max(at_least, max(1, math.ceil(gbps / max(switches[m].capacity_gbps for m in models) - 1e-9)))
-    hi = max(math.ceil(max(gbps / switches[m].capacity_gbps, ends_lo_speed / switches[m].max_ports) - 1e-9)
-             for m in models)
+    hi = max(
+        math.ceil(max(gbps / switches[m].capacity_gbps, ends_lo_speed / switches[m].max_ports) - 1e-9) for m in models
+    )
     return {"min": lo, "max": max(lo, hi)}
 
 
@@ -355,8 +405,15 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         for gid, count in nic_groups.items()
     ]
     links: list[dict[str, Any]] = [
-        {"id": f"{gid}-leaf", "a": gid, "b": "leaf", "length_m": gpu_leaf_len[gid][1],
-         "demand_gbps": count * nic, "count": count, **restrict("gpu-leaf")}
+        {
+            "id": f"{gid}-leaf",
+            "a": gid,
+            "b": "leaf",
+            "length_m": gpu_leaf_len[gid][1],
+            "demand_gbps": count * nic,
+            "count": count,
+            **restrict("gpu-leaf"),
+        }
         for gid, count in nic_groups.items()
     ]
 
@@ -372,18 +429,29 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             length[lid] = metres
             per_rack.append(lid)
         for lid in demand:
-            links.append({"id": lid, "a": a, "b": b, "length_m": length[lid], "demand_gbps": demand[lid],
-                          "min_link_gbps": uplink_min, **restrict(tier)})
+            links.append(
+                {
+                    "id": lid,
+                    "a": a,
+                    "b": b,
+                    "length_m": length[lid],
+                    "demand_gbps": demand[lid],
+                    "min_link_gbps": uplink_min,
+                    **restrict(tier),
+                }
+            )
         return per_rack
 
     rack_up: list[str] = []
     rack_core: list[str] = []
     if tiers >= 2:
-        rack_up = grouped(lambda rl: rl.uplink_key, lambda rl: rl.uplink, "leaf-spine", "leaf", "spine",
-                          up_share, "leaf-spine")
+        rack_up = grouped(
+            lambda rl: rl.uplink_key, lambda rl: rl.uplink, "leaf-spine", "leaf", "spine", up_share, "leaf-spine"
+        )
     if tiers == 3:
-        rack_core = grouped(lambda rl: rl.core_key, lambda rl: rl.core, "spine-core", "spine", "core",
-                            core_share, "spine-core")
+        rack_core = grouped(
+            lambda rl: rl.core_key, lambda rl: rl.core, "spine-core", "spine", "core", core_share, "spine-core"
+        )
 
     # ---- switch tiers
     total_gpu_gbps = spec.gpus * nic
@@ -393,24 +461,43 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     if spec.topology == "clos" and lay.leaf_placement == "top-of-rack":
         at_least = len(racks)
     elif spec.topology in ("rail-fat-tree", "rail-only"):
-        at_least = spec.gpus_per_node * (math.ceil(n_nodes / spec.nodes_per_su)
-                                         if spec.topology == "rail-fat-tree" else 1)
+        at_least = spec.gpus_per_node * (
+            math.ceil(n_nodes / spec.nodes_per_su) if spec.topology == "rail-fat-tree" else 1
+        )
     else:
         at_least = 0
-    switch_nodes = [{"id": "leaf", "kind": "switch", "models": leaf_models,
-                     "count": _count_range(leaf_gbps, leaf_ends, leaf_models, switches, at_least)}]
+    switch_nodes = [
+        {
+            "id": "leaf",
+            "kind": "switch",
+            "models": leaf_models,
+            "count": _count_range(leaf_gbps, leaf_ends, leaf_models, switches, at_least),
+        }
+    ]
     if tiers >= 2:
         up_gbps = total_gpu_gbps * up_share
-        spine_gbps = up_gbps * (1 + (spec.core_oversubscription ** -1 if tiers == 3 else 0))
+        spine_gbps = up_gbps * (1 + (spec.core_oversubscription**-1 if tiers == 3 else 0))
         models = default_models(spec, "spine")
         at_least = spec.gpus_per_node if spec.topology == "rail-only" else 0
-        switch_nodes.append({"id": "spine", "kind": "switch", "models": models,
-                             "count": _count_range(spine_gbps, spine_gbps / min_speed, models, switches, at_least)})
+        switch_nodes.append(
+            {
+                "id": "spine",
+                "kind": "switch",
+                "models": models,
+                "count": _count_range(spine_gbps, spine_gbps / min_speed, models, switches, at_least),
+            }
+        )
     if tiers == 3:
         core_gbps = total_gpu_gbps * core_share
         models = default_models(spec, "core")
-        switch_nodes.append({"id": "core", "kind": "switch", "models": models,
-                             "count": _count_range(core_gbps, core_gbps / min_speed, models, switches)})
+        switch_nodes.append(
+            {
+                "id": "core",
+                "kind": "switch",
+                "models": models,
+                "count": _count_range(core_gbps, core_gbps / min_speed, models, switches),
+            }
+        )
     nodes = switch_nodes + nodes
 
     # ---- latency paths, one per traffic class and per co-occurring group combination
@@ -423,8 +510,11 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             seen.add(key)
             combos.append(key)
     budgets = spec.latency
-    for cls, budget in (("same-leaf", budgets.same_leaf_ns), ("cross-spine", budgets.cross_spine_ns),
-                        ("cross-core", budgets.cross_core_ns)):
+    for cls, budget in (
+        ("same-leaf", budgets.same_leaf_ns),
+        ("cross-spine", budgets.cross_spine_ns),
+        ("cross-core", budgets.cross_core_ns),
+    ):
         if budget is None or (cls == "cross-spine" and tiers < 2) or (cls == "cross-core" and tiers < 3):
             continue
         done: set[tuple[str | None, ...]] = set()
@@ -446,8 +536,11 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     # ---- limits
     supply = dict(spec.supply)
     if spec.cpo_share is not None:
-        switch_ports = spec.gpus + 2 * spec.gpus * (up_share if tiers >= 2 else 0) + 2 * spec.gpus * (
-            core_share if tiers == 3 else 0)
+        switch_ports = (
+            spec.gpus
+            + 2 * spec.gpus * (up_share if tiers >= 2 else 0)
+            + 2 * spec.gpus * (core_share if tiers == 3 else 0)
+        )
         cap = int(spec.cpo_share * switch_ports)
         for t in catalog.transceivers:
             if t.form == "cpo" and t.speed_gbps in (800, 1600):
@@ -461,8 +554,10 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         limits["supply"] = supply
 
     name = spec.name or default_name(spec, tiers)
-    summary = (f"{spec.topology} {tiers}-tier, {spec.gpus:,} GPUs ({n_nodes:,} nodes x {spec.gpus_per_node}) at "
-               f"{nic}G, {len(racks):,} racks in {halls} hall(s), {spec.granularity}: {len(links)} link groups")
+    summary = (
+        f"{spec.topology} {tiers}-tier, {spec.gpus:,} GPUs ({n_nodes:,} nodes x {spec.gpus_per_node}) at "
+        f"{nic}G, {len(racks):,} racks in {halls} hall(s), {spec.granularity}: {len(links)} link groups"
+    )
     description = f"{summary}. Generated by: {command_line(spec)}"
     if spec.description:
         description = f"{spec.description} {description}"
@@ -491,9 +586,24 @@ def command_line(spec: ClusterSpec) -> str:
     args = ["optimizer", "generate"]
     default = ClusterSpec(gpus=spec.gpus)
     flat = spec.model_dump(exclude_defaults=True)
-    for key in ("topology", "gpus", "gpus_per_node", "nic_gbps", "nodes_per_su", "tiers", "oversubscription",
-                "core_oversubscription", "uplink_min_gbps", "granularity", "objective", "max_power_w",
-                "max_capex_usd", "cpo_share", "name", "description"):
+    for key in (
+        "topology",
+        "gpus",
+        "gpus_per_node",
+        "nic_gbps",
+        "nodes_per_su",
+        "tiers",
+        "oversubscription",
+        "core_oversubscription",
+        "uplink_min_gbps",
+        "granularity",
+        "objective",
+        "max_power_w",
+        "max_capex_usd",
+        "cpo_share",
+        "name",
+        "description",
+    ):
         if key in flat or key == "gpus":
             value = getattr(spec, key)
             args += [f"--{key.replace('_', '-')}", _fmt(value)]

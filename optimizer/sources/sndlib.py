@@ -40,17 +40,39 @@ from optimizer.errors import InstanceError, Issue
 MODEL_KEYS = {
     "DEMAND_MODEL": ("D", {"DIRECTED": "D", "UNDIRECTED": "U"}),
     "LINK_MODEL": ("L", {"DIRECTED": "D", "BIDIRECTED": "B", "UNDIRECTED": "U"}),
-    "LINK_CAPACITY_MODEL": ("C", {"MODULAR_LINK_CAPACITIES": "M", "EXPLICIT_LINK_CAPACITIES": "E",
-                                  "SINGLE_MODULAR_CAPACITIES": "S", "LINEAR_LINK_CAPACITIES": "L"}),
+    "LINK_CAPACITY_MODEL": (
+        "C",
+        {
+            "MODULAR_LINK_CAPACITIES": "M",
+            "EXPLICIT_LINK_CAPACITIES": "E",
+            "SINGLE_MODULAR_CAPACITIES": "S",
+            "LINEAR_LINK_CAPACITIES": "L",
+        },
+    ),
     "FIXED_CHARGE_MODEL": ("F", {"NO": "N", "YES": "Y"}),
     "ROUTING_MODEL": ("R", {"CONTINUOUS": "C", "INTEGER": "I", "SINGLE_PATH": "S"}),
     "ADMISSIBLE_PATH_MODEL": ("A", {"ALL_PATHS": "A", "EXPLICIT_LIST": "E"}),
     "HOP_LIMIT_MODEL": ("H", {"IGNORE_HOP_LIMITS": "N", "INDIVIDUAL_HOP_LIMITS": "Y"}),
-    "SURVIVABILITY_MODEL": ("S", {"NO_SURVIVABILITY": "N", "ONE_PLUS_ONE_PROTECTION": "P",
-                                  "SHARED_PATH_PROTECTION": "S", "UNRESTRICTED_FLOW_RECONFIGURATION": "U"}),
+    "SURVIVABILITY_MODEL": (
+        "S",
+        {
+            "NO_SURVIVABILITY": "N",
+            "ONE_PLUS_ONE_PROTECTION": "P",
+            "SHARED_PATH_PROTECTION": "S",
+            "UNRESTRICTED_FLOW_RECONFIGURATION": "U",
+        },
+    ),
 }
-CODE_ORDER = ["DEMAND_MODEL", "LINK_MODEL", "LINK_CAPACITY_MODEL", "FIXED_CHARGE_MODEL", "ROUTING_MODEL",
-              "ADMISSIBLE_PATH_MODEL", "HOP_LIMIT_MODEL", "SURVIVABILITY_MODEL"]
+CODE_ORDER = [
+    "DEMAND_MODEL",
+    "LINK_MODEL",
+    "LINK_CAPACITY_MODEL",
+    "FIXED_CHARGE_MODEL",
+    "ROUTING_MODEL",
+    "ADMISSIBLE_PATH_MODEL",
+    "HOP_LIMIT_MODEL",
+    "SURVIVABILITY_MODEL",
+]
 
 
 @dataclass
@@ -175,10 +197,16 @@ def parse_network(path: str | Path) -> SndNetwork:
                     if depth == 0:
                         break
                 j += 1
-            sections[key] = tok[pos + 2:j]
+            sections[key] = tok[pos + 2 : j]
             pos = j + 1
-        net = SndNetwork(p.stem, _nodes(sections.get("NODES", [])), _links(sections.get("LINKS", [])),
-                         _demands(sections.get("DEMANDS", [])), _paths(sections.get("ADMISSIBLE_PATHS", [])), meta)
+        net = SndNetwork(
+            p.stem,
+            _nodes(sections.get("NODES", [])),
+            _links(sections.get("LINKS", [])),
+            _demands(sections.get("DEMANDS", [])),
+            _paths(sections.get("ADMISSIBLE_PATHS", [])),
+            meta,
+        )
     except (ValueError, IndexError) as exc:
         raise InstanceError([Issue(str(p), "file", f"not an SNDlib network file: {exc}")]) from None
     return net
@@ -187,9 +215,9 @@ def parse_network(path: str | Path) -> SndNetwork:
 def _groups(t: list[str], k: int) -> tuple[list[str], int]:
     """The tokens inside the parenthesised group starting at t[k] == '(' and the index after it."""
     if t[k] != "(":
-        raise ValueError(f"expected '(' at {' '.join(t[max(0, k - 3):k + 3])!r}")
+        raise ValueError(f"expected '(' at {' '.join(t[max(0, k - 3) : k + 3])!r}")
     j = t.index(")", k)
-    return t[k + 1:j], j + 1
+    return t[k + 1 : j], j + 1
 
 
 def _nodes(t: list[str]) -> list[str]:
@@ -207,7 +235,7 @@ def _links(t: list[str]) -> list[SndLink]:
     while k < len(t):
         lid = t[k]
         ends, k = _groups(t, k + 1)
-        pre_cap, pre_cost, rcost, scost = (_num(x, lid) for x in t[k:k + 4])
+        pre_cap, pre_cost, rcost, scost = (_num(x, lid) for x in t[k : k + 4])
         mods, k = _groups(t, k + 4)
         modules = [(_num(mods[j], lid), _num(mods[j + 1], lid)) for j in range(0, len(mods), 2)]
         while k < len(t) and t[k] == "(":
@@ -297,15 +325,32 @@ def to_instance_dict(net: SndNetwork, model: SndModel, name: str | None = None) 
             cid = f"{link.id}.m{k}"
             ids.append(cid)
             max_cap = max(max_cap, cap)
-            cables.append({"id": cid, "kind": "dac", "speed_gbps": cap, "power_w": 0.0, "cost_usd": cost,
-                           "reach_m": 1.0e6, "latency_ns": 0.0, "latency_ns_per_m": 0.0,
-                           "source": f"SNDlib {net.name} link {link.id} module {k}"})
+            cables.append(
+                {
+                    "id": cid,
+                    "kind": "dac",
+                    "speed_gbps": cap,
+                    "power_w": 0.0,
+                    "cost_usd": cost,
+                    "reach_m": 1.0e6,
+                    "latency_ns": 0.0,
+                    "latency_ns_per_m": 0.0,
+                    "source": f"SNDlib {net.name} link {link.id} module {k}",
+                }
+            )
         min_cap = min((net_cap for net_cap, _ in (m for _, m in modules)), default=0.0)
         bound = 0 if not modules else (1 if cap_model == "E" else math.ceil(total / min_cap) + 1)
         ports[link.source] += bound
         ports[link.target] += bound
-        entry: dict[str, Any] = {"id": link.id, "a": link.source, "b": link.target, "length_m": 1.0,
-                                 "demand_gbps": 0.0, "allowed": ids, "direction": direction}
+        entry: dict[str, Any] = {
+            "id": link.id,
+            "a": link.source,
+            "b": link.target,
+            "length_m": 1.0,
+            "demand_gbps": 0.0,
+            "allowed": ids,
+            "direction": direction,
+        }
         if link.pre_capacity:
             entry["installed_gbps"] = link.pre_capacity
         if link.pre_cost:
@@ -319,8 +364,10 @@ def to_instance_dict(net: SndNetwork, model: SndModel, name: str | None = None) 
         if link.routing_cost:
             entry["routing_cost_usd_per_gbps"] = link.routing_cost
         links.append(entry)
-    nodes = [{"id": v, "kind": "nic", "count": 1, "ports": max(1, ports[v]), "max_port_gbps": max_cap,
-              "forms": ["cable"]} for v in net.nodes]
+    nodes = [
+        {"id": v, "kind": "nic", "count": 1, "ports": max(1, ports[v]), "max_port_gbps": max_cap, "forms": ["cable"]}
+        for v in net.nodes
+    ]
     demands = _demands_of(net, model)
     return {
         "schema_version": 1,
@@ -383,8 +430,10 @@ def data_dir(repo_root: str | Path | None = None) -> Path | None:
     candidates = []
     if os.environ.get("SNDLIB_DIR"):
         candidates.append(Path(os.environ["SNDLIB_DIR"]))
-    candidates += [root.parent / "shared" / "sndlib" / "sndlib-instances-native",
-                   Path("/work/shared/sndlib/sndlib-instances-native")]
+    candidates += [
+        root.parent / "shared" / "sndlib" / "sndlib-instances-native",
+        Path("/work/shared/sndlib/sndlib-instances-native"),
+    ]
     for c in candidates:
         if c.is_dir():
             return c

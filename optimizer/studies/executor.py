@@ -125,13 +125,15 @@ class TaskRunner:
         if self._pool is None or self._pool_size != size:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"),
-                                             initializer=_set_shared, initargs=(self.shared,))
+            self._pool = ProcessPoolExecutor(
+                max_workers=size, mp_context=get_context("spawn"), initializer=_set_shared, initargs=(self.shared,)
+            )
             self._pool_size = size
         return self._pool
 
-    def _run_pool(self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult,
-                  on_failure: OnFailure) -> None:
+    def _run_pool(
+        self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure
+    ) -> None:
         """When a worker process dies (crash, out of memory) the pool breaks and every unfinished
         task fails with it; those are then rerun in a one-worker pool, in order, where a break can
         be blamed on exactly one task (the first unfinished one): it is recorded as failed and the
@@ -144,8 +146,9 @@ class TaskRunner:
             pending: dict[Any, int] = {}
             try:
                 for i in todo:
-                    future = pool.submit(fn, tasks[i]) if self.shared is None else \
-                        pool.submit(_call_shared, fn, tasks[i])
+                    future = (
+                        pool.submit(fn, tasks[i]) if self.shared is None else pool.submit(_call_shared, fn, tasks[i])
+                    )
                     pending[future] = i
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -173,8 +176,9 @@ class TaskRunner:
                 log.warning("a worker process died; rerunning %d unfinished tasks one at a time", len(todo))
                 size = 1
 
-    def _run_dask(self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult,
-                  on_failure: OnFailure) -> None:
+    def _run_dask(
+        self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure
+    ) -> None:
         from dask.distributed import Client, as_completed
 
         if self._client is None:
@@ -200,8 +204,16 @@ class TaskRunner:
             client.cancel([f for f in futures if not f.done()])
 
 
-def run_tasks(fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure,
-              *, workers: int | None = None, scheduler: str | None = None, shared: Any = None) -> None:
+def run_tasks(
+    fn: Callable[..., Any],
+    tasks: Sequence[Any],
+    on_result: OnResult,
+    on_failure: OnFailure,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    shared: Any = None,
+) -> None:
     """One-shot ``TaskRunner(workers, scheduler, shared).run(fn, tasks, on_result, on_failure)``."""
     with TaskRunner(workers, scheduler, shared) as runner:
         runner.run(fn, tasks, on_result, on_failure)

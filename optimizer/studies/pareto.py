@@ -46,15 +46,27 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.studies.executor import TaskRunner
 from optimizer.core.mix import TECHNOLOGIES, plan_mix
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveStatus
+from optimizer.studies.executor import TaskRunner
 
 log = logging.getLogger(__name__)
 
-POINT_COLUMNS = ["point", "eps_power_w", "status", "gap", "power_status", "power_gap", "capex_usd", "power_w",
-                 "energy_usd", "tco_usd", *[f"share_{t}" for t in TECHNOLOGIES], "mix"]  # timings: pareto.json
+POINT_COLUMNS = [
+    "point",
+    "eps_power_w",
+    "status",
+    "gap",
+    "power_status",
+    "power_gap",
+    "capex_usd",
+    "power_w",
+    "energy_usd",
+    "tco_usd",
+    *[f"share_{t}" for t in TECHNOLOGIES],
+    "mix",
+]  # timings: pareto.json
 _REL_TOL = 1e-9
 AUGMECON_DELTA = 1e-4
 """Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""
@@ -71,8 +83,7 @@ def _options_dict(options: SolveOptions) -> dict[str, Any]:
     return fields
 
 
-def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex_usd: float | None = None
-                 ) -> Instance:
+def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex_usd: float | None = None) -> Instance:
     limits = instance.limits
     update: dict[str, float] = {}
     if max_power_w is not None:
@@ -99,8 +110,13 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
     instance: Instance = shared["instance"] if shared is not None else task["instance"]
     options = SolveOptions(**task["options"])
     eps = task.get("eps_power_w")
-    row: dict[str, Any] = {"mode": task["mode"], "eps_power_w": eps, "power_weight": task.get("power_weight"),
-                           "solve_s": 0.0, "power_status": None}
+    row: dict[str, Any] = {
+        "mode": task["mode"],
+        "eps_power_w": eps,
+        "power_weight": task.get("power_weight"),
+        "solve_s": 0.0,
+        "power_status": None,
+    }
     try:
         mode = task["mode"]
         first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
@@ -173,8 +189,13 @@ class ParetoFront:
         written = [out / "pareto.csv", out / "pareto.json"]
         self.table.to_csv(written[0], index=False)
         strip = [{k: v for k, v in p.items() if k != "plan"} for p in self.points]
-        doc = {"instance": self.instance, "solves": self.solves, "points": strip,
-               "removed": self.removed, "failed": self.failed}
+        doc = {
+            "instance": self.instance,
+            "solves": self.solves,
+            "points": strip,
+            "removed": self.removed,
+            "failed": self.failed,
+        }
         written[1].write_text(json.dumps(_clean(doc), indent=2) + "\n", encoding="utf-8")
         for k, p in enumerate(self.points):
             if "plan" in p:
@@ -221,10 +242,18 @@ def non_dominated(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     return front, removed
 
 
-def pareto(instance: Instance, points: int = 10, options: SolveOptions | None = None, *,
-           workers: int | None = 1, scheduler: str | None = None, max_solves: int | None = None,
-           keep_plans: bool = False, lexicographic: bool = False,
-           on_point: Callable[[dict[str, Any]], None] | None = None) -> ParetoFront:
+def pareto(
+    instance: Instance,
+    points: int = 10,
+    options: SolveOptions | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    max_solves: int | None = None,
+    keep_plans: bool = False,
+    lexicographic: bool = False,
+    on_point: Callable[[dict[str, Any]], None] | None = None,
+) -> ParetoFront:
     """Compute the capex-versus-power Pareto front of ``instance``.
 
     Args:

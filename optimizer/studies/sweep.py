@@ -46,18 +46,28 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.errors import InstanceError, Issue
-from optimizer.studies.executor import TaskRunner, run_tasks
 from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
+from optimizer.errors import InstanceError, Issue
+from optimizer.studies.executor import TaskRunner, run_tasks
 
 log = logging.getLogger(__name__)
 
 LIST_SECTIONS = ("nodes", "links", "paths", "bandwidth")
 CATALOG_SECTIONS = ("transceivers", "cables", "switches", "media")
 DICT_SECTIONS = ("economics", "weights", "limits")
-RESULT_COLUMNS = ["status", "objective", "gap", "capex_usd", "power_w", "energy_usd", "tco_usd",
-                  *[f"share_{t}" for t in TECHNOLOGIES], "share_linear", "mix"]
+RESULT_COLUMNS = [
+    "status",
+    "objective",
+    "gap",
+    "capex_usd",
+    "power_w",
+    "energy_usd",
+    "tco_usd",
+    *[f"share_{t}" for t in TECHNOLOGIES],
+    "share_linear",
+    "mix",
+]
 INTEGER_FIELDS = ("count", "ports", "min", "max")
 DONE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution", "input_error")
 
@@ -198,12 +208,17 @@ def _targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[
         if not isinstance(holder, dict):
             raise SweepError(f"{path}: not a section")
         return [holder], keys[-1]
-    raise SweepError(f"{path}: unknown section '{section}' (one of: {', '.join(DICT_SECTIONS + LIST_SECTIONS)}, "
-                     "catalog)")
+    raise SweepError(
+        f"{path}: unknown section '{section}' (one of: {', '.join(DICT_SECTIONS + LIST_SECTIONS)}, catalog)"
+    )
 
 
-def apply_overrides(document: Mapping[str, Any], assignments: Mapping[str, float], relative: Mapping[str, bool],
-                    base_dir: str | Path = ".") -> dict[str, Any]:
+def apply_overrides(
+    document: Mapping[str, Any],
+    assignments: Mapping[str, float],
+    relative: Mapping[str, bool],
+    base_dir: str | Path = ".",
+) -> dict[str, Any]:
     """A deep copy of an instance document with each ``path -> value`` applied.
 
     A relative parameter multiplies the field's base value. Integer fields (count, ports, supply) are rounded.
@@ -233,13 +248,16 @@ def apply_overrides(document: Mapping[str, Any], assignments: Mapping[str, float
 def design(parameters: list[Parameter], sample: int | None = None, seed: int = 0) -> list[dict[str, float]]:
     """The scenarios: full factorial over all values, or ``sample`` random draws (seeded)."""
     if sample is None:
-        return [dict(zip((p.path for p in parameters), combo, strict=True))
-                for combo in itertools.product(*(p.values for p in parameters))]
+        return [
+            dict(zip((p.path for p in parameters), combo, strict=True))
+            for combo in itertools.product(*(p.values for p in parameters))
+        ]
     rng = random.Random(seed)
     out = []
     for _ in range(sample):
-        out.append({p.path: round(rng.uniform(*p.low_high), 12) if p.low_high else rng.choice(p.values)
-                    for p in parameters})
+        out.append(
+            {p.path: round(rng.uniform(*p.low_high), 12) if p.low_high else rng.choice(p.values) for p in parameters}
+        )
     return out
 
 
@@ -258,16 +276,19 @@ def solve_scenario(task: dict[str, Any], shared: dict[str, Any] | None = None) -
     from optimizer.core.mix import plan_mix
     from optimizer.core.pipeline import solve
 
-    row: dict[str, Any] = {"key": task["key"], **task["params"], "status": "error",
-                           "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    row: dict[str, Any] = {
+        "key": task["key"],
+        **task["params"],
+        "status": "error",
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }
     start = time.perf_counter()
     try:
         document = shared["document"] if shared is not None else task["document"]
         doc = apply_overrides(document, task["params"], task["relative"], task["base_dir"])
         instance = load_instance(doc, base_dir=task["base_dir"])
         plan = solve(instance, SolveOptions(**task["options"]))
-        row.update(status=str(plan.status), objective=plan.objective, gap=plan.gap,
-                   message="; ".join(plan.diagnostics))
+        row.update(status=str(plan.status), objective=plan.objective, gap=plan.gap, message="; ".join(plan.diagnostics))
         if plan.totals is not None:
             row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
             _, share, label = plan_mix(plan, instance.resolved_catalog)
@@ -342,11 +363,21 @@ def tidy_table(rows: list[dict[str, Any]], parameters: list[str], track: list[st
     return table
 
 
-def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_dir: str | Path = ".",
-              options: SolveOptions | None = None, sample: int | None = None, seed: int = 0,
-              results_file: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
-              track: list[str] | None = None, retry_failed: bool = False,
-              on_row: Callable[[dict[str, Any], int, int, int], None] | None = None) -> SweepResult:
+def run_sweep(
+    document: Mapping[str, Any],
+    parameters: list[Parameter],
+    *,
+    base_dir: str | Path = ".",
+    options: SolveOptions | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    results_file: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    track: list[str] | None = None,
+    retry_failed: bool = False,
+    on_row: Callable[[dict[str, Any], int, int, int], None] | None = None,
+) -> SweepResult:
     """Run a sweep over an instance document (the parsed YAML mapping of an instance file).
 
     Args:
@@ -388,11 +419,14 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         else:
             rows.append(None)
             todo.append(i)
-    result = SweepResult(pd.DataFrame(), paths, reused=len(keys) - len(todo),
-                         relative=[p.path for p in parameters if p.relative])
+    result = SweepResult(
+        pd.DataFrame(), paths, reused=len(keys) - len(todo), relative=[p.path for p in parameters if p.relative]
+    )
     total = len(keys)
-    state = {"done": result.reused,
-             "failed": sum(1 for r in rows if r is not None and r.get("status") in ("error", "input_error"))}
+    state = {
+        "done": result.reused,
+        "failed": sum(1 for r in rows if r is not None and r.get("status") in ("error", "input_error")),
+    }
     sink = None
     if results_path is not None:
         results_path.parent.mkdir(parents=True, exist_ok=True)
@@ -401,8 +435,17 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         if torn:
             sink.write("\n")  # a line cut short by an interruption stays alone (and is skipped)
     base_dir_s = str(Path(base_dir).resolve())
-    tasks = [{"key": keys[i], "params": scenarios[i], "relative": relative, "base_dir": base_dir_s,
-              "options": opts, "track": track} for i in todo]
+    tasks = [
+        {
+            "key": keys[i],
+            "params": scenarios[i],
+            "relative": relative,
+            "base_dir": base_dir_s,
+            "options": opts,
+            "track": track,
+        }
+        for i in todo
+    ]
 
     def record(j: int, row: dict[str, Any]) -> None:
         rows[todo[j]] = row
@@ -420,8 +463,15 @@ def run_sweep(document: Mapping[str, Any], parameters: list[Parameter], *, base_
         record(j, {"key": keys[todo[j]], **scenarios[todo[j]], "status": "error", "message": message})
 
     try:
-        run_tasks(solve_scenario, tasks, record, lost, workers=workers, scheduler=scheduler,
-                  shared={"document": dict(document)})
+        run_tasks(
+            solve_scenario,
+            tasks,
+            record,
+            lost,
+            workers=workers,
+            scheduler=scheduler,
+            shared={"document": dict(document)},
+        )
     finally:
         if sink is not None:
             sink.close()
@@ -482,10 +532,21 @@ class BreakevenResult:
     solves: int
 
 
-def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, group: str, *,
-              relative: bool = False, base_dir: str | Path = ".", options: SolveOptions | None = None,
-              scan: int = 5, tol: float | None = None, workers: int | None = 1,
-              scheduler: str | None = None) -> BreakevenResult:
+def breakeven(
+    document: Mapping[str, Any],
+    path: str,
+    low: float,
+    high: float,
+    group: str,
+    *,
+    relative: bool = False,
+    base_dir: str | Path = ".",
+    options: SolveOptions | None = None,
+    scan: int = 5,
+    tol: float | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+) -> BreakevenResult:
     """Find where the optimal choice of link group ``group`` changes as one parameter moves.
 
     The parameter is scanned at ``scan`` evenly spaced values over [low, high] (in parallel on the
@@ -509,8 +570,17 @@ def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, g
     seen: dict[float, tuple[str, str, float | None]] = {}
 
     def solve_at(values: list[float]) -> None:
-        tasks = [{"key": f"{v!r}", "params": {path: v}, "relative": rel, "base_dir": base_dir_s,
-                  "options": opts, "track": [group]} for v in values]
+        tasks = [
+            {
+                "key": f"{v!r}",
+                "params": {path: v},
+                "relative": rel,
+                "base_dir": base_dir_s,
+                "options": opts,
+                "track": [group],
+            }
+            for v in values
+        ]
 
         def got(i: int, row: dict[str, Any]) -> None:
             seen[values[i]] = (row["status"], row.get(f"choice:{group}", ""), row.get("objective"))
@@ -527,14 +597,23 @@ def breakeven(document: Mapping[str, Any], path: str, low: float, high: float, g
         runner.close()
 
 
-def _bisect(path: str, low: float, high: float, group: str, relative: bool, scan: int, tol: float,
-            seen: dict[float, tuple[str, str, float | None]], solve_at: Callable[[list[float]], None]
-            ) -> BreakevenResult:
+def _bisect(
+    path: str,
+    low: float,
+    high: float,
+    group: str,
+    relative: bool,
+    scan: int,
+    tol: float,
+    seen: dict[float, tuple[str, str, float | None]],
+    solve_at: Callable[[list[float]], None],
+) -> BreakevenResult:
     points = [low + (high - low) * k / (scan - 1) for k in range(scan)] if scan > 1 else [low, high]
     solve_at(points)
     flips: list[Flip] = []
-    brackets = [(a, b) for a, b in zip(points, points[1:], strict=False)
-                if _choice_key(seen[a][1]) != _choice_key(seen[b][1])]
+    brackets = [
+        (a, b) for a, b in zip(points, points[1:], strict=False) if _choice_key(seen[a][1]) != _choice_key(seen[b][1])
+    ]
     while brackets:
         wide = [(a, b) for a, b in brackets if b - a > tol]
         for a, b in brackets:
@@ -566,16 +645,22 @@ def load_spec(path: str | Path) -> tuple[dict[str, Any], Path]:
         raise InstanceError(issues)
     if not isinstance(data, dict) or "parameters" not in data or "instance" not in data:
         raise InstanceError([Issue(str(path), "(top level)", "a sweep spec has 'instance' and 'parameters'")])
-    problems = [Issue(str(path), key, f"unknown field (known: {', '.join(SPEC_FIELDS)})")
-                for key in data if key not in SPEC_FIELDS]
+    problems = [
+        Issue(str(path), key, f"unknown field (known: {', '.join(SPEC_FIELDS)})")
+        for key in data
+        if key not in SPEC_FIELDS
+    ]
     if not isinstance(data["parameters"], dict) or not data["parameters"]:
         problems.append(Issue(str(path), "parameters", "expected a mapping of path: values"))
     solve = data.get("solve") or {}
     if not isinstance(solve, dict):
         problems.append(Issue(str(path), "solve", "expected a mapping"))
     else:
-        problems += [Issue(str(path), f"solve.{key}", f"unknown field (known: {', '.join(SPEC_SOLVE_FIELDS)})")
-                     for key in solve if key not in SPEC_SOLVE_FIELDS]
+        problems += [
+            Issue(str(path), f"solve.{key}", f"unknown field (known: {', '.join(SPEC_SOLVE_FIELDS)})")
+            for key in solve
+            if key not in SPEC_SOLVE_FIELDS
+        ]
     if problems:
         raise InstanceError(problems)
     return data, Path(path).parent

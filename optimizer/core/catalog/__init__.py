@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer.errors import InstanceError, Issue
 from optimizer.core.schema import Cable, Catalog, Media, Switch, Transceiver
+from optimizer.errors import InstanceError, Issue
 
 BUILTIN_LABEL = "<builtin catalogue>"
 SECTIONS = ("media", "transceivers", "cables", "switches")
@@ -59,18 +59,14 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
         for i, entry in enumerate(getattr(catalog, section)):
             where = f"{prefix}{section}[{i}].id"
             if entry.id in first_seen:
-                issues.append(
-                    Issue(file, where, f"duplicate catalogue id '{entry.id}' (also {first_seen[entry.id]})")
-                )
+                issues.append(Issue(file, where, f"duplicate catalogue id '{entry.id}' (also {first_seen[entry.id]})"))
             else:
                 first_seen[entry.id] = f"{section}[{i}]"
     media_ids = {m.id for m in catalog.media} | set(extra_media)
     for i, t in enumerate(catalog.transceivers):
         if t.media not in media_ids:
             known = ", ".join(sorted(media_ids)) or "none"
-            issues.append(
-                Issue(file, f"{prefix}transceivers[{i}].media", f"unknown media '{t.media}'; known: {known}")
-            )
+            issues.append(Issue(file, f"{prefix}transceivers[{i}].media", f"unknown media '{t.media}'; known: {known}"))
     return issues
 
 
@@ -166,8 +162,14 @@ def pj_per_bit(entry: Transceiver | Cable | Switch) -> float:
 #: Sane pJ/bit bands per technology (per end). Sources: research notes section 0/1 (CPO 5-10, DSP
 #: pluggables 15-22 at 800G, 12.5 for the 3.2T estimate, LPO 10-11, passive copper ~0.1).
 PJ_PER_BIT_BAND = {
-    "cpo": (3.0, 10.0), "lpo": (5.0, 14.0), "lro": (7.0, 18.0), "dsp": (10.0, 30.0),
-    "dac": (0.0, 1.0), "acc": (0.5, 4.0), "aec": (2.0, 12.0), "aoc": (2.0, 25.0),
+    "cpo": (3.0, 10.0),
+    "lpo": (5.0, 14.0),
+    "lro": (7.0, 18.0),
+    "dsp": (10.0, 30.0),
+    "dac": (0.0, 1.0),
+    "acc": (0.5, 4.0),
+    "aec": (2.0, 12.0),
+    "aoc": (2.0, 25.0),
 }
 #: Largest credible reach per technology / medium, metres.
 REACH_MAX_M = {"dac": 5.0, "acc": 7.0, "aec": 10.0, "aoc": 100.0, "mmf": 150.0}

@@ -1,10 +1,10 @@
 """Objective (format v1 section 2, "Totals and objective").
 
-    tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
-              e = 8766/1000 x years x pue x electricity_usd_per_kwh (energy $ per W over the horizon)
-    capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
-    power:    sum_i power_i n[i] + sum_q power(q) k[q]
-    weighted: weights.capex_usd x capex + weights.power_w x power
+tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
+          e = 8766/1000 x years x pue x electricity_usd_per_kwh (energy $ per W over the horizon)
+capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
+power:    sum_i power_i n[i] + sum_q power(q) k[q]
+weighted: weights.capex_usd x capex + weights.power_w x power
 """
 
 from __future__ import annotations

@@ -51,9 +51,20 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for cols, accepting, _ in sg.form_classes:
             by_set.setdefault(tuple(accepting), []).extend(cols)
         for accepting, cols in by_set.items():
-            ports.append((None, [(float(mult[i]), n[i]) for i in cols]
-                          + [(-float(d.choice_max_ports[q]), k[q]) for q in accepting], 0.0))
-            gbps.append((None, [(mult[i] * d.col_option[i].speed_gbps, n[i]) for i in cols]
-                         + [(-d.choice_capacity_gbps[q], k[q]) for q in accepting], 0.0))
+            ports.append(
+                (
+                    None,
+                    [(float(mult[i]), n[i]) for i in cols] + [(-float(d.choice_max_ports[q]), k[q]) for q in accepting],
+                    0.0,
+                )
+            )
+            gbps.append(
+                (
+                    None,
+                    [(mult[i] * d.col_option[i].speed_gbps, n[i]) for i in cols]
+                    + [(-d.choice_capacity_gbps[q], k[q]) for q in accepting],
+                    0.0,
+                )
+            )
     add_rows(m, "forms_model_ports", ports)
     add_rows(m, "forms_model_gbps", gbps)

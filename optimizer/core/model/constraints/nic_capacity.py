@@ -1,6 +1,6 @@
 """NIC capacity (format v1 constraint 4).
 
-    sum_i e(i) n[i] <= count(v) x ports(v)      for every NIC group v (e(i) = 2 when a == b == v)
+sum_i e(i) n[i] <= count(v) x ports(v)      for every NIC group v (e(i) = 2 when a == b == v)
 """
 
 from __future__ import annotations

@@ -99,8 +99,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     add_rows(m, "routing_conservation", conserve)
 
     # single-path demands on arcs
-    u_index = [(k, a) for k in range(len(r.single_demands)) for a in range(len(arcs))
-               if arcs[a][2] != r.single_demands[k].src and arcs[a][1] != r.single_demands[k].dst]
+    u_index = [
+        (k, a)
+        for k in range(len(r.single_demands))
+        for a in range(len(arcs))
+        if arcs[a][2] != r.single_demands[k].src and arcs[a][1] != r.single_demands[k].dst
+    ]
     m.route_u = pyo.Var(range(len(u_index)), within=pyo.Binary)
     single_rows: list[Row] = []
     by_dem: dict[int, list[int]] = defaultdict(list)
@@ -122,8 +126,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     # path-based demands
     p_index = [(k, p) for k, pd in enumerate(r.path_demands) for p in range(len(pd.paths))]
-    w_needed = [j for j, (k, _p) in enumerate(p_index)
-                if r.path_demands[k].single or r.path_demands[k].max_latency_ns is not None]
+    w_needed = [
+        j
+        for j, (k, _p) in enumerate(p_index)
+        if r.path_demands[k].single or r.path_demands[k].max_latency_ns is not None
+    ]
     w_of = {j: t for t, j in enumerate(w_needed)}
     m.route_path = pyo.Var(range(len(p_index)), within=pyo.NonNegativeReals)
     m.route_w = pyo.Var(range(len(w_needed)), within=pyo.Binary)
@@ -154,8 +161,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rcost_rows: list[Row] = []
     count_rows: list[Row] = []
     setup_rows: list[Row] = []
-    bidir_cost = [gi for gi, gr in enumerate(r.groups)
-                  if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]]
+    bidir_cost = [
+        gi
+        for gi, gr in enumerate(r.groups)
+        if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]
+    ]
     m.route_r = pyo.Var(range(len(bidir_cost)), within=pyo.NonNegativeReals)
     setup_groups = [gi for gi, gr in enumerate(r.groups) if gr.setup_cost_usd > 0 and gr.installed_gbps <= 0]
     m.route_open = pyo.Var(range(len(setup_groups)), within=pyo.Binary)
@@ -199,17 +209,27 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     add_rows(m, "routing_setup", setup_rows)
     if r.strengthen:
         add_rows(m, "routing_cutset", _cut_rows(m, d, r))
-        add_rows(m, "routing_symmetry", [
-            (0.0, [(d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[g].cols]
-             + [(-d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[h].cols], None)
-            for g, h in symmetric_pairs(r, d)])
+        add_rows(
+            m,
+            "routing_symmetry",
+            [
+                (
+                    0.0,
+                    [(d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[g].cols]
+                    + [(-d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[h].cols],
+                    None,
+                )
+                for g, h in symmetric_pairs(r, d)
+            ],
+        )
     weight = capex_weight(d)
     m.extra_objective_terms = [(weight * c, v) for c, v in obj if c]
     m.extra_objective_constant = weight * constant
 
 
-def _latency(m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]],
-             w_of: dict[int, int]) -> None:
+def _latency(
+    m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]], w_of: dict[int, int]
+) -> None:
     """Latency budgets of latency-bounded path demands (see module docstring)."""
     bounded = [j for j, (k, _p) in enumerate(p_index) if r.path_demands[k].max_latency_ns is not None]
     groups = sorted({r.arcs[a][0] for j in bounded for a in r.path_demands[p_index[j][0]].paths[p_index[j][1]]})
@@ -227,8 +247,7 @@ def _latency(m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[t
         pd = r.path_demands[k]
         path = pd.paths[p]
         terms: list[tuple[float, Any]] = [(1.0, m.route_lat[lat_of[r.arcs[a][0]]]) for a in path]
-        big_m = sum(max((d.col_option[i].latency_ns for i in d.groups[r.arcs[a][0]].cols), default=0.0)
-                    for a in path)
+        big_m = sum(max((d.col_option[i].latency_ns for i in d.groups[r.arcs[a][0]].cols), default=0.0) for a in path)
         for a in path[1:]:
             si = r.node_switch.get(r.arcs[a][1])
             if si is not None:
@@ -269,8 +288,13 @@ def _cut_rows(m: pyo.ConcreteModel, d: ModelData, r: RoutingData) -> list[Row]:
                 continue
             for c in _divisors(sorted({d.col_option[i].speed_gbps for i in cols})):
                 rhs = math.ceil(need / c - 1e-9)
-                rows.append((float(rhs), [(float(math.ceil(d.col_option[i].speed_gbps / c - 1e-9)), m.n[i])
-                                          for i in cols], None))
+                rows.append(
+                    (
+                        float(rhs),
+                        [(float(math.ceil(d.col_option[i].speed_gbps / c - 1e-9)), m.n[i]) for i in cols],
+                        None,
+                    )
+                )
     return rows
 
 

@@ -27,9 +27,21 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     for sg in d.switch_groups:
         if not sg.ends:
             continue
-        gbps.append((None, [(mult * d.col_option[i].speed_gbps, n[i]) for i, mult in sg.ends]
-                     + [(-d.choice_capacity_gbps[q], k[q]) for q in sg.choices], 0.0))
-        ports.append((None, [(float(mult), n[i]) for i, mult in sg.ends]
-                      + [(-float(d.choice_max_ports[q]), k[q]) for q in sg.choices], 0.0))
+        gbps.append(
+            (
+                None,
+                [(mult * d.col_option[i].speed_gbps, n[i]) for i, mult in sg.ends]
+                + [(-d.choice_capacity_gbps[q], k[q]) for q in sg.choices],
+                0.0,
+            )
+        )
+        ports.append(
+            (
+                None,
+                [(float(mult), n[i]) for i, mult in sg.ends]
+                + [(-float(d.choice_max_ports[q]), k[q]) for q in sg.choices],
+                0.0,
+            )
+        )
     add_rows(m, "switch_capacity_gbps", gbps)
     add_rows(m, "switch_capacity_ports", ports)
