@@ -1,4 +1,4 @@
-"""Catalogue provenance and physical sense (issue 3): every entry sourced and graded, figures in range,
+"""Catalogue provenance and physical sense: every entry sourced and graded, figures in range,
 coverage of the technologies and generations planners buy, and field-level ``extends: builtin`` overrides."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cluster generator (issue 3): every topology family validates and solves; aggregated and explicit
+"""Cluster generator: every topology family validates and solves; aggregated and explicit
 granularities agree where the explicit form has no extra freedom; the recorded command reproduces a file."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _table() -> dict[str, float]:
 
 
 def test_library_is_complete() -> None:
-    """The sizes and variants issue 3 asks for are all there, and all are in the README table."""
+    """The library's sizes and variants are all there, and all are in the README table."""
     names = set(FILES)
     for size in ("1k", "4k", "16k", "32k", "128k"):
         for nic in ("400g", "800g"):

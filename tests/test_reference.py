@@ -1,4 +1,4 @@
-"""Published reference figures the planner must reproduce (issue 3, item 4).
+"""Published reference figures the planner must reproduce.
 
 Each test names its source. Sources are the ones collected in the project's research notes
 (optics_data.md); where the planner's number differs from the published one, instances/README.md

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.options import OptionDeriver, no_option_message
-from optimizer.core.schema import Instance, NicNode, SwitchNode
+from optimizer.core.schema import Instance, Link, NicNode, SwitchNode
 from optimizer.errors import Issue
 
 
@@ -51,7 +51,7 @@ def check_instance(
     issues += _duplicates(file, "paths", [p.id for p in instance.paths])
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
-    nodes = {}
+    nodes: dict[str, NicNode | SwitchNode] = {}
     for i, node in enumerate(instance.nodes):
         nodes.setdefault(node.id, node)
         if isinstance(node, SwitchNode):
@@ -78,7 +78,7 @@ def check_instance(
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
-    links_by_id = {}
+    links_by_id: dict[str, Link] = {}
     for i, link in enumerate(instance.links):
         links_by_id.setdefault(link.id, link)
         for end in ("a", "b"):

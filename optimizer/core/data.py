@@ -197,7 +197,8 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     class_cols: dict[tuple[int, int, frozenset[str]], list[int]] = defaultdict(list)
     # Everything about a group's options depends only on its signature (end nodes' specs, length,
     # filters), and many groups share one: derive, check compatibility and prune once per signature.
-    by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, object, object, object]], int]] = {}
+    Accepts = frozenset[str] | None
+    by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, Accepts, Accepts, Accepts]], int]] = {}
     for gi, link in enumerate(instance.links):
         cap_a, cap_b = port_cap(link.a), port_cap(link.b)
         same = link.a == link.b
@@ -227,9 +228,10 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
             usable = []
             for oi in keep:
                 c_a, c_b = compat[oi]
-                if same and c_a is not None and not (c_a & c_b):  # type: ignore[operator]
+                if same and c_a is not None and c_b is not None and not (c_a & c_b):
                     continue  # the two ends need different models of one group: never usable
-                usable.append((options[oi], c_a, c_b, (c_a & c_b) if same and c_a is not None else None))
+                both = (c_a & c_b) if same and c_a is not None and c_b is not None else None
+                usable.append((options[oi], c_a, c_b, both))
             hit = (usable, len(options) - len(keep))
             by_signature[key] = hit
         usable, n_pruned = hit
@@ -254,8 +256,8 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
             n_models = len(sg.choices)
             for j, (_, c_a, c_b, both) in enumerate(usable):
                 accepted = both if same else (c_a if side == 0 else c_b)
-                if accepted is not None and len(accepted) < n_models:  # type: ignore[arg-type]
-                    class_cols[(target, gi, accepted)].append(first + j)  # type: ignore[index]
+                if accepted is not None and len(accepted) < n_models:
+                    class_cols[(target, gi, accepted)].append(first + j)
     for (si, gi, accepted), cols in class_cols.items():
         sg = switch_groups[si]
         ok = [q for q in sg.choices if choice_model[q] in accepted]

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import Issue
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Safe YAML loader with YAML 1.2 float syntax (``5e7``, ``1.0e+6``)."""
 
 

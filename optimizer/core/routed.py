@@ -166,7 +166,8 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
 
     from optimizer.core.solve import solve_model
 
-    r: RoutingData = d.routing
+    r = d.routing
+    assert r is not None, "routed demands only"
     if (
         d.choice_model
         or d.ind_col
@@ -284,7 +285,8 @@ def routed_plan_rows(
     routes = flow per candidate path of path-based demands; commodities = which demands each flow
     commodity carries.
     """
-    r: RoutingData = d.routing
+    r = d.routing
+    assert r is not None, "routed demands only"
     flows: list[dict[str, Any]] = []
     routes: list[dict[str, Any]] = []
     commodities: list[dict[str, Any]] = []

@@ -330,7 +330,7 @@ def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
             if len(row_idx) > 1 and len(set(row_idx)) < len(row_idx):  # a variable repeated in a row
                 merged: dict[int, float] = {}
                 for j, c in zip(row_idx, row_val, strict=True):
-                    merged[j] = merged.get(j, 0.0) + c  # type: ignore[index]
+                    merged[j] = merged.get(j, 0.0) + c  # type: ignore[index, arg-type]
                 row_idx, row_val = list(merged), list(merged.values())
             indices.extend(row_idx)  # type: ignore[arg-type]
             values.extend(row_val)
@@ -611,7 +611,7 @@ def _map_status(status: highspy.HighsModelStatus, has_primal: bool) -> SolveStat
         s.kObjectiveBound,
         s.kObjectiveTarget,
         s.kMemoryLimit,
-        s.kHighsInterrupt,
+        getattr(s, "kHighsInterrupt", s.kInterrupt),  # not in highspy's type stubs
     )
     if status in limits:
         return SolveStatus.FEASIBLE if has_primal else SolveStatus.NO_SOLUTION

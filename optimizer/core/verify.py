@@ -218,7 +218,7 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
         elif count is None or not lo <= count <= hi:
             out.append(Violation(where, f"count {row.get('count')!r} is not an integer in [{lo}, {hi}]"))
         else:
-            nodes[group] = _NodeRow(where, row, ix.switches[model], count)
+            nodes[str(group)] = _NodeRow(where, row, ix.switches[model], count)
     for node_id, node in ix.nodes.items():
         if isinstance(node, SwitchNode) and not any(r.get("group") == node_id for r in node_rows):
             out.append(Violation(f"nodes.{node_id}", "no row for this switch group"))
@@ -603,7 +603,7 @@ def _check_routing(
         for j, gid in enumerate(path):
             link = links.get(gid)
             nxt = None if link is None else (link.b if at == link.a else link.a)
-            if link is None or not _arc_ok(link, at, nxt) or nxt in seen:
+            if link is None or nxt is None or not _arc_ok(link, at, nxt) or nxt in seen:
                 add(where, f"step {j} ({gid!r}) does not continue a simple path from '{at}'")
                 break
             if j > 0 and at in nodes:

@@ -385,7 +385,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     def restrict(tier: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if tier in spec.allowed:
-            out["allowed"] = list(spec.allowed[tier])  # type: ignore[index]
+            out["allowed"] = list(spec.allowed[tier])
         if spec.exclude:
             out["exclude"] = list(spec.exclude)
         return out
@@ -518,6 +518,8 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         if budget is None or (cls == "cross-spine" and tiers < 2) or (cls == "cross-core" and tiers < 3):
             continue
         done: set[tuple[str | None, ...]] = set()
+        via: list[str | None]
+        via_links: list[str | None]
         for gid, up, core in combos:
             steps = {"same-leaf": (gid,), "cross-spine": (gid, up), "cross-core": (gid, up, core)}[cls]
             if steps in done:

@@ -261,7 +261,7 @@ def design(parameters: list[Parameter], sample: int | None = None, seed: int = 0
     return out
 
 
-def scenario_key(params: Mapping[str, float], base_digest: str, options: Mapping[str, Any]) -> str:
+def scenario_key(params: Mapping[str, Any], base_digest: str, options: Mapping[str, Any]) -> str:
     """Stable key of a scenario: what it solves and how (used to resume from a results file)."""
     text = json.dumps({"p": params, "b": base_digest, "o": options}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]

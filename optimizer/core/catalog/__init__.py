@@ -45,7 +45,7 @@ def merge_catalogs(base: Catalog, override: Catalog) -> Catalog:
     for section in SECTIONS:
         kept = [e for e in getattr(base, section) if e.id not in override_ids]
         merged[section] = kept + list(getattr(override, section))
-    return Catalog(description=override.description or base.description, **merged)
+    return Catalog(description=override.description or base.description, **merged)  # type: ignore[arg-type]
 
 
 def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozenset[str] = frozenset()) -> list[Issue]:

@@ -48,13 +48,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             continue
         mult = dict(sg.ends)
         by_set: dict[tuple[int, ...], list[int]] = {}
-        for cols, accepting, _ in sg.form_classes:
-            by_set.setdefault(tuple(accepting), []).extend(cols)
-        for accepting, cols in by_set.items():
+        for class_cols, accepting, _ in sg.form_classes:
+            by_set.setdefault(tuple(accepting), []).extend(class_cols)
+        for accepts, cols in by_set.items():
             ports.append(
                 (
                     None,
-                    [(float(mult[i]), n[i]) for i in cols] + [(-float(d.choice_max_ports[q]), k[q]) for q in accepting],
+                    [(float(mult[i]), n[i]) for i in cols] + [(-float(d.choice_max_ports[q]), k[q]) for q in accepts],
                     0.0,
                 )
             )
@@ -62,7 +62,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
                 (
                     None,
                     [(mult[i] * d.col_option[i].speed_gbps, n[i]) for i in cols]
-                    + [(-d.choice_capacity_gbps[q], k[q]) for q in accepting],
+                    + [(-d.choice_capacity_gbps[q], k[q]) for q in accepts],
                     0.0,
                 )
             )

@@ -93,7 +93,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             arc_terms[a].append((1.0, m.route_x[k]))
         total = sum(com.sinks.values())
         for v in range(len(r.nodes)):
-            rhs = total if v == com.source else -com.sinks.get(v, 0.0)
+            rhs = float(total) if v == com.source else -com.sinks.get(v, 0.0)
             if out_t[v] or rhs:
                 conserve.append((rhs, out_t[v], rhs))
     add_rows(m, "routing_conservation", conserve)
@@ -174,22 +174,22 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     for gi, gr in enumerate(r.groups):
         g = d.groups[gi]
         cap = [(-d.col_option[i].speed_gbps, m.n[i]) for i in g.cols]
-        rhs = gr.installed_gbps - gr.own_gbps
+        rhs = float(gr.installed_gbps - gr.own_gbps)
         dirs = [[a] for a in r.group_arcs[gi]] if gr.direction != "undirected" else [r.group_arcs[gi]]
         for arc_list in dirs:
             flow = [t for a in arc_list for t in arc_terms[a]]
             if flow:
                 cap_rows.append((None, flow + cap, rhs))
         constant += gr.installed_cost_usd
-        c = gr.routing_cost_usd_per_gbps
-        if c > 0:
+        route_cost = gr.routing_cost_usd_per_gbps
+        if route_cost > 0:
             if gi in r_of:
                 rv = m.route_r[r_of[gi]]
-                obj.append((c, rv))
+                obj.append((route_cost, rv))
                 for a in r.group_arcs[gi]:
                     rcost_rows.append((0.0, [(1.0, rv)] + [(-cf, v) for cf, v in arc_terms[a]], None))
             else:
-                obj += [(c * cf, v) for a in r.group_arcs[gi] for cf, v in arc_terms[a]]
+                obj += [(route_cost * cf, v) for a in r.group_arcs[gi] for cf, v in arc_terms[a]]
         if gr.max_count is not None and g.cols:
             count_rows.append((None, [(1.0, m.n[i]) for i in g.cols], float(gr.max_count)))
         if gr.setup_cost_usd > 0:
