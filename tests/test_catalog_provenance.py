@@ -70,7 +70,7 @@ def test_coverage_of_speeds_technologies_and_switch_classes() -> None:
 
 
 def test_published_energy_per_bit_figures() -> None:
-    """Seed figures (research notes section 0): CPO 5-10 pJ/bit, DSP pluggables 15-20 (800G)."""
+    """Published ranges: CPO 5-10 pJ/bit, DSP pluggables 15-20 (800G)."""
     cat = {e.id: e for e in builtin_catalog().transceivers}
     assert pj_per_bit(cat["cpo-dr-800"]) == pytest.approx(6.875)  # Broadcom Bailly 5.5 W per 800G
     assert pj_per_bit(cat["cpo-dr-1600"]) == pytest.approx(5.625)  # NVIDIA ~9 W per 1.6T port

@@ -1,6 +1,6 @@
 """Property test: on random tiny instances the MILP optimum equals exhaustive enumeration.
 
-The enumeration below is written from the contract (format v1 section 2) and shares no code with
+The enumeration below is written from the format's definition (instances/README.md) and shares no code with
 the model: it takes option attributes from the independent verifier and checks every constraint
 itself, over every model choice, switch count and link-count vector.
 """

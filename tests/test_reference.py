@@ -24,7 +24,7 @@ def _modules(plan, item: str) -> int:
 def test_superpod_su_reference_counts_bundled_instance() -> None:
     """NVIDIA DGX SuperPOD reference architecture (DGX H100), one scalable unit of 32 DGX = 256 GPUs,
     8 leaf + 4 spine Quantum-2 QM9700: 384 x 800G twin-port OSFP (2xSR4) + 256 x 400G OSFP modules
-    (NVIDIA DGX SuperPOD RA, docs.nvidia.com; SU structure per research notes section 8: 32 DGX, 8 leaves,
+    (NVIDIA DGX SuperPOD RA, docs.nvidia.com; SU structure: 32 DGX, 8 leaves,
     leaf 32 down / 32 up). Planner restricted to the reference design's optics."""
     plan = solve_verified(load_instance(INSTANCES / "superpod-su-256-reference.yaml"))
     assert plan.status == "optimal"

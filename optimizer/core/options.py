@@ -1,4 +1,4 @@
-"""Link options of a link group (format v1, section 2 "Link options"). Plain Python, no Pyomo.
+"""Link options of a link group (instances/README.md, "What the planner computes"). Plain Python, no Pyomo.
 
 For link group g between node groups a and b the candidates are every cable with reach >= length,
 and every ordered pair of transceivers (t at a, u at b) with equal media and speed and

@@ -147,7 +147,7 @@ def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
 
 
 def option_attributes(instance: Instance, link: Link | str, option_id: str) -> dict[str, Any] | str:
-    """Attributes of a link option per contract section 2, or why it is not a candidate of the group.
+    """Attributes of a link option per the model of instances/README.md, or why it is not a candidate of the group.
 
     Args:
         instance: a loaded instance (catalogue resolved).

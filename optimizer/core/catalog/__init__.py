@@ -159,7 +159,7 @@ def pj_per_bit(entry: Transceiver | Cable | Switch) -> float:
     return 1000.0 * entry.power_w / entry.speed_gbps
 
 
-#: Sane pJ/bit bands per technology (per end). Sources: research notes section 0/1 (CPO 5-10, DSP
+#: Sane pJ/bit bands per technology (per end). Published ranges (CPO 5-10, DSP
 #: pluggables 15-22 at 800G, 12.5 for the 3.2T estimate, LPO 10-11, passive copper ~0.1).
 PJ_PER_BIT_BAND = {
     "cpo": (3.0, 10.0),

@@ -1,7 +1,7 @@
-"""Stage 3: ``build_model`` -- the Pyomo MILP of format v1 section 2.
+"""Stage 3: ``build_model`` -- the Pyomo MILP that an instance file defines (instances/README.md).
 
 Canonical index order: columns (group, option), then switch choices (group, model); see
-``optimizer.data``. Each constraint family lives in its own module under ``constraints/`` with its
+``optimizer.core.data``. Each constraint family lives in its own module under ``constraints/`` with its
 math in the module docstring; ``FAMILIES`` fixes the build order.
 """
 

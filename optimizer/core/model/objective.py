@@ -1,4 +1,4 @@
-"""Objective (format v1 section 2, "Totals and objective").
+"""Objective (instances/README.md, "What the planner computes": totals and objective).
 
 tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
           e = 8766/1000 x years x pue x electricity_usd_per_kwh (energy $ per W over the horizon)

@@ -1,1 +1,1 @@
-"""One module per constraint family of format v1 section 2; each has ``FAMILY`` and ``add(m, d)``."""
+"""One module per constraint family of the model of instances/README.md; each has ``FAMILY`` and ``add(m, d)``."""

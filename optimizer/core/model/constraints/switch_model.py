@@ -1,4 +1,4 @@
-"""Switch model choice and count (the decisions of format v1 section 2; linearises k[s] x model).
+"""Switch model choice and count (the decisions of the model of instances/README.md; linearises k[s] x model).
 
     sum_{q in s} z[q] = 1                                     one model per switch group s
     k_min(s) z[q] <= k[q] <= k_max(s) z[q]                    switches only of the chosen model
