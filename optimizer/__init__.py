@@ -42,6 +42,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "load_instance": ("optimizer.core.load", "load_instance"),
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
+    "read_document": ("optimizer.core.io", "read_document"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
     "solve": ("optimizer.core.pipeline", "solve"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     from optimizer.core.checks import check_instance as check_instance
     from optimizer.core.data import ModelData as ModelData
     from optimizer.core.data import build_data as build_data
+    from optimizer.core.io import read_document as read_document
     from optimizer.core.load import load_instance as load_instance
     from optimizer.core.model import build_model as build_model
     from optimizer.core.pipeline import solve as solve

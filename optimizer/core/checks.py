@@ -125,7 +125,7 @@ def check_instance(
 def _check_paths(
     instance: Instance,
     nodes: dict[str, NicNode | SwitchNode],
-    links_by_id: dict,
+    links_by_id: dict[str, Link],
     bad_nodes: set[str],
     bad_links: set[str],
 ) -> list[Issue]:

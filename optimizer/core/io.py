@@ -22,7 +22,7 @@ from optimizer.errors import Issue
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's loader when present, chosen at run time
     """Safe YAML loader with YAML 1.2 float syntax (``5e7``, ``1.0e+6``)."""
 
 

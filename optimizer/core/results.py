@@ -90,7 +90,7 @@ class Plan:
             return self._to_dict()
 
     def _to_dict(self) -> dict[str, Any]:
-        return _clean(
+        out: dict[str, Any] = _clean(
             {
                 "format": PLAN_FORMAT,
                 "instance": self.instance,
@@ -110,6 +110,7 @@ class Plan:
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
             }
         )
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """plan.json text (plain JSON numbers only: no NaN or Infinity)."""

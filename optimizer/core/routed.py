@@ -366,8 +366,8 @@ def start_misread(m: Any, d: ModelData, report: Any) -> bool:
     """
     if not report.status.has_solution or report.objective is None:
         return False
-    value = pyo_value(m.objective)
-    return abs(value - report.objective) > 1e-6 * max(1.0, abs(value))
+    value = float(pyo_value(m.objective))
+    return bool(abs(value - report.objective) > 1e-6 * max(1.0, abs(value)))
 
 
 def pyo_value(expr: Any) -> float:

@@ -7,6 +7,8 @@ math in the module docstring; ``FAMILIES`` fixes the build order.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
@@ -27,7 +29,7 @@ from optimizer.core.model.constraints import (
 FAMILIES = (capacity, switch_model, forms, switch_capacity, nic_capacity, latency, bandwidth, limits, routing)
 
 
-def build_model(d: ModelData, families: tuple = FAMILIES) -> pyo.ConcreteModel:
+def build_model(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> pyo.ConcreteModel:
     """Build the MILP for model data ``d`` (see each family module for its rows)."""
     with PauseGC():
         m = pyo.ConcreteModel(name=d.name)
