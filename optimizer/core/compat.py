@@ -166,7 +166,8 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
             issues.append(Issue(file, "compatibility.profile", f"unknown profile '{rules.profile}'; known: {known}"))
     ctx = CompatContext(rules, index, profile)
     ctx.declared = {n.id: list(n.models) for n in instance.nodes if isinstance(n, SwitchNode)}
-    for part in [*index.transceivers.values(), *index.cables.values()]:
+    parts: list[Part] = [*index.transceivers.values(), *index.cables.values()]
+    for part in parts:
         reason = unavailable_reason(part, rules)
         if reason is None and not _profile_supports(profile, part):
             reason = f"profile: not in profile '{profile.id}'"  # type: ignore[union-attr]
@@ -251,7 +252,7 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
                     dropped[nid].append(f"{m} (protocol: the fabric runs {'/'.join(sorted(allowed)) or 'none'})")
             usable[nid] = keep
 
-    new_nodes = []
+    new_nodes: list[NicNode | SwitchNode] = []
     for i, node in enumerate(instance.nodes):
         if isinstance(node, SwitchNode) and node.id in usable and usable[node.id] != node.models:
             if not usable[node.id]:
@@ -280,7 +281,7 @@ def resolve_nic_models(instance: Instance, index: CatalogIndex) -> tuple[Instanc
     """
     issues: list[Issue] = []
     changed = False
-    new_nodes = []
+    new_nodes: list[NicNode | SwitchNode] = []
     for i, node in enumerate(instance.nodes):
         if isinstance(node, NicNode) and node.model is not None:
             nic = index.nics.get(node.model)

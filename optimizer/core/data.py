@@ -324,7 +324,7 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     whole_units: list[tuple[str, int, list[tuple[int, int]]]] = []
     fabric_choice: list[tuple[str, list[int], list[int], list[int], list[int]]] = []
     if ctx is not None:
-        units: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
+        unit_terms: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
         for col, option in enumerate(col_option):
             g = groups[col_group[col]]
             parts = option.id.split("+") if option.kind == "pair" else [option.id, option.id]
@@ -333,13 +333,13 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
                 if share > 1:
                     per_end[(node_id, part, share)] += 1
             for key, mult in per_end.items():
-                units[key].append((col, mult))
-        whole_units = [(f"{n}/{p}", share, terms) for (n, p, share), terms in units.items()]
+                unit_terms[key].append((col, mult))
+        whole_units = [(f"{n}/{p}", share, terms) for (n, p, share), terms in unit_terms.items()]
         for fi, fabric in enumerate(ctx.fabrics):
             if len(fabric.protocols) < 2:
                 continue
             members = set(fabric.nodes)
-            only = {"infiniband": ([], []), "ethernet": ([], [])}  # (choices, columns)
+            only: dict[str, tuple[list[int], list[int]]] = {"infiniband": ([], []), "ethernet": ([], [])}
             for q, model in enumerate(choice_model):
                 if switch_groups[choice_group[q]].id in members:
                     spoken = index.switches[model].protocol

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import CompatContext, fast_end_at_b, port_name, port_problem, protocols_of
@@ -163,7 +164,9 @@ class OptionDeriver:
         examples: dict[str, set[str]] = defaultdict(set)
         fabric = ctx.node_protocols(link.a) if ctx is not None else frozenset(PROTOCOLS)
 
-        def compat_end(node: NodeSpec, part: Transceiver | Cable, fast: bool, speed: float) -> object:
+        def compat_end(
+            node: NodeSpec, part: Transceiver | Cable, fast: bool, speed: float
+        ) -> frozenset[str] | None | Literal[False]:
             """Models of the node's switch group taking the end (None at a NIC), or False (recorded)."""
             assert ctx is not None
             if isinstance(node, NicNode):
@@ -223,7 +226,8 @@ class OptionDeriver:
                 continue
             if check(cable.speed_gbps, cable.reach_m, "cable", "cable", [cable.id]):
                 per_link = cable.links_per_cable
-                accepting, shares, protocols = None, (1, 1), None
+                accepting: tuple[frozenset[str] | None, frozenset[str] | None] | None = None
+                shares, protocols = (1, 1), None
                 if ctx is not None:
                     at_b = per_link > 1 and fast_end_at_b(node_a, node_b, cable, ctx)
                     twin = per_link > 1 and cable.fast_ends == 2
@@ -232,9 +236,9 @@ class OptionDeriver:
                     end_b = compat_end(node_b, cable, fast_b, cable.speed_gbps) if end_a is not False else False
                     if end_a is False or end_b is False:
                         continue
-                    accepting = (end_a, end_b)  # type: ignore[assignment]
+                    accepting = (end_a, end_b)
                     shares = (per_link if fast_a else 1, per_link if fast_b else 1)
-                    protocols = None if cable.protocol is None else frozenset(cable.protocol)
+                    protocols = None if cable.protocol is None else frozenset[str](cable.protocol)
                 options.append(
                     Option(
                         id=cable.id,
@@ -265,7 +269,7 @@ class OptionDeriver:
                         continue
                     if not check(t.speed_gbps, min(t.reach_m, u.reach_m), t.form, u.form, [t_id, u_id]):
                         continue
-                    accepting, protocols = None, None
+                    accepting, pair_protocols = None, None
                     if ctx is not None:
                         pair = _pair_problem(t, u)
                         if pair:
@@ -276,9 +280,9 @@ class OptionDeriver:
                         end_b = compat_end(node_b, u, False, u.speed_gbps) if end_a is not False else False
                         if end_a is False or end_b is False:
                             continue
-                        accepting = (end_a, end_b)  # type: ignore[assignment]
+                        accepting = (end_a, end_b)
                         both = protocols_of(t) & protocols_of(u)
-                        protocols = None if both == frozenset(PROTOCOLS) else both
+                        pair_protocols = None if both == frozenset(PROTOCOLS) else both
                     media = index.media[t.media]
                     items = ((t_id, 2),) if t_id == u_id else ((t_id, 1), (u_id, 1))
                     options.append(
@@ -293,7 +297,7 @@ class OptionDeriver:
                             form_b=u.form,
                             items=items,
                             accepting=accepting,
-                            protocols=protocols,
+                            protocols=pair_protocols,
                             shares=(t.ends_per_module, u.ends_per_module),
                         )
                     )

@@ -757,6 +757,7 @@ def _check_compatibility(
     parts_at: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # link group -> parts used
     for r in links:
         link = r.link
+        sides: list[tuple[str, Transceiver | Cable, int]]
         if r.option in ix.cables:
             c = ix.cables[r.option]
             per = c.links_per_cable
@@ -801,8 +802,8 @@ def _check_compatibility(
     for g in instance.links:
         parent[find(g.a)] = find(g.b)
     fabrics: dict[str, list[str]] = defaultdict(list)
-    for n in instance.nodes:
-        fabrics[find(n.id)].append(n.id)
+    for node in instance.nodes:
+        fabrics[find(node.id)].append(node.id)
     group_of = {g.id: find(g.a) for g in instance.links}
     for root, members in fabrics.items():
         common = set(fixed)
