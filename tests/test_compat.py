@@ -382,6 +382,13 @@ def test_builtin_superpod_su_reproduces_nvidia_counts_under_the_rules() -> None:
         }
 
 
+def test_bundled_dgx_su_file() -> None:
+    plan = solve_verified(optimizer.load_instance(INSTANCES / "superpod-su-256-dgx.yaml"))
+    bom = plan.bom.set_index("item")
+    assert bom.loc["twin-2xsr4-800", "modules"] == 384 and bom.loc["twin-2xsr4-800-flat", "modules"] == 128
+    assert plan.objective == pytest.approx(1_814_387.80, abs=0.01)
+
+
 def test_builtin_xdr_uses_twin_port_1600_modules() -> None:
     """Quantum-X800 (200G lanes, 1.6T twin-port cages) with CX8: 800G links use the twin-port 1.6T
     module at the switch and the single-port 800G DR4 at the NIC, not 100G-lane 800G parts."""
