@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 import pytest
+import yaml
 
 import optimizer
 from optimizer.core.verify import check_plan
@@ -451,8 +452,7 @@ def test_bundled_instances_keep_their_recorded_optima(name: str) -> None:
 def test_inline_catalogue_with_compatibility_fields_keeps_the_v1_optimum() -> None:
     """tiny.yaml both ways: its inline catalogue annotated with restrictive compatibility fields (every
     new field, contradicting its parts) solves to the same optimum without a compatibility section."""
-    raw = optimizer.load_instance(INSTANCES / "tiny.yaml")
-    data = raw.model_dump(exclude_none=True)
+    data = yaml.safe_load((INSTANCES / "tiny.yaml").read_text(encoding="utf-8"))
     cat = data["catalog"]
     for t in cat["transceivers"]:
         t.update(status="what-if", year=2030, protocol=["ethernet"], lane_gbps=50, cage=["qsfp-dd"])
@@ -466,3 +466,24 @@ def test_inline_catalogue_with_compatibility_fields_keeps_the_v1_optimum() -> No
     annotated = solve_verified(data)
     assert annotated.objective == pytest.approx(RECORDED["tiny.yaml"], abs=0.01)
     assert list(annotated.links.option) == ["sr-800+sr-800"]
+
+
+def test_pruning_keeps_the_optimum_under_the_rules() -> None:
+    """Dominated options are pruned under the rules too (protocols, whole-unit parts respected): the
+    pruned and unpruned models reach the same optimum."""
+    parts = [tx("single", 100, fits=["nic"]), tx("twin", 50, fits=["switch"], ends_per_module=2)]
+    parts += [tx("single-sw", 120, fits=["switch"]), tx("single-sw2", 121, fits=["switch"], protocol="ethernet")]
+    cases = [
+        instance(parts, [switch("s")], gpus=3, compat={}),
+        instance(parts, [switch("s", cage_gbps=800)], cables=[cable("split", 120, links_per_cable=2)], compat={}),
+    ]
+    su = yaml.safe_load((INSTANCES / "superpod-su-256.yaml").read_text(encoding="utf-8"))
+    su["compatibility"] = {}
+    su["nodes"][1]["models"] = ["qm9700", "sn5600", "th5"]
+    su["nodes"][2]["models"] = ["qm9700", "sn5600", "th5"]
+    cases.append(su)
+    for data in cases:
+        inst = optimizer.load_instance(data)
+        pruned = solve_verified(inst)
+        full = solve_verified(inst, prune_dominated=False)
+        assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
