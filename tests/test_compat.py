@@ -487,3 +487,28 @@ def test_pruning_keeps_the_optimum_under_the_rules() -> None:
         pruned = solve_verified(inst)
         full = solve_verified(inst, prune_dominated=False)
         assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
+
+
+# ------------------------------------------------------------------------------ verifier on plans
+
+
+def test_verifier_checks_nic_models_switch_models_and_breakout_ends() -> None:
+    """The verifier reads the rules from the instance alone: a sampling NIC model, a profile without
+    the chosen switch, and a breakout whose fast end would need a cage the switch does not have."""
+    nics = [{"id": "n1", "max_port_gbps": 400, "power_w": 1, "cost_usd": 1, "source": SRC, "cage_gbps": 400}]
+    split = cable("split", 120, links_per_cable=2)
+    data = instance([tx("a", 100)], [switch("s", cage_gbps=800)], cables=[split], nics=nics, nic={"model": "n1"})
+    plan = solve_verified({**data, "compatibility": {}})
+    assert options_of(plan) == {"split": 4}
+    late = copy.deepcopy(data)
+    late["catalog"]["nics"][0].update(status="sampling", year=2027)
+    assert any(v.startswith("nodes.gpu: availability") for v in violations(late, plan))
+    profiled = copy.deepcopy(data)
+    profiled["catalog"]["profiles"] = [{"id": "p", "switches": ["other"], "source": SRC}]
+    profiled["catalog"]["switches"].append(switch("other", 2000, cage_gbps=800))
+    profiled["nodes"][1]["models"] = ["s", "other"]
+    assert any("profile: model 's'" in v for v in violations(profiled, plan, {"profile": "p"}))
+    narrow = copy.deepcopy(data)
+    narrow["catalog"]["switches"][0]["cage_gbps"] = 400  # no 800G cage: the splitter's fast end has no home
+    found = violations(narrow, plan)
+    assert any("fill" in v for v in found), found
