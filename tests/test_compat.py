@@ -512,3 +512,17 @@ def test_verifier_checks_nic_models_switch_models_and_breakout_ends() -> None:
     narrow["catalog"]["switches"][0]["cage_gbps"] = 400  # no 800G cage: the splitter's fast end has no home
     found = violations(narrow, plan)
     assert any("fill" in v for v in found), found
+
+
+def test_protocol_choice_weighs_parts_against_switches() -> None:
+    """Both protocols possible: Ethernet-only parts (4 x 100) need the dearer Ethernet leaf (1,100);
+    InfiniBand needs the any-protocol parts (4 x 200) with the 1,000 leaf. The binary picks Ethernet
+    (1,500 < 1,800); format v1 mixes the InfiniBand leaf with Ethernet-only parts (1,400)."""
+    parts = [tx("eth-only", 50, protocol="ethernet"), tx("any", 100)]
+    switches = [switch("ib-leaf", 1000, protocol="infiniband"), switch("eth-leaf", 1100, protocol="ethernet")]
+    data = instance(parts, switches)
+    plain, ruled = both(data)
+    assert plain.objective == 1400 and set(plain.nodes.model) == {"ib-leaf"}
+    assert ruled.objective == 1500 and set(ruled.nodes.model) == {"eth-leaf"}
+    assert options_of(ruled) == {"eth-only+eth-only": 4}
+    assert any("no protocol common" in v for v in violations(data, plain))
