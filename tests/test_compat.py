@@ -515,14 +515,16 @@ def test_verifier_checks_nic_models_switch_models_and_breakout_ends() -> None:
 
 
 def test_protocol_choice_weighs_parts_against_switches() -> None:
-    """Both protocols possible: Ethernet-only parts (4 x 100) need the dearer Ethernet leaf (1,100);
-    InfiniBand needs the any-protocol parts (4 x 200) with the 1,000 leaf. The binary picks Ethernet
-    (1,500 < 1,800); format v1 mixes the InfiniBand leaf with Ethernet-only parts (1,400)."""
-    parts = [tx("eth-only", 50, protocol="ethernet"), tx("any", 100)]
+    """Both protocols possible. An Ethernet-only NIC-side part (50) paired with an any-protocol switch
+    part (100) ties no switch model by itself, so only the fabric's protocol binary keeps it off an
+    InfiniBand leaf: Ethernet costs 4 x 150 + 1,100 = 1,700, InfiniBand 4 x 200 + 1,000 = 1,800; format v1
+    mixes the InfiniBand leaf with the Ethernet-only part (1,600)."""
+    parts = [tx("eth-nic", 50, protocol="ethernet", fits=["nic"]), tx("any-nic", 100, fits=["nic"])]
+    parts.append(tx("any-sw", 100, fits=["switch"]))
     switches = [switch("ib-leaf", 1000, protocol="infiniband"), switch("eth-leaf", 1100, protocol="ethernet")]
     data = instance(parts, switches)
     plain, ruled = both(data)
-    assert plain.objective == 1400 and set(plain.nodes.model) == {"ib-leaf"}
-    assert ruled.objective == 1500 and set(ruled.nodes.model) == {"eth-leaf"}
-    assert options_of(ruled) == {"eth-only+eth-only": 4}
+    assert plain.objective == 1600 and set(plain.nodes.model) == {"ib-leaf"}
+    assert ruled.objective == 1700 and set(ruled.nodes.model) == {"eth-leaf"}
+    assert options_of(ruled) == {"eth-nic+any-sw": 4}
     assert any("no protocol common" in v for v in violations(data, plain))
