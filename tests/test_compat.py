@@ -294,6 +294,8 @@ def test_breakout_fast_end_fills_the_cage_and_counts_whole_assemblies() -> None:
     data = instance(parts, [switch("s", cage_gbps=800)], cables=[split], nic={"cage_gbps": 400})
     plain, ruled = both(data)
     assert options_of(ruled) == {"split": 4} and ruled.objective == 4 * 60 + 1000
+    bom = ruled.bom.set_index("item")
+    assert bom.loc["split", "units"] == 4 and bom.loc["split", "modules"] == 2  # 4 links, 2 assemblies
     three = instance(parts, [switch("s", cage_gbps=800)], cables=[split], nic={"cage_gbps": 400}, gpus=3)
     assert solve_verified(three).objective == 3 * 60 + 1000  # v1: splitter halves, no whole-unit rule
     ruled3 = solve_verified({**three, "compatibility": {}})
