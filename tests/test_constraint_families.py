@@ -190,6 +190,12 @@ TESTS_OF_FAMILY = {
         "test_routing.py::test_single_path_cannot_split",
         "test_routing.py::test_plain_and_strengthened_agree",
     ],
+    "compatibility": [
+        "test_compat.py::test_one_protocol_per_fabric",
+        "test_compat.py::test_part_protocol_follows_the_fabric",
+        "test_compat.py::test_twin_port_halves_come_in_whole_modules",
+        "test_compat.py::test_protocol_choice_weighs_parts_against_switches",
+    ],
 }
 
 
