@@ -35,7 +35,28 @@ def _ids(value: str | None) -> list[str] | None:
 @click.option(
     "--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
 )
-@click.option("--nodes-per-su", type=int, default=None, help="Nodes per scalable unit [default: 32].")
+@click.option(
+    "--planes", type=int, default=None, help="Parallel fabrics; each GPU has one NIC port per plane [default: 1]."
+)
+@click.option(
+    "--nodes-per-su",
+    type=int,
+    default=None,
+    help="Nodes per scalable unit [default: the GPU links one leaf takes down, e.g. 32 or 72].",
+)
+@click.option(
+    "--ecosystem",
+    type=click.Choice(["nvidia-ib", "spectrum-x", "broadcom"]),
+    default=None,
+    help="Switch family of the default candidates [default: inferred from given models, else broadcom].",
+)
+@click.option(
+    "--wiring",
+    type=click.Choice(["integral", "capacity"]),
+    default=None,
+    help="Size tiers so every leaf reaches every spine with equal whole numbers of links, or by capacity only "
+    "[default: integral].",
+)
 @click.option(
     "--tiers",
     type=click.Choice(["1", "2", "3"]),
@@ -48,7 +69,7 @@ def _ids(value: str | None) -> list[str] | None:
     "--uplink-min-gbps",
     type=float,
     default=None,
-    help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].",
+    help="Leaf-spine / spine-core link speed [default: the fastest port speed all candidates of both tiers take].",
 )
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
