@@ -4,9 +4,11 @@
 
 The table sits between the markers ``<!-- instance-table:begin -->`` and ``<!-- instance-table:end -->``.
 Per instance: size (GPUs, node / link groups, paths), status, optimum (the instance's objective), solve
-time, and what decides it: the chosen option per link tier, the chosen switch model per tier, and any
-constraint that binds: the latency budgets, power or capex ceiling and supply limits are each dropped
-in turn and the instance re-solved; a constraint "binds" when dropping it lowers the optimum.
+time, the technology mix (share of link ends per technology: dsp, lpo, lro, cpo, and the cable kinds
+aoc, aec, acc, dac), the rule that decides between DSP, LPO, CPO and copper, and what decides the plan:
+the chosen option per link tier, the chosen switch model per tier, and any constraint that binds: the
+latency budgets, power or capex ceiling and supply limits are each dropped in turn and the instance
+re-solved; a constraint "binds" when dropping it lowers the optimum.
 """
 
 from __future__ import annotations
@@ -34,6 +36,105 @@ def _tier(group: str) -> str:
         if group.startswith(prefix):
             return tier
     return group
+
+
+COPPER = ("dac", "acc", "aec")
+
+
+def technology(item: object) -> str:
+    """A catalogue part's technology: a cable's kind; a transceiver's ``technology`` field when the catalogue
+    gives one, else cpo for a co-packaged engine, lpo / lro when its id says so, else dsp."""
+    kind = getattr(item, "kind", None)
+    if kind is not None:
+        return str(kind)
+    given = getattr(item, "technology", None)
+    if given:
+        return str(given)
+    if getattr(item, "form", None) == "cpo":
+        return "cpo"
+    ident = str(getattr(item, "id", ""))
+    for tech in ("lpo", "lro"):
+        if ident.startswith(tech) or f"-{tech}-" in ident:
+            return tech
+    return "dsp"
+
+
+def _catalog_items(instance: optimizer.Instance) -> dict[str, object]:
+    cat = instance.catalog
+    return {i.id: i for section in (cat.transceivers, cat.cables) for i in section}
+
+
+def mix(instance: optimizer.Instance, plan: optimizer.Plan) -> dict[str, float]:
+    """Share of link ends per technology (a cable counts both of its ends)."""
+    items = _catalog_items(instance)
+    ends: dict[str, float] = defaultdict(float)
+    for r in plan.links.itertuples():
+        item = items.get(r.option)
+        if item is not None and getattr(item, "kind", None):  # a cable: both ends
+            ends[technology(item)] += 2 * float(r.count)
+            continue
+        a, _, b = r.option.partition("+")
+        for part in (a, b or a):
+            ends[technology(items[part])] += float(r.count)
+    total = sum(ends.values()) or 1.0
+    return {t: n / total for t, n in sorted(ends.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def _supports(instance: optimizer.Instance, plan: optimizer.Plan) -> list[str]:
+    """The chosen switch models' (and named NIC models') support lists, when the instance applies them."""
+    if getattr(instance, "compatibility", None) is None:
+        return []
+    cat = instance.catalog
+    models = {s.id: s for s in cat.switches}
+    models.update({n.id: n for n in getattr(cat, "nics", [])})
+    chosen = [r.model for r in plan.nodes.itertuples()]
+    chosen += [m for n in instance.nodes if n.kind == "nic" and (m := getattr(n, "model", None))]
+    out = []
+    for m in dict.fromkeys(chosen):
+        sup = getattr(models.get(m), "supports", None)
+        if sup:
+            out.append(f"{m} takes {'/'.join(sup)}")
+    return out
+
+
+def technology_rule(instance: optimizer.Instance, plan: optimizer.Plan, shares: dict[str, float], why: str) -> str:
+    """Which rule decides between DSP, LPO, CPO and copper in this plan (from the plan, the instance's support
+    lists and the binding constraints found by ``decides``)."""
+    items = _catalog_items(instance)
+    used = set(shares)
+    parts = []
+    copper_len = [
+        float(r.length_m)
+        for r in plan.links.itertuples()
+        if r.option in items and technology(items[r.option]) in COPPER
+    ]
+    if copper_len:
+        kinds = "/".join(t.upper() for t in COPPER if t in used)
+        parts.append(f"copper ({kinds}) wherever its reach covers the link (up to {max(copper_len):g} m): cheapest")
+    supports = _supports(instance, plan)
+    if supports:
+        parts.append("support lists: " + "; ".join(supports))
+    if "latency budgets bind" in why and used & {"lpo", "cpo", "lro"}:
+        parts.append("latency budgets force linear/CPO optics")
+    if "power ceiling" in why and "cpo" in used:
+        parts.append("the power ceiling converts tiers to CPO")
+    if "supply limits" in why:
+        parts.append("supply limits cap CPO")
+    if "lpo" in used and "dsp" not in used:
+        parts.append("LPO over DSP: cheaper and lower power where both are allowed")
+    elif "dsp" in used and "lpo" not in used and not supports:
+        parts.append("DSP: LPO not an option here (reach or allowed list)")
+    elif "dsp" in used and "lpo" not in used:
+        parts.append("DSP: LPO is not on the support lists")
+    if "cpo" in used and not any(p.startswith(("the power", "latency")) for p in parts):
+        parts.append("CPO where a CPO switch gives the lowest objective")
+    if used <= {"aoc"} or (used & {"aoc"} and not used & {"dsp", "lpo", "lro", "cpo"}):
+        parts.append("AOC cheaper than any module pair at these lengths")
+    return "; ".join(parts) or "-"
+
+
+def mix_text(shares: dict[str, float]) -> str:
+    return ", ".join(f"{t} {100 * v:.0f}%" for t, v in shares.items() if v >= 0.005) or "-"
 
 
 def decides(instance: optimizer.Instance, plan: optimizer.Plan, threads: int, time_limit: float) -> str:
@@ -95,7 +196,12 @@ def row(path: Path, threads: int, time_limit: float) -> str:
     size = f"{gpus:,} GPUs; {len(instance.nodes)} node / {len(instance.links)} link groups, {len(instance.paths)} paths"
     print(f"{path.name}: {status} {optimum} in {wall:.2f} s", file=sys.stderr)
     why = decides(instance, plan, threads, time_limit)
-    return f"| `{path.relative_to(ROOT / 'instances')}` | {size} | {status} | {optimum} | {wall:.2f} | {why} |"
+    shares = mix(instance, plan) if plan.totals is not None else {}
+    rule = technology_rule(instance, plan, shares, why) if plan.totals is not None else "-"
+    return (
+        f"| `{path.relative_to(ROOT / 'instances')}` | {size} | {status} | {optimum} | {wall:.2f} | "
+        f"{mix_text(shares)} | {rule} | {why} |"
+    )
 
 
 def main() -> int:
@@ -108,7 +214,10 @@ def main() -> int:
     files = sorted(folder.glob("*.yaml")) + sorted(
         p for p in (folder / "library").glob("*.yaml") if not p.name.startswith("catalog-")
     )
-    header = "| file | size | status | optimum (objective) | wall s | what decides it |\n|---|---|---|---|---|---|"
+    header = (
+        "| file | size | status | optimum (objective) | wall s | technology mix (link ends) | "
+        "DSP / LPO / CPO / copper decided by | what decides it |\n|---|---|---|---|---|---|---|---|"
+    )
     rows = [row(p, args.threads, args.time_limit) for p in files]
     from optimizer.core.solve import highs_version
 

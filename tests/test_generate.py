@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from optimizer.cli import main
-from optimizer.core.load import load_instance
 from optimizer.core.catalog import builtin_catalog
+from optimizer.core.load import load_instance
 from optimizer.sources.generate import (
     ECOSYSTEMS,
     PROTOCOL,

@@ -27,6 +27,7 @@ def _fabric(spec: ClusterSpec) -> tuple[dict[str, int], dict[str, int]]:
         links[tier] = links.get(tier, 0) + int(r.count)
     return switches, links
 
+
 CABLES = [f"{kind}-{speed}" for kind in ("dac", "acc", "aec", "aoc") for speed in (400, 800, 1600)]
 
 

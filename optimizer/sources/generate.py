@@ -601,9 +601,7 @@ def wire(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rac
     core_ports = _max_down(models["core"], w2, None, 1.0)
     if spine_down == 0 or core_ports == 0:
         return None
-    three = _three_tier(
-        leaves, up, spine_down, lambda d: _ups(d, w1, w2, spec.core_oversubscription), core_ports
-    )
+    three = _three_tier(leaves, up, spine_down, lambda d: _ups(d, w1, w2, spec.core_oversubscription), core_ports)
     if three is None:
         return None
     pods, s, k1, c, k2 = three
