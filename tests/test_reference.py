@@ -213,3 +213,46 @@ def test_th5_leaves_with_th6_spines_reach_131072_gpus_at_800g() -> None:
     switches, links = _fabric(spec)
     assert switches == {"leaf": 4096, "spine": 2048, "core": 1024}
     assert links == {"node-leaf": 131072, "leaf-spine": 131072, "spine-core": 65536}  # 1.6T spine-core
+
+
+TWIN_400 = ["twin-2xsr4-800", "twin-2xdr4-800"]
+
+
+def test_about_3_5_modules_per_gpu_in_a_three_tier_twin_port_fabric_at_400g() -> None:
+    """A 3-tier NDR fabric with twin-port OSFP modules in the switch cages (2 x 400G per module; QM9700 has 32
+    twin-port OSFP cages for 64 x 400G: docs.nvidia.com/networking/display/QM97X0PUB/Interfaces) and one
+    single-port 400G module per GPU: 1 + 5 x 0.5 = 3.5 modules per GPU (the switch ends are leaf down, leaf up,
+    spine down, spine up, core down). Generated DGX SuperPOD-style 4,096-GPU fabric (NVIDIA DGX SuperPOD RA,
+    docs.nvidia.com/dgx-superpod: 128 leaf / 128 spine / 64 core QM9700), all-optical DSP modules."""
+    spec = ClusterSpec(
+        gpus=4096,
+        nic_gbps=400,
+        ecosystem="nvidia-ib",
+        allowed={"gpu-leaf": ["sr4-400", "dr4-400", *TWIN_400], "leaf-spine": TWIN_400, "spine-core": TWIN_400},
+    )
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert plan.status == "optimal"
+    optics = plan.bom[plan.bom["section"] == "transceivers"]
+    assert int(optics["modules"].sum()) == 14_336
+    assert optics["modules"].sum() / spec.gpus == pytest.approx(3.5)
+    assert int(optics[optics["item"].isin(TWIN_400)]["units"].sum()) == 5 * 4096  # switch ends, 2 per module
+
+
+def test_dac_at_the_first_hop_of_a_meta_style_top_of_rack_clos() -> None:
+    """Meta's RoCE training clusters (Llama 3; Gangidi et al., "RDMA over Ethernet for Distributed AI Training at
+    Meta Scale", SIGCOMM 2024; engineering.fb.com, "A RoCE network for distributed AI training at scale",
+    2024-08-05): two 8-GPU servers per rack under a rack training switch, GPUs to the ToR over copper DAC, 400G
+    per GPU. Generated Clos with top-of-rack leaves (2 nodes per rack, 2 m in-rack links) and a free choice of
+    optics: every GPU-ToR link is a 400G DAC, and nothing above the ToR is copper (the links leave the rack)."""
+    spec = ClusterSpec(
+        topology="clos", gpus=1024, nic_gbps=400, layout={"nodes_per_rack": 2, "leaf_placement": "top-of-rack"}
+    )
+    inst = generate_instance(spec)
+    assert {g["length_m"] for g in inst["links"] if g["b"] == "leaf"} == {2}
+    plan = solve_verified(load_instance(inst))
+    first = plan.links[plan.links["group"].str.startswith("gpu-")]
+    assert set(first["option"]) == {"dac-400"} and int(first["count"].sum()) == 1024
+    above = plan.links[~plan.links["group"].str.startswith("gpu-")]
+    assert not any(o.startswith(("dac-", "acc-")) for o in above["option"])
+    switches = {r.group: int(r.count) for r in plan.nodes.itertuples()}
+    assert switches["leaf"] == 64  # one ToR per rack of 16 GPUs

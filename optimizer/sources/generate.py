@@ -43,6 +43,7 @@ not multiples of the chosen link speed round up per row rather than once.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shlex
 from collections import Counter
@@ -490,6 +491,11 @@ def choose_tiers(spec: ClusterSpec, catalog: Catalog) -> int:
         return spec.tiers
     if not fits:
         raise ValueError(f"{endpoints:,} {what} exceed 3 tiers of these switches (reach {_max_endpoints(r, 3):,})")
+    if spec.wiring == "integral":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
+        racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+        for t in fits:
+            if _wirings(spec, switches, t, racks):
+                return t
     return fits[0]
 
 
@@ -623,6 +629,20 @@ def fabrics(spec: ClusterSpec) -> int:
     return spec.planes * (spec.gpus_per_node if spec.topology == "rail-only" else 1)
 
 
+def _wirings(
+    spec: ClusterSpec, switches: dict[str, Any], tiers: int, racks: list[_Rack]
+) -> list[tuple[dict[str, str], Wiring]]:
+    """Every combination of one candidate per tier that wires the fabric integrally, with its wiring."""
+    names = TIERS[:tiers]
+    out: list[tuple[dict[str, str], Wiring]] = []
+    for combo in itertools.product(*(default_models(spec, t) for t in names)):
+        chosen = dict(zip(names, combo, strict=True))
+        w = wire(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
+        if w is not None:
+            out.append((chosen, w))
+    return out
+
+
 def tier_counts(
     spec: ClusterSpec, switches: dict[str, Any], tiers: int, racks: list[_Rack]
 ) -> tuple[dict[str, dict[str, int]], dict[str, list[str]], list[Wiring]]:
@@ -630,19 +650,7 @@ def tier_counts(
     and the candidates that take part in one (the others are left out). Candidates of one radix give one count."""
     names = TIERS[:tiers]
     cands = {t: default_models(spec, t) for t in names}
-    combos: list[tuple[dict[str, str], Wiring]] = []
-
-    def walk(i: int, chosen: dict[str, str]) -> None:
-        if i == len(names):
-            w = wire(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
-            if w is not None:
-                combos.append((dict(chosen), w))
-            return
-        for m in cands[names[i]]:
-            chosen[names[i]] = m
-            walk(i + 1, chosen)
-
-    walk(0, {})
+    combos = _wirings(spec, switches, tiers, racks)
     if not combos:
         raise ValueError(
             f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with equal "
