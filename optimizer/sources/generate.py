@@ -12,6 +12,30 @@ Topologies (``ClusterSpec.topology``)
 - ``rail-only``: every rail is its own network (cross-rail traffic stays in the node's scale-up
   domain); the tiers are per rail, so a given size needs fewer tiers than a fat tree.
 
+Switch candidates (``ecosystem``)
+Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
+QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics at 1.6T) or
+``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
+profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
+leaf under an Ethernet spine): mixing is an input error.
+
+Tiers and integral wiring (``wiring: integral``, the default)
+Leaf-spine and spine-core links run at the fastest port speed every candidate of both tiers takes (or
+``uplink_min_gbps``). A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
+the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
+ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
+(3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
+The tiers are then wired with equal whole numbers of links: every leaf reaches every spine of its pod with
+k1 links (leaf uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod
+reaches every core of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core
+ports); the wiring with the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and
+4,608 GPUs on Quantum-X800 where bandwidth alone gives 16 and 32. Candidates of one radix give one count per
+tier (written as ``{min: n, max: n}``); candidates of different radix give the range over their wirings, and a
+candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
+every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
+
 Layout and link lengths
 Racks of ``nodes_per_rack`` nodes stand in rows of ``racks_per_row``; rows fill halls of
 ``rows_per_hall``; halls fill buildings of ``halls_per_building``. Leaves sit at the end of each row
