@@ -104,6 +104,21 @@ def _ids(value: str | None) -> list[str] | None:
     default=None,
     help="A catalogue file to embed inline (e.g. extends: builtin with what-if entries).",
 )
+@click.option(
+    "--compat/--no-compat",
+    default=True,
+    show_default=True,
+    help="Opt in to the compatibility rules (the ecosystem's catalogue profile) when the catalogue has profiles.",
+)
+@click.option(
+    "--status",
+    "status",
+    multiple=True,
+    type=click.Choice(["sampling", "announced", "what-if"]),
+    help="Also take catalogue entries of this status (repeatable; shipping always).",
+)
+@click.option("--available-by", type=int, default=None, help="Also sampling/announced entries expected by this year.")
+@click.option("--nic-model", default=None, help="Catalogue NIC model of the GPU NICs [default: the profile's].")
 @click.option("--name", default=None, help="Instance name [default: derived from the parameters].")
 @click.option("--description", default=None, help="Text to put before the generated description.")
 @click.option(
@@ -132,6 +147,7 @@ def generate(
     from optimizer.errors import InstanceError
     from optimizer.sources.generate import generate_instance, spec_from_options
 
+    options["status"] = list(options["status"]) or None
     for key in ("leaf_models", "spine_models", "core_models"):
         options[key] = _ids(options[key])
     options["exclude"] = _ids(options["exclude"])

@@ -241,6 +241,16 @@ class ClusterSpec(_Spec):
     """An inline catalogue (e.g. ``extends: builtin`` with what-if entries); default builtin."""
     catalog_file: str | None = None
     """Where ``catalog`` was read from (recorded in the command line only)."""
+    compat: bool = True
+    """Write a ``compatibility`` section (when the catalogue defines compatibility profiles): the ecosystem's
+    catalogue profile, so only its switches, NICs and qualified parts of one protocol are options, with lane
+    rates, cages, cage power classes and availability checked."""
+    status: list[Literal["sampling", "announced", "what-if"]] = []
+    """Statuses besides ``shipping`` whose catalogue entries are options (``compatibility.status``)."""
+    available_by: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    """Also sampling and announced entries expected by this year (``compatibility.available_by``)."""
+    nic_model: str | None = None
+    """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
 
@@ -750,6 +760,10 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             out["exclude"] = list(spec.exclude)
         return out
 
+    compat = compatibility_section(spec, catalog)
+    nic_id = nic_model(spec, catalog, compat)
+    nic_named = {"model": nic_id} if nic_id else {}
+
     # ---- GPU (NIC) groups and GPU-leaf links
     nic_groups: dict[str, int] = {}
     rack_gpu_group: list[str] = []
@@ -761,7 +775,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         gpu_leaf_len[gid] = rl.gpu_leaf
         rack_gpu_group.append(gid)
     nodes: list[dict[str, Any]] = [
-        {"id": gid, "kind": "nic", "count": count, "ports": planes, "max_port_gbps": nic}
+        {"id": gid, "kind": "nic", "count": count, "ports": planes, "max_port_gbps": nic, **nic_named}
         for gid, count in nic_groups.items()
     ]
     links: list[dict[str, Any]] = [
@@ -897,8 +911,61 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     if limits:
         instance["limits"] = limits
     instance["catalog"] = spec.catalog if spec.catalog is not None else "builtin"
+    if compat is not None:
+        instance["compatibility"] = compat
     instance.update({"nodes": nodes, "links": links, "paths": paths})
     return instance
+
+
+ECOSYSTEM_PROFILE = {
+    "nvidia-ib": "nvidia-infiniband",
+    "spectrum-x": "nvidia-spectrum-x",
+    "broadcom": "broadcom-ethernet",
+}
+"""The built-in catalogue's compatibility profile of each ecosystem."""
+
+
+def compatibility_section(spec: ClusterSpec, catalog: Catalog) -> dict[str, Any] | None:
+    """The ``compatibility`` mapping the file opts in with (None: the catalogue has no profiles, or ``compat``
+    is off): the ecosystem's profile when the catalogue has it, and the statuses / year asked for."""
+    profiles = {p.id: p for p in getattr(catalog, "profiles", [])}
+    if not spec.compat or not profiles:
+        return None
+    out: dict[str, Any] = {}
+    if spec.status:
+        out["status"] = ["shipping", *spec.status]
+    if spec.available_by is not None:
+        out["available_by"] = spec.available_by
+    eco = resolve_ecosystem(spec)
+    profile = ECOSYSTEM_PROFILE.get(eco) if eco else None
+    if profile in profiles:
+        out["profile"] = profile
+    return out
+
+
+def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None) -> str | None:
+    """The NIC model of the GPU NIC groups: the spec's, else (under a profile) the first of the profile's NICs
+    whose fastest port is the NIC speed, whose protocols include the profile's, and that is a single-port
+    card (not a twin-cage host such as a DGX)."""
+    nics = {n.id: n for n in getattr(catalog, "nics", [])}
+    if spec.nic_model is not None:
+        if spec.nic_model not in nics:
+            raise ValueError(f"unknown NIC model {spec.nic_model!r} (catalogue NICs: {', '.join(sorted(nics))})")
+        return spec.nic_model
+    if compat is None or "profile" not in compat:
+        return None
+    profile = next(p for p in getattr(catalog, "profiles", []) if p.id == compat["profile"])
+    for nid in profile.nics or []:
+        nic = nics.get(nid)
+        if nic is None or nic.max_port_gbps != spec.nic_gbps:
+            continue
+        protocols = nic.protocol or []
+        if profile.protocol and protocols and profile.protocol not in protocols:
+            continue
+        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps:
+            continue
+        return str(nid)
+    return None
 
 
 def default_name(spec: ClusterSpec, tiers: int) -> str:
@@ -955,6 +1022,14 @@ def command_line(spec: ClusterSpec) -> str:
         args += ["--allow", f"{tier}={','.join(ids)}"]
     if spec.catalog is not None:
         args += ["--catalog", spec.catalog_file or "<inline>"]
+    if not spec.compat:
+        args += ["--no-compat"]
+    for status in spec.status:
+        args += ["--status", status]
+    if spec.available_by is not None:
+        args += ["--available-by", str(spec.available_by)]
+    if spec.nic_model is not None:
+        args += ["--nic-model", spec.nic_model]
     return shlex.join(args)
 
 
