@@ -945,8 +945,8 @@ def compatibility_section(spec: ClusterSpec, catalog: Catalog) -> dict[str, Any]
 
 def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None) -> str | None:
     """The NIC model of the GPU NIC groups: the spec's, else (under a profile) the first of the profile's NICs
-    whose fastest port is the NIC speed, whose protocols include the profile's, and that is a single-port
-    card (not a twin-cage host such as a DGX)."""
+    whose fastest port is the NIC speed, that is available under the file's statuses, whose protocols include
+    the profile's, and that is a single-port card (not a twin-cage host such as a DGX)."""
     nics = {n.id: n for n in getattr(catalog, "nics", [])}
     if spec.nic_model is not None:
         if spec.nic_model not in nics:
@@ -955,10 +955,15 @@ def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None
     if compat is None or "profile" not in compat:
         return None
     profile = next(p for p in getattr(catalog, "profiles", []) if p.id == compat["profile"])
+    statuses = {"shipping", *spec.status}
     for nid in profile.nics or []:
         nic = nics.get(nid)
         if nic is None or nic.max_port_gbps != spec.nic_gbps:
             continue
+        status = nic.status or "shipping"
+        soon = spec.available_by is not None and nic.year is not None and nic.year <= spec.available_by
+        if status not in statuses and not (soon and status in ("sampling", "announced")):
+            continue  # not available under the file's compatibility.status / available_by
         protocols = nic.protocol or []
         if profile.protocol and protocols and profile.protocol not in protocols:
             continue
