@@ -96,6 +96,8 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     instance, data, t0, t1, t2 = _load_and_derive(spec)
     # the routing family adds nothing without demands; with demands the floor would be a smaller MILP
     empty = set() if data.routing is not None else {"routing"}
+    if not data.whole_units and not data.fabric_choice:  # compatibility rows only under the opt-in
+        empty.add("compatibility")
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)
     if missing:
         return {

@@ -33,10 +33,12 @@ def test_energy_per_bit_in_physical_range() -> None:
             assert 3 <= pj <= 10, t.id
         elif t.id.startswith("lpo"):
             assert 5 <= pj <= 14, t.id
+        elif t.media == "dwdm":  # coherent ZR/ZR+: ~30 W per 800G
+            assert 20 <= pj <= 60, t.id
         else:
             assert 8 <= pj <= 30, t.id
     for c in cat.cables:
-        per_end = 1000 * c.power_w / 2 / c.speed_gbps
+        per_end = 1000 * c.power_w / 2 / (c.speed_gbps * c.links_per_cable)
         assert per_end <= (25 if c.kind == "aoc" else 10), c.id
     for s in cat.switches:
         assert s.max_ports * 400 >= s.capacity_gbps or s.max_port_gbps * s.max_ports >= s.capacity_gbps, s.id

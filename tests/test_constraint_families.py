@@ -182,7 +182,8 @@ TESTED = {
     "bandwidth",
     "limits",
     "routing",
-}  # routing: tests/test_routing.py
+    "compatibility",
+}  # routing: tests/test_routing.py; compatibility: tests/test_compat.py
 
 
 def test_every_family_has_a_test() -> None:

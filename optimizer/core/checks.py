@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from optimizer.core.catalog import CatalogIndex
+from optimizer.core.compat import build_context
 from optimizer.core.options import OptionDeriver, no_option_message
 from optimizer.core.schema import Instance, NicNode, SwitchNode
 from optimizer.errors import Issue
@@ -97,8 +98,18 @@ def check_instance(
 
     # option derivation needs valid references; report groups with demand and no option
     models_ok = all(m in index.switches for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models)
+    models_ok = models_ok and all(n.max_port_gbps is not None for n in instance.nodes if isinstance(n, NicNode))
+    ctx = None
+    if models_ok:  # compatibility rules: usable models per switch group, one protocol per fabric
+        ctx, effective, compat_issues = build_context(instance, index)
+        issues += compat_issues
+        models_ok = not compat_issues
+        if ctx is not None:
+            nodes = {}
+            for node in effective.nodes:
+                nodes.setdefault(node.id, node)
     if models_ok and derive_options:
-        deriver = OptionDeriver(nodes, index)
+        deriver = OptionDeriver(nodes, index, ctx)
         for i, link in enumerate(instance.links):
             if link.a not in nodes or link.b not in nodes:
                 continue

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.core.catalog import CatalogIndex
+from optimizer.core.compat import build_context
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
 from optimizer.core.routing import RoutingData, build_routing
@@ -111,6 +112,12 @@ class ModelData:
     """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
     routing: RoutingData | None = None
     """The routed-demand data when the instance has demands, else None."""
+    whole_units: list[tuple[str, int, list[tuple[int, int]]]] = field(default_factory=list)
+    """Compatibility rules: (node group/part label, share, [(column, ends per link)]): the ends of a
+    twin-port module or breakout fast end at one node group are a multiple of share."""
+    fabric_choice: list[tuple[str, list[int], list[int], list[int], list[int]]] = field(default_factory=list)
+    """Compatibility rules, fabrics that may run either protocol: (label, switch choices speaking
+    InfiniBand only, Ethernet only, columns qualified for InfiniBand only, Ethernet only)."""
 
     @property
     def n_cols(self) -> int:
@@ -154,9 +161,14 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
 
 def _build_data(instance: Instance, objective: Objective | None, prune: bool) -> ModelData:
     index = CatalogIndex.of(instance.resolved_catalog)
+    ctx, instance, _ = build_context(instance, index)  # compatibility rules (no-op without the section)
     nodes = {n.id: n for n in instance.nodes}
-    deriver = OptionDeriver(nodes, index)
+    deriver = OptionDeriver(nodes, index, ctx)
     protected = frozenset(instance.limits.supply)
+    if ctx is not None:  # an option using a whole-unit part never stands in for another (parity rows)
+        multi = {t.id for t in index.transceivers.values() if t.ends_per_module > 1}
+        multi |= {c.id for c in index.cables.values() if c.links_per_cable > 1}
+        protected |= multi
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -309,6 +321,39 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         for item, limit in instance.limits.supply.items()
     ]
 
+    whole_units: list[tuple[str, int, list[tuple[int, int]]]] = []
+    fabric_choice: list[tuple[str, list[int], list[int], list[int], list[int]]] = []
+    if ctx is not None:
+        unit_terms: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
+        for col, option in enumerate(col_option):
+            g = groups[col_group[col]]
+            parts = option.id.split("+") if option.kind == "pair" else [option.id, option.id]
+            per_end: dict[tuple[str, str, int], int] = defaultdict(int)
+            for node_id, part, share in ((g.a, parts[0], option.shares[0]), (g.b, parts[1], option.shares[1])):
+                if share > 1:
+                    per_end[(node_id, part, share)] += 1
+            for key, mult in per_end.items():
+                unit_terms[key].append((col, mult))
+        whole_units = [(f"{n}/{p}", share, terms) for (n, p, share), terms in unit_terms.items()]
+        for fi, fabric in enumerate(ctx.fabrics):
+            if len(fabric.protocols) < 2:
+                continue
+            members = set(fabric.nodes)
+            only: dict[str, tuple[list[int], list[int]]] = {"infiniband": ([], []), "ethernet": ([], [])}
+            for q, model in enumerate(choice_model):
+                if switch_groups[choice_group[q]].id in members:
+                    spoken = index.switches[model].protocol
+                    if spoken is not None and len(set(spoken)) == 1:
+                        only[spoken[0]][0].append(q)
+            for col, option in enumerate(col_option):
+                in_fabric = groups[col_group[col]].a in members
+                if in_fabric and option.protocols is not None and len(option.protocols) == 1:
+                    only[next(iter(option.protocols))][1].append(col)
+            if any(only[p][0] or only[p][1] for p in only):
+                label = f"fabric{fi}:" + ",".join(fabric.nodes[:3])
+                ib, eth = only["infiniband"], only["ethernet"]
+                fabric_choice.append((label, ib[0], eth[0], ib[1], eth[1]))
+
     sw = [index.switches[m] for m in choice_model]
     data = ModelData(
         name=instance.name,
@@ -339,6 +384,8 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         supply=supply,
         uniform_groups=uniform_groups,
         pruned_options=pruned,
+        whole_units=whole_units,
+        fabric_choice=fabric_choice,
     )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
@@ -351,6 +398,8 @@ def _compat(
     nodes: dict[str, NicNode | SwitchNode], index: CatalogIndex, a: str, b: str, option: Option
 ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Models accepting each end of an option (None for a NIC end)."""
+    if option.accepting is not None:  # derived under the compatibility rules
+        return option.accepting
     out = []
     for node_id, form in ((a, option.form_a), (b, option.form_b)):
         node = nodes[node_id]

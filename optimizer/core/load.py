@@ -9,8 +9,15 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from optimizer.core.catalog import apply_field_overrides, builtin_catalog, catalog_issues, merge_catalogs
+from optimizer.core.catalog import (
+    CatalogIndex,
+    apply_field_overrides,
+    builtin_catalog,
+    catalog_issues,
+    merge_catalogs,
+)
 from optimizer.core.checks import check_instance
+from optimizer.core.compat import resolve_nic_models
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.io import read_document, validation_issues
 from optimizer.core.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
@@ -65,6 +72,8 @@ def _load_instance(source: str | Path | Mapping[str, Any], base_dir: str | Path 
         raise InstanceError(issues)
     resolved = instance.model_copy(update={"catalog": catalog})
     resolved._source = file
+    resolved, nic_issues = resolve_nic_models(resolved, CatalogIndex.of(catalog))  # NIC groups naming a model
+    issues += nic_issues
     # with catalogue problems the references are still checked, but options cannot be derived
     semantic = check_instance(resolved, invalid_ids, derive_options=not catalog_problems)
     issues += [_renumber(i, positions) for i in semantic]

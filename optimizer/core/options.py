@@ -5,15 +5,23 @@ and every ordered pair of transceivers (t at a, u at b) with equal media and spe
 min(reach) >= length; a candidate survives if each end's form and speed are accepted at its node
 (a NIC's forms and max_port_gbps; for a switch group, at least one model accepting the end),
 speed >= min_link_gbps, and allowed/exclude hold. For a == b, t+u and u+t are one option.
+
+Under a ``compatibility`` section (``optimizer.core.compat``) a candidate must also pass the
+compatibility rules: the part is available (and in the profile), each end fits its port (a NIC group,
+or for a switch group at least one candidate model: protocol, lane rate, cage, fill, power class,
+support list), paired transceivers share a line lane rate and a protocol, and the option's protocols
+meet its fabric's. The filter report names the rule and the parts it removed.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
-from optimizer.core.schema import Link, NicNode, SwitchNode
+from optimizer.core.compat import CompatContext, fast_end_at_b, port_name, port_problem, protocols_of
+from optimizer.core.schema import PROTOCOLS, Cable, Link, NicNode, SwitchNode, Transceiver
 
 NodeSpec = NicNode | SwitchNode
 
@@ -32,6 +40,14 @@ class Option:
     form_b: str
     items: tuple[tuple[str, int], ...]
     """Catalogue items one link uses, with units (a transceiver used at both ends counts 2)."""
+    accepting: tuple[frozenset[str] | None, frozenset[str] | None] | None = None
+    """Compatibility rules only: the models of each end's switch group that take the end (None for a
+    NIC end); None without compatibility rules (then ``accepting_models`` gives them)."""
+    protocols: frozenset[str] | None = None
+    """Compatibility rules only: protocols every part of the option is qualified for (None: any)."""
+    shares: tuple[int, int] = (1, 1)
+    """Links sharing one part unit at end a and end b (ends_per_module, links_per_cable at a breakout's
+    fast end); read by the compatibility rule that a node's ends come in whole modules."""
 
 
 def accepting_models(node: SwitchNode, form: str, speed_gbps: float, index: CatalogIndex) -> frozenset[str]:
@@ -45,8 +61,8 @@ def _end_problem(node: NodeSpec, form: str, speed_gbps: float, index: CatalogInd
     if isinstance(node, NicNode):
         if form not in node.forms:
             return f"end form '{form}' not taken by NIC group '{node.id}' (forms: {', '.join(node.forms)})"
-        if speed_gbps > node.max_port_gbps:
-            return f"speed above max_port_gbps {node.max_port_gbps:g} of NIC group '{node.id}'"
+        if speed_gbps > node.port_gbps:
+            return f"speed above max_port_gbps {node.port_gbps:g} of NIC group '{node.id}'"
         return None
     models = [index.switches[m] for m in node.models if m in index.switches]
     if not any(form in m.forms for m in models):
@@ -68,18 +84,32 @@ def _node_signature(node: NodeSpec | None) -> tuple[object, ...]:
 class OptionDeriver:
     """Derives options per link group, caching by the group's signature (many groups share one)."""
 
-    def __init__(self, nodes: dict[str, NodeSpec], index: CatalogIndex):
+    def __init__(self, nodes: dict[str, NodeSpec], index: CatalogIndex, ctx: CompatContext | None = None):
         self.nodes = nodes
         self.index = index
+        self.ctx = ctx
         self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
         buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
         for t in index.transceivers.values():
+            if ctx is None and t.compatibility_only:
+                continue  # not a candidate without the compatibility rules
             buckets[(t.media, t.speed_gbps)].append(t.id)
         self._buckets = [sorted(ids) for ids in buckets.values()]
 
     def signature(self, link: Link) -> tuple[object, ...]:
         """What a group's options depend on: groups with equal signatures have equal options."""
+        if self.ctx is not None:  # port rules and the fabric's protocols are per node group
+            compat_key: tuple[object, ...] = tuple(
+                (
+                    self.nodes[x].model_dump_json() if isinstance(self.nodes.get(x), NicNode) else None,
+                    self.ctx.node_protocols(x),
+                )
+                for x in (link.a, link.b)
+            )
+        else:
+            compat_key = ()
         return (
+            compat_key,
             _node_signature(self.nodes.get(link.a)),
             _node_signature(self.nodes.get(link.b)),
             link.a == link.b,
@@ -130,6 +160,54 @@ class OptionDeriver:
                 return False
             return True
 
+        ctx = self.ctx
+        examples: dict[str, set[str]] = defaultdict(set)
+        fabric = ctx.node_protocols(link.a) if ctx is not None else frozenset(PROTOCOLS)
+
+        def compat_end(
+            node: NodeSpec, part: Transceiver | Cable, fast: bool, speed: float
+        ) -> frozenset[str] | None | Literal[False]:
+            """Models of the node's switch group taking the end (None at a NIC), or False (recorded)."""
+            assert ctx is not None
+            if isinstance(node, NicNode):
+                problem = port_problem(node, part, fast, speed, port_name(node, None))
+                if problem:
+                    removed[problem] += 1
+                    examples[problem].add(part.id)
+                    return False
+                return None
+            form = "cable" if isinstance(part, Cable) else part.form
+            ok, why = [], []
+            for m in node.models:
+                sw = index.switches[m]
+                if form not in sw.forms or speed > sw.max_port_gbps:
+                    continue
+                problem = port_problem(sw, part, fast, speed, port_name(node, m))
+                if problem:
+                    why.append(problem)
+                else:
+                    ok.append(m)
+            if not ok:
+                reason = "; ".join(why) if why else f"no model of switch group '{node.id}' takes the end"
+                removed[reason] += 1
+                examples[reason].add(part.id)
+                return False
+            return frozenset(ok)
+
+        def available(part: Transceiver | Cable) -> bool:
+            if ctx is None:
+                return True
+            reason = ctx.part_reason(part)
+            if reason is None and not protocols_of(part) & fabric:
+                reason = f"protocol: part speaks {'/'.join(sorted(protocols_of(part)))}, the fabric runs " + "/".join(
+                    sorted(fabric)
+                )
+            if reason is not None:
+                removed[reason] += 1
+                examples[reason].add(part.id)
+                return False
+            return True
+
         fits_nic = {t.id for t in index.transceivers.values() if "nic" in t.fits}
         fits_switch = {t.id for t in index.transceivers.values() if "switch" in t.fits}
 
@@ -141,19 +219,40 @@ class OptionDeriver:
             return False
 
         for cable in index.cables.values():
+            if ctx is None and cable.compatibility_only:
+                continue  # not a candidate without the compatibility rules
             candidates += 1
+            if not available(cable):
+                continue
             if check(cable.speed_gbps, cable.reach_m, "cable", "cable", [cable.id]):
+                per_link = cable.links_per_cable
+                accepting: tuple[frozenset[str] | None, frozenset[str] | None] | None = None
+                shares, protocols = (1, 1), None
+                if ctx is not None:
+                    at_b = per_link > 1 and fast_end_at_b(node_a, node_b, cable, ctx)
+                    twin = per_link > 1 and cable.fast_ends == 2
+                    fast_a, fast_b = twin or (per_link > 1 and not at_b), twin or at_b
+                    end_a = compat_end(node_a, cable, fast_a, cable.speed_gbps)
+                    end_b = compat_end(node_b, cable, fast_b, cable.speed_gbps) if end_a is not False else False
+                    if end_a is False or end_b is False:
+                        continue
+                    accepting = (end_a, end_b)
+                    shares = (per_link if fast_a else 1, per_link if fast_b else 1)
+                    protocols = None if cable.protocol is None else frozenset[str](cable.protocol)
                 options.append(
                     Option(
                         id=cable.id,
                         kind="cable",
                         speed_gbps=cable.speed_gbps,
-                        power_w=cable.power_w,
-                        cost_usd=cable.cost_usd + cable.cost_usd_per_m * length,
+                        power_w=cable.power_w / per_link,
+                        cost_usd=(cable.cost_usd + cable.cost_usd_per_m * length) / per_link,
                         latency_ns=cable.latency_ns + cable.propagation_ns_per_m * length,
                         form_a="cable",
                         form_b="cable",
                         items=((cable.id, 1),),
+                        accepting=accepting,
+                        protocols=protocols,
+                        shares=shares,
                     )
                 )
         same_group = link.a == link.b
@@ -164,10 +263,26 @@ class OptionDeriver:
                         continue  # t+u and u+t are the same option when a == b
                     candidates += 1
                     t, u = index.transceivers[t_id], index.transceivers[u_id]
+                    if not (available(t) and available(u)):
+                        continue
                     if not (fits(t_id, node_a) and fits(u_id, node_b)):
                         continue
                     if not check(t.speed_gbps, min(t.reach_m, u.reach_m), t.form, u.form, [t_id, u_id]):
                         continue
+                    accepting, pair_protocols = None, None
+                    if ctx is not None:
+                        pair = _pair_problem(t, u)
+                        if pair:
+                            removed[pair] += 1
+                            examples[pair].add(f"{t_id}+{u_id}")
+                            continue
+                        end_a = compat_end(node_a, t, False, t.speed_gbps)
+                        end_b = compat_end(node_b, u, False, u.speed_gbps) if end_a is not False else False
+                        if end_a is False or end_b is False:
+                            continue
+                        accepting = (end_a, end_b)
+                        both = protocols_of(t) & protocols_of(u)
+                        pair_protocols = None if both == frozenset(PROTOCOLS) else both
                     media = index.media[t.media]
                     items = ((t_id, 2),) if t_id == u_id else ((t_id, 1), (u_id, 1))
                     options.append(
@@ -181,9 +296,27 @@ class OptionDeriver:
                             form_a=t.form,
                             form_b=u.form,
                             items=items,
+                            accepting=accepting,
+                            protocols=pair_protocols,
+                            shares=(t.ends_per_module, u.ends_per_module),
                         )
                     )
+        if examples:  # name the parts each compatibility rule removed
+            for reason, ids in examples.items():
+                shown = ", ".join(sorted(ids)[:6]) + (", ..." if len(ids) > 6 else "")
+                removed[f"{reason} [{shown}]"] = removed.pop(reason)
         return options, removed, candidates
+
+
+def _pair_problem(t: Transceiver, u: Transceiver) -> str | None:
+    """Why two transceivers cannot form a link under the compatibility rules (None: they can)."""
+    lane_t = t.line_lane_gbps or t.lane_gbps
+    lane_u = u.line_lane_gbps or u.lane_gbps
+    if lane_t is not None and lane_u is not None and lane_t != lane_u:
+        return f"line lane rate: {lane_t:g}G and {lane_u:g}G optical lanes do not pair"
+    if not protocols_of(t) & protocols_of(u):
+        return "protocol: the two ends share no protocol"
+    return None
 
 
 def no_option_message(removed: Counter[str], candidates: int) -> str:
@@ -220,6 +353,8 @@ def prune_dominated(
                 continue
             if p.items != q.items and any(item in protected_items for item, _ in p.items):
                 continue
+            if p.protocols is not None and (q.protocols is None or not q.protocols <= p.protocols):
+                continue  # p must be usable in every fabric protocol q is
             tie = (
                 p.power_w == q.power_w
                 and p.cost_usd == q.cost_usd

@@ -87,11 +87,80 @@ def _unique_forms(forms: list[str]) -> list[str]:
 
 Forms = Annotated[list[EndForm], Field(min_length=1), AfterValidator(_unique_forms)]
 
+# ------------------------------------------------------------------ compatibility extension (optional)
+Protocol = Literal["infiniband", "ethernet"]
+PROTOCOLS: tuple[str, ...] = ("infiniband", "ethernet")
+Technology = Literal["dsp", "lpo", "lro", "cpo", "aoc", "aec", "acc", "dac"]
+TECHNOLOGIES: tuple[str, ...] = ("dsp", "lpo", "lro", "cpo", "aoc", "aec", "acc", "dac")
+Status = Literal["shipping", "sampling", "announced", "what-if"]
+Cage = Literal["osfp", "osfp-rhs", "osfp-flat", "qsfp112", "qsfp-dd"]
+
+
+def _as_list(value: Any) -> Any:
+    """A scalar is read as a one-element list (``protocol: ethernet`` == ``protocol: [ethernet]``)."""
+    if value is None or isinstance(value, list):
+        return value
+    return [value]
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"lists a value twice: {values}")
+    return values
+
+
+Protocols = Annotated[list[Protocol], BeforeValidator(_as_list), Field(min_length=1), AfterValidator(_unique)]
+LaneRates = Annotated[list[PositiveNumber], BeforeValidator(_as_list), Field(min_length=1), AfterValidator(_unique)]
+Cages = Annotated[list[Cage], BeforeValidator(_as_list), Field(min_length=1), AfterValidator(_unique)]
+Year = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_integer)]
+
 
 class Strict(BaseModel):
     """Base of every model: unknown fields are errors, models are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Availability(Strict):
+    """Compatibility extension: when a catalogue part can be bought (read only under ``compatibility``)."""
+
+    status: Status | None = None
+    """shipping | sampling | announced | what-if; absent reads as shipping. Under ``compatibility`` only
+    shipping parts are options unless the instance opts in to more (``compatibility.status`` /
+    ``compatibility.available_by``)."""
+    year: Year | None = None
+    """Year of first volume shipment (shipping) or the expected one (sampling, announced, what-if)."""
+    compatibility_only: Bool = False
+    """A link part that is an option only under ``compatibility`` (its use depends on the rules:
+    breakouts, twin-port NIC modules, parts whose support or lane rate decides where they fit). The
+    built-in parts added with the compatibility extension carry it, so instances without
+    ``compatibility`` keep their options. Switch models and NICs are named explicitly and ignore it."""
+
+
+class PortRules(Strict):
+    """Compatibility extension: what the ports (cages) of a switch model or NIC take.
+
+    Every field is optional and only read when the instance has a ``compatibility`` section; a field
+    left out does not restrict anything."""
+
+    protocol: Protocols | None = None
+    """Link-layer protocols the ports speak: infiniband, ethernet, or both (a list)."""
+    lane_gbps: LaneRates | None = None
+    """Electrical lane rates of the port SerDes (e.g. 100 or 200, or a list); a part's ``lane_gbps``
+    must be one of them."""
+    cage: Cage | None = None
+    """Cage form factor: osfp (finned-top modules, switches), osfp-rhs (riding-heat-sink modules, NIC
+    cards), osfp-flat (flat-top twin-port modules, DGX host cages), qsfp112, qsfp-dd."""
+    cage_gbps: PositiveNumber | None = None
+    """Speed one cage carries. A pluggable or cable end must fill its cage exactly: speed_gbps x
+    (ends_per_module of a module, links_per_cable at a breakout's fast end, else 1) = cage_gbps. A
+    twin-port cage of 2 x 400G has cage_gbps 800 and max_port_gbps 400."""
+    max_module_w: PositiveNumber | None = None
+    """Power class of one cage: a module above it (power_w x ends_per_module; a cable end draws half
+    the cable's power_w) is not an option here."""
+    supports: Annotated[list[Id], Field(min_length=1), AfterValidator(_unique)] | None = None
+    """Qualified parts: technologies (dsp, lpo, lro, cpo, aoc, aec, acc, dac) and/or catalogue item ids.
+    An end is an option here only if its technology or its id is listed."""
 
 
 # ----------------------------------------------------------------------------------------- catalogue
@@ -111,7 +180,18 @@ class Media(Strict):
     """Extension: a short human label."""
 
 
-class Transceiver(Strict):
+class PartRules(Availability):
+    """Compatibility extension fields of a link part (transceiver or cable); optional."""
+
+    protocol: Protocols | None = None
+    """Protocols the part is qualified for (absent: any)."""
+    lane_gbps: PositiveNumber | None = None
+    """Electrical (host-side) lane rate, e.g. 100 (8 x 100G for an 800G end) or 200 (4 x 200G)."""
+    cage: Cages | None = None
+    """Cage form factors the part plugs into (a cable: those of its connectors)."""
+
+
+class Transceiver(PartRules):
     """One module or optical engine at ONE end of a link."""
 
     id: Id
@@ -136,12 +216,20 @@ class Transceiver(Strict):
     switch cages only). An end is accepted only at a node of a listed kind."""
     ends_per_module: PositiveInt = 1
     """Extension: link ends one physical module serves (2 for a twin-port module run as two links).
-    Used only for the bill of materials (modules = ceil(ends / ends_per_module))."""
+    Used for the bill of materials (modules = ceil(ends / ends_per_module)); under ``compatibility`` a
+    node's ends of such a module come in whole modules (both halves of a twin-port cage take the same
+    part) and the module fills its cage (speed_gbps x ends_per_module = the cage's cage_gbps)."""
     description: Text | None = None
     """Extension: a short human label."""
+    line_lane_gbps: PositiveNumber | None = None
+    """Compatibility extension: optical (line-side) lane rate; default lane_gbps. Two ends pair only with
+    equal line lane rates; a gearbox module has lane_gbps != line_lane_gbps."""
+    technology: Literal["dsp", "lpo", "lro", "cpo"] | None = None
+    """Compatibility extension: dsp (retimed), lpo (linear), lro (linear receive) or cpo; default cpo
+    for form cpo, else lro/lpo when the id or description says so, else dsp."""
 
 
-class Cable(Strict):
+class Cable(PartRules):
     """A whole cable assembly with both ends (DAC, ACC, AEC, AOC); its ends have form ``cable``."""
 
     id: Id
@@ -160,6 +248,16 @@ class Cable(Strict):
     source: Text
     confidence: Confidence | None = None
     description: Text | None = None
+    links_per_cable: PositiveInt = 1
+    """Extension: links one assembly carries (2 or 4 for a breakout / splitter: one fast cage feeds that
+    many slower links). speed_gbps is per link; power_w and cost_usd are for the whole assembly and are
+    charged 1/links_per_cable per link. Under ``compatibility`` a node's fast ends come in whole
+    assemblies and the fast end fills its cage (speed_gbps x links_per_cable = cage_gbps)."""
+    fast_ends: Literal[1, 2] = 1
+    """Extension, with links_per_cable > 1: 1 for a breakout (one fast end, the others are single
+    links), 2 for a twin-port cable (both ends carry all its links, e.g. a 2 x 400G twin-port DAC)."""
+    linear: Bool | None = None
+    """Extension: true for a linear (un-retimed) active cable, e.g. a linear-drive AOC (informational)."""
 
     @property
     def propagation_ns_per_m(self) -> float:
@@ -169,7 +267,7 @@ class Cable(Strict):
         return 4.9 if self.kind == "aoc" else 4.5
 
 
-class Switch(Strict):
+class Switch(PortRules, Availability):
     """A switch model; power and cost exclude the link ends (a CPO switch's engines are transceivers)."""
 
     id: Id
@@ -190,6 +288,42 @@ class Switch(Strict):
     description: Text | None = None
 
 
+class Nic(PortRules, Availability):
+    """Compatibility extension: a NIC model that a NIC node group can name with ``model``."""
+
+    id: Id
+    ports: PositiveInt = 1
+    """Network ports per NIC (link ends)."""
+    max_port_gbps: PositiveNumber
+    """Fastest port speed."""
+    forms: Forms = ["pluggable", "cable"]
+    """End forms its ports take."""
+    power_w: NonNegNumber
+    """Power of one NIC without modules (informational: NIC counts are fixed, so it is not in the totals)."""
+    cost_usd: NonNegNumber
+    """Price of one NIC (informational, as power_w)."""
+    source: Text
+    confidence: Confidence | None = None
+    description: Text | None = None
+
+
+class Profile(Strict):
+    """Compatibility extension: an ecosystem profile (a vendor's qualified set of parts)."""
+
+    id: Id
+    protocol: Protocol | None = None
+    """Every fabric of an instance using the profile runs this protocol."""
+    switches: list[Id] | None = None
+    """Switch models in the ecosystem (other models are removed from switch groups)."""
+    nics: list[Id] | None = None
+    """NIC models in the ecosystem (a NIC group naming another model is an error)."""
+    supports: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Qualified parts (technologies and/or item ids), as a switch's ``supports``."""
+    source: Text
+    confidence: Confidence | None = None
+    description: Text | None = None
+
+
 class Catalog(Strict):
     """A catalogue: optics, cables, media and switch models, each entry keyed by a unique id."""
 
@@ -200,6 +334,10 @@ class Catalog(Strict):
     transceivers: list[Transceiver] = []
     cables: list[Cable] = []
     switches: list[Switch] = []
+    nics: list[Nic] = []
+    """Compatibility extension: NIC models."""
+    profiles: list[Profile] = []
+    """Compatibility extension: ecosystem profiles."""
 
 
 # ----------------------------------------------------------------------------------------- instance
@@ -259,7 +397,7 @@ def _nic_count(value: Any) -> Any:
     return value
 
 
-class NicNode(Strict):
+class NicNode(PortRules):
     """A group of identical NICs (endpoints)."""
 
     id: Id
@@ -267,11 +405,26 @@ class NicNode(Strict):
     count: Annotated[PositiveInt, BeforeValidator(_nic_count)]
     """Number of NICs in the group."""
     ports: PositiveInt = 1
-    """Ports per NIC."""
-    max_port_gbps: PositiveNumber
-    """Fastest port speed of the NIC."""
+    """Ports per NIC (default 1, or the model's)."""
+    max_port_gbps: PositiveNumber | None = None
+    """Fastest port speed of the NIC; required unless ``model`` gives it."""
     forms: Forms = ["pluggable", "cable"]
-    """End forms the NIC's ports take."""
+    """End forms the NIC's ports take (default [pluggable, cable], or the model's)."""
+    model: Id | None = None
+    """Compatibility extension: a catalogue NIC id; fields not given here are taken from it."""
+
+    @model_validator(mode="after")
+    def _speed_given(self) -> NicNode:
+        if self.max_port_gbps is None and self.model is None:
+            raise ValueError("max_port_gbps is required (or name a catalogue NIC with model)")
+        return self
+
+    @property
+    def port_gbps(self) -> float:
+        """max_port_gbps after loading (a NIC model fills it in when the file does not give it)."""
+        if self.max_port_gbps is None:
+            raise TypeError(f"NIC group '{self.id}': max_port_gbps not resolved from its model")
+        return self.max_port_gbps
 
 
 class SwitchNode(Strict):
@@ -364,6 +517,26 @@ class Demand(Strict):
 Objective = Literal["tco", "capex", "power", "weighted"]
 
 
+class Compatibility(Strict):
+    """Compatibility extension: turns on the compatibility rules (instances/README.md, "Compatibility").
+
+    Present (even empty): every link joins ports of one protocol and each fabric (node groups joined by
+    link groups) runs one protocol; lane rates, cage form factor and fill, cage power class and support
+    lists hold at both ends; twin-port modules and breakouts come in whole units per node group; only
+    available parts are options. Absent: the format v1 rules only."""
+
+    status: Annotated[list[Status], BeforeValidator(_as_list), Field(min_length=1), AfterValidator(_unique)] = [
+        "shipping"
+    ]
+    """Statuses of catalogue entries that are options (an entry without status counts as shipping)."""
+    available_by: Year | None = None
+    """Also take sampling and announced entries whose year is at most this year."""
+    profile: Id | None = None
+    """An ecosystem profile of the catalogue: its switches, NICs, parts and protocol only."""
+    protocol: Protocol | None = None
+    """Fix the protocol of every fabric (default: the planner chooses one per fabric)."""
+
+
 class Instance(Strict):
     """An optimizer instance file, format version 1."""
 
@@ -389,6 +562,9 @@ class Instance(Strict):
     """Traffic demands routed over the link groups (optional)."""
     routing: Literal["splittable", "single_path"] = "splittable"
     """splittable: a demand may split over several paths; single_path: each demand uses one path."""
+    compatibility: Compatibility | None = None
+    """Compatibility extension: present (even ``{}``) turns on the compatibility rules; absent, the
+    format v1 rules apply and the catalogue's compatibility fields are not read."""
 
     _source: str = PrivateAttr(default="<mapping>")
 

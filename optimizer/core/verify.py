@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.core.schema import Instance, Link, NicNode, Switch, SwitchNode
+from optimizer.core.schema import Cable, Instance, Link, NicNode, Switch, SwitchNode, Transceiver
 
 HOURS_PER_YEAR = 8766.0
 PLAN_FORMAT = "optimizer-plan/1"
@@ -65,6 +65,9 @@ class _Index:
         self.transceivers = {t.id: t for t in cat.transceivers}
         self.cables = {c.id: c for c in cat.cables}
         self.switches = {s.id: s for s in cat.switches}
+        self.nics = {n.id: n for n in cat.nics}
+        self.rules_on = instance.compatibility is not None
+        self.profiles = {p.id: p for p in cat.profiles}
 
 
 def _number(value: Any) -> float | None:
@@ -87,8 +90,8 @@ def _end_problem(ix: _Index, node_id: str, form: str, speed: float) -> str | Non
     if isinstance(node, NicNode):
         if form not in node.forms:
             return f"NIC group '{node_id}' does not take end form '{form}'"
-        if speed > node.max_port_gbps:
-            return f"speed {speed:g} above max_port_gbps {node.max_port_gbps:g} of NIC group '{node_id}'"
+        if speed > node.port_gbps:
+            return f"speed {speed:g} above max_port_gbps {node.port_gbps:g} of NIC group '{node_id}'"
         return None
     models = [ix.switches[m] for m in node.models if m in ix.switches]
     if not any(form in m.forms for m in models):
@@ -120,10 +123,10 @@ def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
     elif option_id in ix.cables:
         c = ix.cables[option_id]
         reach = c.reach_m
-        attrs = {
+        attrs = {  # a breakout's figures are for the whole assembly: 1/links_per_cable per link
             "speed_gbps": c.speed_gbps,
-            "power_w": c.power_w,
-            "cost_usd": c.cost_usd + c.cost_usd_per_m * length,
+            "power_w": c.power_w / c.links_per_cable,
+            "cost_usd": (c.cost_usd + c.cost_usd_per_m * length) / c.links_per_cable,
             "latency_ns": c.latency_ns + c.propagation_ns_per_m * length,
             "form_a": "cable",
             "form_b": "cable",
@@ -132,6 +135,10 @@ def _attributes(ix: _Index, link: Link, option_id: str) -> dict[str, Any] | str:
     else:
         return f"unknown option '{option_id}': neither a cable id nor 't+u' of transceiver ids"
     speed, items = attrs["speed_gbps"], set(attrs["items"])
+    if not ix.rules_on:
+        only = [i for i in items if getattr(ix.transceivers.get(i) or ix.cables.get(i), "compatibility_only", False)]
+        if only:
+            return f"{only} are options only under a compatibility section"
     if reach < length:
         return f"reach_m {reach:g} below length_m {length:g} of group '{link.id}'"
     if link.min_link_gbps is not None and speed < link.min_link_gbps:
@@ -422,6 +429,8 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
 
     if instance.demands:
         out += _check_routing(instance, plan, capacity, by_group, nodes, rel_tol)
+    if instance.compatibility is not None:
+        out += _check_compatibility(instance, ix, links, nodes)
     totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
@@ -646,3 +655,183 @@ def _check_routing(
                 f"routed flow {used:g} + demand_gbps {g.demand_gbps:g} exceeds capacity {cap:g} ({g.direction})",
             )
     return out
+
+
+# ------------------------------------------------------------------------ compatibility rules (extension)
+
+
+def technology(part: Transceiver | Cable) -> str:
+    """A part's technology for support lists: its ``technology`` field, a cable's kind, cpo for a CPO
+    engine, lro/lpo when the id or description says linear receive/linear pluggable, else dsp."""
+    if isinstance(part, Cable):
+        return part.kind
+    if part.technology is not None:
+        return part.technology
+    if part.form == "cpo":
+        return "cpo"
+    text = (part.description or "").lower()
+    if "lro" in part.id.lower() or "linear receive" in text:
+        return "lro"
+    if "lpo" in part.id.lower() or "linear pluggable" in text:
+        return "lpo"
+    return "dsp"
+
+
+def _available(entry: Any, rules: Any) -> str | None:
+    """Why an entry is not available under the instance's opt-in (None: it is)."""
+    status = getattr(entry, "status", None) or "shipping"
+    if status in rules.status:
+        return None
+    year = getattr(entry, "year", None)
+    by = rules.available_by
+    if by is not None and status in ("sampling", "announced") and year is not None and year <= by:
+        return None
+    return f"'{entry.id}' has status {status} ({year}), not opted in"
+
+
+def _protocols(entry: Any) -> set[str]:
+    value = getattr(entry, "protocol", None)
+    if value is None:
+        return {"infiniband", "ethernet"}
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _fits_port(port: Any, part: Transceiver | Cable, share: int, speed: float) -> str | None:
+    """The compatibility rule a part's end breaks at a port (NIC group or switch model), or None."""
+    if port.protocol is not None and part.protocol is not None and not set(port.protocol) & set(part.protocol):
+        return f"protocol: '{part.id}' speaks {part.protocol}, the port {port.protocol}"
+    if port.lane_gbps is not None and part.lane_gbps is not None and part.lane_gbps not in port.lane_gbps:
+        return f"lane rate: '{part.id}' has {part.lane_gbps:g}G lanes, the port {port.lane_gbps}"
+    engine = isinstance(part, Transceiver) and part.form == "cpo"
+    if not engine and port.cage is not None and part.cage is not None and port.cage not in part.cage:
+        return f"cage: '{part.id}' plugs into {part.cage}, the port is {port.cage}"
+    if not engine and port.cage_gbps is not None and not math.isclose(speed * share, port.cage_gbps):
+        return f"fill: {share} x {speed:g}G of '{part.id}' does not fill a {port.cage_gbps:g}G cage"
+    power = part.power_w * part.ends_per_module if isinstance(part, Transceiver) else part.power_w / 2
+    if not engine and port.max_module_w is not None and power > port.max_module_w + 1e-9:
+        return f"power class: '{part.id}' draws {power:g} W in a cage of max_module_w {port.max_module_w:g}"
+    if port.supports is not None and technology(part) not in port.supports and part.id not in port.supports:
+        return f"support list: '{part.id}' ({technology(part)}) is not supported by the port"
+    return None
+
+
+def _check_compatibility(
+    instance: Instance, ix: _Index, links: list[_LinkRow], nodes: dict[str, _NodeRow]
+) -> list[Violation]:
+    """The compatibility rules (instances/README.md "Compatibility"), read from the instance and the plan."""
+    rules = instance.compatibility
+    assert rules is not None
+    out: list[Violation] = []
+    profile = ix.profiles.get(rules.profile) if rules.profile is not None else None
+    if rules.profile is not None and profile is None:
+        out.append(Violation("compatibility.profile", f"unknown profile '{rules.profile}'"))
+    fixed = {"infiniband", "ethernet"}
+    if rules.protocol is not None:
+        fixed &= {rules.protocol}
+    if profile is not None and profile.protocol is not None:
+        fixed &= {profile.protocol}
+
+    def port(node_id: str) -> Any:
+        node = ix.nodes[node_id]
+        if isinstance(node, NicNode):
+            return node
+        row = nodes.get(node_id)
+        return row.model if row is not None else None
+
+    for row in nodes.values():  # switch models: availability, profile
+        if reason := _available(row.model, rules):
+            out.append(Violation(row.where, f"availability: {reason}"))
+        if profile is not None and profile.switches is not None and row.model.id not in profile.switches:
+            out.append(Violation(row.where, f"profile: model '{row.model.id}' is not in profile '{profile.id}'"))
+    for node in instance.nodes:
+        if isinstance(node, NicNode) and node.model is not None:
+            nic = ix.nics.get(node.model)
+            if nic is not None and (reason := _available(nic, rules)):
+                out.append(Violation(f"nodes.{node.id}", f"availability: {reason}"))
+            if profile is not None and profile.nics is not None and node.model not in profile.nics:
+                out.append(
+                    Violation(f"nodes.{node.id}", f"profile: NIC '{node.model}' is not in profile '{profile.id}'")
+                )
+
+    ends: dict[tuple[str, str, int], int] = defaultdict(int)  # (node, part, share) -> ends
+    parts_at: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # link group -> parts used
+    for r in links:
+        link = r.link
+        sides: list[tuple[str, Transceiver | Cable, int]]
+        if r.option in ix.cables:
+            c = ix.cables[r.option]
+            per = c.links_per_cable
+            fast_b = per > 1 and c.fast_ends == 1 and _fast_at_b(ix, link, c)
+            fast_a = per > 1 and (c.fast_ends == 2 or not fast_b)
+            fast_b = fast_b or (per > 1 and c.fast_ends == 2)
+            sides = [(link.a, c, per if fast_a else 1), (link.b, c, per if fast_b else 1)]
+        else:
+            t_id, u_id = r.option.split("+")
+            t, u = ix.transceivers[t_id], ix.transceivers[u_id]
+            sides = [(link.a, t, t.ends_per_module), (link.b, u, u.ends_per_module)]
+            lane_t, lane_u = t.line_lane_gbps or t.lane_gbps, u.line_lane_gbps or u.lane_gbps
+            if lane_t is not None and lane_u is not None and lane_t != lane_u:
+                out.append(Violation(r.where, f"line lane rate: '{t.id}' {lane_t:g}G and '{u.id}' {lane_u:g}G"))
+            if not _protocols(t) & _protocols(u):
+                out.append(Violation(r.where, f"protocol: '{t.id}' and '{u.id}' share no protocol"))
+        for node_id, part, share in sides:
+            parts_at[link.id].append((node_id, part))
+            if reason := _available(part, rules):
+                out.append(Violation(r.where, f"availability: {reason}"))
+            listed = profile is None or profile.supports is None
+            listed = listed or technology(part) in profile.supports or part.id in profile.supports  # type: ignore[union-attr,operator]
+            if not listed:
+                out.append(Violation(r.where, f"profile: '{part.id}' is not in profile '{profile.id}'"))  # type: ignore[union-attr]
+            p = port(node_id)
+            if p is not None and (problem := _fits_port(p, part, share, r.attrs["speed_gbps"])):
+                out.append(Violation(r.where, f"{problem} (at '{node_id}')"))
+            if share > 1:
+                ends[(node_id, part.id, share)] += r.count
+    for (node_id, part_id, share), n in ends.items():  # whole modules: both halves of a cage, one part
+        if n % share:
+            out.append(Violation(f"nodes.{node_id}", f"{n} ends of '{part_id}' are not whole units of {share}"))
+
+    # one protocol per fabric (node groups joined by link groups)
+    parent = {n.id: n.id for n in instance.nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for g in instance.links:
+        parent[find(g.a)] = find(g.b)
+    fabrics: dict[str, list[str]] = defaultdict(list)
+    for node in instance.nodes:
+        fabrics[find(node.id)].append(node.id)
+    group_of = {g.id: find(g.a) for g in instance.links}
+    for root, members in fabrics.items():
+        common = set(fixed)
+        for node_id in members:
+            p = port(node_id)
+            if p is not None:
+                common &= _protocols(p)
+        for gid, used in parts_at.items():
+            if group_of[gid] == root:
+                for _, part in used:
+                    common &= _protocols(part)
+        if not common:
+            out.append(Violation(f"fabric.{members[0]}", f"no protocol common to the fabric of {', '.join(members)}"))
+    return out
+
+
+def _fast_at_b(ix: _Index, link: Link, cable: Cable) -> bool:
+    """A breakout's fast end is at b when b's port (NIC group, or any candidate model) has a cage of
+    links_per_cable x speed_gbps, else at a."""
+    target = cable.links_per_cable * cable.speed_gbps
+
+    def has(node_id: str) -> bool:
+        node = ix.nodes[node_id]
+        if isinstance(node, NicNode):
+            return node.cage_gbps is not None and math.isclose(node.cage_gbps, target)
+        return any(
+            m in ix.switches and ix.switches[m].cage_gbps is not None and math.isclose(ix.switches[m].cage_gbps, target)  # type: ignore[arg-type]
+            for m in node.models
+        )
+
+    return has(link.b) or not has(link.a)

@@ -883,7 +883,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         ) * planes
         cap = int(spec.cpo_share * switch_ports)
         for t in catalog.transceivers:
-            if t.form == "cpo" and t.speed_gbps in (800, 1600):
+            if t.form == "cpo" and t.speed_gbps in (800, 1600) and not t.compatibility_only:
                 supply.setdefault(t.id, cap)
     limits: dict[str, Any] = {}
     if spec.max_power_w is not None:

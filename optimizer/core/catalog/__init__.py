@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer.core.schema import Cable, Catalog, Media, Switch, Transceiver
+from optimizer.core.schema import Cable, Catalog, Media, Nic, Profile, Switch, Transceiver
 from optimizer.errors import InstanceError, Issue
 
 BUILTIN_LABEL = "<builtin catalogue>"
 SECTIONS = ("media", "transceivers", "cables", "switches")
+#: Every catalogue section (ids unique across all): the item sections plus NIC models and profiles.
+ALL_SECTIONS = (*SECTIONS, "nics", "profiles")
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,8 +43,8 @@ def builtin_catalog() -> Catalog:
 def merge_catalogs(base: Catalog, override: Catalog) -> Catalog:
     """``extends``: start from base; entries of override add to it or replace the same id."""
     merged: dict[str, list[Any]] = {}
-    override_ids = {e.id for s in SECTIONS for e in getattr(override, s)}
-    for section in SECTIONS:
+    override_ids = {e.id for s in ALL_SECTIONS for e in getattr(override, s)}
+    for section in ALL_SECTIONS:
         kept = [e for e in getattr(base, section) if e.id not in override_ids]
         merged[section] = kept + list(getattr(override, section))
     return Catalog(description=override.description or base.description, **merged)
@@ -55,7 +57,7 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
     """
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}
-    for section in SECTIONS:
+    for section in ALL_SECTIONS:
         for i, entry in enumerate(getattr(catalog, section)):
             where = f"{prefix}{section}[{i}].id"
             if entry.id in first_seen:
@@ -78,6 +80,8 @@ class CatalogIndex:
     transceivers: dict[str, Transceiver]
     cables: dict[str, Cable]
     switches: dict[str, Switch]
+    nics: dict[str, Nic]
+    profiles: dict[str, Profile]
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogIndex:
@@ -87,11 +91,13 @@ class CatalogIndex:
             transceivers={t.id: t for t in catalog.transceivers},
             cables={c.id: c for c in catalog.cables},
             switches={s.id: s for s in catalog.switches},
+            nics={n.id: n for n in catalog.nics},
+            profiles={p.id: p for p in catalog.profiles},
         )
 
     def section_of(self, item_id: str) -> str | None:
         """The section holding item_id, or None."""
-        for section in SECTIONS:
+        for section in ALL_SECTIONS:
             if item_id in getattr(self, section):
                 return section
         return None
@@ -112,7 +118,7 @@ def apply_field_overrides(data: Any, file: str = "", prefix: str = "") -> Any:
         return data
     base = builtin_catalog()
     out = dict(data)
-    for section in SECTIONS:
+    for section in ALL_SECTIONS:
         entries = data.get(section)
         if not isinstance(entries, list):
             continue
@@ -139,6 +145,8 @@ def technology(entry: Transceiver | Cable) -> str:
     """Technology class of a link end or cable: cpo, lpo, lro, dsp (pluggables), or the cable kind."""
     if isinstance(entry, Cable):
         return entry.kind
+    if entry.technology is not None:
+        return entry.technology
     if entry.form == "cpo":
         return "cpo"
     lowered, text = entry.id.lower(), (entry.description or "").lower()
@@ -154,8 +162,8 @@ def pj_per_bit(entry: Transceiver | Cable | Switch) -> float:
     whole switch power over its capacity for switches."""
     if isinstance(entry, Switch):
         return 1000.0 * entry.power_w / entry.capacity_gbps
-    if isinstance(entry, Cable):
-        return 1000.0 * entry.power_w / 2 / entry.speed_gbps
+    if isinstance(entry, Cable):  # a breakout's power over the bandwidth of all its links
+        return 1000.0 * entry.power_w / 2 / (entry.speed_gbps * entry.links_per_cable)
     return 1000.0 * entry.power_w / entry.speed_gbps
 
 
@@ -171,6 +179,8 @@ PJ_PER_BIT_BAND = {
     "aec": (2.0, 12.0),
     "aoc": (2.0, 25.0),
 }
+#: Coherent (ZR/ZR+) modules on DWDM media: ~30 W per 800G ZR (tarluz.com FAQ), i.e. up to ~50 pJ/bit.
+COHERENT_PJ_PER_BIT_BAND = (20.0, 60.0)
 #: Largest credible reach per technology / medium, metres.
 REACH_MAX_M = {"dac": 5.0, "acc": 7.0, "aec": 10.0, "aoc": 100.0, "mmf": 150.0}
 SWITCH_PJ_PER_BIT_BAND = (3.0, 60.0)
@@ -189,7 +199,7 @@ def physical_issues(catalog: Catalog, file: str = BUILTIN_LABEL) -> list[Issue]:
     def bad(section: str, i: int, field: str, message: str) -> None:
         issues.append(Issue(file, f"{section}[{i}].{field}", message))
 
-    for section in SECTIONS:
+    for section in ALL_SECTIONS:
         for i, e in enumerate(getattr(catalog, section)):
             if not e.source or len(e.source) < 20:
                 bad(section, i, "source", f"'{e.id}': no source (or under 20 characters)")
@@ -205,10 +215,12 @@ def physical_issues(catalog: Catalog, file: str = BUILTIN_LABEL) -> list[Issue]:
         for i, e in enumerate(getattr(catalog, section)):
             tech = technology(e)
             low, high = PJ_PER_BIT_BAND[tech]
+            if isinstance(e, Transceiver) and e.media.startswith("dwdm"):
+                low, high = COHERENT_PJ_PER_BIT_BAND
             pj = pj_per_bit(e)
             if not low <= pj <= high:
                 bad(section, i, "power_w", f"'{e.id}': {pj:.2f} pJ/bit outside the {tech} band {low}-{high}")
-            usd_per_gbps = e.cost_usd / e.speed_gbps
+            usd_per_gbps = e.cost_usd / e.speed_gbps / (e.links_per_cable if isinstance(e, Cable) else 1)
             if e.cost_usd <= 0 or not 0.05 <= usd_per_gbps <= 10:
                 bad(section, i, "cost_usd", f"'{e.id}': {usd_per_gbps:.3f} $/Gb/s outside 0.05-10")
             reach_limit = REACH_MAX_M.get(tech)

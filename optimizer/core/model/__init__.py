@@ -15,6 +15,7 @@ from optimizer.core.model import objective, variables
 from optimizer.core.model.constraints import (
     bandwidth,
     capacity,
+    compatibility,
     forms,
     latency,
     limits,
@@ -24,7 +25,18 @@ from optimizer.core.model.constraints import (
     switch_model,
 )
 
-FAMILIES = (capacity, switch_model, forms, switch_capacity, nic_capacity, latency, bandwidth, limits, routing)
+FAMILIES = (
+    capacity,
+    switch_model,
+    forms,
+    switch_capacity,
+    nic_capacity,
+    latency,
+    bandwidth,
+    limits,
+    routing,
+    compatibility,
+)
 
 
 def build_model(d: ModelData, families: tuple = FAMILIES) -> pyo.ConcreteModel:
