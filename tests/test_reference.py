@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from optimizer.core.catalog import builtin_catalog
 from optimizer.core.load import load_instance
-from optimizer.sources.generate import ClusterSpec, generate_instance
+from optimizer.sources.generate import ClusterSpec, generate_instance, resolve_ecosystem
 from tests.helpers import INSTANCES, solve_verified
 
+TWIN = [t.id for t in builtin_catalog().transceivers if t.ends_per_module > 1]
 TIER_PREFIX = {"gpu-": "node-leaf", "leaf-spine": "leaf-spine", "spine-core": "spine-core"}
 
 
@@ -28,7 +30,7 @@ def _fabric(spec: ClusterSpec) -> tuple[dict[str, int], dict[str, int]]:
     return switches, links
 
 
-CABLES = [f"{kind}-{speed}" for kind in ("dac", "acc", "aec", "aoc") for speed in (400, 800, 1600)]
+CABLES = [c.id for c in builtin_catalog().cables]
 
 
 def _modules(plan, item: str) -> int:
@@ -71,18 +73,21 @@ def test_hgx_su_reference_counts_from_the_generator() -> None:
 
 
 def test_about_five_transceivers_per_gpu_in_a_128k_three_tier_optical_fabric() -> None:
-    """NVIDIA (GTC 2025 photonics announcement, via kfyze.com; research notes sections 5 and 8): a
-    128k-GPU data centre needs ~655,000 pluggable transceivers, ~5.1 per GPU, in a 3-tier fabric.
+    """NVIDIA (GTC 2025 photonics announcement, via kfyze.com and convergedigest.com): a 128k-GPU data centre
+    needs ~655,000 pluggable transceivers, ~5.1 per GPU, in a 3-tier fabric.
 
-    Generated 131,072-GPU rail-optimised 3-tier fat tree at 800G per GPU, all-optical (every copper
-    and AOC cable excluded), pluggable switches (CPO would not count as pluggable transceivers).
-    The planner runs GPU-leaf and leaf-spine at 800G (2 + 2 modules per GPU) and spine-core at 1.6T
-    (1 per GPU): 5.0 modules per GPU."""
+    Generated 131,072-GPU rail-optimised 3-tier fat tree at 800G per GPU, all-optical (every cable excluded),
+    pluggable single-port modules only (no twin-port module: NVIDIA's count is per port), TH5 / TH6 switches.
+    The planner runs GPU-leaf and leaf-spine at 800G (2 + 2 modules per GPU) and spine-core at 1.6T (1 per GPU):
+    5.0 modules per GPU. This mixes 100G-lane (TH5) and 200G-lane (TH6) ports on 800G links, which the
+    compatibility rules forbid, so it runs under the format-v1 rules (``--no-compat``); with the rules and
+    twin-port modules a 3-tier fabric needs about 3.5 modules per GPU (the twin-port checks below)."""
     spec = ClusterSpec(
         gpus=131072,
         nic_gbps=800,
         tiers=3,
-        exclude=CABLES,
+        compat=False,
+        exclude=[*CABLES, *TWIN],
         leaf_models=["th5", "th6"],
         spine_models=["th5", "th6"],
         core_models=["th5", "th6"],
@@ -205,14 +210,24 @@ def test_capacity_only_sizing_misses_nvidia_spine_counts() -> None:
 
 
 def test_th5_leaves_with_th6_spines_reach_131072_gpus_at_800g() -> None:
-    """A 51.2T leaf (TH5: 32 x 800G down, 32 up) under 102.4T spines and cores (TH6: 64 x 800G down and
-    32 x 1.6T up; 64 x 1.6T at the core) reaches 32 x 64 x 64 = 131,072 GPUs in three tiers; the leaf's radix
-    alone (64^3 / 4 = 65,536) would call for a fourth tier. This is the 128k-GPU scale of NVIDIA's GTC 2025
-    photonics figures (~655,000 transceivers for 128k GPUs; kfyze.com, convergedigest.com)."""
-    spec = ClusterSpec(gpus=131072, nic_gbps=800, leaf_models=["th5"], spine_models=["th6"], core_models=["th6"])
+    """A 51.2T leaf (TH5: 32 x 800G down, 32 up) under 102.4T spines and cores (TH6 with 128 x 800G ports at
+    100G lanes, the lane rate of the TH5 ports: 64 down and 64 up at the spine, 128 at the core) reaches
+    32 x 64 x 128 = 262,144 GPUs in three tiers, so 131,072 GPUs need 3 tiers; the leaf's radix alone
+    (64^3 / 4 = 65,536) would call for a fourth. This is the 128k-GPU scale of NVIDIA's GTC 2025 photonics
+    figures (~655,000 transceivers for 128k GPUs; kfyze.com, convergedigest.com). The Broadcom profile's 800G
+    default, solved under the compatibility rules (the broadcom-ethernet catalogue profile)."""
+    spec = ClusterSpec(gpus=131072, nic_gbps=800)
+    assert spec.leaf_models is None and resolve_ecosystem(spec) == "broadcom"
+    inst = generate_instance(spec)
+    assert inst["compatibility"] == {"profile": "broadcom-ethernet"}
+    assert {n["id"]: n["models"] for n in inst["nodes"] if n["kind"] == "switch"} == {
+        "leaf": ["th5", "th5-cpo"],
+        "spine": ["th6-128x800"],
+        "core": ["th6-128x800"],
+    }
     switches, links = _fabric(spec)
     assert switches == {"leaf": 4096, "spine": 2048, "core": 1024}
-    assert links == {"node-leaf": 131072, "leaf-spine": 131072, "spine-core": 65536}  # 1.6T spine-core
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine", "spine-core"], 131072)
 
 
 TWIN_400 = ["twin-2xsr4-800", "twin-2xdr4-800"]
@@ -251,7 +266,7 @@ def test_dac_at_the_first_hop_of_a_meta_style_top_of_rack_clos() -> None:
     assert {g["length_m"] for g in inst["links"] if g["b"] == "leaf"} == {2}
     plan = solve_verified(load_instance(inst))
     first = plan.links[plan.links["group"].str.startswith("gpu-")]
-    assert set(first["option"]) == {"dac-400"} and int(first["count"].sum()) == 1024
+    assert all(o.startswith("dac-") for o in first["option"]) and int(first["count"].sum()) == 1024
     above = plan.links[~plan.links["group"].str.startswith("gpu-")]
     assert not any(o.startswith(("dac-", "acc-")) for o in above["option"])
     switches = {r.group: int(r.count) for r in plan.nodes.itertuples()}

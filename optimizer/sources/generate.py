@@ -133,10 +133,11 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         800: {t: ["sn5600"] for t in TIERS},
         1600: {t: ["spx-photonics-102t"] for t in TIERS},
     },
-    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged
+    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 800G the TH5 leaves (100G lanes)
+    # sit under TH6 spines and cores of the same lane rate (128 x 800G), at 1.6T TH6 at 200G lanes everywhere
     "broadcom": {
         400: {t: ["th5", "th5-cpo"] for t in TIERS},
-        800: {"leaf": ["th5", "th5-cpo"], "spine": ["th6", "th6-cpo"], "core": ["th6", "th6-cpo"]},
+        800: {"leaf": ["th5", "th5-cpo"], "spine": ["th6-128x800"], "core": ["th6-128x800"]},
         1600: {t: ["th6", "th6-cpo"] for t in TIERS},
     },
 }
