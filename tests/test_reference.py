@@ -271,3 +271,73 @@ def test_dac_at_the_first_hop_of_a_meta_style_top_of_rack_clos() -> None:
     assert not any(o.startswith(("dac-", "acc-")) for o in above["option"])
     switches = {r.group: int(r.count) for r in plan.nodes.itertuples()}
     assert switches["leaf"] == 64  # one ToR per rack of 16 GPUs
+
+
+def test_about_3_5_modules_per_gpu_in_a_three_tier_twin_port_fabric_at_800g() -> None:
+    """The 800G (XDR) counterpart: Quantum-X800 Q3400 cages take twin-port 1.6T OSFP modules (2 x 800G DR4,
+    72 modules per 144-port switch: Lambda's GB300 NVL72 deployment via en.wedoany.com / convergedigest.com), and
+    each ConnectX-8 takes one single-port 800G module (4 x 200G; NVIDIA LinkX XDR list,
+    docs.nvidia.com/networking/display/800g200gpam4list). The generated 41,472-GPU 3-tier SuperPOD (576 / 576 /
+    288 Q3400, as Lambda's 1,440 switches) under the NVIDIA InfiniBand profile, pluggable switches and LACC
+    excluded: 1 + 5 x 0.5 = 3.5 modules per GPU, against 6.0 with single-port modules at every end."""
+    spec = ClusterSpec(
+        gpus=41472,
+        nic_gbps=800,
+        ecosystem="nvidia-ib",
+        leaf_models=["q3400"],
+        spine_models=["q3400"],
+        core_models=["q3400"],
+        exclude=[c.id for c in builtin_catalog().cables],
+    )
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert plan.status == "optimal"
+    optics = plan.bom[plan.bom["section"] == "transceivers"]
+    assert optics["modules"].sum() / spec.gpus == pytest.approx(3.5)
+    assert _modules(plan, "twin-2xdr4-1600") == 5 * spec.gpus // 2
+    assert _modules(plan, "dr4-800-200g") == spec.gpus  # one 4 x 200G module per ConnectX-8
+
+
+def test_dgx_h100_su_uses_twin_port_modules_at_both_ends() -> None:
+    """A DGX H100 scalable unit (32 DGX H100 = 256 GPUs, 8 leaf + 4 spine QM9700): each DGX exposes its 8
+    ConnectX-7 ports through 4 twin-port OSFP cages (DGX H100 User Guide, network ports; NVIDIA LinkX:
+    "Twin-port OSFP ... 800G ... DGX H100 Cedar7 GPU links", docs.nvidia.com/networking), so the SU needs
+    128 (host) + 128 (leaf down) + 256 (leaf up and spine) = 512 twin-port 800G modules and no 400G module
+    (contrast the HGX-style SU's 384 + 256). Generated SU with the DGX host NIC model, free choice of optics
+    under the NVIDIA InfiniBand profile."""
+    spec = ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib", nic_model="cx7-dgx-h100")
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert plan.status == "optimal"
+    assert {r.group: (r.model, r.count) for r in plan.nodes.itertuples()} == {
+        "leaf": ("qm9700", 8),
+        "spine": ("qm9700", 4),
+    }
+    optics = plan.bom[plan.bom["section"] == "transceivers"]
+    twin = optics[optics["item"].map(lambda i: i in TWIN)]
+    assert int(twin["modules"].sum()) == 512
+    assert int(optics["modules"].sum()) == 512  # no single-port 400G module anywhere
+    host = twin[twin["item"].str.endswith("-flat")]
+    assert int(host["modules"].sum()) == 128  # 4 flat-top twin-port modules per DGX
+
+
+def test_nvidia_profile_reproduces_an_nvidia_style_su() -> None:
+    """NVIDIA's restricted InfiniBand profile (the parts on NVIDIA's NDR LinkX list,
+    docs.nvidia.com/networking/display/400g100gpam4ovpub: no AOC, AEC or LPO for NDR; LACC at 3-5 m; twin-port
+    SR4/DR4 OSFP in switch cages) on a generated HGX-style SU (256 GPUs, ConnectX-7 single-port cards): the free
+    choice takes linear active copper (LACC, here the 800G-to-2 x 400G splitter from a leaf cage) on the GPU-leaf
+    runs it reaches (4-5 m), 400G SR4 at the NIC with twin-port SR4 at the leaf beyond, and twin-port modules at
+    both ends between tiers, as NVIDIA's SuperPOD design; nothing the NDR list lacks."""
+    spec = ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib")
+    inst = generate_instance(spec)
+    assert inst["compatibility"] == {"profile": "nvidia-infiniband"}
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    links = plan.links
+    up = links[links["group"].str.startswith("leaf-spine")]
+    assert set(up["option"]) <= {f"{a}+{b}" for a in TWIN_400 for b in TWIN_400}
+    gpu = links[links["group"].str.startswith("gpu-")]
+    short = gpu[gpu["length_m"] <= 5]
+    assert len(short) and all(o.startswith("acc-") for o in short["option"])
+    longer = gpu[gpu["length_m"] > 5]
+    assert all(o.split("+")[0] in ("sr4-400", "dr4-400") and o.split("+")[1] in TWIN_400 for o in longer["option"])
+    kinds = {c.id: c.kind for c in builtin_catalog().cables}
+    assert not any(kinds.get(o) in ("aoc", "aec") or "lpo" in o for o in links["option"])
