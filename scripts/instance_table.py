@@ -80,56 +80,69 @@ def mix(instance: optimizer.Instance, plan: optimizer.Plan) -> dict[str, float]:
     return {t: n / total for t, n in sorted(ends.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
-def _supports(instance: optimizer.Instance, plan: optimizer.Plan) -> list[str]:
-    """The chosen switch models' (and named NIC models') support lists, when the instance applies them."""
+def _rules_of(instance: optimizer.Instance, plan: optimizer.Plan) -> dict[str, list[str]]:
+    """Support lists of the chosen switch models and named NIC models, when the instance applies them."""
     if getattr(instance, "compatibility", None) is None:
-        return []
+        return {}
     cat = instance.catalog
-    models = {s.id: s for s in cat.switches}
+    models: dict[str, object] = {s.id: s for s in cat.switches}
     models.update({n.id: n for n in getattr(cat, "nics", [])})
     chosen = [r.model for r in plan.nodes.itertuples()]
     chosen += [m for n in instance.nodes if n.kind == "nic" and (m := getattr(n, "model", None))]
-    out = []
-    for m in dict.fromkeys(chosen):
-        sup = getattr(models.get(m), "supports", None)
-        if sup:
-            out.append(f"{m} takes {'/'.join(sup)}")
-    return out
+    return {m: list(sup) for m in dict.fromkeys(chosen) if (sup := getattr(models.get(m), "supports", None))}
 
 
 def technology_rule(instance: optimizer.Instance, plan: optimizer.Plan, shares: dict[str, float], why: str) -> str:
-    """Which rule decides between DSP, LPO, CPO and copper in this plan (from the plan, the instance's support
-    lists and the binding constraints found by ``decides``)."""
+    """Which rule decides between DSP, LPO, CPO and copper in this plan: the copper reach, the support lists
+    of the chosen switches and NICs (compatibility rules), the LPO reach, twin-port DSP modules in switch cages,
+    and the binding constraints found by ``decides``; otherwise price and power (the objective)."""
     items = _catalog_items(instance)
     used = set(shares)
     parts = []
-    copper_len = [
-        float(r.length_m)
-        for r in plan.links.itertuples()
-        if r.option in items and technology(items[r.option]) in COPPER
-    ]
+    rows = list(plan.links.itertuples())
+
+    def ends_of(option: str) -> list[object]:
+        item = items.get(option)
+        if item is not None and getattr(item, "kind", None):
+            return [item]
+        return [items[p] for p in option.split("+")]
+
+    copper_len = [float(r.length_m) for r in rows if any(technology(e) in COPPER for e in ends_of(r.option))]
     if copper_len:
         kinds = "/".join(t.upper() for t in COPPER if t in used)
-        parts.append(f"copper ({kinds}) wherever its reach covers the link (up to {max(copper_len):g} m): cheapest")
-    supports = _supports(instance, plan)
-    if supports:
-        parts.append("support lists: " + "; ".join(supports))
+        parts.append(f"copper ({kinds}) on every link its reach covers (up to {max(copper_len):g} m): cheapest")
+    supports = _rules_of(instance, plan)
+    no_lpo = sorted(m for m, sup in supports.items() if "lpo" not in sup and "cpo" not in sup)
+    if no_lpo:
+        parts.append(f"support lists: no LPO, AOC or AEC on {', '.join(no_lpo)} ({'/'.join(supports[no_lpo[0]])})")
+    lpo_reach = max((float(i.reach_m) for i in items.values() if technology(i) == "lpo"), default=0.0)
+    dsp_rows = [r for r in rows if any(technology(e) == "dsp" for e in ends_of(r.option))]
+    if dsp_rows:
+        reasons = []
+        if lpo_reach == 0:
+            reasons.append("no LPO part in the catalogue")
+        elif any(float(r.length_m) > lpo_reach for r in dsp_rows):
+            reasons.append(f"beyond LPO's {lpo_reach:g} m reach")
+        if any(getattr(e, "ends_per_module", 1) > 1 for r in dsp_rows for e in ends_of(r.option)):
+            reasons.append("twin-port DSP modules in switch cages (half a module per end; no twin-port LPO part)")
+        if no_lpo:
+            reasons.append("LPO not supported")
+        if not reasons:
+            reasons.append("the only allowed optics" if "lpo" not in used else "cheaper here")
+        parts.append("DSP: " + "; ".join(reasons))
+    if "lpo" in used:
+        parts.append("LPO over DSP within 500 m: cheaper and lower power, and the chosen switches and NICs take it")
     if "latency budgets bind" in why and used & {"lpo", "cpo", "lro"}:
         parts.append("latency budgets force linear/CPO optics")
-    if "power ceiling" in why and "cpo" in used:
-        parts.append("the power ceiling converts tiers to CPO")
+    if "power ceiling" in why:
+        parts.append("the power ceiling trades capex for watts")
     if "supply limits" in why:
         parts.append("supply limits cap CPO")
-    if "lpo" in used and "dsp" not in used:
-        parts.append("LPO over DSP: cheaper and lower power where both are allowed")
-    elif "dsp" in used and "lpo" not in used and not supports:
-        parts.append("DSP: LPO not an option here (reach or allowed list)")
-    elif "dsp" in used and "lpo" not in used:
-        parts.append("DSP: LPO is not on the support lists")
-    if "cpo" in used and not any(p.startswith(("the power", "latency")) for p in parts):
-        parts.append("CPO where a CPO switch gives the lowest objective")
-    if used <= {"aoc"} or (used & {"aoc"} and not used & {"dsp", "lpo", "lro", "cpo"}):
-        parts.append("AOC cheaper than any module pair at these lengths")
+    if "cpo" in used and "power ceiling" not in why:
+        cpo_models = sorted({r.model for r in plan.nodes.itertuples() if "cpo" in str(r.model)})
+        parts.append(f"CPO: {', '.join(cpo_models) or 'a CPO switch'} gives the lowest objective in its tier")
+    if "aoc" in used:
+        parts.append("AOC below any module pair's price up to its 30 m reach")
     return "; ".join(parts) or "-"
 
 

@@ -83,7 +83,7 @@ LIBRARY: dict[str, list[str]] = {
         "--latency",
         "cross-spine=6000",
     ],
-    # variants (16k GPUs at 800G)
+    # variants (16k GPUs; 800G unless named)
     "latency-critical-16k-800g": [
         "--gpus",
         "16384",
@@ -96,7 +96,8 @@ LIBRARY: dict[str, list[str]] = {
         "--latency",
         "cross-core=5200",
     ],
-    "cpo-capped-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--cpo-share", "0.05", *LAT],
+    # CPO is an option at 400G (TH5-CPO cores); at 800G the profile's 100G-lane TH6 spines have no CPO twin
+    "cpo-capped-16k-400g": ["--gpus", "16384", "--nic-gbps", "400", "--cpo-share", "0.05", *LAT],
     "power-capped-hall-16k-800g": [
         "--gpus",
         "16384",
@@ -105,7 +106,7 @@ LIBRARY: dict[str, list[str]] = {
         "--objective",
         "capex",
         "--max-power-w",
-        "1600000",
+        "1570000",
         *LAT,
     ],
     "rail-fat-tree-16k-3200g-whatif": [
@@ -121,6 +122,8 @@ LIBRARY: dict[str, list[str]] = {
         "sw204t-whatif,sw204t-cpo-whatif",
         "--catalog",
         "instances/library/catalog-3200-whatif.yaml",
+        "--status",
+        "what-if",
         *LAT,
     ],
 }
