@@ -166,7 +166,8 @@ def test_explicit_is_freer_when_a_cross_tier_budget_binds() -> None:
     """The counter-case to the equality test: 4,096 GPUs (16 rows, uplinks of 15-30 m) with a 2,350 ns
     cross-spine budget. An aggregated path must hold for every (GPU class, uplink class) pair that occurs
     anywhere, an explicit one only for each rack's own row uplink, so explicit is cheaper (measured
-    46,993,054.95 vs 47,403,299.11 TCO). At 2,400 ns the budget binds too but both agree (46,345,618.11)."""
+    42,537,510.74 vs 42,828,563.63 TCO). At 2,400 ns the budget no longer binds: both give the unconstrained
+    42,440,493.11."""
     objectives = {}
     for granularity in ("aggregated", "explicit"):
         spec = ClusterSpec(gpus=4096, nic_gbps=800, latency={"cross_spine_ns": 2350}, granularity=granularity)
@@ -288,3 +289,46 @@ def test_unwirable_candidates_are_left_out_or_reported() -> None:
     assert leaf["count"] == {"min": 128, "max": 128}
     with pytest.raises(ValueError, match="tier"):
         generate_instance(ClusterSpec(gpus=16384, nic_gbps=800, tiers=2, leaf_models=["th5"], spine_models=["th5"]))
+
+
+def test_files_opt_in_to_the_ecosystem_profile_and_name_its_nic() -> None:
+    """--compat (default): the file's compatibility section names the ecosystem's catalogue profile, and every
+    GPU NIC group the profile's NIC for the port speed; --no-compat writes a format-v1 file; --status and
+    --available-by are written through; --nic-model overrides (an unknown one is an input error)."""
+    ib = generate_instance(ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib"))
+    assert ib["compatibility"] == {"profile": "nvidia-infiniband"}
+    assert {n.get("model") for n in ib["nodes"] if n["kind"] == "nic"} == {"cx7-400g"}
+    x800 = generate_instance(ClusterSpec(gpus=576, nic_gbps=800, ecosystem="nvidia-ib"))
+    assert {n.get("model") for n in x800["nodes"] if n["kind"] == "nic"} == {"cx8-800g-ib"}
+    # the Broadcom 800G NIC (Thor Ultra) is sampling: named only once sampling parts are options
+    eth = generate_instance(ClusterSpec(gpus=256, nic_gbps=800))
+    assert eth["compatibility"] == {"profile": "broadcom-ethernet"}
+    assert all("model" not in n for n in eth["nodes"] if n["kind"] == "nic")
+    soon = generate_instance(ClusterSpec(gpus=256, nic_gbps=800, status=["sampling"]))
+    assert soon["compatibility"] == {"status": ["shipping", "sampling"], "profile": "broadcom-ethernet"}
+    assert {n.get("model") for n in soon["nodes"] if n["kind"] == "nic"} == {"thor-ultra-800g"}
+    assert "--status sampling" in soon["description"]
+    by_year = generate_instance(ClusterSpec(gpus=256, nic_gbps=800, available_by=2026))
+    assert by_year["compatibility"]["available_by"] == 2026
+    assert {n.get("model") for n in by_year["nodes"] if n["kind"] == "nic"} == {"thor-ultra-800g"}
+    plain = generate_instance(ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib", compat=False))
+    assert "compatibility" not in plain and all("model" not in n for n in plain["nodes"])
+    assert "--no-compat" in plain["description"]
+    dgx = generate_instance(ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib", nic_model="cx7-dgx-h100"))
+    assert {n.get("model") for n in dgx["nodes"] if n["kind"] == "nic"} == {"cx7-dgx-h100"}
+    with pytest.raises(ValueError, match="unknown NIC model"):
+        generate_instance(ClusterSpec(gpus=256, nic_gbps=400, nic_model="nope"))
+    for inst in (ib, x800, eth, soon, plain, dgx):
+        assert solve_verified(load_instance(inst)).status == "optimal"
+
+
+def test_the_compatibility_rules_change_the_free_choice() -> None:
+    """The same generated NVIDIA SU with and without the rules: without them (format v1) the free choice takes
+    400G AOCs that NVIDIA does not sell for NDR; with the profile no AOC, AEC or LPO is left."""
+    kinds = {c.id: c.kind for c in builtin_catalog().cables}
+    options = {}
+    for compat in (False, True):
+        inst = generate_instance(ClusterSpec(gpus=256, nic_gbps=400, ecosystem="nvidia-ib", compat=compat))
+        options[compat] = set(solve_verified(load_instance(inst)).links["option"])
+    assert any(kinds.get(o) in ("aoc", "aec") or "lpo" in o for o in options[False])
+    assert not any(kinds.get(o) in ("aoc", "aec") or "lpo" in o for o in options[True])

@@ -54,6 +54,8 @@ def test_library_is_complete() -> None:
         "spectrum-x-4k-2x400g.yaml",
     } <= names
     assert set(_table()) == names
+    for n in names:  # every file opts in to the compatibility rules
+        assert "compatibility" in yaml.safe_load((LIBRARY / n).read_text(encoding="utf-8")), n
     assert all((LIBRARY / n).stat().st_size < 100_000 for n in names)
 
 
