@@ -165,10 +165,11 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     nodes = {n.id: n for n in instance.nodes}
     deriver = OptionDeriver(nodes, index, ctx)
     protected = frozenset(instance.limits.supply)
-    if ctx is not None:  # an option using a whole-unit part never stands in for another (parity rows)
+    whole_unit: frozenset[str] = frozenset()
+    if ctx is not None:  # options with whole-unit parts never replace or get replaced (parity rows)
         multi = {t.id for t in index.transceivers.values() if t.ends_per_module > 1}
         multi |= {c.id for c in index.cables.values() if c.links_per_cable > 1}
-        protected |= multi
+        whole_unit = frozenset(multi)
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -235,7 +236,7 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         if hit is None:
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-            keep = prune_dominated(options, compat, protected) if prune else list(range(len(options)))
+            keep = prune_dominated(options, compat, protected, whole_unit) if prune else list(range(len(options)))
             usable = []
             for oi in keep:
                 c_a, c_b = compat[oi]

@@ -103,6 +103,7 @@ class OptionDeriver:
                 (
                     self.nodes[x].model_dump_json() if isinstance(self.nodes.get(x), NicNode) else None,
                     self.ctx.node_protocols(x),
+                    tuple(self.ctx.declared.get(x, ())),  # breakout orientation reads the declared models
                 )
                 for x in (link.a, link.b)
             )
@@ -331,13 +332,17 @@ def prune_dominated(
     options: list[Option],
     compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
     protected_items: frozenset[str],
+    whole_unit_items: frozenset[str] = frozenset(),
 ) -> list[int]:
     """Indices of options to keep after removing dominated ones (the optimum is unchanged).
 
     Option p dominates q when both run at the same speed, p is no worse in power, cost and latency,
     the switch models accepting p's ends include those accepting q's (so p fits wherever q does),
-    and p uses no supply-limited item (or exactly q's items). Then replacing every q link by a p
-    link keeps every constraint satisfied and no objective (all weights are >= 0) gets worse.
+    and p uses no supply-limited item (or exactly q's items); under the compatibility rules p must be
+    qualified for every protocol q is, and neither may use a whole-unit part (twin-port module,
+    breakout) unless both use exactly the same items (removing q's halves could leave a node with an
+    odd count). Then replacing every q link by a p link keeps every constraint satisfied and no
+    objective (all weights are >= 0) gets worse.
     Exact ties keep the first option only.
     """
     keep: list[int] = []
@@ -353,6 +358,10 @@ def prune_dominated(
                 continue
             if p.items != q.items and any(item in protected_items for item, _ in p.items):
                 continue
+            if whole_unit_items and p.items != q.items:
+                used = {item for item, _ in p.items} | {item for item, _ in q.items}
+                if used & whole_unit_items:
+                    continue
             if p.protocols is not None and (q.protocols is None or not q.protocols <= p.protocols):
                 continue  # p must be usable in every fabric protocol q is
             tie = (
