@@ -378,8 +378,10 @@ def _switch_protocol(model: Any) -> str | None:
     """A switch model's protocol: its catalogue ``protocol`` field if it has one, else the ecosystem whose
     candidates list it, else None (unknown: not checked)."""
     given = getattr(model, "protocol", None)
+    if isinstance(given, list | tuple):
+        return str(given[0]) if len(given) == 1 else None  # a multi-protocol box conflicts with neither
     if given:
-        return str(given[0] if isinstance(given, list | tuple) and len(given) == 1 else given)
+        return str(given)
     for eco, by_speed in ECOSYSTEMS.items():
         if any(model.id in ids for tiers in by_speed.values() for ids in tiers.values()):
             return PROTOCOL[eco]
