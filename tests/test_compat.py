@@ -294,6 +294,8 @@ def test_breakout_fast_end_fills_the_cage_and_counts_whole_assemblies() -> None:
     data = instance(parts, [switch("s", cage_gbps=800)], cables=[split], nic={"cage_gbps": 400})
     plain, ruled = both(data)
     assert options_of(ruled) == {"split": 4} and ruled.objective == 4 * 60 + 1000
+    bom = ruled.bom.set_index("item")
+    assert bom.loc["split", "units"] == 4 and bom.loc["split", "modules"] == 2  # 4 links, 2 assemblies
     three = instance(parts, [switch("s", cage_gbps=800)], cables=[split], nic={"cage_gbps": 400}, gpus=3)
     assert solve_verified(three).objective == 3 * 60 + 1000  # v1: splitter halves, no whole-unit rule
     ruled3 = solve_verified({**three, "compatibility": {}})
@@ -487,3 +489,44 @@ def test_pruning_keeps_the_optimum_under_the_rules() -> None:
         pruned = solve_verified(inst)
         full = solve_verified(inst, prune_dominated=False)
         assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
+
+
+# ------------------------------------------------------------------------------ verifier on plans
+
+
+def test_verifier_checks_nic_models_switch_models_and_breakout_ends() -> None:
+    """The verifier reads the rules from the instance alone: a sampling NIC model, a profile without
+    the chosen switch, and a breakout whose fast end would need a cage the switch does not have."""
+    nics = [{"id": "n1", "max_port_gbps": 400, "power_w": 1, "cost_usd": 1, "source": SRC, "cage_gbps": 400}]
+    split = cable("split", 120, links_per_cable=2)
+    data = instance([tx("a", 100)], [switch("s", cage_gbps=800)], cables=[split], nics=nics, nic={"model": "n1"})
+    plan = solve_verified({**data, "compatibility": {}})
+    assert options_of(plan) == {"split": 4}
+    late = copy.deepcopy(data)
+    late["catalog"]["nics"][0].update(status="sampling", year=2027)
+    assert any(v.startswith("nodes.gpu: availability") for v in violations(late, plan))
+    profiled = copy.deepcopy(data)
+    profiled["catalog"]["profiles"] = [{"id": "p", "switches": ["other"], "source": SRC}]
+    profiled["catalog"]["switches"].append(switch("other", 2000, cage_gbps=800))
+    profiled["nodes"][1]["models"] = ["s", "other"]
+    assert any("profile: model 's'" in v for v in violations(profiled, plan, {"profile": "p"}))
+    narrow = copy.deepcopy(data)
+    narrow["catalog"]["switches"][0]["cage_gbps"] = 400  # no 800G cage: the splitter's fast end has no home
+    found = violations(narrow, plan)
+    assert any("fill" in v for v in found), found
+
+
+def test_protocol_choice_weighs_parts_against_switches() -> None:
+    """Both protocols possible. An Ethernet-only NIC-side part (50) paired with an any-protocol switch
+    part (100) ties no switch model by itself, so only the fabric's protocol binary keeps it off an
+    InfiniBand leaf: Ethernet costs 4 x 150 + 1,100 = 1,700, InfiniBand 4 x 200 + 1,000 = 1,800; format v1
+    mixes the InfiniBand leaf with the Ethernet-only part (1,600)."""
+    parts = [tx("eth-nic", 50, protocol="ethernet", fits=["nic"]), tx("any-nic", 100, fits=["nic"])]
+    parts.append(tx("any-sw", 100, fits=["switch"]))
+    switches = [switch("ib-leaf", 1000, protocol="infiniband"), switch("eth-leaf", 1100, protocol="ethernet")]
+    data = instance(parts, switches)
+    plain, ruled = both(data)
+    assert plain.objective == 1600 and set(plain.nodes.model) == {"ib-leaf"}
+    assert ruled.objective == 1700 and set(ruled.nodes.model) == {"eth-leaf"}
+    assert options_of(ruled) == {"eth-nic+any-sw": 4}
+    assert any("no protocol common" in v for v in violations(data, plain))

@@ -361,8 +361,8 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                     "item": item,
                     "section": "cables",
                     "units": u,
-                    "modules": u,
-                    "power_w": _round(u * c.power_w),
+                    "modules": math.ceil(u / c.links_per_cable),  # a breakout assembly carries several links
+                    "power_w": _round(u * c.power_w / c.links_per_cable),
                     "capex_usd": _round(cable_capex[item]),
                 }
             )
