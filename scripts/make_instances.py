@@ -3,8 +3,10 @@
     python scripts/make_instances.py            # all
     python scripts/make_instances.py su-256     # those whose file name contains the text
 
-Each file's description records the exact command (see optimizer/sources/generate.py). The four hand-written
-instances (tiny, superpod-su-256, superpod-su-256-reference, latency-cpo-1k) are not touched.
+Each file's description records the exact command (see optimizer/sources/generate.py). Files without
+``--ecosystem`` use the generator's default (Broadcom-based Ethernet, or the ecosystem of the models given).
+The four hand-written instances (tiny, superpod-su-256, superpod-su-256-reference, latency-cpo-1k) are not
+touched.
 """
 
 from __future__ import annotations
@@ -23,7 +25,22 @@ LAT = ["--latency", "same-leaf=2000", "--latency", "cross-spine=4000", "--latenc
 
 LIBRARY: dict[str, list[str]] = {
     # the NVIDIA scalable unit, generated (compare superpod-su-256.yaml, written by hand)
-    "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--leaf-models", "qm9700", "--spine-models", "qm9700", *LAT],
+    "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
+    # NVIDIA InfiniBand SuperPODs: DGX H100 class (Quantum-2, 3 tiers) and Quantum-X800 (18 x 2 spines)
+    "superpod-h100-4k-400g": ["--gpus", "4096", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
+    "superpod-x800-4608-800g": ["--gpus", "4608", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT],
+    # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
+    "spectrum-x-4k-2x400g": [
+        "--gpus",
+        "4096",
+        "--nic-gbps",
+        "400",
+        "--planes",
+        "2",
+        "--ecosystem",
+        "spectrum-x",
+        *LAT,
+    ],
     **{
         f"rail-fat-tree-{label}-{nic}g": ["--gpus", str(gpus), "--nic-gbps", str(nic), *LAT]
         for label, gpus in (("1k", 1024), ("4k", 4096), ("16k", 16384), ("32k", 32768))
@@ -66,7 +83,7 @@ LIBRARY: dict[str, list[str]] = {
         "--latency",
         "cross-spine=6000",
     ],
-    # variants (16k GPUs at 800G)
+    # variants (16k GPUs; 800G unless named)
     "latency-critical-16k-800g": [
         "--gpus",
         "16384",
@@ -79,7 +96,8 @@ LIBRARY: dict[str, list[str]] = {
         "--latency",
         "cross-core=5200",
     ],
-    "cpo-capped-16k-800g": ["--gpus", "16384", "--nic-gbps", "800", "--cpo-share", "0.05", *LAT],
+    # CPO is an option at 400G (TH5-CPO cores); at 800G the profile's 100G-lane TH6 spines have no CPO twin
+    "cpo-capped-16k-400g": ["--gpus", "16384", "--nic-gbps", "400", "--cpo-share", "0.05", *LAT],
     "power-capped-hall-16k-800g": [
         "--gpus",
         "16384",
@@ -88,7 +106,7 @@ LIBRARY: dict[str, list[str]] = {
         "--objective",
         "capex",
         "--max-power-w",
-        "1600000",
+        "1570000",
         *LAT,
     ],
     "rail-fat-tree-16k-3200g-whatif": [
@@ -104,6 +122,8 @@ LIBRARY: dict[str, list[str]] = {
         "sw204t-whatif,sw204t-cpo-whatif",
         "--catalog",
         "instances/library/catalog-3200-whatif.yaml",
+        "--status",
+        "what-if",
         *LAT,
     ],
 }

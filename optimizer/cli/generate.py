@@ -35,7 +35,28 @@ def _ids(value: str | None) -> list[str] | None:
 @click.option(
     "--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
 )
-@click.option("--nodes-per-su", type=int, default=None, help="Nodes per scalable unit [default: 32].")
+@click.option(
+    "--planes", type=int, default=None, help="Parallel fabrics; each GPU has one NIC port per plane [default: 1]."
+)
+@click.option(
+    "--nodes-per-su",
+    type=int,
+    default=None,
+    help="Nodes per scalable unit [default: the GPU links one leaf takes down, e.g. 32 or 72].",
+)
+@click.option(
+    "--ecosystem",
+    type=click.Choice(["nvidia-ib", "spectrum-x", "broadcom"]),
+    default=None,
+    help="Switch family of the default candidates [default: inferred from given models, else broadcom].",
+)
+@click.option(
+    "--wiring",
+    type=click.Choice(["integral", "capacity"]),
+    default=None,
+    help="Size tiers so every leaf reaches every spine with equal whole numbers of links, or by capacity only "
+    "[default: integral].",
+)
 @click.option(
     "--tiers",
     type=click.Choice(["1", "2", "3"]),
@@ -48,7 +69,7 @@ def _ids(value: str | None) -> list[str] | None:
     "--uplink-min-gbps",
     type=float,
     default=None,
-    help="Slowest leaf-spine / spine-core link speed [default: the NIC speed].",
+    help="Leaf-spine / spine-core link speed [default: the fastest port speed all candidates of both tiers take].",
 )
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
@@ -83,6 +104,21 @@ def _ids(value: str | None) -> list[str] | None:
     default=None,
     help="A catalogue file to embed inline (e.g. extends: builtin with what-if entries).",
 )
+@click.option(
+    "--compat/--no-compat",
+    default=True,
+    show_default=True,
+    help="Opt in to the compatibility rules (the ecosystem's catalogue profile) when the catalogue has profiles.",
+)
+@click.option(
+    "--status",
+    "status",
+    multiple=True,
+    type=click.Choice(["sampling", "announced", "what-if"]),
+    help="Also take catalogue entries of this status (repeatable; shipping always).",
+)
+@click.option("--available-by", type=int, default=None, help="Also sampling/announced entries expected by this year.")
+@click.option("--nic-model", default=None, help="Catalogue NIC model of the GPU NICs [default: the profile's].")
 @click.option("--name", default=None, help="Instance name [default: derived from the parameters].")
 @click.option("--description", default=None, help="Text to put before the generated description.")
 @click.option(
@@ -111,6 +147,7 @@ def generate(
     from optimizer.errors import InstanceError
     from optimizer.sources.generate import generate_instance, spec_from_options
 
+    options["status"] = list(options["status"]) or None
     for key in ("leaf_models", "spine_models", "core_models"):
         options[key] = _ids(options[key])
     options["exclude"] = _ids(options["exclude"])

@@ -12,6 +12,30 @@ Topologies (``ClusterSpec.topology``)
 - ``rail-only``: every rail is its own network (cross-rail traffic stays in the node's scale-up
   domain); the tiers are per rail, so a given size needs fewer tiers than a fat tree.
 
+Switch candidates (``ecosystem``)
+Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
+QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics at 1.6T) or
+``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
+profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
+leaf under an Ethernet spine): mixing is an input error.
+
+Tiers and integral wiring (``wiring: integral``, the default)
+Leaf-spine and spine-core links run at the fastest port speed every candidate of both tiers takes (or
+``uplink_min_gbps``). A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
+the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
+ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
+(3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
+The tiers are then wired with equal whole numbers of links: every leaf reaches every spine of its pod with
+k1 links (leaf uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod
+reaches every core of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core
+ports); the wiring with the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and
+4,608 GPUs on Quantum-X800 where bandwidth alone gives 16 and 32. Candidates of one radix give one count per
+tier (written as ``{min: n, max: n}``); candidates of different radix give the range over their wirings, and a
+candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
+every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
+
 Layout and link lengths
 Racks of ``nodes_per_rack`` nodes stand in rows of ``racks_per_row``; rows fill halls of
 ``rows_per_hall``; halls fill buildings of ``halls_per_building``. Leaves sit at the end of each row
@@ -43,6 +67,7 @@ not multiples of the chosen link speed round up per row rather than once.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shlex
 from collections import Counter
@@ -95,11 +120,32 @@ STANDARD_LENGTHS_M = (
     10000,
 )
 TIERS = ("leaf", "spine", "core")
-DEFAULT_MODELS: dict[int, list[str]] = {
-    400: ["qm9700", "th5", "th5-cpo"],
-    800: ["th5", "th5-cpo", "th6", "th6-cpo"],
-    1600: ["th6", "th6-cpo", "spx-photonics-102t"],
+Ecosystem = Literal["nvidia-ib", "spectrum-x", "broadcom"]
+ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
+    # NVIDIA InfiniBand: Quantum-2 (NDR, 64 x 400G) and Quantum-X800 (XDR, 144 x 800G) in every tier
+    "nvidia-ib": {
+        400: {t: ["qm9700"] for t in TIERS},
+        800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
+    },
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T
+    "spectrum-x": {
+        400: {t: ["sn5600"] for t in TIERS},
+        800: {t: ["sn5600"] for t in TIERS},
+        1600: {t: ["spx-photonics-102t"] for t in TIERS},
+    },
+    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 800G the TH5 leaves (100G lanes)
+    # sit under TH6 spines and cores of the same lane rate (128 x 800G), at 1.6T TH6 at 200G lanes everywhere
+    "broadcom": {
+        400: {t: ["th5", "th5-cpo"] for t in TIERS},
+        800: {"leaf": ["th5", "th5-cpo"], "spine": ["th6-128x800"], "core": ["th6-128x800"]},
+        1600: {t: ["th6", "th6-cpo"] for t in TIERS},
+    },
 }
+"""Candidate switch models per ecosystem, NIC speed and tier. Within a tier the candidates have one radix
+at the tier's link speed (a pluggable box and its co-packaged twin), so the integral wiring fixes the count."""
+DEFAULT_ECOSYSTEM: Ecosystem = "broadcom"
+"""Open-market Ethernet: the one profile with 400G, 800G and 1.6T candidates and both pluggable and CPO boxes."""
+PROTOCOL: dict[str, str] = {"nvidia-ib": "infiniband", "spectrum-x": "ethernet", "broadcom": "ethernet"}
 
 
 class _Spec(BaseModel):
@@ -151,18 +197,29 @@ class ClusterSpec(_Spec):
     gpus: Annotated[int, Field(gt=0)]
     gpus_per_node: Annotated[int, Field(gt=0)] = 8
     nic_gbps: Literal[400, 800, 1600, 3200] = 800
-    """Port speed of the one NIC per GPU."""
-    nodes_per_su: Annotated[int, Field(gt=0)] = 32
-    """Scalable unit (rail-fat-tree): nodes that share one leaf per rail."""
+    """Port speed of each GPU's NIC port (one port per plane)."""
+    planes: Annotated[int, Field(gt=0)] = 1
+    """Parallel identical fabrics (planes): every GPU has one NIC port of ``nic_gbps`` in each plane
+    (e.g. 2 planes of 400G for a 2 x 400G NIC)."""
+    nodes_per_su: Annotated[int, Field(gt=0)] | None = None
+    """Scalable unit (rail-fat-tree): nodes that share one leaf per rail; default: the GPUs one leaf of the
+    smallest leaf candidate takes down (32 for a 64-port leaf, 72 for Quantum-X800)."""
     tiers: Literal[1, 2, 3] | None = None
-    """Switch tiers (per rail for rail-only); default: the fewest the switch radix allows."""
+    """Switch tiers (per rail for rail-only); default: the fewest the candidates' radix allows."""
+    ecosystem: Ecosystem | None = None
+    """Switch family of every tier's candidates (``ECOSYSTEMS``): default inferred from given models, else
+    ``broadcom``. All switch candidates must share one protocol (InfiniBand or Ethernet)."""
+    wiring: Literal["integral", "capacity"] = "integral"
+    """How tiers are sized: ``integral`` (every leaf reaches every spine of its pod, and every spine every core
+    of its core group, with equal whole numbers of links) or ``capacity`` (summed bandwidth and ports only)."""
     oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Leaf down:up bandwidth ratio."""
     core_oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Spine down:up bandwidth ratio (3 tiers)."""
     uplink_min_gbps: Annotated[float, Field(gt=0)] | None = None
-    """Slowest link speed on leaf-spine and spine-core links (``min_link_gbps``); default the NIC speed
-    (a slower uplink would need more switch ports than the GPU side it carries)."""
+    """Speed of leaf-spine and spine-core links (their ``min_link_gbps``, and the speed the wiring is sized
+    at); default per tier boundary the fastest port speed every candidate on both sides takes, so when no
+    candidate takes a faster one the links run at exactly that speed."""
     leaf_models: list[str] | None = None
     spine_models: list[str] | None = None
     core_models: list[str] | None = None
@@ -185,6 +242,16 @@ class ClusterSpec(_Spec):
     """An inline catalogue (e.g. ``extends: builtin`` with what-if entries); default builtin."""
     catalog_file: str | None = None
     """Where ``catalog`` was read from (recorded in the command line only)."""
+    compat: bool = True
+    """Write a ``compatibility`` section (when the catalogue defines compatibility profiles): the ecosystem's
+    catalogue profile, so only its switches, NICs and qualified parts of one protocol are options, with lane
+    rates, cages, cage power classes and availability checked."""
+    status: list[Literal["sampling", "announced", "what-if"]] = []
+    """Statuses besides ``shipping`` whose catalogue entries are options (``compatibility.status``)."""
+    available_by: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    """Also sampling and announced entries expected by this year (``compatibility.available_by``)."""
+    nic_model: str | None = None
+    """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
 
@@ -307,46 +374,165 @@ def _ports_at(model: Any, gbps: float) -> int:
     return int(min(model.max_ports, model.capacity_gbps // gbps))
 
 
-def _max_endpoints(ports: int, tiers: int, oversub: float) -> float:
-    """Endpoints a folded Clos of ``ports``-port switches reaches in ``tiers`` tiers (down:up = oversub at the
-    leaf): P, P^2 r/(r+1), P^3 r/(2(r+1))."""
-    down_share = oversub / (oversub + 1)
-    return {1: ports, 2: ports * ports * down_share, 3: ports**3 * down_share / 2}[tiers]
+def _switch_protocol(model: Any) -> str | None:
+    """A switch model's protocol: its catalogue ``protocol`` field if it has one, else the ecosystem whose
+    candidates list it, else None (unknown: not checked)."""
+    given = getattr(model, "protocol", None)
+    if isinstance(given, list | tuple):
+        return str(given[0]) if len(given) == 1 else None  # a multi-protocol box conflicts with neither
+    if given:
+        return str(given)
+    for eco, by_speed in ECOSYSTEMS.items():
+        if any(model.id in ids for tiers in by_speed.values() for ids in tiers.values()):
+            return PROTOCOL[eco]
+    return None
+
+
+def resolve_ecosystem(spec: ClusterSpec) -> str | None:
+    """The spec's ecosystem; else the one whose candidates include every given model; else the default
+    (None when models are given for every tier and no ecosystem lists them all, e.g. what-if switches)."""
+    if spec.ecosystem is not None:
+        return spec.ecosystem
+    given = [m for t in TIERS for m in (getattr(spec, f"{t}_models") or [])]
+    if not given:
+        return DEFAULT_ECOSYSTEM
+    for eco, by_speed in ECOSYSTEMS.items():
+        listed = {m for tiers in by_speed.values() for ids in tiers.values() for m in ids}
+        if set(given) <= listed:
+            return eco
+    if all(getattr(spec, f"{t}_models") for t in TIERS):
+        return None
+    return DEFAULT_ECOSYSTEM
 
 
 def default_models(spec: ClusterSpec, tier: str) -> list[str]:
-    """Candidate switch models of a tier: the spec's, or the defaults for the NIC speed."""
+    """Candidate switch models of a tier: the spec's, or the ecosystem's for the NIC speed."""
     given = {"leaf": spec.leaf_models, "spine": spec.spine_models, "core": spec.core_models}[tier]
     if given:
         return list(given)
-    if spec.nic_gbps not in DEFAULT_MODELS:
-        raise ValueError(f"no default switch models for {spec.nic_gbps}G NICs: give leaf/spine/core models")
-    return list(DEFAULT_MODELS[spec.nic_gbps])
+    eco = resolve_ecosystem(spec)
+    profile = ECOSYSTEMS.get(eco or DEFAULT_ECOSYSTEM, {})
+    if spec.nic_gbps not in profile:
+        speeds = ", ".join(f"{s}G" for s in sorted(profile))
+        raise ValueError(
+            f"the {eco} ecosystem has no switch candidates for {spec.nic_gbps}G NICs (it has {speeds}): "
+            "give leaf/spine/core models or another --ecosystem"
+        )
+    return list(profile[spec.nic_gbps][tier])
+
+
+def _check_models(spec: ClusterSpec, switches: dict[str, Any]) -> None:
+    unknown = [m for t in TIERS for m in default_models(spec, t) if m not in switches]
+    if unknown:
+        raise ValueError(f"unknown switch model(s): {', '.join(sorted(set(unknown)))}")
+    by_protocol: dict[str, set[str]] = {}
+    for t in TIERS:
+        for m in default_models(spec, t):
+            proto = _switch_protocol(switches[m])
+            if proto is not None:
+                by_protocol.setdefault(proto, set()).add(m)
+    if len(by_protocol) > 1:
+        mix = "; ".join(f"{p}: {', '.join(sorted(ms))}" for p, ms in sorted(by_protocol.items()))
+        raise ValueError(f"switch candidates mix protocols ({mix}): one fabric runs one protocol")
+
+
+def _fits(model: Any, ends: list[tuple[int, float]]) -> bool:
+    """Whether one switch of ``model`` terminates these (count, speed) link ends."""
+    used = [(n, g) for n, g in ends if n > 0]
+    return (
+        sum(n for n, _ in used) <= model.max_ports
+        and sum(n * g for n, g in used) <= model.capacity_gbps + 1e-9
+        and all(g <= model.max_port_gbps for _, g in used)
+    )
+
+
+def _ups(down: int, down_gbps: float, up_gbps: float, oversub: float) -> int:
+    """Uplinks at ``up_gbps`` that carry ``down`` links at ``down_gbps`` with down:up = ``oversub``."""
+    return math.ceil(down * down_gbps / (oversub * up_gbps) - 1e-9)
+
+
+def _max_down(model: Any, down_gbps: float, up_gbps: float | None, oversub: float) -> int:
+    """The most down links one switch takes when it also carries their uplinks (none if ``up_gbps`` is None)."""
+    for d in range(int(model.max_ports), 0, -1):
+        up = 0 if up_gbps is None else _ups(d, down_gbps, up_gbps, oversub)
+        if _fits(model, [(d, down_gbps), (up, up_gbps or 0.0)]):
+            return d
+    return 0
+
+
+def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
+    """(leaf-spine, spine-core) link speed: ``uplink_min_gbps``, else the fastest port speed every candidate
+    of both tiers takes (the catalogue decides; unknown models are reported by ``choose_tiers``)."""
+    if spec.uplink_min_gbps is not None:
+        return spec.uplink_min_gbps, spec.uplink_min_gbps
+    switches = {s.id: s for s in resolve_catalog(spec).switches}
+
+    def common(*tiers: str) -> float:
+        speeds = [switches[m].max_port_gbps for t in tiers for m in default_models(spec, t) if m in switches]
+        return float(min(speeds)) if speeds else float(spec.nic_gbps)
+
+    return common("leaf", "spine"), common("spine", "core")
+
+
+@dataclass(frozen=True)
+class _Radix:
+    """Per tier, the best candidate's reach: leaf GPUs down, spine links down (3 tiers), ports (top tier)."""
+
+    leaf_down_1t: int
+    leaf_down: int
+    spine_all: int
+    spine_down: int
+    core_all: int
+
+
+def _radix(spec: ClusterSpec, switches: dict[str, Any], w1: float, w2: float) -> _Radix:
+    def best(tier: str, down: float, up: float | None, oversub: float) -> int:
+        return max(_max_down(switches[m], down, up, oversub) for m in default_models(spec, tier))
+
+    n = spec.nic_gbps
+    return _Radix(
+        leaf_down_1t=best("leaf", n, None, 1.0),
+        leaf_down=best("leaf", n, w1, spec.oversubscription),
+        spine_all=best("spine", w1, None, 1.0),
+        spine_down=best("spine", w1, w2, spec.core_oversubscription),
+        core_all=best("core", w2, None, 1.0),
+    )
+
+
+def _max_endpoints(r: _Radix, tiers: int) -> int:
+    """GPUs (per fabric) a folded Clos reaches with these tiers: one leaf's down links; x spine ports
+    (every leaf one link to every spine, 2 tiers); x spine down links (a pod) x core ports (pods, 3 tiers)."""
+    return {1: r.leaf_down_1t, 2: r.leaf_down * r.spine_all, 3: r.leaf_down * r.spine_down * r.core_all}[tiers]
 
 
 def choose_tiers(spec: ClusterSpec, catalog: Catalog) -> int:
-    """The spec's tiers, checked against the radix of the candidates, or the fewest that reach every GPU."""
+    """The spec's tiers, checked against the radix of every tier's candidates, or the fewest that reach every
+    GPU (a fabric's reach depends on the leaf, spine and core radix, each at its link speed)."""
     switches = {s.id: s for s in catalog.switches}
-    unknown = [m for t in TIERS for m in (default_models(spec, t)) if m not in switches]
-    if unknown:
-        raise ValueError(f"unknown switch model(s): {', '.join(sorted(set(unknown)))}")
-    ports = max(_ports_at(switches[m], spec.nic_gbps) for m in default_models(spec, "leaf"))
-    if ports == 0:
+    _check_models(spec, switches)
+    w1, w2 = link_speeds(spec)
+    if max(_ports_at(switches[m], spec.nic_gbps) for m in default_models(spec, "leaf")) == 0:
         raise ValueError(f"no leaf model takes {spec.nic_gbps}G ports")
-    endpoints = spec.gpus / spec.gpus_per_node if spec.topology == "rail-only" else spec.gpus
+    r = _radix(spec, switches, w1, w2)
+    endpoints = spec.gpus // spec.gpus_per_node if spec.topology == "rail-only" else spec.gpus
     lowest = 1 if spec.topology == "rail-only" else 2
-    fits = [t for t in (1, 2, 3) if t >= lowest and _max_endpoints(ports, t, spec.oversubscription) >= endpoints]
+    fits = [t for t in (1, 2, 3) if t >= lowest and _max_endpoints(r, t) >= endpoints]
+    what = "GPUs per rail" if spec.topology == "rail-only" else "GPUs"
     if spec.tiers is not None:
         if spec.tiers not in fits:
-            reach = _max_endpoints(ports, spec.tiers, spec.oversubscription)
-            what = "GPUs per rail" if spec.topology == "rail-only" else "GPUs"
+            reach = _max_endpoints(r, spec.tiers)
             raise ValueError(
-                f"{spec.tiers} tier(s) of {ports}-port switches reach {reach:,.0f} {what}, "
-                f"not {endpoints:,.0f}: use more tiers or larger switches"
+                f"{spec.tiers} tier(s) of these switches reach {reach:,} {what}, not {endpoints:,}: "
+                "use more tiers or larger switches"
             )
         return spec.tiers
     if not fits:
-        raise ValueError(f"{spec.gpus:,} GPUs exceed 3 tiers of {ports}-port switches")
+        raise ValueError(f"{endpoints:,} {what} exceed 3 tiers of these switches (reach {_max_endpoints(r, 3):,})")
+    if spec.wiring == "integral":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
+        racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+        for t in fits:
+            if _wirings(spec, switches, t, racks):
+                return t
     return fits[0]
 
 
@@ -359,6 +545,193 @@ def _count_range(
         math.ceil(max(gbps / switches[m].capacity_gbps, ends_lo_speed / switches[m].max_ports) - 1e-9) for m in models
     )
     return {"min": lo, "max": max(lo, hi)}
+
+
+# ------------------------------------------------------------------------------------------ integral wiring
+@dataclass(frozen=True)
+class Wiring:
+    """Integral wiring of one fabric (one plane; one rail of a rail-only fabric) for one model per tier."""
+
+    leaves: int
+    leaf_down: int
+    """GPU links on the fullest leaf."""
+    leaf_up: int
+    """Uplinks per leaf."""
+    spines: int = 0
+    pods: int = 1
+    leaf_spine_links: int = 0
+    """Links between a leaf and each spine of its pod."""
+    cores: int = 0
+    spine_core_links: int = 0
+    """Links between a spine and each core of its core group."""
+
+
+def _leaves(spec: ClusterSpec, racks: list[_Rack], per_leaf: int) -> tuple[int, int]:
+    """(leaves of one fabric, GPUs on the fullest leaf) when a leaf takes at most ``per_leaf`` GPU links."""
+    n_nodes = spec.gpus // spec.gpus_per_node
+    if spec.topology == "rail-fat-tree":  # per SU: its nodes on each rail
+        su = nodes_per_su(spec)
+        groups = [min(su, n_nodes - i) for i in range(0, n_nodes, su)] * spec.gpus_per_node
+    elif spec.topology == "rail-only":  # one rail (the caller multiplies by the rails)
+        groups = [n_nodes]
+    elif spec.layout.leaf_placement == "top-of-rack":
+        groups = [r.nodes * spec.gpus_per_node for r in racks]
+    else:
+        groups = [spec.gpus]
+    split = [math.ceil(g / per_leaf) for g in groups]
+    return sum(split), max(math.ceil(g / k) for g, k in zip(groups, split, strict=True))
+
+
+def _two_tier(leaves: int, up: int, spine_ports: int) -> tuple[int, int] | None:
+    """(spines, links per leaf-spine pair): the most links per pair that divides a leaf's uplinks."""
+    for k in range(min(spine_ports // leaves, up), 0, -1):
+        if up % k == 0:
+            return up // k, k
+    return None
+
+
+def _three_tier(
+    leaves: int, up: int, spine_down: int, spine_up_of: Any, core_ports: int
+) -> tuple[int, int, int, int, int] | None:
+    """(pods, spines per pod, links per leaf-spine pair, cores per core group, links per spine-core pair) with
+    the fewest spines + cores. Pods of p leaves (p divides the leaves); each leaf reaches each of the pod's s
+    spines with k1 links (up = k1 s, p k1 <= spine down links); spine j of every pod reaches each of the c cores
+    of core group j with k2 links (spine uplinks = k2 c, pods k2 <= core ports)."""
+    best: tuple[int, tuple[int, int, int, int, int]] | None = None
+    for p in range(1, min(leaves, spine_down) + 1):
+        if leaves % p:
+            continue
+        pods = leaves // p
+        if pods > core_ports:
+            continue
+        for k1 in range(min(spine_down // p, up), 0, -1):
+            if up % k1:
+                continue
+            s = up // k1
+            u_s = spine_up_of(p * k1)
+            for k2 in range(min(core_ports // pods, u_s), 0, -1):
+                if u_s % k2 == 0:
+                    c = u_s // k2
+                    total = pods * s + s * c
+                    if best is None or total < best[0]:
+                        best = (total, (pods, s, k1, c, k2))
+                    break
+    return None if best is None else best[1]
+
+
+def wire(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rack]) -> Wiring | None:
+    """The integral wiring of one fabric with one model per tier (``models``: tier -> Switch), or None if
+    these models cannot wire it (too few ports for the leaves, or no whole number of links per pair)."""
+    n = spec.nic_gbps
+    w1, w2 = link_speeds(spec)
+    if tiers == 1:
+        per_leaf = _max_down(models["leaf"], n, None, 1.0)
+        if per_leaf == 0:
+            return None
+        leaves, down = _leaves(spec, racks, per_leaf)
+        return Wiring(leaves, down, 0)
+    per_leaf = _max_down(models["leaf"], n, w1, spec.oversubscription)
+    if per_leaf == 0:
+        return None
+    leaves, down = _leaves(spec, racks, per_leaf)
+    up = _ups(down, n, w1, spec.oversubscription)
+    if tiers == 2:
+        two = _two_tier(leaves, up, _max_down(models["spine"], w1, None, 1.0))
+        if two is None:
+            return None
+        return Wiring(leaves, down, up, spines=two[0], leaf_spine_links=two[1])
+    spine_down = _max_down(models["spine"], w1, w2, spec.core_oversubscription)
+    core_ports = _max_down(models["core"], w2, None, 1.0)
+    if spine_down == 0 or core_ports == 0:
+        return None
+    three = _three_tier(leaves, up, spine_down, lambda d: _ups(d, w1, w2, spec.core_oversubscription), core_ports)
+    if three is None:
+        return None
+    pods, s, k1, c, k2 = three
+    return Wiring(leaves, down, up, spines=pods * s, pods=pods, leaf_spine_links=k1, cores=s * c, spine_core_links=k2)
+
+
+def nodes_per_su(spec: ClusterSpec) -> int:
+    """The spec's SU size, or the GPU links one leaf of the smallest leaf candidate takes (one leaf per rail)."""
+    if spec.nodes_per_su is not None:
+        return spec.nodes_per_su
+    switches = {s.id: s for s in resolve_catalog(spec).switches}
+    w1, _ = link_speeds(spec)
+    sizes = [_max_down(switches[m], spec.nic_gbps, w1, spec.oversubscription) for m in default_models(spec, "leaf")]
+    return max(1, min((s for s in sizes if s > 0), default=32))
+
+
+def fabrics(spec: ClusterSpec) -> int:
+    """Identical fabrics wired alike: the planes, times the rails of a rail-only fabric."""
+    return spec.planes * (spec.gpus_per_node if spec.topology == "rail-only" else 1)
+
+
+def _wirings(
+    spec: ClusterSpec, switches: dict[str, Any], tiers: int, racks: list[_Rack]
+) -> list[tuple[dict[str, str], Wiring]]:
+    """Every combination of one candidate per tier that wires the fabric integrally, with its wiring."""
+    names = TIERS[:tiers]
+    out: list[tuple[dict[str, str], Wiring]] = []
+    for combo in itertools.product(*(default_models(spec, t) for t in names)):
+        chosen = dict(zip(names, combo, strict=True))
+        w = wire(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
+        if w is not None:
+            out.append((chosen, w))
+    return out
+
+
+def tier_counts(
+    spec: ClusterSpec, switches: dict[str, Any], tiers: int, racks: list[_Rack]
+) -> tuple[dict[str, dict[str, int]], dict[str, list[str]], list[Wiring]]:
+    """Per tier the switch count range over every combination of candidates that wires the fabric integrally,
+    and the candidates that take part in one (the others are left out). Candidates of one radix give one count."""
+    names = TIERS[:tiers]
+    cands = {t: default_models(spec, t) for t in names}
+    combos = _wirings(spec, switches, tiers, racks)
+    if not combos:
+        raise ValueError(
+            f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with equal "
+            "whole numbers of links between every leaf and spine (and spine and core): use other models, "
+            "another size, or --wiring capacity"
+        )
+    k = fabrics(spec)
+    counts = {
+        "leaf": [w.leaves * k for _, w in combos],
+        "spine": [w.spines * k for _, w in combos],
+        "core": [w.cores * k for _, w in combos],
+    }
+    ranges = {t: {"min": min(counts[t]), "max": max(counts[t])} for t in names}
+    used = {t: [m for m in cands[t] if any(c[t] == m for c, _ in combos)] for t in names}
+    return ranges, used, [w for _, w in combos]
+
+
+def _capacity_counts(spec: ClusterSpec, switches: dict[str, Any], tiers: int, racks: int) -> dict[str, dict[str, int]]:
+    """Switch count ranges from summed bandwidth and ports only (``wiring: capacity``)."""
+    w1, w2 = link_speeds(spec)
+    up_share = 1.0 / spec.oversubscription
+    core_share = up_share / spec.core_oversubscription
+    total_gpu_gbps = spec.gpus * spec.planes * spec.nic_gbps
+    n_nodes = spec.gpus // spec.gpus_per_node
+    leaf_gbps = total_gpu_gbps * (1 + (up_share if tiers >= 2 else 0))
+    leaf_ends = spec.gpus * spec.planes + (total_gpu_gbps * up_share / w1 if tiers >= 2 else 0)
+    if spec.topology == "clos" and spec.layout.leaf_placement == "top-of-rack":
+        at_least = racks * spec.planes
+    elif spec.topology == "rail-fat-tree":
+        at_least = spec.gpus_per_node * math.ceil(n_nodes / nodes_per_su(spec)) * spec.planes
+    else:
+        at_least = fabrics(spec) if spec.topology == "rail-only" else 0
+    out = {"leaf": _count_range(leaf_gbps, leaf_ends, default_models(spec, "leaf"), switches, at_least)}
+    if tiers >= 2:
+        up_gbps = total_gpu_gbps * up_share
+        core_gbps = total_gpu_gbps * core_share if tiers == 3 else 0.0
+        spine_gbps = up_gbps + core_gbps
+        spine_ends = up_gbps / w1 + core_gbps / w2
+        at_least = fabrics(spec) if spec.topology == "rail-only" else 0
+        out["spine"] = _count_range(spine_gbps, spine_ends, default_models(spec, "spine"), switches, at_least)
+    if tiers == 3:
+        core_gbps = total_gpu_gbps * core_share
+        out["core"] = _count_range(core_gbps, core_gbps / w2, default_models(spec, "core"), switches)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ generation
@@ -379,8 +752,8 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     explicit = spec.granularity == "explicit"
     up_share = 1.0 / spec.oversubscription
     core_share = up_share / spec.core_oversubscription
-    uplink_min = spec.uplink_min_gbps or nic
-    min_speed = uplink_min
+    planes = spec.planes
+    w1, w2 = link_speeds(spec)
 
     def restrict(tier: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -389,6 +762,10 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         if spec.exclude:
             out["exclude"] = list(spec.exclude)
         return out
+
+    compat = compatibility_section(spec, catalog)
+    nic_id = nic_model(spec, catalog, compat)
+    nic_named = {"model": nic_id} if nic_id else {}
 
     # ---- GPU (NIC) groups and GPU-leaf links
     nic_groups: dict[str, int] = {}
@@ -401,7 +778,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         gpu_leaf_len[gid] = rl.gpu_leaf
         rack_gpu_group.append(gid)
     nodes: list[dict[str, Any]] = [
-        {"id": gid, "kind": "nic", "count": count, "ports": 1, "max_port_gbps": nic}
+        {"id": gid, "kind": "nic", "count": count, "ports": planes, "max_port_gbps": nic, **nic_named}
         for gid, count in nic_groups.items()
     ]
     links: list[dict[str, Any]] = [
@@ -410,22 +787,24 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             "a": gid,
             "b": "leaf",
             "length_m": gpu_leaf_len[gid][1],
-            "demand_gbps": count * nic,
-            "count": count,
+            "demand_gbps": count * planes * nic,
+            "count": count * planes,
             **restrict("gpu-leaf"),
         }
         for gid, count in nic_groups.items()
     ]
 
     # ---- uplinks (leaf-spine) and core links (spine-core), demand only: the planner picks the speed
-    def grouped(key_of: Any, len_of: Any, prefix: str, a: str, b: str, share: float, tier: str) -> list[str]:
+    def grouped(
+        key_of: Any, len_of: Any, prefix: str, a: str, b: str, share: float, tier: str, speed: float
+    ) -> list[str]:
         demand: dict[str, float] = {}
         length: dict[str, int] = {}
         per_rack = []
         for rack, rl in zip(racks, rack_links, strict=True):
             place, metres = len_of(rl)
             lid = f"{prefix}-{key_of(rl)}" if explicit else f"{prefix}-{place}-{metres}m"
-            demand[lid] = demand.get(lid, 0.0) + rack.nodes * spec.gpus_per_node * nic * share
+            demand[lid] = demand.get(lid, 0.0) + rack.nodes * spec.gpus_per_node * planes * nic * share
             length[lid] = metres
             per_rack.append(lid)
         for lid in demand:
@@ -436,7 +815,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
                     "b": b,
                     "length_m": length[lid],
                     "demand_gbps": demand[lid],
-                    "min_link_gbps": uplink_min,
+                    "min_link_gbps": speed,
                     **restrict(tier),
                 }
             )
@@ -446,58 +825,22 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     rack_core: list[str] = []
     if tiers >= 2:
         rack_up = grouped(
-            lambda rl: rl.uplink_key, lambda rl: rl.uplink, "leaf-spine", "leaf", "spine", up_share, "leaf-spine"
+            lambda rl: rl.uplink_key, lambda rl: rl.uplink, "leaf-spine", "leaf", "spine", up_share, "leaf-spine", w1
         )
     if tiers == 3:
         rack_core = grouped(
-            lambda rl: rl.core_key, lambda rl: rl.core, "spine-core", "spine", "core", core_share, "spine-core"
+            lambda rl: rl.core_key, lambda rl: rl.core, "spine-core", "spine", "core", core_share, "spine-core", w2
         )
 
     # ---- switch tiers
-    total_gpu_gbps = spec.gpus * nic
-    leaf_gbps = total_gpu_gbps * (1 + (up_share if tiers >= 2 else 0))
-    leaf_ends = spec.gpus + (total_gpu_gbps * up_share / min_speed if tiers >= 2 else 0)
-    leaf_models = default_models(spec, "leaf")
-    if spec.topology == "clos" and lay.leaf_placement == "top-of-rack":
-        at_least = len(racks)
-    elif spec.topology in ("rail-fat-tree", "rail-only"):
-        at_least = spec.gpus_per_node * (
-            math.ceil(n_nodes / spec.nodes_per_su) if spec.topology == "rail-fat-tree" else 1
-        )
+    if spec.wiring == "integral":
+        counts, models_of, _ = tier_counts(spec, switches, tiers, racks)
     else:
-        at_least = 0
+        counts, models_of = _capacity_counts(spec, switches, tiers, len(racks)), {}
     switch_nodes = [
-        {
-            "id": "leaf",
-            "kind": "switch",
-            "models": leaf_models,
-            "count": _count_range(leaf_gbps, leaf_ends, leaf_models, switches, at_least),
-        }
+        {"id": t, "kind": "switch", "models": models_of.get(t, default_models(spec, t)), "count": counts[t]}
+        for t in TIERS[:tiers]
     ]
-    if tiers >= 2:
-        up_gbps = total_gpu_gbps * up_share
-        spine_gbps = up_gbps * (1 + (spec.core_oversubscription**-1 if tiers == 3 else 0))
-        models = default_models(spec, "spine")
-        at_least = spec.gpus_per_node if spec.topology == "rail-only" else 0
-        switch_nodes.append(
-            {
-                "id": "spine",
-                "kind": "switch",
-                "models": models,
-                "count": _count_range(spine_gbps, spine_gbps / min_speed, models, switches, at_least),
-            }
-        )
-    if tiers == 3:
-        core_gbps = total_gpu_gbps * core_share
-        models = default_models(spec, "core")
-        switch_nodes.append(
-            {
-                "id": "core",
-                "kind": "switch",
-                "models": models,
-                "count": _count_range(core_gbps, core_gbps / min_speed, models, switches),
-            }
-        )
     nodes = switch_nodes + nodes
 
     # ---- latency paths, one per traffic class and per co-occurring group combination
@@ -542,7 +885,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             spec.gpus
             + 2 * spec.gpus * (up_share if tiers >= 2 else 0)
             + 2 * spec.gpus * (core_share if tiers == 3 else 0)
-        )
+        ) * planes
         cap = int(spec.cpo_share * switch_ports)
         for t in catalog.transceivers:
             if t.form == "cpo" and t.speed_gbps in (800, 1600) and not t.compatibility_only:
@@ -573,8 +916,66 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     if limits:
         instance["limits"] = limits
     instance["catalog"] = spec.catalog if spec.catalog is not None else "builtin"
+    if compat is not None:
+        instance["compatibility"] = compat
     instance.update({"nodes": nodes, "links": links, "paths": paths})
     return instance
+
+
+ECOSYSTEM_PROFILE = {
+    "nvidia-ib": "nvidia-infiniband",
+    "spectrum-x": "nvidia-spectrum-x",
+    "broadcom": "broadcom-ethernet",
+}
+"""The built-in catalogue's compatibility profile of each ecosystem."""
+
+
+def compatibility_section(spec: ClusterSpec, catalog: Catalog) -> dict[str, Any] | None:
+    """The ``compatibility`` mapping the file opts in with (None: the catalogue has no profiles, or ``compat``
+    is off): the ecosystem's profile when the catalogue has it, and the statuses / year asked for."""
+    profiles = {p.id: p for p in getattr(catalog, "profiles", [])}
+    if not spec.compat or not profiles:
+        return None
+    out: dict[str, Any] = {}
+    if spec.status:
+        out["status"] = ["shipping", *spec.status]
+    if spec.available_by is not None:
+        out["available_by"] = spec.available_by
+    eco = resolve_ecosystem(spec)
+    profile = ECOSYSTEM_PROFILE.get(eco) if eco else None
+    if profile in profiles:
+        out["profile"] = profile
+    return out
+
+
+def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None) -> str | None:
+    """The NIC model of the GPU NIC groups: the spec's, else (under a profile) the first of the profile's NICs
+    whose fastest port is the NIC speed, that is available under the file's statuses, whose protocols include
+    the profile's, and that is a single-port card (not a twin-cage host such as a DGX)."""
+    nics = {n.id: n for n in getattr(catalog, "nics", [])}
+    if spec.nic_model is not None:
+        if spec.nic_model not in nics:
+            raise ValueError(f"unknown NIC model {spec.nic_model!r} (catalogue NICs: {', '.join(sorted(nics))})")
+        return spec.nic_model
+    if compat is None or "profile" not in compat:
+        return None
+    profile = next(p for p in getattr(catalog, "profiles", []) if p.id == compat["profile"])
+    statuses = {"shipping", *spec.status}
+    for nid in profile.nics or []:
+        nic = nics.get(nid)
+        if nic is None or nic.max_port_gbps != spec.nic_gbps:
+            continue
+        status = nic.status or "shipping"
+        soon = spec.available_by is not None and nic.year is not None and nic.year <= spec.available_by
+        if status not in statuses and not (soon and status in ("sampling", "announced")):
+            continue  # not available under the file's compatibility.status / available_by
+        protocols = nic.protocol or []
+        if profile.protocol and protocols and profile.protocol not in protocols:
+            continue
+        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps:
+            continue
+        return str(nid)
+    return None
 
 
 def default_name(spec: ClusterSpec, tiers: int) -> str:
@@ -593,8 +994,11 @@ def command_line(spec: ClusterSpec) -> str:
         "gpus",
         "gpus_per_node",
         "nic_gbps",
+        "planes",
         "nodes_per_su",
         "tiers",
+        "ecosystem",
+        "wiring",
         "oversubscription",
         "core_oversubscription",
         "uplink_min_gbps",
@@ -628,6 +1032,14 @@ def command_line(spec: ClusterSpec) -> str:
         args += ["--allow", f"{tier}={','.join(ids)}"]
     if spec.catalog is not None:
         args += ["--catalog", spec.catalog_file or "<inline>"]
+    if not spec.compat:
+        args += ["--no-compat"]
+    for status in spec.status:
+        args += ["--status", status]
+    if spec.available_by is not None:
+        args += ["--available-by", str(spec.available_by)]
+    if spec.nic_model is not None:
+        args += ["--nic-model", spec.nic_model]
     return shlex.join(args)
 
 
