@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer.core.schema import Cable, Catalog, Media, Switch, Transceiver
+from optimizer.core.schema import Cable, Catalog, FailureMode, Media, Switch, Transceiver
 from optimizer.errors import InstanceError, Issue
 
 BUILTIN_LABEL = "<builtin catalogue>"
-SECTIONS = ("media", "transceivers", "cables", "switches")
+SECTIONS = ("media", "transceivers", "cables", "switches", "reliability")
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,7 +32,7 @@ def builtin_catalog() -> Catalog:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, BUILTIN_LABEL, Catalog, data)) from None
-    problems = catalog_issues(catalog, BUILTIN_LABEL, "")
+    problems = catalog_issues(catalog, BUILTIN_LABEL, "") + reliability_issues(catalog, BUILTIN_LABEL, "")
     if problems:
         raise InstanceError(problems)
     return catalog
@@ -70,6 +70,16 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
     return issues
 
 
+def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
+    """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have."""
+    items = {e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)}
+    return [
+        Issue(file, f"{prefix}reliability[{i}].item", f"unknown catalogue item '{r.item}' (a transceiver, cable or switch)")
+        for i, r in enumerate(catalog.reliability)
+        if r.item not in items
+    ]
+
+
 @dataclass(frozen=True)
 class CatalogIndex:
     """Catalogue entries by id, per section."""
@@ -78,6 +88,8 @@ class CatalogIndex:
     transceivers: dict[str, Transceiver]
     cables: dict[str, Cable]
     switches: dict[str, Switch]
+    reliability: dict[str, FailureMode]
+    """Failure modes by row id (reliability extension)."""
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogIndex:
@@ -87,6 +99,7 @@ class CatalogIndex:
             transceivers={t.id: t for t in catalog.transceivers},
             cables={c.id: c for c in catalog.cables},
             switches={s.id: s for s in catalog.switches},
+            reliability={r.id: r for r in catalog.reliability},
         )
 
     def section_of(self, item_id: str) -> str | None:
