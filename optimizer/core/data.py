@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
+from optimizer.core.reliability import Mode, Params, link_rates, modes_by_item, params, switch_rates
 from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
 
@@ -75,6 +76,28 @@ class PathData:
 
 
 @dataclass
+class ReliabilityData:
+    """Reliability extension: per-link and per-switch figures (``optimizer.core.reliability``) and the
+    failure modes that may need spares."""
+
+    params: Params
+    col_interruptions: list[float]
+    """Job interruptions per year of one link of column i."""
+    col_lost_gpu_h: list[float]
+    """GPU-hours lost per year of one link of column i."""
+    choice_interruptions: list[float]
+    choice_lost_gpu_h: list[float]
+    modes: list[Mode]
+    """Failure modes of items some column or switch choice uses (one spares variable each)."""
+    mode_terms: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]
+    """Per mode: ([(column, failing units per link)], [(choice, failing units per switch)])."""
+
+    def downtime_usd(self, lost_gpu_h: float) -> float:
+        """Downtime cost over the horizon of ``lost_gpu_h`` GPU-hours lost per year."""
+        return self.params.years * self.params.gpu_hour_usd * lost_gpu_h
+
+
+@dataclass
 class ModelData:
     """Everything ``build_model`` needs, as flat lists indexed as described in the module docstring."""
 
@@ -111,6 +134,9 @@ class ModelData:
     """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
     routing: RoutingData | None = None
     """The routed-demand data when the instance has demands, else None."""
+    weights_interruptions: float = 0.0
+    reliability: ReliabilityData | None = None
+    """The reliability data when the instance has a ``reliability`` section, else None."""
 
     @property
     def n_cols(self) -> int:
@@ -131,7 +157,23 @@ class ModelData:
 
         col = [coef(o.cost_usd, o.power_w) for o in self.col_option]
         choice = [coef(c, p) for c, p in zip(self.choice_cost_usd, self.choice_power_w, strict=True)]
+        r = self.reliability
+        if r is not None and self.objective == "tco":  # expected downtime cost over the horizon
+            col = [c + r.downtime_usd(x) for c, x in zip(col, r.col_lost_gpu_h, strict=True)]
+            choice = [c + r.downtime_usd(x) for c, x in zip(choice, r.choice_lost_gpu_h, strict=True)]
+        elif r is not None and self.objective == "weighted" and self.weights_interruptions:
+            w = self.weights_interruptions / 365.25  # weight per interruption per day
+            col = [c + w * x for c, x in zip(col, r.col_interruptions, strict=True)]
+            choice = [c + w * x for c, x in zip(choice, r.choice_interruptions, strict=True)]
         return col, choice
+
+    def spares_objective_coefficient(self, cost_usd: float) -> float:
+        """Objective coefficient of one spare of price ``cost_usd`` (spares are capex)."""
+        if self.objective in ("tco", "capex"):
+            return cost_usd
+        if self.objective == "weighted":
+            return self.weights_capex * cost_usd
+        return 0.0
 
 
 def energy_usd_per_w(instance: Instance) -> float:
@@ -157,6 +199,8 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     nodes = {n.id: n for n in instance.nodes}
     deriver = OptionDeriver(nodes, index)
     protected = frozenset(instance.limits.supply)
+    rel_params = params(instance)
+    rel_modes = modes_by_item(index) if rel_params is not None else {}
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -223,7 +267,11 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         if hit is None:
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-            keep = prune_dominated(options, compat, protected) if prune else list(range(len(options)))
+            keep = (
+                prune_dominated(options, compat, protected, _prune_figures(options, rel_modes, rel_params))
+                if prune
+                else list(range(len(options)))
+            )
             usable = []
             for oi in keep:
                 c_a, c_b = compat[oi]
@@ -340,11 +388,59 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         uniform_groups=uniform_groups,
         pruned_options=pruned,
     )
+    data.weights_interruptions = instance.weights.interruptions_per_day
+    data.reliability = _reliability_data(instance, index, col_option, choice_model)
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
         data.routing = build_routing(instance, group_min, switch_min)
     return data
+
+
+def _prune_figures(
+    options: list[Option], modes: dict[str, list[Mode]], p: Params | None
+) -> list[tuple[tuple[float, ...], dict[str, float]]] | None:
+    """Reliability figures that option pruning must respect (None without a ``reliability`` section).
+
+    Spares count only for modes that get spares (spares_factor > 0)."""
+    if p is None:
+        return None
+    out = []
+    for o in options:
+        r = link_rates(o.items, o.kind, modes)
+        units = r.units if p.spares_factor > 0 and p.spares_lead_time_h > 0 else {}
+        out.append(((r.interruptions, r.lost_gpu_h(p)), {m: u for m, u in units.items() if u > 0}))
+    return out
+
+
+def _reliability_data(
+    instance: Instance, index: CatalogIndex, col_option: list[Option], choice_model: list[str]
+) -> ReliabilityData | None:
+    """Per-column and per-choice reliability figures (None without a ``reliability`` section)."""
+    p = params(instance)
+    if p is None:
+        return None
+    modes = modes_by_item(index)
+    col_rates = [link_rates(o.items, o.kind, modes) for o in col_option]
+    choice_rates = [switch_rates(m, modes) for m in choice_model]
+    used: dict[str, tuple[list[tuple[int, float]], list[tuple[int, float]]]] = {}
+    for i, r in enumerate(col_rates):
+        for mode_id, units in r.units.items():
+            used.setdefault(mode_id, ([], []))[0].append((i, units))
+    for q, r in enumerate(choice_rates):
+        for mode_id, units in r.units.items():
+            used.setdefault(mode_id, ([], []))[1].append((q, units))
+    by_id = {m.id: m for ms in modes.values() for m in ms}
+    order = sorted(used)
+    return ReliabilityData(
+        params=p,
+        col_interruptions=[r.interruptions for r in col_rates],
+        col_lost_gpu_h=[r.lost_gpu_h(p) for r in col_rates],
+        choice_interruptions=[r.interruptions for r in choice_rates],
+        choice_lost_gpu_h=[r.lost_gpu_h(p) for r in choice_rates],
+        modes=[by_id[m] for m in order],
+        mode_terms=[used[m] for m in order],
+    )
 
 
 def _compat(

@@ -19,12 +19,24 @@ from optimizer.core.model.constraints import (
     latency,
     limits,
     nic_capacity,
+    reliability,
     routing,
     switch_capacity,
     switch_model,
 )
 
-FAMILIES = (capacity, switch_model, forms, switch_capacity, nic_capacity, latency, bandwidth, limits, routing)
+FAMILIES = (
+    capacity,
+    switch_model,
+    forms,
+    switch_capacity,
+    nic_capacity,
+    latency,
+    bandwidth,
+    reliability,
+    limits,
+    routing,
+)
 
 
 def build_model(d: ModelData, families: tuple = FAMILIES) -> pyo.ConcreteModel:

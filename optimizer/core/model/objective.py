@@ -5,6 +5,10 @@ tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
 capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
 power:    sum_i power_i n[i] + sum_q power(q) k[q]
 weighted: weights.capex_usd x capex + weights.power_w x power
+
+Reliability extension (family ``reliability``): tco adds the downtime cost to the coefficients of n and k,
+and tco, capex and weighted add the spares' capex; weighted adds weights.interruptions_per_day x the
+expected interruptions per day.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
     terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
+    terms += getattr(m, "reliability_objective_terms", [])  # spares capex (reliability family)
     constant = getattr(m, "extra_objective_constant", 0.0)
     expr = linear(terms) + constant if constant else linear(terms)
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

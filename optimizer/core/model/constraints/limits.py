@@ -4,6 +4,8 @@
     sum_i cost_i n[i]  + sum_q cost_usd(q) k[q] <= max_capex_usd
     sum_i units_i(x) n[i] + sum_{q: model(q) = x} k[q] <= supply(x)     for every supply entry x
 
+(with a ``reliability`` section the capex row also counts the spares: + sum_m spare_cost(m) s[m])
+
 units_i(x): ends of one link using transceiver x (1 or 2), or 1 for cable x.
 """
 
@@ -28,6 +30,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if d.max_capex_usd is not None:
         terms = [(o.cost_usd, n[i]) for i, o in enumerate(d.col_option) if o.cost_usd]
         terms += [(d.choice_cost_usd[q], k[q]) for q in range(n_q) if d.choice_cost_usd[q]]
+        terms += [(c, v) for c, v in getattr(m, "reliability_capex_terms", []) if c]  # spares (reliability family)
         add_rows(m, "limits_capex", [(None, terms, d.max_capex_usd)])
     supply: list[Row] = []
     for _, limit, col_terms, choices in d.supply:
