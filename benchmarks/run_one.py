@@ -96,6 +96,8 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     instance, data, t0, t1, t2 = _load_and_derive(spec)
     # the routing family adds nothing without demands; with demands the floor would be a smaller MILP
     empty = set() if data.routing is not None else {"routing"}
+    if data.reliability is None:  # likewise the reliability family without a reliability section
+        empty.add("reliability")
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)
     if missing:
         return {
