@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import INSTANCES, E_PER_W, ROOT, solve_verified, tiny_instance
+from helpers import E_PER_W, INSTANCES, ROOT, solve_verified, tiny_instance
 
 import optimizer
 from optimizer.core.verify import check_plan
@@ -57,7 +57,7 @@ def test_hand_computed_case() -> None:
     module_failures = 16 * 1000e-9 * H  # 0.140256 per year
     switch_failures = 1 * 5000e-9 * H  # 0.04383 per year
     failures = module_failures + switch_failures
-    links_down = module_failures * 1 + switch_failures * 64
+    assert module_failures * 1 + switch_failures * 64 == pytest.approx(2.945376, rel=1e-12)  # links down
     down_link_h = module_failures * 1 * 0.5 + switch_failures * 64 * 4
     lost = failures * 8 * 0.5 + down_link_h * 1.0  # 8 GPUs stopped per interruption; 1 idle GPU per link down
     assert failures == pytest.approx(0.184086, rel=1e-12)
@@ -289,9 +289,9 @@ def _recorded(fast: bool) -> dict[str, float]:
     out = {}
     for line in (ROOT / "benchmarks" / "results" / "full.jsonl").read_text().splitlines():
         r = json.loads(line)
-        if r.get("variant") == "planner" and r.get("status") == "optimal" and r["file"].startswith("instances/"):
-            if (r.get("wall_s", 99) < 4) == fast:
-                out[r["file"]] = r["objective"]
+        ok = r.get("variant") == "planner" and r.get("status") == "optimal" and r["file"].startswith("instances/")
+        if ok and (r.get("wall_s", 99) < 4) == fast:
+            out[r["file"]] = r["objective"]
     return out
 
 

@@ -186,5 +186,7 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
     out.print(table)
     domains = {(d["item"], d["mode"]): d for d in rel["cpo_failure_domains"]}
     for d in domains.values():
-        out.print(f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair, {d['mttr_h']:g} h")
+        out.print(
+            f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair, {d['mttr_h']:g} h"
+        )
     _more(out, len(rel["rows"]), "reliability.csv", out_dir)

@@ -132,9 +132,7 @@ def _check_reliability(instance: Instance) -> list[Issue]:
     catalog = instance.resolved_catalog
     issues = [] if catalog is builtin_catalog() else reliability_issues(catalog, file, "catalog.")
     if instance.reliability is None and instance.weights.interruptions_per_day > 0:
-        issues.append(
-            Issue(file, "weights.interruptions_per_day", "needs a reliability section (downtime economics)")
-        )
+        issues.append(Issue(file, "weights.interruptions_per_day", "needs a reliability section (downtime economics)"))
     return issues
 
 

@@ -193,8 +193,7 @@ def bom_spares(bom: pd.DataFrame, section: dict[str, Any]) -> pd.DataFrame:
         count[s["item"]] = count.get(s["item"], 0) + s["spares"]
         capex[s["item"]] = capex.get(s["item"], 0.0) + s["capex_usd"]
     out = bom.copy()
-    out["spares"] = [count.get(item, 0) if sec != "media" else None for item, sec in zip(out["item"], out["section"])]
-    out["spares_capex_usd"] = [
-        _r(capex.get(item, 0.0)) if sec != "media" else None for item, sec in zip(out["item"], out["section"])
-    ]
+    pairs = list(zip(out["item"], out["section"], strict=True))
+    out["spares"] = [count.get(item, 0) if sec != "media" else None for item, sec in pairs]
+    out["spares_capex_usd"] = [_r(capex.get(item, 0.0)) if sec != "media" else None for item, sec in pairs]
     return out

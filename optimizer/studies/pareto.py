@@ -273,7 +273,9 @@ def _has_plan(row: dict[str, Any], key: str = "power_w") -> bool:
     return row.get("status") in ("optimal", "feasible") and row.get(key) is not None
 
 
-def non_dominated(rows: list[dict[str, Any]], key: str = "power_w") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def non_dominated(
+    rows: list[dict[str, Any]], key: str = "power_w"
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split rows with plans into (front by increasing power, removed).
 
     A row is removed when another row is no worse in both capex and power (relative tolerance 1e-9)

@@ -74,7 +74,11 @@ def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
     """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have."""
     items = {e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)}
     return [
-        Issue(file, f"{prefix}reliability[{i}].item", f"unknown catalogue item '{r.item}' (a transceiver, cable or switch)")
+        Issue(
+            file,
+            f"{prefix}reliability[{i}].item",
+            f"unknown catalogue item '{r.item}' (a transceiver, cable or switch)",
+        )
         for i, r in enumerate(catalog.reliability)
         if r.item not in items
     ]

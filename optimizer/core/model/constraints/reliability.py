@@ -4,7 +4,9 @@ Figures per link of column i and per switch of choice q come from ``optimizer.co
 interruptions per year ``f_i`` / ``f_q`` (failures and flaps) and GPU-hours lost per year ``L_i`` / ``L_q``.
 For each failure mode m that some column or choice uses, an integer spares variable
 
-    s[m] >= 0,   s[m] >= a x fit(m) / 1e9 x (sum_i u_i(m) n[i] + sum_q u_q(m) k[q]),   a = spares_factor x spares_lead_time_h
+    s[m] >= a x fit(m) / 1e9 x (sum_i u_i(m) n[i] + sum_q u_q(m) k[q]),   s[m] >= 0 integer,
+
+with a = spares_factor x spares_lead_time_h
 
 (u: failing units of m per link or per switch), so s[m] is the expected number of failures of m while a
 used spare is replenished, times the service factor, rounded up. Optional caps:
