@@ -405,7 +405,7 @@ def _prune_figures(
     Spares count only for modes that get spares (spares_factor > 0)."""
     if p is None:
         return None
-    out = []
+    out: list[tuple[tuple[float, ...], dict[str, float]]] = []
     for o in options:
         r = link_rates(o.items, o.kind, modes)
         units = r.units if p.spares_factor > 0 and p.spares_lead_time_h > 0 else {}

@@ -132,7 +132,7 @@ def reliability_section(
                 rates = switch_rates(model, modes)
                 add_row(sg.id, "switch", model, "switch", k[q], rates, _domains(((model, 1),), modes))
 
-    spares = []
+    spares: list[dict[str, Any]] = []
     by_id = {m.id: m for ms in modes.values() for m in ms}
     for mode_id in sorted(units):
         mode = by_id[mode_id]
