@@ -70,17 +70,21 @@ def test_hand_computed_case() -> None:
     assert r["interruptions_per_day"] == pytest.approx(0.184086 / 365.25, rel=1e-9)
     assert r["availability"] == pytest.approx(1 - 12.026952 / (8 * H), rel=1e-12)
     assert r["downtime_usd"] == pytest.approx(5 * 3.0 * 12.026952, rel=1e-9)  # 180.40428
-    # spares: 2 x 16 x 1e-6 x 1000 = 0.032 -> 1 module (900); 2 x 5e-6 x 1000 = 0.01 -> 1 switch (20,000)
-    spares = {s["mode"]: (s["spares"], s["capex_usd"]) for s in r["spares"]}
-    assert spares == {"sr-800.module": (1, 900.0), "sw64.switch": (1, 20000.0)}
+    # spares: need 2 x 16 x 1e-6 x 1000 = 0.032 modules (28.8 USD in capex), 2 x 5e-6 x 1000 = 0.01 switches
+    # (200 USD); the bill of materials stocks 1 of each (900 + 20,000 USD)
+    spares = {s["mode"]: (s["spares_needed"], s["spares"], s["capex_usd"], s["stock_capex_usd"]) for s in r["spares"]}
+    assert spares == {
+        "sr-800.module": (pytest.approx(0.032), 1, pytest.approx(28.8), 900.0),
+        "sw64.switch": (pytest.approx(0.01), 1, pytest.approx(200.0), 20000.0),
+    }
     assert plan.totals is not None
-    assert plan.totals["spares_capex_usd"] == 20900.0
-    assert plan.totals["capex_usd"] == 34480.0 + 20900.0
+    assert plan.totals["spares_capex_usd"] == pytest.approx(228.8, rel=1e-12)
+    assert plan.totals["capex_usd"] == pytest.approx(34480.0 + 228.8, rel=1e-12)
     assert plan.totals["downtime_usd"] == pytest.approx(180.40428, rel=1e-9)
-    assert plan.objective == pytest.approx(55380.0 + 724 * E_PER_W + 180.40428, rel=1e-9)  # 58,860.62796
-    assert plan.objective == pytest.approx(58860.62796, rel=1e-9)
+    assert plan.objective == pytest.approx(34708.8 + 724 * E_PER_W + 180.40428, rel=1e-9)
+    assert plan.objective == pytest.approx(38189.42796, rel=1e-9)
     bom = plan.bom.set_index("item")
-    assert bom.loc["sr-800", "spares"] == 1 and bom.loc["sw64", "spares_capex_usd"] == 20000.0
+    assert bom.loc["sr-800", "spares"] == 1 and bom.loc["sw64", "spares_stock_usd"] == 20000.0
 
 
 def test_without_reliability_section_nothing_changes() -> None:
@@ -137,7 +141,7 @@ def test_verifier_recomputes_reliability() -> None:
     for s in short["reliability"]["spares"]:
         s["spares"] = 0
     wheres = {v.where for v in check_plan(inst, short)}
-    assert {"reliability.spares.sr-800.module", "reliability.spares.sw64.switch", "totals.capex_usd"} <= wheres
+    assert wheres == {"reliability.spares.sr-800.module", "reliability.spares.sw64.switch"}
     missing = copy.deepcopy(plan)
     del missing["reliability"]
     assert "reliability" in {v.where for v in check_plan(inst, missing)}
@@ -166,61 +170,61 @@ def test_input_errors_are_reported() -> None:
 
 
 def test_pruning_keeps_the_optimum_with_reliability() -> None:
-    path = INSTANCES / "library" / "cpo-serviceability-2k-800g.yaml"
-    inst = optimizer.load_instance(path)
+    inst = optimizer.load_instance(INSTANCES / "reliability-pod-2k-800g.yaml")
     pruned = solve_verified(inst)
     full = solve_verified(inst, prune_dominated=False)
     assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
+    assert pruned.solver["columns_pruned"] > 0
 
 
 # ------------------------------------------------------------------------------- library and reference
-def _serviceability_doc() -> dict[str, Any]:
-    return yaml.safe_load((INSTANCES / "library" / "cpo-serviceability-2k-800g.yaml").read_text())
+def _pod_doc() -> dict[str, Any]:
+    return yaml.safe_load((INSTANCES / "reliability-pod-2k-800g.yaml").read_text())
 
 
-def test_pricing_reliability_flips_the_spine_tier() -> None:
-    doc = _serviceability_doc()
+def _choice(plan: optimizer.Plan, group: str) -> set[str]:
+    return set(plan.links[plan.links.group == group]["option"])
+
+
+def test_pricing_reliability_flips_the_gpu_tier() -> None:
+    doc = _pod_doc()
     priced = solve_verified(doc)
-    plain_doc = {k: v for k, v in doc.items() if k != "reliability"}
-    plain = solve_verified(plain_doc)
-    assert set(plain.links[plain.links.group == "leaf-spine"]["option"]) == {"lpo-dr-800+cpo-dr-800"}
-    assert set(priced.links[priced.links.group == "leaf-spine"]["option"]) == {"lpo-dr-800+lpo-dr-800"}
-    assert dict(zip(plain.nodes.group, plain.nodes.model, strict=True))["spine"] == "th5-cpo"
-    assert dict(zip(priced.nodes.group, priced.nodes.model, strict=True))["spine"] == "th5"
+    plain = solve_verified({k: v for k, v in doc.items() if k != "reliability"})
+    assert _choice(plain, "gpu-leaf") == {"aoc-800"}
+    assert _choice(priced, "gpu-leaf") == {"lpo-dr-800+lpo-dr-800"}
+    assert _choice(plain, "leaf-spine") == _choice(priced, "leaf-spine") == {"lpo-dr-800+cpo-dr-800"}
+
+
+E = 8766 / 1000 * 5 * 1.3 * 0.08
 
 
 def hand_breakeven_gpu_hour_usd() -> float:
-    """The GPU-hour value at which the CPO spine wins back (instances/README.md, "Reliability")."""
-    e = 8766 / 1000 * 5 * 1.3 * 0.08
-    links = 2048
-    base = links * (1725 - 1675) + (links * (17 - 14) + 32 * (913 - 840)) * e  # CPO's capex + energy lead
-    # spares: CPO adds a spare CPO switch for engines (248,000), a laser module (1,500), a th5-cpo pool
-    # (200,000); the th5 pool keeps one switch either way; LPO modules 3 x 800 -> 2 x 800
-    spares = 248000 + 1500 + 200000 - 800
-    events = links * (2 * 700 - (700 + 1540 / 8 + 1540 / 8)) * 1e-9 * 8766  # fewer interruptions per year
-    gpu_h = events * 2048 * 0.5 * 5  # over five years, 2,048 GPUs x 0.5 h per interruption
-    return (spares - base) / gpu_h
+    """GPU-hour value where the GPU tier flips from AOC to LPO (instances/README.md, "Reliability")."""
+    lead = 625 - 13 * E + (2 * 700e-9 * 720 * 800 - 2000e-9 * 720 * 1000)  # LPO's extra capex, energy, spares
+    gpu_h = 600e-9 * 8766 * 16384 * 0.5 * 5  # GPU-hours the AOC's 600 extra FIT cost per link over 5 years
+    return lead / gpu_h
 
 
-def test_breakeven_gpu_hour_value_matches_hand_check() -> None:
-    v = hand_breakeven_gpu_hour_usd()
-    assert v == pytest.approx(10.6252, abs=1e-4)
-    doc = _serviceability_doc()
-    result = breakeven(
-        doc,
-        "reliability.gpu_hour_usd",
-        8.0,
-        13.0,
-        "leaf-spine",
-        base_dir=INSTANCES / "library",
-        options=optimizer.SolveOptions(threads=1, mip_rel_gap=0.0),
-        scan=3,
-        tol=1e-3,
+def hand_breakeven_engine_fit() -> float:
+    """CPO engine FIT where the spine flips from CPO to LPO at 3 USD per GPU-hour."""
+    per_fit = 1e-9 * 8766 * 16384 * 0.5 * 3.0 * 5  # downtime USD per FIT of a link over 5 years
+    const = -50 - 3 * E - 32 * 73 * E / 2048 + (700 + 1540 / 8 - 1400) * per_fit
+    const += 700e-9 * 720 * 800 + 1540 / 8 * 1e-9 * 720 * 1500 - 2 * 700e-9 * 720 * 800  # spares
+    return -const / (per_fit / 8 + 1e-9 * 720 * 248000 / 8)
+
+
+def test_breakevens_match_hand_checks() -> None:
+    v, fit = hand_breakeven_gpu_hour_usd(), hand_breakeven_engine_fit()
+    assert v == pytest.approx(2.623125, abs=1e-6) and fit == pytest.approx(3922.711, abs=1e-3)
+    opts = optimizer.SolveOptions(threads=1, mip_rel_gap=0.0)
+    by_value = breakeven(_pod_doc(), "reliability.gpu_hour_usd", 1.0, 5.0, "gpu-leaf", options=opts, scan=3, tol=1e-4)
+    assert len(by_value.flips) == 1 and by_value.flips[0].below <= v <= by_value.flips[0].above
+    assert by_value.flips[0].choice_below.startswith("aoc-800")
+    by_fit = breakeven(
+        _pod_doc(), "catalog.cpo-dr-800.engine.fit", 1540.0, 10000.0, "leaf-spine", options=opts, scan=3, tol=1.0
     )
-    assert len(result.flips) == 1
-    flip = result.flips[0]
-    assert flip.below <= v <= flip.above
-    assert "cpo-dr-800" in flip.choice_above and "cpo-dr-800" not in flip.choice_below
+    assert len(by_fit.flips) == 1 and by_fit.flips[0].below <= fit <= by_fit.flips[0].above
+    assert "cpo-dr-800" in by_fit.flips[0].choice_below and "cpo-dr-800" not in by_fit.flips[0].choice_above
 
 
 def test_llama3_reference_same_order_as_reported() -> None:
@@ -233,7 +237,7 @@ def test_llama3_reference_same_order_as_reported() -> None:
 
 # ------------------------------------------------------------------------------- studies
 def test_sweep_paths_reach_failure_modes_and_economics() -> None:
-    doc = _serviceability_doc()
+    doc = _pod_doc()
     out = apply_overrides(doc, {"catalog.cpo-dr-800.engine.fit": 100.0, "reliability.gpu_hour_usd": 7.0}, {})
     rows = {r["id"]: r for r in out["catalog"]["reliability"]}
     assert rows["cpo-dr-800.engine"]["fit"] == 100.0
@@ -242,7 +246,7 @@ def test_sweep_paths_reach_failure_modes_and_economics() -> None:
     globbed = apply_overrides(doc, {"catalog.cpo-dr-*.fit": 100.0}, {})
     assert "transceivers" not in globbed["catalog"] or not globbed["catalog"]["transceivers"]
     assert {r["id"] for r in globbed["catalog"]["reliability"]} >= {"cpo-dr-800.engine", "cpo-dr-800.laser"}
-    inst = optimizer.load_instance(out, base_dir=INSTANCES / "library")
+    inst = optimizer.load_instance(out, base_dir=INSTANCES)
     assert inst.reliability is not None and inst.reliability.gpu_hour_usd == 7.0
     plain = {k: v for k, v in doc.items() if k != "reliability"}
     made = apply_overrides(plain, {"reliability.gpu_hour_usd": 1.0}, {})
@@ -280,7 +284,7 @@ def test_cli_summary_and_files(tmp_path: Any, capsys: pytest.CaptureFixture[str]
     assert csv[0].startswith("group,kind,option,technology,count,failures_per_year")
     assert len(csv) == 3  # the link group and the switch group
     bom = (tmp_path / "out" / "bom.csv").read_text().splitlines()[0]
-    assert bom.endswith("spares,spares_capex_usd")
+    assert bom.endswith("spares,spares_stock_usd")
 
 
 # ------------------------------------------------------------------------------- today's optima

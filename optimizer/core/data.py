@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
-from optimizer.core.reliability import Mode, Params, link_rates, modes_by_item, params, switch_rates
+from optimizer.core.reliability import (
+    Mode,
+    Params,
+    PricedOption,
+    link_rates,
+    modes_by_item,
+    params,
+    prune_priced,
+    spares_usd,
+    switch_rates,
+)
 from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
 
@@ -77,20 +87,18 @@ class PathData:
 
 @dataclass
 class ReliabilityData:
-    """Reliability extension: per-link and per-switch figures (``optimizer.core.reliability``) and the
-    failure modes that may need spares."""
+    """Reliability extension: per-link and per-switch figures (``optimizer.core.reliability``)."""
 
     params: Params
     col_interruptions: list[float]
     """Job interruptions per year of one link of column i."""
     col_lost_gpu_h: list[float]
     """GPU-hours lost per year of one link of column i."""
+    col_spares_usd: list[float]
+    """Capex of the spare stock one link of column i needs."""
     choice_interruptions: list[float]
     choice_lost_gpu_h: list[float]
-    modes: list[Mode]
-    """Failure modes of items some column or switch choice uses (one spares variable each)."""
-    mode_terms: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]
-    """Per mode: ([(column, failing units per link)], [(choice, failing units per switch)])."""
+    choice_spares_usd: list[float]
 
     def downtime_usd(self, lost_gpu_h: float) -> float:
         """Downtime cost over the horizon of ``lost_gpu_h`` GPU-hours lost per year."""
@@ -158,22 +166,25 @@ class ModelData:
         col = [coef(o.cost_usd, o.power_w) for o in self.col_option]
         choice = [coef(c, p) for c, p in zip(self.choice_cost_usd, self.choice_power_w, strict=True)]
         r = self.reliability
-        if r is not None and self.objective == "tco":  # expected downtime cost over the horizon
-            col = [c + r.downtime_usd(x) for c, x in zip(col, r.col_lost_gpu_h, strict=True)]
-            choice = [c + r.downtime_usd(x) for c, x in zip(choice, r.choice_lost_gpu_h, strict=True)]
-        elif r is not None and self.objective == "weighted" and self.weights_interruptions:
-            w = self.weights_interruptions / 365.25  # weight per interruption per day
-            col = [c + w * x for c, x in zip(col, r.col_interruptions, strict=True)]
-            choice = [c + w * x for c, x in zip(choice, r.choice_interruptions, strict=True)]
-        return col, choice
+        if r is not None:  # reliability extension: spares are capex, downtime a cost, interruptions a weight
+            w_spares = {"tco": 1.0, "capex": 1.0, "power": 0.0, "weighted": self.weights_capex}[self.objective]
+            w_down = 1.0 if self.objective == "tco" else 0.0
+            w_int = self.weights_interruptions / 365.25 if self.objective == "weighted" else 0.0
 
-    def spares_objective_coefficient(self, cost_usd: float) -> float:
-        """Objective coefficient of one spare of price ``cost_usd`` (spares are capex)."""
-        if self.objective in ("tco", "capex"):
-            return cost_usd
-        if self.objective == "weighted":
-            return self.weights_capex * cost_usd
-        return 0.0
+            def extra(spares: float, lost: float, interruptions: float) -> float:
+                return w_spares * spares + w_down * r.downtime_usd(lost) + w_int * interruptions
+
+            col = [
+                c + extra(s, x, f)
+                for c, s, x, f in zip(col, r.col_spares_usd, r.col_lost_gpu_h, r.col_interruptions, strict=True)
+            ]
+            choice = [
+                c + extra(s, x, f)
+                for c, s, x, f in zip(
+                    choice, r.choice_spares_usd, r.choice_lost_gpu_h, r.choice_interruptions, strict=True
+                )
+            ]
+        return col, choice
 
 
 def energy_usd_per_w(instance: Instance) -> float:
@@ -267,11 +278,14 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         if hit is None:
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-            keep = (
-                prune_dominated(options, compat, protected, _prune_figures(options, rel_modes, rel_params))
-                if prune
-                else list(range(len(options)))
-            )
+            if not prune:
+                keep = list(range(len(options)))
+            elif rel_params is None:
+                keep = prune_dominated(options, compat, protected)
+            else:  # reliability extension: downtime and spares change what dominates
+                keep = _priced_keep(
+                    instance, objective or instance.objective, options, compat, protected, rel_modes, rel_params
+                )
             usable = []
             for oi in keep:
                 c_a, c_b = compat[oi]
@@ -397,20 +411,45 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
     return data
 
 
-def _prune_figures(
-    options: list[Option], modes: dict[str, list[Mode]], p: Params | None
-) -> list[tuple[tuple[float, ...], dict[str, float]]] | None:
-    """Reliability figures that option pruning must respect (None without a ``reliability`` section).
-
-    Spares count only for modes that get spares (spares_factor > 0)."""
-    if p is None:
-        return None
-    out: list[tuple[tuple[float, ...], dict[str, float]]] = []
+def _priced_keep(
+    instance: Instance,
+    objective: Objective,
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected: frozenset[str],
+    modes: dict[str, list[Mode]],
+    p: Params,
+) -> list[int]:
+    """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
+    downtime included, and only the figures some constraint of the instance limits."""
+    e = energy_usd_per_w(instance)
+    w = instance.weights
+    by_id = {m.id: m for ms in modes.values() for m in ms}
+    lim, rel = instance.limits, instance.reliability
+    assert rel is not None
+    latency = bool(instance.paths or instance.demands)
+    priced = []
     for o in options:
         r = link_rates(o.items, o.kind, modes)
-        units = r.units if p.spares_factor > 0 and p.spares_lead_time_h > 0 else {}
-        out.append(((r.interruptions, r.lost_gpu_h(p)), {m: u for m, u in units.items() if u > 0}))
-    return out
+        lost = r.lost_gpu_h(p)
+        spares = spares_usd(r.units, by_id, p)
+        obj = {
+            "tco": o.cost_usd + spares + e * o.power_w + p.years * p.gpu_hour_usd * lost,
+            "capex": o.cost_usd + spares,
+            "power": o.power_w,
+            "weighted": w.capex_usd * (o.cost_usd + spares)
+            + w.power_w * o.power_w
+            + w.interruptions_per_day * r.interruptions / 365.25,
+        }[objective]
+        constrained = (
+            *((o.power_w,) if lim.max_power_w is not None else ()),
+            *((o.cost_usd + spares,) if lim.max_capex_usd is not None else ()),
+            *((o.latency_ns,) if latency else ()),
+            *((r.interruptions,) if rel.max_interruptions_per_day is not None else ()),
+            *((lost,) if rel.min_availability is not None else ()),
+        )
+        priced.append(PricedOption(obj, constrained))
+    return prune_priced(options, compat, protected, priced)
 
 
 def _reliability_data(
@@ -421,25 +460,17 @@ def _reliability_data(
     if p is None:
         return None
     modes = modes_by_item(index)
+    by_id = {m.id: m for ms in modes.values() for m in ms}
     col_rates = [link_rates(o.items, o.kind, modes) for o in col_option]
     choice_rates = [switch_rates(m, modes) for m in choice_model]
-    used: dict[str, tuple[list[tuple[int, float]], list[tuple[int, float]]]] = {}
-    for i, r in enumerate(col_rates):
-        for mode_id, units in r.units.items():
-            used.setdefault(mode_id, ([], []))[0].append((i, units))
-    for q, r in enumerate(choice_rates):
-        for mode_id, units in r.units.items():
-            used.setdefault(mode_id, ([], []))[1].append((q, units))
-    by_id = {m.id: m for ms in modes.values() for m in ms}
-    order = sorted(used)
     return ReliabilityData(
         params=p,
         col_interruptions=[r.interruptions for r in col_rates],
         col_lost_gpu_h=[r.lost_gpu_h(p) for r in col_rates],
+        col_spares_usd=[spares_usd(r.units, by_id, p) for r in col_rates],
         choice_interruptions=[r.interruptions for r in choice_rates],
         choice_lost_gpu_h=[r.lost_gpu_h(p) for r in choice_rates],
-        modes=[by_id[m] for m in order],
-        mode_terms=[used[m] for m in order],
+        choice_spares_usd=[spares_usd(r.units, by_id, p) for r in choice_rates],
     )
 
 

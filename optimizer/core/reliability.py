@@ -12,12 +12,13 @@ one unit fails. Per link of an option (or per switch of a model) the failing uni
     u(m) = 1                                  cables (one cable per link, D = 1 link)
     u(m) = 1 per switch                       switches (D = max_ports)
 
-and with h = 8766 hours per year, per link (or switch) and year:
+and with h = 8766 hours per year and R(m) the links down during the repair (``repair_domain_ends``,
+default D(m)), per link (or switch) and year:
 
     failures   f = sum_m u(m) fit(m) h / 1e9              each failure is one job interruption
     flaps      p = sum_m u(m) flap_fit(m) h / 1e9          each flap is one job interruption
     links down   = sum_m u(m) fit(m) h / 1e9 x D(m)
-    down link-hours r = sum_m u(m) fit(m) h / 1e9 x D(m) x mttr_h(m)
+    down link-hours r = sum_m u(m) fit(m) h / 1e9 x R(m) x mttr_h(m)
 
 The instance's ``reliability`` section prices them: every interruption stops G_stop GPUs
 (``gpus_per_interruption``, default the fabric's ``gpus``) for ``restart_h``, and every link down idles
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.schema import Instance, NicNode, Reliability
@@ -60,6 +62,8 @@ class Mode:
     flap_fit: float
     domain_links: int
     """Links lost per failure (the failure domain)."""
+    repair_links: int
+    """Links down while the repair is made."""
     mttr_h: float
     spare_cost_usd: float
 
@@ -153,6 +157,7 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
                 r.rate_fit,
                 r.flap_fit,
                 domain,
+                r.repair_domain_ends or domain,
                 r.mttr_h,
                 spare if r.spare_cost_usd is None else r.spare_cost_usd,
             )
@@ -165,7 +170,7 @@ def _add(rates: Rates, mode: Mode, units: float) -> None:
     rates.failures += per_h * mode.fit
     rates.flaps += per_h * mode.flap_fit
     rates.links_down += per_h * mode.fit * mode.domain_links
-    rates.down_link_h += per_h * mode.fit * mode.domain_links * mode.mttr_h
+    rates.down_link_h += per_h * mode.fit * mode.repair_links * mode.mttr_h
     rates.units[mode.id] = rates.units.get(mode.id, 0.0) + units
 
 
@@ -187,12 +192,17 @@ def switch_rates(model: str, modes: dict[str, list[Mode]]) -> Rates:
 
 
 def spares_needed(mode: Mode, units: float, p: Params) -> float:
-    """The continuous lower bound on the spares of a mode: factor x expected failures in one lead time."""
+    """The spare stock a mode needs: factor x expected failures in one lead time (not rounded)."""
     return p.spares_factor * units * mode.fit * PER_FIT * p.spares_lead_time_h
 
 
+def spares_usd(units: dict[str, float], modes: dict[str, Mode], p: Params) -> float:
+    """Capex of the spare stock that ``units`` failing units per mode need (linear in the units)."""
+    return sum(modes[m].spare_cost_usd * spares_needed(modes[m], u, p) for m, u in units.items())
+
+
 def spares_count(mode: Mode, units: float, p: Params) -> int:
-    """The fewest spares meeting ``spares_needed`` (what the model's integer variable settles at)."""
+    """Whole spares to stock: ``spares_needed`` rounded up."""
     need = spares_needed(mode, units, p)
     return max(0, math.ceil(need - 1e-9))
 
@@ -207,3 +217,49 @@ def poisson_cdf(k: int, mu: float) -> float:
         term *= mu / j
         total += term
     return min(1.0, total)
+
+
+# ------------------------------------------------------------------------ option pruning with reliability
+@dataclass(frozen=True)
+class PricedOption:
+    """What pruning compares for one option when the instance has a ``reliability`` section."""
+
+    objective: float
+    """Objective coefficient of one link (the instance's objective mode, downtime and spares included)."""
+    constrained: tuple[float, ...]
+    """Per-link figures that some constraint of the instance limits (power, capex with spares, latency,
+    interruptions, lost GPU-hours: only those the instance constrains)."""
+
+
+def prune_priced(
+    options: list[Any],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected_items: frozenset[str],
+    priced: list[PricedOption],
+) -> list[int]:
+    """Indices of options to keep when reliability is priced (the optimum is unchanged).
+
+    Option p dominates q when both run at the same speed, p fits wherever q does, p uses no supply-limited
+    item (or exactly q's items), p's objective coefficient (downtime and spares included) is no larger and
+    p is no worse in every per-link figure that a constraint of the instance limits. Replacing every q link
+    by a p link then keeps every constraint satisfied and the objective no worse (all figures are linear in
+    the counts). When p and q dominate each other the first is kept.
+    """
+
+    def dominates(pi: int, qi: int) -> bool:
+        p, q = options[pi], options[qi]
+        a, b = priced[pi], priced[qi]
+        if p.speed_gbps != q.speed_gbps or a.objective > b.objective:
+            return False
+        if any(x > y for x, y in zip(a.constrained, b.constrained, strict=True)):
+            return False
+        ends = zip(compat[pi], compat[qi], strict=True)
+        if any(cp is not None and cq is not None and not cq <= cp for cp, cq in ends):
+            return False
+        return p.items == q.items or not any(item in protected_items for item, _ in p.items)
+
+    keep: list[int] = []
+    for qi in range(len(options)):
+        if not any(pi != qi and dominates(pi, qi) and (pi < qi or not dominates(qi, pi)) for pi in range(len(options))):
+            keep.append(qi)
+    return keep

@@ -18,6 +18,7 @@ from optimizer.core.reliability import (
     modes_by_item,
     poisson_cdf,
     spares_count,
+    spares_needed,
     switch_rates,
 )
 
@@ -41,11 +42,15 @@ SPARE_COLUMNS = [
     "repair",
     "units",
     "failures_in_lead_time",
+    "spares_needed",
     "spares",
     "spare_cost_usd",
     "capex_usd",
+    "stock_capex_usd",
     "service_level",
 ]
+"""Per failure mode: ``capex_usd`` = spares_needed x price (in the totals); ``stock_capex_usd`` = the whole
+``spares`` (rounded up) x price, what the bill of materials buys."""
 
 
 def _r(x: float) -> float:
@@ -138,6 +143,7 @@ def reliability_section(
         mode = by_id[mode_id]
         u = units[mode_id]
         mu = u * mode.fit * PER_FIT * p.spares_lead_time_h
+        need = spares_needed(mode, u, p)
         count = spares_count(mode, u, p)
         spares.append(
             {
@@ -146,9 +152,11 @@ def reliability_section(
                 "repair": mode.repair,
                 "units": _r(u),
                 "failures_in_lead_time": _r(mu),
+                "spares_needed": _r(need),
                 "spares": count,
                 "spare_cost_usd": mode.spare_cost_usd,
-                "capex_usd": _r(count * mode.spare_cost_usd),
+                "capex_usd": _r(need * mode.spare_cost_usd),
+                "stock_capex_usd": _r(count * mode.spare_cost_usd),
                 "service_level": _r(poisson_cdf(count, mu)),
             }
         )
@@ -160,7 +168,8 @@ def reliability_section(
         ].sum()
         by_tech = [{"technology": str(t), **{c: _r(float(v)) for c, v in row.items()}} for t, row in grouped.iterrows()]
     lost = total.lost_gpu_h(p)
-    spares_capex = sum(s["spares"] * s["spare_cost_usd"] for s in spares)
+    spares_capex = sum(spares_needed(by_id[s["mode"]], units[s["mode"]], p) * s["spare_cost_usd"] for s in spares)
+    stock_capex = sum(s["spares"] * s["spare_cost_usd"] for s in spares)
     totals = {
         "spares_capex_usd": spares_capex,
         "downtime_usd": total.downtime_usd(p),
@@ -177,6 +186,7 @@ def reliability_section(
         "availability": _r(1.0 - lost / (p.gpus * HOURS_PER_YEAR)),
         "downtime_usd": _r(total.downtime_usd(p)),
         "spares_capex_usd": _r(spares_capex),
+        "spares_stock_capex_usd": _r(stock_capex),
         "rows": frame.to_dict("records"),
         "by_technology": by_tech,
         "spares": spares,
@@ -186,14 +196,14 @@ def reliability_section(
 
 
 def bom_spares(bom: pd.DataFrame, section: dict[str, Any]) -> pd.DataFrame:
-    """The bill of materials with the spares of each item's failure modes (count and capex)."""
+    """The bill of materials with the whole spares to stock for each item's failure modes and their price."""
     count: dict[str, int] = {}
     capex: dict[str, float] = {}
     for s in section["spares"]:
         count[s["item"]] = count.get(s["item"], 0) + s["spares"]
-        capex[s["item"]] = capex.get(s["item"], 0.0) + s["capex_usd"]
+        capex[s["item"]] = capex.get(s["item"], 0.0) + s["stock_capex_usd"]
     out = bom.copy()
     pairs = list(zip(out["item"], out["section"], strict=True))
     out["spares"] = [count.get(item, 0) if sec != "media" else None for item, sec in pairs]
-    out["spares_capex_usd"] = [_r(capex.get(item, 0.0)) if sec != "media" else None for item, sec in pairs]
+    out["spares_stock_usd"] = [_r(capex.get(item, 0.0)) if sec != "media" else None for item, sec in pairs]
     return out

@@ -211,6 +211,9 @@ class FailureMode(Strict):
     unit. Default: the transceiver's ends_per_module (1 for a plain module, 2 for a twin-port module);
     a cable fails one link; a switch loses all its ports (its max_ports). Give it for a CPO engine or an
     external laser module (the ports it serves)."""
+    repair_domain_ends: PositiveInt | None = None
+    """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
+    engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
     repair: Literal["module", "laser_module", "cable", "engine", "switch"]
     """Repair class: hot-swap of a pluggable module, swap of an external laser module, cable replacement,
     optical engine replacement, or replacement of the whole switch."""

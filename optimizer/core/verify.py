@@ -245,9 +245,7 @@ def _totals(
     t["tco_usd"] = t["capex_usd"] + t["energy_usd"]
     if instance.reliability is not None:  # reliability extension: spares are capex, downtime a cost
         fig = reliability_figures(instance, links, nodes)
-        spares = _stated_spares(plan or {})
-        cost = {m["id"]: m["spare_cost_usd"] for ms in _failure_modes(instance).values() for m in ms}
-        t["spares_capex_usd"] = sum(count * cost.get(mode, 0.0) for mode, count in spares.items())
+        t["spares_capex_usd"] = fig["spares_capex_usd"]
         t["downtime_usd"] = fig["downtime_usd"]
         t["interruptions_per_day"] = fig["interruptions_per_day"]
         t["capex_usd"] += t["spares_capex_usd"]
@@ -696,6 +694,7 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
                 "fit": fit,
                 "flap_fit": r.flap_fit,
                 "domain": domain,
+                "repair_domain": r.repair_domain_ends or domain,
                 "mttr_h": r.mttr_h,
                 "spare_cost_usd": price if r.spare_cost_usd is None else r.spare_cost_usd,
                 "whole": r.item not in trans,  # a cable (one per link) or a switch (one per switch)
@@ -705,8 +704,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
 
 
 def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mapping[str, _NodeRow]) -> dict[str, Any]:
-    """Expected failures, flaps, interruptions, lost GPU-hours, downtime and failing units per mode of a
-    plan's decisions (reliability extension, instances/README.md "Reliability"), from the instance alone."""
+    """Expected failures, flaps, interruptions, lost GPU-hours, downtime, failing units and spares needed per
+    mode, and the spares' capex (need x price) of a plan's decisions (reliability extension,
+    instances/README.md "Reliability"), from the instance alone."""
     rel = instance.reliability
     assert rel is not None
     modes = _failure_modes(instance)
@@ -723,7 +723,7 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
             failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
             flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
             links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
-            down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"] * m["mttr_h"]
+            down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["repair_domain"] * m["mttr_h"]
 
     for r in links:
         for item, per_link in r.attrs["items"].items():
@@ -731,7 +731,14 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
     for nr in nodes.values():
         account(nr.model.id, 1.0, nr.count)
     lost = (failures + flaps) * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
+    by_id = {m["id"]: m for ms in modes.values() for m in ms}
+    need = {
+        mode: rel.spares_factor * u * by_id[mode]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
+        for mode, u in units.items()
+    }
     return {
+        "spares_needed": need,
+        "spares_capex_usd": sum(n * by_id[mode]["spare_cost_usd"] for mode, n in need.items()),
         "gpus": gpus,
         "failures_per_year": failures,
         "flaps_per_year": flaps,
@@ -763,8 +770,8 @@ def check_reliability(
     nodes: Mapping[str, _NodeRow],
     rel_tol: float = 1e-6,
 ) -> list[Violation]:
-    """The plan's reliability section against figures recomputed from its decisions, the spares against
-    their sizing rule, and the caps on interruptions and availability."""
+    """The plan's reliability section against figures recomputed from its decisions, the stocked spares
+    against their sizing rule (the need rounded up), and the caps on interruptions and availability."""
     rel = instance.reliability
     assert rel is not None
     out: list[Violation] = []
@@ -788,15 +795,14 @@ def check_reliability(
         "downtime_usd",
     ):
         same(f"reliability.{key}", section.get(key), fig[key])
+    same("reliability.spares_capex_usd", section.get("spares_capex_usd"), fig["spares_capex_usd"])
     spares = _stated_spares(plan)
-    modes = {m["id"]: m for ms in _failure_modes(instance).values() for m in ms}
-    for mode_id, units in fig["units"].items():
-        need = rel.spares_factor * units * modes[mode_id]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
+    for mode_id, need in fig["spares_needed"].items():
         count = spares.pop(mode_id, None)
         if count is None:
             out.append(Violation(f"reliability.spares.{mode_id}", "no row for a failure mode the plan uses"))
-        elif not float(count).is_integer() or count < need - 1e-6:
-            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares, the rule needs >= {need:.6g}"))
+        elif count != max(0, math.ceil(need - 1e-9)):
+            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares, the need {need:.6g} rounds up"))
     for mode_id, count in spares.items():
         if count:
             out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares for a mode the plan does not use"))

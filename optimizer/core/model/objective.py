@@ -6,9 +6,9 @@ capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
 power:    sum_i power_i n[i] + sum_q power(q) k[q]
 weighted: weights.capex_usd x capex + weights.power_w x power
 
-Reliability extension (family ``reliability``): tco adds the downtime cost to the coefficients of n and k,
-and tco, capex and weighted add the spares' capex; weighted adds weights.interruptions_per_day x the
-expected interruptions per day.
+Reliability extension (family ``reliability``): the coefficients of n and k add the spare stock's capex
+(tco, capex, weighted), the downtime cost (tco) and weights.interruptions_per_day x interruptions per day
+(weighted).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
     terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
-    terms += getattr(m, "reliability_objective_terms", [])  # spares capex (reliability family)
     constant = getattr(m, "extra_objective_constant", 0.0)
     expr = linear(terms) + constant if constant else linear(terms)
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
