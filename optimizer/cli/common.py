@@ -157,7 +157,8 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
     out.print(
         f"reliability: {rel['failures_per_year']:,.1f} failures/year ({rel['links_down_per_year']:,.1f} links down), "
         f"{rel['interruptions_per_day']:.3f} job interruptions/day, availability {100 * rel['availability']:.4f}%, "
-        f"downtime {_fmt(rel['downtime_usd'], 0)} USD over the horizon, spares {_fmt(rel['spares_capex_usd'], 0)} USD"
+        f"downtime {_fmt(rel['downtime_usd'], 0)} USD over the horizon, spares {_fmt(rel['spares_capex_usd'], 0)} USD "
+        f"at their need ({_fmt(rel['spares_stock_capex_usd'], 0)} USD stocked whole)"
     )
     table = Table(title="reliability by technology", title_justify="left")
     for col in ("technology", "failures/yr", "links down/yr", "interruptions/day", "downtime USD"):
@@ -172,15 +173,17 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
         )
     out.print(table)
     table = Table(title="spares (per failure mode)", title_justify="left")
-    for col in ("mode", "repair", "failures in lead time", "spares", "capex USD", "service level"):
+    for col in ("mode", "repair", "failures in lead time", "need", "stocked", "capex USD", "stock USD", "service"):
         table.add_column(col, justify="left" if col in ("mode", "repair") else "right")
     for r in rel["spares"][:MAX_TABLE_ROWS]:
         table.add_row(
             r["mode"],
             r["repair"],
             f"{r['failures_in_lead_time']:.3f}",
+            f"{r['spares_needed']:.3f}",
             f"{r['spares']:,}",
             _fmt(r["capex_usd"], 0),
+            _fmt(r["stock_capex_usd"], 0),
             f"{100 * r['service_level']:.2f}%",
         )
     out.print(table)

@@ -126,6 +126,7 @@ def reliability_section(
                             "item": item,
                             "mode": mode.id,
                             "ports_lost": mode.domain_links,
+                            "ports_down_in_repair": mode.repair_links,
                             "repair": mode.repair,
                             "mttr_h": mode.mttr_h,
                         }
