@@ -190,6 +190,7 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
     domains = {(d["item"], d["mode"]): d for d in rel["cpo_failure_domains"]}
     for d in domains.values():
         out.print(
-            f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair, {d['mttr_h']:g} h"
+            f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair of "
+            f"{d['mttr_h']:g} h with {d['ports_down_in_repair']} ports down"
         )
     _more(out, len(rel["rows"]), "reliability.csv", out_dir)
