@@ -182,7 +182,8 @@ TESTED = {
     "bandwidth",
     "limits",
     "routing",
-}  # routing: tests/test_routing.py
+    "reliability",
+}  # routing: tests/test_routing.py; reliability: tests/test_reliability.py (caps, spares, downtime)
 
 
 def test_every_family_has_a_test() -> None:
