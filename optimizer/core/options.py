@@ -198,7 +198,6 @@ def prune_dominated(
     options: list[Option],
     compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
     protected_items: frozenset[str],
-    reliability: list[tuple[tuple[float, ...], dict[str, float]]] | None = None,
 ) -> list[int]:
     """Indices of options to keep after removing dominated ones (the optimum is unchanged).
 
@@ -207,11 +206,6 @@ def prune_dominated(
     and p uses no supply-limited item (or exactly q's items). Then replacing every q link by a p
     link keeps every constraint satisfied and no objective (all weights are >= 0) gets worse.
     Exact ties keep the first option only.
-
-    ``reliability`` (reliability extension), per option: (figures per link that every objective and cap
-    counts with a weight >= 0, e.g. interruptions and lost GPU-hours; failing units per link of each
-    failure mode). p must then also be no worse in every figure and use at most q's failing units of
-    every mode: each mode's pooled spares need then does not grow, so neither do its rounded spares.
     """
     keep: list[int] = []
     for qi, q in enumerate(options):
@@ -226,11 +220,8 @@ def prune_dominated(
                 continue
             if p.items != q.items and any(item in protected_items for item, _ in p.items):
                 continue
-            if reliability is not None and not _no_less_reliable(reliability[pi], reliability[qi]):
-                continue
             tie = (
-                (reliability is None or reliability[pi] == reliability[qi])
-                and p.power_w == q.power_w
+                p.power_w == q.power_w
                 and p.cost_usd == q.cost_usd
                 and p.latency_ns == q.latency_ns
                 and compat[pi] == compat[qi]
@@ -242,12 +233,3 @@ def prune_dominated(
         if not dominated:
             keep.append(qi)
     return keep
-
-
-def _no_less_reliable(
-    p: tuple[tuple[float, ...], dict[str, float]], q: tuple[tuple[float, ...], dict[str, float]]
-) -> bool:
-    """p is no worse than q in every reliability figure and in the failing units of every mode."""
-    if any(a > b for a, b in zip(p[0], q[0], strict=True)):
-        return False
-    return all(units <= q[1].get(mode, 0.0) for mode, units in p[1].items())
