@@ -31,7 +31,7 @@ def schema(out_file: Path | None) -> int:
 @click.option(
     "--type",
     "section",
-    type=click.Choice(["transceivers", "cables", "switches", "media"]),
+    type=click.Choice(["transceivers", "cables", "switches", "media", "reliability"]),
     default=None,
     help="Only this section.",
 )
@@ -97,6 +97,9 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         table.add_column(col, overflow="fold")
     for r in rows:
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
+        if r["section"] == "reliability":  # a failure mode: its item, rate and repair
+            fit = r["fit"] if "fit" in r else 1e9 / r["mtbf_h"]
+            kind = f"{r['item']} {r['mode']}: {fit:,.0f} FIT, {r['repair']} {r['mttr_h']:g} h"
         if "form" in r:
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         spd = r.get("speed_gbps") or r.get("max_port_gbps")

@@ -76,7 +76,7 @@ RESULT_COLUMNS = [
     *[f"share_{t}" for t in TECHNOLOGIES],
     "share_linear",
     "mix",
-    *RELIABILITY_RESULTS,
+    *RELIABILITY_RESULTS,  # only when some scenario has them (instances with a reliability section)
 ]
 INTEGER_FIELDS = ("count", "ports", "min", "max", "gpus", "gpus_per_interruption", "domain_ends")
 DONE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution", "input_error")
@@ -375,7 +375,8 @@ def read_results(path: Path) -> dict[str, dict[str, Any]]:
 
 def tidy_table(rows: list[dict[str, Any]], parameters: list[str], track: list[str]) -> pd.DataFrame:
     """The tidy table: parameters, results and tracked choices (no timings: equal runs, equal tables)."""
-    columns = ["scenario", *parameters, *RESULT_COLUMNS, *[f"choice:{g}" for g in track], "message"]
+    result_columns = [c for c in RESULT_COLUMNS if c not in RELIABILITY_RESULTS or any(c in r for r in rows)]
+    columns = ["scenario", *parameters, *result_columns, *[f"choice:{g}" for g in track], "message"]
     table = pd.DataFrame([{**r, "scenario": k} for k, r in enumerate(rows)], columns=columns)
     return table
 
