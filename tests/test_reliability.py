@@ -128,6 +128,7 @@ def test_caps_on_interruptions_and_availability() -> None:
         optimizer.SolveOptions(threads=1),
     )
     assert str(impossible.status) == "infeasible"
+    assert any("interruptions per day, the cap is 1e-09" in reason for reason in impossible.diagnostics)
 
 
 def test_verifier_recomputes_reliability() -> None:
