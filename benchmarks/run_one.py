@@ -98,6 +98,8 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     empty = set() if data.routing is not None else {"routing"}
     if not data.whole_units and not data.fabric_choice:  # compatibility rows only under the opt-in
         empty.add("compatibility")
+    if data.reliability is None:  # likewise the reliability family without a reliability section
+        empty.add("reliability")
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)
     if missing:
         return {

@@ -48,11 +48,40 @@ LIBRARY = [
     if not p.stem.startswith("catalog")
 ]
 
+#: Downtime economics added to every library instance by the ``reliability`` suite.
+RELIABILITY_ECONOMICS = {"gpu_hour_usd": 2.0, "restart_h": 0.5}
+
+
+def library_variant(stem: str, priced: bool) -> dict[str, Any]:
+    """A library instance without (``priced`` False) or with the ``RELIABILITY_ECONOMICS`` section."""
+    path = ROOT / "instances" / "library" / f"{stem}.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc.pop("reliability", None)
+    if isinstance(doc.get("catalog"), str) and doc["catalog"] != "builtin":
+        doc["catalog"] = str(path.parent / doc["catalog"])  # the generated copy lives elsewhere
+    if priced:
+        doc["reliability"] = dict(RELIABILITY_ECONOMICS)
+    return doc
+
+
+#: Every library instance twice, interleaved: without reliability data, then with the downtime economics.
+RELIABILITY = [
+    {
+        "name": f"{e['name']}{'+rel' if priced else ''}",
+        "generator": "benchmarks.suite:library_variant",
+        "params": {"stem": e["name"], "priced": priced},
+        "floor": not priced,
+    }
+    for e in LIBRARY
+    for priced in (False, True)
+]
+
 SUITES: dict[str, list[dict[str, Any]]] = {
     "smoke": [BUNDLED[0], _scale(10)],
     "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
     "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
     "library": LIBRARY,
+    "reliability": RELIABILITY,
     "full": [
         *BUNDLED,
         *LIBRARY,

@@ -169,11 +169,18 @@ def label_groups(x: list[float], y: list[float], mixes: list[str], tol: float = 
 
 
 def plot_pareto(front: Any, path: str | Path) -> Path:
-    """Capex (M USD) versus power (kW) of a Pareto front, each point labelled by its optics mix."""
+    """Capex (M USD) versus power (kW) of a Pareto front, each point labelled by its optics mix (or versus
+    expected job interruptions per day for a front ``against`` interruptions)."""
     pts = front.points
     fig = _figure(10, 6.5)
     ax = fig.subplots()
-    power = [p["power_w"] / 1e3 for p in pts]
+    against = getattr(front, "against", "power")
+    if against == "power":
+        power = [p["power_w"] / 1e3 for p in pts]
+        x_label, what = "total power (kW): optics + switches", "power"
+    else:
+        power = [p["interruptions_per_day"] for p in pts]
+        x_label, what = "expected job interruptions per day (network)", "interruptions"
     capex = [p["capex_usd"] / 1e6 for p in pts]
     ax.step(power, capex, where="post", color="#BBBBBB", zorder=1, label="front (staircase)")
     both = [p["status"] == "optimal" and p.get("power_status") in (None, "optimal") for p in pts]
@@ -202,7 +209,7 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
 
     for group in label_groups(power, capex, [mix_of(p) for p in pts]):
         i, j = group[0], group[-1]
-        end = " (min power)" if i == 0 else " (min capex)" if j == len(pts) - 1 and j else ""
+        end = f" (min {what})" if i == 0 else " (min capex)" if j == len(pts) - 1 and j else ""
         name = f"{i}" if i == j else f"{i}-{j}"
         ax.annotate(
             f"{name}{end}: {mix_of(pts[i])}",
@@ -213,10 +220,10 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
             va="bottom",
             weight="bold" if end else "normal",
         )
-    ax.set_xlabel("total power (kW): optics + switches")
+    ax.set_xlabel(x_label)
     ax.set_ylabel("capex (million USD): optics + fibre + switches")
     ax.set_title(
-        f"{front.instance}: capex vs power Pareto front, {len(pts)} non-dominated points\n"
+        f"{front.instance}: capex vs {what} Pareto front, {len(pts)} non-dominated points\n"
         f"(label: point number and share of link ends by optics technology)"
     )
     ax.grid(alpha=0.3)

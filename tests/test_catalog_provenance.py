@@ -80,10 +80,12 @@ def test_published_energy_per_bit_figures() -> None:
 def test_cli_catalog_lists_source_confidence_and_pj_per_bit(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["catalog", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == sum(len(getattr(builtin_catalog(), s)) for s in ("media", "transceivers", "cables", "switches"))
+    sections = ("media", "transceivers", "cables", "switches", "nics", "profiles", "reliability")
+    assert len(rows) == sum(len(getattr(builtin_catalog(), s)) for s in sections)
+    assert {r["section"] for r in rows} == set(sections)
     for r in rows:
         assert r["source"] and r["confidence"] in {"A", "B", "C", "EST"}, r["id"]
-        if r["section"] != "media":
+        if r["section"] in ("transceivers", "cables", "switches"):
             assert r["pj_per_bit"] > 0, r["id"]
     assert main(["catalog", "--check"]) == 0
     assert main(["catalog", "--type", "transceivers", "--speed", "3200", "--json"]) == 0

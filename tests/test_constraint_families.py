@@ -196,6 +196,11 @@ TESTS_OF_FAMILY = {
         "test_compat.py::test_twin_port_halves_come_in_whole_modules",
         "test_compat.py::test_protocol_choice_weighs_parts_against_switches",
     ],
+    "reliability": [
+        "test_reliability.py::test_hand_computed_case",
+        "test_reliability.py::test_downtime_flips_the_choice",
+        "test_reliability.py::test_caps_on_interruptions_and_availability",
+    ],
 }
 
 

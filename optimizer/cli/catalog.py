@@ -31,7 +31,7 @@ def schema(out_file: Path | None) -> int:
 @click.option(
     "--type",
     "section",
-    type=click.Choice(["transceivers", "cables", "switches", "media"]),
+    type=click.Choice(["transceivers", "cables", "switches", "media", "nics", "profiles", "reliability"]),
     default=None,
     help="Only this section.",
 )
@@ -47,7 +47,7 @@ def schema(out_file: Path | None) -> int:
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
 def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
     """List the catalogue with figures, pJ/bit, confidence and sources."""
-    from optimizer.core.catalog import SECTIONS, builtin_catalog, physical_issues, technology
+    from optimizer.core.catalog import ALL_SECTIONS, builtin_catalog, physical_issues, technology
 
     try:
         cat = builtin_catalog() if file is None else _catalog_of(file)
@@ -57,11 +57,11 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         problems = physical_issues(cat, str(file) if file else "<builtin catalogue>")
         if problems:
             return report_issues(InstanceError(problems))
-        n = sum(len(getattr(cat, name)) for name in SECTIONS)
+        n = sum(len(getattr(cat, name)) for name in ALL_SECTIONS)
         click.echo(f"{n} entries: every one has a source and a confidence grade, and figures in physical range")
         return EXIT_OK
     rows: list[dict[str, Any]] = []
-    for name in SECTIONS:
+    for name in ALL_SECTIONS:
         if section and name != section:
             continue
         for entry in getattr(cat, name):
@@ -97,8 +97,13 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         table.add_column(col, overflow="fold")
     for r in rows:
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
+        if r["section"] == "reliability":  # a failure mode: its item, rate and repair
+            fit = r["fit"] if "fit" in r else 1e9 / r["mtbf_h"]
+            kind = f"{r['item']} {r['mode']}: {fit:,.0f} FIT, {r['repair']} {r['mttr_h']:g} h"
         if "form" in r:
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
+        if r["section"] == "profiles":  # an ecosystem: its protocol and qualified technologies or parts
+            kind = f"{r.get('protocol', 'any')}: {', '.join(r.get('supports', [])) or 'any part'}"
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
         table.add_row(
             r["section"],

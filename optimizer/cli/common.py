@@ -145,5 +145,52 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         for r in plan.paths.itertuples():
             table.add_row(r.id, _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1))
         out.print(table)
+    if getattr(plan, "reliability", None) is not None:
+        _print_reliability(out, plan.reliability, out_dir)
     if out_dir is not None:
-        out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv")
+        extra = ", reliability.csv" if getattr(plan, "reliability", None) is not None else ""
+        out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv{extra}")
+
+
+def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) -> None:
+    """Reliability extension: expected failures and interruptions by technology, downtime, spares."""
+    out.print(
+        f"reliability: {rel['failures_per_year']:,.1f} failures/year ({rel['links_down_per_year']:,.1f} links down), "
+        f"{rel['interruptions_per_day']:.3f} job interruptions/day, availability {100 * rel['availability']:.4f}%, "
+        f"downtime {_fmt(rel['downtime_usd'], 0)} USD over the horizon, spares {_fmt(rel['spares_capex_usd'], 0)} USD "
+        f"at their need ({_fmt(rel['spares_stock_capex_usd'], 0)} USD stocked whole)"
+    )
+    table = Table(title="reliability by technology", title_justify="left")
+    for col in ("technology", "failures/yr", "links down/yr", "interruptions/day", "downtime USD"):
+        table.add_column(col, justify="left" if col == "technology" else "right")
+    for r in rel["by_technology"]:
+        table.add_row(
+            r["technology"],
+            f"{r['failures_per_year']:,.2f}",
+            f"{r['links_down_per_year']:,.2f}",
+            f"{r['interruptions_per_day']:.4f}",
+            _fmt(r["downtime_usd"], 0),
+        )
+    out.print(table)
+    table = Table(title="spares (per failure mode)", title_justify="left")
+    for col in ("mode", "repair", "failures in lead time", "need", "stocked", "capex USD", "stock USD", "service"):
+        table.add_column(col, justify="left" if col in ("mode", "repair") else "right")
+    for r in rel["spares"][:MAX_TABLE_ROWS]:
+        table.add_row(
+            r["mode"],
+            r["repair"],
+            f"{r['failures_in_lead_time']:.3f}",
+            f"{r['spares_needed']:.3f}",
+            f"{r['spares']:,}",
+            _fmt(r["capex_usd"], 0),
+            _fmt(r["stock_capex_usd"], 0),
+            f"{100 * r['service_level']:.2f}%",
+        )
+    out.print(table)
+    domains = {(d["item"], d["mode"]): d for d in rel["cpo_failure_domains"]}
+    for d in domains.values():
+        out.print(
+            f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair of "
+            f"{d['mttr_h']:g} h with {d['ports_down_in_repair']} ports down"
+        )
+    _more(out, len(rel["rows"]), "reliability.csv", out_dir)

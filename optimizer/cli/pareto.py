@@ -61,6 +61,13 @@ from optimizer.errors import InstanceError
     is_flag=True,
     help="Solve interior points in two stages (capex, then power) instead of one AUGMECON solve.",
 )
+@click.option(
+    "--against",
+    type=click.Choice(["power", "interruptions"]),
+    default="power",
+    show_default=True,
+    help="Trade capex against power, or against expected job interruptions per day (needs a reliability section).",
+)
 @click.option("--no-plot", is_flag=True, help="Do not draw pareto.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def pareto(
@@ -75,10 +82,11 @@ def pareto(
     max_solves: int | None,
     plans: bool,
     lexicographic: bool,
+    against: str,
     no_plot: bool,
     quiet: bool,
 ) -> int:
-    """Capex-versus-power Pareto front by the epsilon-constraint method.
+    """Capex-versus-power (or versus expected interruptions) Pareto front by the epsilon-constraint method.
 
     Minimises capex (plus a tie-breaking sliver of power) subject to power <= eps, eps stepping from
     the lexicographic min-power plan to the lexicographic min-capex plan; writes the non-dominated
@@ -93,6 +101,13 @@ def pareto(
         instance = load_instance(file)
     except InstanceError as exc:
         return report_issues(exc)
+    if against == "interruptions" and instance.reliability is None:
+        from optimizer.errors import Issue
+
+        return report_issues(
+            InstanceError([Issue(str(file), "reliability", "--against interruptions needs a reliability section")])
+        )
+    key = "power_w" if against == "power" else "interruptions_per_day"
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
     err = Console(file=sys.stderr, highlight=False)
     options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
@@ -102,8 +117,8 @@ def pareto(
         seen["n"] += 1
         seen["failed"] += row.get("status") not in ("optimal", "feasible")
         if not quiet:
-            power = row.get("power_w")
-            what = "-" if power is None else f"power {power:,.0f} W, capex {row['capex_usd']:,.0f} USD"
+            power = row.get(key)
+            what = "-" if power is None else f"{key} {power:,.4g}, capex {row['capex_usd']:,.0f} USD"
             err.print(f"solve {seen['n']}: {row.get('mode')} {row.get('status')}: {what}")
 
     front = run(
@@ -116,6 +131,7 @@ def pareto(
         keep_plans=plans,
         lexicographic=lexicographic,
         on_point=on_point,
+        against=against,
     )
     target = out_dir or Path(f"pareto-{instance.name}")
     written = front.write(target, plot=not no_plot)
@@ -124,7 +140,8 @@ def pareto(
         f"solves ({len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
         title_justify="left",
     )
-    for col in ("#", "status", "gap", "power W", "capex USD", "TCO USD", "optics mix (share of link ends)"):
+    metric = "power W" if against == "power" else "interruptions/day"
+    for col in ("#", "status", "gap", metric, "capex USD", "TCO USD", "optics mix (share of link ends)"):
         table.add_column(col, justify="left" if col in ("status", "optics mix (share of link ends)") else "right")
     for k, p in enumerate(front.points):
         gaps = [g for g in (p.get("gap"), p.get("power_gap")) if g is not None]
@@ -137,14 +154,14 @@ def pareto(
             str(k),
             status,
             f"{100 * max(gaps):.3f}%" if gaps else "-",
-            f"{p['power_w']:,.0f}",
+            f"{p['power_w']:,.0f}" if against == "power" else f"{p['interruptions_per_day']:.4f}",
             f"{p['capex_usd']:,.0f}",
             f"{p['tco_usd']:,.0f}",
             p["mix"],
         )
     out.print(table)
     for f in front.failed:
-        out.print(f"failed: {f.get('mode')} eps {f.get('eps_power_w')}: {f.get('status')} {f.get('message', '')}")
+        out.print(f"failed: {f.get('mode')} eps {f.get('eps_' + key)}: {f.get('status')} {f.get('message', '')}")
     out.print("wrote " + ", ".join(str(p) for p in written if p.parent == target))
     if not front.points:
         return EXIT_NO_SOLUTION

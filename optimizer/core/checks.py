@@ -130,6 +130,20 @@ def check_instance(
         for j, ref in enumerate(bw.links):
             if ref not in links_by_id and ref not in bad_links:
                 issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
+    issues += _check_reliability(instance)
+    return issues
+
+
+def _check_reliability(instance: Instance) -> list[Issue]:
+    """Reliability extension: failure modes name known items; the interruptions weight and caps need the
+    ``reliability`` section."""
+    from optimizer.core.catalog import builtin_catalog, reliability_issues
+
+    file = instance.source
+    catalog = instance.resolved_catalog
+    issues = [] if catalog is builtin_catalog() else reliability_issues(catalog, file, "catalog.")
+    if instance.reliability is None and instance.weights.interruptions_per_day > 0:
+        issues.append(Issue(file, "weights.interruptions_per_day", "needs a reliability section (downtime economics)"))
     return issues
 
 

@@ -17,6 +17,17 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
+from optimizer.core.reliability import (
+    Mode,
+    Params,
+    PricedOption,
+    link_rates,
+    modes_by_item,
+    params,
+    prune_priced,
+    spares_usd,
+    switch_rates,
+)
 from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
 
@@ -76,6 +87,26 @@ class PathData:
 
 
 @dataclass
+class ReliabilityData:
+    """Reliability extension: per-link and per-switch figures (``optimizer.core.reliability``)."""
+
+    params: Params
+    col_interruptions: list[float]
+    """Job interruptions per year of one link of column i."""
+    col_lost_gpu_h: list[float]
+    """GPU-hours lost per year of one link of column i."""
+    col_spares_usd: list[float]
+    """Capex of the spare stock one link of column i needs."""
+    choice_interruptions: list[float]
+    choice_lost_gpu_h: list[float]
+    choice_spares_usd: list[float]
+
+    def downtime_usd(self, lost_gpu_h: float) -> float:
+        """Downtime cost over the horizon of ``lost_gpu_h`` GPU-hours lost per year."""
+        return self.params.years * self.params.gpu_hour_usd * lost_gpu_h
+
+
+@dataclass
 class ModelData:
     """Everything ``build_model`` needs, as flat lists indexed as described in the module docstring."""
 
@@ -118,6 +149,9 @@ class ModelData:
     fabric_choice: list[tuple[str, list[int], list[int], list[int], list[int]]] = field(default_factory=list)
     """Compatibility rules, fabrics that may run either protocol: (label, switch choices speaking
     InfiniBand only, Ethernet only, columns qualified for InfiniBand only, Ethernet only)."""
+    weights_interruptions: float = 0.0
+    reliability: ReliabilityData | None = None
+    """The reliability data when the instance has a ``reliability`` section, else None."""
 
     @property
     def n_cols(self) -> int:
@@ -138,6 +172,25 @@ class ModelData:
 
         col = [coef(o.cost_usd, o.power_w) for o in self.col_option]
         choice = [coef(c, p) for c, p in zip(self.choice_cost_usd, self.choice_power_w, strict=True)]
+        r = self.reliability
+        if r is not None:  # reliability extension: spares are capex, downtime a cost, interruptions a weight
+            w_spares = {"tco": 1.0, "capex": 1.0, "power": 0.0, "weighted": self.weights_capex}[self.objective]
+            w_down = 1.0 if self.objective == "tco" else 0.0
+            w_int = self.weights_interruptions / 365.25 if self.objective == "weighted" else 0.0
+
+            def extra(spares: float, lost: float, interruptions: float) -> float:
+                return w_spares * spares + w_down * r.downtime_usd(lost) + w_int * interruptions
+
+            col = [
+                c + extra(s, x, f)
+                for c, s, x, f in zip(col, r.col_spares_usd, r.col_lost_gpu_h, r.col_interruptions, strict=True)
+            ]
+            choice = [
+                c + extra(s, x, f)
+                for c, s, x, f in zip(
+                    choice, r.choice_spares_usd, r.choice_lost_gpu_h, r.choice_interruptions, strict=True
+                )
+            ]
         return col, choice
 
 
@@ -170,6 +223,8 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         multi = {t.id for t in index.transceivers.values() if t.ends_per_module > 1}
         multi |= {c.id for c in index.cables.values() if c.links_per_cable > 1}
         whole_unit = frozenset(multi)
+    rel_params = params(instance)
+    rel_modes = modes_by_item(index) if rel_params is not None else {}
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -237,7 +292,21 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         if hit is None:
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-            keep = prune_dominated(options, compat, protected, whole_unit) if prune else list(range(len(options)))
+            if not prune:
+                keep = list(range(len(options)))
+            elif rel_params is None:
+                keep = prune_dominated(options, compat, protected, whole_unit)
+            else:  # reliability extension: downtime and spares change what dominates
+                keep = _priced_keep(
+                    instance,
+                    objective or instance.objective,
+                    options,
+                    compat,
+                    protected,
+                    rel_modes,
+                    rel_params,
+                    whole_unit,
+                )
             usable = []
             for oi in keep:
                 c_a, c_b = compat[oi]
@@ -390,11 +459,77 @@ def _build_data(instance: Instance, objective: Objective | None, prune: bool) ->
         whole_units=whole_units,
         fabric_choice=fabric_choice,
     )
+    data.weights_interruptions = instance.weights.interruptions_per_day
+    data.reliability = _reliability_data(instance, index, col_option, choice_model)
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
         data.routing = build_routing(instance, group_min, switch_min)
     return data
+
+
+def _priced_keep(
+    instance: Instance,
+    objective: Objective,
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected: frozenset[str],
+    modes: dict[str, list[Mode]],
+    p: Params,
+    whole_unit: frozenset[str] = frozenset(),
+) -> list[int]:
+    """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
+    downtime included, and only the figures some constraint of the instance limits."""
+    e = energy_usd_per_w(instance)
+    w = instance.weights
+    by_id = {m.id: m for ms in modes.values() for m in ms}
+    lim, rel = instance.limits, instance.reliability
+    assert rel is not None
+    latency = bool(instance.paths or instance.demands)
+    priced = []
+    for o in options:
+        r = link_rates(o.items, o.kind, modes)
+        lost = r.lost_gpu_h(p)
+        spares = spares_usd(r.units, by_id, p)
+        obj = {
+            "tco": o.cost_usd + spares + e * o.power_w + p.years * p.gpu_hour_usd * lost,
+            "capex": o.cost_usd + spares,
+            "power": o.power_w,
+            "weighted": w.capex_usd * (o.cost_usd + spares)
+            + w.power_w * o.power_w
+            + w.interruptions_per_day * r.interruptions / 365.25,
+        }[objective]
+        constrained = (
+            *((o.power_w,) if lim.max_power_w is not None else ()),
+            *((o.cost_usd + spares,) if lim.max_capex_usd is not None else ()),
+            *((o.latency_ns,) if latency else ()),
+            *((r.interruptions,) if rel.max_interruptions_per_day is not None else ()),
+            *((lost,) if rel.min_availability is not None else ()),
+        )
+        priced.append(PricedOption(obj, constrained))
+    return prune_priced(options, compat, protected, priced, whole_unit)
+
+
+def _reliability_data(
+    instance: Instance, index: CatalogIndex, col_option: list[Option], choice_model: list[str]
+) -> ReliabilityData | None:
+    """Per-column and per-choice reliability figures (None without a ``reliability`` section)."""
+    p = params(instance)
+    if p is None:
+        return None
+    modes = modes_by_item(index)
+    by_id = {m.id: m for ms in modes.values() for m in ms}
+    col_rates = [link_rates(o.items, o.kind, modes) for o in col_option]
+    choice_rates = [switch_rates(m, modes) for m in choice_model]
+    return ReliabilityData(
+        params=p,
+        col_interruptions=[r.interruptions for r in col_rates],
+        col_lost_gpu_h=[r.lost_gpu_h(p) for r in col_rates],
+        col_spares_usd=[spares_usd(r.units, by_id, p) for r in col_rates],
+        choice_interruptions=[r.interruptions for r in choice_rates],
+        choice_lost_gpu_h=[r.lost_gpu_h(p) for r in choice_rates],
+        choice_spares_usd=[spares_usd(r.units, by_id, p) for r in choice_rates],
+    )
 
 
 def _compat(

@@ -84,7 +84,40 @@ def presolve_reasons(d: ModelData) -> list[str]:
         if top < min_gbps:
             reasons.append(f"bandwidth '{bw_id}': at most {top:g} Gb/s possible, {min_gbps:g} required")
     reasons += _budget_reasons(d)
+    reasons += _reliability_reasons(d)
     return reasons
+
+
+def _reliability_reasons(d: ModelData) -> list[str]:
+    """Reliability extension: lower bounds on interruptions and lost GPU-hours (most reliable option per
+    Gb/s, fewest switches of the most reliable model) against the caps."""
+    r = d.reliability
+    if r is None:
+        return []
+    p = r.params
+    out = []
+    for label, cap, per_col, per_choice, unit in (
+        ("max_interruptions_per_day", p.max_interruptions_per_day, r.col_interruptions, r.choice_interruptions, 365.25),
+        ("min_availability", p.min_availability, r.col_lost_gpu_h, r.choice_lost_gpu_h, 1.0),
+    ):
+        if cap is None:
+            continue
+        low = 0.0
+        for g in d.groups:
+            if not g.cols:
+                continue
+            if g.count is not None:
+                low += g.count * min(per_col[i] for i in g.cols)
+            elif g.demand_gbps > 0:
+                low += g.demand_gbps * min(per_col[i] / d.col_option[i].speed_gbps for i in g.cols)
+        low += sum(sg.k_min * min(per_choice[q] for q in sg.choices) for sg in d.switch_groups)
+        if label == "max_interruptions_per_day" and low / unit > cap * (1 + 1e-9):
+            out.append(f"reliability: the plan has at least {low / unit:.6g} interruptions per day, the cap is {cap:g}")
+        if label == "min_availability":
+            best = 1.0 - low / (p.gpus * 8766.0)
+            if best < cap - 1e-12:
+                out.append(f"reliability: availability is at most {best:.9g}, the floor is {cap:g}")
+    return out
 
 
 def _budget_reasons(d: ModelData) -> list[str]:

@@ -75,6 +75,8 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
     if plan.objective_mode == "weighted":  # the plan says which weights its objective used
         plan.objective_weights = instance.weights.model_dump()
+        if instance.reliability is None:  # the reliability extension's weight only where it applies
+            plan.objective_weights.pop("interruptions_per_day", None)
     return plan
 
 

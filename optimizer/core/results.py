@@ -83,6 +83,10 @@ class Plan:
     """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
     routing: dict[str, Any] | None = None
     """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
+    reliability: dict[str, Any] | None = None
+    """Reliability extension only: figures, spares and failure domains (plan.json ``reliability``)."""
+    reliability_rows: pd.DataFrame | None = None
+    """Reliability extension only: figures per tier and technology (reliability.csv)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -108,6 +112,7 @@ class Plan:
                 "solver": self.solver,
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
+                **({} if self.reliability is None else {"reliability": self.reliability}),
             }
         )
         return out
@@ -130,6 +135,7 @@ class Plan:
             ("paths", self.paths),
             ("bom", self.bom),
             *([("flows", self.flows)] if self.flows is not None else []),
+            *([("reliability", self.reliability_rows)] if self.reliability_rows is not None else []),
         ):
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False)
@@ -276,6 +282,12 @@ def _extract_plan(
         capex += sum(network.values())
         flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
         routing = {"commodities": commodities, "routes": routes}
+    rel = rel_rows = None
+    if d.reliability is not None:  # reliability extension: spares are capex, downtime is a cost
+        from optimizer.core.reliability_plan import reliability_section
+
+        rel, rel_rows, rel_totals = reliability_section(n, k, d, index)
+        capex += rel_totals["spares_capex_usd"]
     energy = power * d.energy_usd_per_w
     totals = {
         "capex_usd": capex,
@@ -288,12 +300,17 @@ def _extract_plan(
         "switch_capex_usd": switch_capex,
         **network,
     }
+    interruptions_weight = 0.0
+    if rel is not None:
+        totals.update(rel_totals)
+        totals["tco_usd"] += rel_totals["downtime_usd"]
+        interruptions_weight = d.weights_interruptions * rel_totals["interruptions_per_day"]
     totals = {key: _round(v) for key, v in totals.items()}
     objective = {
-        "tco": capex + energy,
+        "tco": capex + energy + (rel_totals["downtime_usd"] if rel is not None else 0.0),
         "capex": capex,
         "power": power,
-        "weighted": d.weights_capex * capex + d.weights_power * power,
+        "weighted": d.weights_capex * capex + d.weights_power * power + interruptions_weight,
     }[d.objective]
     bound = report.bound
     if bound is not None and report.status == SolveStatus.OPTIMAL and bound > objective:
@@ -301,6 +318,10 @@ def _extract_plan(
     gap = None if bound is None else abs(objective - bound) / max(abs(objective), 1e-9)
 
     bom = _bill_of_materials(n, k, d, index)
+    if rel is not None:
+        from optimizer.core.reliability_plan import bom_spares
+
+        bom = bom_spares(bom, rel)
     return Plan(
         d.name,
         d.objective,
@@ -317,6 +338,8 @@ def _extract_plan(
         diagnostics,
         flows=flows,
         routing=routing,
+        reliability=rel,
+        reliability_rows=rel_rows,
     )
 
 

@@ -324,6 +324,58 @@ class Profile(Strict):
     description: Text | None = None
 
 
+class FailureMode(Strict):
+    """Reliability extension: one failure mode of a catalogue item (a row of the catalogue's
+    ``reliability`` section). An item may have several modes (e.g. a CPO engine and its laser module);
+    items without a row never fail in the model."""
+
+    id: Id
+    """Unique id of the row (e.g. ``cpo-dr-800.laser``); catalogue ids are unique across all sections."""
+    item: Id
+    """The transceiver, cable or switch id that fails in this mode."""
+    mode: Text
+    """Short name of the failure mode (e.g. module, laser, engine, cable, switch)."""
+    fit: NonNegNumber | None = None
+    """Failures per 10^9 hours of ONE failing unit (a module, an optical engine, a laser module, a cable,
+    a switch). Give fit or mtbf_h, not both."""
+    mtbf_h: PositiveNumber | None = None
+    """Mean time between failures of one unit in hours (fit = 10^9 / mtbf_h)."""
+    domain_ends: PositiveInt | None = None
+    """Failure domain: link ends (ports) lost together when one unit fails, i.e. link ends per failing
+    unit. Default: the transceiver's ends_per_module (1 for a plain module, 2 for a twin-port module);
+    a cable fails one link; a switch loses all its ports (its max_ports). Give it for a CPO engine or an
+    external laser module (the ports it serves)."""
+    repair_domain_ends: PositiveInt | None = None
+    """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
+    engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
+    repair: Literal["module", "laser_module", "cable", "engine", "switch"]
+    """Repair class: hot-swap of a pluggable module, swap of an external laser module, cable replacement,
+    optical engine replacement, or replacement of the whole switch."""
+    mttr_h: NonNegNumber
+    """Mean time to repair in hours: how long the failure domain stays down."""
+    spare_cost_usd: NonNegNumber | None = None
+    """Price of one spare of the part this repair replaces. Default: the failing unit's own price
+    (transceiver cost_usd x domain_ends, the cable's cost_usd, the switch's cost_usd)."""
+    flap_fit: NonNegNumber = 0.0
+    """Link flaps (transient outages that need no repair but do interrupt a job) per 10^9 hours of one unit."""
+    source: Text
+    """Where the figures come from (paper, field data, datasheet; estimates say how they were derived)."""
+    confidence: Confidence | None = None
+    """A datasheet/standard, B trade press, C vendor blog, EST estimate."""
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> FailureMode:
+        if (self.fit is None) == (self.mtbf_h is None):
+            raise ValueError("give exactly one of fit and mtbf_h")
+        return self
+
+    @property
+    def rate_fit(self) -> float:
+        """The failure rate in FIT (failures per 10^9 unit-hours)."""
+        return self.fit if self.fit is not None else 1e9 / float(self.mtbf_h or 1.0)
+
+
 class Catalog(Strict):
     """A catalogue: optics, cables, media and switch models, each entry keyed by a unique id."""
 
@@ -338,6 +390,9 @@ class Catalog(Strict):
     """Compatibility extension: NIC models."""
     profiles: list[Profile] = []
     """Compatibility extension: ecosystem profiles."""
+    reliability: list[FailureMode] = []
+    """Reliability extension: failure modes of catalogue items (used only when the instance has a
+    ``reliability`` section)."""
 
 
 # ----------------------------------------------------------------------------------------- instance
@@ -356,6 +411,9 @@ class Weights(Strict):
 
     capex_usd: NonNegNumber = 1.0
     power_w: NonNegNumber = 0.0
+    interruptions_per_day: NonNegNumber = 0.0
+    """Reliability extension: weight of the expected job interruptions per day (needs a ``reliability``
+    section)."""
 
 
 class Limits(Strict):
@@ -366,6 +424,34 @@ class Limits(Strict):
     supply: dict[Id, NonNegInt] = {}
     """Catalogue id -> most units used in the whole plan (a transceiver counts per end, a cable per
     link, a switch model per switch)."""
+
+
+class Reliability(Strict):
+    """Reliability extension: the economics of downtime. With this section the catalogue's failure modes
+    give expected failures, job interruptions, downtime cost and spares, and the ``tco`` objective
+    includes the downtime cost and the spares' capex."""
+
+    gpu_hour_usd: NonNegNumber = 0.0
+    """Value of one GPU-hour (what an idle GPU costs)."""
+    restart_h: NonNegNumber = 0.25
+    """GPU-hours lost per stopped GPU and interruption: job restart, checkpoint reload and the work
+    redone since the last checkpoint, in hours."""
+    gpus: PositiveInt | None = None
+    """GPUs of the fabric. Default: the summed count of the NIC groups."""
+    gpus_per_interruption: PositiveInt | None = None
+    """GPUs one failure or flap stops (the job size). Default: gpus (one job spans the fabric)."""
+    idle_gpus_per_lost_link: NonNegNumber = 0.0
+    """GPUs idle per link down while a failure is repaired (mttr_h). 0: the job restarts around the
+    failed part (on spare nodes or spare paths) and repairs cost no GPU time."""
+    spares_lead_time_h: NonNegNumber = 720.0
+    """Time to replenish a used spare (RMA turnaround): spares cover the failures during this time."""
+    spares_factor: NonNegNumber = 1.0
+    """Spares of each failure mode >= spares_factor x its expected failures during spares_lead_time_h,
+    rounded up (0: no spares)."""
+    max_interruptions_per_day: PositiveNumber | None = None
+    """Cap on the expected job interruptions per day caused by the network."""
+    min_availability: Annotated[float, Field(gt=0, lt=1), BeforeValidator(_number)] | None = None
+    """Floor on the network's GPU availability: 1 - (GPU-hours lost per hour) / gpus."""
 
 
 class CountRange(Strict):
@@ -550,6 +636,8 @@ class Instance(Strict):
     weights: Weights = Weights()
     """Only used with objective: weighted."""
     limits: Limits = Limits()
+    reliability: Reliability | None = None
+    """Reliability extension: downtime economics (see instances/README.md "Reliability")."""
     catalog: Annotated[Annotated[Text, Tag("scalar")] | Annotated[Catalog, Tag("mapping")], Discriminator(_shape)] = (
         "builtin"
     )

@@ -250,6 +250,13 @@ def _totals(
     e = instance.economics
     t["energy_usd"] = t["power_w"] / 1000 * HOURS_PER_YEAR * e.years * e.pue * e.electricity_usd_per_kwh
     t["tco_usd"] = t["capex_usd"] + t["energy_usd"]
+    if instance.reliability is not None:  # reliability extension: spares are capex, downtime a cost
+        fig = reliability_figures(instance, links, nodes)
+        t["spares_capex_usd"] = fig["spares_capex_usd"]
+        t["downtime_usd"] = fig["downtime_usd"]
+        t["interruptions_per_day"] = fig["interruptions_per_day"]
+        t["capex_usd"] += t["spares_capex_usd"]
+        t["tco_usd"] += t["spares_capex_usd"] + t["downtime_usd"]
     return t
 
 
@@ -258,14 +265,20 @@ def _objective(
 ) -> float:
     """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
     those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
-    w = {"capex_usd": instance.weights.capex_usd, "power_w": instance.weights.power_w}
+    w = {
+        "capex_usd": instance.weights.capex_usd,
+        "power_w": instance.weights.power_w,
+        "interruptions_per_day": instance.weights.interruptions_per_day,
+    }
     if isinstance(weights, Mapping):
         w.update({k: float(weights[k]) for k in w if isinstance(weights.get(k), int | float)})
+    weighted = w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"]
+    weighted += w["interruptions_per_day"] * totals.get("interruptions_per_day", 0.0)
     return {
         "tco": totals["tco_usd"],
         "capex": totals["capex_usd"],
         "power": totals["power_w"],
-        "weighted": w["capex_usd"] * totals["capex_usd"] + w["power_w"] * totals["power_w"],
+        "weighted": weighted,
     }[mode]
 
 
@@ -431,6 +444,8 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         out += _check_routing(instance, plan, capacity, by_group, nodes, rel_tol)
     if instance.compatibility is not None:
         out += _check_compatibility(instance, ix, links, nodes)
+    if instance.reliability is not None:
+        out += check_reliability(instance, plan, links, nodes, rel_tol)
     totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
@@ -835,3 +850,165 @@ def _fast_at_b(ix: _Index, link: Link, cable: Cable) -> bool:
         )
 
     return has(link.b) or not has(link.a)
+
+
+# ------------------------------------------------------------------------ reliability (extension)
+_FIT_HOURS = 1e-9
+_DAYS_PER_YEAR = HOURS_PER_YEAR / 24
+
+
+def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
+    """The catalogue's failure modes per item, with the format's defaults: domain (links lost per failure)
+    = domain_ends, else the module's ends_per_module; 1 link for a cable; max_ports for a switch; the spare
+    price defaults to the failing unit's price."""
+    cat = instance.resolved_catalog
+    trans = {t.id: t for t in cat.transceivers}
+    cables = {c.id: c for c in cat.cables}
+    switches = {s.id: s for s in cat.switches}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in cat.reliability:
+        fit = r.fit if r.fit is not None else 1e9 / float(r.mtbf_h or 1.0)
+        if r.item in trans:
+            domain = r.domain_ends or trans[r.item].ends_per_module
+            price = trans[r.item].cost_usd * domain
+        elif r.item in cables:
+            domain, price = 1, cables[r.item].cost_usd
+        elif r.item in switches:
+            domain, price = switches[r.item].max_ports, switches[r.item].cost_usd
+        else:
+            continue
+        out.setdefault(r.item, []).append(
+            {
+                "id": r.id,
+                "fit": fit,
+                "flap_fit": r.flap_fit,
+                "domain": domain,
+                "repair_domain": r.repair_domain_ends or domain,
+                "mttr_h": r.mttr_h,
+                "spare_cost_usd": price if r.spare_cost_usd is None else r.spare_cost_usd,
+                "whole": r.item not in trans,  # a cable (one per link) or a switch (one per switch)
+            }
+        )
+    return out
+
+
+def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mapping[str, _NodeRow]) -> dict[str, Any]:
+    """Expected failures, flaps, interruptions, lost GPU-hours, downtime, failing units and spares needed per
+    mode, and the spares' capex (need x price) of a plan's decisions (reliability extension,
+    instances/README.md "Reliability"), from the instance alone."""
+    rel = instance.reliability
+    assert rel is not None
+    modes = _failure_modes(instance)
+    gpus = rel.gpus or sum(n.count for n in instance.nodes if isinstance(n, NicNode))
+    stop = rel.gpus_per_interruption or gpus
+    failures = flaps = down_link_h = links_down = 0.0
+    units: dict[str, float] = defaultdict(float)
+
+    def account(item: str, per: float, count: float) -> None:
+        nonlocal failures, flaps, down_link_h, links_down
+        for m in modes.get(item, ()):
+            u = count * (1.0 if m["whole"] else per / m["domain"])
+            units[m["id"]] += u
+            failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
+            flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
+            links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
+            down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["repair_domain"] * m["mttr_h"]
+
+    for r in links:
+        for item, per_link in r.attrs["items"].items():
+            account(item, per_link, r.count)
+    for nr in nodes.values():
+        account(nr.model.id, 1.0, nr.count)
+    lost = (failures + flaps) * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
+    by_id = {m["id"]: m for ms in modes.values() for m in ms}
+    need = {
+        mode: rel.spares_factor * u * by_id[mode]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
+        for mode, u in units.items()
+    }
+    return {
+        "spares_needed": need,
+        "spares_capex_usd": sum(n * by_id[mode]["spare_cost_usd"] for mode, n in need.items()),
+        "gpus": gpus,
+        "failures_per_year": failures,
+        "flaps_per_year": flaps,
+        "links_down_per_year": links_down,
+        "interruptions_per_day": (failures + flaps) / _DAYS_PER_YEAR,
+        "lost_gpu_hours_per_year": lost,
+        "availability": 1.0 - lost / (gpus * HOURS_PER_YEAR),
+        "downtime_usd": instance.economics.years * rel.gpu_hour_usd * lost,
+        "units": dict(units),
+    }
+
+
+def _stated_spares(plan: Mapping[str, Any]) -> dict[str, float]:
+    section = plan.get("reliability")
+    rows = section.get("spares") if isinstance(section, Mapping) else None
+    if not isinstance(rows, list):
+        return {}
+    return {
+        str(r.get("mode")): float(r["spares"])
+        for r in rows
+        if isinstance(r, Mapping) and _number(r.get("spares")) is not None
+    }
+
+
+def check_reliability(
+    instance: Instance,
+    plan: Mapping[str, Any],
+    links: list[_LinkRow],
+    nodes: Mapping[str, _NodeRow],
+    rel_tol: float = 1e-6,
+) -> list[Violation]:
+    """The plan's reliability section against figures recomputed from its decisions, the stocked spares
+    against their sizing rule (the need rounded up), and the caps on interruptions and availability."""
+    rel = instance.reliability
+    assert rel is not None
+    out: list[Violation] = []
+    fig = reliability_figures(instance, links, nodes)
+    section = plan.get("reliability")
+    if not isinstance(section, Mapping):
+        return [Violation("reliability", "missing: the instance has a reliability section")]
+
+    def same(where: str, stated: Any, expected: float) -> None:
+        number = _number(stated)
+        if number is None or not math.isclose(number, expected, rel_tol=max(rel_tol, 1e-8), abs_tol=1e-6):
+            out.append(Violation(where, f"states {stated!r}, recomputed {expected:.10g}"))
+
+    for key in (
+        "failures_per_year",
+        "flaps_per_year",
+        "links_down_per_year",
+        "interruptions_per_day",
+        "lost_gpu_hours_per_year",
+        "availability",
+        "downtime_usd",
+    ):
+        same(f"reliability.{key}", section.get(key), fig[key])
+    same("reliability.spares_capex_usd", section.get("spares_capex_usd"), fig["spares_capex_usd"])
+    spares = _stated_spares(plan)
+    for mode_id, need in fig["spares_needed"].items():
+        count = spares.pop(mode_id, None)
+        if count is None:
+            out.append(Violation(f"reliability.spares.{mode_id}", "no row for a failure mode the plan uses"))
+        elif count != max(0, math.ceil(need - 1e-9)):
+            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares, the need {need:.6g} rounds up"))
+    for mode_id, count in spares.items():
+        if count:
+            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares for a mode the plan does not use"))
+    if rel.max_interruptions_per_day is not None and not _le(
+        fig["interruptions_per_day"], rel.max_interruptions_per_day, rel_tol
+    ):
+        out.append(
+            Violation(
+                "reliability.max_interruptions_per_day",
+                f"{fig['interruptions_per_day']:.6g} interruptions per day exceed {rel.max_interruptions_per_day:g}",
+            )
+        )
+    if rel.min_availability is not None and fig["availability"] < rel.min_availability - 1e-12:
+        out.append(
+            Violation(
+                "reliability.min_availability",
+                f"availability {fig['availability']:.9g} below {rel.min_availability:g}",
+            )
+        )
+    return out

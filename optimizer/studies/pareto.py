@@ -29,6 +29,12 @@ Each point keeps its own ``status`` and ``gap`` (its first or only solve, optima
 a second stage finds no plan within its limits, the first stage's plan is kept (a valid point that
 may be only weakly non-dominated) and ``message`` says so.
 
+``against="interruptions"`` (reliability extension; the instance needs a ``reliability`` section) trades
+capex against the expected job interruptions per day instead of power: the cap is
+``reliability.max_interruptions_per_day``, "min interruptions" is the ``weighted`` objective with weights
+(capex 0, power 0, interruptions_per_day 1), and the AUGMECON reward is put on ``interruptions_per_day``.
+Every formula above holds with power replaced by interruptions per day.
+
 The solves are independent and run through ``optimizer.executor`` (in process, local worker
 processes or a Dask cluster).
 """
@@ -67,6 +73,8 @@ POINT_COLUMNS = [
     *[f"share_{t}" for t in TECHNOLOGIES],
     "mix",
 ]  # timings: pareto.json
+AXES = {"power": "power_w", "interruptions": "interruptions_per_day"}
+"""What a front trades capex against -> the plan total (and row key) of that quantity."""
 _REL_TOL = 1e-9
 AUGMECON_DELTA = 1e-4
 """Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""
@@ -96,6 +104,29 @@ def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex
     return copy
 
 
+def _with_cap(instance: Instance, against: str, eps: float) -> Instance:
+    """A copy of the instance whose ``against`` quantity is capped at ``eps`` (a tighter cap is kept)."""
+    if against == "power":
+        return _with_limits(instance, max_power_w=eps)
+    rel = instance.reliability
+    if rel is None:
+        raise ValueError("an interruptions front needs the instance's reliability section")
+    cur = rel.max_interruptions_per_day
+    update = {"max_interruptions_per_day": eps if cur is None else min(cur, eps)}
+    copy = instance.model_copy(update={"reliability": rel.model_copy(update=update)})
+    copy._source = instance.source
+    return copy
+
+
+def _with_weights(instance: Instance, capex: float, other: float, against: str) -> Instance:
+    """A copy with the weighted objective set to capex x capex + other x the ``against`` quantity."""
+    weights = {"capex_usd": capex, "power_w": 0.0, "interruptions_per_day": 0.0}
+    weights[AXES[against]] = other
+    copy = instance.model_copy(update={"weights": instance.weights.model_copy(update=weights)})
+    copy._source = instance.source
+    return copy
+
+
 def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
     """One front solve (runs on a worker). ``task``: instance, mode, eps_power_w, power_weight, options.
 
@@ -109,34 +140,41 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
 
     instance: Instance = shared["instance"] if shared is not None else task["instance"]
     options = SolveOptions(**task["options"])
-    eps = task.get("eps_power_w")
+    against = task.get("against", "power")
+    key = AXES[against]
+    eps = task.get(f"eps_{key}")
     row: dict[str, Any] = {
         "mode": task["mode"],
-        "eps_power_w": eps,
+        f"eps_{key}": eps,
         "power_weight": task.get("power_weight"),
         "solve_s": 0.0,
         "power_status": None,
     }
+
+    def minimise_other(inst: Instance) -> tuple[Instance, str]:
+        if against == "power":
+            return inst, "power"
+        return _with_weights(inst, 0.0, 1.0, against), "weighted"
+
     try:
         mode = task["mode"]
-        first = instance if eps is None else _with_limits(instance, max_power_w=_cap(eps))
-        objective = {"min_power": "power", "augmecon": "weighted"}.get(mode, "capex")
-        if mode == "augmecon":
-            weights = first.weights.model_copy(update={"capex_usd": 1.0, "power_w": task["power_weight"]})
-            source = first.source
-            first = first.model_copy(update={"weights": weights})
-            first._source = source
+        first = instance if eps is None else _with_cap(instance, against, _cap(eps))
+        objective = "capex"
+        if mode == "min_power":
+            first, objective = minimise_other(first)
+        elif mode == "augmecon":
+            first, objective = _with_weights(first, 1.0, task["power_weight"], against), "weighted"
         plan = solve(first, dataclasses.replace(options, objective=objective))
         row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
         row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
         if plan.status.has_solution and mode != "augmecon":
             assert plan.totals is not None
-            if mode == "min_power":  # second stage: the cheapest plan at the least power
-                second = _with_limits(first, max_power_w=_cap(plan.totals["power_w"]))
+            if mode == "min_power":  # second stage: the cheapest plan at the least power (interruptions)
+                second = _with_cap(first, against, _cap(plan.totals[key]))
                 stage2 = "capex"
             else:
                 second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
-                stage2 = "power"
+                second, stage2 = minimise_other(second)
             plan2 = solve(second, dataclasses.replace(options, objective=stage2))
             row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
             row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
@@ -148,6 +186,8 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             assert plan.totals is not None
             _, share, label = plan_mix(plan, instance.resolved_catalog)
             row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
+            if "interruptions_per_day" in plan.totals:
+                row["interruptions_per_day"] = plan.totals["interruptions_per_day"]
             row.update({f"share_{t}": s for t, s in share.items()})
             row["mix"] = label
             if task.get("keep_plan"):
@@ -175,12 +215,20 @@ class ParetoFront:
     removed: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     solves: int = 0
+    against: str = "power"
+    """What capex is traded against: ``power`` or ``interruptions`` (per day)."""
+
+    @property
+    def key(self) -> str:
+        """The row key of the traded quantity (``power_w`` or ``interruptions_per_day``)."""
+        return AXES[self.against]
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per non-dominated point (columns ``POINT_COLUMNS``)."""
+        """One row per non-dominated point (columns ``POINT_COLUMNS``, plus the interruptions columns)."""
         rows = [{**p, "point": k} for k, p in enumerate(self.points)]
-        return pd.DataFrame(rows, columns=POINT_COLUMNS)
+        extra = [] if self.against == "power" else ["eps_interruptions_per_day", "interruptions_per_day"]
+        return pd.DataFrame(rows, columns=POINT_COLUMNS + extra)
 
     def write(self, directory: str | Path, plot: bool = True) -> list[Path]:
         """Write pareto.csv, pareto.json (points, removed, failed) and pareto.png into ``directory``."""
@@ -191,6 +239,7 @@ class ParetoFront:
         strip = [{k: v for k, v in p.items() if k != "plan"} for p in self.points]
         doc = {
             "instance": self.instance,
+            "against": self.against,
             "solves": self.solves,
             "points": strip,
             "removed": self.removed,
@@ -220,17 +269,20 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _has_plan(row: dict[str, Any]) -> bool:
-    return row.get("status") in ("optimal", "feasible") and row.get("power_w") is not None
+def _has_plan(row: dict[str, Any], key: str = "power_w") -> bool:
+    return row.get("status") in ("optimal", "feasible") and row.get(key) is not None
 
 
-def non_dominated(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def non_dominated(
+    rows: list[dict[str, Any]], key: str = "power_w"
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split rows with plans into (front by increasing power, removed).
 
     A row is removed when another row is no worse in both capex and power (relative tolerance 1e-9)
-    and better in one, or when it repeats an earlier row's (capex, power).
+    and better in one, or when it repeats an earlier row's (capex, power). ``key``: the row key of the
+    quantity traded against capex (default power).
     """
-    ordered = sorted(rows, key=lambda r: (r["power_w"], r["capex_usd"]))
+    ordered = sorted(rows, key=lambda r: (r[key], r["capex_usd"]))
     front: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
     for r in ordered:
@@ -253,6 +305,7 @@ def pareto(
     keep_plans: bool = False,
     lexicographic: bool = False,
     on_point: Callable[[dict[str, Any]], None] | None = None,
+    against: str = "power",
 ) -> ParetoFront:
     """Compute the capex-versus-power Pareto front of ``instance``.
 
@@ -269,7 +322,15 @@ def pareto(
         lexicographic: solve interior points in two stages (capex, then power at that capex)
             instead of one AUGMECON solve (min capex + a small power weight).
         on_point: called with each finished point row (for progress displays).
+        against: ``power`` (default) or ``interruptions`` (expected job interruptions per day; needs the
+            instance's ``reliability`` section).
     """
+    if against not in AXES:
+        raise ValueError(f"unknown axis {against!r} (one of: {', '.join(AXES)})")
+    if against == "interruptions" and instance.reliability is None:
+        raise ValueError("an interruptions front needs the instance's reliability section")
+    key = AXES[against]
+    eps_key = f"eps_{key}"
     if points < 2:
         raise ValueError("a front needs at least 2 points")
     options = options or SolveOptions(threads=1)
@@ -279,12 +340,12 @@ def pareto(
     failed: list[dict[str, Any]] = []
 
     def run(specs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-        tasks = [{"options": opts, "keep_plan": keep_plans, **s} for s in specs]
+        tasks = [{"options": opts, "keep_plan": keep_plans, "against": against, **s} for s in specs]
         out: list[dict[str, Any] | None] = [None] * len(tasks)
 
         def got(i: int, row: dict[str, Any]) -> None:
             out[i] = row
-            (results if _has_plan(row) else failed).append(row)
+            (results if _has_plan(row, key) else failed).append(row)
             if on_point is not None:
                 on_point(row)
 
@@ -299,21 +360,21 @@ def pareto(
 
     runner = TaskRunner(workers, scheduler, shared={"instance": instance})
     try:
-        lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
+        lo, hi = run([{"mode": "min_power", eps_key: None}, {"mode": "min_capex", eps_key: None}])
         solves = 2
-        if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
-            return ParetoFront(instance.name, results, [], failed, solves)
-        p_min, p_max = lo["power_w"], hi["power_w"]
+        if lo is None or hi is None or not _has_plan(lo, key) or not _has_plan(hi, key):
+            return ParetoFront(instance.name, results, [], failed, solves, against)
+        p_min, p_max = lo[key], hi[key]
         if p_max <= p_min * (1 + _REL_TOL):
-            front, removed = non_dominated(results)
-            return ParetoFront(instance.name, front, removed, failed, solves)
+            front, removed = non_dominated(results, key)
+            return ParetoFront(instance.name, front, removed, failed, solves, against)
         # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
         weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
 
         def spec(eps: float) -> dict[str, Any]:
             if lexicographic:
-                return {"mode": "eps", "eps_power_w": eps}
-            return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
+                return {"mode": "eps", eps_key: eps}
+            return {"mode": "augmecon", eps_key: eps, "power_weight": weight}
 
         grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
         run([spec(eps) for eps in grid])
@@ -325,15 +386,15 @@ def pareto(
         explored: dict[tuple[float, float], float] = {}
         closed: set[tuple[float, float]] = set()
         while solves < budget:
-            front, _ = non_dominated(results)
+            front, _ = non_dominated(results, key)
             if len(front) >= points:
                 break
             gaps = []
             for a, b in zip(front, front[1:], strict=False):
-                key = (a["power_w"], b["power_w"])
-                if key not in closed:
-                    low = explored.get(key, key[0])
-                    gaps.append((key[1] - low, key, low))
+                gap_key = (a[key], b[key])
+                if gap_key not in closed:
+                    low = explored.get(gap_key, gap_key[0])
+                    gaps.append((gap_key[1] - low, gap_key, low))
             if not gaps:
                 break
             gaps.sort(reverse=True)
@@ -341,25 +402,25 @@ def pareto(
             probes = []
             for _, (pa, pb), low in batch:
                 below = low > pa
-                eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
+                eps = pb - max(1e-7 * pb, 1e-4 if key == "power_w" else 1e-9) if below else (pa + pb) / 2
                 probes.append((below, eps))
             rows = run([spec(eps) for _, eps in probes])
             solves += len(probes)
-            front, _ = non_dominated(results)
-            for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
-                new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
+            front, _ = non_dominated(results, key)
+            for (_, pair, low), (below, eps), row in zip(batch, probes, rows, strict=True):
+                new = row is not None and any(r is row for r in front) and row[key] > pair[0] * (1 + _REL_TOL)
                 if new:
                     assert row is not None
-                    explored[(key[0], row["power_w"])] = low
+                    explored[(pair[0], row[key])] = low
                     if below:
-                        closed.add((row["power_w"], key[1]))  # the new point is B's left neighbour
+                        closed.add((row[key], pair[1]))  # the new point is B's left neighbour
                     else:
-                        explored[(row["power_w"], key[1])] = eps  # (new point, eps] holds nothing better
+                        explored[(row[key], pair[1])] = eps  # (new point, eps] holds nothing better
                 elif below:
-                    closed.add(key)
+                    closed.add(pair)
                 else:
-                    explored[key] = eps
-        front, removed = non_dominated(results)
-        return ParetoFront(instance.name, front, removed, failed, solves)
+                    explored[pair] = eps
+        front, removed = non_dominated(results, key)
+        return ParetoFront(instance.name, front, removed, failed, solves, against)
     finally:
         runner.close()

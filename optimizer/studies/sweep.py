@@ -10,6 +10,11 @@ A parameter is a dotted path to a numeric field of the instance document:
     catalog.cpo-dr-800.cost_usd             a catalogue entry by id (glob allowed: catalog.cpo-*.cost_usd);
                                             for a built-in (or extended) catalogue the entry is copied into
                                             an inline ``extends: builtin`` catalogue and overridden there
+    catalog.cpo-dr-800.engine.fit           a failure mode (catalogue ``reliability`` row) by its id; a
+                                            reliability field (fit, mtbf_h, mttr_h, ...) only matches
+                                            failure modes, any other field only the other sections
+    reliability.gpu_hour_usd                a field of the instance's downtime economics (the section is
+                                            created when the instance has none)
 
 and its values are ``lo:hi:n`` (n evenly spaced values, ends included), a list ``a,b,c`` or one
 number; a leading ``x`` makes them factors of the field's value in the base instance
@@ -54,8 +59,12 @@ from optimizer.studies.executor import TaskRunner, run_tasks
 log = logging.getLogger(__name__)
 
 LIST_SECTIONS = ("nodes", "links", "paths", "bandwidth")
-CATALOG_SECTIONS = ("transceivers", "cables", "switches", "media")
-DICT_SECTIONS = ("economics", "weights", "limits")
+CATALOG_SECTIONS = ("transceivers", "cables", "switches", "media", "reliability")
+DICT_SECTIONS = ("economics", "weights", "limits", "reliability")
+RELIABILITY_FIELDS = ("fit", "mtbf_h", "domain_ends", "mttr_h", "spare_cost_usd", "flap_fit")
+"""Fields of catalogue failure modes (reliability extension): a catalog path with one of them targets
+only ``reliability`` rows."""
+RELIABILITY_RESULTS = ("interruptions_per_day", "downtime_usd", "spares_capex_usd")
 RESULT_COLUMNS = [
     "status",
     "objective",
@@ -67,8 +76,9 @@ RESULT_COLUMNS = [
     *[f"share_{t}" for t in TECHNOLOGIES],
     "share_linear",
     "mix",
+    *RELIABILITY_RESULTS,  # only when some scenario has them (instances with a reliability section)
 ]
-INTEGER_FIELDS = ("count", "ports", "min", "max")
+INTEGER_FIELDS = ("count", "ports", "min", "max", "gpus", "gpus_per_interruption", "domain_ends")
 DONE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution", "input_error")
 
 
@@ -152,20 +162,26 @@ def _inline_catalog(doc: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return cat
 
 
-def _catalog_targets(doc: dict[str, Any], base_dir: Path, pattern: str) -> list[dict[str, Any]]:
-    """Catalogue entries matching ``pattern``, copying built-in ones into the inline catalogue."""
+def _catalog_targets(
+    doc: dict[str, Any], base_dir: Path, pattern: str, failure_modes: bool = False
+) -> list[dict[str, Any]]:
+    """Catalogue entries matching ``pattern``, copying built-in ones into the inline catalogue.
+
+    ``failure_modes``: match only the ``reliability`` section (else every section but it)."""
     from optimizer.core.catalog import builtin_catalog
 
     cat = _inline_catalog(doc, base_dir)
     found: list[dict[str, Any]] = []
     own: set[str] = set()
+    sections = [s for s in CATALOG_SECTIONS if (s == "reliability") == failure_modes]
     for section in CATALOG_SECTIONS:
         entries = cat.get(section) or []
         own.update(str(e.get("id")) for e in entries if isinstance(e, dict))
-        found += _entries(entries, pattern)
+        if section in sections:
+            found += _entries(entries, pattern)
     if cat.get("extends") == "builtin":
         builtin = builtin_catalog()
-        for section in CATALOG_SECTIONS:
+        for section in sections:
             for entry in getattr(builtin, section):
                 if entry.id not in own and fnmatch.fnmatchcase(entry.id, pattern):
                     copy_ = entry.model_dump(exclude_none=True)
@@ -184,7 +200,7 @@ def _targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[
         for cut in range(len(parts) - 1, 0, -1):  # the longest id first (ids may contain dots)
             pattern, fields = ".".join(parts[:cut]), parts[cut:]
             if section == "catalog":
-                found = _catalog_targets(doc, base_dir, pattern)
+                found = _catalog_targets(doc, base_dir, pattern, parts[-1] in RELIABILITY_FIELDS)
             else:
                 found = _entries(doc.get(section) or [], pattern)
             if found:
@@ -291,6 +307,7 @@ def solve_scenario(task: dict[str, Any], shared: dict[str, Any] | None = None) -
         row.update(status=str(plan.status), objective=plan.objective, gap=plan.gap, message="; ".join(plan.diagnostics))
         if plan.totals is not None:
             row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
+            row.update({k: plan.totals[k] for k in RELIABILITY_RESULTS if k in plan.totals})
             _, share, label = plan_mix(plan, instance.resolved_catalog)
             row.update({f"share_{t}": s for t, s in share.items()})
             row["share_linear"] = share["lpo"] + share["lro"]
@@ -358,7 +375,8 @@ def read_results(path: Path) -> dict[str, dict[str, Any]]:
 
 def tidy_table(rows: list[dict[str, Any]], parameters: list[str], track: list[str]) -> pd.DataFrame:
     """The tidy table: parameters, results and tracked choices (no timings: equal runs, equal tables)."""
-    columns = ["scenario", *parameters, *RESULT_COLUMNS, *[f"choice:{g}" for g in track], "message"]
+    result_columns = [c for c in RESULT_COLUMNS if c not in RELIABILITY_RESULTS or any(c in r for r in rows)]
+    columns = ["scenario", *parameters, *result_columns, *[f"choice:{g}" for g in track], "message"]
     table = pd.DataFrame([{**r, "scenario": k} for k, r in enumerate(rows)], columns=columns)
     return table
 

@@ -11,13 +11,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer.core.schema import Cable, Catalog, Media, Nic, Profile, Switch, Transceiver
+from optimizer.core.schema import Cable, Catalog, FailureMode, Media, Nic, Profile, Switch, Transceiver
 from optimizer.errors import InstanceError, Issue
 
 BUILTIN_LABEL = "<builtin catalogue>"
 SECTIONS = ("media", "transceivers", "cables", "switches")
-#: Every catalogue section (ids unique across all): the item sections plus NIC models and profiles.
-ALL_SECTIONS = (*SECTIONS, "nics", "profiles")
+#: Every catalogue section (ids unique across all): the item sections plus NIC models, profiles and the
+#: reliability extension's failure modes.
+ALL_SECTIONS = (*SECTIONS, "nics", "profiles", "reliability")
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,7 +35,7 @@ def builtin_catalog() -> Catalog:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, BUILTIN_LABEL, Catalog, data)) from None
-    problems = catalog_issues(catalog, BUILTIN_LABEL, "")
+    problems = catalog_issues(catalog, BUILTIN_LABEL, "") + reliability_issues(catalog, BUILTIN_LABEL, "")
     if problems:
         raise InstanceError(problems)
     return catalog
@@ -72,6 +73,20 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
     return issues
 
 
+def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
+    """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have."""
+    items = {e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)}
+    return [
+        Issue(
+            file,
+            f"{prefix}reliability[{i}].item",
+            f"unknown catalogue item '{r.item}' (a transceiver, cable or switch)",
+        )
+        for i, r in enumerate(catalog.reliability)
+        if r.item not in items
+    ]
+
+
 @dataclass(frozen=True)
 class CatalogIndex:
     """Catalogue entries by id, per section."""
@@ -82,6 +97,8 @@ class CatalogIndex:
     switches: dict[str, Switch]
     nics: dict[str, Nic]
     profiles: dict[str, Profile]
+    reliability: dict[str, FailureMode]
+    """Failure modes by row id (reliability extension)."""
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogIndex:
@@ -93,6 +110,7 @@ class CatalogIndex:
             switches={s.id: s for s in catalog.switches},
             nics={n.id: n for n in catalog.nics},
             profiles={p.id: p for p in catalog.profiles},
+            reliability={r.id: r for r in catalog.reliability},
         )
 
     def section_of(self, item_id: str) -> str | None:

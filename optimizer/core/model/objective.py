@@ -5,6 +5,10 @@ tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
 capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
 power:    sum_i power_i n[i] + sum_q power(q) k[q]
 weighted: weights.capex_usd x capex + weights.power_w x power
+
+Reliability extension (family ``reliability``): the coefficients of n and k add the spare stock's capex
+(tco, capex, weighted), the downtime cost (tco) and weights.interruptions_per_day x interruptions per day
+(weighted).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
     sum_i cost_i n[i]  + sum_q cost_usd(q) k[q] <= max_capex_usd
     sum_i units_i(x) n[i] + sum_{q: model(q) = x} k[q] <= supply(x)     for every supply entry x
 
+(with a ``reliability`` section cost_i and cost_usd(q) include the spare stock per link / switch)
+
 units_i(x): ends of one link using transceiver x (1 or 2), or 1 for cable x.
 """
 
@@ -26,8 +28,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         terms += [(d.choice_power_w[q], k[q]) for q in range(n_q) if d.choice_power_w[q]]
         add_rows(m, "limits_power", [(None, terms, d.max_power_w)])
     if d.max_capex_usd is not None:
-        terms = [(o.cost_usd, n[i]) for i, o in enumerate(d.col_option) if o.cost_usd]
-        terms += [(d.choice_cost_usd[q], k[q]) for q in range(n_q) if d.choice_cost_usd[q]]
+        col_cost = [o.cost_usd for o in d.col_option]
+        choice_cost = list(d.choice_cost_usd)
+        if d.reliability is not None:  # reliability extension: the spare stock is capex
+            col_cost = [c + s for c, s in zip(col_cost, d.reliability.col_spares_usd, strict=True)]
+            choice_cost = [c + s for c, s in zip(choice_cost, d.reliability.choice_spares_usd, strict=True)]
+        terms = [(c, n[i]) for i, c in enumerate(col_cost) if c]
+        terms += [(c, k[q]) for q, c in enumerate(choice_cost) if c]
         add_rows(m, "limits_capex", [(None, terms, d.max_capex_usd)])
     supply: list[Row] = []
     for _, limit, col_terms, choices in d.supply:

@@ -1,0 +1,317 @@
+"""Reliability extension: failure modes, downtime economics, spares, caps, studies and reference checks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any
+
+import pytest
+import yaml
+from helpers import E_PER_W, INSTANCES, ROOT, solve_verified, tiny_instance
+
+import optimizer
+from optimizer.core.verify import check_plan
+from optimizer.errors import InstanceError
+from optimizer.studies.sweep import apply_overrides, breakeven
+
+H = 8766.0
+SRC = "test figures for a hand-computed case"
+
+
+def modes(**extra: Any) -> list[dict[str, Any]]:
+    """Failure modes of the test catalogue: SR modules 1,000 FIT, the switch 5,000 FIT (MTBF 200,000 h)."""
+    rows = [
+        {"id": "sr-800.module", "item": "sr-800", "mode": "module", "fit": 1000, "repair": "module", "mttr_h": 0.5},
+        {"id": "sw64.switch", "item": "sw64", "mode": "switch", "mtbf_h": 200000, "repair": "switch", "mttr_h": 4},
+        {"id": "aoc-800.cable", "item": "aoc-800", "mode": "cable", "fit": 2000, "repair": "cable", "mttr_h": 1},
+    ]
+    for r in rows:
+        r.update(source=SRC, **extra.get(r["id"], {}))
+    return rows
+
+
+def rel_instance(reliability: dict[str, Any] | None, allowed: list[str] | None = None, **fits: Any) -> dict[str, Any]:
+    inst = tiny_instance()
+    inst["catalog"]["reliability"] = modes(**fits)
+    if allowed is not None:
+        inst["links"][0]["allowed"] = allowed
+    if reliability is not None:
+        inst["reliability"] = reliability
+    return inst
+
+
+HAND = {
+    "gpu_hour_usd": 3.0,
+    "restart_h": 0.5,
+    "idle_gpus_per_lost_link": 1.0,
+    "spares_lead_time_h": 1000.0,
+    "spares_factor": 2.0,
+}
+
+
+def test_hand_computed_case() -> None:
+    """8 SR-800 links (16 modules) and one 64-port switch; every figure by hand."""
+    plan = solve_verified(rel_instance(HAND, allowed=["sr-800"]))
+    module_failures = 16 * 1000e-9 * H  # 0.140256 per year
+    switch_failures = 1 * 5000e-9 * H  # 0.04383 per year
+    failures = module_failures + switch_failures
+    assert module_failures * 1 + switch_failures * 64 == pytest.approx(2.945376, rel=1e-12)  # links down
+    down_link_h = module_failures * 1 * 0.5 + switch_failures * 64 * 4
+    lost = failures * 8 * 0.5 + down_link_h * 1.0  # 8 GPUs stopped per interruption; 1 idle GPU per link down
+    assert failures == pytest.approx(0.184086, rel=1e-12)
+    assert lost == pytest.approx(12.026952, rel=1e-12)
+    r = plan.reliability
+    assert r is not None
+    assert r["failures_per_year"] == pytest.approx(failures, rel=1e-9)
+    assert r["links_down_per_year"] == pytest.approx(2.945376, rel=1e-9)
+    assert r["lost_gpu_hours_per_year"] == pytest.approx(12.026952, rel=1e-9)
+    assert r["interruptions_per_day"] == pytest.approx(0.184086 / 365.25, rel=1e-9)
+    assert r["availability"] == pytest.approx(1 - 12.026952 / (8 * H), rel=1e-12)
+    assert r["downtime_usd"] == pytest.approx(5 * 3.0 * 12.026952, rel=1e-9)  # 180.40428
+    # spares: need 2 x 16 x 1e-6 x 1000 = 0.032 modules (28.8 USD in capex), 2 x 5e-6 x 1000 = 0.01 switches
+    # (200 USD); the bill of materials stocks 1 of each (900 + 20,000 USD)
+    spares = {s["mode"]: (s["spares_needed"], s["spares"], s["capex_usd"], s["stock_capex_usd"]) for s in r["spares"]}
+    assert spares == {
+        "sr-800.module": (pytest.approx(0.032), 1, pytest.approx(28.8), 900.0),
+        "sw64.switch": (pytest.approx(0.01), 1, pytest.approx(200.0), 20000.0),
+    }
+    assert plan.totals is not None
+    assert plan.totals["spares_capex_usd"] == pytest.approx(228.8, rel=1e-12)
+    assert plan.totals["capex_usd"] == pytest.approx(34480.0 + 228.8, rel=1e-12)
+    assert plan.totals["downtime_usd"] == pytest.approx(180.40428, rel=1e-9)
+    assert plan.objective == pytest.approx(34708.8 + 724 * E_PER_W + 180.40428, rel=1e-9)
+    assert plan.objective == pytest.approx(38189.42796, rel=1e-9)
+    bom = plan.bom.set_index("item")
+    assert bom.loc["sr-800", "spares"] == 1 and bom.loc["sw64", "spares_stock_usd"] == 20000.0
+
+
+def test_without_reliability_section_nothing_changes() -> None:
+    """Failure modes in the catalogue but no reliability section: today's plan, no new fields."""
+    inst = rel_instance(None)
+    plan = solve_verified(inst)
+    assert plan.reliability is None and plan.reliability_rows is None
+    assert plan.objective == pytest.approx(29600 + 596 * E_PER_W)  # the AOC optimum of the tiny test instance
+    assert "spares" not in plan.bom.columns and "downtime_usd" not in (plan.totals or {})
+    assert "reliability" not in plan.to_dict()
+
+
+def test_downtime_flips_the_choice() -> None:
+    """A very unreliable AOC (2,000,000 FIT): its downtime and spares outweigh its lower capex and power."""
+    base = solve_verified(rel_instance(None, allowed=["sr-800", "aoc-800"], **{"aoc-800.cable": {"fit": 2e6}}))
+    assert set(base.links["option"]) == {"aoc-800"}
+    priced = solve_verified(rel_instance(HAND, allowed=["sr-800", "aoc-800"], **{"aoc-800.cable": {"fit": 2e6}}))
+    assert set(priced.links["option"]) == {"sr-800+sr-800"}
+    cheap = solve_verified(rel_instance(HAND, allowed=["sr-800", "aoc-800"]))  # AOC at 2,000 FIT stays
+    assert set(cheap.links["option"]) == {"aoc-800"}
+
+
+def test_caps_on_interruptions_and_availability() -> None:
+    # AOC 2,000 FIT + 100,000 flap FIT vs an SR pair 2 x 1,000 FIT: a cap moves links from AOC to SR
+    flappy = {"aoc-800.cable": {"flap_fit": 100000}}
+    free = solve_verified(rel_instance({"gpu_hour_usd": 0.0, "spares_factor": 0}, **flappy))
+    assert set(free.links["option"]) == {"aoc-800"}
+    per_day = free.reliability["interruptions_per_day"]  # type: ignore[index]
+    capped = solve_verified(
+        rel_instance({"gpu_hour_usd": 0.0, "spares_factor": 0, "max_interruptions_per_day": per_day * 0.5}, **flappy)
+    )
+    aoc = capped.links[capped.links.option == "aoc-800"]["count"].sum()
+    assert aoc < 8 and set(capped.links["option"]) <= {"aoc-800", "sr-800+sr-800"}
+    assert capped.reliability["interruptions_per_day"] <= per_day * 0.5  # type: ignore[index]
+    avail = free.reliability["availability"]  # type: ignore[index]
+    need = 1 - (1 - avail) / 2
+    floor = solve_verified(rel_instance({"gpu_hour_usd": 0.0, "spares_factor": 0, "min_availability": need}, **flappy))
+    assert floor.reliability["availability"] >= need  # type: ignore[index]
+    impossible = optimizer.solve(
+        optimizer.load_instance(rel_instance({"max_interruptions_per_day": 1e-9}, allowed=["sr-800"])),
+        optimizer.SolveOptions(threads=1),
+    )
+    assert str(impossible.status) == "infeasible"
+    assert any("interruptions per day, the cap is 1e-09" in reason for reason in impossible.diagnostics)
+
+
+def test_verifier_recomputes_reliability() -> None:
+    inst = optimizer.load_instance(rel_instance(HAND, allowed=["sr-800"]))
+    plan = optimizer.solve(inst, optimizer.SolveOptions(threads=1)).to_dict()
+    assert check_plan(inst, plan) == []
+    bad = copy.deepcopy(plan)
+    bad["reliability"]["interruptions_per_day"] *= 1.01
+    assert [v.where for v in check_plan(inst, bad)] == ["reliability.interruptions_per_day"]
+    short = copy.deepcopy(plan)
+    for s in short["reliability"]["spares"]:
+        s["spares"] = 0
+    wheres = {v.where for v in check_plan(inst, short)}
+    assert wheres == {"reliability.spares.sr-800.module", "reliability.spares.sw64.switch"}
+    missing = copy.deepcopy(plan)
+    del missing["reliability"]
+    assert "reliability" in {v.where for v in check_plan(inst, missing)}
+    capped = optimizer.load_instance(rel_instance({**HAND, "max_interruptions_per_day": 1e-6}, allowed=["sr-800"]))
+    assert "reliability.max_interruptions_per_day" in {v.where for v in check_plan(capped, plan)}
+
+
+def test_input_errors_are_reported() -> None:
+    inst = rel_instance(HAND)
+    inst["catalog"]["reliability"][0]["mtbf_h"] = 1e6  # both fit and mtbf_h
+    inst["catalog"]["reliability"][1]["item"] = "no-such-item"
+    inst["weights"] = {"interruptions_per_day": 1.0}
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(inst)
+    text = str(err.value)
+    assert "give exactly one of fit and mtbf_h" in text
+    inst["catalog"]["reliability"][0].pop("mtbf_h")
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(inst)
+    assert "unknown catalogue item 'no-such-item'" in str(err.value)
+    inst["catalog"]["reliability"][1]["item"] = "sw64"
+    del inst["reliability"]
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(inst)
+    assert "weights.interruptions_per_day" in str(err.value)
+
+
+def test_pruning_keeps_the_optimum_with_reliability() -> None:
+    inst = optimizer.load_instance(INSTANCES / "reliability-pod-2k-800g.yaml")
+    pruned = solve_verified(inst)
+    full = solve_verified(inst, prune_dominated=False)
+    assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
+    assert pruned.solver["columns_pruned"] > 0
+
+
+# ------------------------------------------------------------------------------- library and reference
+def _pod_doc() -> dict[str, Any]:
+    return yaml.safe_load((INSTANCES / "reliability-pod-2k-800g.yaml").read_text())
+
+
+def _choice(plan: optimizer.Plan, group: str) -> set[str]:
+    return set(plan.links[plan.links.group == group]["option"])
+
+
+def test_pricing_reliability_flips_the_gpu_tier() -> None:
+    doc = _pod_doc()
+    priced = solve_verified(doc)
+    plain = solve_verified({k: v for k, v in doc.items() if k != "reliability"})
+    assert _choice(plain, "gpu-leaf") == {"aoc-800"}
+    assert _choice(priced, "gpu-leaf") == {"lpo-dr-800+lpo-dr-800"}
+    assert _choice(plain, "leaf-spine") == _choice(priced, "leaf-spine") == {"lpo-dr-800+cpo-dr-800"}
+
+
+E = 8766 / 1000 * 5 * 1.3 * 0.08
+
+
+def hand_breakeven_gpu_hour_usd() -> float:
+    """GPU-hour value where the GPU tier flips from AOC to LPO (instances/README.md, "Reliability")."""
+    lead = 625 - 13 * E + (2 * 700e-9 * 720 * 800 - 2000e-9 * 720 * 1000)  # LPO's extra capex, energy, spares
+    gpu_h = 600e-9 * 8766 * 16384 * 0.5 * 5  # GPU-hours the AOC's 600 extra FIT cost per link over 5 years
+    return lead / gpu_h
+
+
+def hand_breakeven_engine_fit() -> float:
+    """CPO engine FIT where the spine flips from CPO to LPO at 3 USD per GPU-hour."""
+    per_fit = 1e-9 * 8766 * 16384 * 0.5 * 3.0 * 5  # downtime USD per FIT of a link over 5 years
+    const = -50 - 3 * E - 32 * 73 * E / 2048 + (700 + 1540 / 8 - 1400) * per_fit
+    const += 700e-9 * 720 * 800 + 1540 / 8 * 1e-9 * 720 * 1500 - 2 * 700e-9 * 720 * 800  # spares
+    return -const / (per_fit / 8 + 1e-9 * 720 * 248000 / 8)
+
+
+def test_breakevens_match_hand_checks() -> None:
+    v, fit = hand_breakeven_gpu_hour_usd(), hand_breakeven_engine_fit()
+    assert v == pytest.approx(2.623125, abs=1e-6) and fit == pytest.approx(3922.711, abs=1e-3)
+    opts = optimizer.SolveOptions(threads=1, mip_rel_gap=0.0)
+    by_value = breakeven(_pod_doc(), "reliability.gpu_hour_usd", 1.0, 5.0, "gpu-leaf", options=opts, scan=3, tol=1e-4)
+    assert len(by_value.flips) == 1 and by_value.flips[0].below <= v <= by_value.flips[0].above
+    assert by_value.flips[0].choice_below.startswith("aoc-800")
+    by_fit = breakeven(
+        _pod_doc(), "catalog.cpo-dr-800.engine.fit", 1540.0, 10000.0, "leaf-spine", options=opts, scan=3, tol=1.0
+    )
+    assert len(by_fit.flips) == 1 and by_fit.flips[0].below <= fit <= by_fit.flips[0].above
+    assert "cpo-dr-800" in by_fit.flips[0].choice_below and "cpo-dr-800" not in by_fit.flips[0].choice_above
+
+
+def test_llama3_reference_same_order_as_reported() -> None:
+    """Llama 3: 35 network (switch and cable) interruptions in 54 days on 16,384 H100 GPUs."""
+    plan = solve_verified(optimizer.load_instance(INSTANCES / "llama3-16k-400g-reference.yaml"), mip_rel_gap=1e-4)
+    per_54_days = plan.reliability["interruptions_per_day"] * 54  # type: ignore[index]
+    assert 35 / 3 <= per_54_days <= 35 * 3
+    assert per_54_days == pytest.approx(54.9, abs=0.1)  # the figure stated in instances/README.md
+
+
+# ------------------------------------------------------------------------------- studies
+def test_sweep_paths_reach_failure_modes_and_economics() -> None:
+    doc = _pod_doc()
+    out = apply_overrides(doc, {"catalog.cpo-dr-800.engine.fit": 100.0, "reliability.gpu_hour_usd": 7.0}, {})
+    rows = {r["id"]: r for r in out["catalog"]["reliability"]}
+    assert rows["cpo-dr-800.engine"]["fit"] == 100.0
+    assert out["reliability"]["gpu_hour_usd"] == 7.0
+    assert "fit" not in {k for t in out["catalog"].get("transceivers", []) for k in t}
+    globbed = apply_overrides(doc, {"catalog.cpo-dr-*.fit": 100.0}, {})
+    assert "transceivers" not in globbed["catalog"] or not globbed["catalog"]["transceivers"]
+    assert {r["id"] for r in globbed["catalog"]["reliability"]} >= {"cpo-dr-800.engine", "cpo-dr-800.laser"}
+    inst = optimizer.load_instance(out, base_dir=INSTANCES)
+    assert inst.reliability is not None and inst.reliability.gpu_hour_usd == 7.0
+    plain = {k: v for k, v in doc.items() if k != "reliability"}
+    made = apply_overrides(plain, {"reliability.gpu_hour_usd": 1.0}, {})
+    assert made["reliability"] == {"gpu_hour_usd": 1.0}
+
+
+def test_pareto_against_interruptions() -> None:
+    inst = optimizer.load_instance(rel_instance({"gpu_hour_usd": 1.0}, **{"aoc-800.cable": {"flap_fit": 100000}}))
+    front = optimizer.pareto(
+        inst,
+        points=3,
+        options=optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=30),
+        keep_plans=True,
+        against="interruptions",
+    )
+    assert front.against == "interruptions" and len(front.points) >= 2
+    values = [p["interruptions_per_day"] for p in front.points]
+    capex = [p["capex_usd"] for p in front.points]
+    assert values == sorted(values) and capex == sorted(capex, reverse=True)
+    assert values[0] < values[-1]
+    for p in front.points:
+        assert check_plan(inst, p["plan"]) == []
+    assert "interruptions_per_day" in front.table.columns
+
+
+def test_cli_summary_and_files(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from optimizer.cli import main
+
+    path = tmp_path / "inst.yaml"
+    path.write_text(json.dumps(rel_instance(HAND, allowed=["sr-800"])))
+    assert main(["solve", str(path), "--out", str(tmp_path / "out"), "--threads", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "job interruptions/day" in text and "sr-800.module" in text
+    csv = (tmp_path / "out" / "reliability.csv").read_text().splitlines()
+    assert csv[0].startswith("group,kind,option,technology,count,failures_per_year")
+    assert len(csv) == 3  # the link group and the switch group
+    bom = (tmp_path / "out" / "bom.csv").read_text().splitlines()[0]
+    assert bom.endswith("spares,spares_stock_usd")
+
+
+# ------------------------------------------------------------------------------- today's optima
+def _recorded(fast: bool) -> dict[str, float]:
+    """Recorded optima of the bundled instances (benchmarks/results/full.jsonl). The generated library is left
+    out: it was regenerated under the compatibility rules after that run, and tests/test_generate_library.py
+    re-solves every library file against the optima in instances/README.md."""
+    out = {}
+    for line in (ROOT / "benchmarks" / "results" / "full.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        ok = r.get("variant") == "planner" and r.get("status") == "optimal" and r["file"].startswith("instances/")
+        ok = ok and "/library/" not in r["file"]
+        if ok and (r.get("wall_s", 99) < 4) == fast:
+            out[r["file"]] = r["objective"]
+    return out
+
+
+@pytest.mark.parametrize(
+    "file",
+    [*sorted(_recorded(True)), *[pytest.param(f, marks=pytest.mark.slow) for f in sorted(_recorded(False))]],
+)
+def test_instances_without_reliability_keep_recorded_optima(file: str) -> None:
+    """The recorded optima of the benchmark suite (made before the reliability extension) are unchanged."""
+    inst = optimizer.load_instance(ROOT / file)
+    assert inst.reliability is None
+    plan = optimizer.solve(inst, optimizer.SolveOptions(threads=1, mip_rel_gap=1e-4))
+    assert plan.reliability is None
+    recorded = {**_recorded(True), **_recorded(False)}[file]
+    assert math.isclose(plan.objective or 0.0, recorded, rel_tol=1e-4)
