@@ -157,3 +157,12 @@ def test_cli_catalog_table_has_source_and_confidence_columns(capsys: pytest.Capt
     for header in ("pJ/bit", "conf", "source"):
         assert header in out
     assert "q3450-cpo" in out and "spx-photonics-102t" in out and "sr4-400" not in out
+
+
+def test_every_part_has_a_failure_mode() -> None:
+    """Reliability pricing would favour a part without a failure mode (it would never fail): every
+    transceiver, cable and switch of the built-in catalogue has at least one row in its reliability section."""
+    cat = builtin_catalog()
+    failing = {mode.item for mode in cat.reliability}
+    parts = [e.id for section in ("transceivers", "cables", "switches") for e in getattr(cat, section)]
+    assert [p for p in parts if p not in failing] == []
