@@ -50,6 +50,7 @@ from optimizer.core.mix import TECHNOLOGIES, plan_mix
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveStatus
 from optimizer.studies.executor import TaskRunner
+from optimizer.studies.mainguard import check_workers_ran, refuse_inside_starting_worker
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +273,7 @@ def pareto(
     """
     if points < 2:
         raise ValueError("a front needs at least 2 points")
+    refuse_inside_starting_worker("optimizer.pareto")
     options = options or SolveOptions(threads=1)
     opts = _options_dict(options)
     budget = max_solves if max_solves is not None else 3 * points
@@ -302,6 +304,8 @@ def pareto(
         lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
         solves = 2
         if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
+            if not results:
+                check_workers_ran("optimizer.pareto", workers, scheduler, (str(f.get("message", "")) for f in failed))
             return ParetoFront(instance.name, results, [], failed, solves)
         p_min, p_max = lo["power_w"], hi["power_w"]
         if p_max <= p_min * (1 + _REL_TOL):

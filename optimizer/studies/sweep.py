@@ -50,6 +50,7 @@ from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
 from optimizer.errors import InstanceError, Issue
 from optimizer.studies.executor import TaskRunner, run_tasks
+from optimizer.studies.mainguard import check_workers_ran, refuse_inside_starting_worker
 
 log = logging.getLogger(__name__)
 
@@ -395,6 +396,7 @@ def run_sweep(
     Raises:
         SweepError: a parameter path does not resolve on the base instance.
     """
+    refuse_inside_starting_worker("optimizer.run_sweep")
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
@@ -476,6 +478,8 @@ def run_sweep(
         if sink is not None:
             sink.close()
     finished = [r for r in rows if r is not None]
+    if result.computed and not result.reused and not any(r.get("status") in DONE_STATUSES for r in finished):
+        check_workers_ran("optimizer.run_sweep", workers, scheduler, (str(r.get("message", "")) for r in finished))
     result.failed = state["failed"]
     result.table = tidy_table(finished, paths, track)
     return result
@@ -560,6 +564,7 @@ def breakeven(
         raise SweepError(f"{path}: the range needs high > low")
     if group not in {str(e.get("id")) for e in document.get("links", []) if isinstance(e, dict)}:
         raise SweepError(f"'{group}' is not a link group of the instance")
+    refuse_inside_starting_worker("optimizer.breakeven")
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
@@ -585,10 +590,15 @@ def breakeven(
         def got(i: int, row: dict[str, Any]) -> None:
             seen[values[i]] = (row["status"], row.get(f"choice:{group}", ""), row.get("objective"))
 
+        lost_messages: list[str] = []
+
         def lost(i: int, message: str) -> None:
             seen[values[i]] = ("error", "", None)
+            lost_messages.append(message)
 
         runner.run(solve_scenario, tasks, got, lost)
+        if len(lost_messages) == len(tasks):
+            check_workers_ran("optimizer.breakeven", workers, scheduler, lost_messages)
 
     runner = TaskRunner(workers, scheduler, shared={"document": dict(document)})
     try:
