@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from optimizer.errors import InstanceError
 
@@ -26,7 +25,12 @@ def import_group() -> None:
     "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.",
 )
 @click.option(
-    "-o", "--output", "output", type=click.Path(path_type=Path), default=None, help="Write the instance YAML here."
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the instance here (JSON for a .json name, else YAML).",
 )
 @click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
 @click.option(
@@ -87,7 +91,15 @@ def sndlib_command(
     except InstanceError as exc:
         return report_issues(exc)
     if output is not None:
-        output.write_text(yaml.safe_dump(mapping, sort_keys=False, width=120), encoding="utf-8")
+        import json
+
+        import yaml
+
+        if output.suffix.lower() == ".json":
+            text = json.dumps(mapping, indent=2, allow_nan=False) + "\n"
+        else:
+            text = yaml.safe_dump(mapping, sort_keys=False, width=120)
+        output.write_text(text, encoding="utf-8")
         click.echo(
             f"wrote {output} ({len(mapping['nodes'])} nodes, {len(mapping['links'])} links, "
             f"{len(mapping['demands'])} demands, {len(mapping['catalog']['cables'])} modules)",
