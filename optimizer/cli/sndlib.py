@@ -21,8 +21,15 @@ def import_group() -> None:
 @click.option(
     "--problem",
     default=None,
-    help="A problem name such as abilene--D-B-M-N-C-A-N-N, read from the SNDlib folder "
-    "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.",
+    help="A problem name such as polska--D-B-M-N-C-A-N-N, read from the SNDlib folder (--data-dir, else "
+    "$SNDLIB_DIR, else the subset in the repository's instances/sndlib) instead of NETWORK MODEL.",
+)
+@click.option(
+    "--data-dir",
+    "data_folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SNDlib native-format folder (<network>/<network>.txt, <network>/models/<MODEL>.txt) for --problem.",
 )
 @click.option(
     "-o",
@@ -58,6 +65,7 @@ def sndlib_command(
     network: Path | None,
     model: Path | None,
     problem: str | None,
+    data_folder: Path | None,
     output: Path | None,
     do_solve: bool,
     time_limit: float,
@@ -77,10 +85,13 @@ def sndlib_command(
     from optimizer.sources.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
 
     if problem is not None:
-        folder = data_dir()
-        if folder is None:
-            raise click.UsageError("no SNDlib folder found: set SNDLIB_DIR")
-        network, model = problem_files(problem, folder)
+        try:
+            folder = data_dir(data_folder)
+            if folder is None:
+                raise click.UsageError("no SNDlib folder: give --data-dir DIR or set SNDLIB_DIR")
+            network, model = problem_files(problem, folder)
+        except InstanceError as exc:
+            return report_issues(exc)
     if network is None or model is None:
         raise click.UsageError("give NETWORK and MODEL files, or --problem NAME")
     if output is None and not do_solve:

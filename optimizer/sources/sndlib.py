@@ -423,24 +423,47 @@ def load_problem(network: str | Path, model: str | Path) -> Any:
     return load_instance(to_instance_dict(net, mod))
 
 
-def data_dir(repo_root: str | Path | None = None) -> Path | None:
-    """The SNDlib native-format folder: $SNDLIB_DIR, else <repo>/../shared/sndlib/sndlib-instances-native,
-    else /work/shared/sndlib/sndlib-instances-native; None when none exists."""
-    root = Path(repo_root) if repo_root else Path(__file__).resolve().parent.parent
-    candidates = []
-    if os.environ.get("SNDLIB_DIR"):
-        candidates.append(Path(os.environ["SNDLIB_DIR"]))
-    candidates += [
-        root.parent / "shared" / "sndlib" / "sndlib-instances-native",
-        Path("/work/shared/sndlib/sndlib-instances-native"),
-    ]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "instances" / "sndlib"
+"""The SNDlib subset shipped in the repository (present in a source checkout, not in an installed wheel)."""
+
+
+def data_dir(explicit: str | Path | None = None) -> Path | None:
+    """The SNDlib native-format folder: ``explicit`` (``--data-dir``), else ``$SNDLIB_DIR``, else the subset
+    shipped in the repository (``instances/sndlib``); None when none is given and none is shipped.
+
+    Raises:
+        InstanceError: ``explicit`` or ``$SNDLIB_DIR`` is given but is not a folder (the message says which
+            path was looked for and where it came from).
+    """
+    given = [("--data-dir", explicit), ("SNDLIB_DIR", os.environ.get("SNDLIB_DIR") or None)]
+    for origin, value in given:
+        if value is None:
+            continue
+        folder = Path(value).expanduser()
+        if not folder.is_dir():
+            what = "does not exist" if not folder.exists() else "is not a folder"
+            raise InstanceError(
+                [Issue(str(folder), origin, f"SNDlib folder {what}: expected <network>/<network>.txt files there")]
+            )
+        return folder
+    return BUNDLED_DIR if BUNDLED_DIR.is_dir() else None
 
 
 def problem_files(name: str, folder: Path) -> tuple[Path, Path]:
-    """Network and model files of a problem named ``<network>--<MODEL>``."""
-    net, _, code = name.partition("--")
-    return folder / net / f"{net}.txt", folder / net / "models" / f"{code}.txt"
+    """Network and model files of a problem named ``<network>--<MODEL>``.
+
+    Raises:
+        InstanceError: the name is not ``<network>--<MODEL>``, or a file is not in ``folder`` (the
+            message names the files looked for).
+    """
+    net, sep, code = name.partition("--")
+    if not sep or not net or not code or "/" in name or "\\" in name or net.startswith("."):
+        raise InstanceError([Issue(name, "--problem", "expected <network>--<MODEL>, e.g. polska--D-B-M-N-C-A-N-N")])
+    network, model = folder / net / f"{net}.txt", folder / net / "models" / f"{code}.txt"
+    missing = [p for p in (network, model) if not p.is_file()]
+    if missing:
+        hint = " (the repository ships a subset of SNDlib: see instances/sndlib/README.md)" if folder == BUNDLED_DIR else ""
+        raise InstanceError(
+            [Issue(name, "--problem", f"no such file {p} in the SNDlib folder {folder}{hint}") for p in missing]
+        )
+    return network, model
