@@ -30,7 +30,7 @@ from optimizer.cli.sndlib import import_group
 from optimizer.cli.solve import solve
 from optimizer.cli.sweep import breakeven, sweep
 from optimizer.cli.validate import validate
-from optimizer.errors import InputWarning
+from optimizer.errors import InputWarning, OptimizerError
 
 EXIT_PIPE = 141
 """A closed output pipe: 128 + SIGPIPE."""
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
+        return EXIT_INPUT
+    except OptimizerError as exc:  # e.g. an optional extra that a requested feature needs is missing
+        err_console().print(Text(f"error: {exc}"))
         return EXIT_INPUT
     except click.exceptions.Abort:
         err_console().print("aborted")

@@ -462,7 +462,11 @@ def problem_files(name: str, folder: Path) -> tuple[Path, Path]:
     network, model = folder / net / f"{net}.txt", folder / net / "models" / f"{code}.txt"
     missing = [p for p in (network, model) if not p.is_file()]
     if missing:
-        hint = " (the repository ships a subset of SNDlib: see instances/sndlib/README.md)" if folder == BUNDLED_DIR else ""
+        hint = (
+            " (the repository ships a subset of SNDlib: see instances/sndlib/README.md)"
+            if folder == BUNDLED_DIR
+            else ""
+        )
         raise InstanceError(
             [Issue(name, "--problem", f"no such file {p} in the SNDlib folder {folder}{hint}") for p in missing]
         )

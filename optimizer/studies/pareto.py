@@ -50,7 +50,7 @@ from optimizer.core.mix import TECHNOLOGIES, plan_mix
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveStatus
 from optimizer.studies.executor import TaskRunner
-from optimizer.studies.mainguard import check_workers_ran, refuse_inside_starting_worker
+from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +274,8 @@ def pareto(
     if points < 2:
         raise ValueError("a front needs at least 2 points")
     refuse_inside_starting_worker("optimizer.pareto")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = _options_dict(options)
     budget = max_solves if max_solves is not None else 3 * points

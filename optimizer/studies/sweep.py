@@ -50,7 +50,7 @@ from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
 from optimizer.errors import InstanceError, Issue
 from optimizer.studies.executor import TaskRunner, run_tasks
-from optimizer.studies.mainguard import check_workers_ran, refuse_inside_starting_worker
+from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
 
@@ -397,6 +397,8 @@ def run_sweep(
         SweepError: a parameter path does not resolve on the base instance.
     """
     refuse_inside_starting_worker("optimizer.run_sweep")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
@@ -565,6 +567,8 @@ def breakeven(
     if group not in {str(e.get("id")) for e in document.get("links", []) if isinstance(e, dict)}:
         raise SweepError(f"'{group}' is not a link group of the instance")
     refuse_inside_starting_worker("optimizer.breakeven")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)

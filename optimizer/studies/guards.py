@@ -1,4 +1,9 @@
-"""Studies called from a script without an ``if __name__ == "__main__":`` guard fail loudly.
+"""Guards of the parallel studies: a missing ``__main__`` guard or a missing Dask install fail loudly.
+
+Dask (``dask.distributed``) is the optional extra ``[distributed]``: ``require_distributed`` says how to
+install it when a scheduler address is given without it.
+
+Studies called from a script without an ``if __name__ == "__main__":`` guard fail loudly too.
 
 Local worker processes start with the ``spawn`` method: each one imports the script's main module
 again. Without the guard, that import runs the study a second time inside the starting worker, which
@@ -19,6 +24,21 @@ HINT = (
     "'if __name__ == \"__main__\":' (or use workers=1)"
 )
 DIED = "worker process died"
+
+
+class MissingExtraError(OptimizerError):
+    """An optional dependency a requested feature needs is not installed."""
+
+
+def require_distributed() -> None:
+    """Raise ``MissingExtraError`` unless ``dask.distributed`` can be imported."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise MissingExtraError(
+            "a Dask scheduler needs the optional dependencies dask and distributed: "
+            "pip install 'optics-planner[distributed]'"
+        ) from None
 
 
 class MainGuardError(OptimizerError):
