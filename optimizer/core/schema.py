@@ -65,7 +65,8 @@ def _shown(value: float) -> str:
 
 def _integer(value: Any) -> Any:
     """Accept integers, and floats or numeric strings with an integral value (e.g. 4e3)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_COUNT:
+    real = isinstance(value, int | float) and not isinstance(value, bool)
+    if real and (isinstance(value, int) or math.isfinite(value)) and value > MAX_COUNT:
         raise ValueError(f"must be at most {MAX_COUNT:,}, got {_shown(value)}")
     number = _number(value)
     if isinstance(number, float):
