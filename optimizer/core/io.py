@@ -278,7 +278,17 @@ def _load_yaml(text: str) -> Any:
         if node is None:
             return None
         _check_nodes(node)
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except (yaml.YAMLError, RecursionError, _Refused):
+            raise
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
+            # PyYAML's constructors fail this way on some malformed tagged values (e.g. a bad !!timestamp)
+            if "integer string conversion" in str(exc):
+                raise
+            raise _Refused(
+                "file", f"invalid YAML: a tagged or special value cannot be read ({type(exc).__name__})"
+            ) from None
     finally:
         loader.dispose()
 
