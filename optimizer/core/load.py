@@ -150,7 +150,7 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
                 Issue(file, "catalog", f"cannot read catalogue file {_quoted(spec)}: {where}{issues[0].message}")
             ]
         if not isinstance(data, Mapping):
-            kind = {list: "a list", str: "a single string"}.get(type(data), type(data).__name__)
+            kind = "a list" if isinstance(data, list) else "a single string" if isinstance(data, str) else "a value"
             return None, [Issue(str(cat_path), "(top level)", f"expected a catalogue mapping, got {kind}")]
         data = apply_field_overrides(data)
         try:
