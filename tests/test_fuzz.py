@@ -8,7 +8,8 @@ Mutations (``mutate``) move numbers to the edges of what validation accepts (0, 
 so that ``solve`` meets them), work on the text (cut, duplicate or shuffle spans, insert NUL or control bytes,
 invalid UTF-8, YAML anchors/aliases/tags, alias bombs, deep nesting, unhashable keys) and on the parsed
 data (extreme numbers such as 1e18, 1e300, 10^30, NaN, infinity, tiny or negative values, wrong types,
-deleted or unknown keys, odd ids, hostile ``catalog:`` paths), written back as YAML or JSON.
+deleted or unknown keys, odd ids, hostile ``catalog:`` paths), written back as YAML or JSON. Seeds: the
+bundled instances and a routed-demand instance converted from the shipped SNDlib abilene problem.
 The default run tries ``DEFAULT_MUTATIONS`` files (solving at most ``DEFAULT_SOLVES`` of the accepted ones);
 the slow set tries ``SLOW_MUTATIONS`` and solves every accepted one. The counts are printed (``-s``).
 """
@@ -225,6 +226,17 @@ def mutate(seed_text: str, rng: random.Random) -> tuple[str, str | bytes]:
     return ".yaml", _mutate_text(seed_text, rng)
 
 
+def _routed_seed() -> tuple[Path, str]:
+    """A routed-demand instance (SNDlib abilene, shipped in the repository) as a seed."""
+    from optimizer.sources.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
+
+    folder = data_dir()
+    assert folder is not None
+    network, model = problem_files("abilene--D-B-M-N-C-A-N-N", folder)
+    text = yaml.safe_dump(to_instance_dict(parse_network(network), parse_model(model)), sort_keys=False)
+    return Path("abilene-routed.yaml"), text
+
+
 def _run(args: list[str]) -> tuple[int, str, str, float]:
     out, err = io.StringIO(), io.StringIO()
     start = time.perf_counter()
@@ -251,7 +263,7 @@ def _problems(kind: str, path: Path, code: int, err: str, elapsed: float, bound:
 
 def fuzz(tmp_path: Path, count: int, max_solves: int | None, seed: int) -> Counter[str]:
     rng = random.Random(seed)
-    seeds = [(p, p.read_text(encoding="utf-8")) for p in SEEDS]
+    seeds = [(p, p.read_text(encoding="utf-8")) for p in SEEDS] + [_routed_seed()]
     stats: Counter[str] = Counter()
     failures: list[str] = []
     for k in range(count):
