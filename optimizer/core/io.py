@@ -109,6 +109,20 @@ def read_document(
     """
     path = Path(path)
     file = label or str(path)
+    text, issues = read_text_file(path, file, max_bytes=max_bytes, regular_only=regular_only)
+    if text is None:
+        return None, issues
+    if not text.strip():
+        return None, [Issue(file, "file", "the file is empty")]
+    return parse_text(text, file, as_json=path.suffix.lower() == ".json")
+
+
+def read_text_file(
+    path: str | Path, label: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES, regular_only: bool = False
+) -> tuple[str | None, list[Issue]]:
+    """A UTF-8 text file without NUL bytes, read with the bounds of ``read_document``; or why not."""
+    path = Path(path)
+    file = label or str(path)
     try:
         raw = _read_bytes(path, max_bytes, regular_only)
     except _Refused as exc:
@@ -122,12 +136,7 @@ def read_document(
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         return None, [Issue(file, "file", f"cannot be read: {reason}")]
-    text, issues = _decode(raw, file)
-    if text is None:
-        return None, issues
-    if not text.strip():
-        return None, [Issue(file, "file", "the file is empty")]
-    return parse_text(text, file, as_json=path.suffix.lower() == ".json")
+    return _decode(raw, file)
 
 
 def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]]:

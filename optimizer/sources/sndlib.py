@@ -156,13 +156,23 @@ def _num(token: str, where: str) -> float:
         raise ValueError(f"{where}: expected a number, got {token!r}") from None
 
 
+MAX_SNDLIB_BYTES = 64 * 2**20
+"""Largest SNDlib file read (the largest network of the library, pioro40, is 3.5 MB)."""
+
+
+def _read(path: Path) -> str:
+    from optimizer.core.io import read_text_file
+
+    text, issues = read_text_file(path, max_bytes=MAX_SNDLIB_BYTES)
+    if text is None:
+        raise InstanceError(issues)
+    return text
+
+
 def parse_network(path: str | Path) -> SndNetwork:
     """Read an SNDlib native network file (raises InstanceError with every problem found)."""
     p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceError([Issue(str(p), "file", f"cannot read: {exc.strerror}")]) from None
+    raw = _read(p)
     meta: dict[str, str] = {}
     lines = raw.splitlines()
     kept: list[str] = []
@@ -276,10 +286,7 @@ def _paths(t: list[str]) -> dict[str, list[list[str]]]:
 def parse_model(path: str | Path) -> SndModel:
     """Read an SNDlib model file (KEY = VALUE lines)."""
     p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceError([Issue(str(p), "file", f"cannot read: {exc.strerror}")]) from None
+    raw = _read(p)
     settings = {}
     for line in raw.splitlines():
         line = line.split("#", 1)[0]

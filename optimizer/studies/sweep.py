@@ -137,14 +137,19 @@ def _entries(items: list[Any], pattern: str) -> list[dict[str, Any]]:
 
 def _inline_catalog(doc: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """The document's catalogue as an inline mapping (a file is read in; builtin becomes extends)."""
-    from optimizer.core.io import read_document
+    from optimizer.core.io import MAX_CATALOG_BYTES, read_document
+    from optimizer.core.load import catalog_file
 
     spec = doc.get("catalog", "builtin")
     if spec == "builtin":
         cat: dict[str, Any] = {"extends": "builtin"}
     elif isinstance(spec, str):
-        data, issues = read_document(base_dir / spec)
-        if issues or not isinstance(data, dict):
+        path, _ = catalog_file(spec, Path(base_dir))  # the rule load_instance applies: inside the folder
+        data: Any = None
+        issues: list[Issue] = []
+        if path is not None:
+            data, issues = read_document(path, max_bytes=MAX_CATALOG_BYTES, regular_only=True)
+        if data is None or issues or not isinstance(data, dict):
             raise SweepError(f"catalog: cannot read catalogue file '{spec}' to override its entries")
         cat = data
     else:
