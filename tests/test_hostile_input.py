@@ -292,3 +292,15 @@ def test_media_id_in_allowed_or_exclude_is_accepted_with_a_warning(
     err = capsys.readouterr().err
     assert f"{path}: links[0].exclude[0]: warning: 'mmf' is a media id" in err
     assert main(["solve", str(path), "-q", "--threads", "1"]) == 0
+
+
+def test_read_document_takes_str_and_path() -> None:
+    by_str, issues_str = read_document(str(ROOT / "instances" / "tiny.yaml"))
+    by_path, issues_path = read_document(ROOT / "instances" / "tiny.yaml")
+    assert not issues_str and not issues_path and by_str == by_path and by_str["name"] == "tiny"
+
+
+def test_sndlib_reader_refuses_devices(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["import", "sndlib", "/dev/zero", "/dev/zero", "-o", str(tmp_path / "x.yaml")])
+    assert code == 2
+    assert "/dev/zero: file: is a character device, not a regular file" in capsys.readouterr().err
