@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -184,11 +183,14 @@ def test_help_and_version_import_nothing_heavy() -> None:
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
 def test_help_and_version_are_fast(flag: str) -> None:
-    best = min(_timed([*OPTIMIZER, flag]) for _ in range(5))
-    assert best < 0.5, f"optimizer {flag}: {best:.2f} s"
+    """Under 0.5 s of CPU time (best of 5; CPU rather than wall time, so a loaded machine does not fail it)."""
+    resource = pytest.importorskip("resource")
+    best = min(_cpu_seconds(resource, [*OPTIMIZER, flag]) for _ in range(5))
+    assert best < 0.5, f"optimizer {flag}: {best:.2f} s of CPU"
 
 
-def _timed(args: list[str]) -> float:
-    start = time.perf_counter()
+def _cpu_seconds(resource: object, args: list[str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # type: ignore[attr-defined]
     subprocess.run(args, capture_output=True, timeout=60, check=True)
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # type: ignore[attr-defined]
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
