@@ -294,8 +294,9 @@ def fuzz(tmp_path: Path, count: int, max_solves: int | None, seed: int) -> Count
 def test_mutator_makes_varied_files() -> None:
     rng = random.Random(1)
     text = SEEDS[0].read_text(encoding="utf-8")
-    made = {mutate(text, rng)[1] if isinstance(mutate(text, rng)[1], str) else b"" for _ in range(50)}
-    assert len(made) > 40
+    made = [mutate(text, rng) for _ in range(50)]
+    assert len({content for _, content in made}) > 40
+    assert {suffix for suffix, _ in made} == {".yaml", ".json"}
 
 
 def test_fuzz_default(tmp_path: Path) -> None:
