@@ -6,7 +6,7 @@ own cable length (3-50 m, drawn per rack). Each pod's leaf tier (count sized by 
 th5 or th5-cpo) has one uplink group to a shared spine tier (50-150 m). A few GPU-to-GPU latency
 paths are added. Link groups = 2 x racks + pods.
 
-    python -m benchmarks.generate --link-groups 10000 --seed 1 -o /tmp/scale-10k.yaml
+    python -m benchmarks.generate --link-groups 10000 --seed 1 -o out/scale-10k.yaml
 """
 
 from __future__ import annotations

@@ -24,6 +24,14 @@ class Issue:
         return f"{self.file}: {self.where}: {self.message}"
 
 
+class InputWarning(UserWarning):
+    """Input that is valid but probably not what was meant (it has no effect); carries its ``Issue``."""
+
+    def __init__(self, issue: Issue):
+        super().__init__(str(issue))
+        self.issue = issue
+
+
 class OptimizerError(Exception):
     """Base class of every error the package raises on purpose."""
 

@@ -1,7 +1,7 @@
 """Run an ``optimizer`` command on a throw-away Dask LocalCluster on loopback (2 worker processes, 1 thread each).
 
-    python scripts/on_local_cluster.py sweep examples/sweep-electricity-cpo.yaml --out /tmp/sweep-dask
-    python scripts/on_local_cluster.py pareto instances/superpod-su-256.yaml --out /tmp/front-dask
+    python scripts/on_local_cluster.py sweep examples/sweep-electricity-cpo.yaml --out out/sweep-dask
+    python scripts/on_local_cluster.py pareto instances/superpod-su-256.yaml --out out/front-dask
 
 The arguments are an ``optimizer`` command line (sweep, pareto or breakeven); ``--scheduler`` is
 added with the cluster's address. On a real cluster, start ``dask scheduler`` and

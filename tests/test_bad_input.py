@@ -157,7 +157,7 @@ TABLE = [
             ("line 3, column 7", ("invalid YAML", "could not determine a constructor", "python/object/apply")),
         ],
     ),
-    case("invalid_json.json", [("line 8", ("invalid JSON",))]),
+    case("invalid_json.json", [("line 3, column 10", ("invalid JSON", "delimiter"))]),
     # ------------------------------------------------------------------ several defects at once
     case(
         "several_schema_defects.yaml",

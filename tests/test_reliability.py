@@ -124,11 +124,11 @@ def test_caps_on_interruptions_and_availability() -> None:
     floor = solve_verified(rel_instance({"gpu_hour_usd": 0.0, "spares_factor": 0, "min_availability": need}, **flappy))
     assert floor.reliability["availability"] >= need  # type: ignore[index]
     impossible = optimizer.solve(
-        optimizer.load_instance(rel_instance({"max_interruptions_per_day": 1e-9}, allowed=["sr-800"])),
+        optimizer.load_instance(rel_instance({"max_interruptions_per_day": 1e-6}, allowed=["sr-800"])),
         optimizer.SolveOptions(threads=1),
     )
     assert str(impossible.status) == "infeasible"
-    assert any("interruptions per day, the cap is 1e-09" in reason for reason in impossible.diagnostics)
+    assert any("interruptions per day, the cap is 1e-06" in reason for reason in impossible.diagnostics)
 
 
 def test_verifier_recomputes_reliability() -> None:

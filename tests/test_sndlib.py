@@ -1,7 +1,8 @@
-"""SNDlib reader and conversion: counts on all 26 networks, optimal solves of abilene and polska.
+"""SNDlib reader and conversion: counts on the shipped networks, optimal solves of abilene and polska.
 
-The SNDlib files are read from the shared folder (``optimizer.sources.sndlib.data_dir``); they are never copied
-into the repository. Tests skip with the reason when no folder exists.
+The SNDlib files come from the subset shipped in ``instances/sndlib`` (see its README for source and
+licence), or from ``$SNDLIB_DIR`` when it points at a full native-format archive; the two networks not
+shipped (brain, pioro40) are checked only then.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from helpers import solve_verified
 
 import optimizer
 from optimizer.cli import main
-from optimizer.sources.sndlib import data_dir, load_problem, parse_model, parse_network, problem_files, to_instance_dict
-
-FOLDER = data_dir()
-pytestmark = pytest.mark.skipif(
-    FOLDER is None, reason="SNDlib data not found: set SNDLIB_DIR or provide ../shared/sndlib/sndlib-instances-native"
+from optimizer.sources.sndlib import (
+    BUNDLED_DIR,
+    data_dir,
+    load_problem,
+    parse_model,
+    parse_network,
+    problem_files,
+    to_instance_dict,
 )
 
-# nodes, links, demands as tabulated in /work/shared/sndlib/README.md section 3 (independent of this reader)
+FOLDER = data_dir()
+assert FOLDER is not None, "the repository ships instances/sndlib"
+NOT_SHIPPED = {"brain", "pioro40"}
+
+# nodes, links, demands as tabulated by SNDlib (Orlowski et al. 2010, table of networks; independent of this reader)
 COUNTS = {
     "abilene": (12, 15, 132),
     "atlanta": (15, 22, 210),
@@ -64,13 +72,26 @@ def modules_in_file(path: Path) -> int:
     return total
 
 
-def test_all_26_networks_present() -> None:
-    assert sorted(p.name for p in FOLDER.iterdir() if p.is_dir()) == sorted(COUNTS)
+def test_shipped_networks_present() -> None:
+    shipped = sorted(p.name for p in BUNDLED_DIR.iterdir() if p.is_dir())
+    assert shipped == sorted(set(COUNTS) - NOT_SHIPPED)
+
+
+def test_shipped_files_match_their_checksums() -> None:
+    import hashlib
+
+    listed = dict(line.split()[::-1] for line in (BUNDLED_DIR / "SHA256SUMS").read_text().splitlines())
+    present = sorted(str(p.relative_to(BUNDLED_DIR)) for p in BUNDLED_DIR.rglob("*.txt"))
+    assert sorted(listed) == present
+    for name, digest in listed.items():
+        assert hashlib.sha256((BUNDLED_DIR / name).read_bytes()).hexdigest() == digest, name
 
 
 @pytest.mark.parametrize("network", sorted(COUNTS))
 def test_reader_counts(network: str) -> None:
     path = FOLDER / network / f"{network}.txt"
+    if not path.exists() and network in NOT_SHIPPED:
+        pytest.skip(f"{network} is not shipped: set SNDLIB_DIR to a full SNDlib archive to check it")
     net = parse_network(path)
     assert (len(net.nodes), len(net.links), len(net.demands)) == COUNTS[network]
     assert net.n_modules == modules_in_file(path)
@@ -82,8 +103,8 @@ def test_admissible_paths_and_meta() -> None:
     polska = parse_network(FOLDER / "polska" / "polska.txt")
     assert sum(len(p) for p in polska.paths.values()) == 462
     assert polska.paths["Demand_0_1"][0] == ["Link_0_2", "Link_1_2"]
-    brain = parse_network(FOLDER / "brain" / "brain.txt")
-    assert brain.meta["unit"] == "BITSPERSEC"
+    geant = parse_network(FOLDER / "geant" / "geant.txt")
+    assert geant.meta["unit"] == "MBITPERSEC"
 
 
 @pytest.mark.parametrize("network", ["dfn-gwin", "ta2", "polska", "janos-us"])
@@ -159,11 +180,44 @@ def test_cli_import_and_solve(tmp_path: Path) -> None:
     assert main(["import", "sndlib", str(net)]) == 2  # usage error
 
 
-def test_data_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_dir_env_and_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SNDLIB_DIR", raising=False)
+    assert data_dir() == BUNDLED_DIR
     monkeypatch.setenv("SNDLIB_DIR", str(tmp_path))
     assert data_dir() == tmp_path
+    assert data_dir(BUNDLED_DIR) == BUNDLED_DIR  # --data-dir beats the environment
     monkeypatch.setenv("SNDLIB_DIR", str(tmp_path / "missing"))
-    assert data_dir() is not None and data_dir() != tmp_path / "missing"
+    with pytest.raises(optimizer.InstanceError) as info:
+        data_dir()
+    assert str(tmp_path / "missing") in str(info.value) and "SNDLIB_DIR" in str(info.value)
+
+
+def test_wrong_data_dir_is_an_input_error_naming_what_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SNDLIB_DIR", raising=False)
+    args = ["import", "sndlib", "--problem", "polska--D-B-M-N-C-A-N-N", "-o", str(tmp_path / "p.yaml")]
+    assert main([*args, "--data-dir", str(tmp_path / "nowhere")]) == 2
+    assert f"{tmp_path / 'nowhere'}: --data-dir: SNDlib folder does not exist" in capsys.readouterr().err
+    monkeypatch.setenv("SNDLIB_DIR", str(tmp_path / "nowhere"))
+    assert main(args) == 2
+    assert "SNDLIB_DIR: SNDlib folder does not exist" in capsys.readouterr().err
+    monkeypatch.setenv("SNDLIB_DIR", str(tmp_path))  # a folder without that problem
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "polska" / "polska.txt") in err and "D-B-M-N-C-A-N-N.txt" in err
+    monkeypatch.delenv("SNDLIB_DIR")
+    assert main(["import", "sndlib", "--problem", "polska", "-o", str(tmp_path / "p.yaml")]) == 2
+    assert main(args) == 0 and (tmp_path / "p.yaml").exists()  # the shipped subset
+
+
+def test_json_output(tmp_path: Path) -> None:
+    out = tmp_path / "polska.json"
+    assert main(["import", "sndlib", "--problem", "polska--D-B-M-N-C-A-N-N", "-o", str(out)]) == 0
+    import json
+
+    assert json.loads(out.read_text())["schema_version"] == 1
+    assert optimizer.load_instance(out).name
 
 
 def test_header_and_comments_tolerated(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
-from pydantic import ValidationError
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -127,7 +125,7 @@ def _ids(value: str | None) -> list[str] | None:
     "out_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write here (default: standard output).",
+    help="Write here: JSON for a .json name, else YAML (default: YAML on standard output).",
 )
 def generate(
     out_file: Path | None,
@@ -142,6 +140,8 @@ def generate(
 
     The file's description records the exact command that reproduces it.
     """
+    from pydantic import ValidationError
+
     from optimizer.core.io import read_document
     from optimizer.core.load import load_instance
     from optimizer.errors import InstanceError
@@ -186,7 +186,9 @@ def generate(
         for issue in exc.issues:
             click.echo(str(issue), err=True)
         return EXIT_INPUT
-    text = dump_instance(instance)
+    text = (
+        dump_json(instance) if out_file is not None and out_file.suffix.lower() == ".json" else dump_instance(instance)
+    )
     if out_file is None:
         click.echo(text, nl=False)
     else:
@@ -199,8 +201,17 @@ def generate(
     return EXIT_OK
 
 
+def dump_json(instance: dict[str, Any]) -> str:
+    """JSON text of an instance (what ``read_document`` reads back for a ``.json`` file)."""
+    import json
+
+    return json.dumps(instance, indent=2, allow_nan=False) + "\n"
+
+
 def dump_instance(instance: dict[str, Any]) -> str:
     """YAML text of an instance: one flow mapping per node, link and path (compact and diff-friendly)."""
+    import yaml
+
     head = {k: v for k, v in instance.items() if k not in ("nodes", "links", "paths")}
     lines = [yaml.safe_dump(head, sort_keys=False, width=120, default_flow_style=False).rstrip("\n")]
     for section in ("nodes", "links", "paths"):

@@ -92,7 +92,7 @@ def pareto(
     the lexicographic min-power plan to the lexicographic min-capex plan; writes the non-dominated
     points with their status, gap and optics mix, and a labelled plot.
     """
-    from optimizer.cli.common import EXIT_NO_SOLUTION, EXIT_OK, report_issues
+    from optimizer.cli.common import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK, report_issues
     from optimizer.core.load import load_instance
     from optimizer.core.solve import SolveOptions
     from optimizer.studies.pareto import pareto as run
@@ -164,5 +164,9 @@ def pareto(
         out.print(f"failed: {f.get('mode')} eps {f.get('eps_' + key)}: {f.get('status')} {f.get('message', '')}")
     out.print("wrote " + ", ".join(str(p) for p in written if p.parent == target))
     if not front.points:
+        statuses = [str(f.get("status")) for f in front.failed]
+        if statuses and all(s in ("infeasible", "unbounded") for s in statuses):
+            click.echo("no plan: the instance is infeasible", err=True)
+            return EXIT_INFEASIBLE
         return EXIT_NO_SOLUTION
     return EXIT_OK

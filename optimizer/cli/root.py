@@ -1,18 +1,27 @@
 """Command line root: the ``optimizer`` group, its commands, and ``main``. The CLI is the only layer that prints.
 
 Exit codes: 0 plan found (optimal or feasible), 1 internal error, 2 invalid input or usage,
-3 infeasible or unbounded, 4 no solution within the limits (or solver error).
+3 infeasible or unbounded, 4 no solution within the limits (or solver error); a closed output pipe
+(``optimizer solve ... | head``) ends the command quietly with 141 (128 + SIGPIPE, what a shell reports
+for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
+Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
+inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import click
 from rich.text import Text
 
+from optimizer import __version__
 from optimizer.cli.catalog import catalog, schema
 from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, err_console
 from optimizer.cli.generate import generate
@@ -21,15 +30,19 @@ from optimizer.cli.sndlib import import_group
 from optimizer.cli.solve import solve
 from optimizer.cli.sweep import breakeven, sweep
 from optimizer.cli.validate import validate
+from optimizer.errors import InputWarning, OptimizerError
+
+EXIT_PIPE = 141
+"""A closed output pipe: 128 + SIGPIPE."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="optimizer")
+@click.version_option(__version__, prog_name="optimizer")
 def cli() -> None:
     """Plan optics, port speeds and switch models of an AI cluster network (MILP, HiGHS).
 
     Exit codes: 0 plan found, 2 invalid input, 3 infeasible/unbounded, 4 no solution within the
-    limits, 1 internal error.
+    limits, 1 internal error (141: the output pipe was closed).
     """
 
 
@@ -40,12 +53,20 @@ for _command in (validate, solve, schema, catalog, generate, pareto, sweep, brea
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (for tests and embedding)."""
     debug = os.environ.get("OPTIMIZER_DEBUG") == "1"
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=argv, prog_name="optimizer", standalone_mode=False)
+        with _input_warnings(), _stdout_for_data_only(_wants_json(args)), _pipe_errors_raise():
+            result = cli.main(args=args, prog_name="optimizer", standalone_mode=False)
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_PIPE
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
+        return EXIT_INPUT
+    except OptimizerError as exc:  # e.g. an optional extra that a requested feature needs is missing
+        err_console().print(Text(f"error: {exc}"))
         return EXIT_INPUT
     except click.exceptions.Abort:
         err_console().print("aborted")
@@ -62,4 +83,93 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        code = EXIT_PIPE
+    sys.exit(code)
+
+
+def _wants_json(args: list[str]) -> bool:
+    """``--json`` among the options (before a ``--`` that ends them)."""
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options
+
+
+@contextlib.contextmanager
+def _input_warnings() -> Iterator[None]:
+    """Show each ``InputWarning`` once, as ``file: where: warning: message`` on stderr."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("always", category=InputWarning)
+        original = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+            if isinstance(message, InputWarning):
+                issue = message.issue
+                text = f"{issue.file}: {issue.where}: warning: {issue.message}"
+                if text not in shown:
+                    shown.add(text)
+                    click.echo(text, err=True)
+            else:
+                original(message, category, *rest, **kw)
+
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def _stdout_for_data_only(active: bool) -> Iterator[None]:
+    """While a ``--json`` command runs, file descriptor 1 points at stderr and ``sys.stdout`` at the real stdout.
+
+    What the command prints (through ``sys.stdout``) stays on stdout, and text that a library writes straight
+    to the descriptor (HiGHS's own log with ``--solver-log``) goes to stderr, so stdout is pure JSON.
+    """
+    try:
+        if not active:
+            raise OSError
+        sys.stdout.flush()
+        real = os.dup(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (e.g. captured by a test harness)
+        yield
+        return
+    saved = sys.stdout
+    fd = saved.fileno()
+    data = open(real, "w", encoding=saved.encoding or "utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    os.dup2(sys.stderr.fileno(), fd)
+    sys.stdout = data
+    try:
+        yield
+    finally:
+        try:
+            data.flush()
+        finally:
+            sys.stdout = saved
+            os.dup2(real, fd)
+            os.close(real)
+
+
+@contextlib.contextmanager
+def _pipe_errors_raise() -> Iterator[None]:
+    """rich ends the process with ``SystemExit(1)`` (the internal-error code) on a broken pipe: raise instead."""
+    from rich.console import Console
+
+    def on_broken_pipe(self: Console) -> None:
+        raise BrokenPipeError
+
+    original = Console.on_broken_pipe
+    Console.on_broken_pipe = on_broken_pipe  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Console.on_broken_pipe = original  # type: ignore[method-assign]
+
+
+def _discard_stdout() -> None:
+    """After a broken pipe: point stdout at the null device so the interpreter's final flush stays quiet."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

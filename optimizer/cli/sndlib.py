@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from optimizer.errors import InstanceError
 
@@ -22,11 +21,23 @@ def import_group() -> None:
 @click.option(
     "--problem",
     default=None,
-    help="A problem name such as abilene--D-B-M-N-C-A-N-N, read from the SNDlib folder "
-    "($SNDLIB_DIR, else ../shared/sndlib/sndlib-instances-native) instead of NETWORK MODEL.",
+    help="A problem name such as polska--D-B-M-N-C-A-N-N, read from the SNDlib folder (--data-dir, else "
+    "$SNDLIB_DIR, else the subset in the repository's instances/sndlib) instead of NETWORK MODEL.",
 )
 @click.option(
-    "-o", "--output", "output", type=click.Path(path_type=Path), default=None, help="Write the instance YAML here."
+    "--data-dir",
+    "data_folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SNDlib native-format folder (<network>/<network>.txt, <network>/models/<MODEL>.txt) for --problem.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the instance here (JSON for a .json name, else YAML).",
 )
 @click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
 @click.option(
@@ -54,6 +65,7 @@ def sndlib_command(
     network: Path | None,
     model: Path | None,
     problem: str | None,
+    data_folder: Path | None,
     output: Path | None,
     do_solve: bool,
     time_limit: float,
@@ -73,10 +85,13 @@ def sndlib_command(
     from optimizer.sources.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
 
     if problem is not None:
-        folder = data_dir()
-        if folder is None:
-            raise click.UsageError("no SNDlib folder found: set SNDLIB_DIR")
-        network, model = problem_files(problem, folder)
+        try:
+            folder = data_dir(data_folder)
+            if folder is None:
+                raise click.UsageError("no SNDlib folder: give --data-dir DIR or set SNDLIB_DIR")
+            network, model = problem_files(problem, folder)
+        except InstanceError as exc:
+            return report_issues(exc)
     if network is None or model is None:
         raise click.UsageError("give NETWORK and MODEL files, or --problem NAME")
     if output is None and not do_solve:
@@ -87,7 +102,15 @@ def sndlib_command(
     except InstanceError as exc:
         return report_issues(exc)
     if output is not None:
-        output.write_text(yaml.safe_dump(mapping, sort_keys=False, width=120), encoding="utf-8")
+        import json
+
+        import yaml
+
+        if output.suffix.lower() == ".json":
+            text = json.dumps(mapping, indent=2, allow_nan=False) + "\n"
+        else:
+            text = yaml.safe_dump(mapping, sort_keys=False, width=120)
+        output.write_text(text, encoding="utf-8")
         click.echo(
             f"wrote {output} ({len(mapping['nodes'])} nodes, {len(mapping['links'])} links, "
             f"{len(mapping['demands'])} demands, {len(mapping['catalog']['cables'])} modules)",

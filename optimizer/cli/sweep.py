@@ -20,6 +20,21 @@ SET_HELP = (
 )
 
 
+def study_exit(statuses: list[str]) -> int:
+    """Exit code of a study from its scenarios' statuses: 0 when any has a plan; else 2 when every one had
+    an input error, 3 when every one is infeasible or unbounded, 4 otherwise (no plan within the limits,
+    solver or worker errors, or no scenario at all)."""
+    from optimizer.cli.common import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_OK
+
+    if any(s in ("optimal", "feasible") for s in statuses):
+        return EXIT_OK
+    if statuses and all(s == "input_error" for s in statuses):
+        return EXIT_INPUT
+    if statuses and all(s in ("infeasible", "unbounded") for s in statuses):
+        return EXIT_INFEASIBLE
+    return EXIT_NO_SOLUTION
+
+
 def _solve_options(time_limit: float, gap: float, threads: int, objective: str | None) -> Any:
     from optimizer.core.solve import SolveOptions
 
@@ -224,7 +239,10 @@ def sweep(
         + f" ({result.computed} run now, {result.reused} reused from results.jsonl)"
     )
     out.print("wrote " + ", ".join(str(p) for p in [target / "results.jsonl", *written]))
-    return EXIT_OK
+    code = study_exit([str(x) for x in result.table["status"]] if len(result.table) else [])
+    if code != EXIT_OK:
+        click.echo(f"no scenario has a plan (exit code {code})", err=True)
+    return code
 
 
 @click.command()
@@ -320,6 +338,10 @@ def breakeven(
     for value, status, choice, objective_value in result.scan:
         table.add_row(f"{value:.6g}", status, "-" if objective_value is None else f"{objective_value:,.2f}", choice)
     out.print(table)
+    code = study_exit([status for _, status, _, _ in result.scan])
+    if code != EXIT_OK:
+        click.echo(f"no plan at any scanned value of {path}, so no break-even (exit code {code})", err=True)
+        return code
     if not result.flips:
         out.print(f"no change of {group}'s options between {low:g} and {high:g} at the scanned values", markup=False)
     for flip in result.flips:

@@ -5,6 +5,7 @@ Every check appends to one list so the user sees every problem at once.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -12,7 +13,7 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
 from optimizer.core.options import OptionDeriver, no_option_message
 from optimizer.core.schema import Instance, Link, NicNode, SwitchNode
-from optimizer.errors import Issue
+from optimizer.errors import InputWarning, Issue
 
 
 def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
@@ -72,10 +73,12 @@ def check_instance(
 
     def item_refs(where: str, ids: list[str]) -> None:
         for j, item in enumerate(ids):
-            if item in index.media:
-                issues.append(
-                    Issue(file, f"{where}[{j}]", f"'{item}' is a media id; media are not items an option uses")
+            if item in index.media and item not in item_ids:
+                # a valid catalogue id (format v1, sections 1 and 4.3) that matches no item an option uses
+                issue = Issue(
+                    file, f"{where}[{j}]", f"'{item}' is a media id; it matches no option's items, so it has no effect"
                 )
+                warnings.warn(InputWarning(issue), stacklevel=4)
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 

@@ -2,13 +2,21 @@
 
 YAML is read with a safe loader (no object construction) that also reads YAML 1.2 numbers such as
 ``5e7`` as floats (YAML 1.1 loaders read them as strings).
+
+Hostile or broken files get an answer, never a crash or a hang: a file is read with a size bound
+(``MAX_DOCUMENT_BYTES``; catalogue files ``MAX_CATALOG_BYTES`` and regular files only, so a device or a
+FIFO is refused at once), NUL bytes and other control characters are reported with their line, nesting
+deeper than ``MAX_DEPTH`` levels is refused, and YAML aliases may add at most ``MAX_ALIAS_NODES`` nodes
+to a document (a "billion laughs" file is refused before any object is built).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +26,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import Issue
+
+MAX_DOCUMENT_BYTES = 512 * 2**20
+"""Largest instance file read (an instance with 10^5 link groups is about 20 MB)."""
+MAX_CATALOG_BYTES = 16 * 2**20
+"""Largest catalogue file read (the built-in catalogue is about 60 kB)."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists accepted (the format itself needs 6 levels)."""
+MAX_ALIAS_NODES = 1_000_000
+"""Most nodes YAML aliases may add to a document by repeating anchored content."""
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,13 +59,22 @@ _Loader.add_implicit_resolver(
 
 
 def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
-    """Construct a mapping, rejecting a key given twice (YAML would silently keep the last)."""
+    """Construct a mapping, rejecting a key given twice (YAML would silently keep the last) and keys
+    that are lists or mappings (a Python mapping cannot hold them)."""
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # ``<<: *anchor`` merge keys are flattened by the base constructor
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or mapping used as a key (keys must be plain values)", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (it is given twice in this mapping)", key_node.start_mark
+                None, None, f"duplicate key {_short(key)} (it is given twice in this mapping)", key_node.start_mark
             )
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
@@ -57,41 +83,285 @@ def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> d
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping_without_duplicates)
 
 
-def read_document(path: Path, label: str | None = None) -> tuple[Any, list[Issue]]:
-    """Read a YAML or JSON file into plain Python data; problems come back as issues."""
+class _Refused(Exception):
+    """A document refused before it is built: ``where`` and ``message`` say why."""
+
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where, self.message = where, message
+
+
+def read_document(
+    path: str | Path,
+    label: str | None = None,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    regular_only: bool = False,
+) -> tuple[Any, list[Issue]]:
+    """Read a YAML or JSON file into plain Python data; problems come back as issues.
+
+    Args:
+        path: the file (``.json`` is read as JSON, anything else as YAML).
+        label: the name issues give the file (default: the path).
+        max_bytes: a larger file is refused without reading it all.
+        regular_only: refuse anything but a regular file (devices, FIFOs, sockets); otherwise a FIFO
+            (such as a shell's process substitution) is read, devices and sockets are refused.
+    """
+    path = Path(path)
+    file = label or str(path)
+    text, issues = read_text_file(path, file, max_bytes=max_bytes, regular_only=regular_only)
+    if text is None:
+        return None, issues
+    if not text.strip():
+        return None, [Issue(file, "file", "the file is empty")]
+    return parse_text(text, file, as_json=path.suffix.lower() == ".json")
+
+
+def read_text_file(
+    path: str | Path, label: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES, regular_only: bool = False
+) -> tuple[str | None, list[Issue]]:
+    """A UTF-8 text file without NUL bytes, read with the bounds of ``read_document``; or why not."""
+    path = Path(path)
     file = label or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = _read_bytes(path, max_bytes, regular_only)
+    except _Refused as exc:
+        return None, [Issue(file, "file", exc.message)]
     except FileNotFoundError:
         return None, [Issue(file, "file", "no such file")]
     except IsADirectoryError:
         return None, [Issue(file, "file", "is a directory, expected a YAML or JSON file")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Issue(file, "file", f"cannot be read: {exc}")]
-    if not text.strip():
-        return None, [Issue(file, "file", "the file is empty")]
+    except PermissionError:
+        return None, [Issue(file, "file", "cannot be read: permission denied")]
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        return None, [Issue(file, "file", f"cannot be read: {reason}")]
+    return _decode(raw, file)
+
+
+def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]]:
+    """Parse YAML or JSON text with the nesting and alias bounds of ``read_document``."""
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text), []
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader derives from SafeLoader
+        if as_json:
+            data = json.loads(text)
+            check_structure(data)
+            return data, []
+        return _load_yaml(text), []
+    except _Refused as exc:
+        return None, [Issue(file, exc.where, exc.message)]
     except json.JSONDecodeError as exc:
-        return None, [Issue(file, f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        return None, [Issue(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Issue(file, where, f"invalid YAML: {problem}")]
+        problem = exc.problem or exc.context or "cannot be parsed"
+        return None, [Issue(file, where, f"invalid YAML: {_one_line(problem)}")]
+    except yaml.reader.ReaderError as exc:
+        return None, [Issue(file, _where_in(text, exc.position), f"invalid YAML: {_one_line(exc.reason)}")]
+    except RecursionError:
+        return None, [Issue(file, "file", f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")]
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        kind = "JSON" if as_json else "YAML"
+        reason = _one_line(str(exc))
+        if "integer string conversion" in reason:
+            reason = "a whole number with more digits than Python converts (4,300)"
+        return None, [Issue(file, "file", f"invalid {kind}: {reason[:200]}")]
+
+
+def structure_issues(data: Any, file: str) -> list[Issue]:
+    """``check_structure`` as issues: nesting too deep or data that contains itself."""
+    try:
+        check_structure(data)
+    except _Refused as exc:
+        return [Issue(file, exc.where, exc.message)]
+    return []
+
+
+def check_structure(data: Any) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` and self-containing data (raises ``_Refused``).
+
+    Iterative, with shared sub-structures visited once, so neither deep nor alias-heavy data can
+    exhaust the stack or the clock.
+    """
+    done: set[int] = set()
+    on_path: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(data, 1, False)]
+    while stack:
+        node, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            done.add(id(node))
+            continue
+        if isinstance(node, Mapping):
+            children = list(node.keys()) + list(node.values())
+        elif isinstance(node, list | tuple):
+            children = list(node)
+        else:
+            continue
+        if id(node) in on_path:
+            raise _Refused("file", "the data contains itself (a recursive alias or reference)")
+        if id(node) in done:
+            continue
+        if depth > MAX_DEPTH:
+            raise _Refused("file", f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")
+        on_path.add(id(node))
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children)
+
+
+def _read_bytes(path: Path, max_bytes: int, regular_only: bool) -> bytes:
+    """The file's bytes, at most ``max_bytes``; opening never blocks on a FIFO unless it may be read."""
+    cloexec = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | cloexec)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(str(path))
+        if not stat.S_ISREG(info.st_mode):
+            kind = _file_kind(info.st_mode)
+            if regular_only or not stat.S_ISFIFO(info.st_mode):
+                raise _Refused("file", f"is {kind}, not a regular file")
+            os.close(fd)
+            fd = -1
+            fd = os.open(path, os.O_RDONLY | cloexec)  # a pipe named on purpose: wait for its writer
+        elif info.st_size > max_bytes:
+            raise _Refused("file", f"is {info.st_size:,} bytes, more than the {max_bytes:,} bytes read at most")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise _Refused("file", f"is more than the {max_bytes:,} bytes read at most")
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _decode(raw: bytes, file: str) -> tuple[str | None, list[Issue]]:
+    """UTF-8 text without NUL bytes, or the place of the first offending byte."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        where = f"line {line}, column {column}"
+        return None, [Issue(file, where, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
+    nul = text.find("\x00")
+    if nul >= 0:
+        return None, [Issue(file, _where_in(text, nul), "contains a NUL byte (a binary file?)")]
+    return text, []
+
+
+def _where_in(text: str, position: int) -> str:
+    before = text[:position]
+    line = before.count("\n") + 1
+    column = position - before.rfind("\n")
+    return f"line {line}, column {column}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _load_yaml(text: str) -> Any:
+    """Compose the node graph, check its depth and alias expansion, then build Python objects."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node)
+        try:
+            return loader.construct_document(node)
+        except (yaml.YAMLError, RecursionError, _Refused):
+            raise
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
+            # PyYAML's constructors fail this way on some malformed tagged values (e.g. a bad !!timestamp)
+            if "integer string conversion" in str(exc):
+                raise
+            raise _Refused(
+                "file", f"invalid YAML: a tagged or special value cannot be read ({type(exc).__name__})"
+            ) from None
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: Any) -> None:
+    """Refuse a node graph deeper than ``MAX_DEPTH``, recursive, or whose aliases expand it by more than
+    ``MAX_ALIAS_NODES`` nodes (sizes are computed once per distinct node, so the check itself is cheap)."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    cap = 10**12
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if leaving:
+            on_path.discard(key)
+            size[key] = min(cap, 1 + sum(size[id(c)] for c in children))
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            if height[key] > MAX_DEPTH:
+                where = f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+                raise _Refused(where, f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            where = f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+            raise _Refused(where, "a recursive alias (the node contains itself)")
+        if len(on_path) > MAX_DEPTH:
+            where = f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+            raise _Refused(where, f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children)
+    if size[id(root)] - len(size) > MAX_ALIAS_NODES:
+        raise _Refused(
+            "file",
+            f"aliases expand the document by more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?); "
+            "write the repeated content out or use fewer aliases",
+        )
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def format_loc(loc: tuple[Any, ...]) -> str:
     """('links', 3, 'length_m') -> 'links[3].length_m'."""
     out = ""
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if _PLAIN_KEY.fullmatch(text) else _short(part))
     return out or "(top level)"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_*?\[\]-][A-Za-z0-9_.*?\[\]-]{0,59}")
 
 
 _UNION_TAGS = {"nic", "switch", "scalar", "mapping"}
@@ -108,7 +378,7 @@ def validation_issues(
         if kind == "extra_forbidden":
             field = str(loc[-1])
             where = prefix + format_loc(tuple(loc[:-1])) if loc[:-1] else (prefix.rstrip(".") or "(top level)")
-            message = f"unknown field '{field}'"
+            message = f"unknown field {_short(loc[-1])}"
             known = _known_fields(model, loc[:-1], data)
             close = difflib.get_close_matches(field, known, n=1)
             if close:

@@ -19,7 +19,7 @@ from optimizer.core.catalog import (
 from optimizer.core.checks import check_instance
 from optimizer.core.compat import resolve_nic_models
 from optimizer.core.gcpause import paused_gc
-from optimizer.core.io import read_document, validation_issues
+from optimizer.core.io import MAX_CATALOG_BYTES, read_document, structure_issues, validation_issues
 from optimizer.core.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
 from optimizer.core.schema import Path as Path_
 from optimizer.errors import InstanceError, Issue
@@ -49,6 +49,9 @@ def _load_instance(source: str | Path | Mapping[str, Any], base_dir: str | Path 
     if isinstance(source, Mapping):
         file, data = "<mapping>", dict(source)
         folder = Path(base_dir) if base_dir is not None else Path.cwd()
+        problems = structure_issues(data, file)
+        if problems:
+            raise InstanceError(problems)
     else:
         path = Path(source)
         file = str(source)
@@ -146,12 +149,18 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
     if isinstance(spec, Catalog):
         catalog, cat_file, prefix = spec, file, "catalog."
     else:
-        cat_path = folder / spec
-        data, issues = read_document(cat_path, str(cat_path))
+        cat_path, problem = catalog_file(spec, folder)
+        if cat_path is None:
+            return None, [Issue(file, "catalog", problem)]
+        data, issues = read_document(cat_path, str(cat_path), max_bytes=MAX_CATALOG_BYTES, regular_only=True)
         if issues:
-            return None, [Issue(file, "catalog", f"cannot read catalogue file '{spec}': {issues[0].message}")]
+            where = "" if issues[0].where == "file" else f"{issues[0].where}: "
+            return None, [
+                Issue(file, "catalog", f"cannot read catalogue file {_quoted(spec)}: {where}{issues[0].message}")
+            ]
         if not isinstance(data, Mapping):
-            return None, [Issue(str(cat_path), "(top level)", "expected a catalogue mapping")]
+            kind = "a list" if isinstance(data, list) else "a single string" if isinstance(data, str) else "a value"
+            return None, [Issue(str(cat_path), "(top level)", f"expected a catalogue mapping, got {kind}")]
         data = apply_field_overrides(data)
         try:
             catalog = Catalog.model_validate(data)
@@ -163,3 +172,37 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
     if catalog.extends == "builtin":
         catalog = merge_catalogs(builtin_catalog(), catalog)
     return catalog, issues
+
+
+def catalog_file(spec: str, folder: Path) -> tuple[Path | None, str]:
+    """The catalogue file a ``catalog:`` path names, or None and why it is refused.
+
+    The path is relative to the instance's folder and must stay inside it: absolute paths, ``..``
+    steps and symbolic links that lead out of the folder are refused, so an instance file can only
+    make the planner read files that sit beside it. (Reading itself is bounded and takes regular
+    files only: see ``read_document``.)
+    """
+    if not spec.strip():
+        return None, "an empty catalogue path (use builtin, a file name or an inline mapping)"
+    relative = Path(spec)
+    if relative.is_absolute() or spec.startswith(("~", "\\")) or relative.drive:
+        return (
+            None,
+            f"catalogue file {_quoted(spec)}: give it relative to the instance's folder, not as an absolute path",
+        )
+    target = folder / relative
+    try:
+        inside = target.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return None, f"catalogue file {_quoted(spec)}: the path cannot be resolved"
+    if not inside:
+        return None, (
+            f"catalogue file {_quoted(spec)} lies outside the instance's folder ('..' or a symbolic link "
+            "leading out); put it beside the instance or inline it"
+        )
+    return target, ""
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return repr(shown)

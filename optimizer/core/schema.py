@@ -26,6 +26,13 @@ from pydantic import (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MAX_NUMBER = 1e12
+"""Largest magnitude of any figure (W, USD, Gb/s, m, ns, ...): larger ones cannot be represented
+accurately next to the others in the model, and some (1e20 and up) count as infinite in HiGHS."""
+MAX_COUNT = 10**9
+"""Largest count (NICs, switches, ports, links, supply units, hops)."""
+MIN_POSITIVE = 1e-6
+"""Smallest value of a field that must be positive (a speed or length of 1e-300 would make counts overflow)."""
 _NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -41,18 +48,49 @@ def _number(value: Any) -> Any:
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"expected a finite number, got {value!r}")
+        if abs(value) > MAX_NUMBER:
+            raise ValueError(
+                f"must be at most {MAX_NUMBER:.0e} in magnitude (larger figures cannot be represented accurately "
+                f"in the model), got {_shown(value)}"
+            )
         return value
     raise ValueError(f"expected a number, got {value!r}")
 
 
+def _shown(value: float) -> str:
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return f"a whole number of {len(str(abs(value)))} digits"
+    return f"{value:.3g}" if isinstance(value, float) else repr(value)
+
+
 def _integer(value: Any) -> Any:
     """Accept integers, and floats or numeric strings with an integral value (e.g. 4e3)."""
+    real = isinstance(value, int | float) and not isinstance(value, bool)
+    if real and (isinstance(value, int) or math.isfinite(value)) and value > MAX_COUNT:
+        raise ValueError(f"must be at most {MAX_COUNT:,}, got {_shown(value)}")
     number = _number(value)
     if isinstance(number, float):
         if not number.is_integer():
             raise ValueError(f"expected a whole number, got {value!r}")
-        return int(number)
+        number = int(number)
+    if number > MAX_COUNT:
+        raise ValueError(f"must be at most {MAX_COUNT:,}, got {_shown(number)}")
     return number
+
+
+def _not_tiny(value: float) -> float:
+    if value < MIN_POSITIVE:
+        raise ValueError(f"must be at least {MIN_POSITIVE:g}, got {value!r}")
+    return value
+
+
+def _at_most(limit: float, what: str) -> Any:
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(f"must be at most {limit:g} ({what}), got {value!r}")
+        return value
+
+    return AfterValidator(check)
 
 
 def _strict_str(value: Any) -> Any:
@@ -68,7 +106,7 @@ def _strict_bool(value: Any) -> Any:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
-PositiveNumber = Annotated[float, Field(gt=0), BeforeValidator(_number)]
+PositiveNumber = Annotated[float, Field(gt=0), BeforeValidator(_number), AfterValidator(_not_tiny)]
 NonNegNumber = Annotated[float, Field(ge=0), BeforeValidator(_number)]
 PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_integer)]
 NonNegInt = Annotated[int, Field(ge=0), BeforeValidator(_integer)]
@@ -399,19 +437,19 @@ class Catalog(Strict):
 class Economics(Strict):
     """Economic parameters of the energy cost."""
 
-    electricity_usd_per_kwh: NonNegNumber = 0.08
-    pue: Annotated[float, Field(ge=1), BeforeValidator(_number)] = 1.3
+    electricity_usd_per_kwh: Annotated[NonNegNumber, _at_most(1e3, "USD per kWh")] = 0.08
+    pue: Annotated[float, Field(ge=1), BeforeValidator(_number), _at_most(100, "facility / IT power")] = 1.3
     """Power usage effectiveness (facility power / IT power), >= 1."""
-    years: PositiveNumber = 5.0
+    years: Annotated[PositiveNumber, _at_most(1e3, "years")] = 5.0
     """Horizon of the energy cost in years (fractions allowed)."""
 
 
 class Weights(Strict):
     """Weights of the ``weighted`` objective: capex_usd x capex + power_w x power."""
 
-    capex_usd: NonNegNumber = 1.0
-    power_w: NonNegNumber = 0.0
-    interruptions_per_day: NonNegNumber = 0.0
+    capex_usd: Annotated[NonNegNumber, _at_most(1e6, "a weight")] = 1.0
+    power_w: Annotated[NonNegNumber, _at_most(1e6, "a weight")] = 0.0
+    interruptions_per_day: Annotated[NonNegNumber, _at_most(1e6, "a weight")] = 0.0
     """Reliability extension: weight of the expected job interruptions per day (needs a ``reliability``
     section)."""
 

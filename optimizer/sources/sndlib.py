@@ -156,13 +156,23 @@ def _num(token: str, where: str) -> float:
         raise ValueError(f"{where}: expected a number, got {token!r}") from None
 
 
+MAX_SNDLIB_BYTES = 64 * 2**20
+"""Largest SNDlib file read (the largest network of the library, pioro40, is 3.5 MB)."""
+
+
+def _read(path: Path) -> str:
+    from optimizer.core.io import read_text_file
+
+    text, issues = read_text_file(path, max_bytes=MAX_SNDLIB_BYTES)
+    if text is None:
+        raise InstanceError(issues)
+    return text
+
+
 def parse_network(path: str | Path) -> SndNetwork:
     """Read an SNDlib native network file (raises InstanceError with every problem found)."""
     p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceError([Issue(str(p), "file", f"cannot read: {exc.strerror}")]) from None
+    raw = _read(p)
     meta: dict[str, str] = {}
     lines = raw.splitlines()
     kept: list[str] = []
@@ -276,10 +286,7 @@ def _paths(t: list[str]) -> dict[str, list[list[str]]]:
 def parse_model(path: str | Path) -> SndModel:
     """Read an SNDlib model file (KEY = VALUE lines)."""
     p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceError([Issue(str(p), "file", f"cannot read: {exc.strerror}")]) from None
+    raw = _read(p)
     settings = {}
     for line in raw.splitlines():
         line = line.split("#", 1)[0]
@@ -423,24 +430,51 @@ def load_problem(network: str | Path, model: str | Path) -> Any:
     return load_instance(to_instance_dict(net, mod))
 
 
-def data_dir(repo_root: str | Path | None = None) -> Path | None:
-    """The SNDlib native-format folder: $SNDLIB_DIR, else <repo>/../shared/sndlib/sndlib-instances-native,
-    else /work/shared/sndlib/sndlib-instances-native; None when none exists."""
-    root = Path(repo_root) if repo_root else Path(__file__).resolve().parent.parent
-    candidates = []
-    if os.environ.get("SNDLIB_DIR"):
-        candidates.append(Path(os.environ["SNDLIB_DIR"]))
-    candidates += [
-        root.parent / "shared" / "sndlib" / "sndlib-instances-native",
-        Path("/work/shared/sndlib/sndlib-instances-native"),
-    ]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "instances" / "sndlib"
+"""The SNDlib subset shipped in the repository (present in a source checkout, not in an installed wheel)."""
+
+
+def data_dir(explicit: str | Path | None = None) -> Path | None:
+    """The SNDlib native-format folder: ``explicit`` (``--data-dir``), else ``$SNDLIB_DIR``, else the subset
+    shipped in the repository (``instances/sndlib``); None when none is given and none is shipped.
+
+    Raises:
+        InstanceError: ``explicit`` or ``$SNDLIB_DIR`` is given but is not a folder (the message says which
+            path was looked for and where it came from).
+    """
+    given = [("--data-dir", explicit), ("SNDLIB_DIR", os.environ.get("SNDLIB_DIR") or None)]
+    for origin, value in given:
+        if value is None:
+            continue
+        folder = Path(value).expanduser()
+        if not folder.is_dir():
+            what = "does not exist" if not folder.exists() else "is not a folder"
+            raise InstanceError(
+                [Issue(str(folder), origin, f"SNDlib folder {what}: expected <network>/<network>.txt files there")]
+            )
+        return folder
+    return BUNDLED_DIR if BUNDLED_DIR.is_dir() else None
 
 
 def problem_files(name: str, folder: Path) -> tuple[Path, Path]:
-    """Network and model files of a problem named ``<network>--<MODEL>``."""
-    net, _, code = name.partition("--")
-    return folder / net / f"{net}.txt", folder / net / "models" / f"{code}.txt"
+    """Network and model files of a problem named ``<network>--<MODEL>``.
+
+    Raises:
+        InstanceError: the name is not ``<network>--<MODEL>``, or a file is not in ``folder`` (the
+            message names the files looked for).
+    """
+    net, sep, code = name.partition("--")
+    if not sep or not net or not code or "/" in name or "\\" in name or net.startswith("."):
+        raise InstanceError([Issue(name, "--problem", "expected <network>--<MODEL>, e.g. polska--D-B-M-N-C-A-N-N")])
+    network, model = folder / net / f"{net}.txt", folder / net / "models" / f"{code}.txt"
+    missing = [p for p in (network, model) if not p.is_file()]
+    if missing:
+        hint = (
+            " (the repository ships a subset of SNDlib: see instances/sndlib/README.md)"
+            if folder == BUNDLED_DIR
+            else ""
+        )
+        raise InstanceError(
+            [Issue(name, "--problem", f"no such file {p} in the SNDlib folder {folder}{hint}") for p in missing]
+        )
+    return network, model

@@ -56,6 +56,7 @@ from optimizer.core.mix import TECHNOLOGIES, plan_mix
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveStatus
 from optimizer.studies.executor import TaskRunner
+from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +334,9 @@ def pareto(
     eps_key = f"eps_{key}"
     if points < 2:
         raise ValueError("a front needs at least 2 points")
+    refuse_inside_starting_worker("optimizer.pareto")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = _options_dict(options)
     budget = max_solves if max_solves is not None else 3 * points
@@ -363,6 +367,8 @@ def pareto(
         lo, hi = run([{"mode": "min_power", eps_key: None}, {"mode": "min_capex", eps_key: None}])
         solves = 2
         if lo is None or hi is None or not _has_plan(lo, key) or not _has_plan(hi, key):
+            if not results:
+                check_workers_ran("optimizer.pareto", workers, scheduler, (str(f.get("message", "")) for f in failed))
             return ParetoFront(instance.name, results, [], failed, solves, against)
         p_min, p_max = lo[key], hi[key]
         if p_max <= p_min * (1 + _REL_TOL):

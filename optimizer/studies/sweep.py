@@ -55,6 +55,7 @@ from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
 from optimizer.errors import InstanceError, Issue
 from optimizer.studies.executor import TaskRunner, run_tasks
+from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +147,19 @@ def _entries(items: list[Any], pattern: str) -> list[dict[str, Any]]:
 
 def _inline_catalog(doc: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """The document's catalogue as an inline mapping (a file is read in; builtin becomes extends)."""
-    from optimizer.core.io import read_document
+    from optimizer.core.io import MAX_CATALOG_BYTES, read_document
+    from optimizer.core.load import catalog_file
 
     spec = doc.get("catalog", "builtin")
     if spec == "builtin":
         cat: dict[str, Any] = {"extends": "builtin"}
     elif isinstance(spec, str):
-        data, issues = read_document(base_dir / spec)
-        if issues or not isinstance(data, dict):
+        path, _ = catalog_file(spec, Path(base_dir))  # the rule load_instance applies: inside the folder
+        data: Any = None
+        issues: list[Issue] = []
+        if path is not None:
+            data, issues = read_document(path, max_bytes=MAX_CATALOG_BYTES, regular_only=True)
+        if data is None or issues or not isinstance(data, dict):
             raise SweepError(f"catalog: cannot read catalogue file '{spec}' to override its entries")
         cat = data
     else:
@@ -413,6 +419,9 @@ def run_sweep(
     Raises:
         SweepError: a parameter path does not resolve on the base instance.
     """
+    refuse_inside_starting_worker("optimizer.run_sweep")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
@@ -494,6 +503,8 @@ def run_sweep(
         if sink is not None:
             sink.close()
     finished = [r for r in rows if r is not None]
+    if result.computed and not result.reused and not any(r.get("status") in DONE_STATUSES for r in finished):
+        check_workers_ran("optimizer.run_sweep", workers, scheduler, (str(r.get("message", "")) for r in finished))
     result.failed = state["failed"]
     result.table = tidy_table(finished, paths, track)
     return result
@@ -578,6 +589,9 @@ def breakeven(
         raise SweepError(f"{path}: the range needs high > low")
     if group not in {str(e.get("id")) for e in document.get("links", []) if isinstance(e, dict)}:
         raise SweepError(f"'{group}' is not a link group of the instance")
+    refuse_inside_starting_worker("optimizer.breakeven")
+    if scheduler:
+        require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
@@ -603,10 +617,15 @@ def breakeven(
         def got(i: int, row: dict[str, Any]) -> None:
             seen[values[i]] = (row["status"], row.get(f"choice:{group}", ""), row.get("objective"))
 
+        lost_messages: list[str] = []
+
         def lost(i: int, message: str) -> None:
             seen[values[i]] = ("error", "", None)
+            lost_messages.append(message)
 
         runner.run(solve_scenario, tasks, got, lost)
+        if len(lost_messages) == len(tasks):
+            check_workers_ran("optimizer.breakeven", workers, scheduler, lost_messages)
 
     runner = TaskRunner(workers, scheduler, shared={"document": dict(document)})
     try:
