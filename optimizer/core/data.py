@@ -75,6 +75,14 @@ class PathData:
 
 
 @dataclass
+class ElasticBounds:
+    """Bounds of the elastic model (``optimizer.core.elastic``), which relaxes the limits they derive from."""
+
+    k_ub: list[int]
+    """Per switch group: the widened bound of its switch count variables."""
+
+
+@dataclass
 class ModelData:
     """Everything ``build_model`` needs, as flat lists indexed as described in the module docstring."""
 
@@ -111,6 +119,9 @@ class ModelData:
     """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
     routing: RoutingData | None = None
     """The routed-demand data when the instance has demands, else None."""
+    elastic: ElasticBounds | None = None
+    """Set on the elastic copy (``optimizer.core.elastic.elastic_data``): the families that own a hard limit
+    add priced slacks to it (``optimizer.core.model.elastic``) and the objective is the slacks' price."""
 
     @property
     def n_cols(self) -> int:

@@ -6,8 +6,11 @@ data, so the plan is exactly consistent with itself; ``optimizer.verify`` checks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,8 @@ class Plan:
         links, nodes, paths, bom: tables (empty without a plan).
         solver: solver name, version, options and timings.
         diagnostics: pre-solve reasons why the model cannot be feasible (filled when infeasible).
+        relaxations: when infeasible, the limits that must move and by how much for a plan to exist
+            (``optimizer.core.elastic.Relaxation``; written to plan.json as ``relaxations``).
     """
 
     instance: str
@@ -83,6 +88,8 @@ class Plan:
     """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
     routing: dict[str, Any] | None = None
     """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
+    relaxations: list[Any] = field(default_factory=list)
+    """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -105,6 +112,7 @@ class Plan:
                 "paths": _records(self.paths),
                 "bom": _records(self.bom),
                 "diagnostics": list(self.diagnostics),
+                **({"relaxations": [r.to_dict() for r in self.relaxations]} if self.relaxations else {}),
                 "solver": self.solver,
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
@@ -118,22 +126,72 @@ class Plan:
             return json.dumps(doc, indent=indent, allow_nan=False)
 
     def write(self, directory: str | Path) -> list[Path]:
-        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv into ``directory``."""
+        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv) into ``directory``.
+
+        Each file is written to a temporary file in ``directory`` and renamed over its name (a symlink of
+        that name is replaced, never followed); plan.json comes last, so a plan.json always belongs to the
+        CSVs beside it. Output files of an earlier run that this plan does not write (flows.csv) are
+        removed first. Raises ``OutputError`` (with the path and the system's reason) when writing fails.
+        """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "plan.json"]
-        written[0].write_text(self.to_json() + "\n", encoding="utf-8")
-        for name, frame in (
-            ("links", self.links),
-            ("nodes", self.nodes),
-            ("paths", self.paths),
-            ("bom", self.bom),
-            *([("flows", self.flows)] if self.flows is not None else []),
-        ):
-            path = out / f"{name}.csv"
-            frame.to_csv(path, index=False)
-            written.append(path)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
+        frames = [("links", self.links), ("nodes", self.nodes), ("paths", self.paths), ("bom", self.bom)]
+        if self.flows is not None:
+            frames.append(("flows", self.flows))
+        else:
+            remove_outputs(out, ("flows.csv",))
+        written = []
+        for name, frame in frames:
+            written.append(write_atomic(out / f"{name}.csv", frame.to_csv(index=False)))
+        written.insert(0, write_atomic(out / "plan.json", self.to_json() + "\n"))
         return written
+
+
+OUTPUT_FILES = ("plan.json", "links.csv", "nodes.csv", "paths.csv", "bom.csv", "flows.csv", "plan.png")
+"""Files a solve may write into its output folder (plan.png with ``--plot``)."""
+
+
+class OutputError(OSError):
+    """Writing a plan's files failed (disk full, no permission, ...): the message names the path and reason."""
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A reader sees the old file or the complete new one, never a truncated one; a symlink at ``path`` is
+    replaced by the file (its target is untouched).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
+
+
+def remove_outputs(directory: Path, names: tuple[str, ...] = OUTPUT_FILES) -> list[Path]:
+    """Remove the named output files (or symlinks: the link, never its target) from ``directory``."""
+    removed = []
+    for name in names:
+        path = directory / name
+        if path.is_symlink() or path.is_file():
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot remove the earlier run's file: {exc.strerror or exc}") from exc
+            removed.append(path)
+    return removed
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -166,6 +224,16 @@ def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFra
     )
 
 
+def empty_plan(
+    name: str, objective_mode: str, status: SolveStatus, solver: dict[str, Any], diagnostics: list[str] | None = None
+) -> Plan:
+    """A plan without links or nodes (no incumbent)."""
+    links, nodes, paths, bom = empty_frames()
+    return Plan(
+        name, objective_mode, status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics or []
+    )
+
+
 def _round(x: float) -> float:
     r = round(x, 6)
     return 0.0 if r == 0 else r
@@ -193,10 +261,7 @@ def _extract_plan(
     diagnostics: list[str],
 ) -> Plan:
     if not report.status.has_solution:
-        links, nodes, paths, bom = empty_frames()
-        return Plan(
-            d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics
-        )
+        return empty_plan(d.name, d.objective, report.status, solver, diagnostics)
     n = [round(v.value or 0.0) for v in m.n.values()]
     if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
         n = [

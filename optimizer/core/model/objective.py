@@ -5,6 +5,7 @@ tco:      sum_i (cost_i + e power_i) n[i] + sum_q (cost(q) + e power(q)) k[q],
 capex:    sum_i cost_i n[i] + sum_q cost(q) k[q]
 power:    sum_i power_i n[i] + sum_q power(q) k[q]
 weighted: weights.capex_usd x capex + weights.power_w x power
+elastic:  the price of the limits' slacks (optimizer.core.model.elastic), whatever the mode
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from optimizer.core.model.linear import linear
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
+    if d.elastic is not None:
+        m.objective = pyo.Objective(expr=linear(getattr(m, "elastic_terms", [])), sense=pyo.minimize)
+        return
     n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
