@@ -158,6 +158,15 @@ class OutputError(OSError):
     """Writing a plan's files failed (disk full, no permission, ...): the message names the path and reason."""
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
 
@@ -166,6 +175,7 @@ def write_atomic(path: Path, text: str) -> Path:
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file (mkstemp makes it private)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
