@@ -326,4 +326,5 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
             table.add_row(r.id, _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1))
         out.print(table)
     if out_dir is not None:
-        out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv")
+        flows = ", flows.csv" if plan.flows is not None else ""
+        out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv{flows}")

@@ -1,7 +1,7 @@
 """Command line root: the ``optimizer`` group, its commands, and ``main``. The CLI is the only layer that prints.
 
 Exit codes: 0 plan found (optimal or feasible), 1 internal error, 2 invalid input or usage,
-3 infeasible or unbounded, 4 no solution within the limits (or solver error).
+3 infeasible or unbounded, 4 no solution within the limits (or solver error), 5 output files not written.
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 """
 
@@ -29,7 +29,7 @@ def cli() -> None:
     """Plan optics, port speeds and switch models of an AI cluster network (MILP, HiGHS).
 
     Exit codes: 0 plan found, 2 invalid input, 3 infeasible/unbounded, 4 no solution within the
-    limits, 1 internal error.
+    limits (or solver error), 5 output files could not be written, 1 internal error.
     """
 
 
