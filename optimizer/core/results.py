@@ -173,7 +173,10 @@ def write_atomic(path: Path, text: str) -> Path:
     A reader sees the old file or the complete new one, never a truncated one; a symlink at ``path`` is
     replaced by the file (its target is untouched).
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file (mkstemp makes it private)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
