@@ -124,7 +124,10 @@ class StopGuard:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from optimizer.core.solve import clear_stop
+
         self._restore()
+        clear_stop()  # a stop request ends with its command (tests and embedders run several in one process)
 
     def _restore(self) -> None:
         if self._saved:

@@ -59,18 +59,23 @@ class Relaxation:
         return asdict(self)
 
 
+def _noise(x: float) -> float:
+    """Float noise of a sum of about ``x``: far below any unit, so rounding never crosses a whole value."""
+    return max(1e-9, 1e-12 * abs(x))
+
+
 def _up(x: float) -> float:
     """``x`` rounded up to a whole unit (to 0.001 below 10), ignoring float noise."""
     if abs(x) < 10:
         return math.ceil(x * 1000 - 1e-6) / 1000
-    return float(math.ceil(x - 1e-9 * abs(x)))
+    return float(math.ceil(x - _noise(x)))
 
 
 def _down(x: float) -> float:
     """``x`` rounded down to a whole unit (to 0.001 below 10), ignoring float noise."""
     if abs(x) < 10:
         return math.floor(x * 1000 + 1e-6) / 1000
-    return float(math.floor(x + 1e-9 * abs(x)))
+    return float(math.floor(x + _noise(x)))
 
 
 def _num(x: float) -> str:
@@ -78,7 +83,7 @@ def _num(x: float) -> str:
 
 
 def _exceeds(activity: float, limit: float) -> bool:
-    return activity > limit + 1e-9 * max(1.0, abs(limit))
+    return activity > limit + _noise(limit)
 
 
 def elastic_data(d: ModelData) -> ModelData:
@@ -233,7 +238,7 @@ def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance:
 
     for bw_id, cols, min_gbps in d.bandwidth:
         got = sum(d.col_option[i].speed_gbps * n[i] for i in cols)
-        if got < min_gbps - 1e-9 * max(1.0, min_gbps):
+        if got < min_gbps - _noise(min_gbps):
             need = _down(got)
             out.append(
                 Relaxation(
