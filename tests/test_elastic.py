@@ -180,3 +180,15 @@ def test_feasible_plans_have_no_relaxations() -> None:
     plan = solve(load_instance(ROOT / "instances" / "tiny.yaml"), SolveOptions(threads=1))
     assert plan.status == SolveStatus.OPTIMAL and plan.relaxations == []
     assert "relaxations" not in plan.to_dict()
+
+
+def test_supply_of_several_items_that_together_cover_a_group() -> None:
+    """Supply limits of 0 on every item a group's options use: a pre-solve reason names them together, and
+    the relaxation raises at least one of them enough for a plan."""
+    doc = _doc(ROOT / "instances" / "tiny.yaml")
+    doc.setdefault("limits", {})["supply"] = {"aoc-800": 0, "sr-400": 0, "sr-800": 0}
+    plan = solve(load_instance(doc, base_dir=ROOT / "instances"), OPTS)
+    assert plan.status == SolveStatus.INFEASIBLE
+    assert any("aoc-800, sr-400, sr-800" in r and "together they supply 0" in r for r in plan.diagnostics)
+    assert any(r.limit == "supply" and r.needed > 0 for r in plan.relaxations)
+    assert check_case("tiny:supply-all-zero", doc, ROOT / "instances")

@@ -70,11 +70,16 @@ class SolveOptions:
     """How to solve.
 
     Attributes:
-        time_limit_s: wall-clock limit handed to HiGHS (HiGHS checks it coarsely in presolve).
+        time_limit_s: wall-clock limit in seconds (> 0, finite). ``optimizer.solve`` counts deriving the data
+            and building the model against it and hands HiGHS the time left; the direct hand-off cancels
+            HiGHS at the limit if it has not stopped (HiGHS checks its own limit coarsely) and abandons it
+            ``GRACE_S`` later with its last incumbent. The APPSI hand-off has only HiGHS's own limit.
         mip_rel_gap: relative gap at which HiGHS stops and the plan counts as optimal.
-        threads: HiGHS threads (None: the machine's core count).
+        threads: HiGHS threads, 1 to ``MAX_THREADS`` (None: the machine's core count, at most ``MAX_THREADS``).
         seed: HiGHS random_seed.
-        objective: override the instance's objective mode.
+        objective: override the instance's objective mode (``tco``, ``capex``, ``power``, ``weighted``).
+
+    Invalid values raise ``ValueError`` naming each of them.
         prune_dominated: drop dominated link options before building (optimum unchanged).
         progress: called with ``Progress`` events from the solver thread; must not print to fd 1/2.
         solver_log: stream HiGHS's own log to stdout.
