@@ -10,6 +10,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -104,12 +105,17 @@ class StopGuard:
     a cancel it ignores. ``phase``: ``load``, ``run`` or ``finish`` (after the solve nothing is stopped).
     """
 
+    HARD_MARGIN_S = 5.0
+    """Seconds past the deadline after which a run still loading or building (stuck in a long C call that
+    signal handlers cannot interrupt, e.g. parsing a huge file) ends the process with ``EXIT_NO_SOLUTION``."""
+
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.phase = "load"
         self.reason: str | None = None
         self._signals = 0
         self._saved: dict[int, Any] = {}
+        self._done = threading.Event()
 
     def __enter__(self) -> StopGuard:
         from optimizer.core.solve import clear_stop
@@ -121,11 +127,22 @@ class StopGuard:
             signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.deadline - time.monotonic()))
         except ValueError:  # not the main thread: no signal handling
             self._restore()
+        threading.Thread(target=self._watchdog, name="deadline-watchdog", daemon=True).start()
         return self
+
+    def _watchdog(self) -> None:
+        from optimizer.core.pipeline import current_stage
+
+        if self._done.wait(max(0.0, self.deadline + self.HARD_MARGIN_S - time.monotonic())):
+            return
+        if self.phase == "load" or (self.phase == "run" and current_stage() in ("data", "build")):
+            os.write(2, b"stopped: time limit reached while loading or building the model; no plan\n")
+            os._exit(EXIT_NO_SOLUTION)
 
     def __exit__(self, *exc: object) -> None:
         from optimizer.core.solve import clear_stop
 
+        self._done.set()
         self._restore()
         clear_stop()  # a stop request ends with its command (tests and embedders run several in one process)
 

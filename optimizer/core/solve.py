@@ -289,8 +289,8 @@ def _run_guarded(h: highspy.Highs, run: _Run, deadline: float | None, unscale: f
 
     A stop request (``request_stop``) or the deadline (``time.monotonic()`` value) sets HiGHS's user
     interrupt; if HiGHS has not returned ``GRACE_S`` later, the run is abandoned with the last incumbent
-    its callbacks reported. A ``KeyboardInterrupt`` cancels HiGHS, waits up to ``GRACE_S`` for it, and
-    propagates (a second one propagates at once).
+    its callbacks reported. A ``KeyboardInterrupt`` (or any exception raised here by a signal handler)
+    cancels HiGHS, waits up to ``GRACE_S`` for it, and propagates (a second one propagates at once).
     """
     cancel = threading.Event()
 
@@ -340,7 +340,7 @@ def _run_guarded(h: highspy.Highs, run: _Run, deadline: float | None, unscale: f
                 _abandoned.append(thread)
                 log.warning("HiGHS did not stop within %.1f s of the cancel; keeping its last incumbent", GRACE_S)
                 return run
-    except KeyboardInterrupt:
+    except BaseException:  # KeyboardInterrupt, or an exception a signal handler raised: stop HiGHS first
         cancel.set()
         thread.join(GRACE_S)
         if thread.is_alive():
