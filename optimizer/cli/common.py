@@ -91,8 +91,11 @@ def check_out_dir(out_dir: Path | None) -> str | None:
     return None
 
 
-class RunStopped(Exception):
-    """A stop (signal or time limit) arrived while loading or building: the run ends without a solve."""
+class RunStopped(BaseException):
+    """A stop (signal or time limit) arrived while loading or building: the run ends without a solve.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so that no ``except Exception`` on the way swallows it.
+    """
 
 
 class StopGuard:
