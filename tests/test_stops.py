@@ -286,3 +286,55 @@ def test_cli_thread_bound_is_the_library_bound() -> None:
     from optimizer.cli.common import MAX_THREADS
 
     assert MAX_THREADS == core_solve.MAX_THREADS
+
+
+@pytest.mark.slow
+def test_time_limit_counts_loading_and_building(tmp_path: Path) -> None:
+    """A 20k-link-group instance whose loading and building alone take longer than --time-limit 4: the run
+    ends within the limit, the 5 s margin and the interpreter's start-up, with exit 4 and no stale plan."""
+    from benchmarks.generate import generate
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(generate(20000, seed=1), sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"status": "optimal"}', encoding="utf-8")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(path), "--time-limit", "4", "-q", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    took = time.monotonic() - started
+    assert proc.returncode == 4, proc.stderr
+    assert "time limit" in proc.stderr
+    assert took < 4 + 5 + 6, took
+    if (out / "plan.json").exists():  # stopped after loading: a no_solution plan of this run
+        assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["status"] == "no_solution"
+
+
+def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that arrives before HiGHS has the model ends the run at once (no waiting for the build)."""
+    import optimizer.core.pipeline as pipeline
+    from optimizer.cli.root import main
+
+    def slow_build(*_a: object, **_k: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:  # a long pure-Python build
+            sum(range(1000))
+        raise AssertionError("the stop did not end the build")
+
+    monkeypatch.setattr(pipeline, "build_model", slow_build)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 4
+    assert time.monotonic() - started < 10
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "no_solution" and plan["solver"]["message"] == "stopped: SIGINT received"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert core_solve.stop_reason() is None

@@ -247,6 +247,10 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
     return STATUS_EXIT[str(plan.status)]
 
 
+def _secs(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f} s"
+
+
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
@@ -274,8 +278,8 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         )
     )
     out.print(
-        f"HiGHS {s['version']} ({s['highs_status']}): load {s.get('load_s', 0):.2f} s, "
-        f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s, {s['variables']:,} variables, "
+        f"HiGHS {s['version']} ({s['highs_status']}): load {_secs(s.get('load_s'))}, "
+        f"build {_secs(s.get('build_s'))}, solve {_secs(s.get('solve_s'))}, {s['variables']:,} variables, "
         f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}"
     )
     if s.get("message"):
