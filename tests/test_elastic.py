@@ -192,3 +192,16 @@ def test_supply_of_several_items_that_together_cover_a_group() -> None:
     assert any("aoc-800, sr-400, sr-800" in r and "together they supply 0" in r for r in plan.diagnostics)
     assert any(r.limit == "supply" and r.needed > 0 for r in plan.relaxations)
     assert check_case("tiny:supply-all-zero", doc, ROOT / "instances")
+
+
+def test_routed_instance_with_too_few_nic_ports_is_explained() -> None:
+    """Routed demands: the routing rows stay hard, the NIC port limits move; the suggested NIC counts solve."""
+    from hard_instance import hard_routed_instance
+
+    doc = hard_routed_instance(nodes=12, seed=3)
+    for node in doc["nodes"]:
+        node["ports"] = 3
+    assert check_case("routed:nic-ports", doc, ROOT)
+    plan = solve(load_instance(doc), OPTS)
+    assert plan.relaxations and {r.limit for r in plan.relaxations} == {"nic_ports"}
+    assert all(r.field.endswith(".count") and r.value >= 2 for r in plan.relaxations)
