@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import build_data
 from optimizer.core.diagnose import presolve_reasons
-from optimizer.core.elastic import explain_infeasible
+from optimizer.core.elastic import Relaxation, explain_infeasible
 from optimizer.core.model import build_model
 from optimizer.core.results import Plan, empty_plan, extract_plan
 from optimizer.core.schema import Instance
@@ -71,7 +71,7 @@ def _solve(instance: Instance, options: SolveOptions, start: float, deadline: fl
             options = replace(options, warm_start=False)
             report = solve_model(model, options, deadline)
     diagnostics: list[str] = []
-    relaxations: list[Any] = []
+    relaxations: list[Relaxation] = []
     explain_note = ""
     if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
         diagnostics = presolve_reasons(data)

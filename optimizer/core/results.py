@@ -13,7 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -22,6 +22,9 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.solve import SolveReport, SolveStatus
+
+if TYPE_CHECKING:
+    from optimizer.core.elastic import Relaxation
 
 PLAN_FORMAT = "optimizer-plan/1"
 LINK_COLUMNS = [
@@ -88,7 +91,7 @@ class Plan:
     """Routed demands only: arc flow per commodity (commodity, group, from, to, gbps)."""
     routing: dict[str, Any] | None = None
     """Routed demands only: ``commodities`` (id, source, demands) and ``routes`` (path flows)."""
-    relaxations: list[Any] = field(default_factory=list)
+    relaxations: list[Relaxation] = field(default_factory=list)
     """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
 
     def to_dict(self) -> dict[str, Any]:
