@@ -274,6 +274,7 @@ def test_bad_solve_options_raise_value_error(kwargs: dict[str, object]) -> None:
         ["--time-limit", "inf"],
         ["--time-limit", "-1"],
         ["--objective", "bogus"],
+        ["--seed", str(2**31)],
     ],
 )
 def test_bad_solve_flags_are_usage_errors(args: list[str]) -> None:
