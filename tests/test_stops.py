@@ -341,3 +341,16 @@ def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
     assert plan["status"] == "no_solution" and plan["solver"]["message"] == "stopped: SIGINT received"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
     assert core_solve.stop_reason() is None
+
+
+def test_ctrl_c_in_a_script_stops_highs_and_raises_keyboard_interrupt() -> None:
+    """Library use: Ctrl-C keeps Python's meaning (KeyboardInterrupt), and HiGHS is stopped, not left running."""
+    d = build_data(load_instance(hard_routed_instance()))
+    m = build_model(d)
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        solve_model(m, SolveOptions(threads=1, time_limit_s=120))
+    assert time.monotonic() - started < 2.0 + core_solve.GRACE_S + 1
+    assert not core_solve.solver_threads_running()
