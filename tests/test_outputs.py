@@ -194,3 +194,18 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state not in ("Z", "X")
+
+
+def test_any_command_that_cannot_write_exits_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Commands other than solve (here pareto) report a full disk as exit 5, not as an internal error."""
+    import pandas as pd
+
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "pareto.csv")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    code = main(["pareto", str(TINY), "--points", "2", "--workers", "1", "--no-plot", "--out", str(tmp_path / "f")])
+    err = capsys.readouterr().err
+    assert code == 5 and "No space left on device" in err and "internal error" not in err

@@ -7,6 +7,7 @@ Each command lives in its own module of this package; they share helpers through
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -14,7 +15,7 @@ import click
 from rich.text import Text
 
 from optimizer.cli.catalog import catalog, schema
-from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, err_console
+from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, err_console
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
 from optimizer.cli.sndlib import import_group
@@ -37,6 +38,10 @@ for _command in (validate, solve, schema, catalog, generate, pareto, sweep, brea
     cli.add_command(_command)
 
 
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG})
+"""Write failures that are the environment's, not the program's: exit ``EXIT_OUTPUT`` with a clean message."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (for tests and embedding)."""
     debug = os.environ.get("OPTIMIZER_DEBUG") == "1"
@@ -51,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         err_console().print("aborted")
         return EXIT_INTERNAL
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS and not debug:
+            err_console().print(Text(f"file system error: {exc}"))  # any command's files: disk full, no permission
+            return EXIT_OUTPUT
         if debug:
             raise
         err_console().print(

@@ -111,7 +111,9 @@ class _ProgressView:
     help="Relative MIP gap at which the plan counts as optimal.",
 )
 @click.option("--threads", type=THREADS, default=None, help="HiGHS threads [default: all cores].")
-@click.option("--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True, help="HiGHS random seed.")
+@click.option(
+    "--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True, help="HiGHS random seed."
+)
 @click.option(
     "--objective",
     type=click.Choice(["tco", "capex", "power", "weighted"]),
