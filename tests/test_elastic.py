@@ -198,10 +198,12 @@ def test_routed_instance_with_too_few_nic_ports_is_explained() -> None:
     """Routed demands: the routing rows stay hard, the NIC port limits move; the suggested NIC counts solve."""
     from hard_instance import hard_routed_instance
 
-    doc = hard_routed_instance(nodes=12, seed=3)
+    doc = hard_routed_instance(nodes=8, seed=3)
     for node in doc["nodes"]:
-        node["ports"] = 3
-    assert check_case("routed:nic-ports", doc, ROOT)
+        node["ports"] = 2
     plan = solve(load_instance(doc), OPTS)
+    assert plan.status == SolveStatus.INFEASIBLE
     assert plan.relaxations and {r.limit for r in plan.relaxations} == {"nic_ports"}
     assert all(r.field.endswith(".count") and r.value >= 2 for r in plan.relaxations)
+    relaxed = apply_overrides(doc, {r.field: r.value for r in plan.relaxations}, {})
+    assert solve(load_instance(relaxed), OPTS).status.has_solution
