@@ -176,12 +176,13 @@ class StopGuard:
             raise RunStopped(reason)
 
 
-def guarded_solve(load: Callable[[], Any], options: Any, started: float) -> tuple[Any, Any]:
-    """Load (``load()``) and solve under a ``StopGuard`` whose deadline is ``options.time_limit_s`` after
-    ``started`` (a ``time.monotonic()`` value): loading and building count against the limit.
+def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish: Callable[[Any, Any], int]) -> int:
+    """Load (``load()``), solve and ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
+    deadline is ``options.time_limit_s`` after ``started`` (a ``time.monotonic()`` value): loading and
+    building count against the limit, and a first signal while finishing does not cut the files short.
 
-    Returns ``(instance, plan)``; a stop while loading gives ``(None, reason)``; a stop while building gives
-    a ``no_solution`` plan. Raises what ``load`` raises (``InstanceError``).
+    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan), a stop while
+    building a ``no_solution`` plan. Raises what ``load`` raises (``InstanceError``).
     """
     from optimizer.core.pipeline import solve, stopped_plan
 
@@ -190,14 +191,15 @@ def guarded_solve(load: Callable[[], Any], options: Any, started: float) -> tupl
         try:
             instance = load()
         except RunStopped as exc:
-            return None, str(exc)
+            click.echo(f"stopped while loading ({exc}): no plan", err=True)
+            return EXIT_NO_SOLUTION
         guard.phase = "run"
         try:
             plan = solve(instance, options, deadline=deadline)
         except RunStopped as exc:
             plan = stopped_plan(instance, options, str(exc))
         guard.phase = "finish"
-    return instance, plan
+        return finish(instance, plan)
 
 
 def finish_process(code: int) -> int:

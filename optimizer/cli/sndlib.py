@@ -66,7 +66,6 @@ def sndlib_command(
 
     from optimizer.cli.common import (
         EXIT_INPUT,
-        EXIT_NO_SOLUTION,
         check_out_dir,
         emit_plan,
         finish_process,
@@ -110,8 +109,6 @@ def sndlib_command(
     options = SolveOptions(
         time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
     )
-    loaded, plan = guarded_solve(lambda: instance, options, started)
-    if loaded is None:
-        click.echo(f"stopped ({plan}): no plan", err=True)
-        return EXIT_NO_SOLUTION
-    return finish_process(emit_plan(plan, out_dir, as_json))
+    return finish_process(
+        guarded_solve(lambda: instance, options, started, lambda _i, plan: emit_plan(plan, out_dir, as_json))
+    )

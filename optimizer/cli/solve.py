@@ -16,7 +16,6 @@ from rich.text import Text
 
 from optimizer.cli.common import (
     EXIT_INPUT,
-    EXIT_NO_SOLUTION,
     EXIT_OUTPUT,
     THREADS,
     check_out_dir,
@@ -197,21 +196,22 @@ def _solve(
         load_s.append(time.monotonic() - started)
         return instance
 
+    def finish(instance: Any, plan: Any) -> int:
+        view.__exit__()  # the progress display ends with the solve, before the summary
+        plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
+        code = emit_plan(plan, out_dir, as_json)
+        if plot and plan.totals is not None and code != EXIT_OUTPUT:
+            from optimizer.plots import plot_plan
+
+            drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+            click.echo(f"wrote {drawn}", err=as_json)
+        elif plot and plan.totals is None:
+            click.echo("no plan, so no plan.png", err=True)
+        return code
+
     try:
         with view:
-            instance, plan = guarded_solve(load, options, started)
+            code = guarded_solve(load, options, started, finish)
     except InstanceError as exc:
         return report_issues(exc)
-    if instance is None:
-        click.echo(f"stopped while loading ({plan}): no plan", err=True)
-        return EXIT_NO_SOLUTION
-    plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
-    code = emit_plan(plan, out_dir, as_json)
-    if plot and plan.totals is not None and code != EXIT_OUTPUT:
-        from optimizer.plots import plot_plan
-
-        drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
-        click.echo(f"wrote {drawn}", err=as_json)
-    elif plot:
-        click.echo("no plan, so no plan.png", err=True)
     return finish_process(code)
