@@ -176,6 +176,9 @@ def test_guard_abandons_a_highs_that_ignores_the_cancel(monkeypatch: pytest.Monk
     assert report.objective is not None and report.bound is not None and "time limit" in report.message
     values = [v.value for v in m.n.values()]
     assert all(x is not None and math.isfinite(x) for x in values)
+    import pyomo.environ as pyo
+
+    assert pyo.value(m.objective) == pytest.approx(report.objective, rel=1e-9)  # the incumbent, unscaled
     assert core_solve.solver_threads_running()
     end = time.monotonic() + 40  # let the abandoned HiGHS reach its own (25 s) limit before the next test
     while core_solve.solver_threads_running() and time.monotonic() < end:
