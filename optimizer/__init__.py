@@ -32,6 +32,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "ParetoFront": ("optimizer.studies.pareto", "ParetoFront"),
     "Plan": ("optimizer.core.results", "Plan"),
     "Progress": ("optimizer.core.solve", "Progress"),
+    "Relaxation": ("optimizer.core.elastic", "Relaxation"),
     "SolveOptions": ("optimizer.core.solve", "SolveOptions"),
     "SolveReport": ("optimizer.core.solve", "SolveReport"),
     "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     from optimizer.core.checks import check_instance as check_instance
     from optimizer.core.data import ModelData as ModelData
     from optimizer.core.data import build_data as build_data
+    from optimizer.core.elastic import Relaxation as Relaxation
     from optimizer.core.io import read_document as read_document
     from optimizer.core.load import load_instance as load_instance
     from optimizer.core.model import build_model as build_model

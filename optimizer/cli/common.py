@@ -6,8 +6,15 @@ Commands import from here, never from the root group, so that dependencies insid
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -17,7 +24,7 @@ from rich.text import Text
 
 from optimizer.errors import InstanceError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 STATUS_EXIT = {
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,
@@ -26,6 +33,195 @@ STATUS_EXIT = {
     "no_solution": EXIT_NO_SOLUTION,
     "error": EXIT_NO_SOLUTION,
 }
+
+
+MAX_THREADS = 256
+"""Most HiGHS threads a command accepts (the library's bound, ``optimizer.core.solve.MAX_THREADS``)."""
+THREADS = click.IntRange(min=1, max=MAX_THREADS)
+
+
+def finite_seconds(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
+
+
+def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], Any]:
+    """``--time-limit``: seconds > 0, finite."""
+    return click.option(
+        "--time-limit",
+        "time_limit",
+        type=click.FloatRange(min=0, min_open=True),
+        callback=finite_seconds,
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def check_out_dir(out_dir: Path | None) -> str | None:
+    """Make ``out_dir`` ready for a run's files, before any solve: create it, check that a file can be written
+    there, and remove the output files of an earlier run (a failed run then leaves no plan looking like its own).
+
+    Returns an error message (the command exits with ``EXIT_INPUT``) or None.
+    """
+    if out_dir is None:
+        return None
+    from optimizer.core.results import OutputError, remove_outputs
+
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"--out {out_dir}: exists and is not a folder"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}"
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        return f"--out {out_dir}: the folder is not writable"
+    probe = out_dir / f".optimizer-write-test-{os.getpid()}"
+    try:
+        with open(probe, "x", encoding="utf-8") as f:
+            f.write("ok")
+        probe.unlink()
+    except OSError as exc:
+        return f"--out {out_dir}: cannot write into the folder: {exc.strerror or exc}"
+    try:
+        remove_outputs(out_dir)
+    except OutputError as exc:
+        return f"--out {exc}"
+    return None
+
+
+class RunStopped(BaseException):
+    """A stop (signal or time limit) arrived while loading or building: the run ends without a solve.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so that no ``except Exception`` on the way swallows it.
+    """
+
+
+class StopGuard:
+    """Signals and the wall-clock limit of a one-shot solve command.
+
+    SIGINT or SIGTERM: the first stops HiGHS and keeps its incumbent (``optimizer.core.solve.request_stop``);
+    while loading or building it ends the run at once (``RunStopped``). A second one exits at once with
+    128 + the signal number, writing nothing. The deadline (SIGALRM at ``deadline``) acts like the first
+    signal; HiGHS also gets the time left as its own limit, and the solve abandons HiGHS ``GRACE_S`` after
+    a cancel it ignores. ``phase``: ``load``, ``run`` or ``finish`` (after the solve nothing is stopped).
+    """
+
+    HARD_MARGIN_S = 5.0
+    """Seconds past the deadline after which a run still loading or building (stuck in a long C call that
+    signal handlers cannot interrupt, e.g. parsing a huge file) ends the process with ``EXIT_NO_SOLUTION``."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.phase = "load"
+        self.reason: str | None = None
+        self._signals = 0
+        self._saved: dict[int, Any] = {}
+        self._done = threading.Event()
+        self._armed = False
+        """Set once ``__enter__`` is done: a signal before that only records its reason (``check`` raises it),
+        so that ``RunStopped`` never leaves ``__enter__`` itself."""
+
+    def __enter__(self) -> StopGuard:
+        from optimizer.core.solve import clear_stop
+
+        clear_stop()
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.deadline - time.monotonic()))
+        except ValueError:  # not the main thread: no signal handling
+            self._restore()
+        threading.Thread(target=self._watchdog, name="deadline-watchdog", daemon=True).start()
+        self._armed = True
+        return self
+
+    def check(self) -> None:
+        """Raise ``RunStopped`` if a stop arrived before the guard was armed."""
+        if self.reason is not None and self.phase == "load":
+            raise RunStopped(self.reason)
+
+    def _watchdog(self) -> None:
+        from optimizer.core.pipeline import current_stage
+
+        if self._done.wait(max(0.0, self.deadline + self.HARD_MARGIN_S - time.monotonic())):
+            return
+        if self.phase == "load" or (self.phase == "run" and current_stage() in ("data", "build")):
+            os.write(2, b"stopped: time limit reached while loading or building the model; no plan\n")
+            os._exit(EXIT_NO_SOLUTION)
+
+    def __exit__(self, *exc: object) -> None:
+        from optimizer.core.solve import clear_stop
+
+        self._done.set()
+        self._restore()
+        clear_stop()  # a stop request ends with its command (tests and embedders run several in one process)
+
+    def _restore(self) -> None:
+        if self._saved:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+        self._saved = {}
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        from optimizer.core.pipeline import current_stage
+        from optimizer.core.solve import request_stop
+
+        if signum == signal.SIGALRM:
+            reason = "time limit"
+        else:
+            self._signals += 1
+            if self._signals > 1:  # the second Ctrl-C (or SIGTERM): abort at once
+                os.write(2, b"aborted\n")
+                os._exit(128 + signum)
+            reason = f"{signal.Signals(signum).name} received"
+        if self.phase == "finish" or self.reason is not None:
+            return
+        self.reason = reason
+        request_stop(reason)
+        if self._armed and (self.phase == "load" or current_stage() in ("data", "build")):
+            raise RunStopped(reason)
+
+
+def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish: Callable[[Any, Any], int]) -> int:
+    """Load (``load()``), solve and ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
+    deadline is ``options.time_limit_s`` after ``started`` (a ``time.monotonic()`` value): loading and
+    building count against the limit, and a first signal while finishing does not cut the files short.
+
+    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan), a stop while
+    building a ``no_solution`` plan. Raises what ``load`` raises (``InstanceError``).
+    """
+    from optimizer.core.pipeline import solve, stopped_plan
+
+    deadline = started + options.time_limit_s
+    with StopGuard(deadline) as guard:
+        try:
+            guard.check()
+            instance = load()
+        except RunStopped as exc:
+            click.echo(f"stopped while loading ({exc}): no plan", err=True)
+            return EXIT_NO_SOLUTION
+        guard.phase = "run"
+        try:
+            plan = solve(instance, options, deadline=deadline)
+        except RunStopped as exc:
+            plan = stopped_plan(instance, options, str(exc))
+        guard.phase = "finish"
+        return finish(instance, plan)
+
+
+def finish_process(code: int) -> int:
+    """``code``; when a HiGHS thread abandoned after a cancel is still running, end the process now
+    (after flushing) so that it cannot keep the process alive."""
+    from optimizer.core.solve import solver_threads_running
+
+    if solver_threads_running():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def out_console() -> Console:
@@ -43,14 +239,28 @@ def report_issues(exc: InstanceError) -> int:
     return EXIT_INPUT
 
 
-def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> None:
-    """Write the plan's files into ``out_dir`` (if given), then print plan.json or the summary."""
+def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
+    """Write the plan's files into ``out_dir`` (if given), then print plan.json or the summary.
+
+    Returns the exit code: the plan status's, or ``EXIT_OUTPUT`` when the files cannot be written.
+    """
+    from optimizer.core.results import OutputError
+
     if out_dir is not None:
-        plan.write(out_dir)
+        try:
+            plan.write(out_dir)
+        except OutputError as exc:
+            click.echo(f"cannot write the plan: {exc}", err=True)
+            return EXIT_OUTPUT
     if as_json:
         click.echo(plan.to_json())
     else:
         print_summary(plan, out_dir)
+    return STATUS_EXIT[str(plan.status)]
+
+
+def _secs(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f} s"
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -80,14 +290,23 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         )
     )
     out.print(
-        f"HiGHS {s['version']} ({s['highs_status']}): load {s.get('load_s', 0):.2f} s, "
-        f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s, {s['variables']:,} variables, "
+        f"HiGHS {s['version']} ({s['highs_status']}): load {_secs(s.get('load_s'))}, "
+        f"build {_secs(s.get('build_s'))}, solve {_secs(s.get('solve_s'))}, {s['variables']:,} variables, "
         f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}"
     )
+    if s.get("message"):
+        out.print(Text(f"solver: {s['message']}"))
     if plan.diagnostics:
         out.print(Text("why (pre-solve checks):", style="bold"))
         for reason in plan.diagnostics:
             out.print(Text(f"  - {reason}"))
+    if plan.relaxations:
+        table = Table(title=f"what would make a plan possible: {s.get('relaxation_note', '')}", title_justify="left")
+        for col in ("limit", "id", "now", "needed", "change"):
+            table.add_column(col, justify="left" if col in ("limit", "id", "change") else "right")
+        for r in plan.relaxations:
+            table.add_row(r.limit, r.id or "-", f"{r.current:,.6g} {r.unit}", f"{r.needed:,.6g} {r.unit}", r.text)
+        out.print(table)
     if plan.totals is not None:
         t = plan.totals
         table = Table(title="totals", title_justify="left", show_header=True)
@@ -149,6 +368,7 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         _print_reliability(out, plan.reliability, out_dir)
     if out_dir is not None:
         extra = ", reliability.csv" if getattr(plan, "reliability", None) is not None else ""
+        extra += ", flows.csv" if plan.flows is not None else ""
         out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv{extra}")
 
 

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.cli.common import THREADS, finite_seconds
 from optimizer.errors import InstanceError
 
 
@@ -33,6 +34,7 @@ from optimizer.errors import InstanceError
     "--time-limit",
     "time_limit",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=60.0,
     show_default=True,
     help="Wall-clock limit of each solve in seconds.",
@@ -40,7 +42,7 @@ from optimizer.errors import InstanceError
 @click.option(
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="HiGHS threads per solve.")
+@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),

@@ -1,9 +1,9 @@
 """Command line root: the ``optimizer`` group, its commands, and ``main``. The CLI is the only layer that prints.
 
 Exit codes: 0 plan found (optimal or feasible), 1 internal error, 2 invalid input or usage,
-3 infeasible or unbounded, 4 no solution within the limits (or solver error); a closed output pipe
-(``optimizer solve ... | head``) ends the command quietly with 141 (128 + SIGPIPE, what a shell reports
-for a writer whose reader went away).
+3 infeasible or unbounded, 4 no solution within the limits (or solver error), 5 output files not written;
+a closed output pipe (``optimizer solve ... | head``) ends the command quietly with 141 (128 + SIGPIPE,
+what a shell reports for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
 inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
@@ -12,6 +12,7 @@ inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import warnings
@@ -23,7 +24,7 @@ from rich.text import Text
 
 from optimizer import __version__
 from optimizer.cli.catalog import catalog, schema
-from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, err_console
+from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, err_console
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
 from optimizer.cli.sndlib import import_group
@@ -42,12 +43,17 @@ def cli() -> None:
     """Plan optics, port speeds and switch models of an AI cluster network (MILP, HiGHS).
 
     Exit codes: 0 plan found, 2 invalid input, 3 infeasible/unbounded, 4 no solution within the
-    limits, 1 internal error (141: the output pipe was closed).
+    limits (or solver error), 5 output files could not be written, 1 internal error (141: the output pipe
+    was closed).
     """
 
 
 for _command in (validate, solve, schema, catalog, generate, pareto, sweep, breakeven, import_group):
     cli.add_command(_command)
+
+
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG})
+"""Write failures that are the environment's, not the program's: exit ``EXIT_OUTPUT`` with a clean message."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         err_console().print("aborted")
         return EXIT_INTERNAL
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS and not debug:
+            err_console().print(Text(f"file system error: {exc}"))  # any command's files: disk full, no permission
+            return EXIT_OUTPUT
         if debug:
             raise
         err_console().print(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from optimizer.cli.common import THREADS, time_limit_option
 from optimizer.errors import InstanceError
 
 
@@ -40,16 +41,9 @@ def import_group() -> None:
     help="Write the instance here (JSON for a .json name, else YAML).",
 )
 @click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
-@click.option(
-    "--time-limit",
-    "time_limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Solve: time limit in seconds.",
-)
+@time_limit_option("Solve: wall-clock limit in seconds (Ctrl-C/SIGTERM keep the best plan found).")
 @click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Solve: relative MIP gap.")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="Solve: HiGHS threads.")
+@click.option("--threads", type=THREADS, default=None, help="Solve: HiGHS threads.")
 @click.option(
     "--plain", is_flag=True, help="Solve: plain arc-flow formulation (no cut-set/symmetry rows, no warm start)."
 )
@@ -80,7 +74,16 @@ def sndlib_command(
     Objective values include SNDlib's constant pre-installed capacity cost (MIPLIB convention); routing
     cost on bidirected links is cost x the larger of the two directional flows (SNDlib convention).
     """
-    from optimizer.cli.common import STATUS_EXIT, emit_plan, report_issues
+    import time
+
+    from optimizer.cli.common import (
+        EXIT_INPUT,
+        check_out_dir,
+        emit_plan,
+        finish_process,
+        guarded_solve,
+        report_issues,
+    )
     from optimizer.core.load import load_instance
     from optimizer.sources.sndlib import data_dir, parse_model, parse_network, problem_files, to_instance_dict
 
@@ -96,6 +99,12 @@ def sndlib_command(
         raise click.UsageError("give NETWORK and MODEL files, or --problem NAME")
     if output is None and not do_solve:
         raise click.UsageError("nothing to do: give -o FILE and/or --solve")
+    started = time.monotonic()
+    if do_solve:
+        problem_out = check_out_dir(out_dir)
+        if problem_out is not None:
+            click.echo(problem_out, err=True)
+            return EXIT_INPUT
     try:
         mapping = to_instance_dict(parse_network(network), parse_model(model))
         instance = load_instance(mapping)
@@ -118,14 +127,11 @@ def sndlib_command(
         )
     if not do_solve:
         return 0
-    from optimizer.core.pipeline import solve
     from optimizer.core.solve import SolveOptions
 
-    plan = solve(
-        instance,
-        SolveOptions(
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
-        ),
+    options = SolveOptions(
+        time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
     )
-    emit_plan(plan, out_dir, as_json)
-    return STATUS_EXIT[str(plan.status)]
+    return finish_process(
+        guarded_solve(lambda: instance, options, started, lambda _i, plan: emit_plan(plan, out_dir, as_json))
+    )

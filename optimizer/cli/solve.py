@@ -14,7 +14,17 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from optimizer.cli.common import STATUS_EXIT, emit_plan, report_issues
+from optimizer.cli.common import (
+    EXIT_INPUT,
+    EXIT_OUTPUT,
+    THREADS,
+    check_out_dir,
+    emit_plan,
+    finish_process,
+    guarded_solve,
+    report_issues,
+    time_limit_option,
+)
 from optimizer.errors import InstanceError
 
 
@@ -88,13 +98,9 @@ class _ProgressView:
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--time-limit",
-    "time_limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Solver wall-clock limit in seconds.",
+@time_limit_option(
+    "Wall-clock limit of the whole run in seconds (loading and building count; ends within 5 s past it). "
+    "Ctrl-C or SIGTERM stops the solve and keeps the best plan found; a second one aborts."
 )
 @click.option(
     "--gap",
@@ -103,8 +109,10 @@ class _ProgressView:
     show_default=True,
     help="Relative MIP gap at which the plan counts as optimal.",
 )
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads [default: all cores].")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="HiGHS random seed.")
+@click.option("--threads", type=THREADS, default=None, help="HiGHS threads [default: all cores].")
+@click.option(
+    "--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True, help="HiGHS random seed."
+)
 @click.option(
     "--objective",
     type=click.Choice(["tco", "capex", "power", "weighted"]),
@@ -163,15 +171,13 @@ def _solve(
     plot: bool,
 ) -> int:
     from optimizer.core.load import load_instance
-    from optimizer.core.pipeline import solve as run
     from optimizer.core.solve import SolveOptions
 
-    load_start = time.perf_counter()
-    try:
-        instance = load_instance(file)
-    except InstanceError as exc:
-        return report_issues(exc)
-    load_s = time.perf_counter() - load_start
+    started = time.monotonic()
+    problem = check_out_dir(out_dir)
+    if problem is not None:
+        click.echo(problem, err=True)
+        return EXIT_INPUT
     view = _ProgressView(enabled=not quiet and not as_json)
     options = SolveOptions(
         time_limit_s=time_limit,
@@ -183,15 +189,29 @@ def _solve(
         progress=view.update if view.enabled else None,
         solver_log=solver_log,
     )
-    with view:
-        plan = run(instance, options)
-    plan.solver["load_s"] = round(load_s, 4)
-    emit_plan(plan, out_dir, as_json)
-    if plot and plan.totals is not None:
-        from optimizer.plots import plot_plan
+    load_s: list[float] = []
 
-        drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
-        click.echo(f"wrote {drawn}", err=as_json)
-    elif plot:
-        click.echo("no plan, so no plan.png", err=True)
-    return STATUS_EXIT[str(plan.status)]
+    def load() -> Any:
+        instance = load_instance(file)
+        load_s.append(time.monotonic() - started)
+        return instance
+
+    def finish(instance: Any, plan: Any) -> int:
+        view.__exit__()  # the progress display ends with the solve, before the summary
+        plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
+        code = emit_plan(plan, out_dir, as_json)
+        if plot and plan.totals is not None and code != EXIT_OUTPUT:
+            from optimizer.plots import plot_plan
+
+            drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+            click.echo(f"wrote {drawn}", err=as_json)
+        elif plot and plan.totals is None:
+            click.echo("no plan, so no plan.png", err=True)
+        return code
+
+    try:
+        with view:
+            code = guarded_solve(load, options, started, finish)
+    except InstanceError as exc:
+        return report_issues(exc)
+    return finish_process(code)

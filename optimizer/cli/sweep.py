@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli.common import THREADS, finite_seconds
 from optimizer.errors import InstanceError
 
 SET_HELP = (
@@ -48,6 +49,7 @@ def _solve_flags(fn: Any) -> Any:
                 "--time-limit",
                 "time_limit",
                 type=click.FloatRange(min=0, min_open=True),
+                callback=finite_seconds,
                 default=60.0,
                 show_default=True,
                 help="Wall-clock limit of each solve in seconds.",
@@ -59,9 +61,7 @@ def _solve_flags(fn: Any) -> Any:
                 show_default=True,
                 help="Relative MIP gap of each solve.",
             ),
-            click.option(
-                "--threads", type=click.IntRange(min=1), default=1, show_default=True, help="HiGHS threads per solve."
-            ),
+            click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve."),
             click.option(
                 "--objective",
                 type=click.Choice(["tco", "capex", "power", "weighted"]),
@@ -266,6 +266,7 @@ def sweep(
 @click.option(
     "--tol",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=None,
     help="Stop bisecting when the bracket is this narrow [default: 1e-3 x range].",
 )

@@ -107,6 +107,14 @@ class ReliabilityData:
 
 
 @dataclass
+class ElasticBounds:
+    """Bounds of the elastic model (``optimizer.core.elastic``), which relaxes the limits they derive from."""
+
+    k_ub: list[int]
+    """Per switch group: the widened bound of its switch count variables."""
+
+
+@dataclass
 class ModelData:
     """Everything ``build_model`` needs, as flat lists indexed as described in the module docstring."""
 
@@ -152,6 +160,9 @@ class ModelData:
     weights_interruptions: float = 0.0
     reliability: ReliabilityData | None = None
     """The reliability data when the instance has a ``reliability`` section, else None."""
+    elastic: ElasticBounds | None = None
+    """Set on the elastic copy (``optimizer.core.elastic.elastic_data``): the families that own a hard limit
+    add priced slacks to it (``optimizer.core.model.elastic``) and the objective is the slacks' price."""
 
     @property
     def n_cols(self) -> int:

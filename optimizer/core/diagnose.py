@@ -141,6 +141,7 @@ def _budget_reasons(d: ModelData) -> list[str]:
         if low > limit + 1e-6:
             unit = "W" if label == "power" else "USD"
             out.append(f"limits: the plan needs at least {low:,.0f} {unit} of {label}, the limit is {limit:,.0f}")
+    out += _joint_supply_reasons(d)
     for item, limit, col_terms, _ in d.supply:
         cols = {i for i, _ in col_terms}
         for gi, g in enumerate(d.groups):
@@ -152,4 +153,31 @@ def _budget_reasons(d: ModelData) -> list[str]:
                         f"limits.supply.{item}: link group '{g.id}' can only use options with '{item}' "
                         f"and needs at least {need * per} units, supply is {limit}"
                     )
+    return out
+
+
+def _joint_supply_reasons(d: ModelData) -> list[str]:
+    """Groups whose every option uses some supply-limited item, where two or more such items together
+    cannot cover the group: each link takes, from those items' combined supply, at least the fewest units
+    any of its options takes."""
+    per_col: dict[int, dict[str, int]] = {}
+    limit_of: dict[str, int] = {}
+    for item, limit, col_terms, _ in d.supply:
+        limit_of[item] = limit
+        for i, units in col_terms:
+            per_col.setdefault(i, {})[item] = per_col.get(i, {}).get(item, 0) + units
+    out = []
+    for gi, g in enumerate(d.groups):
+        if not g.cols or not all(i in per_col for i in g.cols):
+            continue
+        items = sorted({item for i in g.cols for item in per_col[i]})
+        if len(items) < 2:
+            continue  # one item: the single-item check below
+        need = _links_at_least(d, gi) * min(sum(per_col[i].values()) for i in g.cols)
+        total = sum(limit_of[item] for item in items)
+        if need > total:
+            out.append(
+                f"limits.supply: link group '{g.id}' can only use options with {', '.join(items)} "
+                f"and needs at least {need} units of them, together they supply {total}"
+            )
     return out

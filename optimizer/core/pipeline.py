@@ -1,53 +1,114 @@
-"""``solve(instance, options) -> Plan``: data -> model -> HiGHS -> plan, with timings."""
+"""``solve(instance, options) -> Plan``: data -> model -> HiGHS -> plan, with timings.
+
+``options.time_limit_s`` bounds the whole call (deriving data and building count against it; HiGHS gets
+what is left). When HiGHS proves the model infeasible, the plan also says which limits must move and by
+how much (``optimizer.core.elastic``), within the time left.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import pyomo.environ as pyo
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import build_data
 from optimizer.core.diagnose import presolve_reasons
+from optimizer.core.elastic import Relaxation, explain_infeasible
 from optimizer.core.model import build_model
-from optimizer.core.results import Plan, extract_plan
+from optimizer.core.results import Plan, empty_plan, extract_plan
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveReport, SolveStatus, highs_version, solve_model
 
+_stage = ["idle"]
 
-def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
+
+def current_stage() -> str:
+    """The stage ``solve`` is in: ``data``, ``build``, ``solve`` (HiGHS), ``explain`` (elastic model),
+    ``extract``, or ``idle`` (between calls). A command's signal handler uses it to decide whether a stop
+    can wait for HiGHS (``solve``, ``explain``) or must end the run at once (``data``, ``build``)."""
+    return _stage[0]
+
+
+def solve(instance: Instance, options: SolveOptions | None = None, *, deadline: float | None = None) -> Plan:
     """Plan an instance: derive options, build the MILP, solve it with HiGHS, read the plan.
 
-    Never raises for solver outcomes: check ``plan.status``.
+    Never raises for solver outcomes: check ``plan.status``. ``deadline`` (a ``time.monotonic()`` value)
+    ends the call early; by default it is ``options.time_limit_s`` from now.
     """
     options = options or SolveOptions()
     start = time.perf_counter()
+    if deadline is None:
+        deadline = time.monotonic() + options.time_limit_s
+    try:
+        return _solve(instance, options, start, deadline)
+    finally:
+        _stage[0] = "idle"
+
+
+def _solve(instance: Instance, options: SolveOptions, start: float, deadline: float) -> Plan:
+    _stage[0] = "data"
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
     data_s = time.perf_counter() - start
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
+    _stage[0] = "build"
     model = build_model(data)
     if options.warm_start and data.routing is not None:
         from optimizer.core.routed import rounding_start
 
         options = replace(options, warm_start=rounding_start(model, data, options))
     build_s = time.perf_counter() - start
-    report = solve_model(model, options)
+    _stage[0] = "solve"
+    report = solve_model(model, options, deadline)
     if options.warm_start and data.routing is not None:
         from optimizer.core.routed import start_misread
 
         if start_misread(model, data, report):  # guard against HiGHS misreading the MIP start: solve again
             model = build_model(data)
             options = replace(options, warm_start=False)
-            report = solve_model(model, options)
+            report = solve_model(model, options, deadline)
     diagnostics: list[str] = []
+    relaxations: list[Relaxation] = []
+    explain_note = ""
     if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
         diagnostics = presolve_reasons(data)
-        if report.status == SolveStatus.INFEASIBLE and not diagnostics:
+    if report.status == SolveStatus.INFEASIBLE:
+        _stage[0] = "explain"
+        relaxations, explain_note = explain_infeasible(instance, data, options, deadline)
+        if not diagnostics and not relaxations:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
+    _stage[0] = "extract"
     n_vars, n_int = _model_size(model, report)
-    solver = {
+    solver = solver_info(options, report)
+    solver.update(
+        {
+            "build_s": round(build_s, 4),
+            "data_s": round(data_s, 4),
+            "variables": n_vars,
+            "integer_variables": n_int,
+            "constraints": model.nconstraints(),
+            "columns_pruned": data.pruned_options,
+        }
+    )
+    if report.size is not None:
+        solver["nonzeros"] = report.size["nonzeros"]
+    if explain_note:
+        solver["relaxation_note"] = explain_note
+    plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
+    plan.relaxations = relaxations
+    if plan.objective_mode == "weighted":  # the plan says which weights its objective used
+        plan.objective_weights = instance.weights.model_dump()
+        if instance.reliability is None:  # the reliability extension's weight only where it applies
+            plan.objective_weights.pop("interruptions_per_day", None)
+    return plan
+
+
+def solver_info(options: SolveOptions, report: SolveReport) -> dict[str, Any]:
+    """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller)."""
+    solver: dict[str, Any] = {
         "name": "highs",
         "version": highs_version(),
         "interface": f"pyomo-{options.interface}",
@@ -55,29 +116,27 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
         "mip_rel_gap": options.mip_rel_gap,
         "threads": report.threads,
         "seed": options.seed,
-        "build_s": round(build_s, 4),
-        "data_s": round(data_s, 4),
         "solve_s": round(report.solve_s, 4),
         "handoff_s": round(report.handoff_s, 4),
         "highs_s": round(report.highs_s, 4),
         "highs_status": report.highs_status,
         "nodes": report.nodes,
         "solver_objective": report.objective,
-        "variables": n_vars,
-        "integer_variables": n_int,
-        "constraints": model.nconstraints(),
-        "columns_pruned": data.pruned_options,
     }
-    if report.size is not None:
-        solver["nonzeros"] = report.size["nonzeros"]
     if report.message:
         solver["message"] = report.message
-    plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
-    if plan.objective_mode == "weighted":  # the plan says which weights its objective used
-        plan.objective_weights = instance.weights.model_dump()
-        if instance.reliability is None:  # the reliability extension's weight only where it applies
-            plan.objective_weights.pop("interruptions_per_day", None)
-    return plan
+    return solver
+
+
+def stopped_plan(instance: Instance, options: SolveOptions, reason: str) -> Plan:
+    """The plan of a run stopped before HiGHS had a model: status ``no_solution``, the reason as its message."""
+    from optimizer.core.solve import MAX_THREADS
+
+    threads = min(options.threads or 1, MAX_THREADS) if options.threads else 0
+    report = SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, threads, 0, "not started", f"stopped: {reason}")
+    solver = solver_info(options, report)
+    solver.update({"build_s": None, "data_s": None, "variables": 0, "integer_variables": 0, "constraints": 0})
+    return empty_plan(instance.name, options.objective or instance.objective, report.status, solver)
 
 
 def _model_size(model: pyo.ConcreteModel, report: SolveReport) -> tuple[int, int]:

@@ -6,11 +6,14 @@ data, so the plan is exactly consistent with itself; ``optimizer.verify`` checks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -19,6 +22,9 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.solve import SolveReport, SolveStatus
+
+if TYPE_CHECKING:
+    from optimizer.core.elastic import Relaxation
 
 PLAN_FORMAT = "optimizer-plan/1"
 LINK_COLUMNS = [
@@ -62,6 +68,8 @@ class Plan:
         links, nodes, paths, bom: tables (empty without a plan).
         solver: solver name, version, options and timings.
         diagnostics: pre-solve reasons why the model cannot be feasible (filled when infeasible).
+        relaxations: when infeasible, the limits that must move and by how much for a plan to exist
+            (``optimizer.core.elastic.Relaxation``; written to plan.json as ``relaxations``).
     """
 
     instance: str
@@ -87,6 +95,8 @@ class Plan:
     """Reliability extension only: figures, spares and failure domains (plan.json ``reliability``)."""
     reliability_rows: pd.DataFrame | None = None
     """Reliability extension only: figures per tier and technology (reliability.csv)."""
+    relaxations: list[Relaxation] = field(default_factory=list)
+    """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -109,6 +119,7 @@ class Plan:
                 "paths": _records(self.paths),
                 "bom": _records(self.bom),
                 "diagnostics": list(self.diagnostics),
+                **({"relaxations": [r.to_dict() for r in self.relaxations]} if self.relaxations else {}),
                 "solver": self.solver,
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
@@ -124,23 +135,98 @@ class Plan:
             return json.dumps(doc, indent=indent, allow_nan=False)
 
     def write(self, directory: str | Path) -> list[Path]:
-        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv into ``directory``."""
+        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv) into ``directory``.
+
+        Each file is written to a temporary file in ``directory`` and renamed over its name (a symlink of
+        that name is replaced, never followed); plan.json comes last, so a plan.json always belongs to the
+        CSVs beside it. Output files of an earlier run that this plan does not write (flows.csv) are
+        removed first. Raises ``OutputError`` (with the path and the system's reason) when writing fails.
+        """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "plan.json"]
-        written[0].write_text(self.to_json() + "\n", encoding="utf-8")
-        for name, frame in (
-            ("links", self.links),
-            ("nodes", self.nodes),
-            ("paths", self.paths),
-            ("bom", self.bom),
-            *([("flows", self.flows)] if self.flows is not None else []),
-            *([("reliability", self.reliability_rows)] if self.reliability_rows is not None else []),
-        ):
-            path = out / f"{name}.csv"
-            frame.to_csv(path, index=False)
-            written.append(path)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
+        frames = [("links", self.links), ("nodes", self.nodes), ("paths", self.paths), ("bom", self.bom)]
+        if self.flows is not None:
+            frames.append(("flows", self.flows))
+        else:
+            remove_outputs(out, ("flows.csv",))
+        if self.reliability_rows is not None:
+            frames.append(("reliability", self.reliability_rows))
+        else:
+            remove_outputs(out, ("reliability.csv",))
+        written = []
+        for name, frame in frames:
+            written.append(write_atomic(out / f"{name}.csv", frame.to_csv(index=False)))
+        written.insert(0, write_atomic(out / "plan.json", self.to_json() + "\n"))
         return written
+
+
+OUTPUT_FILES = (
+    "plan.json",
+    "links.csv",
+    "nodes.csv",
+    "paths.csv",
+    "bom.csv",
+    "flows.csv",
+    "reliability.csv",
+    "plan.png",
+)
+"""Files a solve may write into its output folder (plan.png with ``--plot``)."""
+
+
+class OutputError(OSError):
+    """Writing a plan's files failed (disk full, no permission, ...): the message names the path and reason."""
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A reader sees the old file or the complete new one, never a truncated one; a symlink at ``path`` is
+    replaced by the file (its target is untouched).
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file (mkstemp makes it private)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
+
+
+def remove_outputs(directory: Path, names: tuple[str, ...] = OUTPUT_FILES) -> list[Path]:
+    """Remove the named output files (or symlinks: the link, never its target) from ``directory``."""
+    removed = []
+    for name in names:
+        path = directory / name
+        if path.is_symlink() or path.is_file():
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot remove the earlier run's file: {exc.strerror or exc}") from exc
+            removed.append(path)
+    return removed
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -173,6 +259,16 @@ def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFra
     )
 
 
+def empty_plan(
+    name: str, objective_mode: str, status: SolveStatus, solver: dict[str, Any], diagnostics: list[str] | None = None
+) -> Plan:
+    """A plan without links or nodes (no incumbent)."""
+    links, nodes, paths, bom = empty_frames()
+    return Plan(
+        name, objective_mode, status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics or []
+    )
+
+
 def _round(x: float) -> float:
     r = round(x, 6)
     return 0.0 if r == 0 else r
@@ -200,10 +296,7 @@ def _extract_plan(
     diagnostics: list[str],
 ) -> Plan:
     if not report.status.has_solution:
-        links, nodes, paths, bom = empty_frames()
-        return Plan(
-            d.name, d.objective, report.status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics
-        )
+        return empty_plan(d.name, d.objective, report.status, solver, diagnostics)
     n = [round(v.value or 0.0) for v in m.n.values()]
     if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
         n = [

@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -69,11 +70,16 @@ class SolveOptions:
     """How to solve.
 
     Attributes:
-        time_limit_s: wall-clock limit handed to HiGHS (HiGHS checks it coarsely in presolve).
+        time_limit_s: wall-clock limit in seconds (> 0, finite). ``optimizer.solve`` counts deriving the data
+            and building the model against it and hands HiGHS the time left; the direct hand-off cancels
+            HiGHS at the limit if it has not stopped (HiGHS checks its own limit coarsely) and abandons it
+            ``GRACE_S`` later with its last incumbent. The APPSI hand-off has only HiGHS's own limit.
         mip_rel_gap: relative gap at which HiGHS stops and the plan counts as optimal.
-        threads: HiGHS threads (None: the machine's core count).
+        threads: HiGHS threads, 1 to ``MAX_THREADS`` (None: the machine's core count, at most ``MAX_THREADS``).
         seed: HiGHS random_seed.
-        objective: override the instance's objective mode.
+        objective: override the instance's objective mode (``tco``, ``capex``, ``power``, ``weighted``).
+
+    Invalid values raise ``ValueError`` naming each of them.
         prune_dominated: drop dominated link options before building (optimum unchanged).
         progress: called with ``Progress`` events from the solver thread; must not print to fd 1/2.
         solver_log: stream HiGHS's own log to stdout.
@@ -99,6 +105,40 @@ class SolveOptions:
     warm_start: bool = False
     relaxation: bool = False
     routing_cuts: bool = True
+
+    def __post_init__(self) -> None:
+        problems = option_problems(self)
+        if problems:
+            raise ValueError("invalid solve options: " + "; ".join(problems))
+
+
+OBJECTIVES = ("tco", "capex", "power", "weighted")
+INTERFACES = ("direct", "appsi")
+MAX_THREADS = 256
+"""Most HiGHS threads a solve may ask for (HiGHS aborts the process on absurd pool sizes)."""
+
+
+def option_problems(options: SolveOptions) -> list[str]:
+    """What is wrong with ``options`` (empty when they are valid); ``SolveOptions`` raises on any."""
+    out = []
+    t = options.time_limit_s
+    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t <= 0:
+        out.append(f"time_limit_s must be a finite number of seconds > 0, got {t!r}")
+    g = options.mip_rel_gap
+    if isinstance(g, bool) or not isinstance(g, int | float) or not math.isfinite(g) or g < 0:
+        out.append(f"mip_rel_gap must be a finite number >= 0, got {g!r}")
+    n = options.threads
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_THREADS):
+        out.append(f"threads must be an integer from 1 to {MAX_THREADS} (or None: all cores), got {n!r}")
+    if isinstance(options.seed, bool) or not isinstance(options.seed, int) or not 0 <= options.seed < 2**31:
+        out.append(f"seed must be an integer from 0 to 2**31 - 1, got {options.seed!r}")
+    if options.objective is not None and options.objective not in OBJECTIVES:
+        out.append(
+            f"objective must be one of {', '.join(OBJECTIVES)} (or None: the instance's), got {options.objective!r}"
+        )
+    if options.interface not in INTERFACES:
+        out.append(f"interface must be one of {', '.join(INTERFACES)}, got {options.interface!r}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -171,6 +211,143 @@ def _new_highs() -> highspy.Highs:
                 os.close(devnull)
     h.setOptionValue("output_flag", False)
     return h
+
+
+# ------------------------------------------------------------------------------ stopping a solve
+GRACE_S = 3.0
+"""Seconds HiGHS gets to stop after a cancel (stop request or deadline) before the solve is abandoned.
+
+HiGHS checks its interrupt flag only at certain points (coarsely in presolve); past the grace the
+solve returns the last incumbent HiGHS reported through its callbacks and leaves HiGHS's thread
+running (``solver_threads_running``): a command then ends the process once its files are written."""
+
+
+class _StopRequest:
+    """The process-wide stop request (a plain attribute: safe to set from a signal handler)."""
+
+    reason: str | None = None
+
+
+_stop = _StopRequest()
+_abandoned: list[threading.Thread] = []
+
+
+def request_stop(reason: str = "stop requested") -> None:
+    """Stop the running solve (and any solve started until ``clear_stop``), keeping its incumbent.
+
+    Safe from a signal handler or another thread. The solve returns status ``feasible`` with the
+    incumbent, bound and gap it has, or ``no_solution``; its message names ``reason``.
+    """
+    if _stop.reason is None:
+        _stop.reason = reason
+
+
+def stop_reason() -> str | None:
+    """The pending stop request's reason (None when no stop was requested)."""
+    return _stop.reason
+
+
+def clear_stop() -> None:
+    """Forget a stop request (the next solve runs normally)."""
+    _stop.reason = None
+
+
+def solver_threads_running() -> bool:
+    """True while a HiGHS thread abandoned after a cancel is still running (see ``GRACE_S``)."""
+    _abandoned[:] = [t for t in _abandoned if t.is_alive()]
+    return bool(_abandoned)
+
+
+@dataclass
+class _Run:
+    """What a guarded HiGHS run left: HiGHS's return status, why it was cancelled, its last incumbent."""
+
+    status: highspy.HighsStatus | None = None
+    abandoned: bool = False
+    reason: str = ""
+    values: np.ndarray | None = None
+    objective: float | None = None
+    bound: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _capture_errors(h: highspy.Highs, run: _Run, to_console: bool) -> None:
+    """Keep HiGHS's ERROR log lines (for the report's message); the log reaches the console only if asked."""
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", bool(to_console))
+
+    def keep(event: object) -> None:
+        message = str(getattr(event, "message", ""))
+        if message.lstrip().startswith("ERROR"):
+            run.errors.append(" ".join(message.split()))
+
+    h.cbLogging.subscribe(keep)
+
+
+def _run_guarded(h: highspy.Highs, run: _Run, deadline: float | None, unscale: float) -> _Run:
+    """``h.run()`` in a worker thread, watched from this one.
+
+    A stop request (``request_stop``) or the deadline (``time.monotonic()`` value) sets HiGHS's user
+    interrupt; if HiGHS has not returned ``GRACE_S`` later, the run is abandoned with the last incumbent
+    its callbacks reported. A ``KeyboardInterrupt`` (or any exception raised here by a signal handler)
+    cancels HiGHS, waits up to ``GRACE_S`` for it, and propagates (a second one propagates at once).
+    """
+    cancel = threading.Event()
+
+    def interrupt(event: Any) -> None:
+        if cancel.is_set():
+            event.interrupt()
+
+    def improving(event: Any) -> None:
+        data = event.data_out
+        try:
+            run.values = np.array(data.mip_solution, dtype=np.float64)
+            run.objective = (
+                None if _finite(data.objective_function_value) is None else data.objective_function_value * unscale
+            )
+            bound = _finite(data.mip_dual_bound)
+            run.bound = None if bound is None else bound * unscale
+        except Exception:  # a failed copy must not kill the solve
+            log.exception("incumbent capture failed")
+
+    def logging_event(event: Any) -> None:
+        bound = _finite(event.data_out.mip_dual_bound)
+        if bound is not None:
+            run.bound = bound * unscale
+
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callback.subscribe(interrupt)
+    h.cbMipImprovingSolution.subscribe(improving)
+    h.cbMipLogging.subscribe(logging_event)
+    result: list[highspy.HighsStatus] = []
+    thread = threading.Thread(target=lambda: result.append(h.run()), name="highs", daemon=True)
+    thread.start()
+    cancelled_at: float | None = None
+    try:
+        while True:
+            thread.join(0.05)
+            if not thread.is_alive():
+                break
+            now = time.monotonic()
+            if cancelled_at is None:
+                why = _stop.reason or ("time limit" if deadline is not None and now >= deadline else None)
+                if why is not None:
+                    run.reason = why
+                    cancel.set()
+                    cancelled_at = now
+            elif now - cancelled_at >= GRACE_S:
+                run.abandoned = True
+                _abandoned.append(thread)
+                log.warning("HiGHS did not stop within %.1f s of the cancel; keeping its last incumbent", GRACE_S)
+                return run
+    except BaseException:  # KeyboardInterrupt, or an exception a signal handler raised: stop HiGHS first
+        cancel.set()
+        thread.join(GRACE_S)
+        if thread.is_alive():
+            _abandoned.append(thread)
+        raise
+    run.status = result[0] if result else None
+    return run
 
 
 @dataclass
@@ -443,38 +620,53 @@ def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.nd
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
 
 
-def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
-    """Solve ``m`` (objective ``m.objective``) and load its incumbent if there is one."""
-    threads = options.threads or os.cpu_count() or 1
+def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | None = None) -> SolveReport:
+    """Solve ``m`` (objective ``m.objective``) and load its incumbent if there is one.
+
+    ``deadline`` (a ``time.monotonic()`` value; default: ``options.time_limit_s`` from now) bounds the
+    whole call: HiGHS gets the time left as its own limit and is cancelled at the deadline if it has not
+    stopped (see ``_run_guarded``). A stop request (``request_stop``) cancels it likewise; both keep the
+    incumbent (status ``feasible``) or give ``no_solution``. Any error HiGHS reports at hand-off or in
+    the run gives status ``error`` with HiGHS's message, never a plan.
+    """
+    threads = min(options.threads or os.cpu_count() or 1, MAX_THREADS)
+    if deadline is None:
+        deadline = time.monotonic() + options.time_limit_s
     n_vars = sum(len(v) for v in m.component_objects(pyo.Var, active=True))
     if n_vars == 0:
         return SolveReport(SolveStatus.OPTIMAL, 0.0, 0.0, 0.0, threads, 0, "empty model", "model has no variables")
-    _set_threads(threads)
+    if _stop.reason is not None or time.monotonic() >= deadline:
+        why = _stop.reason or "time limit"
+        return SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, threads, 0, "not started", f"stopped: {why}")
+    if not solver_threads_running():
+        _set_threads(threads)
     if options.interface == "appsi":
         return _solve_appsi(m, options, threads)
-    if options.interface != "direct":
-        return SolveReport(
-            SolveStatus.ERROR,
-            None,
-            None,
-            0.0,
-            threads,
-            0,
-            "bad option",
-            f"unknown interface '{options.interface}' (direct, appsi)",
-        )
     start = time.perf_counter()
+    run = _Run()
     try:
         arrays = linear_arrays(m)
+        size = {"columns": arrays.n_cols, "integers": arrays.n_integer, "rows": arrays.n_rows, "nonzeros": arrays.nnz}
         h = _new_highs()
         configure(h, options, threads, arrays.cost)
-        h.passModel(highs_lp(arrays))
+        _capture_errors(h, run, options.solver_log)
+        h.setOptionValue("time_limit", max(1e-3, min(float(options.time_limit_s), deadline - time.monotonic())))
+        passed = h.passModel(highs_lp(arrays))
+        if passed == highspy.HighsStatus.kError:
+            return _highs_error("HiGHS rejected the model at hand-off (passModel)", run, start, threads, size)
         if options.warm_start:
             _set_start(h, arrays.columns)
         handoff_s = time.perf_counter() - start
         if options.progress is not None:
             _subscribe(h, options.progress)
-        h.run()
+        value = h.getOptionValue("user_objective_scale")  # highspy 1.16 returns (status, value)
+        unscale = 2.0 ** -int(value[1] if isinstance(value, tuple) else value)
+        _run_guarded(h, run, deadline, unscale)
+        if run.abandoned:
+            return _abandoned_report(m, arrays, run, start, handoff_s, threads, size)
+        if run.status == highspy.HighsStatus.kError:
+            status_text = h.modelStatusToString(h.getModelStatus())
+            return _highs_error(f"HiGHS failed while solving (model status {status_text})", run, start, threads, size)
         status = h.getModelStatus()
         info = h.getInfo()
         highs_s = h.getRunTime()
@@ -500,10 +692,71 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         threads,
         int(info.mip_node_count),
         h.modelStatusToString(status),
+        message=f"stopped: {run.reason}" if run.reason and mapped != SolveStatus.OPTIMAL else "",
         handoff_s=handoff_s,
         extract_s=end - extract_start,
         highs_s=highs_s,
-        size={"columns": arrays.n_cols, "integers": arrays.n_integer, "rows": arrays.n_rows, "nonzeros": arrays.nnz},
+        size=size,
+    )
+
+
+def _highs_error(what: str, run: _Run, start: float, threads: int, size: dict[str, int]) -> SolveReport:
+    """HiGHS reported an error: status ``error`` with its message (never a plan)."""
+    detail = "; ".join(run.errors[:3]) or "no message from HiGHS"
+    log.error("%s: %s", what, detail)
+    return SolveReport(
+        SolveStatus.ERROR,
+        None,
+        None,
+        time.perf_counter() - start,
+        threads,
+        0,
+        "error",
+        f"{what}: {detail}",
+        size=size,
+    )
+
+
+def _abandoned_report(
+    m: pyo.ConcreteModel,
+    arrays: LinearArrays,
+    run: _Run,
+    start: float,
+    handoff_s: float,
+    threads: int,
+    size: dict[str, int],
+) -> SolveReport:
+    """The report of a run HiGHS did not stop within ``GRACE_S`` of its cancel: its last incumbent, if any."""
+    message = f"stopped: {run.reason}; HiGHS did not stop within {GRACE_S:g} s, its last incumbent is kept"
+    values = run.values
+    if values is None or len(values) != arrays.n_cols:
+        return SolveReport(
+            SolveStatus.NO_SOLUTION,
+            None,
+            run.bound,
+            time.perf_counter() - start,
+            threads,
+            0,
+            "abandoned",
+            message,
+            handoff_s=handoff_s,
+            size=size,
+        )
+    with PauseGC():
+        for v, x in zip(arrays.columns, values.tolist(), strict=True):
+            if not v.fixed:
+                v.set_value(x, skip_validation=True)
+    return SolveReport(
+        SolveStatus.FEASIBLE,
+        run.objective,
+        run.bound,
+        time.perf_counter() - start,
+        threads,
+        0,
+        "abandoned",
+        message,
+        handoff_s=handoff_s,
+        size=size,
     )
 
 

@@ -14,7 +14,8 @@ Where tasks run:
                               workers must be able to import ``optimizer``
     workers == 1           -> sequentially in this process (no pickling; easiest to debug)
     otherwise              -> a local process pool of ``workers`` processes (default: the core count),
-                              started with the ``spawn`` method (HiGHS's thread pool does not survive fork)
+                              started with the ``spawn`` method (HiGHS's thread pool does not survive fork);
+                              on Linux each worker gets SIGTERM when the parent process dies
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,11 +44,31 @@ def default_workers() -> int:
 _shared: Any = None
 
 
-def _set_shared(value: Any) -> None:
-    """Worker process initializer: keep the shared data; leave Ctrl-C to the parent process."""
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel send SIGTERM to this worker when its parent process dies (however it dies:
+    killed, crashed), so no worker outlives a killed sweep; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # no libc prctl: the pool's own shutdown is all there is
+        log.debug("prctl(PR_SET_PDEATHSIG) unavailable")
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _set_shared(value: Any, parent: int | None = None) -> None:
+    """Worker process initializer: keep the shared data; leave Ctrl-C to the parent process; die with it."""
     global _shared
     _shared = value
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _die_with_parent(parent)
 
 
 def _call_shared(fn: Callable[..., Any], task: Any) -> Any:
@@ -126,7 +148,10 @@ class TaskRunner:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = ProcessPoolExecutor(
-                max_workers=size, mp_context=get_context("spawn"), initializer=_set_shared, initargs=(self.shared,)
+                max_workers=size,
+                mp_context=get_context("spawn"),
+                initializer=_set_shared,
+                initargs=(self.shared, os.getpid()),
             )
             self._pool_size = size
         return self._pool

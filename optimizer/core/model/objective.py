@@ -9,6 +9,8 @@ weighted: weights.capex_usd x capex + weights.power_w x power
 Reliability extension (family ``reliability``): the coefficients of n and k add the spare stock's capex
 (tco, capex, weighted), the downtime cost (tco) and weights.interruptions_per_day x interruptions per day
 (weighted).
+
+elastic:  the price of the limits' slacks (optimizer.core.model.elastic), whatever the mode
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from optimizer.core.model.linear import linear
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
+    if d.elastic is not None:
+        m.objective = pyo.Objective(expr=linear(getattr(m, "elastic_terms", [])), sense=pyo.minimize)
+        return
     n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]

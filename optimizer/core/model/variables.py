@@ -20,7 +20,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.n = pyo.Var(range(d.n_cols), within=pyo.NonNegativeIntegers, bounds=lambda _m, i: (0, col_ub[i]))
     m.y = pyo.Var(range(len(d.ind_col)), within=pyo.Binary)
     n_choices = len(d.choice_model)
-    k_max = [d.switch_groups[d.choice_group[q]].k_max for q in range(n_choices)]
+    bound = [sg.k_max for sg in d.switch_groups] if d.elastic is None else d.elastic.k_ub  # elastic: widened
+    k_max = [bound[d.choice_group[q]] for q in range(n_choices)]
     m.z = pyo.Var(range(n_choices), within=pyo.Binary)
     m.k = pyo.Var(range(n_choices), within=pyo.NonNegativeIntegers, bounds=lambda _m, q: (0, k_max[q]))
     m.lat = pyo.Var(range(len(d.lat_group)), within=pyo.NonNegativeReals)

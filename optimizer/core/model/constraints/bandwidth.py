@@ -1,6 +1,8 @@
 """Aggregate bandwidth (format v1 constraint 6).
 
 sum_{g in B} sum_{i in g} speed_i n[i] >= min_gbps(B)     for every entry B (a group listed twice counts once)
+
+Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model import elastic
 from optimizer.core.model.linear import Row, add_rows
 
 FAMILY = "bandwidth"
@@ -19,4 +22,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rows: list[Row] = [
         (min_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in cols], None) for _, cols, min_gbps in d.bandwidth
     ]
+    if elastic.active(d) and rows:
+        for row, s in zip(rows, elastic.slacks(m, "bandwidth", [b[2] for b in d.bandwidth]), strict=True):
+            row[1].append((1.0, s))
     add_rows(m, "bandwidth_min", rows)

@@ -7,6 +7,7 @@
 Big-M: n_max(g) is the group's exact count if given, else the fewest ports its two ends offer
 (NIC count x ports; switch k_max x the largest max_ports of its models; half of it for a == b):
 no feasible plan exceeds it, so the bound is valid and as tight as the data allows.
+Elastic model: each exact-count row gets two priced slacks (up and down; optimizer.core.model.elastic).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model import elastic
 from optimizer.core.model.linear import Row, add_rows
 
 FAMILY = "capacity"
@@ -30,6 +32,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             demand.append((need_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
         if g.count is not None:
             count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
+    if elastic.active(d) and count:
+        counts = [float(g.count) for g in d.groups if g.count is not None]
+        up, down = elastic.slacks(m, "count_up", counts), elastic.slacks(m, "count_down", counts)
+        for row, s_up, s_down in zip(count, up, down, strict=True):
+            row[1].extend([(-1.0, s_up), (1.0, s_down)])
     uniform_link: list[Row] = []
     uniform_one: list[Row] = []
     for gi in d.uniform_groups:

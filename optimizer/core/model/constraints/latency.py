@@ -10,7 +10,8 @@ and for each path p with steps g_1..g_r and interior switch groups s_1..s_t (rep
     sum_r lat[g_r] + sum_t sum_{q in s_t} latency_ns(q) z[q] <= max_latency_ns(p)
 
 A step whose group uses no links adds 0 (lat may fall to 0); NIC groups inside ``via`` add 0.
-Big-M: n_max(g) as in the capacity family.
+Big-M: n_max(g) as in the capacity family. Elastic model: each budget row gets a priced slack
+(optimizer.core.model.elastic).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model import elastic
 from optimizer.core.model.linear import Row, add_rows
 
 FAMILY = "latency"
@@ -42,6 +44,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for si in p.switch_visits:
             terms += [(d.choice_latency_ns[q], z[q]) for q in d.switch_groups[si].choices]
         budget.append((None, terms, p.max_latency_ns))
+    if elastic.active(d) and budget:
+        for row, s in zip(budget, elastic.slacks(m, "latency", [p.max_latency_ns for p in d.paths]), strict=True):
+            row[1].append((-1.0, s))
     add_rows(m, "latency_used", used)
     add_rows(m, "latency_worst_option", worst)
     add_rows(m, "latency_path_budget", budget)

@@ -7,6 +7,7 @@
 (with a ``reliability`` section cost_i and cost_usd(q) include the spare stock per link / switch)
 
 units_i(x): ends of one link using transceiver x (1 or 2), or 1 for cable x.
+Elastic model: every row gets a priced slack (optimizer.core.model.elastic).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model import elastic
 from optimizer.core.model.linear import Row, add_rows
 
 FAMILY = "limits"
@@ -26,6 +28,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if d.max_power_w is not None:
         terms = [(o.power_w, n[i]) for i, o in enumerate(d.col_option) if o.power_w]
         terms += [(d.choice_power_w[q], k[q]) for q in range(n_q) if d.choice_power_w[q]]
+        if elastic.active(d):
+            terms.append((-1.0, elastic.slacks(m, "power", [d.max_power_w])[0]))
         add_rows(m, "limits_power", [(None, terms, d.max_power_w)])
     if d.max_capex_usd is not None:
         col_cost = [o.cost_usd for o in d.col_option]
@@ -35,10 +39,15 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             choice_cost = [c + s for c, s in zip(choice_cost, d.reliability.choice_spares_usd, strict=True)]
         terms = [(c, n[i]) for i, c in enumerate(col_cost) if c]
         terms += [(c, k[q]) for q, c in enumerate(choice_cost) if c]
+        if elastic.active(d):
+            terms.append((-1.0, elastic.slacks(m, "capex", [d.max_capex_usd])[0]))
         add_rows(m, "limits_capex", [(None, terms, d.max_capex_usd)])
     supply: list[Row] = []
     for _, limit, col_terms, choices in d.supply:
         terms = [(float(u), n[i]) for i, u in col_terms] + [(1.0, k[q]) for q in choices]
         if terms:
             supply.append((None, terms, float(limit)))
+    if elastic.active(d) and supply:
+        for row, s in zip(supply, elastic.slacks(m, "supply", [r[2] or 0.0 for r in supply]), strict=True):
+            row[1].append((-1.0, s))
     add_rows(m, "limits_supply", supply)

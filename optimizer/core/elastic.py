@@ -1,0 +1,344 @@
+"""Explain an infeasible instance by the least change of its limits that admits a plan.
+
+``explain_infeasible`` builds the elastic copy of the model (every hard limit with a priced slack; the
+math is in ``optimizer.core.model.elastic``), solves it with HiGHS in the time left, and reads the plan it
+finds: each limit that plan exceeds becomes a ``Relaxation`` naming the limit, its current value and the
+value that suffices. Values are read from the rounded plan itself (not from the slacks), rounded outward
+to whole units, so the instance changed as suggested admits that very plan: re-solving it is feasible.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import pyomo.environ as pyo
+
+from optimizer.core.data import ElasticBounds, ModelData
+from optimizer.core.model import build_model
+from optimizer.core.schema import Instance, NicNode, SwitchNode
+from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
+
+MIN_TIME_S = 0.5
+"""Least time left (s) worth starting the elastic solve with."""
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One limit that must move for a plan to exist.
+
+    Attributes:
+        limit: which kind of limit: ``max_power_w``, ``max_capex_usd``, ``supply``, ``path_latency``,
+            ``bandwidth``, ``switch_count_max``, ``switch_count_min``, ``switch_count``, ``nic_ports``,
+            ``link_count``.
+        id: the path, bandwidth entry, node, link group or catalogue item (None for power and capex caps).
+        unit: the limit's unit (``W``, ``USD``, ``units``, ``ns``, ``Gb/s``, ``switches``, ``ports``, ``links``).
+        current: the limit's value in the instance.
+        needed: the value that suffices (at least this for upper limits, at most for lower ones, exactly
+            for exact counts).
+        field: the instance field to change, as a sweep parameter path (``limits.max_power_w``,
+            ``paths.<id>.max_latency_ns``, ``nodes.<id>.count``, ...).
+        value: the value of ``field`` that suffices (for NIC ports: the NIC count).
+        text: one line for people.
+    """
+
+    limit: str
+    id: str | None
+    unit: str
+    current: float
+    needed: float
+    field: str
+    value: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan.json entry."""
+        return asdict(self)
+
+
+def _noise(x: float) -> float:
+    """Float noise of a sum of about ``x``: far below any unit, so rounding never crosses a whole value."""
+    return max(1e-9, 1e-12 * abs(x))
+
+
+def _up(x: float) -> float:
+    """``x`` rounded up to a whole unit (to 0.001 below 10), ignoring float noise."""
+    if abs(x) < 10:
+        return math.ceil(x * 1000 - 1e-6) / 1000
+    return float(math.ceil(x - _noise(x)))
+
+
+def _down(x: float) -> float:
+    """``x`` rounded down to a whole unit (to 0.001 below 10), ignoring float noise."""
+    if abs(x) < 10:
+        return math.floor(x * 1000 + 1e-6) / 1000
+    return float(math.floor(x + _noise(x)))
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.3f}".rstrip("0").rstrip(".")
+
+
+def _exceeds(activity: float, limit: float) -> bool:
+    return activity > limit + _noise(limit)
+
+
+def elastic_data(d: ModelData) -> ModelData:
+    """A copy of ``d`` for the elastic model: bounds that derive from limits widened (see the model module)."""
+    e = copy.copy(d)
+    e.groups = [copy.copy(g) for g in d.groups]
+    slowest = [min((d.col_option[i].speed_gbps for i in g.cols), default=0.0) for g in d.groups]
+    bound = [g.n_max for g in d.groups]
+    for gi, g in enumerate(d.groups):
+        if not g.cols or slowest[gi] <= 0:
+            continue
+        need = g.demand_gbps - g.installed_gbps
+        bound[gi] = max(bound[gi], g.count or 0, math.ceil(need / slowest[gi] - 1e-9) if need > 0 else 0)
+    for _, cols, min_gbps in d.bandwidth:
+        for gi in {d.col_group[i] for i in cols}:
+            if slowest[gi] > 0:
+                bound[gi] = max(bound[gi], math.ceil(min_gbps / slowest[gi] - 1e-9))
+    for gi, g in enumerate(e.groups):
+        g.n_max = bound[gi]
+    e.col_ub = [bound[gi] for gi in d.col_group]
+    e.switch_groups = []
+    k_ub = []
+    for sg in d.switch_groups:
+        c = copy.copy(sg)
+        c.form_classes = [
+            (cols, ok, bound[d.col_group[cols[0]]] if cols else big_m) for cols, ok, big_m in sg.form_classes
+        ]
+        e.switch_groups.append(c)
+        groups = {d.col_group[i]: mult for i, mult in sg.ends}
+        ports = sum(mult * bound[gi] for gi, mult in groups.items())
+        gbps = sum(
+            mult * bound[gi] * max(d.col_option[i].speed_gbps for i in d.groups[gi].cols) for gi, mult in groups.items()
+        )
+        fewest_ports = min(d.choice_max_ports[q] for q in sg.choices)
+        least_gbps = min(d.choice_capacity_gbps[q] for q in sg.choices)
+        k_ub.append(
+            max(
+                sg.k_max,
+                math.ceil(ports / max(fewest_ports, 1)),
+                math.ceil(gbps / least_gbps) if least_gbps > 0 else 0,
+            )
+        )
+    e.elastic = ElasticBounds(k_ub=k_ub)
+    return e
+
+
+def explain_infeasible(
+    instance: Instance, d: ModelData, options: SolveOptions, deadline: float
+) -> tuple[list[Relaxation], str]:
+    """The limits that must move (and by how much) for ``instance`` to have a plan, and a note on how sure.
+
+    Returns ``([], note)`` when there is no time left, the elastic model has no solution either (a conflict
+    no limit explains, e.g. a link group none of whose options any switch model takes), or it found none
+    in time.
+    """
+    left = deadline - time.monotonic()
+    if left < MIN_TIME_S:
+        return [], "no time left to search for the least change of the limits"
+    e = elastic_data(d)
+    m = build_model(e)
+    report = solve_model(
+        m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
+    )
+    if report.status == SolveStatus.INFEASIBLE:
+        return [], "no change of the limits alone admits a plan"
+    if not report.status.has_solution:
+        return (
+            [],
+            "no change of the limits found in the time left "
+            f"({report.status}: {report.message or report.highs_status})",
+        )
+    found = read_relaxations(m, e, d, instance)
+    if not found:
+        return [], "the elastic model found a plan within every limit: the infeasibility proof may be numerical noise"
+    if report.status == SolveStatus.OPTIMAL:
+        return found, "the least change of the limits (each limit's change as a share of its value)"
+    return found, "a change of the limits that admits a plan (the search for the least one stopped early)"
+
+
+def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
+    """The limits of ``d`` that the elastic model's rounded plan exceeds, with the values that admit it."""
+    n = [round(v.value or 0.0) for v in m.n.values()]
+    k = [round(v.value or 0.0) for v in m.k.values()]
+    z = [v.value or 0.0 for v in m.z.values()]
+    nodes = {node.id: node for node in instance.nodes}
+    out: list[Relaxation] = []
+
+    for label, limit, unit, per_col, per_choice, field in (
+        ("power cap", d.max_power_w, "W", [o.power_w for o in d.col_option], d.choice_power_w, "max_power_w"),
+        ("capex cap", d.max_capex_usd, "USD", [o.cost_usd for o in d.col_option], d.choice_cost_usd, "max_capex_usd"),
+    ):
+        if limit is None:
+            continue
+        used = sum(c * x for c, x in zip(per_col, n, strict=True)) + sum(
+            c * x for c, x in zip(per_choice, k, strict=True)
+        )
+        if _exceeds(used, limit):
+            need = _up(used)
+            out.append(
+                Relaxation(
+                    field,
+                    None,
+                    unit,
+                    limit,
+                    need,
+                    f"limits.{field}",
+                    need,
+                    f"{label} {_num(limit)} {unit}: raise to at least {_num(need)} {unit} "
+                    f"(+{_num(need - limit)} {unit})",
+                )
+            )
+
+    for item, limit, col_terms, choices in d.supply:
+        used = sum(u * n[i] for i, u in col_terms) + sum(k[q] for q in choices)
+        if used > limit:
+            out.append(
+                Relaxation(
+                    "supply",
+                    item,
+                    "units",
+                    limit,
+                    used,
+                    f"limits.supply.{item}",
+                    used,
+                    f"supply of {item} {_num(limit)}: raise to at least {_num(used)} (+{_num(used - limit)})",
+                )
+            )
+
+    chosen = [max(sg.choices, key=lambda q: z[q]) for sg in d.switch_groups]
+    worst = [0.0] * len(d.groups)
+    for i, x in enumerate(n):
+        if x > 0:
+            worst[d.col_group[i]] = max(worst[d.col_group[i]], d.col_option[i].latency_ns)
+    for p in d.paths:
+        latency = sum(worst[d.lat_group[s]] for s in p.step_slots)
+        latency += sum(d.choice_latency_ns[chosen[si]] for si in p.switch_visits)
+        if _exceeds(latency, p.max_latency_ns):
+            need = _up(latency)
+            out.append(
+                Relaxation(
+                    "path_latency",
+                    p.id,
+                    "ns",
+                    p.max_latency_ns,
+                    need,
+                    f"paths.{p.id}.max_latency_ns",
+                    need,
+                    f"path {p.id}: latency budget {_num(p.max_latency_ns)} ns: raise to at least {_num(need)} ns "
+                    f"(+{_num(need - p.max_latency_ns)} ns)",
+                )
+            )
+
+    for bw_id, cols, min_gbps in d.bandwidth:
+        got = sum(d.col_option[i].speed_gbps * n[i] for i in cols)
+        if got < min_gbps - _noise(min_gbps):
+            need = _down(got)
+            out.append(
+                Relaxation(
+                    "bandwidth",
+                    bw_id,
+                    "Gb/s",
+                    min_gbps,
+                    need,
+                    f"bandwidth.{bw_id}.min_gbps",
+                    need,
+                    f"bandwidth {bw_id}: {_num(min_gbps)} Gb/s required: lower to at most {_num(need)} Gb/s "
+                    f"(-{_num(min_gbps - need)} Gb/s)",
+                )
+            )
+
+    for sg in d.switch_groups:
+        count = sum(k[q] for q in sg.choices)
+        if sg.k_min <= count <= sg.k_max:
+            continue
+        node = nodes[sg.id]
+        fixed = isinstance(node, SwitchNode) and isinstance(node.count, int)
+        if fixed:
+            out.append(
+                Relaxation(
+                    "switch_count",
+                    sg.id,
+                    "switches",
+                    sg.k_max,
+                    count,
+                    f"nodes.{sg.id}.count",
+                    count,
+                    f"switch group {sg.id}: exactly {_num(sg.k_max)} switches: change to {_num(count)} "
+                    f"({count - sg.k_max:+,})",
+                )
+            )
+        elif count > sg.k_max:
+            out.append(
+                Relaxation(
+                    "switch_count_max",
+                    sg.id,
+                    "switches",
+                    sg.k_max,
+                    count,
+                    f"nodes.{sg.id}.count.max",
+                    count,
+                    f"switch group {sg.id}: at most {_num(sg.k_max)} switches: allow at least {_num(count)} "
+                    f"(+{_num(count - sg.k_max)})",
+                )
+            )
+        else:
+            out.append(
+                Relaxation(
+                    "switch_count_min",
+                    sg.id,
+                    "switches",
+                    sg.k_min,
+                    count,
+                    f"nodes.{sg.id}.count.min",
+                    count,
+                    f"switch group {sg.id}: at least {_num(sg.k_min)} switches: allow as few as {_num(count)} "
+                    f"(-{_num(sg.k_min - count)})",
+                )
+            )
+
+    for v in d.nic_groups:
+        used = sum(mult * n[i] for i, mult in v.ends)
+        if used <= v.ports:
+            continue
+        node = nodes[v.id]
+        per = node.ports if isinstance(node, NicNode) else 1
+        nics = math.ceil(used / per)
+        out.append(
+            Relaxation(
+                "nic_ports",
+                v.id,
+                "ports",
+                v.ports,
+                used,
+                f"nodes.{v.id}.count",
+                nics,
+                f"NIC group {v.id}: {_num(v.ports)} ports: needs at least {_num(used)} ports "
+                f"(count at least {_num(nics)} NICs of {per} ports)",
+            )
+        )
+
+    for g in d.groups:
+        if g.count is None:
+            continue
+        links = sum(n[i] for i in g.cols)
+        if links != g.count:
+            out.append(
+                Relaxation(
+                    "link_count",
+                    g.id,
+                    "links",
+                    g.count,
+                    links,
+                    f"links.{g.id}.count",
+                    links,
+                    f"link group {g.id}: exactly {_num(g.count)} links: change to {_num(links)} ({links - g.count:+,})",
+                )
+            )
+    return out

@@ -1,0 +1,211 @@
+"""Never a surprise on disk: --out checked before solving, stale plans removed, atomic writes, symlinks not
+followed, write failures with their own exit code; sweep workers die with their parent."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import optimizer.core.pipeline as pipeline
+import optimizer.core.results as results
+from optimizer.cli.root import main
+from optimizer.core.load import load_instance
+from optimizer.core.pipeline import solve
+from optimizer.core.solve import SolveOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny.yaml"
+
+
+def _no_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_a: object, **_k: object) -> None:
+        raise AssertionError("solved although --out is unusable")
+
+    monkeypatch.setattr(pipeline, "solve", fail)
+
+
+def test_out_that_is_a_file_is_an_input_error_before_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_solve(monkeypatch)
+    target = tmp_path / "plan"
+    target.write_text("not a folder", encoding="utf-8")
+    assert main(["solve", str(TINY), "-q", "--out", str(target)]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_out_that_cannot_be_created_is_an_input_error_before_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_solve(monkeypatch)
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert main(["solve", str(TINY), "-q", "--out", str(tmp_path / "file" / "sub")]) == 2
+    assert "cannot create the folder" in capsys.readouterr().err
+
+
+def test_unwritable_out_is_an_input_error_before_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_solve(monkeypatch)
+    out = tmp_path / "out"
+    out.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == out and mode & os.W_OK else real_access(p, mode)
+    )
+    assert main(["solve", str(TINY), "-q", "--out", str(out)]) == 2
+    assert "not writable" in capsys.readouterr().err
+
+
+def _stale(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("plan.json", "links.csv", "flows.csv", "plan.png"):
+        (out / name).write_text("from an earlier run", encoding="utf-8")
+
+
+def test_earlier_outputs_do_not_survive_a_later_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _stale(out)
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 0
+    assert not (out / "flows.csv").exists() and not (out / "plan.png").exists()
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["instance"] == "tiny"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_a_failed_run_leaves_no_older_plan(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _stale(out)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nname: x\n", encoding="utf-8")
+    assert main(["solve", str(bad), "-q", "--out", str(out)]) == 2
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_symlinks_in_out_are_replaced_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    (out / "plan.json").symlink_to(outside)
+    (out / "links.csv").symlink_to(outside)
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 0
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not (out / "plan.json").is_symlink() and not (out / "links.csv").is_symlink()
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["status"] == "optimal"
+
+
+def test_plan_write_replaces_a_symlink_even_without_the_cli(tmp_path: Path) -> None:
+    plan = solve(load_instance(TINY), SolveOptions(threads=1))
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bom.csv").symlink_to(outside)
+    plan.write(out)
+    assert outside.read_text(encoding="utf-8") == "keep me" and not (out / "bom.csv").is_symlink()
+
+
+def test_disk_full_is_a_clean_message_with_exit_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+
+    def full(*_a: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results.os, "replace", full)
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 5
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "internal error" not in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # temporary files removed, nothing half-written
+
+
+def test_permission_error_while_writing_is_exit_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def denied(*_a: object, **_k: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(results.tempfile, "mkstemp", denied)
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(tmp_path / "out")]) == 5
+    assert "Permission denied" in capsys.readouterr().err
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "plan.json"
+    target.write_text("old", encoding="utf-8")
+
+    def full(*_a: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results.os, "fsync", full)
+    with pytest.raises(results.OutputError, match="No space left"):
+        results.write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_sweep_workers_die_with_their_parent(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import threading, time
+        from optimizer.studies.executor import TaskRunner
+        runner = TaskRunner(workers=2)
+        threading.Thread(
+            target=lambda: runner.run(time.sleep, [120, 120], lambda i, r: None, lambda i, m: None), daemon=True
+        ).start()
+        while runner._pool is None or len(getattr(runner._pool, "_processes", {}) or {}) < 2:
+            time.sleep(0.05)
+        time.sleep(4)  # the workers run their initializer, then the tasks
+        print(" ".join(str(p) for p in runner._pool._processes), flush=True)
+        time.sleep(300)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and any(_alive(p) for p in pids):
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_any_command_that_cannot_write_exits_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Commands other than solve (here pareto) report a full disk as exit 5, not as an internal error."""
+    import pandas as pd
+
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "pareto.csv")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    code = main(["pareto", str(TINY), "--points", "2", "--workers", "1", "--no-plot", "--out", str(tmp_path / "f")])
+    err = capsys.readouterr().err
+    assert code == 5 and "No space left on device" in err and "internal error" not in err

@@ -1,0 +1,359 @@
+"""Every stop keeps the best plan: SIGINT, SIGTERM and the wall-clock limit; HiGHS errors are status error.
+
+The long solves use a generated routed instance (``hard_instance``) that HiGHS takes minutes to prove
+optimal but finds incumbents for within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hard_instance import hard_routed_instance
+
+import optimizer.core.solve as core_solve
+from optimizer.core.data import build_data
+from optimizer.core.load import load_instance
+from optimizer.core.model import build_model
+from optimizer.core.pipeline import solve
+from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny.yaml"
+STOP_S = 8.0
+"""Most seconds from a signal to the process's exit (cancel, GRACE_S if HiGHS ignores it, writing the plan)."""
+
+
+@pytest.fixture(scope="module")
+def hard_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hard") / "hard.yaml"
+    path.write_text(yaml.safe_dump(hard_routed_instance(), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optimizer", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc, lines
+
+
+def _wait_for_incumbent(proc: subprocess.Popen[str], lines: list[str], timeout_s: float = 90) -> None:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if any(re.search(r"incumbent [0-9]", line) for line in lines):
+            return
+        assert proc.poll() is None, f"solve ended early: {''.join(lines)}"
+        time.sleep(0.2)
+    pytest.fail("no incumbent reported in time")
+
+
+def _interrupted(hard_file: Path, tmp_path: Path, sig: int) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"status": "optimal", "instance": "an earlier run"}', encoding="utf-8")
+    proc, lines = _start(
+        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path
+    )
+    try:
+        _wait_for_incumbent(proc, lines)
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, "".join(lines)
+    assert took < STOP_S, took
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "feasible" and plan["instance"] == "hard-routed-40-7"
+    assert plan["objective"] > 0 and plan["bound"] is not None and 0 < plan["gap"] < 1
+    assert signal.Signals(sig).name in plan["solver"]["message"]
+    assert (out / "flows.csv").is_file() and (out / "links.csv").is_file()
+
+
+def test_sigint_keeps_the_incumbent_and_writes_the_plan(hard_file: Path, tmp_path: Path) -> None:
+    _interrupted(hard_file, tmp_path, signal.SIGINT)
+
+
+@pytest.mark.slow
+def test_sigterm_keeps_the_incumbent_and_writes_the_plan(hard_file: Path, tmp_path: Path) -> None:
+    _interrupted(hard_file, tmp_path, signal.SIGTERM)
+
+
+@pytest.mark.slow
+def test_second_sigint_aborts_at_once(hard_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc, lines = _start(
+        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path
+    )
+    try:
+        _wait_for_incumbent(proc, lines)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # the first Ctrl-C may already have finished the run; otherwise the second aborts at once
+    assert code in (0, 130), "".join(lines)
+    assert took < 2.0 or code == 0
+    if code == 130:
+        assert not (out / "plan.json").exists()
+
+
+@pytest.mark.slow
+def test_time_limit_bounds_the_whole_run(hard_file: Path, tmp_path: Path) -> None:
+    """--time-limit 10 on an instance HiGHS needs minutes for: the command ends within the limit plus the
+    stated margin (5 s) plus the interpreter's start-up (measured here from process start)."""
+    out = tmp_path / "out"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(hard_file), "--threads", "1", "--time-limit", "10", "-q"]
+        + ["--out", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    took = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "feasible"
+    load_and_start_s = 6.0  # interpreter start-up and imports before the command starts its clock (2-core machine)
+    assert took < 10 + 5 + load_and_start_s, took
+
+
+@pytest.mark.slow
+def test_guard_abandons_a_highs_that_ignores_the_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS told neither by its own limit nor by the interrupt: the solve returns GRACE_S after the deadline
+    with the last incumbent HiGHS reported."""
+    import highspy
+
+    d = build_data(load_instance(hard_routed_instance()))
+    m = build_model(d)
+    real_set = highspy.Highs.setOptionValue
+
+    def no_time_limit(self: highspy.Highs, name: str, value: object) -> object:
+        return real_set(self, name, 25.0 if name == "time_limit" else value)
+
+    monkeypatch.setattr(highspy.Highs, "setOptionValue", no_time_limit)
+    monkeypatch.setattr(highspy.HighsCallbackEvent, "interrupt", lambda self, value=True: None)
+    monkeypatch.setattr(core_solve, "GRACE_S", 1.0)
+    started = time.monotonic()
+    report = solve_model(m, SolveOptions(threads=1, time_limit_s=300), deadline=started + 12)  # 1st incumbent ~6 s
+    took = time.monotonic() - started
+    assert 12 <= took < 12 + 1 + 2, took
+    assert report.status == SolveStatus.FEASIBLE and report.highs_status == "abandoned"
+    assert report.objective is not None and report.bound is not None and "time limit" in report.message
+    values = [v.value for v in m.n.values()]
+    assert all(x is not None and math.isfinite(x) for x in values)
+    import pyomo.environ as pyo
+
+    assert pyo.value(m.objective) == pytest.approx(report.objective, rel=1e-9)  # the incumbent, unscaled
+    assert core_solve.solver_threads_running()
+    end = time.monotonic() + 40  # let the abandoned HiGHS reach its own (25 s) limit before the next test
+    while core_solve.solver_threads_running() and time.monotonic() < end:
+        time.sleep(0.5)
+
+
+def test_request_stop_before_a_solve_gives_no_solution() -> None:
+    core_solve.request_stop("test")
+    try:
+        plan = solve(load_instance(TINY), SolveOptions(threads=1))
+    finally:
+        core_solve.clear_stop()
+    assert plan.status == SolveStatus.NO_SOLUTION and "test" in plan.solver["message"]
+    assert solve(load_instance(TINY), SolveOptions(threads=1)).status == SolveStatus.OPTIMAL
+
+
+def test_deadline_counts_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deadline already past when HiGHS would start: no_solution, not a solve with the full limit."""
+    plan = solve(load_instance(TINY), SolveOptions(threads=1, time_limit_s=60), deadline=time.monotonic() - 1)
+    assert plan.status == SolveStatus.NO_SOLUTION and "time limit" in plan.solver["message"]
+
+
+# ------------------------------------------------------------------------------ HiGHS errors
+def test_handoff_error_is_status_error_with_highs_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound HiGHS cannot represent (an infinite lower bound) makes passModel fail: status error, never optimal."""
+    real = core_solve.highs_lp
+
+    def broken(arrays: core_solve.LinearArrays) -> object:
+        lp = real(arrays)
+        lower = lp.col_lower_.copy()
+        lower[0] = math.inf
+        lp.col_lower_ = lower
+        return lp
+
+    monkeypatch.setattr(core_solve, "highs_lp", broken)
+    plan = solve(load_instance(TINY), SolveOptions(threads=1))
+    assert plan.status == SolveStatus.ERROR and plan.objective is None and plan.totals is None
+    assert "passModel" in plan.solver["message"] and "lower bound" in plan.solver["message"]
+
+
+def test_handoff_error_exits_4_from_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from optimizer.cli.root import main
+
+    real = core_solve.highs_lp
+
+    def broken(arrays: core_solve.LinearArrays) -> object:
+        lp = real(arrays)
+        lower = lp.col_lower_.copy()
+        lower[0] = math.inf
+        lp.col_lower_ = lower
+        return lp
+
+    monkeypatch.setattr(core_solve, "highs_lp", broken)
+    assert main(["solve", str(TINY), "--threads", "1", "-q", "--out", str(tmp_path / "out")]) == 4
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "error" and "passModel" in plan["solver"]["message"]
+
+
+def test_run_error_is_status_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's run returning an error status gives status error, whatever the model status says."""
+    import highspy
+
+    monkeypatch.setattr(highspy.Highs, "run", lambda self: highspy.HighsStatus.kError)
+    plan = solve(load_instance(TINY), SolveOptions(threads=1))
+    assert plan.status == SolveStatus.ERROR and "failed while solving" in plan.solver["message"]
+
+
+# ------------------------------------------------------------------------------ option validation
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"time_limit_s": -1},
+        {"time_limit_s": 0},
+        {"time_limit_s": math.nan},
+        {"time_limit_s": math.inf},
+        {"mip_rel_gap": -0.1},
+        {"mip_rel_gap": math.nan},
+        {"threads": 0},
+        {"threads": 32768},
+        {"objective": "bogus"},
+        {"interface": "bogus"},
+        {"seed": -1},
+    ],
+)
+def test_bad_solve_options_raise_value_error(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="invalid solve options: " + next(iter(kwargs))):
+        SolveOptions(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--threads", "32768"],
+        ["--threads", "0"],
+        ["--time-limit", "nan"],
+        ["--time-limit", "inf"],
+        ["--time-limit", "-1"],
+        ["--objective", "bogus"],
+        ["--seed", str(2**31)],
+    ],
+)
+def test_bad_solve_flags_are_usage_errors(args: list[str]) -> None:
+    from optimizer.cli.root import main
+
+    assert main(["solve", str(TINY), "-q", *args]) == 2
+
+
+def test_cli_thread_bound_is_the_library_bound() -> None:
+    from optimizer.cli.common import MAX_THREADS
+
+    assert MAX_THREADS == core_solve.MAX_THREADS
+
+
+@pytest.mark.slow
+def test_time_limit_counts_loading_and_building(tmp_path: Path) -> None:
+    """A 20k-link-group instance whose loading and building alone take longer than --time-limit 4: the run
+    ends within the limit, the 5 s margin and the interpreter's start-up, with exit 4 and no stale plan."""
+    from benchmarks.generate import generate
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(generate(20000, seed=1), sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"status": "optimal"}', encoding="utf-8")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(path), "--time-limit", "4", "-q", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    took = time.monotonic() - started
+    assert proc.returncode == 4, proc.stderr
+    assert took < 4 + 5 + 6, took
+    if (out / "plan.json").exists():  # stopped after loading: a no_solution plan of this run
+        plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        assert plan["status"] == "no_solution" and "time limit" in plan["solver"]["message"]
+    else:  # stopped while loading: no plan at all
+        assert "time limit" in proc.stderr
+
+
+def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that arrives before HiGHS has the model ends the run at once (no waiting for the build)."""
+    import optimizer.core.pipeline as pipeline
+    from optimizer.cli.root import main
+
+    def slow_build(*_a: object, **_k: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:  # a long pure-Python build
+            sum(range(1000))
+        raise AssertionError("the stop did not end the build")
+
+    monkeypatch.setattr(pipeline, "build_model", slow_build)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 4
+    assert time.monotonic() - started < 10
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "no_solution" and plan["solver"]["message"] == "stopped: SIGINT received"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert core_solve.stop_reason() is None
+
+
+def test_ctrl_c_in_a_script_stops_highs_and_raises_keyboard_interrupt() -> None:
+    """Library use: Ctrl-C keeps Python's meaning (KeyboardInterrupt), and HiGHS is stopped, not left running."""
+    d = build_data(load_instance(hard_routed_instance()))
+    m = build_model(d)
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        solve_model(m, SolveOptions(threads=1, time_limit_s=120))
+    assert time.monotonic() - started < 2.0 + core_solve.GRACE_S + 1
+    assert not core_solve.solver_threads_running()
