@@ -315,3 +315,24 @@ def test_instances_without_reliability_keep_recorded_optima(file: str) -> None:
     assert plan.reliability is None
     recorded = {**_recorded(True), **_recorded(False)}[file]
     assert math.isclose(plan.objective or 0.0, recorded, rel_tol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("cap", "field"),
+    [
+        ({"max_interruptions_per_day": 1e-6}, "reliability.max_interruptions_per_day"),
+        ({"min_availability": 0.99999999}, "reliability.min_availability"),
+    ],
+)
+def test_infeasible_reliability_caps_are_explained_by_the_least_change(cap: dict[str, float], field: str) -> None:
+    """The elastic explanation relaxes the reliability caps like any other limit, and the value it names
+    restores feasibility."""
+    inst = rel_instance({**HAND, **cap}, allowed=["sr-800"])
+    plan = optimizer.solve(optimizer.load_instance(inst), optimizer.SolveOptions(threads=1))
+    assert str(plan.status) == "infeasible"
+    relax = [r for r in plan.relaxations if r.field == field]
+    assert len(relax) == 1, [r.text for r in plan.relaxations]
+    key = field.split(".")[1]
+    inst["reliability"][key] = relax[0].value
+    fixed = solve_verified(inst)
+    assert str(fixed.status) == "optimal"

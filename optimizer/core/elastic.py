@@ -17,8 +17,9 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from optimizer.core.data import ElasticBounds, ModelData
+from optimizer.core.data import ElasticBounds, ModelData, ReliabilityData
 from optimizer.core.model import build_model
+from optimizer.core.reliability import DAYS_PER_YEAR, HOURS_PER_YEAR
 from optimizer.core.schema import Instance, NicNode, SwitchNode
 from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
 
@@ -163,6 +164,49 @@ def explain_infeasible(
     return found, "a change of the limits that admits a plan (the search for the least one stopped early)"
 
 
+def _reliability_relaxations(rel: ReliabilityData, n: list[int], k: list[int]) -> list[Relaxation]:
+    """Reliability extension: the caps on interruptions per day and on availability that the plan exceeds."""
+    out: list[Relaxation] = []
+    p = rel.params
+    if p.max_interruptions_per_day is not None:
+        per_year = sum(f * x for f, x in zip(rel.col_interruptions, n, strict=True))
+        per_year += sum(f * x for f, x in zip(rel.choice_interruptions, k, strict=True))
+        per_day, cap = per_year / DAYS_PER_YEAR, p.max_interruptions_per_day
+        if _exceeds(per_day, cap):
+            need = math.ceil(per_day * 1e6 - 1e-6) / 1e6  # a millionth of an interruption per day
+            out.append(
+                Relaxation(
+                    "interruptions_cap",
+                    None,
+                    "interruptions/day",
+                    cap,
+                    need,
+                    "reliability.max_interruptions_per_day",
+                    need,
+                    f"interruptions cap {cap:.6g} per day: raise to at least {need:.6g} per day",
+                )
+            )
+    if p.min_availability is not None:
+        lost = sum(x * c for x, c in zip(rel.col_lost_gpu_h, n, strict=True))
+        lost += sum(x * c for x, c in zip(rel.choice_lost_gpu_h, k, strict=True))
+        availability = 1.0 - lost / (p.gpus * HOURS_PER_YEAR) if p.gpus else 1.0
+        if availability < p.min_availability - _noise(p.min_availability):
+            need = math.floor(availability * 1e9 + 1e-6) / 1e9  # nines matter: keep nine digits
+            out.append(
+                Relaxation(
+                    "availability_floor",
+                    None,
+                    "",
+                    p.min_availability,
+                    need,
+                    "reliability.min_availability",
+                    need,
+                    f"availability floor {p.min_availability:.6g}: lower to at most {need:.6g}",
+                )
+            )
+    return out
+
+
 def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
     """The limits of ``d`` that the elastic model's rounded plan exceeds, with the values that admit it."""
     n = [round(v.value or 0.0) for v in m.n.values()]
@@ -171,9 +215,15 @@ def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance:
     nodes = {node.id: node for node in instance.nodes}
     out: list[Relaxation] = []
 
+    rel = d.reliability
+    col_capex = [o.cost_usd for o in d.col_option]
+    choice_capex = list(d.choice_cost_usd)
+    if rel is not None:  # reliability extension: the spare stock counts in capex
+        col_capex = [c + x for c, x in zip(col_capex, rel.col_spares_usd, strict=True)]
+        choice_capex = [c + x for c, x in zip(choice_capex, rel.choice_spares_usd, strict=True)]
     for label, limit, unit, per_col, per_choice, field in (
         ("power cap", d.max_power_w, "W", [o.power_w for o in d.col_option], d.choice_power_w, "max_power_w"),
-        ("capex cap", d.max_capex_usd, "USD", [o.cost_usd for o in d.col_option], d.choice_cost_usd, "max_capex_usd"),
+        ("capex cap", d.max_capex_usd, "USD", col_capex, choice_capex, "max_capex_usd"),
     ):
         if limit is None:
             continue
@@ -195,6 +245,9 @@ def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance:
                     f"(+{_num(need - limit)} {unit})",
                 )
             )
+
+    if rel is not None:
+        out += _reliability_relaxations(rel, n, k)
 
     for item, limit, col_terms, choices in d.supply:
         used = sum(u * n[i] for i, u in col_terms) + sum(k[q] for q in choices)

@@ -19,6 +19,7 @@ measure, and any feasible point of it is a change that restores feasibility.
 The limits and the families that own them:
 
     limits          max_power_w, max_capex_usd (upper); supply(x) per catalogue item (upper)
+    reliability     365.25 x max_interruptions_per_day, (1 - min_availability) x gpus x 8766 (upper)
     latency         max_latency_ns(p) per path (upper)
     bandwidth       min_gbps(B) per aggregate bandwidth entry (lower)
     nic_capacity    count(v) x ports(v) per NIC group (upper)

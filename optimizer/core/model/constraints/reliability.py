@@ -12,7 +12,8 @@ Objective terms (``ModelData.objective_coefficients``): S enters capex (tco, cap
 capex weight), the downtime cost ``years x gpu_hour_usd x L`` enters tco, and
 ``weights.interruptions_per_day / 365.25 x f`` enters weighted; S also counts in ``limits.max_capex_usd``
 (family ``limits``). Everything is a coefficient of the existing counts: no variable is added and at most
-two rows, so the model keeps its size.
+two rows, so the model keeps its size. In the elastic copy (``optimizer.core.model.elastic``) both caps
+are upper limits with a priced slack, like the other limits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model import elastic
 from optimizer.core.model.linear import Row, add_rows
 from optimizer.core.reliability import DAYS_PER_YEAR, HOURS_PER_YEAR
 
@@ -38,10 +40,16 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         terms = [(f, n[i]) for i, f in enumerate(r.col_interruptions) if f]
         terms += [(f, k[q]) for q, f in enumerate(r.choice_interruptions) if f]
         if terms:
-            caps.append((None, terms, DAYS_PER_YEAR * p.max_interruptions_per_day))
+            cap = DAYS_PER_YEAR * p.max_interruptions_per_day
+            if elastic.active(d):
+                terms.append((-1.0, elastic.slacks(m, "interruptions", [cap])[0]))
+            caps.append((None, terms, cap))
     if p.min_availability is not None:
         terms = [(x, n[i]) for i, x in enumerate(r.col_lost_gpu_h) if x]
         terms += [(x, k[q]) for q, x in enumerate(r.choice_lost_gpu_h) if x]
         if terms:
-            caps.append((None, terms, (1.0 - p.min_availability) * p.gpus * HOURS_PER_YEAR))
+            cap = (1.0 - p.min_availability) * p.gpus * HOURS_PER_YEAR
+            if elastic.active(d):
+                terms.append((-1.0, elastic.slacks(m, "availability", [cap])[0]))
+            caps.append((None, terms, cap))
     add_rows(m, "reliability_caps", caps)
