@@ -1,7 +1,6 @@
 """Published reference figures the planner must reproduce.
 
-Each test names its source. Sources are the ones collected in the project's research notes
-(optics_data.md); where the planner's number differs from the published one, instances/README.md
+Each test names its public source; where the planner's number differs from the published one, instances/README.md
 ("Published reference checks") says why.
 """
 
