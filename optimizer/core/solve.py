@@ -247,8 +247,17 @@ def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
 
 
 def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
-    """Walk a linear Pyomo model once into column, objective and CSR row arrays (see ``_linear_arrays``)."""
+    """A linear Pyomo model as column, objective and CSR row arrays.
+
+    A model from ``build_model`` carries its rows as arrays (``optimizer.core.model.linear``): while that
+    record still describes the model, the arrays are concatenated from it; otherwise the model is walked
+    once (``_linear_arrays``).
+    """
+    from optimizer.core.model import linear
+
     with PauseGC():  # millions of short-lived lists: no cyclic-GC passes while walking
+        if linear.current(m):
+            return LinearArrays(**linear.recorded_arrays(m))
         return _linear_arrays(m)
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "switch_model"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the model-choice and count-linking rows (see module docstring)."""
-    z, k = list(m.z.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    z, k = columns(m, m.z), columns(m, m.k)  # column indices
     one: list[Row] = []
     upper: list[Row] = []
     lower: list[Row] = []
