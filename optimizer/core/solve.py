@@ -412,6 +412,28 @@ def highs_lp(a: LinearArrays) -> highspy.HighsLp:
     return lp
 
 
+def pass_arrays(h: highspy.Highs, a: LinearArrays) -> highspy.HighsStatus:
+    """``h.passModel`` straight from the numpy arrays (no ``HighsLp`` copy, no per-column Python objects)."""
+    i32 = np.int32
+    return h.passModel(
+        a.n_cols,
+        a.n_rows,
+        a.nnz,
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize if a.sense == 1 else highspy.ObjSense.kMaximize),
+        float(a.offset),
+        np.ascontiguousarray(a.cost, dtype=np.float64),
+        np.ascontiguousarray(a.col_lower, dtype=np.float64),
+        np.ascontiguousarray(a.col_upper, dtype=np.float64),
+        np.ascontiguousarray(a.row_lower, dtype=np.float64),
+        np.ascontiguousarray(a.row_upper, dtype=np.float64),
+        np.ascontiguousarray(a.indptr, dtype=i32),
+        np.ascontiguousarray(a.indices, dtype=i32),
+        np.ascontiguousarray(a.values, dtype=np.float64),
+        np.ascontiguousarray(a.integrality, dtype=i32),
+    )
+
+
 def objective_scale_exponent(cost: np.ndarray) -> int:
     """Power of two that brings the largest objective coefficient near 2**8 (0 when it is already small).
 
@@ -477,7 +499,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions) -> SolveReport:
         arrays = linear_arrays(m)
         h = _new_highs()
         configure(h, options, threads, arrays.cost)
-        h.passModel(highs_lp(arrays))
+        pass_arrays(h, arrays)
         if options.warm_start:
             _set_start(h, arrays.columns)
         handoff_s = time.perf_counter() - start

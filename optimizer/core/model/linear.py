@@ -124,7 +124,16 @@ def _block(component: Any, rows: list[Row]) -> _Block:
                 values = np.add.reduceat(values, starts)
                 row_of, indices = row_of[starts], indices[starts]
                 lengths = np.bincount(row_of, minlength=n)
-    return _Block(component, [c.expr for c in component.values()], lower, upper, lengths, indices, values)
+    return _Block(component, _exprs(component), lower, upper, lengths, indices, values)
+
+
+def _exprs(component: Any) -> list[Any]:
+    """The relational expression each row holds (the stored one where Pyomo exposes it: ``expr`` rebuilds it)."""
+    data = list(component.values())
+    try:
+        return [c._expr for c in data]
+    except AttributeError:
+        return [c.expr for c in data]
 
 
 def set_objective(
@@ -161,7 +170,7 @@ def current(m: pyo.ConcreteModel) -> bool:
         data = list(b.component.values())
         if len(data) != len(b.exprs) or not all(c.active for c in data):
             return False
-        if not all(map(is_, (c.expr for c in data), b.exprs)):
+        if not all(map(is_, _exprs(b.component), b.exprs)):
             return False
     objectives = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
     if len(objectives) != 1 or objectives[0] is not rec.objective or rec.objective.expr is not rec.objective_expr:
