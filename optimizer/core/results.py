@@ -206,28 +206,31 @@ def _extract_plan(
     k = [round(v.value or 0.0) for v in m.k.values()]
     z = [v.value or 0.0 for v in m.z.values()]
 
-    link_rows = []
+    # column-wise over the used columns only (a few per link group out of all candidate options)
+    used = [i for i, count in enumerate(n) if count > 0]
+    opts = [d.col_option[i] for i in used]
+    groups = [d.groups[d.col_group[i]] for i in used]
+    counts = [n[i] for i in used]
     group_worst: list[float] = [0.0] * len(d.groups)
-    for i, count in enumerate(n):
-        if count <= 0:
-            continue
-        o, g = d.col_option[i], d.groups[d.col_group[i]]
-        group_worst[d.col_group[i]] = max(group_worst[d.col_group[i]], o.latency_ns)
-        link_rows.append(
-            {
-                "group": g.id,
-                "option": o.id,
-                "speed_gbps": o.speed_gbps,
-                "count": count,
-                "power_w": _round(count * o.power_w),
-                "capex_usd": _round(count * o.cost_usd),
-                "latency_ns": _round(o.latency_ns),
-                "a": g.a,
-                "b": g.b,
-                "length_m": g.length_m,
-                "kind": o.kind,
-            }
-        )
+    for i, o in zip(used, opts, strict=True):
+        gi = d.col_group[i]
+        group_worst[gi] = max(group_worst[gi], o.latency_ns)
+    links = pd.DataFrame(
+        {
+            "group": [g.id for g in groups],
+            "option": [o.id for o in opts],
+            "speed_gbps": [o.speed_gbps for o in opts],
+            "count": counts,
+            "power_w": [_round(c * o.power_w) for c, o in zip(counts, opts, strict=True)],
+            "capex_usd": [_round(c * o.cost_usd) for c, o in zip(counts, opts, strict=True)],
+            "latency_ns": [_round(o.latency_ns) for o in opts],
+            "a": [g.a for g in groups],
+            "b": [g.b for g in groups],
+            "length_m": [g.length_m for g in groups],
+            "kind": [o.kind for o in opts],
+        },
+        columns=LINK_COLUMNS,
+    )
     chosen: list[int] = []
     node_rows = []
     for sg in d.switch_groups:
@@ -261,8 +264,8 @@ def _extract_plan(
             }
         )
 
-    optics_power = sum(n[i] * o.power_w for i, o in enumerate(d.col_option))
-    optics_capex = sum(n[i] * o.cost_usd for i, o in enumerate(d.col_option))
+    optics_power = sum(c * o.power_w for c, o in zip(counts, opts, strict=True))
+    optics_capex = sum(c * o.cost_usd for c, o in zip(counts, opts, strict=True))
     switch_power = sum(k[q] * d.choice_power_w[q] for q in range(len(k)))
     switch_capex = sum(k[q] * d.choice_cost_usd[q] for q in range(len(k)))
     power, capex = optics_power + switch_power, optics_capex + switch_capex
@@ -308,7 +311,7 @@ def _extract_plan(
         bound,
         gap,
         totals,
-        pd.DataFrame(link_rows, columns=LINK_COLUMNS),
+        links,
         pd.DataFrame(node_rows, columns=NODE_COLUMNS),
         pd.DataFrame(path_rows, columns=PATH_COLUMNS),
         bom,
