@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -16,10 +18,11 @@ from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveReport, SolveStatus, highs_version, solve_model
 
 
-def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
+def solve(instance: Instance, options: SolveOptions | None = None, mip_start: Mapping[str, Any] | None = None) -> Plan:
     """Plan an instance: derive options, build the MILP, solve it with HiGHS, read the plan.
 
-    Never raises for solver outcomes: check ``plan.status``.
+    ``mip_start``: a MIP start from an earlier plan of the same network (``optimizer.core.start.plan_start``;
+    instances without routed demands). Never raises for solver outcomes: check ``plan.status``.
     """
     options = options or SolveOptions()
     start = time.perf_counter()
@@ -28,6 +31,11 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Plan:
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
     model = build_model(data)
+    if mip_start is not None and data.routing is None:
+        from optimizer.core.start import apply_start
+
+        applied = apply_start(model, data, mip_start)
+        options = replace(options, warm_start=options.warm_start or applied)
     if options.warm_start and data.routing is not None:
         from optimizer.core.routed import rounding_start
 

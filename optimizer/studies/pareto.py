@@ -106,6 +106,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
     Never raises: failures come back as a row with status ``error``.
     """
     from optimizer.core.pipeline import solve
+    from optimizer.core.start import plan_start
 
     instance: Instance = shared["instance"] if shared is not None else task["instance"]
     options = SolveOptions(**task["options"])
@@ -115,6 +116,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
         "eps_power_w": eps,
         "power_weight": task.get("power_weight"),
         "solve_s": 0.0,
+        "solver_runs": 0,
         "power_status": None,
     }
     try:
@@ -126,7 +128,8 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             source = first.source
             first = first.model_copy(update={"weights": weights})
             first._source = source
-        plan = solve(first, dataclasses.replace(options, objective=objective))
+        plan = solve(first, dataclasses.replace(options, objective=objective), mip_start=task.get("start"))
+        row["solver_runs"] += 1
         row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
         row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
         if plan.status.has_solution and mode != "augmecon":
@@ -137,7 +140,8 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             else:
                 second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
                 stage2 = "power"
-            plan2 = solve(second, dataclasses.replace(options, objective=stage2))
+            plan2 = solve(second, dataclasses.replace(options, objective=stage2), mip_start=plan_start(plan))
+            row["solver_runs"] += 1
             row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
             row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
             if plan2.status.has_solution:
@@ -150,6 +154,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             row.update({k: plan.totals[k] for k in ("capex_usd", "power_w", "energy_usd", "tco_usd")})
             row.update({f"share_{t}": s for t, s in share.items()})
             row["mix"] = label
+            row["_start"] = plan_start(plan)  # the MIP start of later neighbours (dropped from the front)
             if task.get("keep_plan"):
                 row["plan"] = plan.to_dict()
     except Exception as exc:  # a failed point is data, never an abort
@@ -167,7 +172,9 @@ class ParetoFront:
         points: non-dominated points, by increasing power (min-power plan first).
         removed: solved points that were dominated or duplicated (kept for the record).
         failed: solves without a plan (status other than optimal/feasible), with their messages.
-        solves: number of MILP solves made.
+        solves: number of point solves made (endpoints and lexicographic points are two MILPs each).
+        solver_runs: number of MILPs HiGHS solved for the front.
+        skipped: power caps not solved because an earlier solve already proved their point.
     """
 
     instance: str
@@ -175,6 +182,8 @@ class ParetoFront:
     removed: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     solves: int = 0
+    solver_runs: int = 0
+    skipped: int = 0
 
     @property
     def table(self) -> pd.DataFrame:
@@ -192,6 +201,8 @@ class ParetoFront:
         doc = {
             "instance": self.instance,
             "solves": self.solves,
+            "solver_runs": self.solver_runs,
+            "skipped": self.skipped,
             "points": strip,
             "removed": self.removed,
             "failed": self.failed,
@@ -298,26 +309,68 @@ def pareto(
         return out
 
     runner = TaskRunner(workers, scheduler, shared={"instance": instance})
+    # (eps, row) of every capped solve: a cap eps' <= eps that row's point meets has that point as its optimum
+    # (the feasible set only shrank and the point is still in it), so it is not solved again
+    answered: list[tuple[float, dict[str, Any]]] = []
+    skipped = 0
+
+    def finish(solves: int) -> ParetoFront:
+        front, removed = non_dominated(results)
+        runs = sum(int(r.get("solver_runs", 0)) for r in results + failed)
+        for r in results + failed:
+            r.pop("_start", None)
+        return ParetoFront(instance.name, front, removed, failed, solves, runs, skipped)
+
+    def known(eps: float) -> dict[str, Any] | None:
+        """The point an earlier solve proved optimal under cap ``eps``, if any."""
+        for at, row in answered:
+            if at >= eps and _has_plan(row) and row["power_w"] <= eps:
+                return row
+        return None
+
+    def start_for(eps: float) -> dict[str, Any] | None:
+        """The MIP start for cap ``eps``: the known point with the most power that still meets the cap."""
+        below = [r for r in results if r["power_w"] <= eps and "_start" in r]
+        return max(below, key=lambda r: r["power_w"])["_start"] if below else None
+
     try:
         lo, hi = run([{"mode": "min_power", "eps_power_w": None}, {"mode": "min_capex", "eps_power_w": None}])
         solves = 2
         if lo is None or hi is None or not _has_plan(lo) or not _has_plan(hi):
-            return ParetoFront(instance.name, results, [], failed, solves)
+            return finish(solves)
         p_min, p_max = lo["power_w"], hi["power_w"]
         if p_max <= p_min * (1 + _REL_TOL):
-            front, removed = non_dominated(results)
-            return ParetoFront(instance.name, front, removed, failed, solves)
+            return finish(solves)
         # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
         weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
 
         def spec(eps: float) -> dict[str, Any]:
+            base = {"start": start_for(eps)}
             if lexicographic:
-                return {"mode": "eps", "eps_power_w": eps}
-            return {"mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
+                return {**base, "mode": "eps", "eps_power_w": eps}
+            return {**base, "mode": "augmecon", "eps_power_w": eps, "power_weight": weight}
 
-        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
-        run([spec(eps) for eps in grid])
-        solves += len(grid)
+        def solve_caps(caps: list[float]) -> list[dict[str, Any] | None]:
+            """Rows for the caps: proven points without a solve, the others solved (in parallel)."""
+            nonlocal skipped, solves
+            out: list[dict[str, Any] | None] = [known(eps) for eps in caps]
+            todo = [j for j, row in enumerate(out) if row is None]
+            skipped += len(caps) - len(todo)
+            for j, row in zip(todo, run([spec(caps[j]) for j in todo]), strict=True):
+                out[j] = row
+                if row is not None:
+                    answered.append((caps[j], row))
+            solves += len(todo)
+            return out
+
+        # the evenly spaced caps from the top down, one at a time when solving in process (each answer can prove
+        # the caps below it down to its own power), in parallel batches otherwise
+        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 2, 0, -1)]
+        if scheduler or runner.workers > 1:
+            solve_caps(grid)
+        else:
+            for eps in grid:
+                solve_caps([eps])
 
         # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
         # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
@@ -343,8 +396,7 @@ def pareto(
                 below = low > pa
                 eps = pb - max(1e-7 * pb, 1e-4) if below else (pa + pb) / 2
                 probes.append((below, eps))
-            rows = run([spec(eps) for _, eps in probes])
-            solves += len(probes)
+            rows = solve_caps([eps for _, eps in probes])
             front, _ = non_dominated(results)
             for (_, key, low), (below, eps), row in zip(batch, probes, rows, strict=True):
                 new = row is not None and any(r is row for r in front) and row["power_w"] > key[0] * (1 + _REL_TOL)
@@ -359,7 +411,6 @@ def pareto(
                     closed.add(key)
                 else:
                     explored[key] = eps
-        front, removed = non_dominated(results)
-        return ParetoFront(instance.name, front, removed, failed, solves)
+        return finish(solves)
     finally:
         runner.close()
