@@ -76,6 +76,34 @@ class _Rows:
         return indptr, indices, values, lower, upper
 
 
+class _Blocks(_Rows):
+    """The row blocks as given (block-local COO), for other modelling layers fed the same data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        if len(lower):
+            f8 = np.float64
+            self.raw.append(
+                (
+                    np.asarray(rows, dtype=np.int64),
+                    np.asarray(cols, dtype=np.int64),
+                    np.asarray(vals, dtype=f8),
+                    np.asarray(lower, dtype=f8),
+                    np.asarray(upper, dtype=f8),
+                )
+            )
+
+
+def block_arrays(d: ModelData) -> tuple[list[tuple[np.ndarray, ...]], dict[str, np.ndarray | int | float]]:
+    """The floor's row blocks (rows, cols, values, lower, upper; block-local rows) and its column arrays."""
+    blocks = _Blocks()
+    columns = floor_arrays(d, blocks)
+    return blocks.raw, columns
+
+
 def _flatten(pairs_per_row: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row numbers, first and second elements of per-row (a, b) pair lists."""
     counts = np.fromiter((len(p) for p in pairs_per_row), dtype=np.int64, count=len(pairs_per_row))
@@ -83,8 +111,8 @@ def _flatten(pairs_per_row: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np
     return np.repeat(np.arange(len(pairs_per_row)), counts), flat[:, 0], flat[:, 1]
 
 
-def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
-    """The MILP of ``d`` as arrays for ``highspy.HighsLp`` (columns n, y, z, k, lat)."""
+def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray | int | float]:
+    """The MILP of ``d`` as arrays for ``highspy.HighsLp`` (columns n, y, z, k, lat); rows collected in ``r``."""
     n_cols, n_ind, n_q, n_lat = d.n_cols, len(d.ind_col), len(d.choice_model), len(d.lat_group)
     oy, oz = n_cols, n_cols + n_ind
     ok, olat = oz + n_q, oz + 2 * n_q
@@ -112,7 +140,7 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     integrality = np.ones(n_var, dtype=np.int8)
     integrality[olat:] = 0
 
-    r = _Rows()
+    r = _Rows() if r is None else r
     # capacity: demand, count, uniform link, uniform one
     row_of = np.cumsum(demand > 0) - 1
     sel = demand[col_group] > 0
@@ -340,9 +368,7 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
 
 def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, seed: int) -> highspy.Highs:
     """A ``highspy.Highs`` holding the floor arrays (``passModel`` straight from numpy), options set, not yet run."""
-    from optimizer.core.solve import _new_highs
-
-    h = _new_highs()
+    h = _quiet_highs()
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("presolve", "on")
@@ -367,4 +393,21 @@ def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, 
     )
     if status == highspy.HighsStatus.kError:
         raise ValueError("HiGHS rejected the floor model")
+    return h
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` without importing the planner's solver module (and Pyomo with it)."""
+    import os
+
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)  # HiGHS prints its banner to fd 1 on the first construction
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
     return h
