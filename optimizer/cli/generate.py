@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,8 @@ def generate(
         for issue in exc.issues:
             click.echo(str(issue), err=True)
         return EXIT_INPUT
-    text = dump_instance(instance)
+    as_json = out_file is not None and out_file.suffix.lower() == ".json"  # JSON: the fast form for large instances
+    text = json.dumps(instance, indent=1) + "\n" if as_json else dump_instance(instance)
     if out_file is None:
         click.echo(text, nl=False)
     else:

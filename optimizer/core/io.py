@@ -41,11 +41,15 @@ _Loader.add_implicit_resolver(
 )
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
     """Construct a mapping, rejecting a key given twice (YAML would silently keep the last)."""
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        # a plain string key is its node's text: no second construction (keys are built again below)
+        key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}' (it is given twice in this mapping)", key_node.start_mark
