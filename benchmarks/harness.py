@@ -475,7 +475,12 @@ def main(argv: list[str] | None = None) -> int:
             print(table_of(read_records(args.results)))
             return 0
         out = args.out or ROOT / "benchmarks" / "results" / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
-        settings = {"threads": args.threads, "seed": args.seed, "time_limit_s": args.time_limit, "mip_rel_gap": args.gap}
+        settings = {
+            "threads": args.threads,
+            "seed": args.seed,
+            "time_limit_s": args.time_limit,
+            "mip_rel_gap": args.gap,
+        }
         records = run_scale(
             [int(x) for x in args.sizes.split(",")],
             args.repeat,

@@ -168,7 +168,14 @@ def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
         variant = spec["variant"]
         if variant == "planner-handoff":
             from optimizer.core.model import build_model
-            from optimizer.core.solve import SolveOptions, _new_highs, _set_threads, configure, linear_arrays, pass_arrays
+            from optimizer.core.solve import (
+                SolveOptions,
+                _new_highs,
+                _set_threads,
+                configure,
+                linear_arrays,
+                pass_arrays,
+            )
 
             model = build_model(data)
             t3, c3 = time.perf_counter(), time.process_time()

@@ -77,7 +77,11 @@ def run_cli(path: Path, settings: dict[str, Any], timeout_s: float) -> dict[str,
         wall = time.perf_counter() - start
         plan_file = Path(out) / "plan.json"
         if not plan_file.exists():
-            return {"status": "error", "message": f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}", "wall_s": wall}
+            return {
+                "status": "error",
+                "message": f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}",
+                "wall_s": wall,
+            }
         plan = json.loads(plan_file.read_text(encoding="utf-8"))
     solver = plan.get("solver", {})
     highs = solver.get("highs_s")
@@ -137,7 +141,15 @@ def run_scale(
             for variant in variants:
                 keep({**base, "rep": rep, "kind": variant, **run_variant(path, variant, settings, timeout)})
             if cli:
-                keep({**base, "rep": rep, "kind": "cli", "load_avg": os.getloadavg()[0], **run_cli(path, settings, timeout)})
+                keep(
+                    {
+                        **base,
+                        "rep": rep,
+                        "kind": "cli",
+                        "load_avg": os.getloadavg()[0],
+                        **run_cli(path, settings, timeout),
+                    }
+                )
         floor = run_variant(path, "floor", {**settings, "verify": False}, timeout)
         planner = next((r for r in records if r["size"] == size and r["kind"] == "cli" and r.get("status")), None)
         match = same_optimum(planner, floor, settings["mip_rel_gap"]) if planner else None
@@ -153,7 +165,8 @@ def _line(r: dict[str, Any]) -> str:
             f"HiGHS {_f(r.get('highs_s'))} s, ratio {_f(r.get('wall_to_highs'))}x"
         )
     if kind == "floor-solve":
-        return f"{r['size']} floor solve: {r.get('status')} obj {r.get('objective')} same {r.get('same_optimum_as_planner')}"
+        same = r.get("same_optimum_as_planner")
+        return f"{r['size']} floor solve: {r.get('status')} obj {r.get('objective')} same as planner {same}"
     return (
         f"{r['size']} rep {r['rep']} {kind}: build {_f(r.get('build_cpu_s'))} + hand-off {_f(r.get('handoff_cpu_s'))} "
         f"CPU s, peak {_f(r.get('peak_handoff_mb'), 0)} MB {r.get('message', '')}"
@@ -201,7 +214,8 @@ def scale_table(records: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
-        "| link groups | CLI wall s | HiGHS s | wall / HiGHS | load s | status | same optimum as floor | load average |",
+        "| link groups | CLI wall s | HiGHS s | wall / HiGHS | load s | status | same optimum as floor | "
+        "load average |",
         "|" + "---|" * 8,
     ]
     for n in sizes:
@@ -214,7 +228,7 @@ def scale_table(records: list[dict[str, Any]]) -> str:
         loads = [r.get("load_avg") for r in records if r["size"] == n and r["kind"] == "cli" and r.get("load_avg")]
         lines.append(
             f"| {n:,} | {_f(wall)} | {_f(highs)} | {'-' if ratio is None else f'{ratio:.2f}x'} | {_f(load)} | "
-            f"{'/'.join(statuses) or '-'} | {({True: 'yes', False: 'NO', None: 'n/a'}[same[0]] if same else '-')} | "
+            f"{'/'.join(statuses) or '-'} | { ({True: 'yes', False: 'NO', None: 'n/a'}[same[0]] if same else '-') } | "
             f"{_f(min(loads), 1) if loads else '-'}-{_f(max(loads), 1) if loads else '-'} |"
         )
     return "\n".join(lines)
