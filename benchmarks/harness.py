@@ -461,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     scale.add_argument("--gap", type=float, default=1e-4)
     scale.add_argument("--no-linopy", action="store_true")
     scale.add_argument("--no-cli", action="store_true")
+    scale.add_argument("--cli-sizes", default=None, help="sizes whose CLI run is repeated (default: all)")
     scale.add_argument("--out", type=Path, default=None)
     scale.add_argument("--cache-dir", type=Path, default=None)
     scale_table = sub.add_parser("scale-table", help="tables of a scale results file")
@@ -488,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
             out,
             linopy=not args.no_linopy,
             cli=not args.no_cli,
+            cli_sizes=None if args.cli_sizes is None else [int(x) for x in args.cli_sizes.split(",")],
             cache_dir=args.cache_dir,
             log=lambda s: print(s, flush=True),
         )

@@ -10,7 +10,8 @@ form for large instances) and every repeat, fresh processes run interleaved:
   then the variant's build and hand-off until a ``highspy.Highs`` holds the model; wall and CPU
   seconds of build and hand-off, peak RSS at that point (linopy only when installed: ``.[bench]``);
 - ``cli``: ``python -m optimizer solve FILE --threads 1 -q --out DIR``, timed from process start to
-  exit (files written), with HiGHS's own run time read from the plan.json it wrote (``solver.highs_s``).
+  exit (files written), with HiGHS's own run time read from the plan.json it wrote (``solver.highs_s``);
+  repeated at the sizes of ``--cli-sizes`` (default all), once at the others.
 
 Once per size, the floor's full solve checks that the planner's optimum (from the CLI's plan.json)
 is the floor's. Ratios in the table are ratios of the medians over the repeats; build + hand-off
@@ -108,10 +109,15 @@ def run_scale(
     *,
     linopy: bool = True,
     cli: bool = True,
+    cli_sizes: list[int] | None = None,
     cache_dir: Path | None = None,
     log: Any = None,
 ) -> list[dict[str, Any]]:
-    """Run the comparison (see the module docstring), appending one JSON line per run to ``out``."""
+    """Run the comparison (see the module docstring), appending one JSON line per run to ``out``.
+
+    ``cli_sizes``: sizes whose CLI run is repeated (default: all); the others run the CLI once (for the
+    optimum check against the floor).
+    """
     from benchmarks.linopy_peer import available
 
     cache_dir = cache_dir or ROOT / "benchmarks" / ".cache"
@@ -140,7 +146,7 @@ def run_scale(
         for rep in range(repeat):
             for variant in variants:
                 keep({**base, "rep": rep, "kind": variant, **run_variant(path, variant, settings, timeout)})
-            if cli:
+            if cli and (rep == 0 or cli_sizes is None or size in cli_sizes):
                 keep(
                     {
                         **base,

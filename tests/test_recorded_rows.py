@@ -97,3 +97,14 @@ def test_bounds_changed_on_the_model_reach_highs() -> None:
     a = linear_arrays(m)
     assert a.col_upper[0] == 0 and a.integrality[len(m.n) + len(m.y) + len(m.z)] == 0
     _same(a, _linear_arrays(m))
+
+
+@pytest.mark.parametrize("path", FILES[1:], ids=lambda p: Path(p).stem)
+def test_the_floor_hands_highs_the_same_matrix(path: Path) -> None:
+    from benchmarks.floor import floor_arrays
+
+    d = build_data(load_instance(path))
+    a, b = linear_arrays(build_model(d)), floor_arrays(d)
+    for name in ("indptr", "indices", "row_lower", "row_upper", "col_lower", "col_upper", "cost", "integrality"):
+        np.testing.assert_array_equal(getattr(a, name), b[name], err_msg=name)
+    np.testing.assert_allclose(a.values, b["values"], rtol=1e-15, atol=0)
