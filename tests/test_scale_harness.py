@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from helpers import INSTANCES
+
 from benchmarks.harness import main, read_records
 from benchmarks.scale import scale_table
 
 
 def test_scale_run_records_every_variant_and_the_cli(tmp_path: Path) -> None:
     out = tmp_path / "scale.jsonl"
-    args = ["scale", "--sizes", "40", "--repeat", "2", "--cli-sizes", "0", "--out", str(out)]
+    args = ["scale", "--sizes", "40", "--repeat", "2", "--cli-sizes", "0", "--no-linopy", "--out", str(out)]
     assert main([*args, "--cache-dir", str(tmp_path / "cache"), "--time-limit", "60"]) == 0
     records = read_records(out)
     kinds = [r["kind"] for r in records]
@@ -24,3 +27,18 @@ def test_scale_run_records_every_variant_and_the_cli(tmp_path: Path) -> None:
     assert planner[0]["nonzeros"] == floor[0]["nonzeros"] and planner[0]["peak_handoff_mb"] > 0
     table = scale_table(records)
     assert "| 40 |" in table and "wall / HiGHS" in table
+
+
+def test_linopy_peer_builds_the_same_milp() -> None:
+    pytest.importorskip("linopy")
+    from benchmarks.linopy_peer import linopy_highs, linopy_model
+    from optimizer.core.data import build_data
+    from optimizer.core.load import load_instance
+
+    d = build_data(load_instance(INSTANCES / "library" / "cpo-capped-16k-800g.yaml"))
+    h = linopy_highs(linopy_model(d))
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.run()
+    assert (h.getNumCol(), h.getNumRow(), h.getNumNz()) == (397, 608, 4138)
+    assert h.getInfo().objective_function_value == pytest.approx(294563273.15, rel=1e-6)
