@@ -34,10 +34,12 @@ def test_linopy_peer_builds_the_same_milp() -> None:
     from benchmarks.linopy_peer import linopy_highs, linopy_model
     from optimizer.core.data import build_data
     from optimizer.core.load import load_instance
+    from optimizer.core.solve import _set_threads
 
     d = build_data(load_instance(INSTANCES / "library" / "cpo-capped-16k-800g.yaml"))
     h = linopy_highs(linopy_model(d))
     h.setOptionValue("output_flag", False)
+    _set_threads(1)  # HiGHS's scheduler is process-wide: other tests may have sized it differently
     h.setOptionValue("threads", 1)
     h.run()
     assert (h.getNumCol(), h.getNumRow(), h.getNumNz()) == (397, 608, 4138)
