@@ -6,11 +6,12 @@ reports a feasible primal solution.
 
 Two hand-offs from Pyomo to HiGHS (``SolveOptions.interface``):
 
-- ``"direct"`` (default): ``linear_arrays`` walks every active linear row of the Pyomo model once
-  into CSR arrays (generic over any linear model: it reads the ``LinearExpression`` bodies that
-  ``build_model`` creates and falls back to Pyomo's standard repn for any other linear body), then
-  ``highspy.Highs.passModel`` takes the whole model at once; the solution is written back into the
-  Pyomo variables. About 10x faster than APPSI's per-row canonicalisation at 10^5 rows (see
+- ``"direct"`` (default): ``linear_arrays`` gives the model as CSR arrays: concatenated from the rows
+  ``build_model`` recorded as arrays while that record still describes the model
+  (``optimizer.core.model.linear``), else by walking every active linear row of the Pyomo model once
+  (generic over any linear model: ``LinearExpression`` bodies directly, Pyomo's standard repn for any
+  other linear body); ``highspy.Highs.passModel`` then takes the whole model at once from the numpy
+  arrays; the solution is written back into the Pyomo variables. About 10x faster than APPSI's per-row canonicalisation at 10^5 rows (see
   benchmarks/README.md, "hand-off candidates").
 - ``"appsi"``: Pyomo's persistent APPSI HiGHS interface (kept for comparison and as a fallback).
 """
