@@ -29,8 +29,15 @@ Each point keeps its own ``status`` and ``gap`` (its first or only solve, optima
 a second stage finds no plan within its limits, the first stage's plan is kept (a valid point that
 may be only weakly non-dominated) and ``message`` says so.
 
-The solves are independent and run through ``optimizer.executor`` (in process, local worker
-processes or a Dask cluster).
+No cap is solved twice for the same point: a solve at cap eps that returned a point of power P proves
+that point optimal for every cap in [P, eps] (the feasible set only shrank and still holds it), so such
+caps are answered without a solve (``skipped``). In process the evenly spaced caps are therefore solved
+one at a time from the top down; with workers they are solved in parallel. Every solve gets a MIP start:
+the known point with the most power that meets its cap (feasible under it; for a probe between
+neighbours A < B that is A), and a second stage the first stage's plan (``optimizer.core.start``).
+``ParetoFront.solver_runs`` counts the MILPs solved.
+
+The solves run through ``optimizer.executor`` (in process, local worker processes or a Dask cluster).
 """
 
 from __future__ import annotations
