@@ -121,7 +121,8 @@ def pareto(
     written = front.write(target, plot=not no_plot)
     table = Table(
         title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
-        f"solves ({len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
+        f"solves, {front.solver_runs} solver runs ({front.skipped} caps proven without a solve, "
+        f"{len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
         title_justify="left",
     )
     for col in ("#", "status", "gap", "power W", "capex USD", "TCO USD", "optics mix (share of link ends)"):
