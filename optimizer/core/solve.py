@@ -11,8 +11,8 @@ Two hand-offs from Pyomo to HiGHS (``SolveOptions.interface``):
   (``optimizer.core.model.linear``), else by walking every active linear row of the Pyomo model once
   (generic over any linear model: ``LinearExpression`` bodies directly, Pyomo's standard repn for any
   other linear body); ``highspy.Highs.passModel`` then takes the whole model at once from the numpy
-  arrays; the solution is written back into the Pyomo variables. About 10x faster than APPSI's per-row canonicalisation at 10^5 rows (see
-  benchmarks/README.md, "hand-off candidates").
+  arrays; the solution is written back into the Pyomo variables. The walk alone is about 10x faster
+  than APPSI's per-row canonicalisation at 10^5 rows (see benchmarks/README.md, "hand-off candidates").
 - ``"appsi"``: Pyomo's persistent APPSI HiGHS interface (kept for comparison and as a fallback).
 """
 
