@@ -108,3 +108,24 @@ def test_the_floor_hands_highs_the_same_matrix(path: Path) -> None:
     for name in ("indptr", "indices", "row_lower", "row_upper", "col_lower", "col_upper", "cost", "integrality"):
         np.testing.assert_array_equal(getattr(a, name), b[name], err_msg=name)
     np.testing.assert_allclose(a.values, b["values"], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("path", FILES[1:4], ids=lambda p: Path(p).stem)
+def test_a_plan_gives_a_complete_feasible_mip_start(path: Path) -> None:
+    from optimizer.core.pipeline import solve
+    from optimizer.core.start import apply_start, plan_start
+
+    inst = load_instance(path)
+    plan = solve(inst, SolveOptions(threads=1))
+    d = build_data(inst)
+    m = build_model(d)
+    assert apply_start(m, d, plan_start(plan))
+    a = linear_arrays(m)
+    x = np.array([v.value for v in a.columns], dtype=float)  # every variable set: no None left
+    rows = np.repeat(np.arange(a.n_rows), np.diff(a.indptr))
+    activity = np.bincount(rows, weights=a.values * x[a.indices], minlength=a.n_rows)
+    tol = 1e-6 * np.maximum(1.0, np.abs(activity))
+    assert np.all(activity >= a.row_lower - tol) and np.all(activity <= a.row_upper + tol)
+    assert np.all(x >= a.col_lower) and np.all(x <= a.col_upper)
+    assert float(a.cost @ x) + a.offset == pytest.approx(plan.objective, rel=1e-9)
+    assert not apply_start(m, d, {"links": [["no-such-group", "x", 1]], "nodes": []})
