@@ -13,7 +13,8 @@ objective replaced make it stale and the solver hand-off walks the Pyomo model i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import is_
+from itertools import chain
+from operator import is_, itemgetter
 from typing import Any
 
 import numpy as np
@@ -103,14 +104,16 @@ def add_rows(m: pyo.ConcreteModel, name: str, rows: list[Row]) -> None:
 
 def _block(component: Any, rows: list[Row]) -> _Block:
     """The CSR pieces of ``rows`` (repeated columns merged, columns sorted within each row)."""
-    inf = np.inf
     n = len(rows)
-    lengths = np.fromiter((len(t) for _, t, _ in rows), dtype=np.int64, count=n)
+    terms = list(map(itemgetter(1), rows))  # C-level maps and chains: no Python frame per term
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=n)
     nnz = int(lengths.sum())
-    indices = np.fromiter((j for _, t, _ in rows for _, j in t), dtype=np.int64, count=nnz)
-    values = np.fromiter((c for _, t, _ in rows for c, _ in t), dtype=np.float64, count=nnz)
-    lower = np.fromiter((-inf if lb is None else lb for lb, _, _ in rows), dtype=np.float64, count=n)
-    upper = np.fromiter((inf if ub is None else ub for _, _, ub in rows), dtype=np.float64, count=n)
+    indices = np.fromiter(map(itemgetter(1), chain.from_iterable(terms)), dtype=np.int64, count=nnz)
+    values = np.fromiter(map(itemgetter(0), chain.from_iterable(terms)), dtype=np.float64, count=nnz)
+    lower = np.array(list(map(itemgetter(0), rows)), dtype=np.float64)  # None (no bound) reads as nan
+    upper = np.array(list(map(itemgetter(2), rows)), dtype=np.float64)
+    lower[np.isnan(lower)] = -np.inf
+    upper[np.isnan(upper)] = np.inf
     if nnz > 1:
         row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         same_row = row_of[1:] == row_of[:-1]
