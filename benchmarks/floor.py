@@ -23,46 +23,85 @@ INF = highspy.kHighsInf
 
 
 class _Rows:
-    """Row blocks collected as COO triplets (row, col, value) with row bounds."""
+    """Row blocks, each put into CSR order when added; the matrix is their concatenation (no global sort)."""
 
     def __init__(self) -> None:
-        self.rows: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
         self.cols: list[np.ndarray] = []
         self.vals: list[np.ndarray] = []
         self.lower: list[np.ndarray] = []
         self.upper: list[np.ndarray] = []
         self.n = 0
+        self.n_cols = 0
 
     def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Add a block: ``rows`` are block-local row numbers 0..len(lower)-1."""
-        if len(lower) == 0:
+        """Add a block: ``rows`` are block-local row numbers 0..len(lower)-1 (any order)."""
+        n = len(lower)
+        if n == 0:
             return
-        self.rows.append(np.asarray(rows, dtype=np.int64) + self.n)
-        self.cols.append(np.asarray(cols, dtype=np.int64))
-        self.vals.append(np.asarray(vals, dtype=np.float64))
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        vals = np.asarray(vals, dtype=np.float64)
+        if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
+            # blocks are concatenations of a few row-sorted parts: a stable sort merges those runs in linear time
+            order = np.argsort(rows, kind="stable")
+            rows, cols, vals = rows[order], cols[order], vals[order]
+        if len(rows) > 1:
+            same = rows[1:] == rows[:-1]
+            if np.any(same & (cols[1:] <= cols[:-1])):  # columns out of order or repeated within a row
+                order = np.lexsort((cols, rows))
+                rows, cols, vals = rows[order], cols[order], vals[order]
+                first = np.ones(len(rows), dtype=bool)
+                first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+                if not first.all():
+                    starts = np.flatnonzero(first)
+                    vals = np.add.reduceat(vals, starts)
+                    rows, cols = rows[starts], cols[starts]
+        self.lengths.append(np.bincount(rows, minlength=n))
+        self.cols.append(cols)
+        self.vals.append(vals)
         self.lower.append(np.asarray(lower, dtype=np.float64))
         self.upper.append(np.asarray(upper, dtype=np.float64))
-        self.n += len(lower)
+        self.n += n
 
-    def csr(self, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """indptr, indices, values (duplicates merged), row lower, row upper."""
-        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
-        cols = np.concatenate(self.cols) if self.cols else np.zeros(0, np.int64)
-        vals = np.concatenate(self.vals) if self.vals else np.zeros(0)
-        key = rows * n_cols + cols
-        order = np.argsort(key, kind="stable")
-        key, vals = key[order], vals[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        if not first.all():  # merge repeated (row, col) entries
-            vals = np.add.reduceat(vals, np.flatnonzero(first))
-            key = key[first]
-        rows, cols = key // n_cols, key % n_cols
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """indptr, indices, values, row lower, row upper."""
         indptr = np.zeros(self.n + 1, dtype=np.int32)
-        np.cumsum(np.bincount(rows, minlength=self.n), out=indptr[1:])
+        if self.lengths:
+            np.cumsum(np.concatenate(self.lengths), out=indptr[1:])
+        indices = np.concatenate(self.cols).astype(np.int32) if self.cols else np.zeros(0, np.int32)
+        values = np.concatenate(self.vals) if self.vals else np.zeros(0)
         lower = np.concatenate(self.lower) if self.lower else np.zeros(0)
         upper = np.concatenate(self.upper) if self.upper else np.zeros(0)
-        return indptr, cols.astype(np.int32), vals, lower, upper
+        return indptr, indices, values, lower, upper
+
+
+class _Blocks(_Rows):
+    """The row blocks as given (block-local COO), for other modelling layers fed the same data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        if len(lower):
+            f8 = np.float64
+            self.raw.append(
+                (
+                    np.asarray(rows, dtype=np.int64),
+                    np.asarray(cols, dtype=np.int64),
+                    np.asarray(vals, dtype=f8),
+                    np.asarray(lower, dtype=f8),
+                    np.asarray(upper, dtype=f8),
+                )
+            )
+
+
+def block_arrays(d: ModelData) -> tuple[list[tuple[np.ndarray, ...]], dict[str, np.ndarray | int | float]]:
+    """The floor's row blocks (rows, cols, values, lower, upper; block-local rows) and its column arrays."""
+    blocks = _Blocks()
+    columns = floor_arrays(d, blocks)
+    return blocks.raw, columns
 
 
 def _flatten(pairs_per_row: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,8 +111,8 @@ def _flatten(pairs_per_row: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np
     return np.repeat(np.arange(len(pairs_per_row)), counts), flat[:, 0], flat[:, 1]
 
 
-def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
-    """The MILP of ``d`` as arrays for ``highspy.HighsLp`` (columns n, y, z, k, lat)."""
+def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray | int | float]:
+    """The MILP of ``d`` as arrays for ``highspy.HighsLp`` (columns n, y, z, k, lat); rows collected in ``r``."""
     n_cols, n_ind, n_q, n_lat = d.n_cols, len(d.ind_col), len(d.choice_model), len(d.lat_group)
     oy, oz = n_cols, n_cols + n_ind
     ok, olat = oz + n_q, oz + 2 * n_q
@@ -101,7 +140,7 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     integrality = np.ones(n_var, dtype=np.int8)
     integrality[olat:] = 0
 
-    r = _Rows()
+    r = _Rows() if r is None else r
     # capacity: demand, count, uniform link, uniform one
     row_of = np.cumsum(demand > 0) - 1
     sel = demand[col_group] > 0
@@ -163,23 +202,30 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
     if d.tighten:  # forms tightening: per switch group and accepting set, ports and gbps into k of that set
         cap = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
         ports = np.asarray(d.choice_max_ports, dtype=np.float64)
-        t_rows, t_cols_n, t_acc = [], [], []
+        t_len: list[int] = []
+        t_acc: list[tuple[int, ...]] = []
+        cn_parts: list[np.ndarray] = []
+        en_parts: list[np.ndarray] = []
         for sg in d.switch_groups:
             if not sg.form_classes:
                 continue
             by_set: dict[tuple[int, ...], list[int]] = {}
             for c, a, _ in sg.form_classes:
                 by_set.setdefault(tuple(a), []).extend(c)
-            mult = dict(sg.ends)
-            for a, c in by_set.items():
-                t_rows.append(len(t_acc))
-                t_cols_n.append(([*c], [mult[i] for i in c]))
-                t_acc.append(a)
+            sg_cols = [i for c in by_set.values() for i in c]
+            ends = np.asarray(sg.ends, dtype=np.int64).reshape(-1, 2)
+            order = np.argsort(ends[:, 0])
+            end_cols, end_mult = ends[order, 0], ends[order, 1]
+            c_arr = np.asarray(sg_cols, dtype=np.int64)
+            cn_parts.append(c_arr)
+            en_parts.append(end_mult[np.searchsorted(end_cols, c_arr)].astype(np.float64))
+            t_len += [len(c) for c in by_set.values()]
+            t_acc += by_set.keys()
         nt = len(t_acc)
         if nt:
-            rn = np.repeat(np.arange(nt), [len(c) for c, _ in t_cols_n])
-            cn = np.fromiter((i for c, _ in t_cols_n for i in c), dtype=np.int64, count=len(rn))
-            en = np.fromiter((e for _, es in t_cols_n for e in es), dtype=np.float64, count=len(rn))
+            rn = np.repeat(np.arange(nt), t_len)
+            cn = np.concatenate(cn_parts)
+            en = np.concatenate(en_parts)
             rq = np.repeat(np.arange(nt), [len(a) for a in t_acc])
             cq = np.fromiter((qq for a in t_acc for qq in a), dtype=np.int64, count=len(rq))
             r.add(
@@ -301,7 +347,7 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
             np.array([float(limit)]),
         )
 
-    indptr, indices, values, row_lower, row_upper = r.csr(n_var)
+    indptr, indices, values, row_lower, row_upper = r.csr()
     col_obj, choice_obj = d.objective_coefficients()
     obj = np.zeros(n_var)
     obj[:n_cols] = col_obj
@@ -321,26 +367,47 @@ def floor_arrays(d: ModelData) -> dict[str, np.ndarray | int | float]:
 
 
 def floor_highs(a: dict, threads: int, time_limit_s: float, mip_rel_gap: float, seed: int) -> highspy.Highs:
-    """A ``highspy.Highs`` holding the floor arrays (passModel), options set, not yet run."""
-    lp = highspy.HighsLp()
-    n_var, n_row = int(a["n_var"]), len(a["row_lower"])
-    lp.num_col_, lp.num_row_ = n_var, n_row
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = a["cost"], a["col_lower"], a["col_upper"]
-    lp.row_lower_, lp.row_upper_ = a["row_lower"], a["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_var, n_row
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a["indptr"], a["indices"], a["values"]
-    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-    lp.integrality_ = [kinds[i] for i in a["integrality"].tolist()]
-    from optimizer.core.solve import _new_highs
-
-    h = _new_highs()
+    """A ``highspy.Highs`` holding the floor arrays (``passModel`` straight from numpy), options set, not yet run."""
+    h = _quiet_highs()
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("presolve", "on")
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    status = h.passModel(lp)
+    status = h.passModel(
+        int(a["n_var"]),
+        len(a["row_lower"]),
+        len(a["values"]),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        a["cost"],
+        a["col_lower"],
+        a["col_upper"],
+        a["row_lower"],
+        a["row_upper"],
+        a["indptr"],
+        a["indices"],
+        a["values"],
+        a["integrality"].astype(np.int32),
+    )
     if status == highspy.HighsStatus.kError:
         raise ValueError("HiGHS rejected the floor model")
+    return h
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` without importing the planner's solver module (and Pyomo with it)."""
+    import os
+
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)  # HiGHS prints its banner to fd 1 on the first construction
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
     return h

@@ -12,6 +12,7 @@ paths are added. Link groups = 2 x racks + pods.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 from pathlib import Path
@@ -84,7 +85,10 @@ def main() -> None:
     parser.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args()
     inst = generate(args.link_groups, args.seed)
-    args.out.write_text(yaml.safe_dump(inst, sort_keys=False, default_flow_style=None, width=200), encoding="utf-8")
+    if args.out.suffix.lower() == ".json":  # JSON loads several times faster than YAML at 10^5 link groups
+        args.out.write_text(json.dumps(inst), encoding="utf-8")
+    else:
+        args.out.write_text(yaml.safe_dump(inst, sort_keys=False, default_flow_style=None, width=200), encoding="utf-8")
     print(f"wrote {args.out}: {len(inst['links'])} link groups, {len(inst['nodes'])} node groups")
 
 

@@ -452,7 +452,51 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.add_argument("--variant", default="planner", choices=["planner", "floor"])
     cmp_.add_argument("--png", type=Path, default=None)
     sub.add_parser("list", help="list the suites")
+    scale = sub.add_parser("scale", help="planner vs floor vs linopy and CLI vs HiGHS at given sizes, one run")
+    scale.add_argument("--sizes", default="10000,100000,300000", help="comma-separated link-group counts")
+    scale.add_argument("--repeat", type=int, default=3)
+    scale.add_argument("--threads", type=int, default=1)
+    scale.add_argument("--seed", type=int, default=0)
+    scale.add_argument("--time-limit", type=float, default=600.0)
+    scale.add_argument("--gap", type=float, default=1e-4)
+    scale.add_argument("--no-linopy", action="store_true")
+    scale.add_argument("--no-cli", action="store_true")
+    scale.add_argument("--cli-sizes", default=None, help="sizes whose CLI run is repeated (default: all)")
+    scale.add_argument("--out", type=Path, default=None)
+    scale.add_argument("--cache-dir", type=Path, default=None)
+    scale_table = sub.add_parser("scale-table", help="tables of a scale results file")
+    scale_table.add_argument("results", type=Path)
     args = parser.parse_args(argv)
+
+    if args.command in ("scale", "scale-table"):
+        from benchmarks.scale import run_scale
+        from benchmarks.scale import scale_table as table_of
+
+        if args.command == "scale-table":
+            print(table_of(read_records(args.results)))
+            return 0
+        out = args.out or ROOT / "benchmarks" / "results" / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        settings = {
+            "threads": args.threads,
+            "seed": args.seed,
+            "time_limit_s": args.time_limit,
+            "mip_rel_gap": args.gap,
+        }
+        records = run_scale(
+            [int(x) for x in args.sizes.split(",")],
+            args.repeat,
+            settings,
+            out,
+            linopy=not args.no_linopy,
+            cli=not args.no_cli,
+            cli_sizes=None if args.cli_sizes is None else [int(x) for x in args.cli_sizes.split(",")],
+            cache_dir=args.cache_dir,
+            log=lambda s: print(s, flush=True),
+        )
+        print(f"\nresults: {out}\n")
+        print(table_of(records))
+        bad = [r for r in records if r.get("status") == "error" or r.get("same_optimum_as_planner") is False]
+        return 1 if bad else 0
 
     if args.command == "list":
         for name, entries in load_suites().items():

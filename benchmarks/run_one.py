@@ -15,6 +15,15 @@ from typing import Any
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS: VmHWM where /proc has it (``ru_maxrss`` also counts the RSS of the parent
+    that started this process before its exec, which would put a floor under small runs)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -91,7 +100,6 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
 
     from benchmarks.floor import FLOOR_FAMILIES, floor_arrays, floor_highs
     from optimizer.core.model import FAMILIES
-    from optimizer.core.solve import _set_threads
 
     instance, data, t0, t1, t2 = _load_and_derive(spec)
     # the routing family adds nothing without demands; with demands the floor would be a smaller MILP
@@ -112,7 +120,6 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
         }
     arrays = floor_arrays(data)
     t3 = time.perf_counter()
-    _set_threads(spec["threads"])
     h = floor_highs(arrays, spec["threads"], spec["time_limit_s"], spec["mip_rel_gap"], spec["seed"])
     t4 = time.perf_counter()
     h.run()
@@ -150,9 +157,73 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build + hand-off only (variant ``planner-handoff``, ``floor-handoff`` or ``linopy-handoff``).
+
+    Stops once a ``highspy.Highs`` holds the model; records wall and CPU seconds of the build and the
+    hand-off and the process's peak RSS at that point. The whole run has the cyclic GC paused, as the
+    CLI's ``solve`` has (no collection pass lands in one variant's stage and not another's).
+    """
+    from optimizer.core.gcpause import paused_gc
+
+    with paused_gc():
+        instance, data, t0, t1, t2 = _load_and_derive(spec)
+        c2 = time.process_time()
+        variant = spec["variant"]
+        if variant == "planner-handoff":
+            from optimizer.core.model import build_model
+            from optimizer.core.solve import (
+                SolveOptions,
+                _new_highs,
+                _set_threads,
+                configure,
+                linear_arrays,
+                pass_arrays,
+            )
+
+            model = build_model(data)
+            t3, c3 = time.perf_counter(), time.process_time()
+            _set_threads(spec["threads"])
+            arrays = linear_arrays(model)
+            h = _new_highs()
+            configure(h, SolveOptions(threads=spec["threads"]), spec["threads"], arrays.cost)
+            pass_arrays(h, arrays)
+        elif variant == "floor-handoff":
+            from benchmarks.floor import floor_arrays, floor_highs
+
+            fa = floor_arrays(data)
+            t3, c3 = time.perf_counter(), time.process_time()
+            h = floor_highs(fa, spec["threads"], spec["time_limit_s"], spec["mip_rel_gap"], spec["seed"])
+        else:
+            from benchmarks.linopy_peer import linopy_highs, linopy_model
+
+            lm = linopy_model(data)
+            t3, c3 = time.perf_counter(), time.process_time()
+            h = linopy_highs(lm)
+        t4, c4 = time.perf_counter(), time.process_time()
+        peak = _peak_mb()
+    return {
+        "link_groups": len(instance.links),
+        "load_s": t1 - t0,
+        "options_s": t2 - t1,
+        "build_s": t3 - t2,
+        "handoff_s": t4 - t3,
+        "build_cpu_s": c3 - c2,
+        "handoff_cpu_s": c4 - c3,
+        "columns": h.getNumCol(),
+        "rows": h.getNumRow(),
+        "nonzeros": h.getNumNz(),
+        "peak_handoff_mb": peak,
+        "status": "handed-off",
+    }
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    fn = run_floor if spec["variant"] == "floor" else run_planner
+    if spec["variant"].endswith("-handoff"):
+        fn = run_handoff
+    else:
+        fn = run_floor if spec["variant"] == "floor" else run_planner
     try:
         result = fn(spec)
     except Exception as exc:  # a failed run is a result, not a crash of the harness

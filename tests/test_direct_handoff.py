@@ -90,6 +90,10 @@ def test_objective_scale_exponent_brings_large_costs_near_256() -> None:
     assert objective_scale_exponent(np.array([0.0, 0.0])) == 0
     assert objective_scale_exponent(np.array([250.0, -3e5])) == 8 - 18  # 3e5 ~ 2**18.2
     assert objective_scale_exponent(np.array([1e30])) == -30  # clipped
+    from optimizer.core.solve import OBJECTIVE_SCALING_MAX_COLUMNS as most
+
+    assert objective_scale_exponent(np.full(most, 3e5)) == -10  # up to the measured size limit
+    assert objective_scale_exponent(np.full(most + 1, 3e5)) == 0  # beyond it scaling made HiGHS slower
 
 
 def test_scaled_objective_reports_unscaled_numbers() -> None:

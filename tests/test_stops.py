@@ -6,6 +6,7 @@ optimal but finds incumbents for within seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -204,16 +205,14 @@ def test_deadline_counts_building(monkeypatch: pytest.MonkeyPatch) -> None:
 # ------------------------------------------------------------------------------ HiGHS errors
 def test_handoff_error_is_status_error_with_highs_message(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bound HiGHS cannot represent (an infinite lower bound) makes passModel fail: status error, never optimal."""
-    real = core_solve.highs_lp
+    real = core_solve.pass_arrays
 
-    def broken(arrays: core_solve.LinearArrays) -> object:
-        lp = real(arrays)
-        lower = lp.col_lower_.copy()
+    def broken(h: object, arrays: core_solve.LinearArrays) -> object:
+        lower = arrays.col_lower.copy()
         lower[0] = math.inf
-        lp.col_lower_ = lower
-        return lp
+        return real(h, dataclasses.replace(arrays, col_lower=lower))  # type: ignore[arg-type]
 
-    monkeypatch.setattr(core_solve, "highs_lp", broken)
+    monkeypatch.setattr(core_solve, "pass_arrays", broken)
     plan = solve(load_instance(TINY), SolveOptions(threads=1))
     assert plan.status == SolveStatus.ERROR and plan.objective is None and plan.totals is None
     assert "passModel" in plan.solver["message"] and "lower bound" in plan.solver["message"]
@@ -222,16 +221,14 @@ def test_handoff_error_is_status_error_with_highs_message(monkeypatch: pytest.Mo
 def test_handoff_error_exits_4_from_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from optimizer.cli.root import main
 
-    real = core_solve.highs_lp
+    real = core_solve.pass_arrays
 
-    def broken(arrays: core_solve.LinearArrays) -> object:
-        lp = real(arrays)
-        lower = lp.col_lower_.copy()
+    def broken(h: object, arrays: core_solve.LinearArrays) -> object:
+        lower = arrays.col_lower.copy()
         lower[0] = math.inf
-        lp.col_lower_ = lower
-        return lp
+        return real(h, dataclasses.replace(arrays, col_lower=lower))  # type: ignore[arg-type]
 
-    monkeypatch.setattr(core_solve, "highs_lp", broken)
+    monkeypatch.setattr(core_solve, "pass_arrays", broken)
     assert main(["solve", str(TINY), "--threads", "1", "-q", "--out", str(tmp_path / "out")]) == 4
     plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     assert plan["status"] == "error" and "passModel" in plan["solver"]["message"]

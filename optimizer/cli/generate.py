@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,6 @@ def generate(
 
 def dump_json(instance: dict[str, Any]) -> str:
     """JSON text of an instance (what ``read_document`` reads back for a ``.json`` file)."""
-    import json
 
     return json.dumps(instance, indent=2, allow_nan=False) + "\n"
 

@@ -139,7 +139,8 @@ def pareto(
     written = front.write(target, plot=not no_plot)
     table = Table(
         title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
-        f"solves ({len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
+        f"solves, {front.solver_runs} solver runs ({front.skipped} caps proven without a solve, "
+        f"{len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
         title_justify="left",
     )
     metric = "power W" if against == "power" else "interruptions/day"

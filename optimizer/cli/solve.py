@@ -149,8 +149,9 @@ def solve(
     from optimizer.core.gcpause import paused_gc
 
     # One-shot command: no cyclic-GC passes over the (large, long-lived) instance, model and plan objects;
-    # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after.
-    with paused_gc():
+    # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after, so the
+    # survivors are frozen rather than walked once more when the collector is re-enabled.
+    with paused_gc(freeze=True):
         return _solve(
             file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log, quiet, plot
         )

@@ -13,12 +13,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """Disable the cyclic garbage collector for the duration of the block."""
+def paused_gc(freeze: bool = False) -> Iterator[None]:
+    """Disable the cyclic garbage collector for the duration of the block.
+
+    ``freeze``: before re-enabling, move every object still alive into the permanent generation
+    (``gc.freeze``), so the first collection after the block does not walk millions of objects
+    (measured: a ~5 s pass at 10^5 link groups). For one-shot processes only: frozen objects are
+    never freed by the cyclic collector (only by reference counting).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()

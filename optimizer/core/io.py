@@ -58,6 +58,9 @@ _Loader.add_implicit_resolver(
 )
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
     """Construct a mapping, rejecting a key given twice (YAML would silently keep the last) and keys
     that are lists or mappings (a Python mapping cannot hold them)."""
@@ -65,7 +68,8 @@ def _mapping_without_duplicates(loader: Any, node: Any, deep: bool = False) -> d
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue  # ``<<: *anchor`` merge keys are flattened by the base constructor
-        key = loader.construct_object(key_node, deep=deep)
+        # a plain string key is its node's text: no second construction (keys are built again below)
+        key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
         except TypeError:

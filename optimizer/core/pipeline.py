@@ -8,6 +8,7 @@ how much (``optimizer.core.elastic``), within the time left.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -32,23 +33,33 @@ def current_stage() -> str:
     return _stage[0]
 
 
-def solve(instance: Instance, options: SolveOptions | None = None, *, deadline: float | None = None) -> Plan:
+def solve(
+    instance: Instance,
+    options: SolveOptions | None = None,
+    mip_start: Mapping[str, Any] | None = None,
+    *,
+    deadline: float | None = None,
+) -> Plan:
     """Plan an instance: derive options, build the MILP, solve it with HiGHS, read the plan.
 
-    Never raises for solver outcomes: check ``plan.status``. ``deadline`` (a ``time.monotonic()`` value)
-    ends the call early; by default it is ``options.time_limit_s`` from now.
+    ``mip_start``: a MIP start from an earlier plan of the same network (``optimizer.core.start.plan_start``;
+    instances without routed demands). Never raises for solver outcomes: check ``plan.status``.
+    ``deadline`` (a ``time.monotonic()`` value) ends the call early; by default it is
+    ``options.time_limit_s`` from now.
     """
     options = options or SolveOptions()
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
     try:
-        return _solve(instance, options, start, deadline)
+        return _solve(instance, options, start, deadline, mip_start)
     finally:
         _stage[0] = "idle"
 
 
-def _solve(instance: Instance, options: SolveOptions, start: float, deadline: float) -> Plan:
+def _solve(
+    instance: Instance, options: SolveOptions, start: float, deadline: float, mip_start: Mapping[str, Any] | None
+) -> Plan:
     _stage[0] = "data"
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
     data_s = time.perf_counter() - start
@@ -56,6 +67,11 @@ def _solve(instance: Instance, options: SolveOptions, start: float, deadline: fl
         data.routing.strengthen = options.routing_cuts
     _stage[0] = "build"
     model = build_model(data)
+    if mip_start is not None and data.routing is None:
+        from optimizer.core.start import apply_start
+
+        applied = apply_start(model, data, mip_start)
+        options = replace(options, warm_start=options.warm_start or applied)
     if options.warm_start and data.routing is not None:
         from optimizer.core.routed import rounding_start
 

@@ -6,12 +6,13 @@ reports a feasible primal solution.
 
 Two hand-offs from Pyomo to HiGHS (``SolveOptions.interface``):
 
-- ``"direct"`` (default): ``linear_arrays`` walks every active linear row of the Pyomo model once
-  into CSR arrays (generic over any linear model: it reads the ``LinearExpression`` bodies that
-  ``build_model`` creates and falls back to Pyomo's standard repn for any other linear body), then
-  ``highspy.Highs.passModel`` takes the whole model at once; the solution is written back into the
-  Pyomo variables. About 10x faster than APPSI's per-row canonicalisation at 10^5 rows (see
-  benchmarks/README.md, "hand-off candidates").
+- ``"direct"`` (default): ``linear_arrays`` gives the model as CSR arrays: concatenated from the rows
+  ``build_model`` recorded as arrays while that record still describes the model
+  (``optimizer.core.model.linear``), else by walking every active linear row of the Pyomo model once
+  (generic over any linear model: ``LinearExpression`` bodies directly, Pyomo's standard repn for any
+  other linear body); ``highspy.Highs.passModel`` then takes the whole model at once from the numpy
+  arrays; the solution is written back into the Pyomo variables. The walk alone is about 10x faster
+  than APPSI's per-row canonicalisation at 10^5 rows (see benchmarks/README.md, "hand-off candidates").
 - ``"appsi"``: Pyomo's persistent APPSI HiGHS interface (kept for comparison and as a fallback).
 """
 
@@ -424,8 +425,17 @@ def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
 
 
 def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
-    """Walk a linear Pyomo model once into column, objective and CSR row arrays (see ``_linear_arrays``)."""
+    """A linear Pyomo model as column, objective and CSR row arrays.
+
+    A model from ``build_model`` carries its rows as arrays (``optimizer.core.model.linear``): while that
+    record still describes the model, the arrays are concatenated from it; otherwise the model is walked
+    once (``_linear_arrays``).
+    """
+    from optimizer.core.model import linear
+
     with PauseGC():  # millions of short-lived lists: no cyclic-GC passes while walking
+        if linear.current(m):
+            return LinearArrays(**linear.recorded_arrays(m))
         return _linear_arrays(m)
 
 
@@ -580,6 +590,32 @@ def highs_lp(a: LinearArrays) -> highspy.HighsLp:
     return lp
 
 
+def pass_arrays(h: highspy.Highs, a: LinearArrays) -> highspy.HighsStatus:
+    """``h.passModel`` straight from the numpy arrays (no ``HighsLp`` copy, no per-column Python objects)."""
+    i32 = np.int32
+    return h.passModel(
+        a.n_cols,
+        a.n_rows,
+        a.nnz,
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize if a.sense == 1 else highspy.ObjSense.kMaximize),
+        float(a.offset),
+        np.ascontiguousarray(a.cost, dtype=np.float64),
+        np.ascontiguousarray(a.col_lower, dtype=np.float64),
+        np.ascontiguousarray(a.col_upper, dtype=np.float64),
+        np.ascontiguousarray(a.row_lower, dtype=np.float64),
+        np.ascontiguousarray(a.row_upper, dtype=np.float64),
+        np.ascontiguousarray(a.indptr, dtype=i32),
+        np.ascontiguousarray(a.indices, dtype=i32),
+        np.ascontiguousarray(a.values, dtype=np.float64),
+        np.ascontiguousarray(a.integrality, dtype=i32),
+    )
+
+
+OBJECTIVE_SCALING_MAX_COLUMNS = 2**18
+"""Largest model (columns) whose objective is scaled (see ``objective_scale_exponent``)."""
+
+
 def objective_scale_exponent(cost: np.ndarray) -> int:
     """Power of two that brings the largest objective coefficient near 2**8 (0 when it is already small).
 
@@ -587,7 +623,13 @@ def objective_scale_exponent(cost: np.ndarray) -> int:
     MIP cut and heuristic tolerances are absolute, and at that scale its root separation loop can spend
     seconds on a few hundred columns (measured: the CPO-capped 16k instance 9.6 s unscaled, 0.7 s at
     2**-10; see benchmarks/README.md). HiGHS reports objective, bound and gap unscaled.
+
+    Only up to ``OBJECTIVE_SCALING_MAX_COLUMNS`` columns: measured on the generated fat trees
+    (threads 1, same model both ways), scaling made HiGHS 1.6x faster at 158,318 columns and 1.3-1.5x
+    slower at 525,864; the limit sits between the two (benchmarks/README.md, "Objective scaling").
     """
+    if cost.size > OBJECTIVE_SCALING_MAX_COLUMNS:
+        return 0
     nonzero = np.abs(cost[cost != 0])
     if nonzero.size == 0:
         return 0
@@ -651,7 +693,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | N
         configure(h, options, threads, arrays.cost)
         _capture_errors(h, run, options.solver_log)
         h.setOptionValue("time_limit", max(1e-3, min(float(options.time_limit_s), deadline - time.monotonic())))
-        passed = h.passModel(highs_lp(arrays))
+        passed = pass_arrays(h, arrays)
         if passed == highspy.HighsStatus.kError:
             return _highs_error("HiGHS rejected the model at hand-off (passModel)", run, start, threads, size)
         if options.warm_start:

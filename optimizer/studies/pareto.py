@@ -35,8 +35,16 @@ capex against the expected job interruptions per day instead of power: the cap i
 (capex 0, power 0, interruptions_per_day 1), and the AUGMECON reward is put on ``interruptions_per_day``.
 Every formula above holds with power replaced by interruptions per day.
 
-The solves are independent and run through ``optimizer.executor`` (in process, local worker
-processes or a Dask cluster).
+No cap is solved twice for the same point: a solve at cap eps that returned a point of power P proves
+that point optimal for every cap in [P, eps] (the feasible set only shrank and still holds it), so such
+caps are answered without a solve (``skipped``). In process the evenly spaced caps are therefore solved
+one at a time from the top down; with workers they are solved in parallel. Every solve gets a MIP start:
+the known point with the most power that meets its cap (feasible under it; for a probe between
+neighbours A < B that is A), and a second stage the first stage's plan (``optimizer.core.start``).
+``ParetoFront.solver_runs`` counts the MILPs solved. (With ``against="interruptions"`` read
+interruptions per day for power throughout.)
+
+The solves run through ``optimizer.executor`` (in process, local worker processes or a Dask cluster).
 """
 
 from __future__ import annotations
@@ -138,6 +146,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
     Never raises: failures come back as a row with status ``error``.
     """
     from optimizer.core.pipeline import solve
+    from optimizer.core.start import plan_start
 
     instance: Instance = shared["instance"] if shared is not None else task["instance"]
     options = SolveOptions(**task["options"])
@@ -149,6 +158,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
         f"eps_{key}": eps,
         "power_weight": task.get("power_weight"),
         "solve_s": 0.0,
+        "solver_runs": 0,
         "power_status": None,
     }
 
@@ -165,7 +175,8 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             first, objective = minimise_other(first)
         elif mode == "augmecon":
             first, objective = _with_weights(first, 1.0, task["power_weight"], against), "weighted"
-        plan = solve(first, dataclasses.replace(options, objective=objective))
+        plan = solve(first, dataclasses.replace(options, objective=objective), mip_start=task.get("start"))
+        row["solver_runs"] += 1
         row["solve_s"] += plan.solver.get("solve_s", 0.0) + plan.solver.get("build_s", 0.0)
         row.update(status=str(plan.status), gap=plan.gap, power_gap=None, message="; ".join(plan.diagnostics))
         if plan.status.has_solution and mode != "augmecon":
@@ -176,7 +187,8 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
             else:
                 second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
                 second, stage2 = minimise_other(second)
-            plan2 = solve(second, dataclasses.replace(options, objective=stage2))
+            plan2 = solve(second, dataclasses.replace(options, objective=stage2), mip_start=plan_start(plan))
+            row["solver_runs"] += 1
             row["solve_s"] += plan2.solver.get("solve_s", 0.0) + plan2.solver.get("build_s", 0.0)
             row["power_status"], row["power_gap"] = str(plan2.status), plan2.gap
             if plan2.status.has_solution:
@@ -191,6 +203,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
                 row["interruptions_per_day"] = plan.totals["interruptions_per_day"]
             row.update({f"share_{t}": s for t, s in share.items()})
             row["mix"] = label
+            row["_start"] = plan_start(plan)  # the MIP start of later neighbours (dropped from the front)
             if task.get("keep_plan"):
                 row["plan"] = plan.to_dict()
     except Exception as exc:  # a failed point is data, never an abort
@@ -208,7 +221,10 @@ class ParetoFront:
         points: non-dominated points, by increasing power (min-power plan first).
         removed: solved points that were dominated or duplicated (kept for the record).
         failed: solves without a plan (status other than optimal/feasible), with their messages.
-        solves: number of MILP solves made.
+        solves: number of point solves made (endpoints and lexicographic points are two MILPs each).
+        against: what capex is traded against: ``power`` or ``interruptions`` (per day).
+        solver_runs: number of MILPs HiGHS solved for the front.
+        skipped: caps not solved because an earlier solve already proved their point.
     """
 
     instance: str
@@ -217,7 +233,8 @@ class ParetoFront:
     failed: list[dict[str, Any]] = field(default_factory=list)
     solves: int = 0
     against: str = "power"
-    """What capex is traded against: ``power`` or ``interruptions`` (per day)."""
+    solver_runs: int = 0
+    skipped: int = 0
 
     @property
     def key(self) -> str:
@@ -242,6 +259,8 @@ class ParetoFront:
             "instance": self.instance,
             "against": self.against,
             "solves": self.solves,
+            "solver_runs": self.solver_runs,
+            "skipped": self.skipped,
             "points": strip,
             "removed": self.removed,
             "failed": self.failed,
@@ -363,28 +382,72 @@ def pareto(
         return out
 
     runner = TaskRunner(workers, scheduler, shared={"instance": instance})
+    # (eps, row) of every capped solve: a cap eps' <= eps that row's point meets has that point as its optimum
+    # (the feasible set only shrank and the point is still in it), so it is not solved again
+    answered: list[tuple[float, dict[str, Any]]] = []
+    skipped = 0
+
+    def finish(solves: int) -> ParetoFront:
+        front, removed = non_dominated(results, key)
+        runs = sum(int(r.get("solver_runs", 0)) for r in results + failed)
+        for r in results + failed:
+            r.pop("_start", None)
+        return ParetoFront(
+            instance.name, front, removed, failed, solves, against=against, solver_runs=runs, skipped=skipped
+        )
+
+    def known(eps: float) -> dict[str, Any] | None:
+        """The point an earlier solve proved optimal under cap ``eps``, if any."""
+        for at, row in answered:
+            if at >= eps and _has_plan(row, key) and row[key] <= eps:
+                return row
+        return None
+
+    def start_for(eps: float) -> dict[str, Any] | None:
+        """The MIP start for cap ``eps``: the known point with the most power that still meets the cap."""
+        below = [r for r in results if r[key] <= eps and "_start" in r]
+        return max(below, key=lambda r: r[key])["_start"] if below else None
+
     try:
         lo, hi = run([{"mode": "min_power", eps_key: None}, {"mode": "min_capex", eps_key: None}])
         solves = 2
         if lo is None or hi is None or not _has_plan(lo, key) or not _has_plan(hi, key):
             if not results:
                 check_workers_ran("optimizer.pareto", workers, scheduler, (str(f.get("message", "")) for f in failed))
-            return ParetoFront(instance.name, results, [], failed, solves, against)
+            return finish(solves)
         p_min, p_max = lo[key], hi[key]
         if p_max <= p_min * (1 + _REL_TOL):
-            front, removed = non_dominated(results, key)
-            return ParetoFront(instance.name, front, removed, failed, solves, against)
+            return finish(solves)
         # AUGMECON tie-break weight: a plan may cost at most AUGMECON_DELTA x (capex range) more for less power
         weight = AUGMECON_DELTA * max(lo["capex_usd"] - hi["capex_usd"], 0.0) / (p_max - p_min)
 
         def spec(eps: float) -> dict[str, Any]:
+            base = {"start": start_for(eps)}
             if lexicographic:
-                return {"mode": "eps", eps_key: eps}
-            return {"mode": "augmecon", eps_key: eps, "power_weight": weight}
+                return {**base, "mode": "eps", eps_key: eps}
+            return {**base, "mode": "augmecon", eps_key: eps, "power_weight": weight}
 
-        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(1, points - 1)]
-        run([spec(eps) for eps in grid])
-        solves += len(grid)
+        def solve_caps(caps: list[float]) -> list[dict[str, Any] | None]:
+            """Rows for the caps: proven points without a solve, the others solved (in parallel)."""
+            nonlocal skipped, solves
+            out: list[dict[str, Any] | None] = [known(eps) for eps in caps]
+            todo = [j for j, row in enumerate(out) if row is None]
+            skipped += len(caps) - len(todo)
+            for j, row in zip(todo, run([spec(caps[j]) for j in todo]), strict=True):
+                out[j] = row
+                if row is not None:
+                    answered.append((caps[j], row))
+            solves += len(todo)
+            return out
+
+        # the evenly spaced caps from the top down, one at a time when solving in process (each answer can prove
+        # the caps below it down to its own power), in parallel batches otherwise
+        grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 2, 0, -1)]
+        if scheduler or runner.workers > 1:
+            solve_caps(grid)
+        else:
+            for eps in grid:
+                solve_caps([eps])
 
         # fill the widest unexplored power intervals between neighbouring points (A, B): first probe the
         # midpoint; once (A, low] is known empty, probe just below B, which yields B's left neighbour or
@@ -410,8 +473,7 @@ def pareto(
                 below = low > pa
                 eps = pb - max(1e-7 * pb, 1e-4 if key == "power_w" else 1e-9) if below else (pa + pb) / 2
                 probes.append((below, eps))
-            rows = run([spec(eps) for _, eps in probes])
-            solves += len(probes)
+            rows = solve_caps([eps for _, eps in probes])
             front, _ = non_dominated(results, key)
             for (_, pair, low), (below, eps), row in zip(batch, probes, rows, strict=True):
                 new = row is not None and any(r is row for r in front) and row[key] > pair[0] * (1 + _REL_TOL)
@@ -426,7 +488,6 @@ def pareto(
                     closed.add(pair)
                 else:
                     explored[pair] = eps
-        front, removed = non_dominated(results, key)
-        return ParetoFront(instance.name, front, removed, failed, solves, against)
+        return finish(solves)
     finally:
         runner.close()

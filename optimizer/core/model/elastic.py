@@ -46,17 +46,20 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from optimizer.core.model.linear import columns
+
 
 def weight(limit: float) -> float:
     """Price of one unit of slack on a limit of value ``limit``."""
     return 1.0 / max(abs(float(limit)), 1.0)
 
 
-def slacks(m: pyo.ConcreteModel, name: str, limits: list[float]) -> list[Any]:
-    """Add ``slack_<name>[r] >= 0`` for each limit value and price them in ``m.elastic_terms``."""
+def slacks(m: pyo.ConcreteModel, name: str, limits: list[float]) -> list[int]:
+    """Add ``slack_<name>[r] >= 0`` for each limit value, price them in ``m.elastic_terms`` and return their
+    column indices (``optimizer.core.model.linear.columns``), as the families' row terms use."""
     var = pyo.Var(range(len(limits)), within=pyo.NonNegativeReals)
     m.add_component(f"slack_{name}", var)
-    out = list(var.values())
+    out = columns(m, var)
     terms = getattr(m, "elastic_terms", None)
     if terms is None:
         terms = []

@@ -18,18 +18,16 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import linear
+from optimizer.core.model.linear import columns, set_objective
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
     if d.elastic is not None:
-        m.objective = pyo.Objective(expr=linear(getattr(m, "elastic_terms", [])), sense=pyo.minimize)
+        set_objective(m, "objective", getattr(m, "elastic_terms", []), 0.0, pyo.minimize)
         return
-    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     col, choice = d.objective_coefficients()
     terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
     terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
-    constant = getattr(m, "extra_objective_constant", 0.0)
-    expr = linear(terms) + constant if constant else linear(terms)
-    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+    set_objective(m, "objective", terms, getattr(m, "extra_objective_constant", 0.0), pyo.minimize)

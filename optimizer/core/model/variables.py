@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model.linear import columns
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -25,3 +26,5 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.z = pyo.Var(range(n_choices), within=pyo.Binary)
     m.k = pyo.Var(range(n_choices), within=pyo.NonNegativeIntegers, bounds=lambda _m, q: (0, k_max[q]))
     m.lat = pyo.Var(range(len(d.lat_group)), within=pyo.NonNegativeReals)
+    for var in (m.n, m.y, m.z, m.k, m.lat):  # columns in this order (see optimizer.core.model.linear)
+        columns(m, var)

@@ -11,14 +11,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "bandwidth"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add one row per aggregate bandwidth entry."""
-    n = list(m.n.values())  # a plain list: no indexed look-ups
+    n = columns(m, m.n)  # column indices
     rows: list[Row] = [
         (min_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in cols], None) for _, cols, min_gbps in d.bandwidth
     ]

@@ -16,14 +16,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "capacity"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the capacity rows (see module docstring)."""
-    n, y = list(m.n.values()), list(m.y.values())  # plain lists: no indexed look-ups
+    n, y = columns(m, m.n), columns(m, m.y)  # column indices
     demand: list[Row] = []
     count: list[Row] = []
     for g in d.groups:

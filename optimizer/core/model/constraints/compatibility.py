@@ -34,7 +34,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "compatibility"
 
@@ -43,9 +43,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the protocol-choice and whole-module rows (see module docstring)."""
     if not d.whole_units and not d.fabric_choice:
         return
-    n, z = list(m.n.values()), list(m.z.values())
+    n, z = columns(m, m.n), columns(m, m.z)
     m.compat_fabric_ethernet = pyo.Var(range(len(d.fabric_choice)), within=pyo.Binary)
-    x = list(m.compat_fabric_ethernet.values())
+    x = columns(m, m.compat_fabric_ethernet)
     rows: list[Row] = []
     for f, (_, ib_choices, eth_choices, ib_cols, eth_cols) in enumerate(d.fabric_choice):
         rows += [(None, [(1.0, z[q]), (-1.0, x[f])], 0.0) for q in eth_choices]
@@ -59,7 +59,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.compat_modules = pyo.Var(
         range(len(d.whole_units)), within=pyo.NonNegativeIntegers, bounds=lambda _m, j: (0, bounds[j])
     )
-    u = list(m.compat_modules.values())
+    u = columns(m, m.compat_modules)
     whole: list[Row] = [
         (0.0, [(float(mult), n[i]) for i, mult in terms] + [(-float(share), u[j])], 0.0)
         for j, (_, share, terms) in enumerate(d.whole_units)

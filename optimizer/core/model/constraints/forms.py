@@ -25,14 +25,14 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "forms"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
-    n, z, k = list(m.n.values()), list(m.z.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n, z, k = columns(m, m.n), columns(m, m.z), columns(m, m.k)  # column indices
     rows: list[Row] = []
     for sg in d.switch_groups:
         for cols, accepting, big_m in sg.form_classes:

@@ -20,14 +20,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "latency"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add indicator, worst-option and path-budget rows (see module docstring)."""
-    n, y, z, lat = list(m.n.values()), list(m.y.values()), list(m.z.values()), list(m.lat.values())
+    n, y, z, lat = columns(m, m.n), columns(m, m.y), columns(m, m.z), columns(m, m.lat)
     uniform = set(d.uniform_groups)
     used: list[Row] = []
     worst: list[Row] = []

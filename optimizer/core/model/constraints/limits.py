@@ -16,14 +16,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "limits"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add power, capex and supply rows for the limits that are set."""
-    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     n_q = len(d.choice_model)
     if d.max_power_w is not None:
         terms = [(o.power_w, n[i]) for i, o in enumerate(d.col_option) if o.power_w]

@@ -11,14 +11,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "nic_capacity"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add one port row per NIC group with link ends."""
-    n = list(m.n.values())  # a plain list: no indexed look-ups
+    n = columns(m, m.n)  # column indices
     rows: list[Row] = [
         (None, [(float(mult), n[i]) for i, mult in v.ends], float(v.ports)) for v in d.nic_groups if v.ends
     ]

@@ -22,7 +22,7 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 from optimizer.core.reliability import DAYS_PER_YEAR, HOURS_PER_YEAR
 
 FAMILY = "reliability"
@@ -33,7 +33,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     r = d.reliability
     if r is None:
         return
-    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     p = r.params
     caps: list[Row] = []
     if p.max_interruptions_per_day is not None:

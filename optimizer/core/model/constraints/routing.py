@@ -54,7 +54,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 from optimizer.core.routed import cut_sets, symmetric_pairs
 from optimizer.core.routing import RoutingData
 
@@ -71,6 +71,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     r: RoutingData | None = getattr(d, "routing", None)
     if r is None:
         return
+    n = columns(m, m.n)  # column indices
     arcs = r.arcs
     arc_terms: list[list[tuple[float, Any]]] = [[] for _ in arcs]
     obj: list[tuple[float, Any]] = []
@@ -79,6 +80,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     # source-aggregated arc flows
     x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(arcs)) if arcs[a][2] != com.source]
     m.route_x = pyo.Var(range(len(x_index)), within=pyo.NonNegativeReals)
+    rx = columns(m, m.route_x)
     conserve: list[Row] = []
     by_com: dict[int, list[int]] = defaultdict(list)
     for k, (c, _a) in enumerate(x_index):
@@ -88,9 +90,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for k in by_com[c]:
             a = x_index[k][1]
             _, tail, head, _ = arcs[a]
-            out_t[tail].append((1.0, m.route_x[k]))
-            out_t[head].append((-1.0, m.route_x[k]))
-            arc_terms[a].append((1.0, m.route_x[k]))
+            out_t[tail].append((1.0, rx[k]))
+            out_t[head].append((-1.0, rx[k]))
+            arc_terms[a].append((1.0, rx[k]))
         total = sum(com.sinks.values())
         for v in range(len(r.nodes)):
             rhs = float(total) if v == com.source else -com.sinks.get(v, 0.0)
@@ -106,6 +108,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         if arcs[a][2] != r.single_demands[k].src and arcs[a][1] != r.single_demands[k].dst
     ]
     m.route_u = pyo.Var(range(len(u_index)), within=pyo.Binary)
+    ru = columns(m, m.route_u)
     single_rows: list[Row] = []
     by_dem: dict[int, list[int]] = defaultdict(list)
     for j, (k, _a) in enumerate(u_index):
@@ -115,9 +118,9 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for j in by_dem[k]:
             a = u_index[j][1]
             _, tail, head, _ = arcs[a]
-            net[tail].append((1.0, m.route_u[j]))
-            net[head].append((-1.0, m.route_u[j]))
-            arc_terms[a].append((sd.gbps, m.route_u[j]))
+            net[tail].append((1.0, ru[j]))
+            net[head].append((-1.0, ru[j]))
+            arc_terms[a].append((sd.gbps, ru[j]))
         for v in range(len(r.nodes)):
             rhs = 1.0 if v == sd.src else (-1.0 if v == sd.dst else 0.0)
             if net[v] or rhs:
@@ -133,25 +136,27 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     ]
     w_of = {j: t for t, j in enumerate(w_needed)}
     m.route_path = pyo.Var(range(len(p_index)), within=pyo.NonNegativeReals)
+    rp = columns(m, m.route_path)
     m.route_w = pyo.Var(range(len(w_needed)), within=pyo.Binary)
+    rw = columns(m, m.route_w)
     demand_rows: list[Row] = []
     link_rows: list[Row] = []
     by_pd: dict[int, list[int]] = defaultdict(list)
     for j, (k, p) in enumerate(p_index):
         by_pd[k].append(j)
         for a in r.path_demands[k].paths[p]:
-            arc_terms[a].append((1.0, m.route_path[j]))
+            arc_terms[a].append((1.0, rp[j]))
     for k, pd in enumerate(r.path_demands):
-        demand_rows.append((pd.gbps, [(1.0, m.route_path[j]) for j in by_pd[k]], pd.gbps))
+        demand_rows.append((pd.gbps, [(1.0, rp[j]) for j in by_pd[k]], pd.gbps))
         for j in by_pd[k]:
             if j in w_of:
-                w = m.route_w[w_of[j]]
+                w = rw[w_of[j]]
                 if pd.single:
-                    link_rows.append((0.0, [(1.0, m.route_path[j]), (-pd.gbps, w)], 0.0))
+                    link_rows.append((0.0, [(1.0, rp[j]), (-pd.gbps, w)], 0.0))
                 else:
-                    link_rows.append((None, [(1.0, m.route_path[j]), (-pd.gbps, w)], 0.0))
+                    link_rows.append((None, [(1.0, rp[j]), (-pd.gbps, w)], 0.0))
         if pd.single:
-            demand_rows.append((1.0, [(1.0, m.route_w[w_of[j]]) for j in by_pd[k]], 1.0))
+            demand_rows.append((1.0, [(1.0, rw[w_of[j]]) for j in by_pd[k]], 1.0))
     add_rows(m, "routing_path_demand", demand_rows)
     add_rows(m, "routing_path_use", link_rows)
     _latency(m, d, r, p_index, w_of)
@@ -167,13 +172,15 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]
     ]
     m.route_r = pyo.Var(range(len(bidir_cost)), within=pyo.NonNegativeReals)
+    rr = columns(m, m.route_r)
     setup_groups = [gi for gi, gr in enumerate(r.groups) if gr.setup_cost_usd > 0 and gr.installed_gbps <= 0]
     m.route_open = pyo.Var(range(len(setup_groups)), within=pyo.Binary)
+    ro = columns(m, m.route_open)
     r_of = {gi: t for t, gi in enumerate(bidir_cost)}
     open_of = {gi: t for t, gi in enumerate(setup_groups)}
     for gi, gr in enumerate(r.groups):
         g = d.groups[gi]
-        cap = [(-d.col_option[i].speed_gbps, m.n[i]) for i in g.cols]
+        cap = [(-d.col_option[i].speed_gbps, n[i]) for i in g.cols]
         rhs = float(gr.installed_gbps - gr.own_gbps)
         dirs = [[a] for a in r.group_arcs[gi]] if gr.direction != "undirected" else [r.group_arcs[gi]]
         for arc_list in dirs:
@@ -184,20 +191,20 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         route_cost = gr.routing_cost_usd_per_gbps
         if route_cost > 0:
             if gi in r_of:
-                rv = m.route_r[r_of[gi]]
+                rv = rr[r_of[gi]]
                 obj.append((route_cost, rv))
                 for a in r.group_arcs[gi]:
                     rcost_rows.append((0.0, [(1.0, rv)] + [(-cf, v) for cf, v in arc_terms[a]], None))
             else:
                 obj += [(route_cost * cf, v) for a in r.group_arcs[gi] for cf, v in arc_terms[a]]
         if gr.max_count is not None and g.cols:
-            count_rows.append((None, [(1.0, m.n[i]) for i in g.cols], float(gr.max_count)))
+            count_rows.append((None, [(1.0, n[i]) for i in g.cols], float(gr.max_count)))
         if gr.setup_cost_usd > 0:
             if gi in open_of:
-                ov = m.route_open[open_of[gi]]
+                ov = ro[open_of[gi]]
                 obj.append((gr.setup_cost_usd, ov))
                 for i in g.cols:
-                    setup_rows.append((None, [(1.0, m.n[i]), (-float(d.col_ub[i]), ov)], 0.0))
+                    setup_rows.append((None, [(1.0, n[i]), (-float(d.col_ub[i]), ov)], 0.0))
             else:
                 constant += gr.setup_cost_usd
         if gr.divisible:
@@ -215,8 +222,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             [
                 (
                     0.0,
-                    [(d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[g].cols]
-                    + [(-d.col_option[i].speed_gbps, m.n[i]) for i in d.groups[h].cols],
+                    [(d.col_option[i].speed_gbps, n[i]) for i in d.groups[g].cols]
+                    + [(-d.col_option[i].speed_gbps, n[i]) for i in d.groups[h].cols],
                     None,
                 )
                 for g, h in symmetric_pairs(r, d)
@@ -231,36 +238,40 @@ def _latency(
     m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]], w_of: dict[int, int]
 ) -> None:
     """Latency budgets of latency-bounded path demands (see module docstring)."""
+    n, z, rw = columns(m, m.n), columns(m, m.z), columns(m, m.route_w)  # column indices
     bounded = [j for j, (k, _p) in enumerate(p_index) if r.path_demands[k].max_latency_ns is not None]
     groups = sorted({r.arcs[a][0] for j in bounded for a in r.path_demands[p_index[j][0]].paths[p_index[j][1]]})
     cols = [i for gi in groups for i in d.groups[gi].cols]
     m.route_used = pyo.Var(range(len(cols)), within=pyo.Binary)
+    rused = columns(m, m.route_used)
     m.route_lat = pyo.Var(range(len(groups)), within=pyo.NonNegativeReals)
+    rlat = columns(m, m.route_lat)
     lat_of = {gi: t for t, gi in enumerate(groups)}
     rows: list[Row] = []
     for t, i in enumerate(cols):
         gi = d.col_group[i]
-        rows.append((None, [(1.0, m.n[i]), (-float(d.col_ub[i]), m.route_used[t])], 0.0))
-        rows.append((0.0, [(1.0, m.route_lat[lat_of[gi]]), (-d.col_option[i].latency_ns, m.route_used[t])], None))
+        rows.append((None, [(1.0, n[i]), (-float(d.col_ub[i]), rused[t])], 0.0))
+        rows.append((0.0, [(1.0, rlat[lat_of[gi]]), (-d.col_option[i].latency_ns, rused[t])], None))
     for j in bounded:
         k, p = p_index[j]
         pd = r.path_demands[k]
         path = pd.paths[p]
-        terms: list[tuple[float, Any]] = [(1.0, m.route_lat[lat_of[r.arcs[a][0]]]) for a in path]
+        terms: list[tuple[float, Any]] = [(1.0, rlat[lat_of[r.arcs[a][0]]]) for a in path]
         big_m = sum(max((d.col_option[i].latency_ns for i in d.groups[r.arcs[a][0]].cols), default=0.0) for a in path)
         for a in path[1:]:
             si = r.node_switch.get(r.arcs[a][1])
             if si is not None:
                 choices = d.switch_groups[si].choices
-                terms += [(d.choice_latency_ns[q], m.z[q]) for q in choices]
+                terms += [(d.choice_latency_ns[q], z[q]) for q in choices]
                 big_m += max(d.choice_latency_ns[q] for q in choices)
         budget = float(pd.max_latency_ns or 0.0)
-        terms.append((big_m, m.route_w[w_of[j]]))
+        terms.append((big_m, rw[w_of[j]]))
         rows.append((None, terms, budget + big_m))
     add_rows(m, "routing_latency", rows)
 
 
 def _cut_rows(m: pyo.ConcreteModel, d: ModelData, r: RoutingData) -> list[Row]:
+    n = columns(m, m.n)  # column indices
     rows: list[Row] = []
     for s_set, d_out, d_in in cut_sets(r, d):
         crossing = []
@@ -291,7 +302,7 @@ def _cut_rows(m: pyo.ConcreteModel, d: ModelData, r: RoutingData) -> list[Row]:
                 rows.append(
                     (
                         float(rhs),
-                        [(float(math.ceil(d.col_option[i].speed_gbps / c - 1e-9)), m.n[i]) for i in cols],
+                        [(float(math.ceil(d.col_option[i].speed_gbps / c - 1e-9)), n[i]) for i in cols],
                         None,
                     )
                 )

@@ -14,14 +14,14 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "switch_capacity"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the bandwidth and port rows of every switch group (see module docstring)."""
-    n, k = list(m.n.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     gbps: list[Row] = []
     ports: list[Row] = []
     for sg in d.switch_groups:

@@ -17,14 +17,14 @@ import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows
+from optimizer.core.model.linear import Row, add_rows, columns
 
 FAMILY = "switch_model"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the model-choice and count-linking rows (see module docstring)."""
-    z, k = list(m.z.values()), list(m.k.values())  # plain lists: no indexed look-ups
+    z, k = columns(m, m.z), columns(m, m.k)  # column indices
     one: list[Row] = []
     upper: list[Row] = []
     lower: list[Row] = []
@@ -43,7 +43,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 def _elastic(m: pyo.ConcreteModel, d: ModelData, upper: list[Row], lower: list[Row]) -> None:
     """Slacks on the count rows (one per group and direction) and the widened choice link."""
-    z, k = list(m.z.values()), list(m.k.values())
+    z, k = columns(m, m.z), columns(m, m.k)
     k_ub = d.elastic.k_ub  # type: ignore[union-attr]
     s_max = elastic.slacks(m, "switch_count_max", [float(sg.k_max) for sg in d.switch_groups])
     with_min = [si for si, sg in enumerate(d.switch_groups) if sg.k_min > 0]

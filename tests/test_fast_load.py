@@ -1,0 +1,51 @@
+"""JSON instance files: written by the generator, same validation and messages as YAML; YAML keys read once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import tiny_instance
+
+import optimizer
+from optimizer.cli import main
+from optimizer.core.io import read_document
+from optimizer.errors import InstanceError
+
+
+def test_generate_writes_json_for_a_json_file_name(tmp_path: Path) -> None:
+    args = ["generate", "--gpus", "512", "--topology", "clos"]
+    assert main([*args, "-o", str(tmp_path / "a.json")]) == 0
+    assert main([*args, "-o", str(tmp_path / "a.yaml")]) == 0
+    doc = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))  # JSON, not YAML
+    assert doc == yaml.safe_load((tmp_path / "a.yaml").read_text(encoding="utf-8"))
+    from_json = optimizer.load_instance(tmp_path / "a.json")
+    from_yaml = optimizer.load_instance(tmp_path / "a.yaml")
+    assert from_json.model_dump(warnings=False) == from_yaml.model_dump(warnings=False)
+
+
+def test_json_and_yaml_give_the_same_problems(tmp_path: Path) -> None:
+    bad = tiny_instance()
+    bad["links"][0]["length_m"] = -3
+    bad["links"][0]["lenght"] = 1
+    bad["nodes"][0]["count"] = "many"
+    messages = {}
+    for suffix, text in ((".json", json.dumps(bad)), (".yaml", yaml.safe_dump(bad))):
+        path = tmp_path / f"bad{suffix}"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InstanceError) as err:
+            optimizer.load_instance(path)
+        messages[suffix] = [(i.where, i.message) for i in err.value.issues]
+    assert messages[".json"] == messages[".yaml"] and len(messages[".json"]) >= 3
+
+
+def test_yaml_duplicate_keys_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: a\nname: b\n1: x\n1.0: y\n", encoding="utf-8")
+    data, issues = read_document(path)
+    assert data is None and "duplicate key 'name'" in issues[0].message
+    path.write_text("a: 1\n1: x\n1.0: y\n", encoding="utf-8")  # non-string keys are still compared as values
+    data, issues = read_document(path)
+    assert data is None and "duplicate key 1.0" in issues[0].message
