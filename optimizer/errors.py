@@ -36,6 +36,10 @@ class OptimizerError(Exception):
     """Base class of every error the package raises on purpose."""
 
 
+class SchedulerError(OptimizerError):
+    """The Dask scheduler a study was pointed at cannot be reached (a usage error, like bad input)."""
+
+
 class InstanceError(OptimizerError):
     """The instance (or its catalogue) is invalid. Carries every problem found, not just the first."""
 

@@ -194,3 +194,29 @@ def _cpu_seconds(resource: object, args: list[str]) -> float:
     subprocess.run(args, capture_output=True, timeout=60, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # type: ignore[attr-defined]
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def test_unreachable_scheduler_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A --scheduler address nothing listens on: exit 2 with a message naming it, not an internal error."""
+    pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code = main(
+            ["pareto", str(ROOT / "instances" / "tiny.yaml"), "--points", "3", "--scheduler", "tcp://127.0.0.1:9"]
+        )
+    assert code == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_memory_exhaustion_is_no_solution_not_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import optimizer.core.pipeline as pipeline
+
+    def exhausted(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "build_model", exhausted)
+    assert main(["solve", str(ROOT / "instances" / "tiny.yaml"), "-q"]) == 4
+    assert "out of memory" in capsys.readouterr().err

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from optimizer import __version__
 from optimizer.cli.catalog import catalog, schema
-from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, err_console
+from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, EXIT_OUTPUT, err_console
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
 from optimizer.cli.sndlib import import_group
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         err_console().print("aborted")
         return EXIT_INTERNAL
+    except MemoryError:  # the machine's memory is a limit like the time limit: no solution within it
+        err_console().print("out of memory: the run needs more memory than this machine has; no plan")
+        return EXIT_NO_SOLUTION
     except Exception as exc:
         if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS and not debug:
             err_console().print(Text(f"file system error: {exc}"))  # any command's files: disk full, no permission

@@ -30,6 +30,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
+from optimizer.errors import SchedulerError
+
 log = logging.getLogger(__name__)
 
 OnResult = Callable[[int, Any], None]
@@ -207,7 +209,10 @@ class TaskRunner:
         from dask.distributed import Client, as_completed
 
         if self._client is None:
-            self._client = Client(self.scheduler, set_as_default=False)
+            try:
+                self._client = Client(self.scheduler, set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler: {exc}") from exc
             if self.shared is not None:  # one object, not its items
                 [self._shared_future] = self._client.scatter([self.shared], broadcast=True, hash=False)
         client = self._client
