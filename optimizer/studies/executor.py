@@ -211,8 +211,10 @@ class TaskRunner:
         if self._client is None:
             try:
                 self._client = Client(self.scheduler, set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                raise SchedulerError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler: {exc}") from exc
+            except (OSError, TimeoutError) as unreachable:
+                raise SchedulerError(
+                    f"--scheduler {self.scheduler}: cannot reach the Dask scheduler: {unreachable}"
+                ) from unreachable
             if self.shared is not None:  # one object, not its items
                 [self._shared_future] = self._client.scatter([self.shared], broadcast=True, hash=False)
         client = self._client
