@@ -378,6 +378,7 @@ def test_builtin_superpod_su_reproduces_nvidia_counts_under_the_rules() -> None:
         modules = bom[bom.section == "transceivers"]["modules"]
         twins = sum(int(v) for k, v in modules.items() if str(k).startswith("twin-"))
         assert (twins, int(modules.sum()) - twins) == (twin, single)
+        assert [f["protocol"] for f in plan.to_dict()["fabrics"]] == ["infiniband"]
         assert set(plan.links.option) <= {
             "sr4-400+twin-2xsr4-800",
             "twin-2xsr4-800+twin-2xsr4-800",
@@ -530,3 +531,6 @@ def test_protocol_choice_weighs_parts_against_switches() -> None:
     assert ruled.objective == 1700 and set(ruled.nodes.model) == {"eth-leaf"}
     assert options_of(ruled) == {"eth-nic+any-sw": 4}
     assert any("no protocol common" in v for v in violations(data, plain))
+    fabrics = ruled.to_dict()["fabrics"]  # plan.json records the protocol the fabric runs
+    assert len(fabrics) == 1 and fabrics[0]["protocol"] == "ethernet"
+    assert "fabrics" not in plain.to_dict()  # format v1: no compatibility section, no fabrics

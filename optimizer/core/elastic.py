@@ -34,9 +34,11 @@ class Relaxation:
     Attributes:
         limit: which kind of limit: ``max_power_w``, ``max_capex_usd``, ``supply``, ``path_latency``,
             ``bandwidth``, ``switch_count_max``, ``switch_count_min``, ``switch_count``, ``nic_ports``,
-            ``link_count``.
-        id: the path, bandwidth entry, node, link group or catalogue item (None for power and capex caps).
-        unit: the limit's unit (``W``, ``USD``, ``units``, ``ns``, ``Gb/s``, ``switches``, ``ports``, ``links``).
+            ``link_count``, ``interruptions_cap``, ``availability_floor`` (reliability caps).
+        id: the path, bandwidth entry, node, link group or catalogue item (None for power and capex caps
+            and the reliability caps).
+        unit: the limit's unit (``W``, ``USD``, ``units``, ``ns``, ``Gb/s``, ``switches``, ``ports``, ``links``,
+            ``interruptions/day``; empty for availability, a fraction).
         current: the limit's value in the instance.
         needed: the value that suffices (at least this for upper limits, at most for lower ones, exactly
             for exact counts).

@@ -113,8 +113,15 @@ def _solve(
         solver["nonzeros"] = report.size["nonzeros"]
     if explain_note:
         solver["relaxation_note"] = explain_note
-    plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, solver, diagnostics)
+    index = CatalogIndex.of(instance.resolved_catalog)
+    plan = extract_plan(model, data, index, report, solver, diagnostics)
     plan.relaxations = relaxations
+    if instance.compatibility is not None and plan.totals is not None:  # the protocol each fabric runs
+        from optimizer.core.compat import plan_fabrics
+
+        links = list(zip(plan.links["group"], plan.links["option"], strict=True))
+        nodes = list(zip(plan.nodes["group"], plan.nodes["model"], strict=True))
+        plan.fabrics = plan_fabrics(instance, index, links, nodes)
     if plan.objective_mode == "weighted":  # the plan says which weights its objective used
         plan.objective_weights = instance.weights.model_dump()
         if instance.reliability is None:  # the reliability extension's weight only where it applies

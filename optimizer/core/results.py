@@ -97,6 +97,8 @@ class Plan:
     """Reliability extension only: figures per tier and technology (reliability.csv)."""
     relaxations: list[Relaxation] = field(default_factory=list)
     """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
+    fabrics: list[dict[str, Any]] | None = None
+    """Compatibility rules only: each fabric's node groups and the protocol it runs (plan.json ``fabrics``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -124,6 +126,7 @@ class Plan:
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
                 **({} if self.reliability is None else {"reliability": self.reliability}),
+                **({} if self.fabrics is None else {"fabrics": self.fabrics}),
             }
         )
         return out
