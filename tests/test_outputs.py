@@ -209,3 +209,38 @@ def test_any_command_that_cannot_write_exits_5(
     code = main(["pareto", str(TINY), "--points", "2", "--workers", "1", "--no-plot", "--out", str(tmp_path / "f")])
     err = capsys.readouterr().err
     assert code == 5 and "No space left on device" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("command", ["pareto", "sweep"])
+def test_study_files_are_written_atomically_and_a_failed_write_exits_5(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pareto.csv/json and sweep.csv go through a temporary file and a rename: a rename that fails (disk full)
+    leaves no partial file and no temporary file, and the command exits 5 (the sweep keeps its resume log)."""
+    from optimizer.core import results
+
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results.os, "replace", full)
+    out = tmp_path / "study"
+    if command == "pareto":
+        args = ["pareto", str(TINY), "--points", "2", "--workers", "1", "--no-plot", "--out", str(out)]
+    else:
+        args = [
+            "sweep",
+            str(TINY),
+            "--set",
+            "economics.pue=1.2:1.3:2",
+            "--workers",
+            "1",
+            "--no-plot",
+            "--out",
+            str(out),
+        ]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 5, err
+    assert "No space left on device" in err and "internal error" not in err
+    left = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert left in ([], ["results.jsonl"])  # the sweep's resume log is appended as scenarios finish

@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         err_console().print("out of memory: the run needs more memory than this machine has; no plan")
         return EXIT_NO_SOLUTION
     except Exception as exc:
+        from optimizer.core.results import OutputError  # loaded by any command that writes files
+
+        if isinstance(exc, OutputError) and not debug:  # a study's files (solve reports its own)
+            err_console().print(Text(f"file system error: {exc}"))
+            return EXIT_OUTPUT
         if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS and not debug:
             err_console().print(Text(f"file system error: {exc}"))  # any command's files: disk full, no permission
             return EXIT_OUTPUT

@@ -249,11 +249,20 @@ class ParetoFront:
         return pd.DataFrame(rows, columns=POINT_COLUMNS + extra)
 
     def write(self, directory: str | Path, plot: bool = True) -> list[Path]:
-        """Write pareto.csv, pareto.json (points, removed, failed) and pareto.png into ``directory``."""
+        """Write pareto.csv, pareto.json (points, removed, failed) and pareto.png into ``directory``.
+
+        Each file is written atomically (temporary file + rename; ``optimizer.core.results.write_atomic``),
+        pareto.json after pareto.csv; a failure raises ``OutputError``.
+        """
+        from optimizer.core.results import OutputError, write_atomic
+
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
         written = [out / "pareto.csv", out / "pareto.json"]
-        self.table.to_csv(written[0], index=False)
+        write_atomic(written[0], self.table.to_csv(index=False))
         strip = [{k: v for k, v in p.items() if k != "plan"} for p in self.points]
         doc = {
             "instance": self.instance,
@@ -265,13 +274,12 @@ class ParetoFront:
             "removed": self.removed,
             "failed": self.failed,
         }
-        written[1].write_text(json.dumps(_clean(doc), indent=2) + "\n", encoding="utf-8")
         for k, p in enumerate(self.points):
             if "plan" in p:
                 plan_path = out / "plans" / f"point-{k:02d}.json"
                 plan_path.parent.mkdir(exist_ok=True)
-                plan_path.write_text(json.dumps(p["plan"], indent=2) + "\n", encoding="utf-8")
-                written.append(plan_path)
+                written.append(write_atomic(plan_path, json.dumps(p["plan"], indent=2) + "\n"))
+        write_atomic(written[1], json.dumps(_clean(doc), indent=2) + "\n")
         if plot and self.points:
             from optimizer.plots import plot_pareto
 

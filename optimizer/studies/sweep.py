@@ -517,11 +517,16 @@ def _json_default(value: Any) -> Any:
 
 
 def write_sweep(result: SweepResult, directory: str | Path, plot: bool = True) -> list[Path]:
-    """Write sweep.csv (and sweep.png) into ``directory``."""
+    """Write sweep.csv (and sweep.png) into ``directory``; sweep.csv atomically (temporary file + rename)."""
+    from optimizer.core.results import OutputError, write_atomic
+
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
     written = [out / "sweep.csv"]
-    result.table.to_csv(written[0], index=False)
+    write_atomic(written[0], result.table.to_csv(index=False))
     if plot and len(result.table) and result.parameters:
         from optimizer.plots import plot_sweep
 
