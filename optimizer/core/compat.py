@@ -208,20 +208,7 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
         usable[node.id] = keep
 
     # fabrics: connected components of node groups through link groups
-    parent = {n.id: n.id for n in instance.nodes}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for link in instance.links:
-        if link.a in parent and link.b in parent:
-            parent[find(link.a)] = find(link.b)
-    members: dict[str, list[str]] = defaultdict(list)
-    for n in instance.nodes:
-        members[find(n.id)].append(n.id)
+    members = fabric_members(instance)
     nodes = {n.id: n for n in instance.nodes}
     for ids in members.values():
         allowed = set(fixed)
@@ -338,16 +325,9 @@ def fast_end_at_b(node_a: NicNode | SwitchNode, node_b: NicNode | SwitchNode, ca
     return has(node_b) or not has(node_a)
 
 
-def plan_fabrics(
-    instance: Instance, index: CatalogIndex, links: list[tuple[str, str]], nodes: list[tuple[str, str]]
-) -> list[dict[str, object]]:
-    """The fabrics of a solved plan and the protocol each runs (plan.json ``fabrics``).
-
-    A fabric is a set of node groups joined by link groups; its protocol is the one every NIC group, every
-    chosen switch model and every part used in it speaks (``links``: (group, option) rows with links;
-    ``nodes``: (switch group, model) rows). ``protocol`` is that protocol, or both when nothing in the
-    fabric restricts it (``["ethernet", "infiniband"]``).
-    """
+def fabric_members(instance: Instance) -> dict[str, list[str]]:
+    """The fabrics of an instance: connected components of node groups through link groups, as
+    {a member's id: the node group ids of the component, in file order}."""
     parent = {n.id: n.id for n in instance.nodes}
 
     def find(x: str) -> str:
@@ -359,23 +339,37 @@ def plan_fabrics(
     for link in instance.links:
         if link.a in parent and link.b in parent:
             parent[find(link.a)] = find(link.b)
-    by_id = {n.id: n for n in instance.nodes}
-    allowed: dict[str, set[str]] = {}
     members: dict[str, list[str]] = defaultdict(list)
     for n in instance.nodes:
-        root = find(n.id)
-        members[root].append(n.id)
-        allowed.setdefault(root, set(PROTOCOLS))
+        members[find(n.id)].append(n.id)
+    return dict(members)
+
+
+def plan_fabrics(
+    instance: Instance, index: CatalogIndex, links: list[tuple[str, str]], nodes: list[tuple[str, str]]
+) -> list[dict[str, object]]:
+    """The fabrics of a solved plan and the protocol each runs (plan.json ``fabrics``).
+
+    A fabric is a set of node groups joined by link groups; its protocol is the one every NIC group, every
+    chosen switch model and every part used in it speaks (``links``: (group, option) rows with links;
+    ``nodes``: (switch group, model) rows). ``protocol`` is that protocol, or both when nothing in the
+    fabric restricts it (``["ethernet", "infiniband"]``).
+    """
+    members = fabric_members(instance)
+    root_of = {nid: root for root, ids in members.items() for nid in ids}
+    by_id = {n.id: n for n in instance.nodes}
+    allowed: dict[str, set[str]] = {root: set(PROTOCOLS) for root in members}
+    for n in instance.nodes:
         if isinstance(n, NicNode):
-            allowed[root] &= protocols_of(n)
+            allowed[root_of[n.id]] &= protocols_of(n)
     for group, model in nodes:
         if group in by_id and model in index.switches:
-            allowed[find(group)] &= protocols_of(index.switches[model])
-    group_end = {g.id: g.a for g in instance.links}
+            allowed[root_of[group]] &= protocols_of(index.switches[model])
+    group_end = {g.id: g.a for g in instance.links if g.a in root_of}
     for group, option in links:
         if group not in group_end:
             continue
-        root = find(group_end[group])
+        root = root_of[group_end[group]]
         parts: list[Part] = [index.cables[option]] if option in index.cables else []
         if not parts:
             parts = [index.transceivers[p] for p in option.split("+") if p in index.transceivers]
