@@ -46,6 +46,12 @@ def finite_seconds(_ctx: click.Context, _param: click.Parameter, value: float | 
     return value
 
 
+def finite_number(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
+
+
 def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], Any]:
     """``--time-limit``: seconds > 0, finite."""
     return click.option(

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.cli.common import THREADS, finite_seconds
+from optimizer.cli.common import THREADS, time_limit_option
 from optimizer.errors import InstanceError
 
 
@@ -30,15 +30,7 @@ from optimizer.errors import InstanceError
     default=None,
     help="Write pareto.csv, pareto.json and pareto.png here [default: pareto-<instance>].",
 )
-@click.option(
-    "--time-limit",
-    "time_limit",
-    type=click.FloatRange(min=0, min_open=True),
-    callback=finite_seconds,
-    default=60.0,
-    show_default=True,
-    help="Wall-clock limit of each solve in seconds.",
-)
+@time_limit_option("Wall-clock limit of each solve in seconds.")
 @click.option(
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from optimizer.cli.common import THREADS, finite_seconds
+from optimizer.cli.common import THREADS, finite_number, time_limit_option
 from optimizer.errors import InstanceError
 
 SET_HELP = (
@@ -45,15 +45,7 @@ def _solve_options(time_limit: float, gap: float, threads: int, objective: str |
 def _solve_flags(fn: Any) -> Any:
     for decorator in reversed(
         [
-            click.option(
-                "--time-limit",
-                "time_limit",
-                type=click.FloatRange(min=0, min_open=True),
-                callback=finite_seconds,
-                default=60.0,
-                show_default=True,
-                help="Wall-clock limit of each solve in seconds.",
-            ),
+            time_limit_option("Wall-clock limit of each solve in seconds."),
             click.option(
                 "--gap",
                 type=click.FloatRange(min=0),
@@ -266,7 +258,7 @@ def sweep(
 @click.option(
     "--tol",
     type=click.FloatRange(min=0, min_open=True),
-    callback=finite_seconds,
+    callback=finite_number,
     default=None,
     help="Stop bisecting when the bracket is this narrow [default: 1e-3 x range].",
 )

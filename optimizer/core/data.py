@@ -169,6 +169,17 @@ class ModelData:
         """Number of (group, option) columns."""
         return len(self.col_group)
 
+    def capex_coefficients(self) -> tuple[list[float], list[float]]:
+        """Capex of one link per column and of one switch per choice (with the reliability extension, the
+        spare stock each needs is capex too): the coefficients of ``limits.max_capex_usd``."""
+        col = [o.cost_usd for o in self.col_option]
+        choice = list(self.choice_cost_usd)
+        r = self.reliability
+        if r is not None:
+            col = [c + s for c, s in zip(col, r.col_spares_usd, strict=True)]
+            choice = [c + s for c, s in zip(choice, r.choice_spares_usd, strict=True)]
+        return col, choice
+
     def objective_coefficients(self) -> tuple[list[float], list[float]]:
         """Objective coefficients of n (per column) and k (per switch choice)."""
 

@@ -7,6 +7,7 @@ feasibility when they all pass (the conflict may involve several constraints tog
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from optimizer.core.data import ModelData
 
@@ -102,15 +103,7 @@ def _reliability_reasons(d: ModelData) -> list[str]:
     ):
         if cap is None:
             continue
-        low = 0.0
-        for g in d.groups:
-            if not g.cols:
-                continue
-            if g.count is not None:
-                low += g.count * min(per_col[i] for i in g.cols)
-            elif g.demand_gbps > 0:
-                low += g.demand_gbps * min(per_col[i] / d.col_option[i].speed_gbps for i in g.cols)
-        low += sum(sg.k_min * min(per_choice[q] for q in sg.choices) for sg in d.switch_groups)
+        low = _lower_bound(d, per_col, per_choice)
         if label == "max_interruptions_per_day" and low / unit > cap * (1 + 1e-9):
             out.append(f"reliability: the plan has at least {low / unit:.6g} interruptions per day, the cap is {cap:g}")
         if label == "min_availability":
@@ -120,24 +113,32 @@ def _reliability_reasons(d: ModelData) -> list[str]:
     return out
 
 
+def _lower_bound(d: ModelData, per_col: Sequence[float], per_choice: Sequence[float]) -> float:
+    """A lower bound of sum_i per_col[i] n[i] + sum_q per_choice[q] k[q] (per_col, per_choice >= 0): each
+    group at its cheapest option per link (exact count) or per Gb/s (demand), each switch group at its
+    fewest switches of its cheapest model."""
+    low = 0.0
+    for g in d.groups:
+        if not g.cols:
+            continue
+        if g.count is not None:
+            low += g.count * min(per_col[i] for i in g.cols)
+        elif g.demand_gbps > 0:
+            low += g.demand_gbps * min(per_col[i] / d.col_option[i].speed_gbps for i in g.cols)
+    low += sum(sg.k_min * min(per_choice[q] for q in sg.choices) for sg in d.switch_groups)
+    return low
+
+
 def _budget_reasons(d: ModelData) -> list[str]:
     """Power/capex lower bounds (cheapest option per Gb/s, fewest switches) against the limits."""
     out = []
     for label, limit, per_col, per_choice in (
         ("power", d.max_power_w, [o.power_w for o in d.col_option], d.choice_power_w),
-        ("capex", d.max_capex_usd, [o.cost_usd for o in d.col_option], d.choice_cost_usd),
+        ("capex", d.max_capex_usd, *d.capex_coefficients()),
     ):
         if limit is None:
             continue
-        low = 0.0
-        for g in d.groups:
-            if not g.cols:
-                continue
-            if g.count is not None:
-                low += g.count * min(per_col[i] for i in g.cols)
-            elif g.demand_gbps > 0:
-                low += g.demand_gbps * min(per_col[i] / d.col_option[i].speed_gbps for i in g.cols)
-        low += sum(sg.k_min * min(per_choice[q] for q in sg.choices) for sg in d.switch_groups)
+        low = _lower_bound(d, per_col, per_choice)
         if low > limit + 1e-6:
             unit = "W" if label == "power" else "USD"
             out.append(f"limits: the plan needs at least {low:,.0f} {unit} of {label}, the limit is {limit:,.0f}")

@@ -218,11 +218,7 @@ def read_relaxations(m: pyo.ConcreteModel, e: ModelData, d: ModelData, instance:
     out: list[Relaxation] = []
 
     rel = d.reliability
-    col_capex = [o.cost_usd for o in d.col_option]
-    choice_capex = list(d.choice_cost_usd)
-    if rel is not None:  # reliability extension: the spare stock counts in capex
-        col_capex = [c + x for c, x in zip(col_capex, rel.col_spares_usd, strict=True)]
-        choice_capex = [c + x for c, x in zip(choice_capex, rel.choice_spares_usd, strict=True)]
+    col_capex, choice_capex = d.capex_coefficients()
     for label, limit, unit, per_col, per_choice, field in (
         ("power cap", d.max_power_w, "W", [o.power_w for o in d.col_option], d.choice_power_w, "max_power_w"),
         ("capex cap", d.max_capex_usd, "USD", col_capex, choice_capex, "max_capex_usd"),

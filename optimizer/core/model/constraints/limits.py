@@ -32,11 +32,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             terms.append((-1.0, elastic.slacks(m, "power", [d.max_power_w])[0]))
         add_rows(m, "limits_power", [(None, terms, d.max_power_w)])
     if d.max_capex_usd is not None:
-        col_cost = [o.cost_usd for o in d.col_option]
-        choice_cost = list(d.choice_cost_usd)
-        if d.reliability is not None:  # reliability extension: the spare stock is capex
-            col_cost = [c + s for c, s in zip(col_cost, d.reliability.col_spares_usd, strict=True)]
-            choice_cost = [c + s for c, s in zip(choice_cost, d.reliability.choice_spares_usd, strict=True)]
+        col_cost, choice_cost = d.capex_coefficients()  # with the reliability extension: spares are capex
         terms = [(c, n[i]) for i, c in enumerate(col_cost) if c]
         terms += [(c, k[q]) for q, c in enumerate(choice_cost) if c]
         if elastic.active(d):
