@@ -44,14 +44,12 @@ def _load_and_derive(spec: dict[str, Any]) -> tuple[Any, Any, float, float, floa
 def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
     from optimizer.core.catalog import CatalogIndex
-    from optimizer.core.model import build_model
+    from optimizer.core.pipeline import build_for_solve
     from optimizer.core.results import extract_plan
     from optimizer.core.solve import SolveOptions, solve_model
 
     out: dict[str, Any] = {}
     instance, data, t0, t1, t2 = _load_and_derive(spec)
-    model = build_model(data)
-    t3 = time.perf_counter()
     options = SolveOptions(
         time_limit_s=spec["time_limit_s"],
         mip_rel_gap=spec["mip_rel_gap"],
@@ -60,6 +58,8 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
         interface=spec.get("interface", "direct"),
         objective_scaling=spec.get("objective_scaling", True),
     )
+    model = build_for_solve(data, options)  # what ``optimizer.solve`` builds
+    t3 = time.perf_counter()
     report = solve_model(model, options)
     t4 = time.perf_counter()
     plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, {}, [])
@@ -171,7 +171,7 @@ def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
         c2 = time.process_time()
         variant = spec["variant"]
         if variant == "planner-handoff":
-            from optimizer.core.model import build_model
+            from optimizer.core.pipeline import build_for_solve
             from optimizer.core.solve import (
                 SolveOptions,
                 _new_highs,
@@ -181,7 +181,7 @@ def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
                 pass_arrays,
             )
 
-            model = build_model(data)
+            model = build_for_solve(data, SolveOptions(threads=spec["threads"]))  # what ``optimizer.solve`` builds
             t3, c3 = time.perf_counter(), time.process_time()
             _set_threads(spec["threads"])
             arrays = linear_arrays(model)

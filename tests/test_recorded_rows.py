@@ -134,3 +134,81 @@ def test_a_plan_gives_a_complete_feasible_mip_start(path: Path) -> None:
     assert np.all(x >= a.col_lower) and np.all(x <= a.col_upper)
     assert float(a.cost @ x) + a.offset == pytest.approx(plan.objective, rel=1e-9)
     assert not apply_start(m, d, {"links": [["no-such-group", "x", 1]], "nodes": []})
+
+
+ARRAY_FILES = [
+    *FILES,
+    INSTANCES / "reliability-pod-2k-800g.yaml",
+    INSTANCES / "superpod-su-256-dgx.yaml",
+    INSTANCES / "library" / "spectrum-x-4k-2x400g.yaml",
+]
+
+
+def _same_matrix(a: LinearArrays, b: LinearArrays) -> None:
+    for name in ("col_lower", "col_upper", "integrality", "cost", "row_lower", "row_upper", "indptr", "indices"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert a.offset == b.offset and a.sense == b.sense
+
+
+@pytest.mark.parametrize("elastic", [False, True], ids=["model", "elastic"])
+@pytest.mark.parametrize("path", ARRAY_FILES, ids=lambda p: Path(p).stem)
+def test_the_array_build_is_the_pyomo_model(path: Path, elastic: bool) -> None:
+    """``build_arrays`` (what the pipeline solves) hands HiGHS exactly the matrix of a walk over the Pyomo
+    model of ``build_model``, for the plain and the elastic model (with compatibility and reliability rows)."""
+    from optimizer.core.elastic import elastic_data
+    from optimizer.core.model import build_arrays
+
+    d = build_data(load_instance(path))
+    if elastic:
+        d = elastic_data(d)
+    array_model, pyomo_model = build_arrays(d), build_model(d)
+    a = linear_arrays(array_model)
+    _same_matrix(a, _linear_arrays(pyomo_model))
+    assert a.n_cols == linear.record(array_model).n_columns and a.columns == []
+    assert array_model.nconstraints() == pyomo_model.nconstraints()
+
+
+def test_the_array_model_takes_the_same_mip_start_and_solution() -> None:
+    from optimizer.core.model import build_arrays
+    from optimizer.core.pipeline import solve
+    from optimizer.core.start import apply_start, plan_start
+
+    path = INSTANCES / "superpod-su-256-dgx.yaml"  # compatibility variables take a start too
+    inst = load_instance(path)
+    plan = solve(inst, SolveOptions(threads=1))
+    d = build_data(inst)
+    am, pm = build_arrays(d), build_model(d)
+    assert apply_start(am, d, plan_start(plan)) and apply_start(pm, d, plan_start(plan))
+    np.testing.assert_array_equal(linear.column_values(am), linear.column_values(pm))
+    assert not np.isnan(linear.column_values(am)).any()
+    warm = SolveOptions(threads=1, warm_start=True)
+    ra, rp = solve_model(am, warm), solve_model(pm, warm)
+    assert ra.status == rp.status == SolveStatus.OPTIMAL
+    assert ra.objective == pytest.approx(plan.objective, rel=1e-9) and rp.objective == pytest.approx(ra.objective)
+    assert linear.var_values(am.n) == pytest.approx(linear.var_values(pm.n))
+
+
+def test_build_arrays_refuses_routed_demands() -> None:
+    from optimizer.core.model import build_arrays
+
+    inst = load_instance(net([dict(link) for link in TRIANGLE], [{"id": "d", "src": "A", "dst": "C", "gbps": 100}]))
+    with pytest.raises(ValueError, match="routed demands"):
+        build_arrays(build_data(inst))
+
+
+def test_a_plan_without_routed_demands_never_imports_pyomo() -> None:
+    """``optimizer.solve`` on the array build: no Pyomo import (its 0.2-0.3 s and ~20 MB are not paid)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from optimizer.core.load import load_instance\n"
+        "from optimizer.core.pipeline import solve\n"
+        "from optimizer.core.solve import SolveOptions\n"
+        f"plan = solve(load_instance({str(INSTANCES / 'superpod-su-256-dgx.yaml')!r}), SolveOptions(threads=1))\n"
+        "print(plan.status, sorted(k for k in sys.modules if k.split('.')[0] == 'pyomo'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["optimal", "[]"]

@@ -332,7 +332,7 @@ def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
             sum(range(1000))
         raise AssertionError("the stop did not end the build")
 
-    monkeypatch.setattr(pipeline, "build_model", slow_build)
+    monkeypatch.setattr(pipeline, "build_arrays", slow_build)
     out = tmp_path / "out"
     started = time.monotonic()
     assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 4

@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyomo.environ as pyo
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
+from optimizer.core.model.linear import var_values
 from optimizer.core.solve import SolveReport, SolveStatus
 
 if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
     from optimizer.core.elastic import Relaxation
 
 PLAN_FORMAT = "optimizer-plan/1"
@@ -320,14 +322,12 @@ def _extract_plan(
 ) -> Plan:
     if not report.status.has_solution:
         return empty_plan(d.name, d.objective, report.status, solver, diagnostics)
-    n = [round(v.value or 0.0) for v in m.n.values()]
+    n_value = var_values(m.n)
+    n: list[Any] = [round(x or 0.0) for x in n_value]  # whole counts (fractions: divisible routed groups)
     if d.routing is not None and any(g.divisible for g in d.routing.groups):  # linear capacity: keep fractions
-        n = [
-            _round(v.value or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i]
-            for i, v in enumerate(m.n.values())
-        ]
-    k = [round(v.value or 0.0) for v in m.k.values()]
-    z = [v.value or 0.0 for v in m.z.values()]
+        n = [_round(x or 0.0) if d.routing.groups[d.col_group[i]].divisible else n[i] for i, x in enumerate(n_value)]
+    k = [round(x or 0.0) for x in var_values(m.k)]
+    z = [x or 0.0 for x in var_values(m.z)]
 
     # column-wise over the used columns only (a few per link group out of all candidate options)
     used = [i for i, count in enumerate(n) if count > 0]

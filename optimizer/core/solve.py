@@ -1,4 +1,4 @@
-"""Stage 4: solving a Pyomo model with HiGHS.
+"""Stage 4: solving the model (a Pyomo model, or the ``ArrayModel`` of ``build_arrays``) with HiGHS.
 
 The only module that names HiGHS. It never raises for solver outcomes: infeasible, limit and error
 outcomes come back as a ``SolveReport`` with a ``SolveStatus``. Solutions are loaded only when HiGHS
@@ -13,6 +13,8 @@ Two hand-offs from Pyomo to HiGHS (``SolveOptions.interface``):
   other linear body); ``highspy.Highs.passModel`` then takes the whole model at once from the numpy
   arrays; the solution is written back into the Pyomo variables. The walk alone is about 10x faster
   than APPSI's per-row canonicalisation at 10^5 rows (see benchmarks/README.md, "hand-off candidates").
+  An ``ArrayModel`` is its record: its arrays go to HiGHS as they are, and the solution into its
+  ``ArrayVar`` values (Pyomo is not imported).
 - ``"appsi"``: Pyomo's persistent APPSI HiGHS interface (kept for comparison and as a fallback).
 """
 
@@ -26,15 +28,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.core.expr.numvalue import value as pyo_value
-from pyomo.repn import generate_standard_repn
+
+from optimizer.core.gcpause import paused_gc
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 log = logging.getLogger(__name__)
 
@@ -375,7 +377,7 @@ class LinearArrays:
 
     @property
     def n_cols(self) -> int:
-        return len(self.columns)
+        return len(self.col_lower)
 
     @property
     def n_rows(self) -> int:
@@ -396,6 +398,10 @@ class NonlinearModelError(ValueError):
 
 def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
     """(coefficient, variable) terms and the constant of a linear expression (fixed variables folded)."""
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+    from pyomo.core.expr.numvalue import value as pyo_value
+    from pyomo.repn import generate_standard_repn
+
     if expr.__class__ is LinearExpression:
         out: list[tuple[float, Any]] = []
         const = 0.0
@@ -433,7 +439,7 @@ def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
     """
     from optimizer.core.model import linear
 
-    with PauseGC():  # millions of short-lived lists: no cyclic-GC passes while walking
+    with paused_gc():  # millions of short-lived lists: no cyclic-GC passes while walking
         if linear.current(m):
             return LinearArrays(**linear.recorded_arrays(m))
         return _linear_arrays(m)
@@ -449,6 +455,10 @@ def _linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
         NonlinearModelError: a row or the objective is not linear.
         ValueError: the model has more than one active objective.
     """
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+    from pyomo.core.expr.numvalue import value as pyo_value
+
     columns: list[Any] = []
     col_lower: list[float] = []
     col_upper: list[float] = []
@@ -636,13 +646,44 @@ def objective_scale_exponent(cost: np.ndarray) -> int:
     return int(min(0, max(-30, 8 - round(float(np.log2(nonzero.max()))))))
 
 
-def _set_start(h: highspy.Highs, columns: list[Any]) -> None:
-    """Hand the values already set on the model's variables to HiGHS as a MIP start (unset ones as 0)."""
-    values = [v.value for v in columns]
-    if all(x is None for x in values):
+def _n_variables(m: Any) -> int:
+    """Columns of model ``m`` (every active variable of a Pyomo model)."""
+    from optimizer.core.model import linear
+
+    if isinstance(m, linear.ArrayModel):
+        return linear.record(m).n_columns
+    import pyomo.environ as pyo
+
+    return sum(len(v) for v in m.component_objects(pyo.Var, active=True))
+
+
+def _start_values(m: Any, arrays: LinearArrays) -> np.ndarray:
+    """The values set on the model's columns, in the arrays' column order (nan: not set)."""
+    from optimizer.core.model import linear
+
+    if isinstance(m, linear.ArrayModel):
+        return linear.column_values(m)
+    return np.array([np.nan if v.value is None else v.value for v in arrays.columns], dtype=np.float64)
+
+
+def _load_solution(m: Any, arrays: LinearArrays, values: np.ndarray) -> None:
+    """Set the model's columns to a solution vector in the arrays' column order (fixed variables kept)."""
+    from optimizer.core.model import linear
+
+    if isinstance(m, linear.ArrayModel):
+        linear.load_columns(m, values)
+        return
+    for v, x in zip(arrays.columns, values.tolist(), strict=True):
+        if not v.fixed:
+            v.set_value(x, skip_validation=True)
+
+
+def _set_start(h: highspy.Highs, values: np.ndarray) -> None:
+    """Hand the values set on the model's columns to HiGHS as a MIP start (unset ones, nan, as 0)."""
+    if values.size == 0 or np.isnan(values).all():
         return
     solution = highspy.HighsSolution()
-    solution.col_value = [0.0 if x is None else float(x) for x in values]
+    solution.col_value = np.nan_to_num(values, nan=0.0).tolist()
     solution.value_valid = True
     solution.dual_valid = False
     h.setSolution(solution)
@@ -674,7 +715,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | N
     threads = min(options.threads or os.cpu_count() or 1, MAX_THREADS)
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
-    n_vars = sum(len(v) for v in m.component_objects(pyo.Var, active=True))
+    n_vars = _n_variables(m)
     if n_vars == 0:
         return SolveReport(SolveStatus.OPTIMAL, 0.0, 0.0, 0.0, threads, 0, "empty model", "model has no variables")
     if _stop.reason is not None or time.monotonic() >= deadline:
@@ -697,7 +738,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | N
         if passed == highspy.HighsStatus.kError:
             return _highs_error("HiGHS rejected the model at hand-off (passModel)", run, start, threads, size)
         if options.warm_start:
-            _set_start(h, arrays.columns)
+            _set_start(h, _start_values(m, arrays))
         handoff_s = time.perf_counter() - start
         if options.progress is not None:
             _subscribe(h, options.progress)
@@ -719,10 +760,8 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | N
     objective = bound = None
     extract_start = time.perf_counter()
     if mapped.has_solution:
-        with PauseGC():
-            for v, x in zip(arrays.columns, h.getSolution().col_value, strict=True):
-                if not v.fixed:
-                    v.set_value(x, skip_validation=True)
+        with paused_gc():
+            _load_solution(m, arrays, np.asarray(h.getSolution().col_value, dtype=np.float64))
         objective = _finite(info.objective_function_value)
         bound = _finite(info.mip_dual_bound) if arrays.n_integer and not options.relaxation else objective
     end = time.perf_counter()
@@ -784,10 +823,8 @@ def _abandoned_report(
             handoff_s=handoff_s,
             size=size,
         )
-    with PauseGC():
-        for v, x in zip(arrays.columns, values.tolist(), strict=True):
-            if not v.fixed:
-                v.set_value(x, skip_validation=True)
+    with paused_gc():
+        _load_solution(m, arrays, values)
     return SolveReport(
         SolveStatus.FEASIBLE,
         run.objective,

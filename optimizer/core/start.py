@@ -12,11 +12,13 @@ new power cap); HiGHS ignores a start that is not.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyomo.environ as pyo
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
+from optimizer.core.model.linear import set_var_values
 
 
 def plan_start(plan: Any) -> dict[str, list[list[Any]]]:
@@ -58,8 +60,7 @@ def apply_start(m: pyo.ConcreteModel, d: ModelData, start: Mapping[str, Any]) ->
         (m.lat, [worst[g] for g in d.lat_group]),
     )
     for var, vals in values:
-        for v, x in zip(var.values(), vals, strict=True):
-            v.set_value(x, skip_validation=True)
+        set_var_values(var, vals)
     _compat_start(m, d, n, z)
     return True
 
@@ -69,9 +70,10 @@ def _compat_start(m: pyo.ConcreteModel, d: ModelData, n: list[float], z: list[fl
     and, per fabric that may run either protocol, Ethernet when an Ethernet-only model or part is used."""
     if d.whole_units and hasattr(m, "compat_modules"):
         modules = [sum(mult * n[i] for i, mult in terms) / share for _, share, terms in d.whole_units]
-        for v, x in zip(m.compat_modules.values(), modules, strict=True):
-            v.set_value(x, skip_validation=True)
+        set_var_values(m.compat_modules, modules)
     if d.fabric_choice and hasattr(m, "compat_fabric_ethernet"):
-        for v, (_, _, eth_choices, _, eth_cols) in zip(m.compat_fabric_ethernet.values(), d.fabric_choice, strict=True):
-            ethernet = any(z[q] > 0 for q in eth_choices) or any(n[i] > 0 for i in eth_cols)
-            v.set_value(1.0 if ethernet else 0.0, skip_validation=True)
+        ethernet = [
+            1.0 if any(z[q] > 0 for q in eth_choices) or any(n[i] > 0 for i in eth_cols) else 0.0
+            for _, _, eth_choices, _, eth_cols in d.fabric_choice
+        ]
+        set_var_values(m.compat_fabric_ethernet, ethernet)

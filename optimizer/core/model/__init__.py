@@ -1,5 +1,9 @@
 """Stage 3: ``build_model`` -- the Pyomo MILP that an instance file defines (instances/README.md).
 
+``build_arrays`` runs the same families into an ``ArrayModel`` (``optimizer.core.model.linear``): the
+same columns, rows and objective as arrays, without the Pyomo objects; ``optimizer.solve`` plans with
+it when nothing needs those objects.
+
 Canonical index order: columns (group, option), then switch choices (group, model); see
 ``optimizer.core.data``. Each constraint family lives in its own module under ``constraints/`` with its
 math in the module docstring; ``FAMILIES`` fixes the build order.
@@ -8,11 +12,10 @@ math in the module docstring; ``FAMILIES`` fixes the build order.
 from __future__ import annotations
 
 from types import ModuleType
-
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
+from typing import TYPE_CHECKING
 
 from optimizer.core.data import ModelData
+from optimizer.core.gcpause import paused_gc
 from optimizer.core.model import objective, variables
 from optimizer.core.model.constraints import (
     bandwidth,
@@ -27,6 +30,10 @@ from optimizer.core.model.constraints import (
     switch_capacity,
     switch_model,
 )
+from optimizer.core.model.linear import ArrayModel
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 FAMILIES = (
     capacity,
@@ -45,8 +52,26 @@ FAMILIES = (
 
 def build_model(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> pyo.ConcreteModel:
     """Build the MILP for model data ``d`` (see each family module for its rows)."""
-    with PauseGC():
+    import pyomo.environ as pyo  # Pyomo is imported only where a Pyomo model is built
+
+    with paused_gc():
         m = pyo.ConcreteModel(name=d.name)
+        variables.add(m, d)
+        for family in families:
+            family.add(m, d)
+        objective.add(m, d)
+    return m
+
+
+def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> ArrayModel:
+    """The MILP of ``build_model(d)`` as arrays only (no Pyomo component): same columns, rows and objective.
+
+    Routed demands need the Pyomo model (their rounding start reads it), so ``d.routing`` must be None.
+    """
+    if d.routing is not None:
+        raise ValueError("build_arrays: routed demands need the Pyomo model (build_model)")
+    with paused_gc():
+        m = ArrayModel(d.name)
         variables.add(m, d)
         for family in families:
             family.add(m, d)

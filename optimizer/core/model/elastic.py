@@ -42,11 +42,12 @@ smallest model that carry U(g) links of every group at s (ports and Gb/s). Route
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyomo.environ as pyo
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
-from optimizer.core.model.linear import columns
+from optimizer.core.model.linear import columns, new_var
 
 
 def weight(limit: float) -> float:
@@ -57,9 +58,7 @@ def weight(limit: float) -> float:
 def slacks(m: pyo.ConcreteModel, name: str, limits: list[float]) -> list[int]:
     """Add ``slack_<name>[r] >= 0`` for each limit value, price them in ``m.elastic_terms`` and return their
     column indices (``optimizer.core.model.linear.columns``), as the families' row terms use."""
-    var = pyo.Var(range(len(limits)), within=pyo.NonNegativeReals)
-    m.add_component(f"slack_{name}", var)
-    out = columns(m, var)
+    out = columns(m, new_var(m, f"slack_{name}", len(limits), "real"))
     terms = getattr(m, "elastic_terms", None)
     if terms is None:
         terms = []

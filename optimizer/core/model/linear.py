@@ -8,23 +8,112 @@ model to a solver is an array concatenation (``recorded_arrays``), not a walk ov
 The Pyomo model stays the model: the record is used only while it still describes it (``current``);
 a component added, removed or deactivated, a row replaced in place, a variable fixed or the
 objective replaced make it stale and the solver hand-off walks the Pyomo model instead.
+
+The same family code also builds an ``ArrayModel``: the record alone, without any Pyomo component
+(variables are ``ArrayVar`` blocks of bounds, integrality and values). Its rows, columns and objective
+are the ones the Pyomo model records, array for array (tests/test_recorded_rows.py checks it); the
+planning pipeline solves it when nothing needs the Pyomo objects, which saves building them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import is_, itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
 
 Row = tuple[float | None, list[tuple[float, int]], float | None]
 """A row: lower bound (None: none), (coefficient, column) terms, upper bound (None: none)."""
 
 _RECORD = "_linear_record"
+
+MINIMIZE = 1
+"""Objective sense: minimise (Pyomo's ``minimize`` has the same value); -1 maximises."""
+
+
+def _domain(kind: str) -> Any:
+    """The Pyomo domain of a variable kind (every variable of the model is >= 0)."""
+    import pyomo.environ as pyo  # Pyomo is imported only where a Pyomo model is built
+
+    return {"integer": pyo.NonNegativeIntegers, "binary": pyo.Binary, "real": pyo.NonNegativeReals}[kind]
+
+
+class ArrayVar:
+    """A block of columns of an ``ArrayModel``: lower and upper bounds, integrality and values as arrays."""
+
+    __slots__ = ("integer", "lower", "name", "upper", "value")
+
+    def __init__(self, name: str, lower: np.ndarray, upper: np.ndarray, integer: bool) -> None:
+        self.name = name
+        self.lower = lower
+        self.upper = upper
+        self.integer = integer
+        self.value = np.full(len(lower), np.nan)
+        """The values set (a solution or a MIP start); nan: not set."""
+
+    def __len__(self) -> int:
+        return len(self.lower)
+
+
+class ArrayModel:
+    """The MILP of ``build_arrays``: variables (``ArrayVar``) and the linear record, no Pyomo component.
+
+    Attributes are the same names as on the Pyomo model (``m.n``, ``m.k``, ...); ``nconstraints`` counts rows.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def add_component(self, name: str, var: ArrayVar) -> None:
+        setattr(self, name, var)
+
+    def nconstraints(self) -> int:
+        return sum(len(b.lower) for b in record(self).blocks)
+
+
+def new_var(m: Any, name: str, size: int, kind: str, upper: Sequence[float] | None = None) -> Any:
+    """Add variable block ``name`` of ``size`` columns, each >= 0 and <= ``upper[i]`` (None: no bound), of
+    ``kind`` ``integer``, ``binary`` or ``real``; a Pyomo ``Var`` on a Pyomo model, an ``ArrayVar`` on an
+    ``ArrayModel``. Registers its columns (``columns``) and returns it."""
+    if isinstance(m, ArrayModel):
+        ub = np.full(size, np.inf) if upper is None else np.array(upper, dtype=np.float64).reshape(size)
+        if kind == "binary":
+            ub = np.fmin(ub, 1.0)
+        var: Any = ArrayVar(name, np.zeros(size), ub, kind != "real")
+    else:
+        import pyomo.environ as pyo
+
+        bound = upper
+        if bound is None:
+            var = pyo.Var(range(size), within=_domain(kind))
+        else:
+            var = pyo.Var(range(size), within=_domain(kind), bounds=lambda _m, i: (0, bound[i]))
+    m.add_component(name, var)
+    columns(m, var)
+    return var
+
+
+def var_values(var: Any) -> list[float | None]:
+    """The values of variable block ``var`` (Pyomo ``Var`` or ``ArrayVar``); None where unset."""
+    if isinstance(var, ArrayVar):
+        return [None if x != x else x for x in var.value.tolist()]  # nan != nan
+    return [v.value for v in var.values()]
+
+
+def set_var_values(var: Any, values: list[float]) -> None:
+    """Set the values of variable block ``var`` (a MIP start or a solution), in index order."""
+    if isinstance(var, ArrayVar):
+        var.value[:] = np.asarray(values, dtype=np.float64)
+        return
+    for v, x in zip(var.values(), values, strict=True):
+        v.set_value(x, skip_validation=True)
 
 
 @dataclass
@@ -46,6 +135,8 @@ class LinearRecord:
     """Columns (Pyomo variables in registration order), row blocks and objective of a model, as arrays."""
 
     columns: list[Any] = field(default_factory=list)
+    """The Pyomo variables of the columns (empty for an ``ArrayModel``)."""
+    n_columns: int = 0
     var_components: list[Any] = field(default_factory=list)
     var_lengths: list[int] = field(default_factory=list)
     offsets: dict[int, int] = field(default_factory=dict)
@@ -55,9 +146,11 @@ class LinearRecord:
     offset: float = 0.0
     objective: Any = None
     objective_expr: Any = None
+    sense: int = 1
+    """1 minimise, -1 maximise."""
 
 
-def record(m: pyo.ConcreteModel) -> LinearRecord:
+def record(m: Any) -> LinearRecord:
     """The model's record (created empty on first use)."""
     rec: LinearRecord | None = m.__dict__.get(_RECORD)
     if rec is None:
@@ -66,43 +159,139 @@ def record(m: pyo.ConcreteModel) -> LinearRecord:
     return rec
 
 
-def columns(m: pyo.ConcreteModel, var: Any) -> list[int]:
-    """Column indices of the data of Var component ``var`` (registered as columns on first use)."""
+def columns(m: Any, var: Any) -> list[int]:
+    """Column indices of variable block ``var`` (registered as columns on first use)."""
     rec = record(m)
     start = rec.offsets.get(id(var))
     if start is None:
-        start = len(rec.columns)
-        data = list(var.values())
+        start = rec.n_columns
         rec.offsets[id(var)] = start
         rec.var_components.append(var)
-        rec.var_lengths.append(len(data))
-        rec.columns.extend(data)
+        rec.var_lengths.append(len(var))
+        if not isinstance(var, ArrayVar):
+            rec.columns.extend(var.values())
+        rec.n_columns += len(var)
     return list(range(start, start + len(var)))
+
+
+def first_column(m: Any, var: Any) -> int:
+    """The first column of variable block ``var`` (its columns are contiguous)."""
+    cols = columns(m, var)
+    return cols[0] if cols else record(m).n_columns
+
+
+def at(cols: list[int], positions: Iterable[int]) -> list[int]:
+    """``[cols[p] for p in positions]`` (the column indices of some entries of a variable block)."""
+    return list(map(cols.__getitem__, positions))
 
 
 def linear(terms: list[tuple[float, Any]]) -> LinearExpression:
     """A LinearExpression from (coefficient, Pyomo variable) pairs (a bare variable where the coefficient is 1)."""
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
     return LinearExpression([v if c == 1 else MonomialTermExpression((float(c), v)) for c, v in terms])
 
 
-def add_rows(m: pyo.ConcreteModel, name: str, rows: list[Row]) -> None:
-    """Add an indexed constraint ``name`` with one row per entry and record it (skipped when rows is empty)."""
-    if not rows:
+class Rows:
+    """Rows added segment by segment, without a Python tuple per term (the fast form of ``list[Row]``).
+
+    ``add(lower, upper, *segments)`` appends one row ``lower <= sum of its segments <= upper`` (None: no
+    bound); a segment is ``(coefficient, columns)`` (one coefficient for every column of the list) or
+    ``(coefficients, columns)`` (a list, one per column). Repeated columns in a row are summed.
+    """
+
+    __slots__ = ("coefs", "cols", "lower", "segments", "upper")
+
+    def __init__(self) -> None:
+        self.lower: list[float | None] = []
+        self.upper: list[float | None] = []
+        self.segments: list[int] = []
+        self.cols: list[list[int]] = []
+        self.coefs: list[list[float]] = []
+
+    def add(self, lower: float | None, upper: float | None, *segments: tuple[Any, list[int]]) -> None:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.segments.append(len(segments))
+        for coef, cols in segments:
+            self.cols.append(cols)
+            self.coefs.append(coef if isinstance(coef, list) else [coef] * len(cols))
+
+    def __len__(self) -> int:
+        return len(self.lower)
+
+
+@dataclass
+class Coo:
+    """Rows as coordinate arrays (the fastest form, built with numpy): entry e is coefficient ``val[e]`` of
+    column ``col[e]`` in row ``row[e]`` (block-local rows 0 .. len(lower) - 1; repeats summed);
+    ``lower``/``upper`` per row (-inf/inf: none)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lower)
+
+
+def flat(lists: list[list[int]] | list[list[float]], dtype: Any = np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """(block-local row of each entry, the entries) of per-row lists, as arrays."""
+    n = len(lists)
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    values = np.fromiter(chain.from_iterable(lists), dtype=dtype, count=int(lengths.sum()))
+    return np.repeat(np.arange(n, dtype=np.int64), lengths), values
+
+
+def add_rows(m: Any, name: str, rows: list[Row] | Rows | Coo) -> None:
+    """Add an indexed constraint ``name`` with one row per entry and record it (skipped when rows is empty).
+
+    On an ``ArrayModel`` the rows are only recorded."""
+    if not len(rows):
         return
     rec = record(m)
+    if isinstance(rows, Coo):
+        block = _coo_block(rows)
+    else:
+        block = _segments_block(rows) if isinstance(rows, Rows) else _block(rows)
+    if isinstance(m, ArrayModel):
+        block.component = name
+        rec.blocks.append(block)
+        return
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
     cols = rec.columns
     monomial = MonomialTermExpression
+    if not isinstance(rows, list):  # the Pyomo rows from the block (columns sorted, repeats merged)
+        starts = np.concatenate(([0], np.cumsum(block.lengths))).tolist()
+        index, coef = block.indices.tolist(), block.values.tolist()
+        lower = [None if x == -np.inf else x for x in block.lower.tolist()]
+        upper = [None if x == np.inf else x for x in block.upper.tolist()]
+        rows = [
+            (
+                lower[r],
+                list(zip(coef[starts[r] : starts[r + 1]], index[starts[r] : starts[r + 1]], strict=True)),
+                upper[r],
+            )
+            for r in range(len(lower))
+        ]
+    row_list = rows
 
     def rule(_m: pyo.ConcreteModel, r: int) -> Any:
-        lb, terms, ub = rows[r]
+        lb, terms, ub = row_list[r]
         return (lb, LinearExpression([cols[j] if c == 1 else monomial((float(c), cols[j])) for c, j in terms]), ub)
 
     component = pyo.Constraint(range(len(rows)), rule=rule)
     setattr(m, name, component)
-    rec.blocks.append(_block(component, rows))
+    block.component = component
+    block.exprs = _exprs(component)
+    rec.blocks.append(block)
 
 
-def _block(component: Any, rows: list[Row]) -> _Block:
+def _block(rows: list[Row]) -> _Block:
     """The CSR pieces of ``rows`` (repeated columns merged, columns sorted within each row)."""
     n = len(rows)
     terms = list(map(itemgetter(1), rows))  # C-level maps and chains: no Python frame per term
@@ -112,6 +301,36 @@ def _block(component: Any, rows: list[Row]) -> _Block:
     values = np.fromiter(map(itemgetter(0), chain.from_iterable(terms)), dtype=np.float64, count=nnz)
     lower = np.array(list(map(itemgetter(0), rows)), dtype=np.float64)  # None (no bound) reads as nan
     upper = np.array(list(map(itemgetter(2), rows)), dtype=np.float64)
+    return _csr(lower, upper, lengths, indices, values)
+
+
+def _segments_block(rows: Rows) -> _Block:
+    """The CSR pieces of segment-built rows (as ``_block``)."""
+    n = len(rows)
+    seg_len = np.fromiter(map(len, rows.cols), dtype=np.int64, count=len(rows.cols))
+    nnz = int(seg_len.sum())
+    row_of_seg = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(rows.segments, dtype=np.int64, count=n))
+    lengths = np.bincount(row_of_seg, weights=seg_len, minlength=n).astype(np.int64)
+    indices = np.fromiter(chain.from_iterable(rows.cols), dtype=np.int64, count=nnz)
+    values = np.fromiter(chain.from_iterable(rows.coefs), dtype=np.float64, count=nnz)
+    lower = np.array(rows.lower, dtype=np.float64)  # None (no bound) reads as nan
+    upper = np.array(rows.upper, dtype=np.float64)
+    return _csr(lower, upper, lengths, indices, values)
+
+
+def _coo_block(rows: Coo) -> _Block:
+    """The CSR pieces of coordinate rows (as ``_block``)."""
+    n = len(rows.lower)
+    order = np.argsort(rows.row, kind="stable")
+    lengths = np.bincount(rows.row, minlength=n).astype(np.int64)
+    lower = np.array(rows.lower, dtype=np.float64)
+    upper = np.array(rows.upper, dtype=np.float64)
+    return _csr(lower, upper, lengths, rows.col[order].astype(np.int64), rows.val[order].astype(np.float64))
+
+
+def _csr(lower: np.ndarray, upper: np.ndarray, lengths: np.ndarray, indices: np.ndarray, values: np.ndarray) -> _Block:
+    """A block from rows' bounds (nan: none) and terms in row order: repeats merged, columns sorted in each row."""
+    n, nnz = len(lengths), len(indices)
     lower[np.isnan(lower)] = -np.inf
     upper[np.isnan(upper)] = np.inf
     if nnz > 1:
@@ -127,7 +346,7 @@ def _block(component: Any, rows: list[Row]) -> _Block:
                 values = np.add.reduceat(values, starts)
                 row_of, indices = row_of[starts], indices[starts]
                 lengths = np.bincount(row_of, minlength=n)
-    return _Block(component, _exprs(component), lower, upper, lengths, indices, values)
+    return _Block(None, [], lower, upper, lengths, indices.astype(np.int32), values)
 
 
 def _exprs(component: Any) -> list[Any]:
@@ -140,27 +359,49 @@ def _exprs(component: Any) -> list[Any]:
 
 
 def set_objective(
-    m: pyo.ConcreteModel, name: str, terms: list[tuple[float, int]], constant: float = 0.0, sense: int = pyo.minimize
+    m: Any,
+    name: str,
+    terms: list[tuple[float, int]],
+    constant: float = 0.0,
+    sense: int = MINIMIZE,
+    dense: dict[int, np.ndarray] | None = None,
 ) -> None:
-    """Add objective ``name`` (sum of (coefficient, column) terms plus ``constant``) and record its costs."""
+    """Add objective ``name`` (sum of (coefficient, column) terms plus ``constant``) and record its costs.
+
+    ``dense``: more costs as arrays, ``{first column: costs of that column and the next ones}``."""
     rec = record(m)
+    cost = np.zeros(rec.n_columns)
+    for first, costs in (dense or {}).items():
+        cost[first : first + len(costs)] += costs
+    if terms:
+        idx = np.fromiter(map(itemgetter(1), terms), dtype=np.int64, count=len(terms))
+        np.add.at(cost, idx, np.fromiter(map(itemgetter(0), terms), dtype=np.float64, count=len(terms)))
+    rec.cost, rec.offset, rec.sense = cost, float(constant), 1 if sense == MINIMIZE else -1
+    if isinstance(m, ArrayModel):
+        rec.objective = name
+        return
+    import pyomo.environ as pyo
+
+    if dense:
+        terms = [(c, first + j) for first, costs in dense.items() for j, c in enumerate(costs.tolist()) if c] + terms
     cols = rec.columns
     body = linear([(c, cols[j]) for c, j in terms])
     expr = body + constant if constant else body
     obj = pyo.Objective(expr=expr, sense=sense)
     setattr(m, name, obj)
-    cost = np.zeros(len(rec.columns))
-    if terms:
-        idx = np.fromiter((j for _, j in terms), dtype=np.int64, count=len(terms))
-        np.add.at(cost, idx, np.fromiter((c for c, _ in terms), dtype=np.float64, count=len(terms)))
-    rec.cost, rec.offset, rec.objective, rec.objective_expr = cost, float(constant), obj, obj.expr
+    rec.objective, rec.objective_expr = obj, obj.expr
 
 
-def current(m: pyo.ConcreteModel) -> bool:
-    """True when the record still describes every active variable, row and objective of ``m``."""
+def current(m: Any) -> bool:
+    """True when the record still describes every active variable, row and objective of ``m`` (always, once
+    its objective is set, for an ``ArrayModel``: the record is all it has)."""
     rec = m.__dict__.get(_RECORD)
     if rec is None or rec.objective is None:
         return False
+    if isinstance(m, ArrayModel):
+        return True
+    import pyomo.environ as pyo
+
     var_components = list(m.component_objects(pyo.Var, active=True, descend_into=True))
     if len(var_components) != len(rec.var_components) or not all(map(is_, var_components, rec.var_components)):
         return False
@@ -210,12 +451,47 @@ def column_bounds(cols: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, upper, table[which, 2].astype(np.int8)
 
 
-def recorded_arrays(m: pyo.ConcreteModel) -> dict[str, Any]:
+def _array_bounds(rec: LinearRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lower, upper, integrality) of an ``ArrayModel``'s columns."""
+    if not rec.var_components:
+        return np.zeros(0), np.zeros(0), np.zeros(0, np.int8)
+    lower = np.concatenate([v.lower for v in rec.var_components])
+    upper = np.concatenate([v.upper for v in rec.var_components])
+    integrality = np.concatenate([np.full(len(v), int(v.integer), dtype=np.int8) for v in rec.var_components])
+    return lower, upper, integrality
+
+
+def column_values(m: Any) -> np.ndarray:
+    """The values set on the columns of model ``m``, in column order (nan: not set)."""
+    rec = record(m)
+    if isinstance(m, ArrayModel):
+        return np.concatenate([v.value for v in rec.var_components]) if rec.var_components else np.zeros(0)
+    return np.array([np.nan if v.value is None else v.value for v in rec.columns], dtype=np.float64)
+
+
+def load_columns(m: Any, values: np.ndarray) -> None:
+    """Set the columns of ``m`` (a solution vector in column order; fixed Pyomo variables keep their value)."""
+    rec = record(m)
+    if isinstance(m, ArrayModel):
+        start = 0
+        for var in rec.var_components:
+            var.value[:] = values[start : start + len(var)]
+            start += len(var)
+        return
+    for v, x in zip(rec.columns, np.asarray(values).tolist(), strict=True):
+        if not v.fixed:
+            v.set_value(x, skip_validation=True)
+
+
+def recorded_arrays(m: Any) -> dict[str, Any]:
     """The record as solver arrays: columns, bounds, integrality, cost, offset, sense and CSR rows."""
     rec = record(m)
     assert rec.cost is not None and rec.objective is not None
-    n_cols = len(rec.columns)
-    col_lower, col_upper, integrality = column_bounds(rec.columns)
+    n_cols = rec.n_columns
+    if isinstance(m, ArrayModel):
+        col_lower, col_upper, integrality = _array_bounds(rec)
+    else:
+        col_lower, col_upper, integrality = column_bounds(rec.columns)
     cost = np.zeros(n_cols)
     cost[: len(rec.cost)] = rec.cost
     blocks = rec.blocks
@@ -229,10 +505,10 @@ def recorded_arrays(m: pyo.ConcreteModel) -> dict[str, Any]:
         "integrality": integrality,
         "cost": cost,
         "offset": rec.offset,
-        "sense": 1 if rec.objective.sense == pyo.minimize else -1,
+        "sense": rec.sense if isinstance(m, ArrayModel) else (1 if rec.objective.sense == MINIMIZE else -1),
         "row_lower": np.concatenate([b.lower for b in blocks]) if blocks else np.zeros(0),
         "row_upper": np.concatenate([b.upper for b in blocks]) if blocks else np.zeros(0),
         "indptr": indptr,
-        "indices": (np.concatenate([b.indices for b in blocks]) if blocks else np.zeros(0, np.int64)).astype(np.int32),
+        "indices": np.concatenate([b.indices for b in blocks]) if blocks else np.zeros(0, np.int32),
         "values": np.concatenate([b.values for b in blocks]) if blocks else np.zeros(0),
     }

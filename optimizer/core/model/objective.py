@@ -15,19 +15,26 @@ elastic:  the price of the limits' slacks (optimizer.core.model.elastic), whatev
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import columns, set_objective
+from optimizer.core.model.linear import MINIMIZE, first_column, set_objective
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
     if d.elastic is not None:
-        set_objective(m, "objective", getattr(m, "elastic_terms", []), 0.0, pyo.minimize)
+        set_objective(m, "objective", getattr(m, "elastic_terms", []), 0.0, MINIMIZE)
         return
-    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     col, choice = d.objective_coefficients()
-    terms = [(c, n[i]) for i, c in enumerate(col) if c] + [(c, k[q]) for q, c in enumerate(choice) if c]
-    terms += getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
-    set_objective(m, "objective", terms, getattr(m, "extra_objective_constant", 0.0), pyo.minimize)
+    dense = {
+        first_column(m, m.n): np.array(col, dtype=np.float64),
+        first_column(m, m.k): np.array(choice, dtype=np.float64),
+    }
+    terms = getattr(m, "extra_objective_terms", [])  # network costs of routed demands (routing family)
+    set_objective(m, "objective", terms, getattr(m, "extra_objective_constant", 0.0), MINIMIZE, dense)

@@ -9,22 +9,22 @@
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import columns
+from optimizer.core.model.linear import new_var
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Create every variable of the model."""
-    col_ub = d.col_ub
-    m.n = pyo.Var(range(d.n_cols), within=pyo.NonNegativeIntegers, bounds=lambda _m, i: (0, col_ub[i]))
-    m.y = pyo.Var(range(len(d.ind_col)), within=pyo.Binary)
+    """Create every variable of the model (columns in this order: see optimizer.core.model.linear)."""
     n_choices = len(d.choice_model)
     bound = [sg.k_max for sg in d.switch_groups] if d.elastic is None else d.elastic.k_ub  # elastic: widened
     k_max = [bound[d.choice_group[q]] for q in range(n_choices)]
-    m.z = pyo.Var(range(n_choices), within=pyo.Binary)
-    m.k = pyo.Var(range(n_choices), within=pyo.NonNegativeIntegers, bounds=lambda _m, q: (0, k_max[q]))
-    m.lat = pyo.Var(range(len(d.lat_group)), within=pyo.NonNegativeReals)
-    for var in (m.n, m.y, m.z, m.k, m.lat):  # columns in this order (see optimizer.core.model.linear)
-        columns(m, var)
+    new_var(m, "n", d.n_cols, "integer", d.col_ub)
+    new_var(m, "y", len(d.ind_col), "binary")
+    new_var(m, "z", n_choices, "binary")
+    new_var(m, "k", n_choices, "integer", k_max)
+    new_var(m, "lat", len(d.lat_group), "real")

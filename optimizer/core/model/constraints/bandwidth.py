@@ -7,7 +7,10 @@ Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic

@@ -12,11 +12,16 @@ Elastic model: each exact-count row gets two priced slacks (up and down; optimiz
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Coo, Row, Rows, add_rows, columns, first_column, flat
 
 FAMILY = "capacity"
 
@@ -24,12 +29,13 @@ FAMILY = "capacity"
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the capacity rows (see module docstring)."""
     n, y = columns(m, m.n), columns(m, m.y)  # column indices
-    demand: list[Row] = []
+    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    need = [(g.demand_gbps - g.installed_gbps, g.cols) for g in d.groups if g.demand_gbps - g.installed_gbps > 0]
+    need_row, need_cols = flat([c for _, c in need])
+    need_gbps = np.array([x for x, _ in need], dtype=np.float64)
+    demand = Coo(need_row, first_column(m, m.n) + need_cols, speed[need_cols], need_gbps, np.full(len(need), np.inf))
     count: list[Row] = []
     for g in d.groups:
-        need_gbps = g.demand_gbps - g.installed_gbps
-        if need_gbps > 0:
-            demand.append((need_gbps, [(d.col_option[i].speed_gbps, n[i]) for i in g.cols], None))
         if g.count is not None:
             count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
     if elastic.active(d) and count:
@@ -37,14 +43,14 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         up, down = elastic.slacks(m, "count_up", counts), elastic.slacks(m, "count_down", counts)
         for row, s_up, s_down in zip(count, up, down, strict=True):
             row[1].extend([(-1.0, s_up), (1.0, s_down)])
-    uniform_link: list[Row] = []
-    uniform_one: list[Row] = []
+    uniform_link = Rows()
+    uniform_one = Rows()
     for gi in d.uniform_groups:
         g = d.groups[gi]
         for i in g.cols:
-            uniform_link.append((None, [(1.0, n[i]), (-float(g.n_max), y[d.col_ind[i]])], 0.0))
+            uniform_link.add(None, 0.0, (1.0, [n[i]]), (-float(g.n_max), [y[d.col_ind[i]]]))
         if g.cols:
-            uniform_one.append((None, [(1.0, y[d.col_ind[i]]) for i in g.cols], 1.0))
+            uniform_one.add(None, 1.0, (1.0, [y[d.col_ind[i]] for i in g.cols]))
     add_rows(m, "capacity_demand", demand)
     add_rows(m, "capacity_count", count)
     add_rows(m, "capacity_uniform_link", uniform_link)

@@ -31,10 +31,13 @@ holds halves of two different parts.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Row, add_rows, columns, new_var
 
 FAMILY = "compatibility"
 
@@ -44,8 +47,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not d.whole_units and not d.fabric_choice:
         return
     n, z = columns(m, m.n), columns(m, m.z)
-    m.compat_fabric_ethernet = pyo.Var(range(len(d.fabric_choice)), within=pyo.Binary)
-    x = columns(m, m.compat_fabric_ethernet)
+    x = columns(m, new_var(m, "compat_fabric_ethernet", len(d.fabric_choice), "binary"))
     rows: list[Row] = []
     for f, (_, ib_choices, eth_choices, ib_cols, eth_cols) in enumerate(d.fabric_choice):
         rows += [(None, [(1.0, z[q]), (-1.0, x[f])], 0.0) for q in eth_choices]
@@ -56,10 +58,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     bounds = []
     for _, share, terms in d.whole_units:
         bounds.append(sum(mult * d.col_ub[i] for i, mult in terms) // share)
-    m.compat_modules = pyo.Var(
-        range(len(d.whole_units)), within=pyo.NonNegativeIntegers, bounds=lambda _m, j: (0, bounds[j])
-    )
-    u = columns(m, m.compat_modules)
+    u = columns(m, new_var(m, "compat_modules", len(d.whole_units), "integer", bounds))
     whole: list[Row] = [
         (0.0, [(float(mult), n[i]) for i, mult in terms] + [(-float(share), u[j])], 0.0)
         for j, (_, share, terms) in enumerate(d.whole_units)

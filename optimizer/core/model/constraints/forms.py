@@ -22,27 +22,40 @@ z by the costed switch count k in the LP relaxation (measured effect: benchmarks
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Coo, Rows, add_rows, at, columns, first_column, flat
 
 FAMILY = "forms"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
-    n, z, k = columns(m, m.n), columns(m, m.z), columns(m, m.k)  # column indices
-    rows: list[Row] = []
-    for sg in d.switch_groups:
-        for cols, accepting, big_m in sg.form_classes:
-            terms = [(1.0, n[i]) for i in cols] + [(-float(big_m), z[q]) for q in accepting]
-            rows.append((None, terms, 0.0))
-    add_rows(m, "forms_accepting_model", rows)
+    n, k = columns(m, m.n), columns(m, m.k)  # column indices
+    classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
+    if classes:
+        row_n, n_part = flat([c for c, _, _ in classes])
+        row_z, z_part = flat([a for _, a, _ in classes])
+        big_m = np.array([bm for _, _, bm in classes], dtype=np.float64)
+        rows = Coo(
+            np.concatenate([row_n, row_z]),
+            np.concatenate([first_column(m, m.n) + n_part, first_column(m, m.z) + z_part]),
+            np.concatenate([np.ones(len(n_part)), -big_m[row_z]]),
+            np.full(len(classes), -np.inf),
+            np.zeros(len(classes)),
+        )
+        add_rows(m, "forms_accepting_model", rows)
     if not getattr(d, "tighten", True):
         return
-    ports: list[Row] = []
-    gbps: list[Row] = []
+    ports = Rows()
+    gbps = Rows()
+    speed = [o.speed_gbps for o in d.col_option]
     for sg in d.switch_groups:
         if not sg.form_classes:
             continue
@@ -51,20 +64,14 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for class_cols, accepting, _ in sg.form_classes:
             by_set.setdefault(tuple(accepting), []).extend(class_cols)
         for accepts, cols in by_set.items():
-            ports.append(
-                (
-                    None,
-                    [(float(mult[i]), n[i]) for i in cols] + [(-float(d.choice_max_ports[q]), k[q]) for q in accepts],
-                    0.0,
-                )
-            )
-            gbps.append(
-                (
-                    None,
-                    [(mult[i] * d.col_option[i].speed_gbps, n[i]) for i in cols]
-                    + [(-d.choice_capacity_gbps[q], k[q]) for q in accepts],
-                    0.0,
-                )
+            ends = [float(mult[i]) for i in cols]
+            k_cols = at(k, accepts)
+            ports.add(None, 0.0, (ends, at(n, cols)), ([-float(d.choice_max_ports[q]) for q in accepts], k_cols))
+            gbps.add(
+                None,
+                0.0,
+                ([e * speed[i] for e, i in zip(ends, cols, strict=True)], at(n, cols)),
+                ([-d.choice_capacity_gbps[q] for q in accepts], k_cols),
             )
     add_rows(m, "forms_model_ports", ports)
     add_rows(m, "forms_model_gbps", gbps)

@@ -16,7 +16,10 @@ Big-M: n_max(g) as in the capacity family. Elastic model: each budget row gets a
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic

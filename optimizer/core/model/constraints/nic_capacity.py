@@ -7,24 +7,30 @@ Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Coo, add_rows, first_column, flat
 
 FAMILY = "nic_capacity"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add one port row per NIC group with link ends."""
-    n = columns(m, m.n)  # column indices
-    rows: list[Row] = [
-        (None, [(float(mult), n[i]) for i, mult in v.ends], float(v.ports)) for v in d.nic_groups if v.ends
-    ]
-    if elastic.active(d) and rows:
-        for row, s in zip(
-            rows, elastic.slacks(m, "nic_ports", [float(v.ports) for v in d.nic_groups if v.ends]), strict=True
-        ):
-            row[1].append((-1.0, s))
-    add_rows(m, "nic_capacity_ports", rows)
+    used = [v for v in d.nic_groups if v.ends]
+    if not used:
+        return
+    ports = np.array([float(v.ports) for v in used])
+    row, pairs = flat([[x for end in v.ends for x in end] for v in used])  # (column, ends) pairs per row
+    row, col, val = row[::2], first_column(m, m.n) + pairs[::2], pairs[1::2].astype(np.float64)
+    if elastic.active(d):
+        slack = np.array(elastic.slacks(m, "nic_ports", ports.tolist()), dtype=np.int64)
+        r = np.arange(len(used))
+        row, col, val = np.concatenate([row, r]), np.concatenate([col, slack]), np.concatenate([val, -np.ones(len(r))])
+    add_rows(m, "nic_capacity_ports", Coo(row, col, val, np.full(len(used), -np.inf), ports))

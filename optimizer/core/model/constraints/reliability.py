@@ -18,7 +18,10 @@ are upper limits with a priced slack, like the other limits.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic

@@ -49,14 +49,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
-
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING, Any
 
 from optimizer.core.data import ModelData
 from optimizer.core.model.linear import Row, add_rows, columns
 from optimizer.core.routed import cut_sets, symmetric_pairs
 from optimizer.core.routing import RoutingData
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 FAMILY = "routing"
 
@@ -71,6 +72,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     r: RoutingData | None = getattr(d, "routing", None)
     if r is None:
         return
+    import pyomo.environ as pyo  # routed demands are built on the Pyomo model only
+
     n = columns(m, m.n)  # column indices
     arcs = r.arcs
     arc_terms: list[list[tuple[float, Any]]] = [[] for _ in arcs]
@@ -238,6 +241,8 @@ def _latency(
     m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]], w_of: dict[int, int]
 ) -> None:
     """Latency budgets of latency-bounded path demands (see module docstring)."""
+    import pyomo.environ as pyo
+
     n, z, rw = columns(m, m.n), columns(m, m.z), columns(m, m.route_w)  # column indices
     bounded = [j for j, (k, _p) in enumerate(p_index) if r.path_demands[k].max_latency_ns is not None]
     groups = sorted({r.arcs[a][0] for j in bounded for a in r.path_demands[p_index[j][0]].paths[p_index[j][1]]})

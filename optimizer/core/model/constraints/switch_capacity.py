@@ -11,37 +11,32 @@ The right-hand sides equal k[s] x capacity(m) and k[s] x max_ports(m) for the ch
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Coo, add_rows, first_column, flat
 
 FAMILY = "switch_capacity"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the bandwidth and port rows of every switch group (see module docstring)."""
-    n, k = columns(m, m.n), columns(m, m.k)  # column indices
-    gbps: list[Row] = []
-    ports: list[Row] = []
-    for sg in d.switch_groups:
-        if not sg.ends:
-            continue
-        gbps.append(
-            (
-                None,
-                [(mult * d.col_option[i].speed_gbps, n[i]) for i, mult in sg.ends]
-                + [(-d.choice_capacity_gbps[q], k[q]) for q in sg.choices],
-                0.0,
-            )
-        )
-        ports.append(
-            (
-                None,
-                [(float(mult), n[i]) for i, mult in sg.ends]
-                + [(-float(d.choice_max_ports[q]), k[q]) for q in sg.choices],
-                0.0,
-            )
-        )
-    add_rows(m, "switch_capacity_gbps", gbps)
-    add_rows(m, "switch_capacity_ports", ports)
+    with_ends = [sg for sg in d.switch_groups if sg.ends]
+    if not with_ends:
+        return
+    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    row_n, pairs = flat([[x for end in sg.ends for x in end] for sg in with_ends])  # (column, ends) pairs
+    row_n, col_n, ends = row_n[::2], pairs[::2], pairs[1::2].astype(np.float64)
+    row_q, q = flat([sg.choices for sg in with_ends])
+    row = np.concatenate([row_n, row_q])
+    col = np.concatenate([first_column(m, m.n) + col_n, first_column(m, m.k) + q])
+    none, zero = np.full(len(with_ends), -np.inf), np.zeros(len(with_ends))
+    capacity = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
+    max_ports = np.asarray(d.choice_max_ports, dtype=np.float64)
+    add_rows(m, "switch_capacity_gbps", Coo(row, col, np.concatenate([ends * speed[col_n], -capacity[q]]), none, zero))
+    add_rows(m, "switch_capacity_ports", Coo(row, col, np.concatenate([ends, -max_ports[q]]), none.copy(), zero.copy()))

@@ -13,7 +13,10 @@ k[q] <= U_k(s) z[q] keeps switches on the chosen model only (optimizer.core.mode
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
