@@ -220,6 +220,20 @@ def scale_table(records: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
+        "Module imports (CPU s, outside the window above; a one-off cost per process, counted in the CLI rows):",
+        "",
+        "| link groups | planner | floor | linopy |",
+        "|---|---|---|---|",
+        *(
+            f"| {n:,} | "
+            + " | ".join(
+                _f(_median(records, n, kind, lambda r: r.get("import_cpu_s")), 3)
+                for kind in ("planner-handoff", "floor-handoff", "linopy-handoff")
+            )
+            + " |"
+            for n in sizes
+        ),
+        "",
         "| link groups | CLI wall s | HiGHS s | wall / HiGHS | load s | status | same optimum as floor | "
         "load average |",
         "|" + "---|" * 8,

@@ -245,6 +245,15 @@ def flat(lists: list[list[int]] | list[list[float]], dtype: Any = np.int64) -> t
     return np.repeat(np.arange(n, dtype=np.int64), lengths), values
 
 
+def flat_pairs(lists: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(block-local row of each pair, first and second elements) of per-row lists of integer pairs."""
+    n = len(lists)
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    total = int(lengths.sum())
+    values = np.fromiter(chain.from_iterable(chain.from_iterable(lists)), dtype=np.int64, count=2 * total)
+    return np.repeat(np.arange(n, dtype=np.int64), lengths), values[::2], values[1::2]
+
+
 def add_rows(m: Any, name: str, rows: list[Row] | Rows | Coo) -> None:
     """Add an indexed constraint ``name`` with one row per entry and record it (skipped when rows is empty).
 

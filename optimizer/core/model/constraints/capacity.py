@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Coo, Row, Rows, add_rows, columns, first_column, flat
+from optimizer.core.model.linear import Coo, Rows, add_rows, columns, first_column, flat
 
 FAMILY = "capacity"
 
@@ -34,15 +34,17 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     need_row, need_cols = flat([c for _, c in need])
     need_gbps = np.array([x for x, _ in need], dtype=np.float64)
     demand = Coo(need_row, first_column(m, m.n) + need_cols, speed[need_cols], need_gbps, np.full(len(need), np.inf))
-    count: list[Row] = []
-    for g in d.groups:
-        if g.count is not None:
-            count.append((g.count, [(1.0, n[i]) for i in g.cols], g.count))
-    if elastic.active(d) and count:
-        counts = [float(g.count) for g in d.groups if g.count is not None]
-        up, down = elastic.slacks(m, "count_up", counts), elastic.slacks(m, "count_down", counts)
-        for row, s_up, s_down in zip(count, up, down, strict=True):
-            row[1].extend([(-1.0, s_up), (1.0, s_down)])
+    exact = [g for g in d.groups if g.count is not None]
+    row, cols = flat([g.cols for g in exact])
+    counts = np.array([float(g.count) for g in exact if g.count is not None], dtype=np.float64)
+    cols, val = first_column(m, m.n) + cols, np.ones(len(cols))
+    if elastic.active(d) and exact:
+        up = np.array(elastic.slacks(m, "count_up", counts.tolist()), dtype=np.int64)
+        down = np.array(elastic.slacks(m, "count_down", counts.tolist()), dtype=np.int64)
+        r = np.arange(len(exact), dtype=np.int64)
+        row, cols = np.concatenate([row, r, r]), np.concatenate([cols, up, down])
+        val = np.concatenate([val, -np.ones(len(r)), np.ones(len(r))])
+    count = Coo(row, cols, val, counts, counts.copy())
     uniform_link = Rows()
     uniform_one = Rows()
     for gi in d.uniform_groups:

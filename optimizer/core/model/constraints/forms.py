@@ -30,14 +30,13 @@ if TYPE_CHECKING:
     import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Coo, Rows, add_rows, at, columns, first_column, flat
+from optimizer.core.model.linear import Coo, add_rows, first_column, flat, flat_pairs
 
 FAMILY = "forms"
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
-    n, k = columns(m, m.n), columns(m, m.k)  # column indices
     classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
     if classes:
         row_n, n_part = flat([c for c, _, _ in classes])
@@ -53,25 +52,33 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         add_rows(m, "forms_accepting_model", rows)
     if not getattr(d, "tighten", True):
         return
-    ports = Rows()
-    gbps = Rows()
-    speed = [o.speed_gbps for o in d.col_option]
-    for sg in d.switch_groups:
-        if not sg.form_classes:
-            continue
-        mult = dict(sg.ends)
+    with_classes = [sg for sg in d.switch_groups if sg.form_classes]
+    row_cols: list[list[int]] = []  # one tightening row per (switch group, accepting set)
+    row_group: list[int] = []  # its switch group (index in with_classes)
+    row_accepts: list[list[int]] = []
+    for s, sg in enumerate(with_classes):
         by_set: dict[tuple[int, ...], list[int]] = {}
         for class_cols, accepting, _ in sg.form_classes:
             by_set.setdefault(tuple(accepting), []).extend(class_cols)
-        for accepts, cols in by_set.items():
-            ends = [float(mult[i]) for i in cols]
-            k_cols = at(k, accepts)
-            ports.add(None, 0.0, (ends, at(n, cols)), ([-float(d.choice_max_ports[q]) for q in accepts], k_cols))
-            gbps.add(
-                None,
-                0.0,
-                ([e * speed[i] for e, i in zip(ends, cols, strict=True)], at(n, cols)),
-                ([-d.choice_capacity_gbps[q] for q in accepts], k_cols),
-            )
-    add_rows(m, "forms_model_ports", ports)
-    add_rows(m, "forms_model_gbps", gbps)
+        row_cols += by_set.values()
+        row_accepts += map(list, by_set)
+        row_group += [s] * len(by_set)
+    if not row_cols:
+        return
+    row_n, col = flat(row_cols)
+    # e(i) at the row's switch group: look up (group, column) among the groups' (column, ends) pairs
+    end_group, end_col, end_count = flat_pairs([sg.ends for sg in with_classes])
+    end_key = end_group * d.n_cols + end_col
+    order = np.argsort(end_key, kind="stable")
+    key = np.asarray(row_group, dtype=np.int64)[row_n] * d.n_cols + col
+    ends = end_count[order][np.searchsorted(end_key[order], key)].astype(np.float64)
+    row_q, q = flat(row_accepts)
+    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    max_ports = np.asarray(d.choice_max_ports, dtype=np.float64)
+    capacity = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
+    tight_rows = np.concatenate([row_n, row_q])
+    cols = np.concatenate([first_column(m, m.n) + col, first_column(m, m.k) + q])
+    none, zero = np.full(len(row_cols), -np.inf), np.zeros(len(row_cols))
+    add_rows(m, "forms_model_ports", Coo(tight_rows, cols, np.concatenate([ends, -max_ports[q]]), none, zero))
+    gbps = np.concatenate([ends * speed[col], -capacity[q]])
+    add_rows(m, "forms_model_gbps", Coo(tight_rows, cols, gbps, none.copy(), zero.copy()))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Coo, add_rows, first_column, flat
+from optimizer.core.model.linear import Coo, add_rows, first_column, flat_pairs
 
 FAMILY = "nic_capacity"
 
@@ -27,8 +27,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not used:
         return
     ports = np.array([float(v.ports) for v in used])
-    row, pairs = flat([[x for end in v.ends for x in end] for v in used])  # (column, ends) pairs per row
-    row, col, val = row[::2], first_column(m, m.n) + pairs[::2], pairs[1::2].astype(np.float64)
+    row, col, ends = flat_pairs([v.ends for v in used])  # (column, ends) pairs per row
+    col, val = first_column(m, m.n) + col, ends.astype(np.float64)
     if elastic.active(d):
         slack = np.array(elastic.slacks(m, "nic_ports", ports.tolist()), dtype=np.int64)
         r = np.arange(len(used))

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Coo, add_rows, first_column, flat
+from optimizer.core.model.linear import Coo, add_rows, first_column, flat, flat_pairs
 
 FAMILY = "switch_capacity"
 
@@ -30,8 +30,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not with_ends:
         return
     speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
-    row_n, pairs = flat([[x for end in sg.ends for x in end] for sg in with_ends])  # (column, ends) pairs
-    row_n, col_n, ends = row_n[::2], pairs[::2], pairs[1::2].astype(np.float64)
+    row_n, col_n, end_count = flat_pairs([sg.ends for sg in with_ends])  # (column, ends) pairs per row
+    ends = end_count.astype(np.float64)
     row_q, q = flat([sg.choices for sg in with_ends])
     row = np.concatenate([row_n, row_q])
     col = np.concatenate([first_column(m, m.n) + col_n, first_column(m, m.k) + q])
