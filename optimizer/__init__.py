@@ -5,6 +5,7 @@ Staged pipeline, each stage public::
     instance = load_instance("cluster.yaml")       # parse + validate (InstanceError lists every problem)
     data = build_data(instance)                    # options and index sets, no Pyomo
     model = build_model(data)                      # Pyomo ConcreteModel
+    arrays = build_arrays(data)                    # the same MILP as arrays only (what ``solve`` uses)
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
 
 Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
@@ -37,6 +38,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "SolveReport": ("optimizer.core.solve", "SolveReport"),
     "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
     "breakeven": ("optimizer.studies.sweep", "breakeven"),
+    "build_arrays": ("optimizer.core.model", "build_arrays"),
     "build_data": ("optimizer.core.data", "build_data"),
     "build_model": ("optimizer.core.model", "build_model"),
     "check_instance": ("optimizer.core.checks", "check_instance"),
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from optimizer.core.elastic import Relaxation as Relaxation
     from optimizer.core.io import read_document as read_document
     from optimizer.core.load import load_instance as load_instance
+    from optimizer.core.model import build_arrays as build_arrays
     from optimizer.core.model import build_model as build_model
     from optimizer.core.pipeline import solve as solve
     from optimizer.core.results import Plan as Plan
