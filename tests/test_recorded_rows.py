@@ -212,3 +212,19 @@ def test_a_plan_without_routed_demands_never_imports_pyomo() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["optimal", "[]"]
+
+
+def test_the_plan_names_the_hand_off_it_used() -> None:
+    from optimizer.core.pipeline import solve
+
+    tiny = load_instance(INSTANCES / "tiny.yaml")
+    routed = load_instance(net([dict(link) for link in TRIANGLE], [{"id": "d", "src": "A", "dst": "C", "gbps": 100}]))
+    arrays = solve(tiny, SolveOptions(threads=1))
+    appsi = solve(tiny, SolveOptions(threads=1, interface="appsi"))
+    pyomo = solve(routed, SolveOptions(threads=1))
+    assert (arrays.solver["interface"], appsi.solver["interface"], pyomo.solver["interface"]) == (
+        "arrays",
+        "pyomo-appsi",
+        "pyomo-direct",
+    )
+    assert arrays.objective == pytest.approx(appsi.objective, rel=1e-9)

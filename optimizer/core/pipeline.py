@@ -97,7 +97,7 @@ def _solve(
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     _stage[0] = "extract"
     n_vars, n_int = _model_size(model, report)
-    solver = solver_info(options, report)
+    solver = solver_info(options, report, model)
     solver.update(
         {
             "build_s": round(build_s, 4),
@@ -137,12 +137,19 @@ def build_for_solve(data: ModelData, options: SolveOptions) -> Any:
     return build_arrays(data)
 
 
-def solver_info(options: SolveOptions, report: SolveReport) -> dict[str, Any]:
-    """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller)."""
+def solver_info(options: SolveOptions, report: SolveReport, model: Any = None) -> dict[str, Any]:
+    """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller).
+
+    ``interface`` names the hand-off: ``arrays`` (the array build, ``build_arrays``), ``pyomo-direct``
+    (the Pyomo model's rows as arrays) or ``pyomo-appsi``; without a model, the interface asked for."""
+    if model is None:
+        interface = options.interface
+    else:
+        interface = "arrays" if isinstance(model, ArrayModel) else f"pyomo-{options.interface}"
     solver: dict[str, Any] = {
         "name": "highs",
         "version": highs_version(),
-        "interface": f"pyomo-{options.interface}",
+        "interface": interface,
         "time_limit_s": options.time_limit_s,
         "mip_rel_gap": options.mip_rel_gap,
         "threads": report.threads,
