@@ -343,6 +343,54 @@ def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
     assert core_solve.stop_reason() is None
 
 
+def test_a_stop_swallowed_by_a_weakref_callback_is_raised_again(capsys: pytest.CaptureFixture[str]) -> None:
+    """A signal landing in a weakref callback (as inside an ABC's isinstance cache while loading): its
+    ``RunStopped`` cannot propagate there; no "Exception ignored" traceback, and the load still ends."""
+    import weakref
+
+    from optimizer.cli.common import EXIT_NO_SOLUTION, StopGuard, guarded_solve
+
+    class Thing:
+        pass
+
+    holder: list[StopGuard] = []
+
+    def land_here(_ref: object) -> None:  # what the interpreter runs when the signal lands in a callback
+        guard = next(g for g in _guards_in_frames() if isinstance(g, StopGuard))
+        holder.append(guard)
+        guard._handle(signal.SIGINT, None)
+
+    def load() -> object:
+        thing = Thing()
+        ref = weakref.ref(thing, land_here)
+        del thing  # the callback runs now; its RunStopped is unraisable
+        end = time.monotonic() + 10
+        while time.monotonic() < end:  # a long pure-Python load: the re-fired SIGALRM must end it
+            sum(range(1000))
+        raise AssertionError(f"the stop was lost ({ref})")
+
+    started = time.monotonic()
+    options = SolveOptions(threads=1, time_limit_s=60)
+    code = guarded_solve(load, options, started, lambda _i, _p: 0)
+    assert code == EXIT_NO_SOLUTION and time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert "Exception ignored" not in err and "Traceback" not in err
+    assert "stopped while loading (SIGINT received)" in err
+    assert holder and sys.unraisablehook != holder[0]._unraisable  # the guard put the hook back
+    assert core_solve.stop_reason() is None
+
+
+def _guards_in_frames() -> list[object]:
+    """Every ``guard`` local of the calling frames (the test reaches the armed StopGuard as a signal would)."""
+    found = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "guard" in frame.f_locals:
+            found.append(frame.f_locals["guard"])
+        frame = frame.f_back
+    return found
+
+
 def test_ctrl_c_in_a_script_stops_highs_and_raises_keyboard_interrupt() -> None:
     """Library use: Ctrl-C keeps Python's meaning (KeyboardInterrupt), and HiGHS is stopped, not left running."""
     d = build_data(load_instance(hard_routed_instance()))

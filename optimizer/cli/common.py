@@ -112,7 +112,15 @@ class StopGuard:
     128 + the signal number, writing nothing. The deadline (SIGALRM at ``deadline``) acts like the first
     signal; HiGHS also gets the time left as its own limit, and the solve abandons HiGHS ``GRACE_S`` after
     a cancel it ignores. ``phase``: ``load``, ``run`` or ``finish`` (after the solve nothing is stopped).
+
+    A handler's ``RunStopped`` that lands where Python cannot propagate it (a weakref callback or a
+    ``__del__``, e.g. inside an ABC's ``isinstance`` cache while loading) would be printed as "Exception
+    ignored" and lost; the guard's ``sys.unraisablehook`` drops it silently and fires SIGALRM again a
+    moment later, so the stop is raised at the next ordinary line instead.
     """
+
+    REFIRE_S = 0.01
+    """Delay before SIGALRM fires again after a ``RunStopped`` was swallowed by an unraisable context."""
 
     HARD_MARGIN_S = 5.0
     """Seconds past the deadline after which a run still loading or building (stuck in a long C call that
@@ -124,6 +132,7 @@ class StopGuard:
         self.reason: str | None = None
         self._signals = 0
         self._saved: dict[int, Any] = {}
+        self._saved_hook: Any = None
         self._done = threading.Event()
         self._armed = False
         """Set once ``__enter__`` is done: a signal before that only records its reason (``check`` raises it),
@@ -137,6 +146,7 @@ class StopGuard:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
                 self._saved[sig] = signal.signal(sig, self._handle)
             signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.deadline - time.monotonic()))
+            self._saved_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         except ValueError:  # not the main thread: no signal handling
             self._restore()
         threading.Thread(target=self._watchdog, name="deadline-watchdog", daemon=True).start()
@@ -164,7 +174,17 @@ class StopGuard:
         self._restore()
         clear_stop()  # a stop request ends with its command (tests and embedders run several in one process)
 
+    def _unraisable(self, unraisable: Any) -> None:
+        """``sys.unraisablehook`` while armed: a swallowed ``RunStopped`` is raised again (see the class)."""
+        if isinstance(unraisable.exc_value, RunStopped):
+            if self._saved:
+                signal.setitimer(signal.ITIMER_REAL, self.REFIRE_S)
+            return
+        (self._saved_hook or sys.__unraisablehook__)(unraisable)
+
     def _restore(self) -> None:
+        if self._saved_hook is not None:
+            sys.unraisablehook, self._saved_hook = self._saved_hook, None
         if self._saved:
             signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, handler in self._saved.items():
@@ -183,12 +203,13 @@ class StopGuard:
                 os.write(2, b"aborted\n")
                 os._exit(128 + signum)
             reason = f"{signal.Signals(signum).name} received"
-        if self.phase == "finish" or self.reason is not None:
+        if self.phase == "finish":
             return
-        self.reason = reason
-        request_stop(reason)
+        if self.reason is None:
+            self.reason = reason
+            request_stop(reason)
         if self._armed and (self.phase == "load" or current_stage() in ("data", "build")):
-            raise RunStopped(reason)
+            raise RunStopped(self.reason)  # again too, when an earlier one was swallowed (``_unraisable``)
 
 
 def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish: Callable[[Any, Any], int]) -> int:
