@@ -44,7 +44,7 @@ def _load_and_derive(spec: dict[str, Any]) -> tuple[Any, Any, float, float, floa
 def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
     """Planner pipeline, stage by stage: load, options (build_data), Pyomo build, hand-off, solve, extract."""
     from optimizer.core.catalog import CatalogIndex
-    from optimizer.core.pipeline import build_for_solve
+    from optimizer.core.model import build_for_solve
     from optimizer.core.results import extract_plan
     from optimizer.core.solve import SolveOptions, solve_model
 
@@ -58,7 +58,7 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
         interface=spec.get("interface", "direct"),
         objective_scaling=spec.get("objective_scaling", True),
     )
-    model = build_for_solve(data, options)  # what ``optimizer.solve`` builds
+    model = build_for_solve(data, options.interface)  # what ``optimizer.solve`` builds
     t3 = time.perf_counter()
     report = solve_model(model, options)
     t4 = time.perf_counter()
@@ -174,7 +174,7 @@ def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
         variant = spec["variant"]
         c_import = time.process_time()
         if variant == "planner-handoff":
-            from optimizer.core.pipeline import build_for_solve
+            from optimizer.core.model import build_for_solve
             from optimizer.core.solve import (
                 SolveOptions,
                 _new_highs,
@@ -190,7 +190,7 @@ def run_handoff(spec: dict[str, Any]) -> dict[str, Any]:
         import_cpu_s = time.process_time() - c_import
         tb, c2 = time.perf_counter(), time.process_time()
         if variant == "planner-handoff":
-            model = build_for_solve(data, SolveOptions(threads=spec["threads"]))  # what ``optimizer.solve`` builds
+            model = build_for_solve(data)  # what ``optimizer.solve`` builds
             t3, c3 = time.perf_counter(), time.process_time()
             _set_threads(spec["threads"])
             arrays = linear_arrays(model)

@@ -217,6 +217,6 @@ def test_memory_exhaustion_is_no_solution_not_an_internal_error(
     def exhausted(*_args: object, **_kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(pipeline, "build_arrays", exhausted)
+    monkeypatch.setattr(pipeline, "build_for_solve", exhausted)
     assert main(["solve", str(ROOT / "instances" / "tiny.yaml"), "-q"]) == 4
     assert "out of memory" in capsys.readouterr().err

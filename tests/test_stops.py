@@ -203,8 +203,9 @@ def test_deadline_counts_building(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------------------------ HiGHS errors
-def test_handoff_error_is_status_error_with_highs_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bound HiGHS cannot represent (an infinite lower bound) makes passModel fail: status error, never optimal."""
+@pytest.fixture
+def broken_handoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound HiGHS cannot represent (an infinite lower bound on the first column) makes passModel fail."""
     real = core_solve.pass_arrays
 
     def broken(h: object, arrays: core_solve.LinearArrays) -> object:
@@ -213,22 +214,20 @@ def test_handoff_error_is_status_error_with_highs_message(monkeypatch: pytest.Mo
         return real(h, dataclasses.replace(arrays, col_lower=lower))  # type: ignore[arg-type]
 
     monkeypatch.setattr(core_solve, "pass_arrays", broken)
+
+
+@pytest.mark.usefixtures("broken_handoff")
+def test_handoff_error_is_status_error_with_highs_message() -> None:
+    """passModel failing gives status error with HiGHS's message, never optimal."""
     plan = solve(load_instance(TINY), SolveOptions(threads=1))
     assert plan.status == SolveStatus.ERROR and plan.objective is None and plan.totals is None
     assert "passModel" in plan.solver["message"] and "lower bound" in plan.solver["message"]
 
 
-def test_handoff_error_exits_4_from_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("broken_handoff")
+def test_handoff_error_exits_4_from_the_cli(tmp_path: Path) -> None:
     from optimizer.cli.root import main
 
-    real = core_solve.pass_arrays
-
-    def broken(h: object, arrays: core_solve.LinearArrays) -> object:
-        lower = arrays.col_lower.copy()
-        lower[0] = math.inf
-        return real(h, dataclasses.replace(arrays, col_lower=lower))  # type: ignore[arg-type]
-
-    monkeypatch.setattr(core_solve, "pass_arrays", broken)
     assert main(["solve", str(TINY), "--threads", "1", "-q", "--out", str(tmp_path / "out")]) == 4
     plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     assert plan["status"] == "error" and "passModel" in plan["solver"]["message"]
@@ -332,7 +331,7 @@ def test_ctrl_c_while_building_ends_the_run_with_a_no_solution_plan(
             sum(range(1000))
         raise AssertionError("the stop did not end the build")
 
-    monkeypatch.setattr(pipeline, "build_arrays", slow_build)
+    monkeypatch.setattr(pipeline, "build_for_solve", slow_build)
     out = tmp_path / "out"
     started = time.monotonic()
     assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 4

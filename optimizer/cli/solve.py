@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,22 @@ class _ProgressView:
             self._thread.join(timeout=2)
 
 
+def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
+    """Run a one-shot command with the cyclic GC paused: no collection passes over the (large, long-lived)
+    instance, model and plan objects, which at 10^4 link groups cost seconds (benchmarks/README.md). The
+    process ends right after, so the survivors are frozen rather than walked once more when the collector
+    is re-enabled."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> int:
+        from optimizer.core.gcpause import paused_gc
+
+        with paused_gc(freeze=True):
+            return command(*args, **kwargs)
+
+    return run
+
+
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @time_limit_option(
@@ -131,6 +149,7 @@ class _ProgressView:
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@_one_shot
 def solve(
     file: Path,
     time_limit: float,
@@ -146,31 +165,6 @@ def solve(
     plot: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
-    from optimizer.core.gcpause import paused_gc
-
-    # One-shot command: no cyclic-GC passes over the (large, long-lived) instance, model and plan objects;
-    # at 10^4 link groups they cost seconds (benchmarks/README.md). The process ends right after, so the
-    # survivors are frozen rather than walked once more when the collector is re-enabled.
-    with paused_gc(freeze=True):
-        return _solve(
-            file, time_limit, gap, threads, seed, objective, out_dir, as_json, no_prune, solver_log, quiet, plot
-        )
-
-
-def _solve(
-    file: Path,
-    time_limit: float,
-    gap: float,
-    threads: int | None,
-    seed: int,
-    objective: str | None,
-    out_dir: Path | None,
-    as_json: bool,
-    no_prune: bool,
-    solver_log: bool,
-    quiet: bool,
-    plot: bool,
-) -> int:
     from optimizer.core.load import load_instance
     from optimizer.core.solve import SolveOptions
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
@@ -180,6 +183,11 @@ class ModelData:
             choice = [c + s for c, s in zip(choice, r.choice_spares_usd, strict=True)]
         return col, choice
 
+    @cached_property
+    def col_speed_gbps(self) -> np.ndarray:
+        """Speed (Gb/s) of each column's option as an array (several families read it; computed once)."""
+        return np.fromiter((o.speed_gbps for o in self.col_option), dtype=np.float64, count=len(self.col_option))
+
     def objective_coefficients(self) -> tuple[list[float], list[float]]:
         """Objective coefficients of n (per column) and k (per switch choice)."""
 
@@ -222,6 +230,7 @@ def energy_usd_per_w(instance: Instance) -> float:
     return HOURS_PER_YEAR / 1000.0 * e.years * e.pue * e.electricity_usd_per_kwh
 
 
+@paused_gc()  # many long-lived option objects: no cyclic-GC passes over them
 def build_data(instance: Instance, objective: Objective | None = None, prune: bool = True) -> ModelData:
     """Derive options and index sets for a loaded instance.
 
@@ -230,11 +239,6 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         objective: override the instance's objective mode.
         prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
     """
-    with paused_gc():
-        return _build_data(instance, objective, prune)
-
-
-def _build_data(instance: Instance, objective: Objective | None, prune: bool) -> ModelData:
     index = CatalogIndex.of(instance.resolved_catalog)
     ctx, instance, _ = build_context(instance, index)  # compatibility rules (no-op without the section)
     nodes = {n.id: n for n in instance.nodes}

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     pass
 
 from optimizer.core.data import ElasticBounds, ModelData, ReliabilityData
-from optimizer.core.model import build_arrays, build_model
-from optimizer.core.model.linear import var_values
+from optimizer.core.model import build_for_solve
+from optimizer.core.model.linear import Model, var_values
 from optimizer.core.reliability import DAYS_PER_YEAR, HOURS_PER_YEAR
 from optimizer.core.schema import Instance, NicNode, SwitchNode
 from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
@@ -148,7 +148,7 @@ def explain_infeasible(
     if left < MIN_TIME_S:
         return [], "no time left to search for the least change of the limits"
     e = elastic_data(d)
-    m: Any = build_model(e) if e.routing is not None or options.interface != "direct" else build_arrays(e)
+    m = build_for_solve(e, options.interface)
     report = solve_model(
         m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
     )
@@ -211,7 +211,7 @@ def _reliability_relaxations(rel: ReliabilityData, n: list[int], k: list[int]) -
     return out
 
 
-def read_relaxations(m: Any, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
+def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
     """The limits of ``d`` that the elastic model's rounded plan exceeds, with the values that admit it."""
     n = [round(x or 0.0) for x in var_values(m.n)]
     k = [round(x or 0.0) for x in var_values(m.k)]

@@ -27,6 +27,7 @@ from optimizer.errors import InstanceError, Issue
 _NODE: TypeAdapter[Any] = TypeAdapter(Node)
 
 
+@paused_gc()  # many small objects: no cyclic-GC passes while parsing and validating
 def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None) -> Instance:
     """Read and validate an instance file (YAML or JSON) or an in-memory mapping.
 
@@ -41,11 +42,6 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     Raises:
         InstanceError: with every problem found, each as ``file: where: message``.
     """
-    with paused_gc():  # many small objects: no cyclic-GC passes while parsing and validating
-        return _load_instance(source, base_dir)
-
-
-def _load_instance(source: str | Path | Mapping[str, Any], base_dir: str | Path | None) -> Instance:
     if isinstance(source, Mapping):
         file, data = "<mapping>", dict(source)
         folder = Path(base_dir) if base_dir is not None else Path.cwd()

@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from optimizer.core.catalog import CatalogIndex
-from optimizer.core.data import ModelData, build_data
+from optimizer.core.data import build_data
 from optimizer.core.diagnose import presolve_reasons
 from optimizer.core.elastic import Relaxation, explain_infeasible
-from optimizer.core.model import build_arrays, build_model
-from optimizer.core.model.linear import ArrayModel, record
+from optimizer.core.model import build_for_solve, build_model
+from optimizer.core.model.linear import ArrayModel, Model, record
 from optimizer.core.results import Plan, empty_plan, extract_plan
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveReport, SolveStatus, highs_version, solve_model
@@ -65,7 +65,7 @@ def _solve(
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
     _stage[0] = "build"
-    model = build_for_solve(data, options)
+    model = build_for_solve(data, options.interface)
     if mip_start is not None and data.routing is None:
         from optimizer.core.start import apply_start
 
@@ -128,16 +128,7 @@ def _solve(
     return plan
 
 
-def build_for_solve(data: ModelData, options: SolveOptions) -> Any:
-    """The model ``solve`` hands HiGHS: the MILP built as arrays only (``build_arrays``: no Pyomo objects),
-    or the Pyomo model (``build_model``) where the run needs its objects: routed demands (their rounding
-    start and its check read the Pyomo variables) and the APPSI interface (it takes a Pyomo model)."""
-    if data.routing is not None or options.interface != "direct":
-        return build_model(data)
-    return build_arrays(data)
-
-
-def solver_info(options: SolveOptions, report: SolveReport, model: Any = None) -> dict[str, Any]:
+def solver_info(options: SolveOptions, report: SolveReport, model: Model | None = None) -> dict[str, Any]:
     """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller).
 
     ``interface`` names the hand-off: ``arrays`` (the array build, ``build_arrays``), ``pyomo-direct``
@@ -177,7 +168,7 @@ def stopped_plan(instance: Instance, options: SolveOptions, reason: str) -> Plan
     return empty_plan(instance.name, options.objective or instance.objective, report.status, solver)
 
 
-def _model_size(model: Any, report: SolveReport) -> tuple[int, int]:
+def _model_size(model: Model, report: SolveReport) -> tuple[int, int]:
     """(variables, integer variables): as handed to HiGHS when the solve got that far, else counted on the
     model (every family's variables, whatever their names)."""
     if report.size is not None:

@@ -20,12 +20,10 @@ import pandas as pd
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
-from optimizer.core.model.linear import var_values
+from optimizer.core.model.linear import Model, var_values
 from optimizer.core.solve import SolveReport, SolveStatus
 
 if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
     from optimizer.core.elastic import Relaxation
 
 PLAN_FORMAT = "optimizer-plan/1"
@@ -299,27 +297,16 @@ def _round(x: float) -> float:
     return 0.0 if r == 0 else r
 
 
+@paused_gc()  # row dicts for every used column: no cyclic-GC passes over the model's objects
 def extract_plan(
-    m: pyo.ConcreteModel,
+    m: Model,
     d: ModelData,
     index: CatalogIndex,
     report: SolveReport,
     solver: dict[str, Any],
     diagnostics: list[str],
 ) -> Plan:
-    """Read the solved model into a Plan (or an empty plan when there is no incumbent)."""
-    with paused_gc():  # row dicts for every used column: no cyclic-GC passes over the model's objects
-        return _extract_plan(m, d, index, report, solver, diagnostics)
-
-
-def _extract_plan(
-    m: pyo.ConcreteModel,
-    d: ModelData,
-    index: CatalogIndex,
-    report: SolveReport,
-    solver: dict[str, Any],
-    diagnostics: list[str],
-) -> Plan:
+    """Read the solved model (Pyomo or ``ArrayModel``) into a Plan (or an empty plan when there is no incumbent)."""
     if not report.status.has_solution:
         return empty_plan(d.name, d.objective, report.status, solver, diagnostics)
     n_value = var_values(m.n)

@@ -38,6 +38,8 @@ from optimizer.core.gcpause import paused_gc
 if TYPE_CHECKING:
     import pyomo.environ as pyo
 
+    from optimizer.core.model.linear import Model
+
 log = logging.getLogger(__name__)
 
 
@@ -430,7 +432,7 @@ def _terms(expr: Any, where: Any) -> tuple[list[tuple[float, Any]], float]:
     return list(zip(repn.linear_coefs, repn.linear_vars, strict=True)), float(repn.constant)
 
 
-def linear_arrays(m: pyo.ConcreteModel) -> LinearArrays:
+def linear_arrays(m: Model) -> LinearArrays:
     """A linear Pyomo model as column, objective and CSR row arrays.
 
     A model from ``build_model`` carries its rows as arrays (``optimizer.core.model.linear``): while that
@@ -646,7 +648,7 @@ def objective_scale_exponent(cost: np.ndarray) -> int:
     return int(min(0, max(-30, 8 - round(float(np.log2(nonzero.max()))))))
 
 
-def _n_variables(m: Any) -> int:
+def _n_variables(m: Model) -> int:
     """Columns of model ``m`` (every active variable of a Pyomo model)."""
     from optimizer.core.model import linear
 
@@ -657,7 +659,7 @@ def _n_variables(m: Any) -> int:
     return sum(len(v) for v in m.component_objects(pyo.Var, active=True))
 
 
-def _start_values(m: Any, arrays: LinearArrays) -> np.ndarray:
+def _start_values(m: Model, arrays: LinearArrays) -> np.ndarray:
     """The values set on the model's columns, in the arrays' column order (nan: not set)."""
     from optimizer.core.model import linear
 
@@ -666,7 +668,7 @@ def _start_values(m: Any, arrays: LinearArrays) -> np.ndarray:
     return np.array([np.nan if v.value is None else v.value for v in arrays.columns], dtype=np.float64)
 
 
-def _load_solution(m: Any, arrays: LinearArrays, values: np.ndarray) -> None:
+def _load_solution(m: Model, arrays: LinearArrays, values: np.ndarray) -> None:
     """Set the model's columns to a solution vector in the arrays' column order (fixed variables kept)."""
     from optimizer.core.model import linear
 
@@ -703,7 +705,7 @@ def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.nd
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
 
 
-def solve_model(m: pyo.ConcreteModel, options: SolveOptions, deadline: float | None = None) -> SolveReport:
+def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) -> SolveReport:
     """Solve ``m`` (objective ``m.objective``) and load its incumbent if there is one.
 
     ``deadline`` (a ``time.monotonic()`` value; default: ``options.time_limit_s`` from now) bounds the
@@ -799,7 +801,7 @@ def _highs_error(what: str, run: _Run, start: float, threads: int, size: dict[st
 
 
 def _abandoned_report(
-    m: pyo.ConcreteModel,
+    m: Model,
     arrays: LinearArrays,
     run: _Run,
     start: float,

@@ -12,13 +12,10 @@ new power cap); HiGHS ignores a start that is not.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
+from typing import Any
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import set_var_values
+from optimizer.core.model.linear import Model, set_var_values
 
 
 def plan_start(plan: Any) -> dict[str, list[list[Any]]]:
@@ -31,7 +28,7 @@ def plan_start(plan: Any) -> dict[str, list[list[Any]]]:
     }
 
 
-def apply_start(m: pyo.ConcreteModel, d: ModelData, start: Mapping[str, Any]) -> bool:
+def apply_start(m: Model, d: ModelData, start: Mapping[str, Any]) -> bool:
     """Set the variables of ``m`` to ``start``; False (nothing set) when it names a column the model lacks."""
     col_of = {(d.groups[d.col_group[i]].id, d.col_option[i].id): i for i in range(d.n_cols)}
     choice_of = {(d.switch_groups[d.choice_group[q]].id, d.choice_model[q]): q for q in range(len(d.choice_model))}
@@ -65,7 +62,7 @@ def apply_start(m: pyo.ConcreteModel, d: ModelData, start: Mapping[str, Any]) ->
     return True
 
 
-def _compat_start(m: pyo.ConcreteModel, d: ModelData, n: list[float], z: list[float]) -> None:
+def _compat_start(m: Model, d: ModelData, n: list[float], z: list[float]) -> None:
     """The compatibility family's variables implied by the start: whole modules per (node group, part)
     and, per fabric that may run either protocol, Ethernet when an Ethernet-only model or part is used."""
     if d.whole_units and hasattr(m, "compat_modules"):

@@ -30,7 +30,7 @@ from optimizer.core.model.constraints import (
     switch_capacity,
     switch_model,
 )
-from optimizer.core.model.linear import ArrayModel
+from optimizer.core.model.linear import ArrayModel, Model
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -77,3 +77,13 @@ def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> A
             family.add(m, d)
         objective.add(m, d)
     return m
+
+
+def build_for_solve(d: ModelData, interface: str = "direct") -> Model:
+    """The model ``optimizer.solve`` hands HiGHS through ``interface`` (``direct`` or ``appsi``): the MILP
+    built as arrays only (``build_arrays``: no Pyomo objects), or the Pyomo model (``build_model``) where
+    the run needs its objects: routed demands (their rounding start and its check read the Pyomo
+    variables) and the APPSI interface (it takes a Pyomo model)."""
+    if d.routing is not None or interface != "direct":
+        return build_model(d)
+    return build_arrays(d)

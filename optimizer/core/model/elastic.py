@@ -42,12 +42,9 @@ smallest model that carry U(g) links of every group at s (ports and Gb/s). Route
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
-from optimizer.core.model.linear import columns, new_var
+from optimizer.core.model.linear import Model, columns, new_var
 
 
 def weight(limit: float) -> float:
@@ -55,7 +52,7 @@ def weight(limit: float) -> float:
     return 1.0 / max(abs(float(limit)), 1.0)
 
 
-def slacks(m: pyo.ConcreteModel, name: str, limits: list[float]) -> list[int]:
+def slacks(m: Model, name: str, limits: list[float]) -> list[int]:
     """Add ``slack_<name>[r] >= 0`` for each limit value, price them in ``m.elastic_terms`` and return their
     column indices (``optimizer.core.model.linear.columns``), as the families' row terms use."""
     out = columns(m, new_var(m, f"slack_{name}", len(limits), "real"))

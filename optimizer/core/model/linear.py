@@ -17,11 +17,11 @@ planning pipeline solves it when nothing needs the Pyomo objects, which saves bu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import is_, itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -33,6 +33,9 @@ Row = tuple[float | None, list[tuple[float, int]], float | None]
 """A row: lower bound (None: none), (coefficient, column) terms, upper bound (None: none)."""
 
 _RECORD = "_linear_record"
+
+Model: TypeAlias = Any
+"""A model the families build: a Pyomo ``ConcreteModel`` (``build_model``) or an ``ArrayModel`` (``build_arrays``)."""
 
 MINIMIZE = 1
 """Objective sense: minimise (Pyomo's ``minimize`` has the same value); -1 maximises."""
@@ -78,7 +81,7 @@ class ArrayModel:
         return sum(len(b.lower) for b in record(self).blocks)
 
 
-def new_var(m: Any, name: str, size: int, kind: str, upper: Sequence[float] | None = None) -> Any:
+def new_var(m: Model, name: str, size: int, kind: str, upper: Sequence[float] | None = None) -> Any:
     """Add variable block ``name`` of ``size`` columns, each >= 0 and <= ``upper[i]`` (None: no bound), of
     ``kind`` ``integer``, ``binary`` or ``real``; a Pyomo ``Var`` on a Pyomo model, an ``ArrayVar`` on an
     ``ArrayModel``. Registers its columns (``columns``) and returns it."""
@@ -150,7 +153,7 @@ class LinearRecord:
     """1 minimise, -1 maximise."""
 
 
-def record(m: Any) -> LinearRecord:
+def record(m: Model) -> LinearRecord:
     """The model's record (created empty on first use)."""
     rec: LinearRecord | None = m.__dict__.get(_RECORD)
     if rec is None:
@@ -159,8 +162,14 @@ def record(m: Any) -> LinearRecord:
     return rec
 
 
-def columns(m: Any, var: Any) -> list[int]:
+def columns(m: Model, var: Any) -> list[int]:
     """Column indices of variable block ``var`` (registered as columns on first use)."""
+    start = first_column(m, var)
+    return list(range(start, start + len(var)))
+
+
+def first_column(m: Model, var: Any) -> int:
+    """The first column of variable block ``var`` (its columns are contiguous; registered on first use)."""
     rec = record(m)
     start = rec.offsets.get(id(var))
     if start is None:
@@ -171,18 +180,7 @@ def columns(m: Any, var: Any) -> list[int]:
         if not isinstance(var, ArrayVar):
             rec.columns.extend(var.values())
         rec.n_columns += len(var)
-    return list(range(start, start + len(var)))
-
-
-def first_column(m: Any, var: Any) -> int:
-    """The first column of variable block ``var`` (its columns are contiguous)."""
-    cols = columns(m, var)
-    return cols[0] if cols else record(m).n_columns
-
-
-def at(cols: list[int], positions: Iterable[int]) -> list[int]:
-    """``[cols[p] for p in positions]`` (the column indices of some entries of a variable block)."""
-    return list(map(cols.__getitem__, positions))
+    return start
 
 
 def linear(terms: list[tuple[float, Any]]) -> LinearExpression:
@@ -190,35 +188,6 @@ def linear(terms: list[tuple[float, Any]]) -> LinearExpression:
     from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
     return LinearExpression([v if c == 1 else MonomialTermExpression((float(c), v)) for c, v in terms])
-
-
-class Rows:
-    """Rows added segment by segment, without a Python tuple per term (the fast form of ``list[Row]``).
-
-    ``add(lower, upper, *segments)`` appends one row ``lower <= sum of its segments <= upper`` (None: no
-    bound); a segment is ``(coefficient, columns)`` (one coefficient for every column of the list) or
-    ``(coefficients, columns)`` (a list, one per column). Repeated columns in a row are summed.
-    """
-
-    __slots__ = ("coefs", "cols", "lower", "segments", "upper")
-
-    def __init__(self) -> None:
-        self.lower: list[float | None] = []
-        self.upper: list[float | None] = []
-        self.segments: list[int] = []
-        self.cols: list[list[int]] = []
-        self.coefs: list[list[float]] = []
-
-    def add(self, lower: float | None, upper: float | None, *segments: tuple[Any, list[int]]) -> None:
-        self.lower.append(lower)
-        self.upper.append(upper)
-        self.segments.append(len(segments))
-        for coef, cols in segments:
-            self.cols.append(cols)
-            self.coefs.append(coef if isinstance(coef, list) else [coef] * len(cols))
-
-    def __len__(self) -> int:
-        return len(self.lower)
 
 
 @dataclass
@@ -237,11 +206,11 @@ class Coo:
         return len(self.lower)
 
 
-def flat(lists: list[list[int]] | list[list[float]], dtype: Any = np.int64) -> tuple[np.ndarray, np.ndarray]:
-    """(block-local row of each entry, the entries) of per-row lists, as arrays."""
+def flat(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(block-local row of each entry, the entries) of per-row lists of integers, as arrays."""
     n = len(lists)
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
-    values = np.fromiter(chain.from_iterable(lists), dtype=dtype, count=int(lengths.sum()))
+    values = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
     return np.repeat(np.arange(n, dtype=np.int64), lengths), values
 
 
@@ -254,17 +223,14 @@ def flat_pairs(lists: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarr
     return np.repeat(np.arange(n, dtype=np.int64), lengths), values[::2], values[1::2]
 
 
-def add_rows(m: Any, name: str, rows: list[Row] | Rows | Coo) -> None:
+def add_rows(m: Model, name: str, rows: list[Row] | Coo) -> None:
     """Add an indexed constraint ``name`` with one row per entry and record it (skipped when rows is empty).
 
     On an ``ArrayModel`` the rows are only recorded."""
     if not len(rows):
         return
     rec = record(m)
-    if isinstance(rows, Coo):
-        block = _coo_block(rows)
-    else:
-        block = _segments_block(rows) if isinstance(rows, Rows) else _block(rows)
+    block = _coo_block(rows) if isinstance(rows, Coo) else _block(rows)
     if isinstance(m, ArrayModel):
         block.component = name
         rec.blocks.append(block)
@@ -274,7 +240,7 @@ def add_rows(m: Any, name: str, rows: list[Row] | Rows | Coo) -> None:
 
     cols = rec.columns
     monomial = MonomialTermExpression
-    if not isinstance(rows, list):  # the Pyomo rows from the block (columns sorted, repeats merged)
+    if isinstance(rows, Coo):  # the Pyomo rows from the block (columns sorted, repeats merged)
         starts = np.concatenate(([0], np.cumsum(block.lengths))).tolist()
         index, coef = block.indices.tolist(), block.values.tolist()
         lower = [None if x == -np.inf else x for x in block.lower.tolist()]
@@ -310,20 +276,6 @@ def _block(rows: list[Row]) -> _Block:
     values = np.fromiter(map(itemgetter(0), chain.from_iterable(terms)), dtype=np.float64, count=nnz)
     lower = np.array(list(map(itemgetter(0), rows)), dtype=np.float64)  # None (no bound) reads as nan
     upper = np.array(list(map(itemgetter(2), rows)), dtype=np.float64)
-    return _csr(lower, upper, lengths, indices, values)
-
-
-def _segments_block(rows: Rows) -> _Block:
-    """The CSR pieces of segment-built rows (as ``_block``)."""
-    n = len(rows)
-    seg_len = np.fromiter(map(len, rows.cols), dtype=np.int64, count=len(rows.cols))
-    nnz = int(seg_len.sum())
-    row_of_seg = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(rows.segments, dtype=np.int64, count=n))
-    lengths = np.bincount(row_of_seg, weights=seg_len, minlength=n).astype(np.int64)
-    indices = np.fromiter(chain.from_iterable(rows.cols), dtype=np.int64, count=nnz)
-    values = np.fromiter(chain.from_iterable(rows.coefs), dtype=np.float64, count=nnz)
-    lower = np.array(rows.lower, dtype=np.float64)  # None (no bound) reads as nan
-    upper = np.array(rows.upper, dtype=np.float64)
     return _csr(lower, upper, lengths, indices, values)
 
 
@@ -368,7 +320,7 @@ def _exprs(component: Any) -> list[Any]:
 
 
 def set_objective(
-    m: Any,
+    m: Model,
     name: str,
     terms: list[tuple[float, int]],
     constant: float = 0.0,
@@ -401,7 +353,7 @@ def set_objective(
     rec.objective, rec.objective_expr = obj, obj.expr
 
 
-def current(m: Any) -> bool:
+def current(m: Model) -> bool:
     """True when the record still describes every active variable, row and objective of ``m`` (always, once
     its objective is set, for an ``ArrayModel``: the record is all it has)."""
     rec = m.__dict__.get(_RECORD)
@@ -470,7 +422,7 @@ def _array_bounds(rec: LinearRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return lower, upper, integrality
 
 
-def column_values(m: Any) -> np.ndarray:
+def column_values(m: Model) -> np.ndarray:
     """The values set on the columns of model ``m``, in column order (nan: not set)."""
     rec = record(m)
     if isinstance(m, ArrayModel):
@@ -478,7 +430,7 @@ def column_values(m: Any) -> np.ndarray:
     return np.array([np.nan if v.value is None else v.value for v in rec.columns], dtype=np.float64)
 
 
-def load_columns(m: Any, values: np.ndarray) -> None:
+def load_columns(m: Model, values: np.ndarray) -> None:
     """Set the columns of ``m`` (a solution vector in column order; fixed Pyomo variables keep their value)."""
     rec = record(m)
     if isinstance(m, ArrayModel):
@@ -492,7 +444,7 @@ def load_columns(m: Any, values: np.ndarray) -> None:
             v.set_value(x, skip_validation=True)
 
 
-def recorded_arrays(m: Any) -> dict[str, Any]:
+def recorded_arrays(m: Model) -> dict[str, Any]:
     """The record as solver arrays: columns, bounds, integrality, cost, offset, sense and CSR rows."""
     rec = record(m)
     assert rec.cost is not None and rec.objective is not None

@@ -15,18 +15,13 @@ elastic:  the price of the limits' slacks (optimizer.core.model.elastic), whatev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import MINIMIZE, first_column, set_objective
+from optimizer.core.model.linear import MINIMIZE, Model, first_column, set_objective
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the minimisation objective ``m.objective``."""
     if d.elastic is not None:
         set_objective(m, "objective", getattr(m, "elastic_terms", []), 0.0, MINIMIZE)

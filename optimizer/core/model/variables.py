@@ -9,16 +9,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import new_var
+from optimizer.core.model.linear import Model, new_var
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Create every variable of the model (columns in this order: see optimizer.core.model.linear)."""
     n_choices = len(d.choice_model)
     bound = [sg.k_max for sg in d.switch_groups] if d.elastic is None else d.elastic.k_ub  # elastic: widened

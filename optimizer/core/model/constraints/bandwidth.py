@@ -7,19 +7,14 @@ Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns
 
 FAMILY = "bandwidth"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add one row per aggregate bandwidth entry."""
     n = columns(m, m.n)  # column indices
     rows: list[Row] = [

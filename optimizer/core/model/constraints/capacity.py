@@ -12,24 +12,18 @@ Elastic model: each exact-count row gets two priced slacks (up and down; optimiz
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Coo, Rows, add_rows, columns, first_column, flat
+from optimizer.core.model.linear import Coo, Model, add_rows, first_column, flat
 
 FAMILY = "capacity"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the capacity rows (see module docstring)."""
-    n, y = columns(m, m.n), columns(m, m.y)  # column indices
-    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    speed = d.col_speed_gbps
     need = [(g.demand_gbps - g.installed_gbps, g.cols) for g in d.groups if g.demand_gbps - g.installed_gbps > 0]
     need_row, need_cols = flat([c for _, c in need])
     need_gbps = np.array([x for x, _ in need], dtype=np.float64)
@@ -45,14 +39,20 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         row, cols = np.concatenate([row, r, r]), np.concatenate([cols, up, down])
         val = np.concatenate([val, -np.ones(len(r)), np.ones(len(r))])
     count = Coo(row, cols, val, counts, counts.copy())
-    uniform_link = Rows()
-    uniform_one = Rows()
-    for gi in d.uniform_groups:
-        g = d.groups[gi]
-        for i in g.cols:
-            uniform_link.add(None, 0.0, (1.0, [n[i]]), (-float(g.n_max), [y[d.col_ind[i]]]))
-        if g.cols:
-            uniform_one.add(None, 1.0, (1.0, [y[d.col_ind[i]] for i in g.cols]))
+    uniform = [d.groups[gi] for gi in d.uniform_groups if d.groups[gi].cols]
+    link_row, link_cols = flat([g.cols for g in uniform])  # one row per column of a uniform group
+    n_max = np.array([float(g.n_max) for g in uniform], dtype=np.float64)[link_row]
+    ind = np.fromiter(map(d.col_ind.__getitem__, link_cols.tolist()), dtype=np.int64, count=len(link_cols))
+    y_cols = first_column(m, m.y) + ind
+    rows = np.arange(len(link_cols), dtype=np.int64)
+    uniform_link = Coo(
+        np.concatenate([rows, rows]),
+        np.concatenate([first_column(m, m.n) + link_cols, y_cols]),
+        np.concatenate([np.ones(len(rows)), -n_max]),
+        np.full(len(rows), -np.inf),
+        np.zeros(len(rows)),
+    )
+    uniform_one = Coo(link_row, y_cols, np.ones(len(link_row)), np.full(len(uniform), -np.inf), np.ones(len(uniform)))
     add_rows(m, "capacity_demand", demand)
     add_rows(m, "capacity_count", count)
     add_rows(m, "capacity_uniform_link", uniform_link)

@@ -31,18 +31,13 @@ holds halves of two different parts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows, columns, new_var
+from optimizer.core.model.linear import Model, Row, add_rows, columns, new_var
 
 FAMILY = "compatibility"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the protocol-choice and whole-module rows (see module docstring)."""
     if not d.whole_units and not d.fabric_choice:
         return

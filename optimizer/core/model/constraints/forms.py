@@ -22,20 +22,15 @@ z by the costed switch count k in the LP relaxation (measured effect: benchmarks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Coo, add_rows, first_column, flat, flat_pairs
+from optimizer.core.model.linear import Coo, Model, add_rows, first_column, flat, flat_pairs
 
 FAMILY = "forms"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
     classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
     if classes:
@@ -73,7 +68,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     key = np.asarray(row_group, dtype=np.int64)[row_n] * d.n_cols + col
     ends = end_count[order][np.searchsorted(end_key[order], key)].astype(np.float64)
     row_q, q = flat(row_accepts)
-    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    speed = d.col_speed_gbps
     max_ports = np.asarray(d.choice_max_ports, dtype=np.float64)
     capacity = np.asarray(d.choice_capacity_gbps, dtype=np.float64)
     tight_rows = np.concatenate([row_n, row_q])

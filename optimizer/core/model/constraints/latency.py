@@ -16,19 +16,14 @@ Big-M: n_max(g) as in the capacity family. Elastic model: each budget row gets a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns
 
 FAMILY = "latency"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add indicator, worst-option and path-budget rows (see module docstring)."""
     n, y, z, lat = columns(m, m.n), columns(m, m.y), columns(m, m.z), columns(m, m.lat)
     uniform = set(d.uniform_groups)

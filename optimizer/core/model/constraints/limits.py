@@ -12,19 +12,14 @@ Elastic model: every row gets a priced slack (optimizer.core.model.elastic).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns
 
 FAMILY = "limits"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add power, capex and supply rows for the limits that are set."""
     n, k = columns(m, m.n), columns(m, m.k)  # column indices
     n_q = len(d.choice_model)

@@ -7,21 +7,16 @@ Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Coo, add_rows, first_column, flat_pairs
+from optimizer.core.model.linear import Coo, Model, add_rows, first_column, flat_pairs
 
 FAMILY = "nic_capacity"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add one port row per NIC group with link ends."""
     used = [v for v in d.nic_groups if v.ends]
     if not used:

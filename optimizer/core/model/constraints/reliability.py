@@ -18,20 +18,15 @@ are upper limits with a priced slack, like the other limits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns
 from optimizer.core.reliability import DAYS_PER_YEAR, HOURS_PER_YEAR
 
 FAMILY = "reliability"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the optional caps on interruptions and availability (see module docstring)."""
     r = d.reliability
     if r is None:

@@ -11,25 +11,20 @@ The right-hand sides equal k[s] x capacity(m) and k[s] x max_ports(m) for the ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Coo, add_rows, first_column, flat, flat_pairs
+from optimizer.core.model.linear import Coo, Model, add_rows, first_column, flat, flat_pairs
 
 FAMILY = "switch_capacity"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the bandwidth and port rows of every switch group (see module docstring)."""
     with_ends = [sg for sg in d.switch_groups if sg.ends]
     if not with_ends:
         return
-    speed = np.fromiter((o.speed_gbps for o in d.col_option), dtype=np.float64, count=d.n_cols)
+    speed = d.col_speed_gbps
     row_n, col_n, end_count = flat_pairs([sg.ends for sg in with_ends])  # (column, ends) pairs per row
     ends = end_count.astype(np.float64)
     row_q, q = flat([sg.choices for sg in with_ends])

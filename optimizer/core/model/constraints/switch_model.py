@@ -13,19 +13,14 @@ k[q] <= U_k(s) z[q] keeps switches on the chosen model only (optimizer.core.mode
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
-
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns
 
 FAMILY = "switch_model"
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add(m: Model, d: ModelData) -> None:
     """Add the model-choice and count-linking rows (see module docstring)."""
     z, k = columns(m, m.z), columns(m, m.k)  # column indices
     one: list[Row] = []
@@ -44,7 +39,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     add_rows(m, "switch_model_count_min", lower)
 
 
-def _elastic(m: pyo.ConcreteModel, d: ModelData, upper: list[Row], lower: list[Row]) -> None:
+def _elastic(m: Model, d: ModelData, upper: list[Row], lower: list[Row]) -> None:
     """Slacks on the count rows (one per group and direction) and the widened choice link."""
     z, k = columns(m, m.z), columns(m, m.k)
     k_ub = d.elastic.k_ub  # type: ignore[union-attr]
