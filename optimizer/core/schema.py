@@ -33,6 +33,10 @@ MAX_COUNT = 10**9
 """Largest count (NICs, switches, ports, links, supply units, hops)."""
 MIN_POSITIVE = 1e-6
 """Smallest value of a field that must be positive (a speed or length of 1e-300 would make counts overflow)."""
+MIN_INTERRUPTIONS_PER_DAY = 1e-12
+"""Smallest cap on interruptions per day (reliability extension): a fabric of a few links has about 1e-4
+interruptions per day, and a cap well below that (e.g. 1e-9: a pod's share of a job's budget) is a
+legitimate question whose answer is a diagnostic, so this field has its own, lower bound."""
 _NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -82,6 +86,15 @@ def _not_tiny(value: float) -> float:
     if value < MIN_POSITIVE:
         raise ValueError(f"must be at least {MIN_POSITIVE:g}, got {value!r}")
     return value
+
+
+def _at_least(limit: float) -> Any:
+    def check(value: float) -> float:
+        if value < limit:
+            raise ValueError(f"must be at least {limit:g}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
 
 
 def _at_most(limit: float, what: str) -> Any:
@@ -486,8 +499,11 @@ class Reliability(Strict):
     spares_factor: NonNegNumber = 1.0
     """Spares of each failure mode >= spares_factor x its expected failures during spares_lead_time_h,
     rounded up (0: no spares)."""
-    max_interruptions_per_day: PositiveNumber | None = None
-    """Cap on the expected job interruptions per day caused by the network."""
+    max_interruptions_per_day: (
+        Annotated[float, Field(gt=0), BeforeValidator(_number), _at_least(MIN_INTERRUPTIONS_PER_DAY)] | None
+    ) = None
+    """Cap on the expected job interruptions per day caused by the network (at least 1e-12: this field's
+    own lower bound, below the 1e-6 of other positive fields)."""
     min_availability: Annotated[float, Field(gt=0, lt=1), BeforeValidator(_number)] | None = None
     """Floor on the network's GPU availability: 1 - (GPU-hours lost per hour) / gpus."""
 
