@@ -173,9 +173,7 @@ def reliability_section(
         ].sum()
         by_tech = [{"technology": str(t), **{c: _r(float(v)) for c, v in row.items()}} for t, row in grouped.iterrows()]
     lost = total.lost_gpu_h(p)
-    spares_capex = sum(
-        spares_needed(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items()
-    )
+    spares_capex = sum(spares_needed(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
     stock_capex = sum(spares_count(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
     totals = {
         "spares_capex_usd": spares_capex,

@@ -1013,9 +1013,9 @@ def check_reliability(
         same(f"reliability.{key}", section.get(key), fig[key])
     same("reliability.spares_capex_usd", section.get("spares_capex_usd"), fig["spares_capex_usd"])
     spares = _stated_spares(plan)
-    for key, need in fig["spares_needed"].items():
-        row = spares.pop(key, None)
-        where = _spares_where(key)
+    for spare, need in fig["spares_needed"].items():
+        row = spares.pop(spare, None)
+        where = _spares_where(spare)
         if row is None:
             out.append(Violation(where, "no row for a failure mode (and spare length) the plan uses"))
             continue
@@ -1023,10 +1023,12 @@ def check_reliability(
         if count != max(0, math.ceil(need - 1e-9)):
             out.append(Violation(where, f"{count:g} spares, the need {need:.6g} rounds up"))
         if "spare_cost_usd" in row:
-            same(f"{where}.spare_cost_usd", row.get("spare_cost_usd"), fig["spare_price_usd"][key])
-    for key, row in spares.items():
+            same(f"{where}.spare_cost_usd", row.get("spare_cost_usd"), fig["spare_price_usd"][spare])
+    for spare, row in spares.items():
         if float(row["spares"]):
-            out.append(Violation(_spares_where(key), f"{float(row['spares']):g} spares for a mode the plan does not use"))
+            out.append(
+                Violation(_spares_where(spare), f"{float(row['spares']):g} spares for a mode the plan does not use")
+            )
     cap = rel.max_interruptions_per_day
     if cap is not None and fig["interruptions_per_day"] > cap + max(RELIABILITY_ABS_TOL, rel_tol * cap):
         out.append(
