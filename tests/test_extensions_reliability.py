@@ -73,6 +73,13 @@ def test_cable_domain_ends_takes_two_links_down() -> None:
     assert rel["interruptions_per_day"] == pytest.approx(0.035064 / 365.25, rel=1e-9)  # 9.6e-5
     assert rel["downtime_usd"] == pytest.approx(3.55023, rel=1e-9)
     assert check_plan(inst, plan.to_dict()) == []
+    one_link = copy.deepcopy(plan.to_dict())  # figures of the default domain (1 link): caught
+    one_link["reliability"]["links_down_per_year"] = failures  # 0.035064
+    one_link["reliability"]["lost_gpu_hours_per_year"] = failures * 0.25 + failures * 10  # 0.359424
+    assert {v.where for v in check_plan(inst, one_link)} == {
+        "reliability.links_down_per_year",
+        "reliability.lost_gpu_hours_per_year",
+    }
 
 
 def test_switch_repair_domain_is_separate_from_the_domain() -> None:
