@@ -394,8 +394,9 @@ class FailureMode(Strict):
     domain_ends: PositiveInt | None = None
     """Failure domain: link ends (ports) lost together when one unit fails, i.e. link ends per failing
     unit. Default: the transceiver's ends_per_module (1 for a plain module, 2 for a twin-port module);
-    a cable fails one link; a switch loses all its ports (its max_ports). Give it for a CPO engine or an
-    external laser module (the ports it serves)."""
+    a cable fails one link; a switch loses all its ports (its max_ports). An explicit value overrides the
+    default for every kind of item: a CPO engine or an external laser module (the ports it serves), a
+    switch's line card (its ports), a cable whose failure takes several links down."""
     repair_domain_ends: PositiveInt | None = None
     """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
     engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
@@ -406,7 +407,8 @@ class FailureMode(Strict):
     """Mean time to repair in hours: how long the failure domain stays down."""
     spare_cost_usd: NonNegNumber | None = None
     """Price of one spare of the part this repair replaces. Default: the failing unit's own price
-    (transceiver cost_usd x domain_ends, the cable's cost_usd, the switch's cost_usd)."""
+    (transceiver cost_usd x domain_ends, the switch's cost_usd, the cable's price at the link group's
+    length: cost_usd + cost_usd_per_m x length_m; a cable priced per metre is stocked per length)."""
     flap_fit: NonNegNumber = 0.0
     """Link flaps (transient outages that need no repair but do interrupt a job) per 10^9 hours of one unit."""
     source: Text
