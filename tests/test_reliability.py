@@ -123,12 +123,18 @@ def test_caps_on_interruptions_and_availability() -> None:
     need = 1 - (1 - avail) / 2
     floor = solve_verified(rel_instance({"gpu_hour_usd": 0.0, "spares_factor": 0, "min_availability": need}, **flappy))
     assert floor.reliability["availability"] >= need  # type: ignore[index]
+    # the case instances/README.md quotes: 16 SR modules and a switch, 0.184086 failures per year
+    # = 0.184086 / 365.25 = 0.000504 interruptions per day against a cap of 1e-9 (a valid cap: its bound is 1e-12)
     impossible = optimizer.solve(
-        optimizer.load_instance(rel_instance({"max_interruptions_per_day": 1e-6}, allowed=["sr-800"])),
+        optimizer.load_instance(rel_instance({"max_interruptions_per_day": 1e-9}, allowed=["sr-800"])),
         optimizer.SolveOptions(threads=1),
     )
     assert str(impossible.status) == "infeasible"
-    assert any("interruptions per day, the cap is 1e-06" in reason for reason in impossible.diagnostics)
+    assert "reliability: the plan has at least 0.000504 interruptions per day, the cap is 1e-09" in (
+        impossible.diagnostics
+    )
+    (relax,) = [r for r in impossible.relaxations if r.field == "reliability.max_interruptions_per_day"]
+    assert relax.text == "interruptions cap 1e-09 per day: raise to at least 0.000504 per day"
 
 
 def test_verifier_recomputes_reliability() -> None:
@@ -321,6 +327,7 @@ def test_instances_without_reliability_keep_recorded_optima(file: str) -> None:
     ("cap", "field"),
     [
         ({"max_interruptions_per_day": 1e-6}, "reliability.max_interruptions_per_day"),
+        ({"max_interruptions_per_day": 1e-9}, "reliability.max_interruptions_per_day"),
         ({"min_availability": 0.99999999}, "reliability.min_availability"),
     ],
 )

@@ -403,7 +403,7 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
     """Reliability extension: expected failures and interruptions by technology, downtime, spares."""
     out.print(
         f"reliability: {rel['failures_per_year']:,.1f} failures/year ({rel['links_down_per_year']:,.1f} links down), "
-        f"{rel['interruptions_per_day']:.3f} job interruptions/day, availability {100 * rel['availability']:.4f}%, "
+        f"{rel['interruptions_per_day']:.4g} job interruptions/day, availability {100 * rel['availability']:.4f}%, "
         f"downtime {_fmt(rel['downtime_usd'], 0)} USD over the horizon, spares {_fmt(rel['spares_capex_usd'], 0)} USD "
         f"at their need ({_fmt(rel['spares_stock_capex_usd'], 0)} USD stocked whole)"
     )
@@ -415,7 +415,7 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
             r["technology"],
             f"{r['failures_per_year']:,.2f}",
             f"{r['links_down_per_year']:,.2f}",
-            f"{r['interruptions_per_day']:.4f}",
+            f"{r['interruptions_per_day']:.4g}",
             _fmt(r["downtime_usd"], 0),
         )
     out.print(table)
@@ -424,7 +424,7 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
         table.add_column(col, justify="left" if col in ("mode", "repair") else "right")
     for r in rel["spares"][:MAX_TABLE_ROWS]:
         table.add_row(
-            r["mode"],
+            r["mode"] if r.get("length_m") is None else f"{r['mode']} ({r['length_m']:g} m)",
             r["repair"],
             f"{r['failures_in_lead_time']:.3f}",
             f"{r['spares_needed']:.3f}",

@@ -332,6 +332,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
                     rel_modes,
                     rel_params,
                     whole_unit,
+                    link.length_m,
                 )
             usable = []
             for oi in keep:
@@ -486,7 +487,8 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         fabric_choice=fabric_choice,
     )
     data.weights_interruptions = instance.weights.interruptions_per_day
-    data.reliability = _reliability_data(instance, index, col_option, choice_model)
+    col_length_m = [groups[g].length_m for g in col_group]
+    data.reliability = _reliability_data(instance, index, col_option, col_length_m, choice_model)
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
@@ -503,9 +505,11 @@ def _priced_keep(
     modes: dict[str, list[Mode]],
     p: Params,
     whole_unit: frozenset[str] = frozenset(),
+    length_m: float = 0.0,
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
-    downtime included, and only the figures some constraint of the instance limits."""
+    downtime included, and only the figures some constraint of the instance limits (of links ``length_m``
+    long, which prices the spares of a cable priced per metre)."""
     e = energy_usd_per_w(instance)
     w = instance.weights
     by_id = {m.id: m for ms in modes.values() for m in ms}
@@ -514,7 +518,7 @@ def _priced_keep(
     latency = bool(instance.paths or instance.demands)
     priced = []
     for o in options:
-        r = link_rates(o.items, o.kind, modes)
+        r = link_rates(o.items, o.kind, modes, length_m)
         lost = r.lost_gpu_h(p)
         spares = spares_usd(r.units, by_id, p)
         obj = {
@@ -537,7 +541,11 @@ def _priced_keep(
 
 
 def _reliability_data(
-    instance: Instance, index: CatalogIndex, col_option: list[Option], choice_model: list[str]
+    instance: Instance,
+    index: CatalogIndex,
+    col_option: list[Option],
+    col_length_m: list[float],
+    choice_model: list[str],
 ) -> ReliabilityData | None:
     """Per-column and per-choice reliability figures (None without a ``reliability`` section)."""
     p = params(instance)
@@ -545,7 +553,7 @@ def _reliability_data(
         return None
     modes = modes_by_item(index)
     by_id = {m.id: m for ms in modes.values() for m in ms}
-    col_rates = [link_rates(o.items, o.kind, modes) for o in col_option]
+    col_rates = [link_rates(o.items, o.kind, modes, x) for o, x in zip(col_option, col_length_m, strict=True)]
     choice_rates = [switch_rates(m, modes) for m in choice_model]
     return ReliabilityData(
         params=p,

@@ -87,6 +87,13 @@ def _num(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,.3f}".rstrip("0").rstrip(".")
 
 
+def _up_significant(x: float, digits: int = 6) -> float:
+    """``x`` > 0 rounded up to ``digits`` significant digits, ignoring float noise (a cap on interruptions
+    per day can be 1e-9: a fixed number of decimals would round it away)."""
+    step = 10.0 ** (math.floor(math.log10(x)) - digits + 1)
+    return float(f"{math.ceil(x / step - 1e-6) * step:.{digits}g}")
+
+
 def _exceeds(activity: float, limit: float) -> bool:
     return activity > limit + _noise(limit)
 
@@ -176,8 +183,8 @@ def _reliability_relaxations(rel: ReliabilityData, n: list[int], k: list[int]) -
         per_year = sum(f * x for f, x in zip(rel.col_interruptions, n, strict=True))
         per_year += sum(f * x for f, x in zip(rel.choice_interruptions, k, strict=True))
         per_day, cap = per_year / DAYS_PER_YEAR, p.max_interruptions_per_day
-        if _exceeds(per_day, cap):
-            need = math.ceil(per_day * 1e6 - 1e-6) / 1e6  # a millionth of an interruption per day
+        if per_day > cap * (1 + 1e-9):  # relative: a cap can be as small as 1e-12 per day
+            need = _up_significant(per_day)
             out.append(
                 Relaxation(
                     "interruptions_cap",

@@ -9,9 +9,11 @@ A failure mode m of catalogue item x (a row of the catalogue's ``reliability`` s
 one unit fails. Per link of an option (or per switch of a model) the failing units of m are
 
     u(m) = ends of x on the link / D(m)      transceivers (D default: ends_per_module)
-    u(m) = 1                                  cables (one cable per link, D = 1 link)
-    u(m) = 1 per switch                       switches (D = max_ports)
+    u(m) = 1                                  cables (one cable per link; D default: 1 link)
+    u(m) = 1 per switch                       switches (D default: max_ports)
 
+where an explicit ``domain_ends`` of the mode overrides the default D(m) for every kind of item (a
+switch mode of a line card loses its 8 ports, a cable mode may take 2 links down together)
 and with h = 8766 hours per year and R(m) the links down during the repair (``repair_domain_ends``,
 default D(m)), per link (or switch) and year:
 
@@ -32,7 +34,11 @@ and the downtime cost over the horizon is ``years x gpu_hour_usd x L``. Availabi
     spares(m) >= spares_factor x U(m) fit(m) spares_lead_time_h / 1e9      (an integer)
 
 i.e. the expected failures while a used spare is replenished times a service factor, rounded up; the
-plan states the Poisson probability that the spares cover the failures of one lead time. Everything
+plan states the Poisson probability that the spares cover the failures of one lead time. A spare's price
+is the mode's ``spare_cost_usd``, by default the failing unit's price; a cable priced per metre
+(``cost_usd_per_m`` > 0) is a different part at each length, so its spares are sized and stocked per
+length used (``SpareKey``) and priced, by default, at the cable's price at that length
+(cost_usd + cost_usd_per_m x length_m). Everything
 except the rounding of spares is linear in the link and switch counts.
 """
 
@@ -48,6 +54,16 @@ from optimizer.core.schema import Instance, NicNode, Reliability
 HOURS_PER_YEAR = 8766.0
 DAYS_PER_YEAR = HOURS_PER_YEAR / 24.0
 PER_FIT = 1e-9
+SIGNIFICANT_DIGITS = 12
+"""Reliability figures of a plan keep 12 significant digits: a fabric's interruptions per day can be 1e-4
+or less, where rounding to a fixed number of decimals would leave two digits."""
+
+
+def round_significant(x: float) -> float:
+    """``x`` to ``SIGNIFICANT_DIGITS`` significant digits (0.0 for zero): how the plan reports reliability
+    figures."""
+    v = float(f"{x:.{SIGNIFICANT_DIGITS}g}")
+    return 0.0 if v == 0 else v
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,23 @@ class Mode:
     """Links down while the repair is made."""
     mttr_h: float
     spare_cost_usd: float
+    """Price of one spare (at length 0 for a cable priced per metre)."""
+    spare_cost_usd_per_m: float = 0.0
+    """Added to the spare price per metre of the link's length (a cable priced per metre, default price)."""
+    per_length: bool = False
+    """Spares are distinct parts per link length (a cable priced per metre)."""
+
+    def key(self, length_m: float) -> SpareKey:
+        """The spares row of one link of this length: the mode, and the length when it matters."""
+        return (self.id, length_m if self.per_length else None)
+
+    def spare_price(self, length_m: float | None) -> float:
+        """Price of one spare for links of ``length_m`` (None: a part whose price has no length)."""
+        return self.spare_cost_usd + self.spare_cost_usd_per_m * (length_m or 0.0)
+
+
+SpareKey = tuple[str, float | None]
+"""A spares row: the failure mode's id and, for a cable priced per metre, the link length of its spares."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +124,14 @@ class Params:
 
 @dataclass
 class Rates:
-    """Expected figures per year of one link (or one switch); ``units`` = failing units per mode id."""
+    """Expected figures per year of one link (or one switch); ``units`` = failing units per spares row
+    (failure mode id, and the length for a cable priced per metre)."""
 
     failures: float = 0.0
     flaps: float = 0.0
     links_down: float = 0.0
     down_link_h: float = 0.0
-    units: dict[str, float] = field(default_factory=dict)
+    units: dict[SpareKey, float] = field(default_factory=dict)
 
     @property
     def interruptions(self) -> float:
@@ -137,15 +171,19 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
     """Failure modes per catalogue item, defaults resolved (see the module docstring)."""
     out: dict[str, list[Mode]] = {}
     for r in index.reliability.values():
+        per_m, per_length = 0.0, False
         if r.item in index.transceivers:
             t = index.transceivers[r.item]
             domain = r.domain_ends or t.ends_per_module
             spare = t.cost_usd * domain
         elif r.item in index.cables:
-            domain, spare = 1, index.cables[r.item].cost_usd
+            c = index.cables[r.item]
+            domain, spare = r.domain_ends or 1, c.cost_usd
+            per_length = c.cost_usd_per_m > 0
+            per_m = c.cost_usd_per_m if r.spare_cost_usd is None else 0.0
         elif r.item in index.switches:
             s = index.switches[r.item]
-            domain, spare = s.max_ports, s.cost_usd
+            domain, spare = r.domain_ends or s.max_ports, s.cost_usd
         else:
             continue
         out.setdefault(r.item, []).append(
@@ -160,26 +198,32 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
                 r.repair_domain_ends or domain,
                 r.mttr_h,
                 spare if r.spare_cost_usd is None else r.spare_cost_usd,
+                per_m,
+                per_length,
             )
         )
     return out
 
 
-def _add(rates: Rates, mode: Mode, units: float) -> None:
+def _add(rates: Rates, mode: Mode, units: float, length_m: float) -> None:
     per_h = units * PER_FIT * HOURS_PER_YEAR
     rates.failures += per_h * mode.fit
     rates.flaps += per_h * mode.flap_fit
     rates.links_down += per_h * mode.fit * mode.domain_links
     rates.down_link_h += per_h * mode.fit * mode.repair_links * mode.mttr_h
-    rates.units[mode.id] = rates.units.get(mode.id, 0.0) + units
+    key = mode.key(length_m)
+    rates.units[key] = rates.units.get(key, 0.0) + units
 
 
-def link_rates(items: tuple[tuple[str, int], ...], kind: str, modes: dict[str, list[Mode]]) -> Rates:
-    """Figures per year of one link of an option (``items``: catalogue items with units per link)."""
+def link_rates(
+    items: tuple[tuple[str, int], ...], kind: str, modes: dict[str, list[Mode]], length_m: float = 0.0
+) -> Rates:
+    """Figures per year of one link of an option (``items``: catalogue items with units per link) in a
+    group of ``length_m`` (the length prices the spares of a cable priced per metre)."""
     rates = Rates()
     for item, ends in items:
         for mode in modes.get(item, ()):
-            _add(rates, mode, 1.0 if kind == "cable" else ends / mode.domain_links)
+            _add(rates, mode, 1.0 if kind == "cable" else ends / mode.domain_links, length_m)
     return rates
 
 
@@ -187,7 +231,7 @@ def switch_rates(model: str, modes: dict[str, list[Mode]]) -> Rates:
     """Figures per year of one switch of a model (its link ends are separate items)."""
     rates = Rates()
     for mode in modes.get(model, ()):
-        _add(rates, mode, 1.0)
+        _add(rates, mode, 1.0, 0.0)
     return rates
 
 
@@ -196,9 +240,9 @@ def spares_needed(mode: Mode, units: float, p: Params) -> float:
     return p.spares_factor * units * mode.fit * PER_FIT * p.spares_lead_time_h
 
 
-def spares_usd(units: dict[str, float], modes: dict[str, Mode], p: Params) -> float:
-    """Capex of the spare stock that ``units`` failing units per mode need (linear in the units)."""
-    return sum(modes[m].spare_cost_usd * spares_needed(modes[m], u, p) for m, u in units.items())
+def spares_usd(units: dict[SpareKey, float], modes: dict[str, Mode], p: Params) -> float:
+    """Capex of the spare stock that ``units`` failing units per spares row need (linear in the units)."""
+    return sum(modes[m].spare_price(length) * spares_needed(modes[m], u, p) for (m, length), u in units.items())
 
 
 def spares_count(mode: Mode, units: float, p: Params) -> int:

@@ -14,9 +14,11 @@ from optimizer.core.reliability import (
     HOURS_PER_YEAR,
     PER_FIT,
     Rates,
+    SpareKey,
     link_rates,
     modes_by_item,
     poisson_cdf,
+    round_significant,
     spares_count,
     spares_needed,
     switch_rates,
@@ -39,6 +41,7 @@ ROW_COLUMNS = [
 SPARE_COLUMNS = [
     "mode",
     "item",
+    "length_m",
     "repair",
     "units",
     "failures_in_lead_time",
@@ -49,13 +52,11 @@ SPARE_COLUMNS = [
     "stock_capex_usd",
     "service_level",
 ]
-"""Per failure mode: ``capex_usd`` = spares_needed x price (in the totals); ``stock_capex_usd`` = the whole
-``spares`` (rounded up) x price, what the bill of materials buys."""
+"""Per failure mode (and per link length for a cable priced per metre: ``length_m``, else None):
+``capex_usd`` = spares_needed x price (in the totals); ``stock_capex_usd`` = the whole ``spares`` (rounded
+up) x price, what the bill of materials buys."""
 
-
-def _r(x: float) -> float:
-    v = round(x, 9)
-    return 0.0 if v == 0 else v
+_r = round_significant
 
 
 def _technology(option_items: tuple[tuple[str, int], ...], kind: str, index: CatalogIndex) -> str:
@@ -82,12 +83,12 @@ def reliability_section(
     p = r.params
     modes = modes_by_item(index)
     rows: list[dict[str, Any]] = []
-    units: dict[str, float] = {}
+    units: dict[SpareKey, float] = {}
     total = Rates()
 
     def add_row(group: str, kind: str, option: str, tech: str, count: float, rates: Rates, domains: str) -> None:
-        for mode_id, u in rates.units.items():
-            units[mode_id] = units.get(mode_id, 0.0) + count * u
+        for key, u in rates.units.items():
+            units[key] = units.get(key, 0.0) + count * u
         total.failures += count * rates.failures
         total.flaps += count * rates.flaps
         total.links_down += count * rates.links_down
@@ -114,7 +115,7 @@ def reliability_section(
         if not count:
             continue
         o, g = d.col_option[i], d.groups[d.col_group[i]]
-        rates = link_rates(o.items, o.kind, modes)
+        rates = link_rates(o.items, o.kind, modes, g.length_m)
         add_row(g.id, "link", o.id, _technology(o.items, o.kind, index), count, rates, _domains(o.items, modes))
         for item, _ in o.items:
             if item in index.transceivers and index.transceivers[item].form == "cpo":
@@ -140,24 +141,27 @@ def reliability_section(
 
     spares: list[dict[str, Any]] = []
     by_id = {m.id: m for ms in modes.values() for m in ms}
-    for mode_id in sorted(units):
+    for key in sorted(units, key=lambda x: (x[0], -1.0 if x[1] is None else x[1])):
+        mode_id, length_m = key
         mode = by_id[mode_id]
-        u = units[mode_id]
+        u = units[key]
         mu = u * mode.fit * PER_FIT * p.spares_lead_time_h
         need = spares_needed(mode, u, p)
         count = spares_count(mode, u, p)
+        price = mode.spare_price(length_m)
         spares.append(
             {
                 "mode": mode_id,
                 "item": mode.item,
+                "length_m": length_m,
                 "repair": mode.repair,
                 "units": _r(u),
                 "failures_in_lead_time": _r(mu),
                 "spares_needed": _r(need),
                 "spares": count,
-                "spare_cost_usd": mode.spare_cost_usd,
-                "capex_usd": _r(need * mode.spare_cost_usd),
-                "stock_capex_usd": _r(count * mode.spare_cost_usd),
+                "spare_cost_usd": _r(price),
+                "capex_usd": _r(need * price),
+                "stock_capex_usd": _r(count * price),
                 "service_level": _r(poisson_cdf(count, mu)),
             }
         )
@@ -169,8 +173,8 @@ def reliability_section(
         ].sum()
         by_tech = [{"technology": str(t), **{c: _r(float(v)) for c, v in row.items()}} for t, row in grouped.iterrows()]
     lost = total.lost_gpu_h(p)
-    spares_capex = sum(spares_needed(by_id[s["mode"]], units[s["mode"]], p) * s["spare_cost_usd"] for s in spares)
-    stock_capex = sum(s["spares"] * s["spare_cost_usd"] for s in spares)
+    spares_capex = sum(spares_needed(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
+    stock_capex = sum(spares_count(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
     totals = {
         "spares_capex_usd": spares_capex,
         "downtime_usd": total.downtime_usd(p),

@@ -21,6 +21,7 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.model.linear import Model, var_values
+from optimizer.core.reliability import round_significant
 from optimizer.core.solve import SolveReport, SolveStatus
 
 if TYPE_CHECKING:
@@ -297,6 +298,14 @@ def _round(x: float) -> float:
     return 0.0 if r == 0 else r
 
 
+def _round_total(key: str, x: float) -> float:
+    """A total as the plan reports it: 6 decimals (USD, W, Gb/s), interruptions per day (reliability
+    extension) to 12 significant digits, as every reliability figure."""
+    if key == "interruptions_per_day":
+        return round_significant(x)
+    return _round(x)
+
+
 @paused_gc()  # row dicts for every used column: no cyclic-GC passes over the model's objects
 def extract_plan(
     m: Model,
@@ -411,7 +420,7 @@ def extract_plan(
         totals.update(rel_totals)
         totals["tco_usd"] += rel_totals["downtime_usd"]
         interruptions_weight = d.weights_interruptions * rel_totals["interruptions_per_day"]
-    totals = {key: _round(v) for key, v in totals.items()}
+    totals = {key: _round_total(key, v) for key, v in totals.items()}
     objective = {
         "tco": capex + energy + (rel_totals["downtime_usd"] if rel is not None else 0.0),
         "capex": capex,

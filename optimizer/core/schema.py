@@ -33,6 +33,10 @@ MAX_COUNT = 10**9
 """Largest count (NICs, switches, ports, links, supply units, hops)."""
 MIN_POSITIVE = 1e-6
 """Smallest value of a field that must be positive (a speed or length of 1e-300 would make counts overflow)."""
+MIN_INTERRUPTIONS_PER_DAY = 1e-12
+"""Smallest cap on interruptions per day (reliability extension): a fabric of a few links has about 1e-4
+interruptions per day, and a cap well below that (e.g. 1e-9: a pod's share of a job's budget) is a
+legitimate question whose answer is a diagnostic, so this field has its own, lower bound."""
 _NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -82,6 +86,15 @@ def _not_tiny(value: float) -> float:
     if value < MIN_POSITIVE:
         raise ValueError(f"must be at least {MIN_POSITIVE:g}, got {value!r}")
     return value
+
+
+def _at_least(limit: float) -> Any:
+    def check(value: float) -> float:
+        if value < limit:
+            raise ValueError(f"must be at least {limit:g}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
 
 
 def _at_most(limit: float, what: str) -> Any:
@@ -381,8 +394,9 @@ class FailureMode(Strict):
     domain_ends: PositiveInt | None = None
     """Failure domain: link ends (ports) lost together when one unit fails, i.e. link ends per failing
     unit. Default: the transceiver's ends_per_module (1 for a plain module, 2 for a twin-port module);
-    a cable fails one link; a switch loses all its ports (its max_ports). Give it for a CPO engine or an
-    external laser module (the ports it serves)."""
+    a cable fails one link; a switch loses all its ports (its max_ports). An explicit value overrides the
+    default for every kind of item: a CPO engine or an external laser module (the ports it serves), a
+    switch's line card (its ports), a cable whose failure takes several links down."""
     repair_domain_ends: PositiveInt | None = None
     """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
     engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
@@ -393,7 +407,8 @@ class FailureMode(Strict):
     """Mean time to repair in hours: how long the failure domain stays down."""
     spare_cost_usd: NonNegNumber | None = None
     """Price of one spare of the part this repair replaces. Default: the failing unit's own price
-    (transceiver cost_usd x domain_ends, the cable's cost_usd, the switch's cost_usd)."""
+    (transceiver cost_usd x domain_ends, the switch's cost_usd, the cable's price at the link group's
+    length: cost_usd + cost_usd_per_m x length_m; a cable priced per metre is stocked per length)."""
     flap_fit: NonNegNumber = 0.0
     """Link flaps (transient outages that need no repair but do interrupt a job) per 10^9 hours of one unit."""
     source: Text
@@ -486,8 +501,11 @@ class Reliability(Strict):
     spares_factor: NonNegNumber = 1.0
     """Spares of each failure mode >= spares_factor x its expected failures during spares_lead_time_h,
     rounded up (0: no spares)."""
-    max_interruptions_per_day: PositiveNumber | None = None
-    """Cap on the expected job interruptions per day caused by the network."""
+    max_interruptions_per_day: (
+        Annotated[float, Field(gt=0), BeforeValidator(_number), _at_least(MIN_INTERRUPTIONS_PER_DAY)] | None
+    ) = None
+    """Cap on the expected job interruptions per day caused by the network (at least 1e-12: this field's
+    own lower bound, below the 1e-6 of other positive fields)."""
     min_availability: Annotated[float, Field(gt=0, lt=1), BeforeValidator(_number)] | None = None
     """Floor on the network's GPU availability: 1 - (GPU-hours lost per hour) / gpus."""
 

@@ -18,6 +18,9 @@ from optimizer.core.schema import Cable, Instance, Link, NicNode, Switch, Switch
 HOURS_PER_YEAR = 8766.0
 PLAN_FORMAT = "optimizer-plan/1"
 ABS_TOL = 1e-6
+RELIABILITY_ABS_TOL = 1e-12
+"""Absolute floor of the comparison of reliability figures (stated to 12 significant digits; interruptions
+per day can be 1e-4 or less, and a cap 1e-9)."""
 WITH_PLAN = ("optimal", "feasible")
 WITHOUT_PLAN = ("infeasible", "unbounded", "no_solution", "error")
 MODES = ("tco", "capex", "power", "weighted")
@@ -329,9 +332,9 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     def add(where: str, message: str) -> None:
         out.append(Violation(where, message))
 
-    def same(where: str, stated: Any, expected: float) -> None:
+    def same(where: str, stated: Any, expected: float, abs_tol: float = ABS_TOL) -> None:
         number = _number(stated)
-        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=abs_tol):
             add(where, f"states {stated!r}, recomputed {expected:.10g}")
 
     if plan.get("format") != PLAN_FORMAT:
@@ -462,7 +465,8 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
         add("totals", "missing with an incumbent")
     else:
         for key, value in totals.items():
-            same(f"totals.{key}", stated.get(key), value)
+            tol = RELIABILITY_ABS_TOL if key == "interruptions_per_day" else ABS_TOL  # 12 significant digits
+            same(f"totals.{key}", stated.get(key), value, tol)
     mode = plan.get("objective_mode", instance.objective)
     if mode not in MODES:
         add("objective_mode", f"unknown objective mode {mode!r}")
@@ -858,9 +862,12 @@ _DAYS_PER_YEAR = HOURS_PER_YEAR / 24
 
 
 def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
-    """The catalogue's failure modes per item, with the format's defaults: domain (links lost per failure)
-    = domain_ends, else the module's ends_per_module; 1 link for a cable; max_ports for a switch; the spare
-    price defaults to the failing unit's price."""
+    """The catalogue's failure modes per item, with the format's defaults. Domain (link ends lost per
+    failure): the row's domain_ends when given, for every kind of item; else the module's ends_per_module,
+    one link for a cable, max_ports for a switch. Repair domain: repair_domain_ends, else the domain. Spare
+    price: spare_cost_usd, else the failing unit's price (transceiver cost_usd x domain, the switch's
+    cost_usd, the cable's price at the link group's length: cost_usd + cost_usd_per_m x length_m); a cable
+    priced per metre is a different spare part at each length."""
     cat = instance.resolved_catalog
     trans = {t.id: t for t in cat.transceivers}
     cables = {c.id: c for c in cat.cables}
@@ -868,15 +875,20 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in cat.reliability:
         fit = r.fit if r.fit is not None else 1e9 / float(r.mtbf_h or 1.0)
+        price_per_m, per_length = 0.0, False
         if r.item in trans:
             domain = r.domain_ends or trans[r.item].ends_per_module
             price = trans[r.item].cost_usd * domain
         elif r.item in cables:
-            domain, price = 1, cables[r.item].cost_usd
+            cable = cables[r.item]
+            domain, price = r.domain_ends or 1, cable.cost_usd
+            price_per_m, per_length = cable.cost_usd_per_m, cable.cost_usd_per_m > 0
         elif r.item in switches:
-            domain, price = switches[r.item].max_ports, switches[r.item].cost_usd
+            domain, price = r.domain_ends or switches[r.item].max_ports, switches[r.item].cost_usd
         else:
             continue
+        if r.spare_cost_usd is not None:
+            price, price_per_m = r.spare_cost_usd, 0.0
         out.setdefault(r.item, []).append(
             {
                 "id": r.id,
@@ -885,7 +897,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
                 "domain": domain,
                 "repair_domain": r.repair_domain_ends or domain,
                 "mttr_h": r.mttr_h,
-                "spare_cost_usd": price if r.spare_cost_usd is None else r.spare_cost_usd,
+                "spare_cost_usd": price,
+                "spare_cost_usd_per_m": price_per_m,
+                "per_length": per_length,
                 "whole": r.item not in trans,  # a cable (one per link) or a switch (one per switch)
             }
         )
@@ -902,13 +916,13 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
     gpus = rel.gpus or sum(n.count for n in instance.nodes if isinstance(n, NicNode))
     stop = rel.gpus_per_interruption or gpus
     failures = flaps = down_link_h = links_down = 0.0
-    units: dict[str, float] = defaultdict(float)
+    units: dict[tuple[str, float | None], float] = defaultdict(float)  # per (mode, length of its spares)
 
-    def account(item: str, per: float, count: float) -> None:
+    def account(item: str, per: float, count: float, length_m: float) -> None:
         nonlocal failures, flaps, down_link_h, links_down
         for m in modes.get(item, ()):
             u = count * (1.0 if m["whole"] else per / m["domain"])
-            units[m["id"]] += u
+            units[(m["id"], length_m if m["per_length"] else None)] += u
             failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
             flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
             links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
@@ -916,18 +930,24 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
 
     for r in links:
         for item, per_link in r.attrs["items"].items():
-            account(item, per_link, r.count)
+            account(item, per_link, r.count, r.link.length_m)
     for nr in nodes.values():
-        account(nr.model.id, 1.0, nr.count)
+        account(nr.model.id, 1.0, nr.count, 0.0)
     lost = (failures + flaps) * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
     by_id = {m["id"]: m for ms in modes.values() for m in ms}
     need = {
-        mode: rel.spares_factor * u * by_id[mode]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
-        for mode, u in units.items()
+        key: rel.spares_factor * u * by_id[key[0]]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
+        for key, u in units.items()
     }
+
+    def price(key: tuple[str, float | None]) -> float:
+        m = by_id[key[0]]
+        return float(m["spare_cost_usd"] + m["spare_cost_usd_per_m"] * (key[1] or 0.0))
+
     return {
         "spares_needed": need,
-        "spares_capex_usd": sum(n * by_id[mode]["spare_cost_usd"] for mode, n in need.items()),
+        "spare_price_usd": {key: price(key) for key in need},
+        "spares_capex_usd": sum(n * price(key) for key, n in need.items()),
         "gpus": gpus,
         "failures_per_year": failures,
         "flaps_per_year": flaps,
@@ -940,16 +960,22 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
     }
 
 
-def _stated_spares(plan: Mapping[str, Any]) -> dict[str, float]:
+def _stated_spares(plan: Mapping[str, Any]) -> dict[tuple[str, float | None], Mapping[str, Any]]:
+    """The plan's spares rows by (mode, length_m): length_m is null except for a cable priced per metre."""
     section = plan.get("reliability")
     rows = section.get("spares") if isinstance(section, Mapping) else None
     if not isinstance(rows, list):
         return {}
-    return {
-        str(r.get("mode")): float(r["spares"])
-        for r in rows
-        if isinstance(r, Mapping) and _number(r.get("spares")) is not None
-    }
+    out: dict[tuple[str, float | None], Mapping[str, Any]] = {}
+    for r in rows:
+        if isinstance(r, Mapping) and _number(r.get("spares")) is not None:
+            length = _number(r.get("length_m"))
+            out[(str(r.get("mode")), None if length is None else float(length))] = r
+    return out
+
+
+def _spares_where(key: tuple[str, float | None]) -> str:
+    return f"reliability.spares.{key[0]}" + ("" if key[1] is None else f"@{key[1]:g}m")
 
 
 def check_reliability(
@@ -971,7 +997,8 @@ def check_reliability(
 
     def same(where: str, stated: Any, expected: float) -> None:
         number = _number(stated)
-        if number is None or not math.isclose(number, expected, rel_tol=max(rel_tol, 1e-8), abs_tol=1e-6):
+        tol = max(rel_tol, 1e-8)
+        if number is None or not math.isclose(number, expected, rel_tol=tol, abs_tol=RELIABILITY_ABS_TOL):
             out.append(Violation(where, f"states {stated!r}, recomputed {expected:.10g}"))
 
     for key in (
@@ -986,18 +1013,24 @@ def check_reliability(
         same(f"reliability.{key}", section.get(key), fig[key])
     same("reliability.spares_capex_usd", section.get("spares_capex_usd"), fig["spares_capex_usd"])
     spares = _stated_spares(plan)
-    for mode_id, need in fig["spares_needed"].items():
-        count = spares.pop(mode_id, None)
-        if count is None:
-            out.append(Violation(f"reliability.spares.{mode_id}", "no row for a failure mode the plan uses"))
-        elif count != max(0, math.ceil(need - 1e-9)):
-            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares, the need {need:.6g} rounds up"))
-    for mode_id, count in spares.items():
-        if count:
-            out.append(Violation(f"reliability.spares.{mode_id}", f"{count:g} spares for a mode the plan does not use"))
-    if rel.max_interruptions_per_day is not None and not _le(
-        fig["interruptions_per_day"], rel.max_interruptions_per_day, rel_tol
-    ):
+    for spare, need in fig["spares_needed"].items():
+        row = spares.pop(spare, None)
+        where = _spares_where(spare)
+        if row is None:
+            out.append(Violation(where, "no row for a failure mode (and spare length) the plan uses"))
+            continue
+        count = float(row["spares"])
+        if count != max(0, math.ceil(need - 1e-9)):
+            out.append(Violation(where, f"{count:g} spares, the need {need:.6g} rounds up"))
+        if "spare_cost_usd" in row:
+            same(f"{where}.spare_cost_usd", row.get("spare_cost_usd"), fig["spare_price_usd"][spare])
+    for spare, row in spares.items():
+        if float(row["spares"]):
+            out.append(
+                Violation(_spares_where(spare), f"{float(row['spares']):g} spares for a mode the plan does not use")
+            )
+    cap = rel.max_interruptions_per_day
+    if cap is not None and fig["interruptions_per_day"] > cap + max(RELIABILITY_ABS_TOL, rel_tol * cap):
         out.append(
             Violation(
                 "reliability.max_interruptions_per_day",

@@ -89,9 +89,11 @@ AUGMECON_DELTA = 1e-4
 """Interior points minimise capex + w x power with w = delta x (capex range) / (power range)."""
 
 
-def _cap(value: float) -> float:
-    """A cap just above a plan's own total, so that plan stays feasible under float tolerances."""
-    return value * (1 + _REL_TOL) + 1e-6
+def _cap(value: float, against: str = "power") -> float:
+    """A cap just above a plan's own total, so that plan stays feasible under float tolerances (totals of W
+    and USD are stated to 6 decimals; interruptions per day to 12 significant digits, and a small fabric has
+    about 1e-4 of them, so that cap gets only the smallest absolute margin a cap may have, 1e-12)."""
+    return value * (1 + _REL_TOL) + (1e-12 if against == "interruptions" else 1e-6)
 
 
 def _options_dict(options: SolveOptions) -> dict[str, Any]:
@@ -169,7 +171,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
 
     try:
         mode = task["mode"]
-        first = instance if eps is None else _with_cap(instance, against, _cap(eps))
+        first = instance if eps is None else _with_cap(instance, against, _cap(eps, against))
         objective = "capex"
         if mode == "min_power":
             first, objective = minimise_other(first)
@@ -182,7 +184,7 @@ def point_task(task: dict[str, Any], shared: dict[str, Any] | None = None) -> di
         if plan.status.has_solution and mode != "augmecon":
             assert plan.totals is not None
             if mode == "min_power":  # second stage: the cheapest plan at the least power (interruptions)
-                second = _with_cap(first, against, _cap(plan.totals[key]))
+                second = _with_cap(first, against, _cap(plan.totals[key], against))
                 stage2 = "capex"
             else:
                 second = _with_limits(first, max_capex_usd=_cap(plan.totals["capex_usd"]))
