@@ -71,6 +71,9 @@ def check_instance(
             if len(set(node.models)) != len(node.models):
                 issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
+    parts = (*index.transceivers.values(), *index.cables.values())
+    rules_off_only = set() if instance.compatibility is not None else {p.id for p in parts if p.compatibility_only}
+
     def item_refs(where: str, ids: list[str]) -> None:
         for j, item in enumerate(ids):
             if item in index.media and item not in item_ids:
@@ -79,6 +82,12 @@ def check_instance(
                     file, f"{where}[{j}]", f"'{item}' is a media id; it matches no option's items, so it has no effect"
                 )
                 warnings.warn(InputWarning(issue), stacklevel=4)
+            elif item in rules_off_only:  # a part that is an option only under the compatibility rules
+                message = (
+                    f"'{item}' is compatibility_only and the instance has no compatibility section: "
+                    "it is not an option, so this entry has no effect"
+                )
+                warnings.warn(InputWarning(Issue(file, f"{where}[{j}]", message)), stacklevel=4)
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
