@@ -71,8 +71,10 @@ def check_instance(
             if len(set(node.models)) != len(node.models):
                 issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
-    parts = (*index.transceivers.values(), *index.cables.values())
-    rules_off_only = set() if instance.compatibility is not None else {p.id for p in parts if p.compatibility_only}
+    rules_off_only: set[str] = set()  # parts that are options only under the compatibility rules
+    if instance.compatibility is None:
+        rules_off_only = {t.id for t in index.transceivers.values() if t.compatibility_only}
+        rules_off_only |= {c.id for c in index.cables.values() if c.compatibility_only}
 
     def item_refs(where: str, ids: list[str], wanted: bool = False) -> None:
         for j, item in enumerate(ids):
