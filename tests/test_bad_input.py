@@ -101,6 +101,15 @@ TABLE = [
     ),
     case("catalog_file_missing.yaml", [("catalog", ("no-such-catalog.yaml", "no such file"))]),
     case("extends_unknown_media.yaml", [("catalog.transceivers[0].media", ("unknown media 'omf'", "smf-dr"))]),
+    # ------------------------------------------------------------------ compatibility rules
+    case(
+        "compat_nic_model_not_available.yaml",
+        [("nodes[0].model", ("NIC model 'nic-next' of NIC group 'gpu'", "availability: status sampling"))],
+    ),
+    case(
+        "compat_protocol_contradicts_profile.yaml",
+        [("compatibility.protocol", ("'ethernet' contradicts profile 'ib-vendor'", "fixes 'infiniband'"))],
+    ),
     # ------------------------------------------------------------------ paths and bandwidth
     case(
         "path_step_not_joined.yaml",

@@ -505,7 +505,14 @@ def test_verifier_checks_nic_models_switch_models_and_breakout_ends() -> None:
     assert options_of(plan) == {"split": 4}
     late = copy.deepcopy(data)
     late["catalog"]["nics"][0].update(status="sampling", year=2027)
-    assert any(v.startswith("nodes.gpu: availability") for v in violations(late, plan))
+    with pytest.raises(InstanceError, match="NIC model 'n1' of NIC group 'gpu': availability"):
+        optimizer.load_instance({**late, "compatibility": {}})  # the planner refuses it as input
+    loaded = optimizer.load_instance({**data, "compatibility": {}})  # the verifier reads it from the catalogue
+    catalog = loaded.resolved_catalog
+    sampling = catalog.nics[0].model_copy(update={"status": "sampling", "year": 2027})
+    late_instance = loaded.model_copy(update={"catalog": catalog.model_copy(update={"nics": [sampling]})})
+    found = [f"{v.where}: {v.message}" for v in check_plan(late_instance, plan.to_dict())]
+    assert any(v.startswith("nodes.gpu: availability") for v in found), found
     profiled = copy.deepcopy(data)
     profiled["catalog"]["profiles"] = [{"id": "p", "switches": ["other"], "source": SRC}]
     profiled["catalog"]["switches"].append(switch("other", 2000, cage_gbps=800))

@@ -71,7 +71,12 @@ def check_instance(
             if len(set(node.models)) != len(node.models):
                 issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
-    def item_refs(where: str, ids: list[str]) -> None:
+    rules_off_only: set[str] = set()  # parts that are options only under the compatibility rules
+    if instance.compatibility is None:
+        rules_off_only = {t.id for t in index.transceivers.values() if t.compatibility_only}
+        rules_off_only |= {c.id for c in index.cables.values() if c.compatibility_only}
+
+    def item_refs(where: str, ids: list[str], wanted: bool = False) -> None:
         for j, item in enumerate(ids):
             if item in index.media and item not in item_ids:
                 # a valid catalogue id (format v1, sections 1 and 4.3) that matches no item an option uses
@@ -79,6 +84,12 @@ def check_instance(
                     file, f"{where}[{j}]", f"'{item}' is a media id; it matches no option's items, so it has no effect"
                 )
                 warnings.warn(InputWarning(issue), stacklevel=4)
+            elif wanted and item in rules_off_only:  # allowed, but an option only under the compatibility rules
+                message = (
+                    f"'{item}' is compatibility_only and the instance has no compatibility section: "
+                    "it is not an option, so allowing it has no effect"
+                )
+                warnings.warn(InputWarning(Issue(file, f"{where}[{j}]", message)), stacklevel=4)
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
@@ -90,7 +101,7 @@ def check_instance(
             if ref not in nodes and ref not in bad_nodes:
                 issues.append(Issue(file, f"links[{i}].{end}", f"unknown node '{ref}'; known: {_known(nodes)}"))
         if link.allowed is not None:
-            item_refs(f"links[{i}].allowed", link.allowed)
+            item_refs(f"links[{i}].allowed", link.allowed, wanted=True)
         item_refs(f"links[{i}].exclude", link.exclude)
 
     for item in instance.limits.supply:

@@ -9,9 +9,11 @@ What the rules say, per link end at a port (a NIC group, or one switch model of 
 - cage: the part's ``cage`` list holds the port's cage form factor;
 - fill: speed_gbps x share = the port's ``cage_gbps`` (share: ``ends_per_module`` of a module,
   ``links_per_cable`` at a breakout's fast end, else 1);
-- power class: the module's power at the cage (power_w x ends_per_module; a cable end: half of power_w)
-  is at most the port's ``max_module_w``;
+- power class: the power in the cage (power_w x ends_per_module of a module; a cable end: half of its
+  per-link power power_w / links_per_cable, times the links through the cage) is at most the port's
+  ``max_module_w``;
 - support list: the part's technology or id is in the port's ``supports``.
+A rule whose field only one side gives (a part without ``cage`` at a port with one) does not restrict.
 CPO ends (engines inside the switch) have no cage: only protocol, lane and support apply. Per link:
 paired transceivers have equal line lane rates and a common protocol. Per part: it is available
 (``status``/``year`` against the instance's opt-in) and, with a ``profile``, qualified by the profile.
@@ -55,7 +57,9 @@ def unavailable_reason(entry: object, rules: Compatibility) -> str | None:
     if status in rules.status:
         return None
     year = getattr(entry, "year", None)
-    if rules.available_by is not None and status in ("sampling", "announced") and year is not None:
+    if rules.available_by is not None and status in ("sampling", "announced"):
+        if year is None:
+            return f"availability: status {status} without a year, which available_by {rules.available_by} cannot admit"
         if year <= rules.available_by:
             return None
         return f"availability: status {status} ({year}) after available_by {rules.available_by}"
@@ -69,11 +73,16 @@ def part_share(part: Part, fast: bool) -> int:
     return part.links_per_cable if fast else 1
 
 
-def part_power_at_cage(part: Part) -> float:
-    """Power drawn in one cage: the whole module, or half a cable assembly's power."""
+def part_power_at_cage(part: Part, share: int) -> float:
+    """Power drawn in one cage: the power of one end times the links sharing the cage (``part_share``).
+
+    One end of a transceiver draws its power_w (a twin-port module: power_w x ends_per_module); one end
+    of a cable draws half of its per-link power, power_w / (2 x links_per_cable), so a plain cable's
+    end and a breakout's fast end draw power_w / 2 and a breakout's slow end power_w / (2 x links_per_cable).
+    """
     if isinstance(part, Transceiver):
-        return part.power_w * part.ends_per_module
-    return part.power_w / 2
+        return part.power_w * share
+    return part.power_w / (2 * part.links_per_cable) * share
 
 
 def port_problem(port: PortRules, part: Part, fast: bool, speed: float, where: str) -> str | None:
@@ -92,7 +101,7 @@ def port_problem(port: PortRules, part: Part, fast: bool, speed: float, where: s
     share = part_share(part, fast)
     if caged and port.cage_gbps is not None and abs(speed * share - port.cage_gbps) > 1e-9:
         return f"fill: {share} x {speed:g}G does not fill the {port.cage_gbps:g}G cage of {where}"
-    power = part_power_at_cage(part)
+    power = part_power_at_cage(part, share)
     if caged and port.max_module_w is not None and power > port.max_module_w + 1e-9:
         return f"power class: {power:g} W above max_module_w {port.max_module_w:g} of {where}"
     if port.supports is not None and technology(part) not in port.supports and part.id not in port.supports:
@@ -130,8 +139,6 @@ class CompatContext:
     fabrics: list[Fabric] = field(default_factory=list)
     fabric_of: dict[str, int] = field(default_factory=dict)
     """Node group id -> index into ``fabrics``."""
-    declared: dict[str, list[str]] = field(default_factory=dict)
-    """Switch group id -> the candidate models the file lists (before any rule removes one)."""
 
     def part_reason(self, part: Part) -> str | None:
         """Why a part is not an option anywhere (None: it may be)."""
@@ -165,7 +172,6 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
             known = ", ".join(sorted(index.profiles)) or "none"
             issues.append(Issue(file, "compatibility.profile", f"unknown profile '{rules.profile}'; known: {known}"))
     ctx = CompatContext(rules, index, profile)
-    ctx.declared = {n.id: list(n.models) for n in instance.nodes if isinstance(n, SwitchNode)}
     parts: list[Part] = [*index.transceivers.values(), *index.cables.values()]
     for part in parts:
         reason = unavailable_reason(part, rules)
@@ -179,12 +185,21 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
         fixed &= {rules.protocol}
     if profile is not None and profile.protocol is not None:
         fixed &= {profile.protocol}
+        if rules.protocol is not None and rules.protocol != profile.protocol:
+            message = f"'{rules.protocol}' contradicts profile '{profile.id}', which fixes '{profile.protocol}'"
+            issues.append(Issue(file, "compatibility.protocol", message + "; give one of them"))
+            return ctx, instance, issues
 
     # switch models: availability, profile, then the fabric's protocols
     usable: dict[str, list[str]] = {}
     dropped: dict[str, list[str]] = defaultdict(list)
     for i, node in enumerate(instance.nodes):
         if isinstance(node, NicNode):
+            nic = index.nics.get(node.model) if node.model is not None else None
+            if nic is not None and (reason := unavailable_reason(nic, rules)) is not None:
+                issues.append(
+                    Issue(file, f"nodes[{i}].model", f"NIC model '{node.model}' of NIC group '{node.id}': {reason}")
+                )
             in_profile = profile is None or profile.nics is None or node.model is None or node.model in profile.nics
             if not in_profile:
                 issues.append(
@@ -309,8 +324,8 @@ def port_name(node: NicNode | SwitchNode, model: str | None) -> str:
 
 def fast_end_at_b(node_a: NicNode | SwitchNode, node_b: NicNode | SwitchNode, cable: Cable, ctx: CompatContext) -> bool:
     """Orientation of a breakout cable: its fast end is at b when b's port (a NIC group, or at least one
-    candidate model the file lists for a switch group) has a cage of links_per_cable x speed_gbps, else
-    at a."""
+    usable model of a switch group: ``node`` is the group after ``build_context`` removed the models the
+    rules rule out) has a cage of links_per_cable x speed_gbps, else at a."""
     index = ctx.index
     target = cable.links_per_cable * cable.speed_gbps
 
@@ -319,7 +334,7 @@ def fast_end_at_b(node_a: NicNode | SwitchNode, node_b: NicNode | SwitchNode, ca
             return node.cage_gbps is not None and abs(node.cage_gbps - target) < 1e-9
         return any(
             (sw := index.switches.get(m)) is not None and sw.cage_gbps is not None and abs(sw.cage_gbps - target) < 1e-9
-            for m in ctx.declared.get(node.id, node.models)
+            for m in node.models
         )
 
     return has(node_b) or not has(node_a)
@@ -327,7 +342,8 @@ def fast_end_at_b(node_a: NicNode | SwitchNode, node_b: NicNode | SwitchNode, ca
 
 def fabric_members(instance: Instance) -> dict[str, list[str]]:
     """The fabrics of an instance: connected components of node groups through link groups, as
-    {a member's id: the node group ids of the component, in file order}."""
+    {a member's id: the node group ids of the component, in file order}. A link group that can hold no
+    link (``count: 0`` or ``max_count: 0``, and no ``installed_gbps``) joins nothing."""
     parent = {n.id: n.id for n in instance.nodes}
 
     def find(x: str) -> str:
@@ -337,7 +353,8 @@ def fabric_members(instance: Instance) -> dict[str, list[str]]:
         return x
 
     for link in instance.links:
-        if link.a in parent and link.b in parent:
+        empty = 0 in (link.count, link.max_count) and not link.installed_gbps
+        if link.a in parent and link.b in parent and not empty:
             parent[find(link.a)] = find(link.b)
     members: dict[str, list[str]] = defaultdict(list)
     for n in instance.nodes:

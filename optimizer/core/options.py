@@ -103,7 +103,6 @@ class OptionDeriver:
                 (
                     self.nodes[x].model_dump_json() if isinstance(self.nodes.get(x), NicNode) else None,
                     self.ctx.node_protocols(x),
-                    tuple(self.ctx.declared.get(x, ())),  # breakout orientation reads the declared models
                 )
                 for x in (link.a, link.b)
             )

@@ -180,12 +180,14 @@ class Availability(Strict):
     shipping parts are options unless the instance opts in to more (``compatibility.status`` /
     ``compatibility.available_by``)."""
     year: Year | None = None
-    """Year of first volume shipment (shipping) or the expected one (sampling, announced, what-if)."""
+    """Year of first volume shipment (shipping) or the expected one (sampling, announced, what-if); a
+    sampling or announced entry without it is never admitted by ``compatibility.available_by``."""
     compatibility_only: Bool = False
     """A link part that is an option only under ``compatibility`` (its use depends on the rules:
     breakouts, twin-port NIC modules, parts whose support or lane rate decides where they fit). The
     built-in parts added with the compatibility extension carry it, so instances without
-    ``compatibility`` keep their options. Switch models and NICs are named explicitly and ignore it."""
+    ``compatibility`` keep their options; a part of a file or inline catalogue marked so is treated alike.
+    Switch models and NICs are named explicitly and ignore it."""
 
 
 class PortRules(Strict):
@@ -207,8 +209,9 @@ class PortRules(Strict):
     (ends_per_module of a module, links_per_cable at a breakout's fast end, else 1) = cage_gbps. A
     twin-port cage of 2 x 400G has cage_gbps 800 and max_port_gbps 400."""
     max_module_w: PositiveNumber | None = None
-    """Power class of one cage: a module above it (power_w x ends_per_module; a cable end draws half
-    the cable's power_w) is not an option here."""
+    """Power class of one cage: a part whose power in the cage is above it is not an option here. A
+    module draws power_w x ends_per_module; a cable end power_w / (2 x links_per_cable) per link through
+    the cage, i.e. power_w / 2 at a plain cable's end or a breakout's fast end."""
     supports: Annotated[list[Id], Field(min_length=1), AfterValidator(_unique)] | None = None
     """Qualified parts: technologies (dsp, lpo, lro, cpo, aoc, aec, acc, dac) and/or catalogue item ids.
     An end is an option here only if its technology or its id is listed."""
@@ -276,8 +279,9 @@ class Transceiver(PartRules):
     """Compatibility extension: optical (line-side) lane rate; default lane_gbps. Two ends pair only with
     equal line lane rates; a gearbox module has lane_gbps != line_lane_gbps."""
     technology: Literal["dsp", "lpo", "lro", "cpo"] | None = None
-    """Compatibility extension: dsp (retimed), lpo (linear), lro (linear receive) or cpo; default cpo
-    for form cpo, else lro/lpo when the id or description says so, else dsp."""
+    """Compatibility extension: dsp (retimed), lpo (linear), lro (linear receive) or cpo. Default, in
+    this order: cpo for form cpo; lro if the id contains 'lro' or the description 'linear receive'; lpo
+    if the id contains 'lpo' or the description 'linear pluggable' (case-insensitive); else dsp."""
 
 
 class Cable(PartRules):
@@ -301,8 +305,8 @@ class Cable(PartRules):
     description: Text | None = None
     links_per_cable: PositiveInt = 1
     """Extension: links one assembly carries (2 or 4 for a breakout / splitter: one fast cage feeds that
-    many slower links). speed_gbps is per link; power_w and cost_usd are for the whole assembly and are
-    charged 1/links_per_cable per link. Under ``compatibility`` a node's fast ends come in whole
+    many slower links). speed_gbps is per link; power_w, cost_usd and cost_usd_per_m are for the whole
+    assembly and are charged 1/links_per_cable per link. Under ``compatibility`` a node's fast ends come in whole
     assemblies and the fast end fills its cage (speed_gbps x links_per_cable = cage_gbps)."""
     fast_ends: Literal[1, 2] = 1
     """Extension, with links_per_cable > 1: 1 for a breakout (one fast end, the others are single
@@ -490,7 +494,7 @@ class Reliability(Strict):
     """GPU-hours lost per stopped GPU and interruption: job restart, checkpoint reload and the work
     redone since the last checkpoint, in hours."""
     gpus: PositiveInt | None = None
-    """GPUs of the fabric. Default: the summed count of the NIC groups."""
+    """GPUs of the fabric. Default: the summed count of the NIC groups (NICs, not ports)."""
     gpus_per_interruption: PositiveInt | None = None
     """GPUs one failure or flap stops (the job size). Default: gpus (one job spans the fabric)."""
     idle_gpus_per_lost_link: NonNegNumber = 0.0
@@ -553,7 +557,8 @@ class NicNode(PortRules):
     forms: Forms = ["pluggable", "cable"]
     """End forms the NIC's ports take (default [pluggable, cable], or the model's)."""
     model: Id | None = None
-    """Compatibility extension: a catalogue NIC id; fields not given here are taken from it."""
+    """Compatibility extension: a catalogue NIC id; fields not given here are taken from it (without a
+    ``compatibility`` section only ports, max_port_gbps and forms are read)."""
 
     @model_validator(mode="after")
     def _speed_given(self) -> NicNode:
@@ -672,11 +677,12 @@ class Compatibility(Strict):
     ]
     """Statuses of catalogue entries that are options (an entry without status counts as shipping)."""
     available_by: Year | None = None
-    """Also take sampling and announced entries whose year is at most this year."""
+    """Also take sampling and announced entries whose year is at most this year (not those without a year)."""
     profile: Id | None = None
     """An ecosystem profile of the catalogue: its switches, NICs, parts and protocol only."""
     protocol: Protocol | None = None
-    """Fix the protocol of every fabric (default: the planner chooses one per fabric)."""
+    """Fix the protocol of every fabric (default: the planner chooses one per fabric); with a profile that
+    fixes a protocol it must be the same."""
 
 
 class Instance(Strict):

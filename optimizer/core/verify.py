@@ -726,7 +726,9 @@ def _fits_port(port: Any, part: Transceiver | Cable, share: int, speed: float) -
         return f"cage: '{part.id}' plugs into {part.cage}, the port is {port.cage}"
     if not engine and port.cage_gbps is not None and not math.isclose(speed * share, port.cage_gbps):
         return f"fill: {share} x {speed:g}G of '{part.id}' does not fill a {port.cage_gbps:g}G cage"
-    power = part.power_w * part.ends_per_module if isinstance(part, Transceiver) else part.power_w / 2
+    # one end of a module draws power_w, one end of a cable half its per-link power; times the links in the cage
+    per_end = part.power_w if isinstance(part, Transceiver) else part.power_w / (2 * part.links_per_cable)
+    power = per_end * share
     if not engine and port.max_module_w is not None and power > port.max_module_w + 1e-9:
         return f"power class: '{part.id}' draws {power:g} W in a cage of max_module_w {port.max_module_w:g}"
     if port.supports is not None and technology(part) not in port.supports and part.id not in port.supports:
@@ -749,6 +751,10 @@ def _check_compatibility(
         fixed &= {rules.protocol}
     if profile is not None and profile.protocol is not None:
         fixed &= {profile.protocol}
+        if rules.protocol is not None and rules.protocol != profile.protocol:
+            out.append(Violation("compatibility.protocol", f"contradicts the protocol of profile '{profile.id}'"))
+    root_of = _fabric_roots(instance)
+    usable = _usable_models(instance, ix, rules, profile, fixed, root_of)
 
     def port(node_id: str) -> Any:
         node = ix.nodes[node_id]
@@ -780,7 +786,7 @@ def _check_compatibility(
         if r.option in ix.cables:
             c = ix.cables[r.option]
             per = c.links_per_cable
-            fast_b = per > 1 and c.fast_ends == 1 and _fast_at_b(ix, link, c)
+            fast_b = per > 1 and c.fast_ends == 1 and _fast_at_b(ix, link, c, usable)
             fast_a = per > 1 and (c.fast_ends == 2 or not fast_b)
             fast_b = fast_b or (per > 1 and c.fast_ends == 2)
             sides = [(link.a, c, per if fast_a else 1), (link.b, c, per if fast_b else 1)]
@@ -811,19 +817,10 @@ def _check_compatibility(
             out.append(Violation(f"nodes.{node_id}", f"{n} ends of '{part_id}' are not whole units of {share}"))
 
     # one protocol per fabric (node groups joined by link groups)
-    parent = {n.id: n.id for n in instance.nodes}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for g in instance.links:
-        parent[find(g.a)] = find(g.b)
     fabrics: dict[str, list[str]] = defaultdict(list)
     for node in instance.nodes:
-        fabrics[find(node.id)].append(node.id)
-    group_of = {g.id: find(g.a) for g in instance.links}
+        fabrics[root_of[node.id]].append(node.id)
+    group_of = {g.id: root_of[g.a] for g in instance.links}
     for root, members in fabrics.items():
         common = set(fixed)
         for node_id in members:
@@ -839,19 +836,52 @@ def _check_compatibility(
     return out
 
 
-def _fast_at_b(ix: _Index, link: Link, cable: Cable) -> bool:
-    """A breakout's fast end is at b when b's port (NIC group, or any candidate model) has a cage of
-    links_per_cable x speed_gbps, else at a."""
+def _fabric_roots(instance: Instance) -> dict[str, str]:
+    """Node group id -> a representative of its fabric: node groups joined by link groups, where a group
+    that can hold no link (count 0 or max_count 0, no installed capacity) joins nothing."""
+    parent = {n.id: n.id for n in instance.nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for g in instance.links:
+        if g.a in parent and g.b in parent and not (0 in (g.count, g.max_count) and not g.installed_gbps):
+            parent[find(g.a)] = find(g.b)
+    return {n: find(n) for n in parent}
+
+
+def _usable_models(
+    instance: Instance, ix: _Index, rules: Any, profile: Any, fixed: set[str], root_of: Mapping[str, str]
+) -> dict[str, list[Switch]]:
+    """Per switch group, the models left after rules 1, 2 and 6: available, in the profile, speaking a
+    protocol the instance allows, and one of the protocols its fabric can run (those of every NIC group
+    and of at least one such model of every switch group)."""
+    usable: dict[str, list[Switch]] = {}
+    for node in instance.nodes:
+        if isinstance(node, SwitchNode):
+            models = [ix.switches[m] for m in node.models if m in ix.switches]
+            in_profile = [m for m in models if profile is None or profile.switches is None or m.id in profile.switches]
+            usable[node.id] = [m for m in in_profile if not _available(m, rules) and _protocols(m) & fixed]
+    runs: dict[str, set[str]] = defaultdict(lambda: set(fixed))
+    for node in instance.nodes:
+        spoken = _protocols(node) if isinstance(node, NicNode) else set().union(*map(_protocols, usable[node.id]))
+        if isinstance(node, NicNode) or usable[node.id]:
+            runs[root_of[node.id]] &= spoken
+    return {nid: [m for m in ms if _protocols(m) & runs[root_of[nid]]] for nid, ms in usable.items()}
+
+
+def _fast_at_b(ix: _Index, link: Link, cable: Cable, usable: Mapping[str, list[Switch]]) -> bool:
+    """A breakout's fast end is at b when b's port (NIC group, or any usable model of a switch group) has a
+    cage of links_per_cable x speed_gbps, else at a."""
     target = cable.links_per_cable * cable.speed_gbps
 
     def has(node_id: str) -> bool:
         node = ix.nodes[node_id]
         if isinstance(node, NicNode):
             return node.cage_gbps is not None and math.isclose(node.cage_gbps, target)
-        return any(
-            m in ix.switches and ix.switches[m].cage_gbps is not None and math.isclose(ix.switches[m].cage_gbps, target)  # type: ignore[arg-type]
-            for m in node.models
-        )
+        return any(m.cage_gbps is not None and math.isclose(m.cage_gbps, target) for m in usable.get(node_id, []))
 
     return has(link.b) or not has(link.a)
 
