@@ -106,6 +106,10 @@ def elastic_data(d: ModelData) -> ModelData:
         for gi in {d.col_group[i] for i in cols}:
             if slowest[gi] > 0:
                 bound[gi] = max(bound[gi], math.ceil(min_gbps / slowest[gi] - 1e-9))
+    for gi, extra in _whole_unit_room(d).items():  # room to reach the next whole module (compatibility)
+        g = d.groups[gi]
+        cap = g.max_count if g.max_count is not None else bound[gi] + extra  # max_count has no slack
+        bound[gi] = max(bound[gi], min(bound[gi] + extra, cap))
     for gi, g in enumerate(e.groups):
         g.n_max = bound[gi]
     e.col_ub = [bound[gi] for gi in d.col_group]
@@ -133,6 +137,17 @@ def elastic_data(d: ModelData) -> ModelData:
         )
     e.elastic = ElasticBounds(k_ub=k_ub)
     return e
+
+
+def _whole_unit_room(d: ModelData) -> dict[int, int]:
+    """Compatibility rules: per link group whose ends fill whole modules (twin-port modules, breakout fast
+    ends), the extra links the elastic copy may add: lcm(shares) - 1, so that its exact count (or the
+    ports at its ends) can move to the next whole module."""
+    shares: dict[int, set[int]] = {}
+    for _, share, terms in d.whole_units:
+        for i, _ in terms:
+            shares.setdefault(d.col_group[i], set()).add(share)
+    return {gi: math.lcm(*s) - 1 for gi, s in shares.items()}
 
 
 def explain_infeasible(
@@ -394,4 +409,116 @@ def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -
                     f"link group {g.id}: exactly {_num(g.count)} links: change to {_num(links)} ({links - g.count:+,})",
                 )
             )
+    return out
+
+
+# ------------------------------------------------------------------ compatibility rules (no limit to move)
+PROTOCOL_NAMES = {"infiniband": "InfiniBand", "ethernet": "Ethernet"}
+
+
+def rule_conflicts(instance: Instance, d: ModelData, options: SolveOptions, deadline: float) -> list[str]:
+    """Compatibility rules that make an infeasible instance infeasible, where, and the change that fixes it.
+
+    For each rule with rows in the model (whole modules, one protocol per fabric), the model is solved
+    again without that rule's rows. If that model has a plan, the rule is a cause (with it no plan
+    exists, without it one does), and the plan shows where it breaks the rule:
+
+    - whole modules: a node group that takes a number of ends of a twin-port module or breakout fast
+      end that is not a multiple of its share. Fix: one more (or one fewer) link with that part there,
+      so the ends fill whole modules (the elastic copy's ``relaxations`` give a count that works), or a
+      part with one end per cage there;
+    - one protocol per fabric: a fabric using parts or switch models qualified for InfiniBand only and
+      others for Ethernet only. Fix: qualify the items of one side for the other protocol too (the side
+      with fewer distinct items); the rule-free plan then meets the rule, so the changed instance has a
+      plan.
+
+    Returns one line per conflict found (empty when no rule alone explains the infeasibility, the
+    instance has no such rows, or no time is left).
+    """
+    out: list[str] = []
+    for rule in ("whole_units", "fabric_choice"):
+        if not getattr(d, rule) or deadline - time.monotonic() < MIN_TIME_S:
+            continue
+        free = copy.copy(d)
+        setattr(free, rule, [])
+        m = build_for_solve(free, options.interface)
+        report = solve_model(
+            m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
+        )
+        if not report.status.has_solution:
+            continue
+        n = [round(x or 0.0) for x in var_values(m.n)]
+        if rule == "whole_units":
+            out += _whole_unit_conflicts(d, n)
+        else:
+            z = [x or 0.0 for x in var_values(m.z)]
+            out += _protocol_conflicts(instance, d, n, z)
+    return out
+
+
+def _whole_unit_conflicts(d: ModelData, n: list[int]) -> list[str]:
+    """Node groups where plan ``n`` takes ends of a whole-unit part that are not a multiple of its share."""
+    out = []
+    for label, share, terms in d.whole_units:
+        ends = sum(mult * n[i] for i, mult in terms)
+        if ends % share == 0:
+            continue
+        node, part = label.split("/", 1)
+        groups = sorted({d.groups[d.col_group[i]].id for i, _ in terms if n[i] > 0})
+        short = share - ends % share
+        out.append(
+            f"whole modules: node group '{node}' takes {ends} ends of '{part}' ({share} per module or "
+            f"cable) in link group{'s' if len(groups) > 1 else ''} {', '.join(repr(g) for g in groups)}, "
+            f"not a multiple of {share}: add {short} link{'s' if short > 1 else ''} with '{part}' there "
+            f"(or remove {ends % share}) so the ends fill whole modules, or allow a part with one end per "
+            f"cage at '{node}'"
+        )
+    return out
+
+
+def _protocol_conflicts(instance: Instance, d: ModelData, n: list[int], z: list[float]) -> list[str]:
+    """Fabrics where plan (``n``, ``z``) uses items qualified for InfiniBand only and for Ethernet only."""
+    from optimizer.core.catalog import CatalogIndex
+    from optimizer.core.compat import fabric_members, protocols_of
+
+    index = CatalogIndex.of(instance.resolved_catalog)
+    members = fabric_members(instance)
+    out = []
+    for _, ib_choices, eth_choices, ib_cols, eth_cols in d.fabric_choice:
+        # items of each side: (catalogue id, where it is used)
+        used: dict[str, dict[str, set[str]]] = {"infiniband": {}, "ethernet": {}}
+        fabric: list[str] = []
+        for protocol, choices, cols in (("infiniband", ib_choices, ib_cols), ("ethernet", eth_choices, eth_cols)):
+            other = "ethernet" if protocol == "infiniband" else "infiniband"
+            for q in choices:
+                if z[q] > 0.5:
+                    sg = d.switch_groups[d.choice_group[q]].id
+                    used[protocol].setdefault(d.choice_model[q], set()).add(f"switch group '{sg}'")
+                    fabric = fabric or members[next(r for r, ids in members.items() if sg in ids)]
+            for i in cols:
+                if n[i] > 0:
+                    g = d.groups[d.col_group[i]]
+                    option = d.col_option[i]
+                    ids = [option.id] if option.kind != "pair" else option.id.split("+")
+                    for part_id in ids:
+                        part = index.transceivers.get(part_id) or index.cables.get(part_id)
+                        if part is not None and other not in protocols_of(part):
+                            used[protocol].setdefault(part_id, set()).add(f"link group '{g.id}'")
+                    fabric = fabric or members[next(r for r, nodes in members.items() if g.a in nodes)]
+        if not used["infiniband"] or not used["ethernet"]:
+            continue
+        side = min(("ethernet", "infiniband"), key=lambda p: (len(used[p]), p))
+        to = "infiniband" if side == "ethernet" else "ethernet"
+
+        def items(p: str) -> str:
+            return "; ".join(f"'{item}' ({', '.join(sorted(where))})" for item, where in sorted(used[p].items()))
+
+        fix = ", ".join(f"'{item}'" for item in sorted(used[side]))
+        where = ", ".join(sorted({w for ws in used[side].values() for w in ws}))
+        shown = ", ".join(fabric[:8]) + (", ..." if len(fabric) > 8 else "")
+        out.append(
+            f"one protocol per fabric: the fabric of node groups {shown} needs InfiniBand for {items('infiniband')} "
+            f"and Ethernet for {items('ethernet')}: qualify {fix} for {to} too (protocol: [ethernet, "
+            f"infiniband]), or allow parts or models that speak {PROTOCOL_NAMES[to]} in {where}"
+        )
     return out
