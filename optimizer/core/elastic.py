@@ -419,9 +419,11 @@ PROTOCOL_NAMES = {"infiniband": "InfiniBand", "ethernet": "Ethernet"}
 def rule_conflicts(instance: Instance, d: ModelData, options: SolveOptions, deadline: float) -> list[str]:
     """Compatibility rules that make an infeasible instance infeasible, where, and the change that fixes it.
 
-    For each rule with rows in the model (whole modules, one protocol per fabric), the model is solved
-    again without that rule's rows. If that model has a plan, the rule is a cause (with it no plan
-    exists, without it one does), and the plan shows where it breaks the rule:
+    The rules that have rows in the model are whole modules, one protocol per fabric and one model per
+    switch group (the per-end rules leave some ends to some models only: the ``forms`` rows). The model is
+    solved again without one rule's rows, for each rule in turn, and, when none alone is the cause,
+    without all of them. If such a model has a plan, the rules dropped are a cause (with them no plan
+    exists, without them one does), and the plan shows where it breaks them:
 
     - whole modules: a node group that takes a number of ends of a twin-port module or breakout fast
       end that is not a multiple of its share. Fix: one more (or one fewer) link with that part there,
@@ -429,31 +431,95 @@ def rule_conflicts(instance: Instance, d: ModelData, options: SolveOptions, dead
       part with one end per cage there;
     - one protocol per fabric: a fabric using parts or switch models qualified for InfiniBand only and
       others for Ethernet only. Fix: qualify the items of one side for the other protocol too (the side
-      with fewer distinct items); the rule-free plan then meets the rule, so the changed instance has a
-      plan.
+      with fewer distinct items; the rule-free plan then meets the rule), or allow parts or models of
+      the other protocol where that side's items are used;
+    - one model per switch group: link groups at one switch group whose options only different models
+      take. Fix: a model of the group that takes them all, or parts the chosen model takes.
 
-    Returns one line per conflict found (empty when no rule alone explains the infeasibility, the
-    instance has no such rows, or no time is left).
+    Returns one line per conflict found (empty when no rule explains the infeasibility, the instance has
+    no compatibility section or no such rows, or no time is left).
     """
-    out: list[str] = []
-    for rule in ("whole_units", "fabric_choice"):
-        if not getattr(d, rule) or deadline - time.monotonic() < MIN_TIME_S:
+    if instance.compatibility is None:
+        return []
+    present = [rule for rule in _RULES if _has_rows(d, rule)]
+    for dropped in [*([r] for r in present), *([present] if len(present) > 1 else [])]:
+        if deadline - time.monotonic() < MIN_TIME_S:
+            break
+        plan = _solve_without(d, dropped, options, deadline)
+        if plan is None:
             continue
-        free = copy.copy(d)
-        setattr(free, rule, [])
-        m = build_for_solve(free, options.interface)
-        report = solve_model(
-            m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
-        )
-        if not report.status.has_solution:
-            continue
-        n = [round(x or 0.0) for x in var_values(m.n)]
-        if rule == "whole_units":
+        n, z = plan
+        out: list[str] = []
+        if "whole_units" in dropped:
             out += _whole_unit_conflicts(d, n)
-        else:
-            z = [x or 0.0 for x in var_values(m.z)]
+        if "fabric_choice" in dropped:
             out += _protocol_conflicts(instance, d, n, z)
+        if "form_classes" in dropped:
+            out += _switch_model_conflicts(d, n, z)
+        if out:
+            return out
+    return []
+
+
+_RULES = ("whole_units", "fabric_choice", "form_classes")
+"""The rules ``rule_conflicts`` drops: whole modules, one protocol per fabric, one model per switch group."""
+
+
+def _has_rows(d: ModelData, rule: str) -> bool:
+    if rule == "form_classes":
+        return any(sg.form_classes for sg in d.switch_groups)
+    return bool(getattr(d, rule))
+
+
+def _solve_without(
+    d: ModelData, rules: list[str], options: SolveOptions, deadline: float
+) -> tuple[list[int], list[float]] | None:
+    """A plan (n, z) of the model without the rows of ``rules``, or None if it has none (in time)."""
+    free = copy.copy(d)
+    for rule in rules:
+        if rule == "form_classes":
+            free.switch_groups = [replace(sg, form_classes=[]) for sg in d.switch_groups]
+        else:
+            setattr(free, rule, [])
+    m = build_for_solve(free, options.interface)
+    report = solve_model(
+        m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
+    )
+    if not report.status.has_solution:
+        return None
+    return [round(x or 0.0) for x in var_values(m.n)], [x or 0.0 for x in var_values(m.z)]
+
+
+def _switch_model_conflicts(d: ModelData, n: list[int], z: list[float]) -> list[str]:
+    """Switch groups where plan (``n``, ``z``) uses ends that the chosen model does not take."""
+    out = []
+    for sg in d.switch_groups:
+        chosen = max(sg.choices, key=lambda q: z[q])
+        used: set[tuple[str, str, tuple[str, ...]]] = set()  # (link group, option, models that take it)
+        wrong: set[str] = set()  # link groups with ends the chosen model does not take
+        for cols, ok, _ in sg.form_classes:
+            for i in cols:
+                if n[i] > 0:
+                    group = d.groups[d.col_group[i]].id
+                    used.add((group, d.col_option[i].id, tuple(d.choice_model[q] for q in ok)))
+                    if chosen not in ok:
+                        wrong.add(group)
+        if not wrong:
+            continue
+        shown = "; ".join(f"link group '{g}' uses '{o}', which {_only(models)}" for g, o, models in sorted(used))
+        listed = ", ".join(repr(g) for g in sorted(wrong))
+        out.append(
+            f"one model per switch group: switch group '{sg.id}' runs one model, but {shown}: allow a model "
+            f"of '{sg.id}' that takes them all, or parts that '{d.choice_model[chosen]}' takes in link "
+            f"group{'s' if len(wrong) > 1 else ''} {listed}"
+        )
     return out
+
+
+def _only(models: tuple[str, ...]) -> str:
+    if not models:
+        return "no model takes"
+    return f"only {', '.join(repr(m) for m in models)} take{'s' if len(models) == 1 else ''}"
 
 
 def _whole_unit_conflicts(d: ModelData, n: list[int]) -> list[str]:
@@ -510,15 +576,18 @@ def _protocol_conflicts(instance: Instance, d: ModelData, n: list[int], z: list[
         side = min(("ethernet", "infiniband"), key=lambda p: (len(used[p]), p))
         to = "infiniband" if side == "ethernet" else "ethernet"
 
-        def items(p: str) -> str:
-            return "; ".join(f"'{item}' ({', '.join(sorted(where))})" for item, where in sorted(used[p].items()))
-
         fix = ", ".join(f"'{item}'" for item in sorted(used[side]))
         where = ", ".join(sorted({w for ws in used[side].values() for w in ws}))
         shown = ", ".join(fabric[:8]) + (", ..." if len(fabric) > 8 else "")
         out.append(
-            f"one protocol per fabric: the fabric of node groups {shown} needs InfiniBand for {items('infiniband')} "
-            f"and Ethernet for {items('ethernet')}: qualify {fix} for {to} too (protocol: [ethernet, "
-            f"infiniband]), or allow parts or models that speak {PROTOCOL_NAMES[to]} in {where}"
+            f"one protocol per fabric: the fabric of node groups {shown} needs InfiniBand for "
+            f"{_items(used['infiniband'])} and Ethernet for {_items(used['ethernet'])}: qualify {fix} for {to} "
+            f"too (protocol: [ethernet, infiniband]), or allow parts or models that speak {PROTOCOL_NAMES[to]} "
+            f"in {where}"
         )
     return out
+
+
+def _items(used: dict[str, set[str]]) -> str:
+    """Catalogue items and where a plan uses them: ``'x' (link group 'g'); 'm' (switch group 's')``."""
+    return "; ".join(f"'{item}' ({', '.join(sorted(where))})" for item, where in sorted(used.items()))
