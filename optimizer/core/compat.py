@@ -221,7 +221,8 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
             if reason is None and profile is not None and profile.switches is not None and m not in profile.switches:
                 reason = f"profile: not in profile '{profile.id}'"
             if reason is None and not protocols_of(sw) & fixed:
-                reason = f"protocol: speaks {'/'.join(sorted(protocols_of(sw)))}, {fixed_protocols_text(rules, profile)}"
+                spoken = "/".join(sorted(protocols_of(sw)))
+                reason = f"protocol: speaks {spoken}, {fixed_protocols_text(rules, profile)}"
             if reason is None:
                 keep.append(m)
             else:
