@@ -324,7 +324,7 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
     if s.get("message"):
         out.print(Text(f"solver: {s['message']}"))
     if plan.diagnostics:
-        out.print(Text("why (pre-solve checks):", style="bold"))
+        out.print(Text("why (pre-solve checks and compatibility rules):", style="bold"))
         for reason in plan.diagnostics:
             out.print(Text(f"  - {reason}"))
     if plan.relaxations:

@@ -156,6 +156,29 @@ def _profile_supports(profile: Profile | None, part: Part) -> bool:
     return technology(part) in profile.supports or part.id in profile.supports
 
 
+def fixed_protocols(rules: Compatibility, profile: Profile | None) -> frozenset[str]:
+    """The protocols every fabric may run under the instance's ``protocol`` and its profile's (both: none fixed)."""
+    fixed = frozenset(PROTOCOLS)
+    if rules.protocol is not None:
+        fixed &= {rules.protocol}
+    if profile is not None and profile.protocol is not None:
+        fixed &= {profile.protocol}
+    return fixed
+
+
+def fixed_protocols_text(rules: Compatibility, profile: Profile | None) -> str:
+    """How a message names the protocol the instance fixes and where it comes from, e.g. ``the instance
+    fixes infiniband (compatibility.protocol)`` (an instance protocol that contradicts its profile's is an
+    input error before any message needs this)."""
+    sources = []
+    if rules.protocol is not None:
+        sources.append("compatibility.protocol")
+    if profile is not None and profile.protocol is not None:
+        sources.append(f"profile '{profile.id}' protocol")
+    fixed = fixed_protocols(rules, profile)
+    return f"the instance fixes {'/'.join(sorted(fixed)) or 'none'} ({', '.join(sources)})"
+
+
 def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContext | None, Instance, list[Issue]]:
     """The compatibility context, the instance with switch groups reduced to their usable models, and
     the input errors found (unknown profile, a switch group without usable model, a fabric without a
@@ -180,15 +203,16 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
         if reason is not None:
             ctx.unavailable[part.id] = reason
 
-    fixed = frozenset(PROTOCOLS)
-    if rules.protocol is not None:
-        fixed &= {rules.protocol}
-    if profile is not None and profile.protocol is not None:
-        fixed &= {profile.protocol}
-        if rules.protocol is not None and rules.protocol != profile.protocol:
-            message = f"'{rules.protocol}' contradicts profile '{profile.id}', which fixes '{profile.protocol}'"
-            issues.append(Issue(file, "compatibility.protocol", message + "; give one of them"))
-            return ctx, instance, issues
+    fixed = fixed_protocols(rules, profile)
+    if (
+        profile is not None
+        and profile.protocol is not None
+        and rules.protocol is not None
+        and rules.protocol != profile.protocol
+    ):
+        message = f"'{rules.protocol}' contradicts profile '{profile.id}', which fixes '{profile.protocol}'"
+        issues.append(Issue(file, "compatibility.protocol", message + "; give one of them"))
+        return ctx, instance, issues
 
     # switch models: availability, profile, then the fabric's protocols
     usable: dict[str, list[str]] = {}
@@ -215,7 +239,8 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
             if reason is None and profile is not None and profile.switches is not None and m not in profile.switches:
                 reason = f"profile: not in profile '{profile.id}'"
             if reason is None and not protocols_of(sw) & fixed:
-                reason = f"protocol: speaks {'/'.join(sorted(protocols_of(sw)))}, the instance fixes {'/'.join(fixed)}"
+                spoken = "/".join(sorted(protocols_of(sw)))
+                reason = f"protocol: speaks {spoken}, {fixed_protocols_text(rules, profile)}"
             if reason is None:
                 keep.append(m)
             else:
@@ -368,14 +393,18 @@ def plan_fabrics(
     """The fabrics of a solved plan and the protocol each runs (plan.json ``fabrics``).
 
     A fabric is a set of node groups joined by link groups; its protocol is the one every NIC group, every
-    chosen switch model and every part used in it speaks (``links``: (group, option) rows with links;
-    ``nodes``: (switch group, model) rows). ``protocol`` is that protocol, or both when nothing in the
-    fabric restricts it (``["ethernet", "infiniband"]``).
+    chosen switch model and every part used in it speaks, within the protocol the instance or its profile
+    fixes (``links``: (group, option) rows with links; ``nodes``: (switch group, model) rows). ``protocol``
+    is that protocol, or both when nothing restricts it (``["ethernet", "infiniband"]``).
     """
     members = fabric_members(instance)
     root_of = {nid: root for root, ids in members.items() for nid in ids}
     by_id = {n.id: n for n in instance.nodes}
-    allowed: dict[str, set[str]] = {root: set(PROTOCOLS) for root in members}
+    rules = instance.compatibility
+    fixed: frozenset[str] = frozenset(PROTOCOLS)
+    if rules is not None:  # the instance's protocol and its profile's restrict every fabric
+        fixed = fixed_protocols(rules, index.profiles.get(rules.profile) if rules.profile is not None else None)
+    allowed: dict[str, set[str]] = {root: set(fixed) for root in members}
     for n in instance.nodes:
         if isinstance(n, NicNode):
             allowed[root_of[n.id]] &= protocols_of(n)

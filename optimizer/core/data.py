@@ -52,6 +52,8 @@ class GroupData:
     cols: list[int] = field(default_factory=list)
     installed_gbps: float = 0.0
     """Capacity already in place (routed-demand extension)."""
+    max_count: int | None = None
+    """The group's ``max_count`` (None: no such bound): n_max never exceeds it."""
 
 
 @dataclass
@@ -311,6 +313,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
             link.uniform,
             n_max,
             installed_gbps=link.installed_gbps,
+            max_count=link.max_count,
         )
         groups.append(group)
         key = deriver.signature(link)

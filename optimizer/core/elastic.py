@@ -113,6 +113,10 @@ def elastic_data(d: ModelData) -> ModelData:
         for gi in {d.col_group[i] for i in cols}:
             if slowest[gi] > 0:
                 bound[gi] = max(bound[gi], math.ceil(min_gbps / slowest[gi] - 1e-9))
+    for gi, extra in _whole_unit_room(d).items():  # room to reach the next whole module (compatibility)
+        g = d.groups[gi]
+        cap = g.max_count if g.max_count is not None else bound[gi] + extra  # max_count has no slack
+        bound[gi] = max(bound[gi], min(bound[gi] + extra, cap))
     for gi, g in enumerate(e.groups):
         g.n_max = bound[gi]
     e.col_ub = [bound[gi] for gi in d.col_group]
@@ -140,6 +144,17 @@ def elastic_data(d: ModelData) -> ModelData:
         )
     e.elastic = ElasticBounds(k_ub=k_ub)
     return e
+
+
+def _whole_unit_room(d: ModelData) -> dict[int, int]:
+    """Compatibility rules: per link group whose ends fill whole modules (twin-port modules, breakout fast
+    ends), the extra links the elastic copy may add: lcm(shares) - 1, so that its exact count (or the
+    ports at its ends) can move to the next whole module."""
+    shares: dict[int, set[int]] = {}
+    for _, share, terms in d.whole_units:
+        for i, _ in terms:
+            shares.setdefault(d.col_group[i], set()).add(share)
+    return {gi: math.lcm(*s) - 1 for gi, s in shares.items()}
 
 
 def explain_infeasible(
@@ -402,3 +417,184 @@ def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -
                 )
             )
     return out
+
+
+# ------------------------------------------------------------------ compatibility rules (no limit to move)
+PROTOCOL_NAMES = {"infiniband": "InfiniBand", "ethernet": "Ethernet"}
+
+
+def rule_conflicts(instance: Instance, d: ModelData, options: SolveOptions, deadline: float) -> list[str]:
+    """Compatibility rules that make an infeasible instance infeasible, where, and the change that fixes it.
+
+    The rules that have rows in the model are whole modules, one protocol per fabric and one model per
+    switch group (the per-end rules leave some ends to some models only: the ``forms`` rows). The model is
+    solved again without one rule's rows, for each rule in turn, and, when none alone is the cause,
+    without all of them. If such a model has a plan, the rules dropped are a cause (with them no plan
+    exists, without them one does), and the plan shows where it breaks them:
+
+    - whole modules: a node group that takes a number of ends of a twin-port module or breakout fast
+      end that is not a multiple of its share. Fix: one more (or one fewer) link with that part there,
+      so the ends fill whole modules (the elastic copy's ``relaxations`` give a count that works), or a
+      part with one end per cage there;
+    - one protocol per fabric: a fabric using parts or switch models qualified for InfiniBand only and
+      others for Ethernet only. Fix: qualify the items of one side for the other protocol too (the side
+      with fewer distinct items; the rule-free plan then meets the rule), or allow parts or models of
+      the other protocol where that side's items are used;
+    - one model per switch group: link groups at one switch group whose options only different models
+      take. Fix: a model of the group that takes them all, or parts the chosen model takes.
+
+    Returns one line per conflict found (empty when no rule explains the infeasibility, the instance has
+    no compatibility section or no such rows, or no time is left).
+    """
+    if instance.compatibility is None:
+        return []
+    present = [rule for rule in _RULES if _has_rows(d, rule)]
+    for dropped in [*([r] for r in present), *([present] if len(present) > 1 else [])]:
+        if deadline - time.monotonic() < MIN_TIME_S:
+            break
+        plan = _solve_without(d, dropped, options, deadline)
+        if plan is None:
+            continue
+        n, z = plan
+        out: list[str] = []
+        if "whole_units" in dropped:
+            out += _whole_unit_conflicts(d, n)
+        if "fabric_choice" in dropped:
+            out += _protocol_conflicts(instance, d, n, z)
+        if "form_classes" in dropped:
+            out += _switch_model_conflicts(d, n, z)
+        if out:
+            return out
+    return []
+
+
+_RULES = ("whole_units", "fabric_choice", "form_classes")
+"""The rules ``rule_conflicts`` drops: whole modules, one protocol per fabric, one model per switch group."""
+
+
+def _has_rows(d: ModelData, rule: str) -> bool:
+    if rule == "form_classes":
+        return any(sg.form_classes for sg in d.switch_groups)
+    return bool(getattr(d, rule))
+
+
+def _solve_without(
+    d: ModelData, rules: list[str], options: SolveOptions, deadline: float
+) -> tuple[list[int], list[float]] | None:
+    """A plan (n, z) of the model without the rows of ``rules``, or None if it has none (in time)."""
+    free = copy.copy(d)
+    for rule in rules:
+        if rule == "form_classes":
+            free.switch_groups = [replace(sg, form_classes=[]) for sg in d.switch_groups]
+        else:
+            setattr(free, rule, [])
+    m = build_for_solve(free, options.interface)
+    report = solve_model(
+        m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
+    )
+    if not report.status.has_solution:
+        return None
+    return [round(x or 0.0) for x in var_values(m.n)], [x or 0.0 for x in var_values(m.z)]
+
+
+def _switch_model_conflicts(d: ModelData, n: list[int], z: list[float]) -> list[str]:
+    """Switch groups where plan (``n``, ``z``) uses ends that the chosen model does not take."""
+    out = []
+    for sg in d.switch_groups:
+        chosen = max(sg.choices, key=lambda q: z[q])
+        used: set[tuple[str, str, tuple[str, ...]]] = set()  # (link group, option, models that take it)
+        wrong: set[str] = set()  # link groups with ends the chosen model does not take
+        for cols, ok, _ in sg.form_classes:
+            for i in cols:
+                if n[i] > 0:
+                    group = d.groups[d.col_group[i]].id
+                    used.add((group, d.col_option[i].id, tuple(d.choice_model[q] for q in ok)))
+                    if chosen not in ok:
+                        wrong.add(group)
+        if not wrong:
+            continue
+        shown = "; ".join(f"link group '{g}' uses '{o}', which {_only(models)}" for g, o, models in sorted(used))
+        listed = ", ".join(repr(g) for g in sorted(wrong))
+        out.append(
+            f"one model per switch group: switch group '{sg.id}' runs one model, but {shown}: allow a model "
+            f"of '{sg.id}' that takes them all, or parts that '{d.choice_model[chosen]}' takes in link "
+            f"group{'s' if len(wrong) > 1 else ''} {listed}"
+        )
+    return out
+
+
+def _only(models: tuple[str, ...]) -> str:
+    if not models:
+        return "no model takes"
+    return f"only {', '.join(repr(m) for m in models)} take{'s' if len(models) == 1 else ''}"
+
+
+def _whole_unit_conflicts(d: ModelData, n: list[int]) -> list[str]:
+    """Node groups where plan ``n`` takes ends of a whole-unit part that are not a multiple of its share."""
+    out = []
+    for label, share, terms in d.whole_units:
+        ends = sum(mult * n[i] for i, mult in terms)
+        if ends % share == 0:
+            continue
+        node, part = label.split("/", 1)
+        groups = sorted({d.groups[d.col_group[i]].id for i, _ in terms if n[i] > 0})
+        short = share - ends % share
+        out.append(
+            f"whole modules: node group '{node}' takes {ends} ends of '{part}' ({share} per module or "
+            f"cable) in link group{'s' if len(groups) > 1 else ''} {', '.join(repr(g) for g in groups)}, "
+            f"not a multiple of {share}: add {short} link{'s' if short > 1 else ''} with '{part}' there "
+            f"(or remove {ends % share}) so the ends fill whole modules, or allow a part with one end per "
+            f"cage at '{node}'"
+        )
+    return out
+
+
+def _protocol_conflicts(instance: Instance, d: ModelData, n: list[int], z: list[float]) -> list[str]:
+    """Fabrics where plan (``n``, ``z``) uses items qualified for InfiniBand only and for Ethernet only."""
+    from optimizer.core.catalog import CatalogIndex
+    from optimizer.core.compat import fabric_members, protocols_of
+
+    index = CatalogIndex.of(instance.resolved_catalog)
+    members = fabric_members(instance)
+    out = []
+    for _, ib_choices, eth_choices, ib_cols, eth_cols in d.fabric_choice:
+        # items of each side: (catalogue id, where it is used)
+        used: dict[str, dict[str, set[str]]] = {"infiniband": {}, "ethernet": {}}
+        fabric: list[str] = []
+        for protocol, choices, cols in (("infiniband", ib_choices, ib_cols), ("ethernet", eth_choices, eth_cols)):
+            other = "ethernet" if protocol == "infiniband" else "infiniband"
+            for q in choices:
+                if z[q] > 0.5:
+                    sg = d.switch_groups[d.choice_group[q]].id
+                    used[protocol].setdefault(d.choice_model[q], set()).add(f"switch group '{sg}'")
+                    fabric = fabric or members[next(r for r, ids in members.items() if sg in ids)]
+            for i in cols:
+                if n[i] > 0:
+                    g = d.groups[d.col_group[i]]
+                    option = d.col_option[i]
+                    ids = [option.id] if option.kind != "pair" else option.id.split("+")
+                    for part_id in ids:
+                        part = index.transceivers.get(part_id) or index.cables.get(part_id)
+                        if part is not None and other not in protocols_of(part):
+                            used[protocol].setdefault(part_id, set()).add(f"link group '{g.id}'")
+                    fabric = fabric or members[next(r for r, nodes in members.items() if g.a in nodes)]
+        if not used["infiniband"] or not used["ethernet"]:
+            continue
+        side = min(("ethernet", "infiniband"), key=lambda p: (len(used[p]), p))
+        to = "infiniband" if side == "ethernet" else "ethernet"
+
+        fix = ", ".join(f"'{item}'" for item in sorted(used[side]))
+        where = ", ".join(sorted({w for ws in used[side].values() for w in ws}))
+        shown = ", ".join(fabric[:8]) + (", ..." if len(fabric) > 8 else "")
+        out.append(
+            f"one protocol per fabric: the fabric of node groups {shown} needs InfiniBand for "
+            f"{_items(used['infiniband'])} and Ethernet for {_items(used['ethernet'])}: qualify {fix} for {to} "
+            f"too (protocol: [ethernet, infiniband]), or allow parts or models that speak {PROTOCOL_NAMES[to]} "
+            f"in {where}"
+        )
+    return out
+
+
+def _items(used: dict[str, set[str]]) -> str:
+    """Catalogue items and where a plan uses them: ``'x' (link group 'g'); 'm' (switch group 's')``."""
+    return "; ".join(f"'{item}' ({', '.join(sorted(where))})" for item, where in sorted(used.items()))

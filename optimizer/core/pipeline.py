@@ -2,7 +2,8 @@
 
 ``options.time_limit_s`` bounds the whole call (deriving data and building count against it; HiGHS gets
 what is left). When HiGHS proves the model infeasible, the plan also says which limits must move and by
-how much (``optimizer.core.elastic``), within the time left.
+how much, and which compatibility rule (whole modules, one protocol per fabric) is a cause and what fixes
+it (``optimizer.core.elastic``), within the time left.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import build_data
 from optimizer.core.diagnose import presolve_reasons
-from optimizer.core.elastic import Relaxation, explain_infeasible
+from optimizer.core.elastic import Relaxation, explain_infeasible, rule_conflicts
 from optimizer.core.model import build_for_solve, build_model
 from optimizer.core.model.linear import ArrayModel, Model, record
 from optimizer.core.results import Plan, empty_plan, extract_plan
@@ -93,6 +94,7 @@ def _solve(
     if report.status == SolveStatus.INFEASIBLE:
         _stage[0] = "explain"
         relaxations, explain_note = explain_infeasible(instance, data, options, deadline)
+        diagnostics += rule_conflicts(instance, data, options, deadline)  # compatibility: rules, not limits
         if not diagnostics and not relaxations:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     _stage[0] = "extract"

@@ -446,7 +446,7 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     if instance.demands:
         out += _check_routing(instance, plan, capacity, by_group, nodes, rel_tol)
     if instance.compatibility is not None:
-        out += _check_compatibility(instance, ix, links, nodes)
+        out += _check_compatibility(instance, ix, links, nodes, plan.get("fabrics"))
     if instance.reliability is not None:
         out += check_reliability(instance, plan, links, nodes, rel_tol)
     totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
@@ -737,9 +737,10 @@ def _fits_port(port: Any, part: Transceiver | Cable, share: int, speed: float) -
 
 
 def _check_compatibility(
-    instance: Instance, ix: _Index, links: list[_LinkRow], nodes: dict[str, _NodeRow]
+    instance: Instance, ix: _Index, links: list[_LinkRow], nodes: dict[str, _NodeRow], stated: Any
 ) -> list[Violation]:
-    """The compatibility rules (instances/README.md "Compatibility"), read from the instance and the plan."""
+    """The compatibility rules (instances/README.md "Compatibility"), read from the instance and the plan;
+    ``stated`` is the plan's ``fabrics`` list (each fabric's node groups and the protocol it runs)."""
     rules = instance.compatibility
     assert rules is not None
     out: list[Violation] = []
@@ -821,6 +822,7 @@ def _check_compatibility(
     for node in instance.nodes:
         fabrics[root_of[node.id]].append(node.id)
     group_of = {g.id: root_of[g.a] for g in instance.links}
+    runs: dict[str, list[str]] = {}  # fabric -> the protocols it runs
     for root, members in fabrics.items():
         common = set(fixed)
         for node_id in members:
@@ -833,6 +835,34 @@ def _check_compatibility(
                     common &= _protocols(part)
         if not common:
             out.append(Violation(f"fabric.{members[0]}", f"no protocol common to the fabric of {', '.join(members)}"))
+        runs[root] = sorted(common)
+    out += _check_fabrics(fabrics, runs, stated)
+    return out
+
+
+def _check_fabrics(fabrics: Mapping[str, list[str]], runs: Mapping[str, list[str]], stated: Any) -> list[Violation]:
+    """The plan's ``fabrics``: one entry per fabric (its node groups) with the protocol it runs: the one
+    every NIC group, chosen switch model and part used in it speaks within the protocol the instance or
+    its profile fixes, as a string, or both as a list when nothing restricts it."""
+    if not isinstance(stated, list):
+        return [Violation("fabrics", f"states {stated!r}, expected a list of the fabrics and their protocols")]
+    out: list[Violation] = []
+    by_nodes = {frozenset(f["nodes"]): f for f in stated if isinstance(f, Mapping) and isinstance(f.get("nodes"), list)}
+    if len(by_nodes) != len(stated):
+        out.append(Violation("fabrics", "every entry needs a list of node groups, each fabric once"))
+    for root, members in fabrics.items():
+        where = f"fabrics.{members[0]}"
+        entry = by_nodes.pop(frozenset(members), None)
+        if entry is None:
+            out.append(Violation(where, f"no entry for the fabric of {', '.join(members)}"))
+            continue
+        common = runs[root]
+        expected: Any = common[0] if len(common) == 1 else common
+        protocol = entry.get("protocol")
+        got = sorted(protocol) if isinstance(protocol, list) and len(protocol) > 1 else protocol
+        if got != expected:
+            out.append(Violation(f"{where}.protocol", f"states {protocol!r}, the fabric runs {expected!r}"))
+    out += [Violation("fabrics", f"entry for node groups {sorted(k)} that form no fabric") for k in by_nodes]
     return out
 
 

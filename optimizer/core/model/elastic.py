@@ -35,7 +35,9 @@ column bound and big-M n_max(g) (ports of its ends, or its exact count) become
                ceil(min_gbps(B) / slowest(g)) for every bandwidth entry B with g)
 
 (no least change needs more links in a group than its demand, count or bandwidth entries ask for, at
-its slowest option), and the switch count bound k_max(s) becomes U_k(s), the switches of the
+its slowest option), plus, under the compatibility rules, lcm(shares) - 1 for a group whose ends fill
+whole modules (so that its count, or the ports at its ends, can reach the next whole module; never past
+its max_count), and the switch count bound k_max(s) becomes U_k(s), the switches of the
 smallest model that carry U(g) links of every group at s (ports and Gb/s). Routed-demand rows
 (``routing``) stay hard.
 """
