@@ -55,6 +55,9 @@ def test_each_variant_is_maximal(result: optimizer.EnvelopeResult) -> None:
         _, above = solve_at(design, v.gpus + 8)
         assert above.status == "infeasible", v.name
         assert v.next["status"] == "infeasible"
+        # the default scan proves the next 8 steps (or every larger count) do not fit either
+        assert v.largest or v.clear_to_gpus >= v.gpus + 8 * 8
+        assert all(p["status"] != "optimal" for p in v.points if v.gpus < p["gpus"] <= v.clear_to_gpus)
         assert v.best is not None and v.best["power_w"] == pytest.approx(plan.totals["power_w"])
 
 
@@ -113,17 +116,21 @@ def test_coarser_step() -> None:
     assert (v.gpus, v.next["status"]) == (576, "gpus_exceed_site")
 
 
-def test_search_keeps_its_bracket() -> None:
-    """The bracketing on a synthetic, non-monotone feasibility: ends with lo feasible, lo + 1 infeasible."""
+@pytest.mark.parametrize(("beyond", "answer"), [(0, 37), (2, 37), (3, 40), (30, 40)])
+def test_search_keeps_its_bracket(beyond: int, answer: int) -> None:
+    """The bracketing on a synthetic, non-monotone feasibility (0-37 and 40 fit, 60 is the GPU-only bound):
+    ends with lo feasible and lo + 1 infeasible; a scan of 3 steps beyond 37 finds 40."""
     feasible = {j: (j <= 37 or j == 40) for j in range(0, 60)}
-    s = _Search("x", ("dsp",), {}, 0, 60)
+    s = _Search("x", ("dsp",), {}, 0, 60, beyond)
     first = True
-    while points := s.next_points(first):
+    while points := s.next_points(first, 60):
         first = False
         for j in points:
             s.seen[j] = {"gpus": j, "status": "optimal" if feasible[j] else "infeasible", "violations": 0}
-        s.update(1)
+        s.update(1, 60)
     assert s.hi == s.lo + 1 and feasible[s.lo] and not feasible[s.hi]
+    assert s.lo == answer
+    assert s.clear_to(60) >= s.lo + min(beyond, 60 - 1 - s.lo) and (s.clear_to(60) == 60) == (beyond >= 19)
 
 
 def test_undecided_point_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,3 +172,8 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], result: optimiz
 def test_workers_do_not_change_the_answer(result: optimizer.EnvelopeResult) -> None:
     two = envelope(DESIGN, SITE_W, GPU_W, workers=2)
     assert [v.gpus for v in two.variants] == [v.gpus for v in result.variants]
+
+
+def test_design_input_errors_stop_the_study() -> None:
+    with pytest.raises(EnvelopeError, match="leaf_models|unknown switch model|q9999"):
+        envelope({**DESIGN, "leaf_models": ["q9999"]}, SITE_W, GPU_W)

@@ -94,6 +94,13 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
     help="Granularity of the GPU count [default: one node, gpus_per_node]; a multiple of gpus_per_node.",
 )
 @click.option(
+    "--beyond-steps",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Also prove this many steps above the answer infeasible (a larger count may fit again: then it is taken).",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
@@ -119,6 +126,7 @@ def envelope(
     design: tuple[str, ...],
     variant: tuple[str, ...],
     step_gpus: int | None,
+    beyond_steps: int,
     out_dir: Path,
     time_limit: float,
     gap: float,
@@ -158,6 +166,7 @@ def envelope(
             gpu_hour_usd=gpu_hour_usd,
             variants=_variants(variant),
             step_gpus=step_gpus,
+            beyond_steps=beyond_steps,
             options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads),
             workers=workers,
             scheduler=scheduler,
@@ -172,7 +181,8 @@ def envelope(
         f"(N fits, N + step does not)",
         title_justify="left",
     )
-    for col in ("variant", "GPUs", "step", "N + step", "network MW", "capex/GPU USD", "verified", "solves"):
+    columns = ("variant", "GPUs", "step", "N + step", "none fits up to", "network MW", "capex/GPU USD", "verified")
+    for col in (*columns, "solves"):
         table.add_column(col, justify="left" if col in ("variant", "N + step") else "right")
     for r in result.table.itertuples():
         per_gpu = "-" if r.network_capex_per_gpu_usd is None else f"{r.network_capex_per_gpu_usd:,.0f}"
@@ -181,6 +191,7 @@ def envelope(
             f"{r.gpus:,}",
             f"{r.step_gpus:,}",
             f"{r.next_gpus:,}: {r.next_status}",
+            "any larger" if r.largest else f"{r.clear_to_gpus:,}",
             f"{r.network_mw:,.4f}",
             per_gpu,
             "-" if r.verified is None else ("yes" if r.verified else "NO"),

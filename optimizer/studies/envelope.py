@@ -19,12 +19,15 @@ scalable unit).
 fit) and hi = floor(it_power_w / (gpu_w x step)) + 1 (the GPUs alone exceed the site). Each round solves
 points strictly inside (lo, hi): the first round a few guesses below hi (the network draws a few per cent
 of a site), later rounds the midpoint; after a round, hi becomes the smallest infeasible point and lo the
-largest feasible point below it. Every round keeps "lo feasible, hi infeasible", so the search ends with
-hi = lo + 1: **the plan at N = lo x step fits and N + step does not** (each proven as above). The power a
-fabric needs is not strictly monotone in N (a tier's switch count moves in whole switches and a new tier
-or pod comes in at a threshold), so a larger count beyond an infeasible one may fit again in principle;
-the result is maximal in the sense stated (N fits, N + step does not), and ``gpus`` is the largest count
-the bracketing found. Points of every variant run together on the executor (``TaskRunner``: in this
+largest feasible point seen and hi the smallest infeasible point above it. Every round keeps "lo
+feasible, hi infeasible", so the bisection ends with hi = lo + 1: **the plan at N = lo x step fits and
+N + step does not** (each proven as above). The power a fabric needs is not monotone in N (a tier's switch
+count moves in whole switches, integral wiring exists only for some counts, a new tier or pod comes in at a
+threshold), so a larger count beyond an infeasible one may fit again. After the bracket closes the search
+therefore also solves the next ``beyond_steps`` counts above N; if one fits, it becomes the new lo and the
+search goes on above it. The answer reports ``clear_to_gpus`` (every count in (N, clear_to_gpus] is proven
+not to fit) and ``largest`` (true when that reaches the counts whose GPUs alone exceed the site: N is then
+the largest count of the design, not only a maximal one). Points of every variant run together on the executor (``TaskRunner``: in this
 process, local processes or Dask).
 
 **Variants.** Technology choices compared side by side: each variant allows a set of link technologies
@@ -69,6 +72,8 @@ TABLE_COLUMNS = [
     "step_gpus",
     "next_gpus",
     "next_status",
+    "clear_to_gpus",
+    "largest",
     "it_power_w",
     "gpu_power_w",
     "network_power_w",
@@ -104,6 +109,11 @@ class EnvelopeVariant:
     no_design, with ``message``)."""
     points: list[dict[str, Any]] = field(default_factory=list)
     """Every point solved (without plans), sorted by GPU count."""
+    clear_to_gpus: int = 0
+    """Every count above ``gpus`` up to this one is proven not to fit."""
+    largest: bool = False
+    """True when every larger count is proven not to fit (``clear_to_gpus`` reaches the counts whose GPUs
+    alone exceed the site): ``gpus`` is then the largest count of the design, not only a maximal one."""
 
 
 @dataclass
@@ -133,6 +143,8 @@ class EnvelopeResult:
                     "step_gpus": v.step_gpus,
                     "next_gpus": v.gpus + v.step_gpus,
                     "next_status": v.next.get("status"),
+                    "clear_to_gpus": v.clear_to_gpus,
+                    "largest": v.largest,
                     "it_power_w": self.it_power_w,
                     "gpu_power_w": v.gpus * self.gpu_w,
                     "network_power_w": power,
@@ -228,8 +240,8 @@ def solve_point(task: dict[str, Any]) -> dict[str, Any]:
             row["mix"] = label
             if task.get("keep_plan"):
                 row["plan"] = plan_dict
-    except InstanceError as exc:
-        row.update(status="input_error", message=" | ".join(str(i) for i in exc.issues[:3]))
+    except InstanceError as exc:  # e.g. a link longer than every part's reach once the fabric spans buildings
+        row.update(status="no_design", message="not plannable: " + " | ".join(str(i) for i in exc.issues[:3]))
     except Exception as exc:  # one point's failure is data, never an abort of the study
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     finally:
@@ -248,35 +260,68 @@ def _feasible(row: Mapping[str, Any]) -> bool | None:
 
 @dataclass
 class _Search:
+    """The bracket of one variant, in steps: ``lo`` feasible (0: no GPUs), ``hi`` the smallest proven
+    infeasible count above it, ``top`` the first count whose GPUs alone exceed the site."""
+
     name: str
     technologies: tuple[str, ...]
     design: dict[str, Any]
     lo: int
     hi: int
+    beyond: int = 0
     seen: dict[int, dict[str, Any]] = field(default_factory=dict)
     failed: str | None = None
 
-    def next_points(self, first: bool) -> list[int]:
-        if self.failed or self.hi - self.lo <= 1:
+    def next_points(self, first: bool, top: int) -> list[int]:
+        if self.failed:
             return []
-        if first:
-            guesses = {min(self.hi - 1, max(self.lo + 1, math.floor(self.hi * g))) for g in FIRST_GUESSES}
-            return sorted(j for j in guesses if j not in self.seen)
-        return [(self.lo + self.hi) // 2]
+        if self.hi - self.lo > 1:
+            if first:
+                guesses = {min(self.hi - 1, max(self.lo + 1, math.floor(self.hi * g))) for g in FIRST_GUESSES}
+                return sorted(j for j in guesses if j not in self.seen)
+            return [(self.lo + self.hi) // 2]
+        # converged: also prove the next ``beyond`` steps infeasible (a larger count may fit again)
+        return [j for j in range(self.hi + 1, min(self.lo + self.beyond, top - 1) + 1) if j not in self.seen]
 
-    def update(self, step: int) -> None:
-        verdicts = {j: _feasible(self.seen[j]) for j in self.seen if self.lo < j < self.hi}
+    def update(self, step: int, top: int) -> None:
+        verdicts = {j: _feasible(row) for j, row in self.seen.items()}
         undecided = sorted(j for j, v in verdicts.items() if v is None)
         if undecided:
             row = self.seen[undecided[0]]
             self.failed = f"{undecided[0] * step} GPUs: {row['status']}: {row.get('message', '')}"
             return
-        bad = [j for j, v in verdicts.items() if v is False]
-        if bad:
-            self.hi = min(bad)
-        good = [j for j, v in verdicts.items() if v and j < self.hi]
-        if good:
-            self.lo = max(good)
+        self.lo = max([j for j, v in verdicts.items() if v], default=self.lo)
+        self.hi = min([j for j, v in verdicts.items() if v is False and j > self.lo], default=top)
+
+    def clear_to(self, top: int) -> int:
+        """The largest count M (in steps) such that every count in (lo, M] is proven not to fit."""
+        j = self.lo
+        while j + 1 < top and _feasible(self.seen.get(j + 1, {"status": "unknown"})) is False:
+            j += 1
+        return top if j + 1 >= top else j
+
+
+def _check_design(name: str, design: dict[str, Any], gpus: int) -> None:
+    """Raise ``EnvelopeError`` when the design's instance at ``gpus`` GPUs has input errors (e.g. an unknown
+    model id); a design the generator cannot build at that size is left to the search."""
+    from optimizer.core.load import load_instance
+    from optimizer.errors import InstanceError
+    from optimizer.sources.generate import ClusterSpec, _check_models, generate_instance, resolve_catalog
+
+    spec = ClusterSpec.model_validate({**design, "gpus": gpus})
+    try:
+        _check_models(spec, {sw.id: sw for sw in resolve_catalog(spec).switches})
+    except ValueError as exc:  # unknown switch models, candidates of two protocols
+        raise EnvelopeError(f"variant {name}: {exc}") from None
+    try:
+        document = generate_instance(spec)
+    except ValueError:  # the size: left to the search
+        return
+    try:
+        load_instance(document)
+    except InstanceError as exc:
+        problems = "; ".join(f"{i.where}: {i.message}" for i in exc.issues[:5])
+        raise EnvelopeError(f"variant {name}: the design at {gpus} GPUs: {problems}") from None
 
 
 def envelope(
@@ -287,6 +332,7 @@ def envelope(
     gpu_hour_usd: float = 0.0,
     variants: Mapping[str, Sequence[str]] | None = None,
     step_gpus: int | None = None,
+    beyond_steps: int = 8,
     options: SolveOptions | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
@@ -301,6 +347,8 @@ def envelope(
         gpu_hour_usd: value of one GPU-hour; prices the network's watts in each plan (0: electricity only).
         variants: name -> allowed link technologies (default ``DEFAULT_VARIANTS``).
         step_gpus: the granularity (default one node, ``gpus_per_node``; must be a multiple of it).
+        beyond_steps: after the bracket closes, also prove the counts up to this many steps above the answer
+            infeasible (and move up if one fits after all); 0: only the next step.
         options: solve options of each point (default one thread).
         workers, scheduler: where points run (``optimizer.studies.executor.TaskRunner``).
         on_point: called with (variant, row) as each point finishes (progress).
@@ -342,13 +390,15 @@ def envelope(
     searches = []
     for name, techs in variants.items():
         excluded = sorted(set(design.get("exclude", [])) | set(variant_excludes(design, techs)))
-        searches.append(_Search(name, tuple(techs), {**design, "exclude": excluded}, 0, top))
+        searches.append(_Search(name, tuple(techs), {**design, "exclude": excluded}, 0, top, beyond_steps))
+    for search in searches:  # a design error (e.g. an unknown model id) shows at any size
+        _check_design(search.name, search.design, step)
 
     runner = TaskRunner(workers, scheduler)
     try:
         first = True
         while True:
-            batch = [(s, j) for s in searches for j in s.next_points(first)]
+            batch = [(s, j) for s in searches for j in s.next_points(first, top)]
             if not batch:
                 break
             first = False
@@ -373,7 +423,7 @@ def envelope(
             if len(lost) == len(tasks):
                 check_workers_ran("optimizer.envelope", workers, scheduler, lost)
             for s in searches:
-                s.update(step)
+                s.update(step, top)
         results = []
         for s in searches:
             if s.failed:
@@ -381,7 +431,10 @@ def envelope(
             best = s.seen[s.lo] if s.lo > 0 else None
             nxt = s.seen.get(s.hi) or solve_point({"gpus": s.hi * step, "design": s.design, "site": site, "options": opts})
             points = [{k: v for k, v in row.items() if k != "plan"} for _, row in sorted(s.seen.items())]
-            results.append(EnvelopeVariant(s.name, s.technologies, s.lo * step, step, best, nxt, points))
+            clear = s.clear_to(top)
+            results.append(
+                EnvelopeVariant(s.name, s.technologies, s.lo * step, step, best, nxt, points, clear * step, clear >= top)
+            )
     finally:
         runner.close()
     return EnvelopeResult(float(it_power_w), float(gpu_w), float(gpu_hour_usd), design, results,
