@@ -15,7 +15,7 @@ import pytest
 import optimizer
 from optimizer.cli import main
 from optimizer.core.verify import check_plan
-from optimizer.sources.generate import ClusterSpec, generate_instance
+from optimizer.sources.generate import Design
 from optimizer.studies.envelope import (
     DEFAULT_VARIANTS,
     TABLE_COLUMNS,
@@ -25,7 +25,7 @@ from optimizer.studies.envelope import (
     variant_excludes,
 )
 
-DESIGN = {"ecosystem": "nvidia-ib", "nic_gbps": 800}
+DESIGN = Design({"ecosystem": "nvidia-ib", "nic_gbps": 800})
 SITE_W, GPU_W = 1e6, 1400.0
 
 
@@ -34,8 +34,8 @@ def result() -> optimizer.EnvelopeResult:
     return envelope(DESIGN, SITE_W, GPU_W, workers=1)
 
 
-def solve_at(design: dict[str, Any], gpus: int) -> tuple[optimizer.Instance, optimizer.Plan]:
-    document = generate_instance(ClusterSpec.model_validate({**design, "gpus": gpus}))
+def solve_at(design: Design, gpus: int) -> tuple[optimizer.Instance, optimizer.Plan]:
+    document = design.instance(gpus)
     document["site"] = {"it_power_w": SITE_W, "gpu_w": GPU_W, "gpus": gpus}
     instance = optimizer.load_instance(document)
     return instance, optimizer.solve(instance, optimizer.SolveOptions(threads=1, time_limit_s=60))
@@ -46,7 +46,7 @@ def test_each_variant_is_maximal(result: optimizer.EnvelopeResult) -> None:
     for v in result.variants:
         assert v.step_gpus == 8  # one node of the generator's 8 GPUs
         assert v.gpus > 0 and v.gpus % 8 == 0
-        design = {**DESIGN, "exclude": variant_excludes(DESIGN, v.technologies)}
+        design = DESIGN.excluding(variant_excludes(DESIGN, v.technologies))
         instance, plan = solve_at(design, v.gpus)
         assert plan.status == "optimal"
         assert check_plan(instance, plan.to_dict()) == []
@@ -72,13 +72,14 @@ def test_table(result: optimizer.EnvelopeResult) -> None:
         assert row.network_capex_per_gpu_usd == pytest.approx(v.best["capex_usd"] / v.gpus)
         assert row.gpu_power_w == v.gpus * GPU_W
         assert row.headroom_w == pytest.approx(SITE_W - v.gpus * GPU_W - v.best["power_w"])
-        assert 0 <= row.headroom_w and row.verified
+        assert row.headroom_w >= 0 and row.verified
     # CPO engines draw less than DSP modules: the CPO variant holds at least as many GPUs, on less power each
     by = t.set_index("variant")
     assert by.loc["cpo", "gpus"] >= by.loc["pluggable", "gpus"]
-    assert by.loc["cpo", "network_mw"] / by.loc["cpo", "gpus"] < by.loc["pluggable", "network_mw"] / by.loc[
-        "pluggable", "gpus"
-    ]
+    assert (
+        by.loc["cpo", "network_mw"] / by.loc["cpo", "gpus"]
+        < by.loc["pluggable", "network_mw"] / by.loc["pluggable", "gpus"]
+    )
 
 
 def test_variants_restrict_technologies(result: optimizer.EnvelopeResult) -> None:
@@ -147,7 +148,8 @@ def test_undecided_point_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"step_gpus": 12}, "multiple of gpus_per_node"),
         ({"variants": {"x": ("dsp", "laser")}}, "unknown technologies ['laser']"),
         ({"gpu_w": 0.0}, "positive"),
-        ({"design": {"ecosystem": "nvidia-ib", "tiers": 7}}, "design: tiers"),
+        ({"design": Design({"ecosystem": "nvidia-ib", "tiers": 7})}, "design: tiers"),
+        ({"design": Design({"ecosystem": "nvidia-ib", "gpus": 8})}, "design: gpus is what the study chooses"),
     ],
 )
 def test_bad_study_input(kwargs: dict[str, Any], fragment: str) -> None:
@@ -175,5 +177,9 @@ def test_workers_do_not_change_the_answer(result: optimizer.EnvelopeResult) -> N
 
 
 def test_design_input_errors_stop_the_study() -> None:
-    with pytest.raises(EnvelopeError, match="leaf_models|unknown switch model|q9999"):
-        envelope({**DESIGN, "leaf_models": ["q9999"]}, SITE_W, GPU_W)
+    with pytest.raises(EnvelopeError, match="design: unknown switch model.*q9999"):
+        envelope(Design({**DESIGN.options, "leaf_models": ["q9999"]}), SITE_W, GPU_W)
+    with pytest.raises(
+        EnvelopeError, match="variant pluggable: the design at 8 GPUs: .*unknown catalogue id 'no-such-part'"
+    ):
+        envelope(Design({**DESIGN.options, "allowed": {"gpu-leaf": ["no-such-part"]}}), SITE_W, GPU_W)

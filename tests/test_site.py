@@ -8,7 +8,8 @@ electricity:
     electricity only:  aoc 1,200 + 12 e = 1,254.70   lp-aoc 1,400 + 4 e = 1,418.23   -> aoc
     site (2 USD per GPU-hour, 1,000 W per GPU): s = 8,766 x 5 x 2 / 1,000 = 87.66 USD per W
                        aoc 1,200 + 12 (e + s) = 2,306.62   lp-aoc 1,400 + 4 (e + s) = 1,768.87   -> lp-aoc
-    break-even: 200 = 8 (e + s), s = 25 - e = 20.44168 USD per W, i.e. 20.44168 x 1,000 / (8,766 x 5) = 0.466386 USD per GPU-hour.
+    break-even: 200 = 8 (e + s), s = 25 - e = 20.44168 USD per W,
+    i.e. 20.44168 x 1,000 / (8,766 x 5) = 0.466386 USD per GPU-hour.
 """
 
 from __future__ import annotations

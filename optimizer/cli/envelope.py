@@ -113,9 +113,7 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
 @click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes."
-)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
@@ -146,6 +144,7 @@ def envelope(
 
     from optimizer.cli.common import EXIT_INPUT, EXIT_OK
     from optimizer.core.solve import SolveOptions
+    from optimizer.sources.generate import Design
     from optimizer.studies.envelope import EnvelopeError
     from optimizer.studies.envelope import envelope as run
 
@@ -160,7 +159,7 @@ def envelope(
 
     try:
         result = run(
-            _design(design),
+            Design(_design(design)),
             it_power_w,
             gpu_w,
             gpu_hour_usd=gpu_hour_usd,
@@ -184,18 +183,18 @@ def envelope(
     columns = ("variant", "GPUs", "step", "N + step", "none fits up to", "network MW", "capex/GPU USD", "verified")
     for col in (*columns, "solves"):
         table.add_column(col, justify="left" if col in ("variant", "N + step") else "right")
-    for r in result.table.itertuples():
-        per_gpu = "-" if r.network_capex_per_gpu_usd is None else f"{r.network_capex_per_gpu_usd:,.0f}"
+    for r in result.table.to_dict("records"):
+        per_gpu = r["network_capex_per_gpu_usd"]
         table.add_row(
-            r.variant,
-            f"{r.gpus:,}",
-            f"{r.step_gpus:,}",
-            f"{r.next_gpus:,}: {r.next_status}",
-            "any larger" if r.largest else f"{r.clear_to_gpus:,}",
-            f"{r.network_mw:,.4f}",
-            per_gpu,
-            "-" if r.verified is None else ("yes" if r.verified else "NO"),
-            str(r.solves),
+            str(r["variant"]),
+            f"{r['gpus']:,}",
+            f"{r['step_gpus']:,}",
+            f"{r['next_gpus']:,}: {r['next_status']}",
+            "any larger" if r["largest"] else f"{r['clear_to_gpus']:,}",
+            f"{r['network_mw']:,.4f}",
+            "-" if per_gpu is None or per_gpu != per_gpu else f"{per_gpu:,.0f}",
+            "-" if r["verified"] is None else ("yes" if r["verified"] else "NO"),
+            str(r["solves"]),
         )
     out.print(table)
     out.print("wrote " + ", ".join(str(p) for p in written))

@@ -1,8 +1,9 @@
 """The most GPUs a site can hold: for a site's IT power and a fabric design, the largest GPU count whose
 GPUs plus optimally planned fabric fit (``optimizer envelope``).
 
-A design is a set of generator options (``optimizer.sources.generate.ClusterSpec`` without ``gpus``:
-topology, ecosystem, NIC speed, tiers, models, exclusions, ...). For a GPU count N the study generates the
+A design is a set of generator options without ``gpus`` (``optimizer.generate.Design``: the fields of
+``ClusterSpec``: topology, ecosystem, NIC speed, tiers, models, exclusions, ...); the study only calls its
+methods, so it does not depend on the generator module. For a GPU count N the study generates the
 design at N GPUs, adds a ``site`` section (``it_power_w``, ``gpu_w``, ``gpus`` = N, ``gpu_hour_usd``;
 instances/README.md, "Site power envelope"), so the network may draw at most it_power_w - N x gpu_w, and
 solves it. N is **feasible** when the planner returns a plan (the verifier, ``optimizer.verify``, re-checks
@@ -27,8 +28,8 @@ threshold), so a larger count beyond an infeasible one may fit again. After the 
 therefore also solves the next ``beyond_steps`` counts above N; if one fits, it becomes the new lo and the
 search goes on above it. The answer reports ``clear_to_gpus`` (every count in (N, clear_to_gpus] is proven
 not to fit) and ``largest`` (true when that reaches the counts whose GPUs alone exceed the site: N is then
-the largest count of the design, not only a maximal one). Points of every variant run together on the executor (``TaskRunner``: in this
-process, local processes or Dask).
+the largest count of the design, not only a maximal one). Points of every variant run together on the
+executor (``TaskRunner``: in this process, local processes or Dask).
 
 **Variants.** Technology choices compared side by side: each variant allows a set of link technologies
 (``dsp``, ``lpo``, ``lro``, ``cpo``, ``aoc``, ``aec``, ``acc``, ``dac``); every catalogue transceiver or cable
@@ -47,13 +48,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from optimizer.core.solve import SolveOptions
 from optimizer.studies.executor import TaskRunner
 from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
+
+if TYPE_CHECKING:
+    from optimizer.core.schema import Catalog
 
 LINK_TECHNOLOGIES = ("dsp", "lpo", "lro", "cpo", "aoc", "aec", "acc", "dac")
 DEFAULT_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -93,6 +97,25 @@ class EnvelopeError(ValueError):
     """A study that cannot start (bad design options, bad site figures, unknown technology)."""
 
 
+class Design(Protocol):
+    """A fabric design buildable at any GPU count: ``optimizer.generate.Design`` (generator options without
+    ``gpus``). Picklable: it ships to the workers."""
+
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+
+    @property
+    def gpus_per_node(self) -> int: ...
+
+    def check(self) -> None: ...
+
+    def catalog(self) -> Catalog: ...
+
+    def excluding(self, ids: list[str]) -> Design: ...
+
+    def instance(self, gpus: int) -> dict[str, Any]: ...
+
+
 @dataclass
 class EnvelopeVariant:
     """One technology variant's answer."""
@@ -124,6 +147,7 @@ class EnvelopeResult:
     gpu_w: float
     gpu_hour_usd: float
     design: dict[str, Any]
+    """The design's generator options."""
     variants: list[EnvelopeVariant]
     wall_s: float = 0.0
 
@@ -184,12 +208,11 @@ class EnvelopeResult:
         return written
 
 
-def variant_excludes(design: Mapping[str, Any], technologies: Sequence[str]) -> list[str]:
+def variant_excludes(design: Design, technologies: Sequence[str]) -> list[str]:
     """Catalogue transceiver and cable ids (of the design's catalogue) whose technology is not allowed."""
     from optimizer.core.catalog import technology
-    from optimizer.sources.generate import ClusterSpec, resolve_catalog
 
-    catalog = resolve_catalog(ClusterSpec.model_validate({**design, "gpus": design.get("gpus_per_node", 8)}))
+    catalog = design.catalog()
     allowed = set(technologies)
     out = [t.id for t in catalog.transceivers if technology(t) not in allowed]
     out += [c.id for c in catalog.cables if c.kind not in allowed]
@@ -199,14 +222,11 @@ def variant_excludes(design: Mapping[str, Any], technologies: Sequence[str]) -> 
 def solve_point(task: dict[str, Any]) -> dict[str, Any]:
     """Generate the design at ``task["gpus"]`` GPUs with the site, solve and verify it (runs on a worker);
     never raises: failures are rows."""
-    from pydantic import ValidationError
-
     from optimizer.core.load import load_instance
     from optimizer.core.mix import plan_mix
     from optimizer.core.pipeline import solve
     from optimizer.core.verify import check_plan
     from optimizer.errors import InstanceError
-    from optimizer.sources.generate import ClusterSpec, generate_instance
 
     gpus = int(task["gpus"])
     row: dict[str, Any] = {"gpus": gpus, "status": "error", "solved": False}
@@ -218,9 +238,8 @@ def solve_point(task: dict[str, Any]) -> dict[str, Any]:
             row.update(status="gpus_exceed_site", message=f"{gpus} GPUs x {site['gpu_w']:g} W exceed the site")
             return row
         try:
-            spec = ClusterSpec.model_validate({**task["design"], "gpus": gpus})
-            document = generate_instance(spec)
-        except (ValidationError, ValueError) as exc:
+            document = task["design"].instance(gpus)
+        except ValueError as exc:
             row.update(status="no_design", message=str(exc).splitlines()[0])
             return row
         document["site"] = {**site, "gpus": gpus}
@@ -265,7 +284,7 @@ class _Search:
 
     name: str
     technologies: tuple[str, ...]
-    design: dict[str, Any]
+    design: Design
     lo: int
     hi: int
     beyond: int = 0
@@ -301,20 +320,14 @@ class _Search:
         return top if j + 1 >= top else j
 
 
-def _check_design(name: str, design: dict[str, Any], gpus: int) -> None:
-    """Raise ``EnvelopeError`` when the design's instance at ``gpus`` GPUs has input errors (e.g. an unknown
-    model id); a design the generator cannot build at that size is left to the search."""
+def _check_design(name: str, design: Design, gpus: int) -> None:
+    """Raise ``EnvelopeError`` when the design's instance at ``gpus`` GPUs has input errors (e.g. a catalogue
+    id that does not exist); a design the generator cannot build at that size is left to the search."""
     from optimizer.core.load import load_instance
     from optimizer.errors import InstanceError
-    from optimizer.sources.generate import ClusterSpec, _check_models, generate_instance, resolve_catalog
 
-    spec = ClusterSpec.model_validate({**design, "gpus": gpus})
     try:
-        _check_models(spec, {sw.id: sw for sw in resolve_catalog(spec).switches})
-    except ValueError as exc:  # unknown switch models, candidates of two protocols
-        raise EnvelopeError(f"variant {name}: {exc}") from None
-    try:
-        document = generate_instance(spec)
+        document = design.instance(gpus)
     except ValueError:  # the size: left to the search
         return
     try:
@@ -325,7 +338,7 @@ def _check_design(name: str, design: dict[str, Any], gpus: int) -> None:
 
 
 def envelope(
-    design: Mapping[str, Any],
+    design: Design,
     it_power_w: float,
     gpu_w: float,
     *,
@@ -341,7 +354,7 @@ def envelope(
     """The largest GPU count of each technology variant of a design that fits a site (module docstring).
 
     Args:
-        design: generator options (``ClusterSpec`` fields) without ``gpus``.
+        design: the fabric design (``optimizer.generate.Design``: generator options without ``gpus``).
         it_power_w: the site's IT power for GPUs and network (W).
         gpu_w: power per GPU with its host share (W).
         gpu_hour_usd: value of one GPU-hour; prices the network's watts in each plan (0: electricity only).
@@ -356,22 +369,18 @@ def envelope(
     Raises:
         EnvelopeError: bad design options, site figures, step or technologies.
     """
-    from pydantic import ValidationError
-
-    from optimizer.sources.generate import ClusterSpec
-
     started = time.perf_counter()
-    design = {k: v for k, v in design.items() if k != "gpus" and v is not None}
     if not (math.isfinite(it_power_w) and it_power_w > 0 and math.isfinite(gpu_w) and gpu_w > 0):
         raise EnvelopeError(f"it_power_w and gpu_w must be positive numbers, got {it_power_w!r} and {gpu_w!r}")
     if not (math.isfinite(gpu_hour_usd) and gpu_hour_usd >= 0):
         raise EnvelopeError(f"gpu_hour_usd must be a non-negative number, got {gpu_hour_usd!r}")
-    per_node = int(design.get("gpus_per_node", 8))
+    if "gpus" in design.options:
+        raise EnvelopeError("design: gpus is what the study chooses, not a design option")
     try:
-        ClusterSpec.model_validate({**design, "gpus": per_node})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise EnvelopeError(f"design: {problems}") from None
+        design.check()
+    except ValueError as exc:
+        raise EnvelopeError(f"design: {exc}") from None
+    per_node = design.gpus_per_node
     step = step_gpus or per_node
     if step <= 0 or step % per_node:
         raise EnvelopeError(f"step_gpus ({step}) must be a positive multiple of gpus_per_node ({per_node})")
@@ -379,7 +388,9 @@ def envelope(
     for name, techs in variants.items():
         unknown = sorted(set(techs) - set(LINK_TECHNOLOGIES))
         if unknown or not techs:
-            raise EnvelopeError(f"variant {name}: unknown technologies {unknown} (known: {', '.join(LINK_TECHNOLOGIES)})")
+            raise EnvelopeError(
+                f"variant {name}: unknown technologies {unknown} (known: {', '.join(LINK_TECHNOLOGIES)})"
+            )
     refuse_inside_starting_worker("optimizer.envelope")
     if scheduler:
         require_distributed()
@@ -389,8 +400,8 @@ def envelope(
     top = math.floor(it_power_w / (gpu_w * step)) + 1  # top x step GPUs alone exceed the site
     searches = []
     for name, techs in variants.items():
-        excluded = sorted(set(design.get("exclude", [])) | set(variant_excludes(design, techs)))
-        searches.append(_Search(name, tuple(techs), {**design, "exclude": excluded}, 0, top, beyond_steps))
+        variant = design.excluding(variant_excludes(design, techs))
+        searches.append(_Search(name, tuple(techs), variant, 0, top, beyond_steps))
     for search in searches:  # a design error (e.g. an unknown model id) shows at any size
         _check_design(search.name, search.design, step)
 
@@ -414,7 +425,7 @@ def envelope(
                 if on_point is not None:
                     on_point(s.name, row)
 
-            def failed(i: int, message: str, batch: list[tuple[_Search, int]] = batch) -> None:
+            def failed(i: int, message: str, batch: list[tuple[_Search, int]] = batch, lost: list[str] = lost) -> None:
                 s, j = batch[i]
                 s.seen[j] = {"gpus": j * step, "status": "error", "message": message, "solved": False}
                 lost.append(message)
@@ -429,13 +440,23 @@ def envelope(
             if s.failed:
                 raise EnvelopeError(f"variant {s.name}: undecided point at {s.failed}")
             best = s.seen[s.lo] if s.lo > 0 else None
-            nxt = s.seen.get(s.hi) or solve_point({"gpus": s.hi * step, "design": s.design, "site": site, "options": opts})
+            nxt = s.seen.get(s.hi) or solve_point(
+                {"gpus": s.hi * step, "design": s.design, "site": site, "options": opts}
+            )
             points = [{k: v for k, v in row.items() if k != "plan"} for _, row in sorted(s.seen.items())]
             clear = s.clear_to(top)
             results.append(
-                EnvelopeVariant(s.name, s.technologies, s.lo * step, step, best, nxt, points, clear * step, clear >= top)
+                EnvelopeVariant(
+                    s.name, s.technologies, s.lo * step, step, best, nxt, points, clear * step, clear >= top
+                )
             )
     finally:
         runner.close()
-    return EnvelopeResult(float(it_power_w), float(gpu_w), float(gpu_hour_usd), design, results,
-                          round(time.perf_counter() - started, 3))
+    return EnvelopeResult(
+        float(it_power_w),
+        float(gpu_w),
+        float(gpu_hour_usd),
+        dict(design.options),
+        results,
+        round(time.perf_counter() - started, 3),
+    )
