@@ -209,3 +209,12 @@ def test_cli_summary_reports_displaced_gpus(tmp_path: Path, capsys: pytest.Captu
     assert main(["solve", str(path), "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "displaces 0.53 GPUs" in out and "46,635 USD" in out
+
+
+@pytest.mark.parametrize("interface", ["direct", "appsi"])
+def test_both_hand_offs_price_and_cap_the_site(interface: str) -> None:
+    """The array build (direct) and the Pyomo model (appsi) read the same coefficients and cap."""
+    plan = solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}), interface=interface)
+    assert plan.objective == pytest.approx(31200 + 532 * (E_PER_W + SITE_PER_W), rel=1e-9)
+    plan = solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 8550}), interface=interface)
+    assert counts(plan) == {"aoc-800": 2, "lp-aoc-800": 6}
