@@ -9,7 +9,7 @@ Staged pipeline, each stage public::
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
 
 Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
-plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens);
+plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes);
 ``optimizer.sources`` makes instances (cluster generator, SNDlib import); ``optimizer.plots`` draws;
 ``optimizer.cli`` is the command line, the only layer that prints. See docs/architecture.md.
 
@@ -39,6 +39,8 @@ _API: dict[str, tuple[str, str | None]] = {
     "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
     "breakeven": ("optimizer.studies.sweep", "breakeven"),
     "build_arrays": ("optimizer.core.model", "build_arrays"),
+    "EnvelopeResult": ("optimizer.studies.envelope", "EnvelopeResult"),
+    "envelope": ("optimizer.studies.envelope", "envelope"),
     "build_data": ("optimizer.core.data", "build_data"),
     "build_model": ("optimizer.core.model", "build_model"),
     "check_instance": ("optimizer.core.checks", "check_instance"),
@@ -96,6 +98,8 @@ if TYPE_CHECKING:
     from optimizer.errors import OptimizerError as OptimizerError
     from optimizer.sources import generate as generate
     from optimizer.sources import sndlib as sndlib
+    from optimizer.studies.envelope import EnvelopeResult as EnvelopeResult
+    from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
     from optimizer.studies.sweep import breakeven as breakeven

@@ -275,3 +275,30 @@ def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[s
     note = f"; {failed} scenario(s) without a plan left out" if failed else ""
     fig.suptitle(f"sweep of {len(table)} scenarios{note}")
     return _save(fig, path)
+
+
+def plot_envelope(result: Any, path: str | Path) -> Path:
+    """The most GPUs a site holds per technology variant (``optimizer.studies.envelope``): GPUs, network MW
+    and network capex per GPU side by side, one bar per variant."""
+    table = result.table
+    names = [str(v) for v in table["variant"]]
+    colors = [COLORS.get(n, "#4C72B0") for n in names]
+    fig = _figure(10, 3.6)
+    axes = fig.subplots(1, 3)
+    panels = (
+        ("gpus", 1.0, "GPUs"),
+        ("network_mw", 1.0, "network MW"),
+        ("network_capex_per_gpu_usd", 1.0, "network capex per GPU (USD)"),
+    )
+    for ax, (col, scale, title) in zip(axes, panels, strict=True):
+        values = [0.0 if v is None or v != v else float(v) * scale for v in table[col]]
+        bars = ax.bar(names, values, color=colors)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 100 else f"{v:,.3g}" for v in values], fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.margins(y=0.15)
+    fig.suptitle(
+        f"site {result.it_power_w / 1e6:,.4g} MW IT, {result.gpu_w:,.0f} W per GPU: the most GPUs each variant holds",
+        fontsize=11,
+    )
+    return _save(fig, path)

@@ -344,6 +344,11 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         table.add_row("total", _fmt(t["power_w"], 1), _fmt(t["capex_usd"], 0), style="bold")
         out.print(table)
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
+        if "gpus_displaced" in t:  # site extension: the GPU capacity the network's power displaces
+            out.print(
+                f"site: the network displaces {_fmt(t['gpus_displaced'], 2)} GPUs, worth "
+                f"{_fmt(t['gpus_displaced_usd'], 0)} USD over the horizon (in the TCO)"
+            )
         if "routing_capex_usd" in t:  # routed demands: network costs inside capex, and the flows
             out.print(
                 f"network costs: installed {_fmt(t['installed_capex_usd'])}, setup {_fmt(t['setup_capex_usd'])}, "

@@ -25,6 +25,7 @@ from rich.text import Text
 from optimizer import __version__
 from optimizer.cli.catalog import catalog, schema
 from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, EXIT_OUTPUT, err_console
+from optimizer.cli.envelope import envelope
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
 from optimizer.cli.sndlib import import_group
@@ -48,7 +49,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, solve, schema, catalog, generate, pareto, sweep, breakeven, import_group):
+for _command in (validate, solve, schema, catalog, generate, pareto, sweep, breakeven, envelope, import_group):
     cli.add_command(_command)
 
 

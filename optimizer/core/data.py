@@ -33,6 +33,7 @@ from optimizer.core.reliability import (
 )
 from optimizer.core.routing import RoutingData, build_routing
 from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
+from optimizer.core.site import SiteParams, site_params
 
 HOURS_PER_YEAR = 8766.0
 
@@ -165,6 +166,10 @@ class ModelData:
     weights_interruptions: float = 0.0
     reliability: ReliabilityData | None = None
     """The reliability data when the instance has a ``reliability`` section, else None."""
+    site: SiteParams | None = None
+    """The site power envelope when the instance has a ``site`` section, else None."""
+    power_cap_site: bool = False
+    """True when ``max_power_w`` is the site's cap (it_power_w - gpus x gpu_w), not ``limits.max_power_w``."""
     elastic: ElasticBounds | None = None
     """Set on the elastic copy (``optimizer.core.elastic.elastic_data``): the families that own a hard limit
     add priced slacks to it (``optimizer.core.model.elastic``) and the objective is the slacks' price."""
@@ -193,9 +198,11 @@ class ModelData:
     def objective_coefficients(self) -> tuple[list[float], list[float]]:
         """Objective coefficients of n (per column) and k (per switch choice)."""
 
+        per_w = self.energy_usd_per_w + (self.site.usd_per_w if self.site is not None else 0.0)
+
         def coef(cost: float, power: float) -> float:
-            if self.objective == "tco":
-                return cost + power * self.energy_usd_per_w
+            if self.objective == "tco":  # site extension: a watt also displaces GPU capacity
+                return cost + power * per_w
             if self.objective == "capex":
                 return cost
             if self.objective == "power":
@@ -224,6 +231,17 @@ class ModelData:
                 )
             ]
         return col, choice
+
+
+def power_cap(max_power_w: float | None, site: SiteParams | None) -> tuple[float | None, bool]:
+    """The network's power cap: the smaller of ``limits.max_power_w`` and the site's (it_power_w - gpus x
+    gpu_w), and whether it is the site's."""
+    cap = site.network_cap_w if site is not None else None
+    if cap is None:
+        return max_power_w, False
+    if max_power_w is None or cap < max_power_w:
+        return cap, True
+    return max_power_w, False
 
 
 def energy_usd_per_w(instance: Instance) -> float:
@@ -490,6 +508,8 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         fabric_choice=fabric_choice,
     )
     data.weights_interruptions = instance.weights.interruptions_per_day
+    data.site = site_params(instance)
+    data.max_power_w, data.power_cap_site = power_cap(instance.limits.max_power_w, data.site)
     col_length_m = [groups[g].length_m for g in col_group]
     data.reliability = _reliability_data(instance, index, col_option, col_length_m, choice_model)
     if instance.demands:
@@ -514,6 +534,8 @@ def _priced_keep(
     downtime included, and only the figures some constraint of the instance limits (of links ``length_m``
     long, which prices the spares of a cable priced per metre)."""
     e = energy_usd_per_w(instance)
+    site = site_params(instance)
+    e_tco = e + (site.usd_per_w if site is not None else 0.0)  # site extension: the GPU capacity displaced
     w = instance.weights
     by_id = {m.id: m for ms in modes.values() for m in ms}
     lim, rel = instance.limits, instance.reliability
@@ -525,7 +547,7 @@ def _priced_keep(
         lost = r.lost_gpu_h(p)
         spares = spares_usd(r.units, by_id, p)
         obj = {
-            "tco": o.cost_usd + spares + e * o.power_w + p.years * p.gpu_hour_usd * lost,
+            "tco": o.cost_usd + spares + e_tco * o.power_w + p.years * p.gpu_hour_usd * lost,
             "capex": o.cost_usd + spares,
             "power": o.power_w,
             "weighted": w.capex_usd * (o.cost_usd + spares)
@@ -533,7 +555,7 @@ def _priced_keep(
             + w.interruptions_per_day * r.interruptions / 365.25,
         }[objective]
         constrained = (
-            *((o.power_w,) if lim.max_power_w is not None else ()),
+            *((o.power_w,) if lim.max_power_w is not None or (site and site.it_power_w is not None) else ()),
             *((o.cost_usd + spares,) if lim.max_capex_usd is not None else ()),
             *((o.latency_ns,) if latency else ()),
             *((r.interruptions,) if rel.max_interruptions_per_day is not None else ()),

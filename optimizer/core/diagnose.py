@@ -141,6 +141,12 @@ def _budget_reasons(d: ModelData) -> list[str]:
         low = _lower_bound(d, per_col, per_choice)
         if low > limit + 1e-6:
             unit = "W" if label == "power" else "USD"
+            if label == "power" and d.power_cap_site:
+                out.append(
+                    f"site: the network needs at least {low:,.0f} W, the site leaves it {limit:,.0f} W "
+                    "(it_power_w - gpus x gpu_w)"
+                )
+                continue
             out.append(f"limits: the plan needs at least {low:,.0f} {unit} of {label}, the limit is {limit:,.0f}")
     out += _joint_supply_reasons(d)
     for item, limit, col_terms, _ in d.supply:

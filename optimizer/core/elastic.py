@@ -36,7 +36,8 @@ class Relaxation:
     Attributes:
         limit: which kind of limit: ``max_power_w``, ``max_capex_usd``, ``supply``, ``path_latency``,
             ``bandwidth``, ``switch_count_max``, ``switch_count_min``, ``switch_count``, ``nic_ports``,
-            ``link_count``, ``interruptions_cap``, ``availability_floor`` (reliability caps).
+            ``link_count``, ``interruptions_cap``, ``availability_floor`` (reliability caps), ``site_power``
+            (the site's ``it_power_w``).
         id: the path, bandwidth entry, node, link group or catalogue item (None for power and capex caps
             and the reliability caps).
         unit: the limit's unit (``W``, ``USD``, ``units``, ``ns``, ``Gb/s``, ``switches``, ``ports``, ``links``,
@@ -233,6 +234,28 @@ def _reliability_relaxations(rel: ReliabilityData, n: list[int], k: list[int]) -
     return out
 
 
+def _site_relaxations(d: ModelData, gpu_power_w: float, cap_w: float, n: list[int], k: list[int]) -> list[Relaxation]:
+    """The site's IT power when the plan's network exceeds what the GPUs leave (it_power_w - gpus x gpu_w)."""
+    used = sum(o.power_w * x for o, x in zip(d.col_option, n, strict=True))
+    used += sum(p * x for p, x in zip(d.choice_power_w, k, strict=True))
+    if not _exceeds(used, cap_w):
+        return []
+    it_power, need = cap_w + gpu_power_w, _up(used + gpu_power_w)
+    return [
+        Relaxation(
+            "site_power",
+            None,
+            "W",
+            it_power,
+            need,
+            "site.it_power_w",
+            need,
+            f"site IT power {_num(it_power)} W ({_num(gpu_power_w)} W of GPUs leave {_num(cap_w)} W for the "
+            f"network, which needs {_num(_up(used))} W): raise to at least {_num(need)} W (+{_num(need - it_power)} W)",
+        )
+    ]
+
+
 def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
     """The limits of ``d`` that the elastic model's rounded plan exceeds, with the values that admit it."""
     n = [round(x or 0.0) for x in var_values(m.n)]
@@ -243,8 +266,9 @@ def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -
 
     rel = d.reliability
     col_capex, choice_capex = d.capex_coefficients()
+    limits_power = instance.limits.max_power_w if d.power_cap_site else d.max_power_w
     for label, limit, unit, per_col, per_choice, field in (
-        ("power cap", d.max_power_w, "W", [o.power_w for o in d.col_option], d.choice_power_w, "max_power_w"),
+        ("power cap", limits_power, "W", [o.power_w for o in d.col_option], d.choice_power_w, "max_power_w"),
         ("capex cap", d.max_capex_usd, "USD", col_capex, choice_capex, "max_capex_usd"),
     ):
         if limit is None:
@@ -267,6 +291,9 @@ def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -
                     f"(+{_num(need - limit)} {unit})",
                 )
             )
+
+    if d.power_cap_site and d.site is not None and d.max_power_w is not None:
+        out += _site_relaxations(d, d.site.gpu_power_w, d.max_power_w, n, k)
 
     if rel is not None:
         out += _reliability_relaxations(rel, n, k)

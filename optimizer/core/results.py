@@ -420,9 +420,14 @@ def extract_plan(
         totals.update(rel_totals)
         totals["tco_usd"] += rel_totals["downtime_usd"]
         interruptions_weight = d.weights_interruptions * rel_totals["interruptions_per_day"]
+    site_usd = 0.0
+    if d.site is not None:  # site extension: the GPU capacity the network's power displaces
+        totals["gpus_displaced"], site_usd = d.site.displaced(power)
+        totals["gpus_displaced_usd"] = site_usd
+        totals["tco_usd"] += site_usd
     totals = {key: _round_total(key, v) for key, v in totals.items()}
     objective = {
-        "tco": capex + energy + (rel_totals["downtime_usd"] if rel is not None else 0.0),
+        "tco": capex + energy + (rel_totals["downtime_usd"] if rel is not None else 0.0) + site_usd,
         "capex": capex,
         "power": power,
         "weighted": d.weights_capex * capex + d.weights_power * power + interruptions_weight,

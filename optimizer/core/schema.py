@@ -514,6 +514,24 @@ class Reliability(Strict):
     """Floor on the network's GPU availability: 1 - (GPU-hours lost per hour) / gpus."""
 
 
+class Site(Strict):
+    """Site power envelope extension: the IT power a site gives its GPUs and their network, and what a GPU's
+    capacity is worth. With this section the ``tco`` objective prices every network watt at the GPU capacity
+    it displaces over the horizon (on top of its electricity), and ``it_power_w`` caps the network at the
+    power the GPUs leave (instances/README.md, "Site power envelope")."""
+
+    gpu_w: Annotated[PositiveNumber, _at_most(1e7, "W per GPU")]
+    """Power of one GPU with its share of the host (CPU, memory, NIC, fans, rack power conversion)."""
+    it_power_w: PositiveNumber | None = None
+    """IT power available to the GPUs and the network. The network may draw at most
+    it_power_w - gpus x gpu_w (absent: no site cap)."""
+    gpus: PositiveInt | None = None
+    """GPUs the site hosts. Default: ``reliability.gpus`` when given, else the summed count of the NIC groups."""
+    gpu_hour_usd: NonNegNumber | None = None
+    """Value of one GPU-hour of capacity. Default: ``reliability.gpu_hour_usd`` when the instance has a
+    ``reliability`` section, else 0 (the cap only)."""
+
+
 class CountRange(Strict):
     """A switch group's count chosen by the planner within [min, max]."""
 
@@ -700,6 +718,9 @@ class Instance(Strict):
     limits: Limits = Limits()
     reliability: Reliability | None = None
     """Reliability extension: downtime economics (see instances/README.md "Reliability")."""
+    site: Site | None = None
+    """Site power envelope extension: network power priced at the GPU capacity it displaces and capped by
+    the site's IT power (see instances/README.md "Site power envelope")."""
     catalog: Annotated[Annotated[Text, Tag("scalar")] | Annotated[Catalog, Tag("mapping")], Discriminator(_shape)] = (
         "builtin"
     )

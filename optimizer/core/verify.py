@@ -260,7 +260,29 @@ def _totals(
         t["interruptions_per_day"] = fig["interruptions_per_day"]
         t["capex_usd"] += t["spares_capex_usd"]
         t["tco_usd"] += t["spares_capex_usd"] + t["downtime_usd"]
+    if instance.site is not None:  # site extension: the GPU capacity the network's power displaces
+        gpus, gpu_w, gpu_hour_usd = site_figures(instance)
+        t["gpus_displaced"] = t["power_w"] / gpu_w
+        t["gpus_displaced_usd"] = t["gpus_displaced"] * gpu_hour_usd * HOURS_PER_YEAR * e.years
+        t["tco_usd"] += t["gpus_displaced_usd"]
     return t
+
+
+def site_figures(instance: Instance) -> tuple[int, float, float]:
+    """Site extension (instances/README.md, "Site power envelope"): (GPUs the site hosts, W per GPU, USD per
+    GPU-hour) with the documented defaults: ``site.gpus`` else ``reliability.gpus`` else the NIC groups'
+    summed count; ``site.gpu_hour_usd`` else ``reliability.gpu_hour_usd`` else 0."""
+    site, rel = instance.site, instance.reliability
+    assert site is not None
+    gpus = site.gpus
+    if gpus is None and rel is not None:
+        gpus = rel.gpus
+    if gpus is None:
+        gpus = sum(n.count for n in instance.nodes if isinstance(n, NicNode))
+    value = site.gpu_hour_usd
+    if value is None:
+        value = 0.0 if rel is None else rel.gpu_hour_usd
+    return gpus, site.gpu_w, value
 
 
 def _objective(
@@ -452,6 +474,13 @@ def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-
     totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
+    if instance.site is not None and instance.site.it_power_w is not None:  # site extension
+        gpus, gpu_w, _ = site_figures(instance)
+        if not _le(totals["power_w"], instance.site.it_power_w - gpus * gpu_w, rel_tol):
+            add(
+                "site.it_power_w",
+                f"{gpus} GPUs x {gpu_w:g} W + network {totals['power_w']:g} W exceeds {instance.site.it_power_w:g} W",
+            )
     if lim.max_capex_usd is not None and not _le(totals["capex_usd"], lim.max_capex_usd, rel_tol):
         add("limits.max_capex_usd", f"capex {totals['capex_usd']:g} USD exceeds {lim.max_capex_usd:g}")
     for item, limit in lim.supply.items():

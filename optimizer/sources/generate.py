@@ -75,7 +75,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from optimizer.core.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
 from optimizer.core.schema import Catalog, Economics, Objective
@@ -1052,3 +1052,44 @@ def _fmt(value: Any) -> str:
 def spec_from_options(options: Mapping[str, Any]) -> ClusterSpec:
     """Build a spec from flat CLI-style options (raises pydantic ValidationError on bad values)."""
     return ClusterSpec.model_validate({k: v for k, v in options.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class Design:
+    """A fabric design: generator options (the ``ClusterSpec`` fields) without ``gpus``, built at any GPU
+    count; the input of the ``optimizer envelope`` study (plain data, so it ships to worker processes)."""
+
+    options: Mapping[str, Any]
+
+    @property
+    def gpus_per_node(self) -> int:
+        """The generator's granularity: ``gpus`` must be a multiple of it."""
+        return int(self.options.get("gpus_per_node", ClusterSpec.model_fields["gpus_per_node"].default))
+
+    def spec(self, gpus: int) -> ClusterSpec:
+        """The generator parameters at ``gpus`` GPUs (raises ValueError, a pydantic ValidationError, when invalid)."""
+        return ClusterSpec.model_validate({**self.options, "gpus": gpus})
+
+    def check(self) -> None:
+        """Raise ValueError for options that are wrong at any size: fields, unknown or mixed switch models."""
+        try:
+            spec = self.spec(self.gpus_per_node)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ValueError(problems) from None
+        _check_models(spec, {s.id: s for s in resolve_catalog(spec).switches})
+
+    def catalog(self) -> Catalog:
+        """The design's catalogue (built-in or its inline one)."""
+        return resolve_catalog(self.spec(self.gpus_per_node))
+
+    def excluding(self, ids: list[str]) -> Design:
+        """The same design with these catalogue ids also excluded on every link group."""
+        return Design({**self.options, "exclude": sorted(set(self.options.get("exclude", [])) | set(ids))})
+
+    def instance(self, gpus: int) -> dict[str, Any]:
+        """The instance at ``gpus`` GPUs (ValueError when the generator cannot build the design at that size)."""
+        try:
+            return generate_instance(self.spec(gpus))
+        except ValidationError as exc:
+            raise ValueError("; ".join(str(e["msg"]) for e in exc.errors())) from None

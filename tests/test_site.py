@@ -1,0 +1,220 @@
+"""Site power envelope extension: network watts priced at the GPU capacity they displace, the site's cap.
+
+The hand-computed case: tiny_instance (8 GPU links of 10 m to one sw64 switch, 500 W, 20,000 USD) with a
+test cable ``lp-aoc-800`` (4 W, 1,400 USD) beside the catalogue's ``aoc-800`` (12 W, 1,200 USD): the
+lower-power, dearer cable. Per link over 5 years, with e = 8.766 x 5 x 1.3 x 0.08 = 4.55832 USD per W of
+electricity:
+
+    electricity only:  aoc 1,200 + 12 e = 1,254.70   lp-aoc 1,400 + 4 e = 1,418.23   -> aoc
+    site (2 USD per GPU-hour, 1,000 W per GPU): s = 8,766 x 5 x 2 / 1,000 = 87.66 USD per W
+                       aoc 1,200 + 12 (e + s) = 2,306.62   lp-aoc 1,400 + 4 (e + s) = 1,768.87   -> lp-aoc
+    break-even: 200 = 8 (e + s), s = 25 - e = 20.44168 USD per W,
+    i.e. 20.44168 x 1,000 / (8,766 x 5) = 0.466386 USD per GPU-hour.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import E_PER_W, solve_verified, tiny_instance
+
+import optimizer
+from optimizer.cli import main
+from optimizer.core.verify import check_plan
+from optimizer.errors import InstanceError
+
+H = 8766.0
+SITE_PER_W = H * 5 * 2.0 / 1000.0  # 87.66 USD per network W at 2 USD per GPU-hour, 1,000 W per GPU
+
+
+def site_instance(site: dict[str, Any] | None, **overrides: Any) -> dict[str, Any]:
+    inst = tiny_instance(**overrides)
+    inst["catalog"]["cables"].append(
+        {
+            "id": "lp-aoc-800",
+            "kind": "aoc",
+            "speed_gbps": 800,
+            "power_w": 4,
+            "cost_usd": 1400,
+            "reach_m": 30,
+            "latency_ns": 100,
+            "source": "test figures: a lower-power, dearer cable",
+        }
+    )
+    inst["links"][0]["allowed"] = ["aoc-800", "lp-aoc-800"]
+    if site is not None:
+        inst["site"] = site
+    return inst
+
+
+def option(plan: optimizer.Plan) -> str:
+    assert len(plan.links) == 1
+    return str(plan.links["option"].iloc[0])
+
+
+def counts(plan: optimizer.Plan) -> dict[str, int]:
+    return {str(r.option): int(r.count) for r in plan.links.itertuples()}
+
+
+def test_without_site_the_cheaper_cable_wins() -> None:
+    plan = solve_verified(site_instance(None))
+    assert option(plan) == "aoc-800"
+    # 8 x 1,200 + 20,000 = 29,600 capex; (8 x 12 + 500) W x e of energy
+    assert plan.objective == pytest.approx(29600 + 596 * E_PER_W, rel=1e-9)
+    assert plan.totals is not None and "gpus_displaced" not in plan.totals
+
+
+def test_site_value_flips_the_cable_and_totals_by_hand() -> None:
+    plan = solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}))
+    assert option(plan) == "lp-aoc-800"
+    t = plan.totals
+    assert t is not None
+    power = 8 * 4 + 500  # 532 W of network
+    assert t["power_w"] == pytest.approx(power)
+    assert t["gpus_displaced"] == pytest.approx(0.532)  # 532 W / 1,000 W per GPU
+    assert t["gpus_displaced_usd"] == pytest.approx(532 * 87.66)  # 46,635.12 USD over 5 years
+    capex = 8 * 1400 + 20000  # 31,200
+    assert t["tco_usd"] == pytest.approx(capex + power * E_PER_W + 532 * 87.66)
+    assert plan.objective == pytest.approx(t["tco_usd"], rel=1e-9)
+    # the objective against the runner-up (aoc): 8 x (2,306.62 - 1,768.87) = 4,302 USD dearer
+    aoc = 8 * (1200 + 12 * (E_PER_W + SITE_PER_W)) + 20000 + 500 * (E_PER_W + SITE_PER_W)
+    assert aoc - plan.objective == pytest.approx(8 * (-200 + 8 * (E_PER_W + SITE_PER_W)), rel=1e-9)
+
+
+def test_break_even_value_by_hand() -> None:
+    """Just below 25 - e USD per W the cheaper cable wins; just above, the lower-power one."""
+    per_w = 25 - E_PER_W  # 20.44168 USD per W = 8,766 x 5 x v / 1,000  ->  v = 0.466386 USD per GPU-hour
+    value = per_w * 1000 / (H * 5)
+    assert value == pytest.approx(0.466386, abs=1e-6)
+    assert option(solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": value * 0.99}))) == "aoc-800"
+    assert option(solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": value * 1.01}))) == "lp-aoc-800"
+
+
+def test_gpu_value_taken_from_reliability_when_the_site_gives_none() -> None:
+    plan = solve_verified(site_instance({"gpu_w": 1000}, reliability={"gpu_hour_usd": 2.0}))
+    assert option(plan) == "lp-aoc-800"
+    assert plan.totals is not None
+    assert plan.totals["gpus_displaced_usd"] == pytest.approx(532 * 87.66)
+    # the site's own value takes precedence over the reliability section's
+    plan = solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": 0.0}, reliability={"gpu_hour_usd": 2.0}))
+    assert option(plan) == "aoc-800"
+    assert plan.totals is not None and plan.totals["gpus_displaced_usd"] == 0.0
+
+
+def test_site_without_a_value_reports_only() -> None:
+    """No GPU value anywhere: same choice and objective as without the site; the displaced GPUs are reported."""
+    plan = solve_verified(site_instance({"gpu_w": 1400}))
+    assert option(plan) == "aoc-800"
+    assert plan.objective == pytest.approx(29600 + 596 * E_PER_W, rel=1e-9)
+    assert plan.totals is not None
+    assert plan.totals["gpus_displaced"] == pytest.approx(596 / 1400)
+
+
+def test_site_cap_flips_the_cable_without_a_value() -> None:
+    """8 GPUs x 1,000 W leave 8,550 - 8,000 = 550 W, 50 W of it for 8 links after the 500 W switch: x aoc
+    links (12 W) and 8 - x lp-aoc (4 W) fit when 32 + 8 x <= 50, so at most 2 aoc (the cheaper)."""
+    plan = solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 8550}))
+    assert counts(plan) == {"aoc-800": 2, "lp-aoc-800": 6}
+    power = 500 + 2 * 12 + 6 * 4  # 548 W
+    assert plan.objective == pytest.approx(20000 + 2 * 1200 + 6 * 1400 + power * E_PER_W, rel=1e-9)
+    # 8,532 W leaves 532 W: every link lp-aoc
+    assert counts(solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 8532}))) == {"lp-aoc-800": 8}
+
+
+def test_site_gpus_override_the_nic_count() -> None:
+    """gpus: 4 x 1,000 W: 4,600 W leave 600 W, aoc's 596 W fits; 4,590 W leave 90 W for links: 32 + 8 x <= 90,
+    x = 7 aoc."""
+    assert counts(solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 4600, "gpus": 4}))) == {"aoc-800": 8}
+    plan = solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 4590, "gpus": 4}))
+    assert counts(plan) == {"aoc-800": 7, "lp-aoc-800": 1}
+
+
+def test_site_cap_and_max_power_take_the_smaller() -> None:
+    """max_power_w 550 W is below the site's 9,000 - 8,000 = 1,000 W: 2 aoc as above."""
+    inst = site_instance({"gpu_w": 1000, "it_power_w": 9000}, limits={"max_power_w": 550})
+    assert counts(solve_verified(inst)) == {"aoc-800": 2, "lp-aoc-800": 6}
+    inst = site_instance({"gpu_w": 1000, "it_power_w": 8550}, limits={"max_power_w": 2000})
+    assert counts(solve_verified(inst)) == {"aoc-800": 2, "lp-aoc-800": 6}
+
+
+def test_infeasible_site_is_explained_by_its_it_power() -> None:
+    """Only lp-aoc allowed: the network needs 532 W; 8,400 - 8,000 = 400 W are left. Raise it_power_w to 8,532."""
+    inst = site_instance({"gpu_w": 1000, "it_power_w": 8400})
+    inst["links"][0]["allowed"] = ["lp-aoc-800"]
+    plan = optimizer.solve(optimizer.load_instance(inst), optimizer.SolveOptions(threads=1, time_limit_s=30))
+    assert plan.status == "infeasible"
+    assert any("site" in reason and "532" in reason for reason in plan.diagnostics)
+    [r] = plan.relaxations
+    assert (r.limit, r.field, r.current, r.needed, r.value) == ("site_power", "site.it_power_w", 8400, 8532, 8532)
+    assert "8,532" in r.text
+    fixed = copy.deepcopy(inst)
+    fixed["site"]["it_power_w"] = r.value
+    assert option(solve_verified(fixed)) == "lp-aoc-800"
+
+
+def test_gpus_alone_above_the_site_is_explained() -> None:
+    """8 x 1,000 W of GPUs on a 7,000 W site: the network's cap is negative; the fix is 8,000 + 532 W."""
+    inst = site_instance({"gpu_w": 1000, "it_power_w": 7000})
+    inst["links"][0]["allowed"] = ["lp-aoc-800"]
+    plan = optimizer.solve(optimizer.load_instance(inst), optimizer.SolveOptions(threads=1, time_limit_s=30))
+    assert plan.status == "infeasible"
+    [r] = plan.relaxations
+    assert (r.field, r.value) == ("site.it_power_w", 8532)
+
+
+def test_verifier_catches_wrong_site_figures() -> None:
+    inst = optimizer.load_instance(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}))
+    plan = solve_verified(inst).to_dict()
+    for key in ("gpus_displaced", "gpus_displaced_usd", "tco_usd"):
+        bad = copy.deepcopy(plan)
+        bad["totals"][key] *= 1.01
+        assert any(v.where == f"totals.{key}" for v in check_plan(inst, bad)), key
+    bad = copy.deepcopy(plan)
+    bad["objective"] -= 532 * 87.66  # the objective without the site term
+    assert any(v.where == "objective" for v in check_plan(inst, bad))
+    # a plan that fits without the site but not within it
+    capped = optimizer.load_instance(site_instance({"gpu_w": 1000, "it_power_w": 8500}))
+    aoc_plan = solve_verified(site_instance(None)).to_dict()
+    violations = check_plan(capped, aoc_plan)
+    assert any(v.where == "site.it_power_w" and "596" in v.message for v in violations)
+
+
+BAD_SITE = {"gpu_w": 0, "it_power_w": -5, "gpus": 1.5, "gpu_hour_usd": "two", "pue": 1.2}
+
+
+def test_bad_site_fields_all_reported() -> None:
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(site_instance(BAD_SITE))
+    where = {i.where for i in err.value.issues}
+    assert where == {"site.gpu_w", "site.it_power_w", "site.gpus", "site.gpu_hour_usd", "site"}
+    text = "\n".join(str(i) for i in err.value.issues)
+    assert "unknown field 'pue'" in text
+    assert "expected a whole number" in text
+
+
+def test_missing_gpu_w_is_reported() -> None:
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(site_instance({"it_power_w": 9000}))
+    assert [(i.where, "missing required field" in i.message) for i in err.value.issues] == [("site.gpu_w", True)]
+
+
+def test_cli_summary_reports_displaced_gpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0})))
+    assert main(["solve", str(path), "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "displaces 0.53 GPUs" in out and "46,635 USD" in out
+
+
+@pytest.mark.parametrize("interface", ["direct", "appsi"])
+def test_both_hand_offs_price_and_cap_the_site(interface: str) -> None:
+    """The array build (direct) and the Pyomo model (appsi) read the same coefficients and cap."""
+    plan = solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}), interface=interface)
+    assert plan.objective == pytest.approx(31200 + 532 * (E_PER_W + SITE_PER_W), rel=1e-9)
+    plan = solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 8550}), interface=interface)
+    assert counts(plan) == {"aoc-800": 2, "lp-aoc-800": 6}
