@@ -49,3 +49,25 @@ def test_yaml_duplicate_keys_still_refused(tmp_path: Path) -> None:
     path.write_text("a: 1\n1: x\n1.0: y\n", encoding="utf-8")  # non-string keys are still compared as values
     data, issues = read_document(path)
     assert data is None and "duplicate key 1.0" in issues[0].message
+
+
+def test_json_duplicate_keys_refused_like_yaml(tmp_path: Path) -> None:
+    """JSON's parser keeps the last of two equal keys; the loader refuses them as the YAML loader does, each
+    at the place of its object, all at once."""
+    path = tmp_path / "dup.json"
+    path.write_text(
+        '{"schema_version": 1, "name": "a", "name": "b",\n'
+        ' "links": [{"id": "x"}, {"id": "y", "length_m": 1, "length_m": 2, "length_m": 3}]}',
+        encoding="utf-8",
+    )
+    data, issues = read_document(path)
+    assert data is None
+    assert [(i.where, i.message) for i in issues] == [
+        ("(top level)", "duplicate key 'name' (it is given twice in this mapping)"),
+        ("links[1]", "duplicate key 'length_m' (it is given twice in this mapping)"),
+    ]
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(path)
+    assert str(err.value.issues[0]) == f"{path}: (top level): duplicate key 'name' (it is given twice in this mapping)"
+    path.write_text('{"a": {"b": 1}, "c": [{"b": 2}]}', encoding="utf-8")  # equal keys in different objects
+    assert read_document(path) == ({"a": {"b": 1}, "c": [{"b": 2}]}, [])
