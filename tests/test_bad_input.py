@@ -44,6 +44,14 @@ TABLE = [
     # ------------------------------------------------------------------ per-field problems
     case("missing_length.yaml", [("links[0].length_m", ("missing required field",))]),
     case("wrong_type_length.yaml", [("links[0].length_m", ("expected a number", "'ten'"))]),
+    case(
+        "number_as_string.yaml",  # the JSON Schema says number: a string that reads as one is refused too
+        [
+            ("links[0].demand_gbps", ("expected a number, got '48900 '", "drop the quotes or the !!str tag")),
+            ("links[0].length_m", ("expected a number, got '10'", "not a number")),
+            ("nodes[0].count", ("expected a number, got '8'",)),
+        ],
+    ),
     case("zero_length.yaml", [("links[0].length_m", ("greater than 0", "got 0"))]),
     case("negative_nic_count.yaml", [("nodes[0].count", ("greater than 0", "got -1"))]),
     case("zero_max_port_gbps.yaml", [("nodes[0].max_port_gbps", ("greater than 0", "got 0"))]),
