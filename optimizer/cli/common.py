@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from optimizer.errors import InstanceError
+from optimizer.errors import InstanceError, Issue
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 STATUS_EXIT = {
@@ -259,11 +260,49 @@ def err_console() -> Console:
     return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160, highlight=False)
 
 
+ISSUES_PER_KIND = 20
+"""Problems of one kind listed on the terminal; the rest of that kind are counted on one line."""
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_NUMBER = re.compile(r"\d[\d,._]*(?:[eE][-+]?\d+)?")
+
+
+def issue_kind(issue: Issue) -> tuple[str, str]:
+    """The kind of a problem: its file and its message with the quoted values and the numbers left out
+    (``expected a number, got 'ten'`` and ``... got 'x'`` are one kind)."""
+    return issue.file, _NUMBER.sub("N", _QUOTED.sub("'...'", issue.message))
+
+
 def report_issues(exc: InstanceError) -> int:
-    for issue in exc.issues:  # one unwrapped line per issue, for people and for grep
-        click.echo(str(issue), err=True)
+    """Print the problems, one unwrapped line each (for people and for grep), then ``N problems found``.
+
+    Of each kind (``issue_kind``) the first ``ISSUES_PER_KIND`` in file order are listed and the rest are
+    counted on one line in the same ``file: where: message`` form (``links[*].length_m: ... and 19,980
+    more problems of this kind``), so a file with 10^4 broken entries prints a screenful, not megabytes.
+    ``InstanceError.issues`` (the library's view) keeps every one.
+    """
+    listed: dict[tuple[str, str], int] = {}
+    hidden: dict[tuple[str, str], list[Issue]] = {}
+    for issue in exc.issues:
+        kind = issue_kind(issue)
+        if listed.get(kind, 0) < ISSUES_PER_KIND:
+            listed[kind] = listed.get(kind, 0) + 1
+            click.echo(str(issue), err=True)
+        else:
+            hidden.setdefault(kind, []).append(issue)
+    for (file, template), rest in hidden.items():
+        places = list(dict.fromkeys(_INDEX.sub("[*]", i.where) for i in rest))
+        where = ", ".join(places[:3]) + (", ..." if len(places) > 3 else "")
+        click.echo(
+            f"{file}: {where}: ... and {len(rest):,} more problem{'s' if len(rest) != 1 else ''} of this kind "
+            f"({template}; the first {ISSUES_PER_KIND} are listed above)",
+            err=True,
+        )
     click.echo(f"{len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''} found", err=True)
     return EXIT_INPUT
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
