@@ -334,7 +334,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 MAX_TABLE_ROWS = 40
-"""Rows of the link and switch tables shown on the terminal (rendering 10^4 rows takes seconds)."""
+"""Rows of each table (links, switches, paths, relaxations) and pre-solve reasons shown on the terminal:
+rendering 10^4 rows takes seconds (20,000 path rows took 6.5 s, past the run's time limit), the files
+have them all."""
 
 
 def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
@@ -364,15 +366,21 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         out.print(Text(f"solver: {s['message']}"))
     if plan.diagnostics:
         out.print(Text("why (pre-solve checks):", style="bold"))
-        for reason in plan.diagnostics:
+        for reason in plan.diagnostics[:MAX_TABLE_ROWS]:
             out.print(Text(f"  - {reason}"))
+        if len(plan.diagnostics) > MAX_TABLE_ROWS:
+            where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
+            out.print(f"  ... {len(plan.diagnostics) - MAX_TABLE_ROWS:,} more reasons: see {where}")
     if plan.relaxations:
         table = Table(title=f"what would make a plan possible: {s.get('relaxation_note', '')}", title_justify="left")
         for col in ("limit", "id", "now", "needed", "change"):
             table.add_column(col, justify="left" if col in ("limit", "id", "change") else "right")
-        for r in plan.relaxations:
+        for r in plan.relaxations[:MAX_TABLE_ROWS]:
             table.add_row(r.limit, r.id or "-", f"{r.current:,.6g} {r.unit}", f"{r.needed:,.6g} {r.unit}", r.text)
         out.print(table)
+        if len(plan.relaxations) > MAX_TABLE_ROWS:
+            where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
+            out.print(f"... {len(plan.relaxations) - MAX_TABLE_ROWS:,} more relaxations: see {where}")
     if plan.totals is not None:
         t = plan.totals
         table = Table(title="totals", title_justify="left", show_header=True)
@@ -427,9 +435,10 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         table = Table(title="paths", title_justify="left")
         for col in ("path", "latency ns", "budget ns", "slack ns"):
             table.add_column(col, justify="left" if col == "path" else "right")
-        for r in plan.paths.itertuples():
+        for r in plan.paths.head(MAX_TABLE_ROWS).itertuples():
             table.add_row(r.id, _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1))
         out.print(table)
+        _more(out, len(plan.paths), "paths.csv", out_dir)
     if getattr(plan, "reliability", None) is not None:
         _print_reliability(out, plan.reliability, out_dir)
     if out_dir is not None:
