@@ -296,6 +296,69 @@ def test_the_summary_lists_at_most_40_paths(tmp_path: Path, capsys: pytest.Captu
     assert len((out / "paths.csv").read_text(encoding="utf-8").splitlines()) == 1 + 90
 
 
+# ------------------------------------------------------------------------------ a stop while loading
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_loading_exits_4_with_no_plan(tmp_path: Path, sig: int) -> None:
+    """Ctrl-C (or SIGTERM) while the instance is read: the documented stop (exit 4, no solution, no plan,
+    the earlier run's plan removed), never the internal-error code 1. The instance is a named pipe that
+    the test holds open without writing, so the signal lands while ``solve`` is reading it."""
+    fifo = tmp_path / "instance.yaml"
+    os.mkfifo(fifo)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"status": "optimal", "instance": "an earlier run"}', encoding="utf-8")
+    proc, lines = _start(["solve", str(fifo), "-q", "--threads", "1", "--out", str(out)], tmp_path)
+    writer = -1
+    try:
+        end = time.monotonic() + 60
+        while writer < 0:  # a writer can open the pipe without blocking once solve has it open for reading
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < end, "".join(lines)
+                time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=30)
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.1)  # the pump thread reads the last lines
+    assert code == 4, "".join(lines)
+    assert f"stopped while loading ({signal.Signals(sig).name} received): no plan" in "".join(lines)
+    assert not (out / "plan.json").exists()
+
+
+def test_ctrl_c_in_a_command_without_a_stop_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in ``validate`` (no stop of its own): exit 130 (128 + SIGINT), not the internal-error code 1."""
+    from optimizer.cli.root import main
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("optimizer.core.load.load_instance", interrupted)
+    assert main(["validate", str(TINY)]) == 130
+
+
+def test_ctrl_c_before_the_solve_guard_is_the_stop_while_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in the first moments of ``solve``, before its signal handling is armed (here: while --out is
+    checked), ends it as a Ctrl-C while loading does: exit 4, no plan."""
+    import optimizer.cli.solve as cli_solve
+    from optimizer.cli.root import main
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_solve, "check_out_dir", interrupted)
+    assert main(["solve", str(TINY), "-q", "--out", str(tmp_path / "out")]) == 4
+    assert "stopped while loading (SIGINT received): no plan" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------ HiGHS errors
 @pytest.fixture
 def broken_handoff(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ Commands import from here, never from the root group, so that dependencies insid
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -26,6 +27,9 @@ from rich.text import Text
 from optimizer.errors import InstanceError, Issue
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
+"""Ctrl-C in a command that has no stop of its own (validate, generate, a sweep, ...): 128 + SIGINT, as the
+shell reports for an interrupted program and as ``solve`` exits on a second Ctrl-C."""
 STATUS_EXIT = {
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,
@@ -68,13 +72,15 @@ def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], 
 
 def check_out_dir(out_dir: Path | None) -> str | None:
     """Make ``out_dir`` ready for a run's files, before any solve: create it, check that a file can be written
-    there, and remove the output files of an earlier run (a failed run then leaves no plan looking like its own).
+    there, and remove the temporary files a run killed while writing left behind. The files of an earlier
+    run stay until this run's plan replaces them (``Plan.write``) or it ends without one
+    (``discard_outputs``).
 
     Returns an error message (the command exits with ``EXIT_INPUT``) or None.
     """
     if out_dir is None:
         return None
-    from optimizer.core.results import OutputError, remove_outputs
+    from optimizer.core.results import remove_stale_temporaries
 
     if out_dir.exists() and not out_dir.is_dir():
         return f"--out {out_dir}: exists and is not a folder"
@@ -91,11 +97,19 @@ def check_out_dir(out_dir: Path | None) -> str | None:
         probe.unlink()
     except OSError as exc:
         return f"--out {out_dir}: cannot write into the folder: {exc.strerror or exc}"
-    try:
-        remove_outputs(out_dir)
-    except OutputError as exc:
-        return f"--out {exc}"
+    remove_stale_temporaries(out_dir)
     return None
+
+
+def discard_outputs(out_dir: Path | None) -> None:
+    """A run that ends without a plan (invalid input, a stop while loading) removes the output files of an
+    earlier run from ``out_dir``, so that no older plan looks like its own. Best effort."""
+    if out_dir is None or not out_dir.is_dir():
+        return
+    from optimizer.core.results import OutputError, remove_outputs
+
+    with contextlib.suppress(OutputError):
+        remove_outputs(out_dir)
 
 
 class RunStopped(BaseException):
@@ -213,13 +227,28 @@ class StopGuard:
             raise RunStopped(self.reason)  # again too, when an earlier one was swallowed (``_unraisable``)
 
 
-def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish: Callable[[Any, Any], int]) -> int:
+def stopped_while_loading(reason: str, out_dir: Path | None) -> int:
+    """A stop (signal or time limit) before the instance was loaded: no plan, exit ``EXIT_NO_SOLUTION``."""
+    discard_outputs(out_dir)
+    click.echo(f"stopped while loading ({reason}): no plan", err=True)
+    return EXIT_NO_SOLUTION
+
+
+def guarded_solve(
+    load: Callable[[], Any],
+    options: Any,
+    started: float,
+    finish: Callable[[Any, Any], int],
+    *,
+    out_dir: Path | None = None,
+) -> int:
     """Load (``load()``), solve and ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
     deadline is ``options.time_limit_s`` after ``started`` (a ``time.monotonic()`` value): loading and
     building count against the limit, and a first signal while finishing does not cut the files short.
 
-    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan), a stop while
-    building a ``no_solution`` plan. Raises what ``load`` raises (``InstanceError``).
+    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan: the output files
+    of an earlier run in ``out_dir`` are removed), a stop while building a ``no_solution`` plan. Raises what
+    ``load`` raises (``InstanceError``).
     """
     from optimizer.core.pipeline import solve, stopped_plan
 
@@ -229,8 +258,7 @@ def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish:
             guard.check()
             instance = load()
         except RunStopped as exc:
-            click.echo(f"stopped while loading ({exc}): no plan", err=True)
-            return EXIT_NO_SOLUTION
+            return stopped_while_loading(str(exc), out_dir)
         guard.phase = "run"
         try:
             plan = solve(instance, options, deadline=deadline)
@@ -314,7 +342,7 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
 
     if out_dir is not None:
         try:
-            plan.write(out_dir)
+            plan.write(out_dir, remove=("plan.png",))  # an earlier run's drawing (--plot draws it again)
         except OutputError as exc:
             click.echo(f"cannot write the plan: {exc}", err=True)
             return EXIT_OUTPUT
