@@ -14,7 +14,9 @@ from helpers import tiny_catalog
 
 
 def path_heavy_instance(groups: int = 142, budget_ns: float = 2000.0) -> dict[str, Any]:
-    nodes: list[dict[str, Any]] = [{"id": "spine", "kind": "switch", "count": {"min": 0, "max": groups}, "models": ["sw64"]}]
+    nodes: list[dict[str, Any]] = [
+        {"id": "spine", "kind": "switch", "count": {"min": 0, "max": groups}, "models": ["sw64"]}
+    ]
     links: list[dict[str, Any]] = []
     for i in range(groups):
         nodes.append({"id": f"g{i}", "kind": "nic", "count": 8, "max_port_gbps": 800})

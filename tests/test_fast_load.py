@@ -86,7 +86,10 @@ def test_a_number_field_refuses_a_string_as_the_published_schema_does(tmp_path: 
     with pytest.raises(InstanceError) as err:
         optimizer.load_instance(path)
     assert [(i.where, i.message) for i in err.value.issues] == [
-        ("links[0].demand_gbps", "expected a number, got '48900 ' (a string, not a number: drop the quotes or the !!str tag)")
+        (
+            "links[0].demand_gbps",
+            "expected a number, got '48900 ' (a string, not a number: drop the quotes or the !!str tag)",
+        )
     ]
     doc["links"][0]["demand_gbps"] = 48900
     path.write_text(json.dumps(doc), encoding="utf-8")

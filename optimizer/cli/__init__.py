@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 EXIT_INTERRUPTED = 130
 """Ctrl-C while the command line itself is being imported: 128 + SIGINT (``optimizer.cli.common``)."""
 

@@ -3,8 +3,8 @@
 Exit codes: 0 plan found (optimal or feasible), 1 internal error, 2 invalid input or usage,
 3 infeasible or unbounded, 4 no solution within the limits (or solver error; also a stop of ``solve`` before
 its instance is loaded), 5 output files not written, 130 interrupted (Ctrl-C in a command without a stop of
-its own, or a second Ctrl-C in ``solve``); a closed output pipe (``optimizer solve ... | head``) ends the command quietly with 141 (128 + SIGPIPE,
-what a shell reports for a writer whose reader went away).
+its own, or a second Ctrl-C in ``solve``); a closed output pipe (``optimizer solve ... | head``) ends the
+command quietly with 141 (128 + SIGPIPE, what a shell reports for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
 inside the commands), so ``optimizer --help`` and ``--version`` stay fast.

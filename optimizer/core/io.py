@@ -210,7 +210,9 @@ def _duplicate_key_issues(data: Any, file: str) -> list[Issue]:
         node, loc = stack.pop()
         if isinstance(node, _KeysGivenTwice):
             where = format_loc(loc)
-            issues += [Issue(file, where, f"duplicate key {_short(k)} (it is given twice in this mapping)") for k in node.twice]
+            issues += [
+                Issue(file, where, f"duplicate key {_short(k)} (it is given twice in this mapping)") for k in node.twice
+            ]
         if isinstance(node, dict):
             stack.extend((v, (*loc, k)) for k, v in reversed(node.items()))
         elif isinstance(node, list):

@@ -3,8 +3,9 @@
 ``options.time_limit_s`` bounds the whole call (deriving data and building count against it; HiGHS gets
 what is left). The deadline and a stop request are checked between the stages: a run out of time after
 deriving the data or building the model ends there with status ``no_solution`` and the message
-``stopped: time limit`` (HiGHS is never handed a model it has no time for). When HiGHS proves the model infeasible, the plan also says which limits must move and by
-how much (``optimizer.core.elastic``), within the time left.
+``stopped: time limit`` (HiGHS is never handed a model it has no time for). When HiGHS proves the model
+infeasible, the plan also says which limits must move and by how much (``optimizer.core.elastic``),
+within the time left.
 """
 
 from __future__ import annotations
