@@ -14,10 +14,12 @@ Cases marked ``xfail(strict=True)`` describe what the requirement demands where 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from helpers import tiny_instance
 
 from optimizer import InstanceError, load_instance
 from optimizer.cli import main
@@ -44,6 +46,14 @@ TABLE = [
     # ------------------------------------------------------------------ per-field problems
     case("missing_length.yaml", [("links[0].length_m", ("missing required field",))]),
     case("wrong_type_length.yaml", [("links[0].length_m", ("expected a number", "'ten'"))]),
+    case(
+        "number_as_string.yaml",  # the JSON Schema says number: a string that reads as one is refused too
+        [
+            ("links[0].demand_gbps", ("expected a number, got '48900 '", "drop the quotes or the !!str tag")),
+            ("links[0].length_m", ("expected a number, got '10'", "not a number")),
+            ("nodes[0].count", ("expected a number, got '8'",)),
+        ],
+    ),
     case("zero_length.yaml", [("links[0].length_m", ("greater than 0", "got 0"))]),
     case("negative_nic_count.yaml", [("nodes[0].count", ("greater than 0", "got -1"))]),
     case("zero_max_port_gbps.yaml", [("nodes[0].max_port_gbps", ("greater than 0", "got 0"))]),
@@ -347,3 +357,32 @@ def test_cli_object_construction_not_executed(capfd: pytest.CaptureFixture[str])
 def test_cli_accepts_5e7(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(DATA / "ok_max_capex_5e7.yaml")]) == 0
     assert "valid" in capsys.readouterr().out
+
+
+def test_cli_lists_the_first_problems_of_each_kind_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """10,000 links with a word as length and every other one with a negative demand: 15,000 problems of two
+    kinds. The CLI lists the first 20 of each kind and counts the rest in the ``file: where: message`` form;
+    the library's InstanceError keeps all 15,000."""
+    doc = tiny_instance()
+    doc["links"] = [
+        {**doc["links"][0], "id": f"l{i}", "length_m": f"w{i}", "demand_gbps": -1 if i % 2 else 100}
+        for i in range(10_000)
+    ]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InstanceError) as err:
+        load_instance(path)
+    assert len(err.value.issues) == 10_000 + 5_000
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 20 + 20 + 2 + 1  # listed, the two "and N more" lines, the summary
+    assert lines[0] == f"{path}: links[0].length_m: expected a number, got 'w0'"
+    assert f"{path}: links[19].length_m: expected a number, got 'w19'" in lines  # 20 of each kind, in file order
+    assert f"{path}: links[20].length_m: expected a number, got 'w20'" not in lines
+    assert f"{path}: links[39].demand_gbps: Input should be greater than or equal to 0, got -1" in lines
+    assert not [ln for ln in lines if "links[41].demand_gbps" in ln]
+    assert f"{path}: links[*].length_m: ... and 9,980 more problems of this kind" in "\n".join(lines)
+    assert f"{path}: links[*].demand_gbps: ... and 4,980 more problems of this kind" in "\n".join(lines)
+    assert lines[-1] == "15000 problems found"

@@ -49,3 +49,48 @@ def test_yaml_duplicate_keys_still_refused(tmp_path: Path) -> None:
     path.write_text("a: 1\n1: x\n1.0: y\n", encoding="utf-8")  # non-string keys are still compared as values
     data, issues = read_document(path)
     assert data is None and "duplicate key 1.0" in issues[0].message
+
+
+def test_json_duplicate_keys_refused_like_yaml(tmp_path: Path) -> None:
+    """JSON's parser keeps the last of two equal keys; the loader refuses them as the YAML loader does, each
+    at the place of its object, all at once."""
+    path = tmp_path / "dup.json"
+    path.write_text(
+        '{"schema_version": 1, "name": "a", "name": "b",\n'
+        ' "links": [{"id": "x"}, {"id": "y", "length_m": 1, "length_m": 2, "length_m": 3}]}',
+        encoding="utf-8",
+    )
+    data, issues = read_document(path)
+    assert data is None
+    assert [(i.where, i.message) for i in issues] == [
+        ("(top level)", "duplicate key 'name' (it is given twice in this mapping)"),
+        ("links[1]", "duplicate key 'length_m' (it is given twice in this mapping)"),
+    ]
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(path)
+    assert str(err.value.issues[0]) == f"{path}: (top level): duplicate key 'name' (it is given twice in this mapping)"
+    path.write_text('{"a": {"b": 1}, "c": [{"b": 2}]}', encoding="utf-8")  # equal keys in different objects
+    assert read_document(path) == ({"a": {"b": 1}, "c": [{"b": 2}]}, [])
+
+
+def test_a_number_field_refuses_a_string_as_the_published_schema_does(tmp_path: Path) -> None:
+    """instances/schema.json types demand_gbps as a number; the loader refuses a string that reads as one, in
+    JSON and in YAML, with the same message (and accepts the same value written as a number)."""
+    schema = json.loads((Path(__file__).resolve().parent.parent / "instances" / "schema.json").read_text("utf-8"))
+    link = schema["$defs"]["Link"]["properties"]
+    assert link["demand_gbps"]["type"] == "number" and link["length_m"]["type"] == "number"
+    doc = tiny_instance()
+    doc["links"][0]["demand_gbps"] = "48900 "
+    path = tmp_path / "quoted.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InstanceError) as err:
+        optimizer.load_instance(path)
+    assert [(i.where, i.message) for i in err.value.issues] == [
+        (
+            "links[0].demand_gbps",
+            "expected a number, got '48900 ' (a string, not a number: drop the quotes or the !!str tag)",
+        )
+    ]
+    doc["links"][0]["demand_gbps"] = 48900
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert optimizer.load_instance(path).links[0].demand_gbps == 48900

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -89,6 +90,87 @@ def test_a_failed_run_leaves_no_older_plan(tmp_path: Path) -> None:
     bad.write_text("schema_version: 1\nname: x\n", encoding="utf-8")
     assert main(["solve", str(bad), "-q", "--out", str(out)]) == 2
     assert sorted(p.name for p in out.iterdir()) == []
+
+
+_KILLED_WHILE_WRITING = """
+import os, signal, sys
+from optimizer.core import results
+from optimizer import SolveOptions, load_instance, solve
+
+plan = solve(load_instance(sys.argv[1]), SolveOptions(threads=1, objective="capex"))
+real, written = results._write_temporary, []
+
+def dying(path, text):
+    if len(written) == 2:  # links.csv and nodes.csv are complete, paths.csv is next: the power goes out
+        os.kill(os.getpid(), signal.SIGKILL)
+    written.append(real(path, text))
+    return written[-1]
+
+results._write_temporary = dying
+plan.write(sys.argv[2])
+"""
+
+
+def test_a_run_killed_while_writing_keeps_the_earlier_plan(tmp_path: Path) -> None:
+    """kill -9 in the middle of writing the plan files: the earlier complete plan is still there, file for
+    file (the new files were only temporaries), and the next run removes the temporaries."""
+    out = tmp_path / "out"
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) == {"plan.json", "links.csv", "nodes.csv", "paths.csv", "bom.csv"}
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_WRITING, str(TINY), str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert after == before  # the same plan.json and CSVs, byte for byte
+    left = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert [re.sub(r"\.\d+\.[^.]+\.tmp$", ".PID.XXXX.tmp", n) for n in left] == [
+        ".links.csv.PID.XXXX.tmp",
+        ".nodes.csv.PID.XXXX.tmp",
+    ]
+    assert main(["validate", str(TINY)]) == 0  # a command that writes nothing leaves them
+    assert len([p for p in out.iterdir() if p.name.startswith(".")]) == 2
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--objective", "power", "--out", str(out)]) == 0
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["objective_mode"] == "power"
+
+
+def test_a_failed_write_keeps_the_earlier_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the third file is written: every file of the earlier plan is untouched, no
+    temporary is left, and the command exits 5."""
+    out = tmp_path / "out"
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_fsync, calls = os.fsync, []
+
+    def full(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(results.os, "fsync", full)
+    assert main(["solve", str(TINY), "-q", "--threads", "1", "--objective", "power", "--out", str(out)]) == 5
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_stale_temporaries_of_a_running_process_are_kept(tmp_path: Path) -> None:
+    """Only temporaries of processes that no longer run (or of the older form without a process id) are
+    removed: a second process writing into the folder right now keeps its own."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)
+    names = [
+        f".plan.json.{dead}.abc123.tmp",  # a killed run's
+        ".links.csv.k2j3h4.tmp",  # the older form
+        f".plan.json.{os.getpid()}.zzz.tmp",  # a live process's (this one)
+        f".notes.txt.{dead}.abc.tmp",  # not an output file: not ours to remove
+    ]
+    for name in names:
+        (tmp_path / name).write_text("partial", encoding="utf-8")
+    removed = results.remove_stale_temporaries(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(names[:2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
 
 
 def test_symlinks_in_out_are_replaced_not_followed(tmp_path: Path) -> None:

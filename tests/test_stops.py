@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 from hard_instance import hard_routed_instance
+from path_heavy import path_heavy_instance
 
+import optimizer.core.pipeline as pipeline
 import optimizer.core.solve as core_solve
 from optimizer.core.data import build_data
 from optimizer.core.load import load_instance
@@ -200,6 +202,161 @@ def test_deadline_counts_building(monkeypatch: pytest.MonkeyPatch) -> None:
     """A deadline already past when HiGHS would start: no_solution, not a solve with the full limit."""
     plan = solve(load_instance(TINY), SolveOptions(threads=1, time_limit_s=60), deadline=time.monotonic() - 1)
     assert plan.status == SolveStatus.NO_SOLUTION and "time limit" in plan.solver["message"]
+
+
+# ------------------------------------------------------------------------------ path-heavy instances and the deadline
+@pytest.fixture(scope="module")
+def path_heavy_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,022 latency paths on 284 link groups (``path_heavy_instance``), as JSON."""
+    path = tmp_path_factory.mktemp("paths") / "path-heavy.json"
+    path.write_text(json.dumps(path_heavy_instance(142)), encoding="utf-8")
+    return path
+
+
+def test_a_deadline_spent_while_deriving_the_data_stops_before_the_build(
+    path_heavy_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose time is spent when its data is derived ends there: status no_solution, message
+    ``stopped: time limit``, no model built and nothing handed to HiGHS."""
+    instance = load_instance(path_heavy_file)
+    assert len(instance.paths) == 20_022
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("built or solved after the deadline")
+
+    monkeypatch.setattr(pipeline, "build_for_solve", never)
+    monkeypatch.setattr(pipeline, "solve_model", never)
+    plan = solve(instance, SolveOptions(threads=1, time_limit_s=60), deadline=time.monotonic())
+    assert plan.status == SolveStatus.NO_SOLUTION and plan.solver["message"] == "stopped: time limit"
+    assert plan.solver["data_s"] is not None and plan.solver["build_s"] is None and plan.solver["constraints"] == 0
+    assert plan.objective is None and plan.totals is None
+
+
+def test_a_deadline_spent_while_building_stops_before_the_handoff(
+    path_heavy_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline passes while the model of the path-heavy instance is built (the pipeline's clock jumps an
+    hour once the build is done): HiGHS is never handed the model, and the plan says why."""
+    instance = load_instance(path_heavy_file)
+    real_build = pipeline.build_for_solve
+    built = [False]
+
+    def build(*args: object, **kwargs: object) -> object:
+        model = real_build(*args, **kwargs)  # type: ignore[arg-type]
+        built[0] = True
+        return model
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("handed to HiGHS after the deadline")
+
+    class Clock:
+        perf_counter = staticmethod(time.perf_counter)
+
+        @staticmethod
+        def monotonic() -> float:
+            return time.monotonic() + (3600.0 if built[0] else 0.0)
+
+    monkeypatch.setattr(pipeline, "build_for_solve", build)
+    monkeypatch.setattr(pipeline, "solve_model", never)
+    monkeypatch.setattr(pipeline, "time", Clock)
+    plan = solve(instance, SolveOptions(threads=1, time_limit_s=600), deadline=time.monotonic() + 600)
+    assert built[0] and plan.status == SolveStatus.NO_SOLUTION and plan.solver["message"] == "stopped: time limit"
+    assert plan.solver["build_s"] is not None and plan.solver["constraints"] == 0
+
+
+def test_time_limit_on_a_path_heavy_file_stops_with_no_plan(path_heavy_file: Path, tmp_path: Path) -> None:
+    """``--time-limit 0.05`` on the 20,022-path file: the limit is reached while loading (which counts
+    against it), so the run ends at once with exit 4 (no solution) and no plan in --out."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(path_heavy_file), "--time-limit", "0.05", "-q"]
+        + ["--threads", "1", "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 4, proc.stderr
+    assert "stopped while loading (time limit): no plan" in proc.stderr
+    assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_the_summary_lists_at_most_40_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Printing a table row per path made a 20,022-path run end far past its time limit (rendering the rows
+    took longer than the solve): the summary shows the first 40 and points at paths.csv, which has them all."""
+    from optimizer.cli.root import main
+
+    path = tmp_path / "paths.json"
+    path.write_text(json.dumps(path_heavy_instance(10)), encoding="utf-8")  # 10 x 9 = 90 paths
+    out = tmp_path / "out"
+    assert main(["solve", str(path), "-q", "--threads", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = re.findall(r"^\W+(p\d+-\d+) ", printed, flags=re.M)
+    assert len(rows) == 40 and rows[0] == "p0-1" and rows[-1] == "p4-3"  # p0-1 .. p0-9, p1-0 .. p3-9, p4-0 .. p4-3
+    assert f"... 50 more rows: see {out}/paths.csv" in printed
+    assert len((out / "paths.csv").read_text(encoding="utf-8").splitlines()) == 1 + 90
+
+
+# ------------------------------------------------------------------------------ a stop while loading
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_loading_exits_4_with_no_plan(tmp_path: Path, sig: int) -> None:
+    """Ctrl-C (or SIGTERM) while the instance is read: the documented stop (exit 4, no solution, no plan,
+    the earlier run's plan removed), never the internal-error code 1. The instance is a named pipe that
+    the test holds open without writing, so the signal lands while ``solve`` is reading it."""
+    fifo = tmp_path / "instance.yaml"
+    os.mkfifo(fifo)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"status": "optimal", "instance": "an earlier run"}', encoding="utf-8")
+    proc, lines = _start(["solve", str(fifo), "-q", "--threads", "1", "--out", str(out)], tmp_path)
+    writer = -1
+    try:
+        end = time.monotonic() + 60
+        while writer < 0:  # a writer can open the pipe without blocking once solve has it open for reading
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < end, "".join(lines)
+                time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=30)
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.1)  # the pump thread reads the last lines
+    assert code == 4, "".join(lines)
+    assert f"stopped while loading ({signal.Signals(sig).name} received): no plan" in "".join(lines)
+    assert not (out / "plan.json").exists()
+
+
+def test_ctrl_c_in_a_command_without_a_stop_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in ``validate`` (no stop of its own): exit 130 (128 + SIGINT), not the internal-error code 1."""
+    from optimizer.cli.root import main
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("optimizer.core.load.load_instance", interrupted)
+    assert main(["validate", str(TINY)]) == 130
+
+
+def test_ctrl_c_before_the_solve_guard_is_the_stop_while_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in the first moments of ``solve``, before its signal handling is armed (here: while --out is
+    checked), ends it as a Ctrl-C while loading does: exit 4, no plan."""
+    import optimizer.cli.solve as cli_solve
+    from optimizer.cli.root import main
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_solve, "check_out_dir", interrupted)
+    assert main(["solve", str(TINY), "-q", "--out", str(tmp_path / "out")]) == 4
+    assert "stopped while loading (SIGINT received): no plan" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ HiGHS errors

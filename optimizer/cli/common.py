@@ -6,8 +6,10 @@ Commands import from here, never from the root group, so that dependencies insid
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -22,9 +24,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from optimizer.errors import InstanceError
+from optimizer.errors import InstanceError, Issue
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
+"""Ctrl-C in a command that has no stop of its own (validate, generate, a sweep, ...): 128 + SIGINT, as the
+shell reports for an interrupted program and as ``solve`` exits on a second Ctrl-C."""
 STATUS_EXIT = {
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,
@@ -67,13 +72,15 @@ def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], 
 
 def check_out_dir(out_dir: Path | None) -> str | None:
     """Make ``out_dir`` ready for a run's files, before any solve: create it, check that a file can be written
-    there, and remove the output files of an earlier run (a failed run then leaves no plan looking like its own).
+    there, and remove the temporary files a run killed while writing left behind. The files of an earlier
+    run stay until this run's plan replaces them (``Plan.write``) or it ends without one
+    (``discard_outputs``).
 
     Returns an error message (the command exits with ``EXIT_INPUT``) or None.
     """
     if out_dir is None:
         return None
-    from optimizer.core.results import OutputError, remove_outputs
+    from optimizer.core.results import remove_stale_temporaries
 
     if out_dir.exists() and not out_dir.is_dir():
         return f"--out {out_dir}: exists and is not a folder"
@@ -90,11 +97,19 @@ def check_out_dir(out_dir: Path | None) -> str | None:
         probe.unlink()
     except OSError as exc:
         return f"--out {out_dir}: cannot write into the folder: {exc.strerror or exc}"
-    try:
-        remove_outputs(out_dir)
-    except OutputError as exc:
-        return f"--out {exc}"
+    remove_stale_temporaries(out_dir)
     return None
+
+
+def discard_outputs(out_dir: Path | None) -> None:
+    """A run that ends without a plan (invalid input, a stop while loading) removes the output files of an
+    earlier run from ``out_dir``, so that no older plan looks like its own. Best effort."""
+    if out_dir is None or not out_dir.is_dir():
+        return
+    from optimizer.core.results import OutputError, remove_outputs
+
+    with contextlib.suppress(OutputError):
+        remove_outputs(out_dir)
 
 
 class RunStopped(BaseException):
@@ -212,13 +227,28 @@ class StopGuard:
             raise RunStopped(self.reason)  # again too, when an earlier one was swallowed (``_unraisable``)
 
 
-def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish: Callable[[Any, Any], int]) -> int:
+def stopped_while_loading(reason: str, out_dir: Path | None) -> int:
+    """A stop (signal or time limit) before the instance was loaded: no plan, exit ``EXIT_NO_SOLUTION``."""
+    discard_outputs(out_dir)
+    click.echo(f"stopped while loading ({reason}): no plan", err=True)
+    return EXIT_NO_SOLUTION
+
+
+def guarded_solve(
+    load: Callable[[], Any],
+    options: Any,
+    started: float,
+    finish: Callable[[Any, Any], int],
+    *,
+    out_dir: Path | None = None,
+) -> int:
     """Load (``load()``), solve and ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
     deadline is ``options.time_limit_s`` after ``started`` (a ``time.monotonic()`` value): loading and
     building count against the limit, and a first signal while finishing does not cut the files short.
 
-    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan), a stop while
-    building a ``no_solution`` plan. Raises what ``load`` raises (``InstanceError``).
+    Returns ``finish``'s exit code; a stop while loading gives ``EXIT_NO_SOLUTION`` (no plan: the output files
+    of an earlier run in ``out_dir`` are removed), a stop while building a ``no_solution`` plan. Raises what
+    ``load`` raises (``InstanceError``).
     """
     from optimizer.core.pipeline import solve, stopped_plan
 
@@ -228,8 +258,7 @@ def guarded_solve(load: Callable[[], Any], options: Any, started: float, finish:
             guard.check()
             instance = load()
         except RunStopped as exc:
-            click.echo(f"stopped while loading ({exc}): no plan", err=True)
-            return EXIT_NO_SOLUTION
+            return stopped_while_loading(str(exc), out_dir)
         guard.phase = "run"
         try:
             plan = solve(instance, options, deadline=deadline)
@@ -259,11 +288,49 @@ def err_console() -> Console:
     return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160, highlight=False)
 
 
+ISSUES_PER_KIND = 20
+"""Problems of one kind listed on the terminal; the rest of that kind are counted on one line."""
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_NUMBER = re.compile(r"\d[\d,._]*(?:[eE][-+]?\d+)?")
+
+
+def issue_kind(issue: Issue) -> tuple[str, str]:
+    """The kind of a problem: its file and its message with the quoted values and the numbers left out
+    (``expected a number, got 'ten'`` and ``... got 'x'`` are one kind)."""
+    return issue.file, _NUMBER.sub("N", _QUOTED.sub("'...'", issue.message))
+
+
 def report_issues(exc: InstanceError) -> int:
-    for issue in exc.issues:  # one unwrapped line per issue, for people and for grep
-        click.echo(str(issue), err=True)
+    """Print the problems, one unwrapped line each (for people and for grep), then ``N problems found``.
+
+    Of each kind (``issue_kind``) the first ``ISSUES_PER_KIND`` in file order are listed and the rest are
+    counted on one line in the same ``file: where: message`` form (``links[*].length_m: ... and 19,980
+    more problems of this kind``), so a file with 10^4 broken entries prints a screenful, not megabytes.
+    ``InstanceError.issues`` (the library's view) keeps every one.
+    """
+    listed: dict[tuple[str, str], int] = {}
+    hidden: dict[tuple[str, str], list[Issue]] = {}
+    for issue in exc.issues:
+        kind = issue_kind(issue)
+        if listed.get(kind, 0) < ISSUES_PER_KIND:
+            listed[kind] = listed.get(kind, 0) + 1
+            click.echo(str(issue), err=True)
+        else:
+            hidden.setdefault(kind, []).append(issue)
+    for (file, template), rest in hidden.items():
+        places = list(dict.fromkeys(_INDEX.sub("[*]", i.where) for i in rest))
+        where = ", ".join(places[:3]) + (", ..." if len(places) > 3 else "")
+        click.echo(
+            f"{file}: {where}: ... and {len(rest):,} more problem{'s' if len(rest) != 1 else ''} of this kind "
+            f"({template}; the first {ISSUES_PER_KIND} are listed above)",
+            err=True,
+        )
     click.echo(f"{len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''} found", err=True)
     return EXIT_INPUT
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
@@ -275,7 +342,7 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
 
     if out_dir is not None:
         try:
-            plan.write(out_dir)
+            plan.write(out_dir, remove=("plan.png",))  # an earlier run's drawing (--plot draws it again)
         except OutputError as exc:
             click.echo(f"cannot write the plan: {exc}", err=True)
             return EXIT_OUTPUT
@@ -295,7 +362,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 MAX_TABLE_ROWS = 40
-"""Rows of the link and switch tables shown on the terminal (rendering 10^4 rows takes seconds)."""
+"""Rows of each table (links, switches, paths, relaxations) and pre-solve reasons shown on the terminal:
+rendering 10^4 rows takes seconds (20,000 path rows took 6.5 s, past the run's time limit), the files
+have them all."""
 
 
 def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
@@ -325,15 +394,21 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         out.print(Text(f"solver: {s['message']}"))
     if plan.diagnostics:
         out.print(Text("why (pre-solve checks and compatibility rules):", style="bold"))
-        for reason in plan.diagnostics:
+        for reason in plan.diagnostics[:MAX_TABLE_ROWS]:
             out.print(Text(f"  - {reason}"))
+        if len(plan.diagnostics) > MAX_TABLE_ROWS:
+            where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
+            out.print(f"  ... {len(plan.diagnostics) - MAX_TABLE_ROWS:,} more reasons: see {where}")
     if plan.relaxations:
         table = Table(title=f"what would make a plan possible: {s.get('relaxation_note', '')}", title_justify="left")
         for col in ("limit", "id", "now", "needed", "change"):
             table.add_column(col, justify="left" if col in ("limit", "id", "change") else "right")
-        for r in plan.relaxations:
+        for r in plan.relaxations[:MAX_TABLE_ROWS]:
             table.add_row(r.limit, r.id or "-", f"{r.current:,.6g} {r.unit}", f"{r.needed:,.6g} {r.unit}", r.text)
         out.print(table)
+        if len(plan.relaxations) > MAX_TABLE_ROWS:
+            where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
+            out.print(f"... {len(plan.relaxations) - MAX_TABLE_ROWS:,} more relaxations: see {where}")
     if plan.totals is not None:
         t = plan.totals
         table = Table(title="totals", title_justify="left", show_header=True)
@@ -393,9 +468,10 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         table = Table(title="paths", title_justify="left")
         for col in ("path", "latency ns", "budget ns", "slack ns"):
             table.add_column(col, justify="left" if col == "path" else "right")
-        for r in plan.paths.itertuples():
+        for r in plan.paths.head(MAX_TABLE_ROWS).itertuples():
             table.add_row(r.id, _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1))
         out.print(table)
+        _more(out, len(plan.paths), "paths.csv", out_dir)
     if getattr(plan, "reliability", None) is not None:
         _print_reliability(out, plan.reliability, out_dir)
     if out_dir is not None:

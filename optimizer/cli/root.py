@@ -1,9 +1,10 @@
 """Command line root: the ``optimizer`` group, its commands, and ``main``. The CLI is the only layer that prints.
 
 Exit codes: 0 plan found (optimal or feasible), 1 internal error, 2 invalid input or usage,
-3 infeasible or unbounded, 4 no solution within the limits (or solver error), 5 output files not written;
-a closed output pipe (``optimizer solve ... | head``) ends the command quietly with 141 (128 + SIGPIPE,
-what a shell reports for a writer whose reader went away).
+3 infeasible or unbounded, 4 no solution within the limits (or solver error; also a stop of ``solve`` before
+its instance is loaded), 5 output files not written, 130 interrupted (Ctrl-C in a command without a stop of
+its own, or a second Ctrl-C in ``solve``); a closed output pipe (``optimizer solve ... | head``) ends the
+command quietly with 141 (128 + SIGPIPE, what a shell reports for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
 inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
@@ -24,7 +25,15 @@ from rich.text import Text
 
 from optimizer import __version__
 from optimizer.cli.catalog import catalog, schema
-from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, EXIT_OUTPUT, err_console
+from optimizer.cli.common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    err_console,
+)
 from optimizer.cli.envelope import envelope
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
@@ -44,8 +53,8 @@ def cli() -> None:
     """Plan optics, port speeds and switch models of an AI cluster network (MILP, HiGHS).
 
     Exit codes: 0 plan found, 2 invalid input, 3 infeasible/unbounded, 4 no solution within the
-    limits (or solver error), 5 output files could not be written, 1 internal error (141: the output pipe
-    was closed).
+    limits (or solver error; also solve stopped while loading), 5 output files could not be written,
+    130 interrupted, 1 internal error (141: the output pipe was closed).
     """
 
 
@@ -75,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except OptimizerError as exc:  # e.g. an optional extra that a requested feature needs is missing
         err_console().print(Text(f"error: {exc}"))
         return EXIT_INPUT
-    except click.exceptions.Abort:
-        err_console().print("aborted")
-        return EXIT_INTERNAL
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C outside a solve's own stop handling
+        err_console().print("interrupted")
+        return EXIT_INTERRUPTED
     except MemoryError:  # the machine's memory is a limit like the time limit: no solution within it
         err_console().print("out of memory: the run needs more memory than this machine has; no plan")
         return EXIT_NO_SOLUTION

@@ -79,6 +79,7 @@ def sndlib_command(
     from optimizer.cli.common import (
         EXIT_INPUT,
         check_out_dir,
+        discard_outputs,
         emit_plan,
         finish_process,
         guarded_solve,
@@ -109,6 +110,8 @@ def sndlib_command(
         mapping = to_instance_dict(parse_network(network), parse_model(model))
         instance = load_instance(mapping)
     except InstanceError as exc:
+        if do_solve:
+            discard_outputs(out_dir)
         return report_issues(exc)
     if output is not None:
         import json

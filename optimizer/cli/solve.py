@@ -21,10 +21,12 @@ from optimizer.cli.common import (
     EXIT_OUTPUT,
     THREADS,
     check_out_dir,
+    discard_outputs,
     emit_plan,
     finish_process,
     guarded_solve,
     report_issues,
+    stopped_while_loading,
     time_limit_option,
 )
 from optimizer.errors import InstanceError
@@ -165,48 +167,58 @@ def solve(
     plot: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
-    from optimizer.core.load import load_instance
-    from optimizer.core.solve import SolveOptions
-
     started = time.monotonic()
-    problem = check_out_dir(out_dir)
-    if problem is not None:
-        click.echo(problem, err=True)
-        return EXIT_INPUT
-    view = _ProgressView(enabled=not quiet and not as_json)
-    options = SolveOptions(
-        time_limit_s=time_limit,
-        mip_rel_gap=gap,
-        threads=threads,
-        seed=seed,
-        objective=objective,
-        prune_dominated=not no_prune,
-        progress=view.update if view.enabled else None,
-        solver_log=solver_log,
-    )
-    load_s: list[float] = []
-
-    def load() -> Any:
-        instance = load_instance(file)
-        load_s.append(time.monotonic() - started)
-        return instance
-
-    def finish(instance: Any, plan: Any) -> int:
-        view.__exit__()  # the progress display ends with the solve, before the summary
-        plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
-        code = emit_plan(plan, out_dir, as_json)
-        if plot and plan.totals is not None and code != EXIT_OUTPUT:
-            from optimizer.plots import plot_plan
-
-            drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
-            click.echo(f"wrote {drawn}", err=as_json)
-        elif plot and plan.totals is None:
-            click.echo("no plan, so no plan.png", err=True)
-        return code
-
+    finishing: list[bool] = []
     try:
-        with view:
-            code = guarded_solve(load, options, started, finish)
-    except InstanceError as exc:
-        return report_issues(exc)
+        from optimizer.core.load import load_instance
+        from optimizer.core.solve import SolveOptions
+
+        problem = check_out_dir(out_dir)
+        if problem is not None:
+            click.echo(problem, err=True)
+            return EXIT_INPUT
+        view = _ProgressView(enabled=not quiet and not as_json)
+        options = SolveOptions(
+            time_limit_s=time_limit,
+            mip_rel_gap=gap,
+            threads=threads,
+            seed=seed,
+            objective=objective,
+            prune_dominated=not no_prune,
+            progress=view.update if view.enabled else None,
+            solver_log=solver_log,
+        )
+        load_s: list[float] = []
+
+        def load() -> Any:
+            instance = load_instance(file)
+            load_s.append(time.monotonic() - started)
+            return instance
+
+        def finish(instance: Any, plan: Any) -> int:
+            finishing.append(True)
+            view.__exit__()  # the progress display ends with the solve, before the summary
+            plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
+            code = emit_plan(plan, out_dir, as_json)
+            if plot and plan.totals is not None and code != EXIT_OUTPUT:
+                from optimizer.plots import plot_plan
+
+                drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+                click.echo(f"wrote {drawn}", err=as_json)
+            elif plot and plan.totals is None:
+                click.echo("no plan, so no plan.png", err=True)
+            return code
+
+        try:
+            with view:
+                code = guarded_solve(load, options, started, finish, out_dir=out_dir)
+        except InstanceError as exc:
+            discard_outputs(out_dir)
+            return report_issues(exc)
+    except KeyboardInterrupt:
+        if finishing:  # after the solve (the plan is being written or printed): an interruption
+            raise
+        # Ctrl-C before the run's stop handling is armed (imports, checking --out): the same stop as a
+        # Ctrl-C while loading, so the first moments of a run end as the rest of its loading does
+        return stopped_while_loading("SIGINT received", out_dir)
     return finish_process(code)

@@ -139,7 +139,7 @@ def sweep(
     seed, track, solve). Finished scenarios are appended to OUT/results.jsonl as they finish; rerunning
     the same command resumes an interrupted sweep without recomputing them.
     """
-    from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, report_issues
+    from optimizer.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, report_issues
     from optimizer.studies.sweep import SweepError, parameter, parse_parameter, run_sweep, write_sweep
 
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
@@ -222,7 +222,7 @@ def sweep(
             f"interrupted: finished scenarios are kept in {target / 'results.jsonl'}; rerun the same command to resume",
             err=True,
         )
-        return EXIT_INTERNAL
+        return EXIT_INTERRUPTED
     written = write_sweep(result, target, plot=not no_plot)
     statuses = result.table["status"].value_counts().to_dict()
     out.print(

@@ -8,11 +8,15 @@ Hostile or broken files get an answer, never a crash or a hang: a file is read w
 FIFO is refused at once), NUL bytes and other control characters are reported with their line, nesting
 deeper than ``MAX_DEPTH`` levels is refused, and YAML aliases may add at most ``MAX_ALIAS_NODES`` nodes
 to a document (a "billion laughs" file is refused before any object is built).
+
+A key given twice in one mapping is refused in YAML and JSON alike (both parsers would silently keep the
+last value): YAML at the key's line, JSON at the place of the object in the document (``links[3]``).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import re
@@ -147,8 +151,11 @@ def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]
     """Parse YAML or JSON text with the nesting and alias bounds of ``read_document``."""
     try:
         if as_json:
-            data = json.loads(text)
+            twice: list[_KeysGivenTwice] = []
+            data = json.loads(text, object_pairs_hook=functools.partial(_json_object, twice))
             check_structure(data)
+            if twice:
+                return None, _duplicate_key_issues(data, file)
             return data, []
         return _load_yaml(text), []
     except _Refused as exc:
@@ -170,6 +177,47 @@ def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]
         if "integer string conversion" in reason:
             reason = "a whole number with more digits than Python converts (4,300)"
         return None, [Issue(file, "file", f"invalid {kind}: {reason[:200]}")]
+
+
+class _KeysGivenTwice(dict):  # type: ignore[type-arg]
+    """A JSON object that gives a key more than once (``json`` would silently keep the last value)."""
+
+    twice: list[str]
+
+
+def _json_object(found: list[_KeysGivenTwice], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` of ``json.loads``: a dict, marked when a key is given twice (one ``len`` comparison
+    per object on the fast path, so large files read as fast as with the default hook)."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _KeysGivenTwice(obj)
+    seen: set[str] = set()
+    marked.twice = []
+    for key, _ in pairs:
+        if key in seen and key not in marked.twice:
+            marked.twice.append(key)
+        seen.add(key)
+    found.append(marked)
+    return marked
+
+
+def _duplicate_key_issues(data: Any, file: str) -> list[Issue]:
+    """Every JSON object that gives a key twice, by its place in the document (as YAML refuses them)."""
+    issues: list[Issue] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, _KeysGivenTwice):
+            where = format_loc(loc)
+            issues += [
+                Issue(file, where, f"duplicate key {_short(k)} (it is given twice in this mapping)") for k in node.twice
+            ]
+        if isinstance(node, dict):
+            stack.extend((v, (*loc, k)) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((v, (*loc, i)) for i, v in reversed(list(enumerate(node))))
+    return issues
 
 
 def structure_issues(data: Any, file: str) -> list[Issue]:

@@ -1,9 +1,12 @@
 """``solve(instance, options) -> Plan``: data -> model -> HiGHS -> plan, with timings.
 
 ``options.time_limit_s`` bounds the whole call (deriving data and building count against it; HiGHS gets
-what is left). When HiGHS proves the model infeasible, the plan also says which limits must move and by
-how much, and which compatibility rule (whole modules, one protocol per fabric) is a cause and what fixes
-it (``optimizer.core.elastic``), within the time left.
+what is left). The deadline and a stop request are checked between the stages: a run out of time after
+deriving the data or building the model ends there with status ``no_solution`` and the message
+``stopped: time limit`` (HiGHS is never handed a model it has no time for). When HiGHS proves the model
+infeasible, the plan also says which limits must move and by how much, and which compatibility rule
+(whole modules, one protocol per fabric) is a cause and what fixes it (``optimizer.core.elastic``),
+within the time left.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ def _solve(
     _stage[0] = "data"
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
     data_s = time.perf_counter() - start
+    if (why := _stop_between_stages(deadline)) is not None:  # no build for a run out of time
+        return stopped_plan(instance, options, why, data_s=data_s)
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
     _stage[0] = "build"
@@ -77,6 +82,8 @@ def _solve(
 
         options = replace(options, warm_start=rounding_start(model, data, options))
     build_s = time.perf_counter() - start
+    if (why := _stop_between_stages(deadline)) is not None:  # no hand-off either
+        return stopped_plan(instance, options, why, data_s=data_s, build_s=build_s)
     _stage[0] = "solve"
     report = solve_model(model, options, deadline)
     if options.warm_start and data.routing is not None:
@@ -159,14 +166,40 @@ def solver_info(options: SolveOptions, report: SolveReport, model: Model | None 
     return solver
 
 
-def stopped_plan(instance: Instance, options: SolveOptions, reason: str) -> Plan:
-    """The plan of a run stopped before HiGHS had a model: status ``no_solution``, the reason as its message."""
+def _stop_between_stages(deadline: float) -> str | None:
+    """Why the run must end before its next stage (the deadline passed, or a stop was requested), or None."""
+    from optimizer.core.solve import stop_reason
+
+    reason = stop_reason()
+    if reason is None and time.monotonic() >= deadline:
+        reason = "time limit"
+    return reason
+
+
+def stopped_plan(
+    instance: Instance,
+    options: SolveOptions,
+    reason: str,
+    *,
+    data_s: float | None = None,
+    build_s: float | None = None,
+) -> Plan:
+    """The plan of a run stopped before HiGHS had a model: status ``no_solution``, ``stopped: <reason>`` as its
+    message, and the timings of the stages it finished."""
     from optimizer.core.solve import MAX_THREADS
 
     threads = min(options.threads or 1, MAX_THREADS) if options.threads else 0
     report = SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, threads, 0, "not started", f"stopped: {reason}")
     solver = solver_info(options, report)
-    solver.update({"build_s": None, "data_s": None, "variables": 0, "integer_variables": 0, "constraints": 0})
+    solver.update(
+        {
+            "build_s": None if build_s is None else round(build_s, 4),
+            "data_s": None if data_s is None else round(data_s, 4),
+            "variables": 0,
+            "integer_variables": 0,
+            "constraints": 0,
+        }
+    )
     return empty_plan(instance.name, options.objective or instance.objective, report.status, solver)
 
 

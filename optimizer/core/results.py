@@ -144,33 +144,35 @@ class Plan:
                 return json.dumps(doc, allow_nan=False)
             return _dumps_rows_per_line(doc, indent)
 
-    def write(self, directory: str | Path) -> list[Path]:
-        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv) into ``directory``.
+    def write(self, directory: str | Path, *, remove: tuple[str, ...] = ()) -> list[Path]:
+        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv, reliability.csv) into
+        ``directory``, keeping the files of an earlier plan there until the new ones are complete.
 
-        Each file is written to a temporary file in ``directory`` and renamed over its name (a symlink of
-        that name is replaced, never followed); plan.json comes last, so a plan.json always belongs to the
-        CSVs beside it. Output files of an earlier run that this plan does not write (flows.csv) are
-        removed first. Raises ``OutputError`` (with the path and the system's reason) when writing fails.
+        Every file is first written in full to a temporary file in ``directory`` (``.NAME.PID.XXXX.tmp``);
+        only then are they renamed over their names, plan.json last, so that a crash or a failed write
+        leaves the earlier complete plan (never a truncated file) and a plan.json always belongs to the
+        files beside it. At that point the output files of an earlier run that this plan does not write
+        (flows.csv, reliability.csv, and the names in ``remove``) are removed. Temporary files that a
+        killed run left behind are removed first. A symlink at a file's name is replaced, never followed.
+        Raises ``OutputError`` (with the path and the system's reason) when writing fails.
         """
         out = Path(directory)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
+        remove_stale_temporaries(out)
         frames = [("links", self.links), ("nodes", self.nodes), ("paths", self.paths), ("bom", self.bom)]
         if self.flows is not None:
             frames.append(("flows", self.flows))
-        else:
-            remove_outputs(out, ("flows.csv",))
         if self.reliability_rows is not None:
             frames.append(("reliability", self.reliability_rows))
-        else:
-            remove_outputs(out, ("reliability.csv",))
-        written = []
-        for name, frame in frames:
-            written.append(write_atomic(out / f"{name}.csv", frame.to_csv(index=False)))
-        written.insert(0, write_atomic(out / "plan.json", self.to_json() + "\n"))
-        return written
+        files = [(out / f"{name}.csv", frame.to_csv(index=False)) for name, frame in frames]
+        files.append((out / "plan.json", self.to_json() + "\n"))
+        written = {path.name for path, _ in files}
+        stale = tuple(n for n in ("flows.csv", "reliability.csv", *remove) if n not in written)
+        paths = write_all_atomic(files, remove=stale)
+        return [paths[-1], *paths[:-1]]
 
 
 OUTPUT_FILES = (
@@ -205,8 +207,42 @@ def write_atomic(path: Path, text: str) -> Path:
     A reader sees the old file or the complete new one, never a truncated one; a symlink at ``path`` is
     replaced by the file (its target is untouched).
     """
+    return write_all_atomic([(path, text)])[0]
+
+
+def write_all_atomic(files: list[tuple[Path, str]], remove: tuple[str, ...] = ()) -> list[Path]:
+    """Write several files so that each is replaced only once all of them are complete on disk.
+
+    Each text goes to a temporary file beside its path (``.NAME.PID.XXXX.tmp``, flushed to disk); when
+    every one is written, the files named in ``remove`` (beside the last path) are removed and the
+    temporaries are renamed over their paths in order, the last one last. When writing fails, the
+    temporaries are removed and the files already in place are untouched (``OutputError``).
+    """
+    temporaries: list[str] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        for path, text in files:
+            temporaries.append(_write_temporary(path, text))
+        folder = files[-1][0].parent if files else None
+        if folder is not None and remove:
+            remove_outputs(folder, remove)
+        for k, (path, _) in enumerate(files):
+            try:
+                os.replace(temporaries[k], path)
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+            temporaries[k] = ""
+    finally:
+        for tmp in temporaries:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    return [path for path, _ in files]
+
+
+def _write_temporary(path: Path, text: str) -> str:
+    """``text`` in a new temporary file beside ``path``, flushed to disk; its name."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
@@ -215,12 +251,47 @@ def write_atomic(path: Path, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    return path
+    return tmp
+
+
+def remove_stale_temporaries(directory: Path, names: tuple[str, ...] = OUTPUT_FILES) -> list[Path]:
+    """Remove the temporary files (``.NAME.PID.XXXX.tmp``, NAME one of ``names``) that a run killed while
+    writing left in ``directory``: those of a process that no longer runs (and the older form without a
+    process id, ``.NAME.XXXX.tmp``). Best effort: never raises."""
+    removed: list[Path] = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        name = next((n for n in names if path.name.startswith(f".{n}.") and path.name.endswith(".tmp")), None)
+        if name is None:
+            continue
+        middle = path.name[len(name) + 2 : -len(".tmp")]
+        pid, _, rest = middle.partition(".")
+        if not middle or (rest and pid.isdigit() and _running(int(pid))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs (this one does)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # another user's process, or a number no process can have: not ours to judge
+    return True
 
 
 def remove_outputs(directory: Path, names: tuple[str, ...] = OUTPUT_FILES) -> list[Path]:

@@ -41,14 +41,15 @@ _NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 def _number(value: Any) -> Any:
-    """Accept int/float (not bool) and numeric strings such as '5e7' (YAML 1.1 reads those as str)."""
+    """Accept int/float (not bool): a number field holds a number, as the JSON Schema says.
+
+    A string is refused even when it reads as a number (``"48900 "``, ``!!str 5``, ``"5e7"``): quoting a
+    figure is a mistake worth hearing about, and the loader reads ``5e7`` unquoted as a number already."""
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
     if isinstance(value, str):
-        text = value.strip().replace("_", "")
-        if not _NUMBER_RE.match(text):
-            raise ValueError(f"expected a number, got {value!r}")
-        value = float(text)
+        hint = " (a string, not a number: drop the quotes or the !!str tag)" if _NUMBER_RE.match(value.strip()) else ""
+        raise ValueError(f"expected a number, got {_quoted_short(value)}{hint}")
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"expected a finite number, got {value!r}")
@@ -61,6 +62,11 @@ def _number(value: Any) -> Any:
     raise ValueError(f"expected a number, got {value!r}")
 
 
+def _quoted_short(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
 def _shown(value: float) -> str:
     if isinstance(value, int) and abs(value) >= 10**15:
         return f"a whole number of {len(str(abs(value)))} digits"
@@ -68,7 +74,7 @@ def _shown(value: float) -> str:
 
 
 def _integer(value: Any) -> Any:
-    """Accept integers, and floats or numeric strings with an integral value (e.g. 4e3)."""
+    """Accept integers, and floats with an integral value (e.g. 4e3); strings are refused as by ``_number``."""
     real = isinstance(value, int | float) and not isinstance(value, bool)
     if real and (isinstance(value, int) or math.isfinite(value)) and value > MAX_COUNT:
         raise ValueError(f"must be at most {MAX_COUNT:,}, got {_shown(value)}")
