@@ -1,23 +1,32 @@
 """Property test: on random tiny instances the MILP optimum equals exhaustive enumeration.
 
-The enumeration below is written from the format's definition (instances/README.md) and shares no code with
-the model: it takes option attributes from the independent verifier and checks every constraint
+The format-v1 enumeration below is written from the format's definition (instances/README.md) and shares no
+code with the model: it takes option attributes from the independent verifier and checks every constraint
 itself, over every model choice, switch count and link-count vector.
+
+The compatibility and reliability extensions are enumerated by ``ext_enumeration``, written from the
+sections "Compatibility rules" and "Reliability" alone (it reads the instance mapping, never the planner's or
+the verifier's code): every random instance is compared in status and objective, and every plan's own
+decisions are re-evaluated (objective, every reliability figure, the protocol its fabric runs), so a field
+that is accepted but not read shows up as a difference.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
 from typing import Any
 
 import pytest
+from ext_enumeration import Enumerator, Result, sample
 from helpers import E_PER_W, solve_verified, tiny_catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer
-from optimizer.core.verify import option_attributes
+from optimizer.core.verify import check_plan, option_attributes
 
 SWITCH_SMALL = {
     "id": "sw-small",
@@ -225,3 +234,125 @@ def test_pruning_never_changes_the_optimum() -> None:
     off = solve_verified(inst, prune_dominated=False)
     assert on.objective == pytest.approx(off.objective)
     assert on.solver["columns_pruned"] > 0 and off.solver["columns_pruned"] == 0
+
+
+# ------------------------------------------------------------------- compatibility and reliability extensions
+
+#: instance families: (compatibility section, reliability section)
+FAMILIES = {"compat": (True, False), "reliability": (False, True), "both": (True, True)}
+SEEDS_PER_FAMILY = 100
+#: explicit failure domains on cable and switch modes, with and without the compatibility section
+EXPLICIT = [(kind, compat) for kind in ("cable", "switch") for compat in (False, True)]
+SEEDS_EXPLICIT = 30
+#: plan.json reliability figures and the enumeration's names for them
+FIGURES = {
+    "failures_per_year": "failures",
+    "flaps_per_year": "flaps",
+    "links_down_per_year": "links_down",
+    "interruptions_per_day": "interruptions_per_day",
+    "lost_gpu_hours_per_year": "lost_gpu_h",
+    "availability": "availability",
+    "downtime_usd": "downtime",
+    "spares_capex_usd": "spares_capex",
+}
+
+
+@functools.cache
+def _solved(seed: int, compat: bool, reliability: bool, explicit: str = "") -> tuple[dict, Result, Any, list[str]]:
+    """The instance, its enumeration, the plan (None when the loader refuses the instance) and what the
+    independent verifier finds wrong with the plan."""
+    data, result = sample(seed, compat=compat, reliability=reliability, explicit=explicit)
+    try:
+        instance = optimizer.load_instance(copy.deepcopy(data))
+    except optimizer.InstanceError as exc:
+        assert result.best is None, f"input error {exc}, but the enumeration finds plans (best {result.best})"
+        return data, result, None, []
+    plan = optimizer.solve(instance, optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=60.0))
+    return data, result, plan, [f"{v.where}: {v.message}" for v in check_plan(instance, plan.to_dict())]
+
+
+def _decisions(plan: optimizer.Plan) -> tuple[list[tuple[str, str, int]], str, int]:
+    d = plan.to_dict()
+    (node,) = d["nodes"]
+    return [(r["group"], r["option"], int(r["count"])) for r in d["links"]], node["model"], int(node["count"])
+
+
+def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan | None, violations: list[str]) -> None:
+    assert violations == [], "optimizer.verify: " + "; ".join(violations)
+    if plan is None:
+        return  # refused at load time, with no plan by the enumeration either (checked in _solved)
+    if result.best is None:
+        assert plan.status == "infeasible", f"no plan meets the rules, the planner says {plan.status} {plan.objective}"
+        return
+    assert plan.status == "optimal", f"enumeration optimum {result.best}, the planner says {plan.status}"
+    assert plan.objective is not None
+    assert math.isclose(plan.objective, result.best, rel_tol=1e-6, abs_tol=1e-6), (
+        f"enumeration optimum {result.best}, the planner's {plan.objective}"
+    )
+    enum = Enumerator(data)
+    figures, _ = enum.plan_figures(*_decisions(plan))
+    assert figures is not None, "the plan's decisions break a rule of the doc"
+    assert math.isclose(enum.objective(figures), plan.objective, rel_tol=1e-6, abs_tol=1e-6)
+    if "reliability" in data:
+        assert plan.reliability is not None
+        stated = {key: plan.reliability[key] for key in FIGURES}
+        expected = {key: figures[name] for key, name in FIGURES.items()}
+        for key in FIGURES:
+            assert math.isclose(stated[key], expected[key], rel_tol=1e-6, abs_tol=1e-9), (
+                f"reliability.{key}: plan {stated[key]}, doc {expected[key]}"
+            )
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_PER_FAMILY))
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_extensions_match_enumeration(family: str, seed: int) -> None:
+    """Random tiny instances with a ``compatibility`` section, a ``reliability`` section (failure modes with
+    explicit domains on transceivers), or both: status, optimum and the plan's figures as the doc defines them."""
+    compat, reliability = FAMILIES[family]
+    _check_against_enumeration(*_solved(seed, compat, reliability))
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_EXPLICIT))
+@pytest.mark.parametrize(("kind", "compat"), EXPLICIT, ids=[f"{k}-{'compat' if c else 'v1'}" for k, c in EXPLICIT])
+def test_reliability_explicit_domains_against_enumeration(kind: str, compat: bool, seed: int) -> None:
+    """`domain_ends` / `repair_domain_ends` on cable and switch failure modes override the defaults (a cable's
+    one link, a switch's max_ports): links down, down link-hours, lost GPU-hours and the optimum follow them."""
+    _check_against_enumeration(*_solved(seed, compat, True, kind))
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_PER_FAMILY))
+@pytest.mark.parametrize("family", ["compat", "both"])
+def test_fabric_protocol_report_against_enumeration(family: str, seed: int) -> None:
+    """plan.json ``fabrics``: the protocol the fabric runs is the one every NIC group, the chosen model and every
+    part used speak, within the instance's ``protocol``; both (as a list) only when nothing restricts it."""
+    data, _, plan, _ = _solved(seed, *FAMILIES[family])
+    if plan is None or plan.status != "optimal":
+        return
+    _, speak = Enumerator(data).plan_figures(*_decisions(plan))
+    assert speak, "the plan's fabric has no protocol that every part of it speaks"
+    assert plan.fabrics is not None
+    assert [f["protocol"] for f in plan.fabrics] == [speak[0] if len(speak) == 1 else speak]
+
+
+def test_extension_families_are_varied() -> None:
+    """The random instances reach every outcome: optimal, infeasible and refused at load time, and plans that
+    use twin-port modules, breakouts and failure modes with explicit domains."""
+    outcomes: dict[str, int] = {}
+    for compat, reliability in FAMILIES.values():
+        for seed in range(SEEDS_PER_FAMILY):
+            data, _, plan, _ = _solved(seed, compat, reliability)
+            outcome = "refused" if plan is None else plan.status
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if plan is not None and plan.status == "optimal":
+                used = set(plan.links.option) if len(plan.links) else set()
+                parts = {p for o in used for p in o.split("+")}
+                cat = data["catalog"]
+                if any(t.get("ends_per_module", 1) > 1 for t in cat["transceivers"] if t["id"] in parts):
+                    outcomes["twin-port"] = outcomes.get("twin-port", 0) + 1
+                if any(c.get("links_per_cable", 1) > 1 for c in cat["cables"] if c["id"] in parts):
+                    outcomes["breakout"] = outcomes.get("breakout", 0) + 1
+                rows = cat.get("reliability", []) if reliability else []
+                if any("domain_ends" in r and r["item"] in parts for r in rows):
+                    outcomes["explicit domain"] = outcomes.get("explicit domain", 0) + 1
+    for outcome in ("optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain"):
+        assert outcomes.get(outcome, 0) >= 5, outcomes
