@@ -187,14 +187,16 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
             c["cost_usd_per_m"] = 2.0
         if breakout:
             c["links_per_cable"] = 2
+            if rng.random() < 0.3:
+                c["fast_ends"] = 2  # a twin-port cable: both ends carry both links
         if compat or rng.random() < 0.5:
             proto = _protocol(rng, main, allow_absent=True)
-            if proto is not None:
+            if proto is not None and explicit != "cable":  # cables that fit most ports when they are the point
                 c["protocol"] = proto
             if lanes_on or (not compat and rng.random() < 0.5):
-                c["lane_gbps"] = lane()
+                c["lane_gbps"] = lane0 if explicit == "cable" else lane()
             if cages_on or (not compat and rng.random() < 0.5):
-                c["cage"] = cage_list()
+                c["cage"] = ["osfp", "qsfp112"] if explicit == "cable" else cage_list()
             c.update(_status(rng))
         cables.append(c)
     any_breakout = any(c.get("links_per_cable", 1) > 1 for c in cables)
@@ -238,6 +240,13 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
     if rng.random() < 0.3:
         nic["forms"] = ["pluggable", "cable", "cpo"]
     nic.update(port_fields(twin_cage_ok=nic_speed == 400, max_port_gbps=nic_speed))
+    nics = []
+    if compat and rng.random() < 0.3:  # the port comes from a catalogue NIC; the group may override fields
+        fields = {k: v for k, v in nic.items() if k not in ("id", "kind", "count")}
+        nics.append({"id": "n0", **fields, "power_w": 20.0, "cost_usd": 1500.0, "source": SRC})
+        override = port_fields(twin_cage_ok=nic_speed == 400, max_port_gbps=nic_speed)
+        nic = {"id": "gpu", "kind": "nic", "count": nic["count"], "model": "n0"}
+        nic.update({k: v for k, v in override.items() if rng.random() < 0.3})
     nic_ends = nic["count"] * nic_ports
     multi = [t["id"] for t in transceivers if t.get("ends_per_module", 1) > 1] + [
         c["id"] for c in cables if c.get("links_per_cable", 1) > 1
@@ -284,6 +293,7 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
             "transceivers": transceivers,
             "cables": cables,
             "switches": switches,
+            **({"nics": nics} if nics else {}),
         },
         "nodes": [nic, {"id": "leaf", "kind": "switch", "count": count, "models": models}],
         "links": links,
@@ -304,7 +314,19 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         inst["limits"] = limits
     if compat:
         section: dict[str, Any] = {}
-        if rng.random() < 0.3:
+        if rng.random() < 0.25:  # an ecosystem profile (and then no instance protocol beside it)
+            profile: dict[str, Any] = {"id": "p0", "source": SRC}
+            if rng.random() < 0.5:
+                profile["protocol"] = main if rng.random() < 0.8 else _pick(rng, list(PROTOCOLS))
+            if rng.random() < 0.5:
+                profile["switches"] = models if any_breakout else _pick(rng, [["s0"], ["s1"], ["s0", "s1"]])
+            if nics and rng.random() < 0.5:
+                profile["nics"] = ["n0"]
+            if rng.random() < 0.5:
+                profile["supports"] = _pick(rng, [["dsp", "dac"], ["lpo", "aoc", "t0"], ["dsp", "lpo", "cpo", "c1"]])
+            inst["catalog"]["profiles"] = [profile]
+            section["profile"] = "p0"
+        elif rng.random() < 0.3:
             section["protocol"] = main if rng.random() < 0.8 else _pick(rng, list(PROTOCOLS))
         r = rng.random()
         if r < 0.2:
@@ -407,7 +429,15 @@ class Enumerator:
         if self.has_rel:
             for row in cat.get("reliability", []):
                 self.modes.setdefault(row["item"], []).append(row)
-        self.nic = next(n for n in data["nodes"] if n["kind"] == "nic")
+        self.profile: dict[str, Any] = {}
+        if "profile" in self.section:
+            self.profile = next(p for p in cat["profiles"] if p["id"] == self.section["profile"])
+        group = next(n for n in data["nodes"] if n["kind"] == "nic")
+        self.nic = dict(group)
+        if "model" in group:  # the port fields the group does not give come from the catalogue NIC
+            model = next(m for m in cat["nics"] if m["id"] == group["model"])
+            skip = ("id", "power_w", "cost_usd", "source", "status", "year", "confidence", "description")
+            self.nic = {**{k: v for k, v in model.items() if k not in skip}, **group}
         self.leaf = next(n for n in data["nodes"] if n["kind"] == "switch")
         eco = data.get("economics", {})
         self.years = eco.get("years", 5)
@@ -437,6 +467,13 @@ class Enumerator:
             return True
         by = self.section.get("available_by")
         return status in ("sampling", "announced") and by is not None and entry.get("year", math.inf) <= by
+
+    def in_profile(self, part: dict[str, Any], kind: str) -> bool:
+        """Rule 2: only the profile's parts (by technology or id) and switch models."""
+        if kind == "switch":
+            return "switches" not in self.profile or part["id"] in self.profile["switches"]
+        sup = self.profile.get("supports")
+        return sup is None or self.technology(part, kind) in sup or part["id"] in sup
 
     def port_protocols(self, port: dict[str, Any]) -> set[str]:
         return set(_as_list(port.get("protocol")) or PROTOCOLS)
@@ -488,7 +525,7 @@ class Enumerator:
 
         out = []
         min_gbps = link.get("min_link_gbps", 0)
-        tx = [t for t in self.tx.values() if self.available(t)]
+        tx = [t for t in self.tx.values() if self.available(t) and (not self.compat or self.in_profile(t, "tx"))]
         for t, u in itertools.product(tx, tx):
             if a == b and u["id"] < t["id"]:
                 continue
@@ -525,11 +562,15 @@ class Enumerator:
         for c in self.cab.values():
             if not self.available(c) or c["reach_m"] < length or c["speed_gbps"] < min_gbps:
                 continue
+            if self.compat and not self.in_profile(c, "cable"):
+                continue
             if not allowed_items([c["id"]]):
                 continue
             per = c.get("links_per_cable", 1) if self.compat else 1
-            fast_b = per > 1 and self.fast_end_at_b(link, c, per)
-            shares = {a: per if per > 1 and not fast_b else 1, b: per if fast_b else 1}
+            twin = per > 1 and c.get("fast_ends", 1) == 2
+            fast_b = twin or (per > 1 and self.fast_end_at_b(link, c, per))
+            fast_a = twin or (per > 1 and not fast_b)
+            shares = {a: per if fast_a else 1, b: per if fast_b else 1}
             if a == b:
                 shares = {a: 1}  # generated instances keep several-link parts out of a == b groups
             if a == "gpu" and not self.end_ok(c, "cable", shares[a], self.nic, "nic"):
@@ -601,17 +642,24 @@ class Enumerator:
             return False
         return all(self.end_ok(p, kind, share, model, "switch") for p, kind, share in opt.leaf_ends)
 
+    def models(self) -> list[dict[str, Any]]:
+        """The switch group's usable models (rules 1 and 2)."""
+        listed = [self.sw[m] for m in self.leaf["models"]]
+        return [m for m in listed if not self.compat or (self.available(m) and self.in_profile(m, "switch"))]
+
     def fabric_protocols(self) -> tuple[list[str | None], list[str]]:
         """Candidate protocols of the one fabric (rule 6), and input errors it causes."""
         if not self.compat:
             return [None], []
-        usable_models = [self.sw[m] for m in self.leaf["models"] if self.available(self.sw[m])]
+        usable_models = self.models()
         if not usable_models:
             return [], ["switch group 'leaf' has no usable model"]
         cands = set(self.port_protocols(self.nic))
         cands &= set().union(*(self.port_protocols(m) for m in usable_models))
         if "protocol" in self.section:
             cands &= {self.section["protocol"]}
+        if "protocol" in self.profile:
+            cands &= {self.profile["protocol"]}
         if not cands:
             return [], ["the fabric has no candidate protocol"]
         return sorted(cands), []
@@ -621,7 +669,7 @@ class Enumerator:
         group_opts = [self.options(link) for link in self.d["links"]]
         if errors:
             return Result(None, 0, errors)
-        models = [self.sw[m] for m in self.leaf["models"] if self.available(self.sw[m])]
+        models = self.models()
         errors = []
         for link, opts in zip(self.d["links"], group_opts, strict=True):
             need = link["demand_gbps"] > 0 or link.get("count", 0) > 0
@@ -759,6 +807,8 @@ class Enumerator:
         speak = self.port_protocols(self.nic) & self.port_protocols(model) if self.compat else set()
         if "protocol" in self.section:
             speak &= {self.section["protocol"]}
+        if "protocol" in self.profile:
+            speak &= {self.profile["protocol"]}
         for link in self.d["links"]:
             opts = {o.name: o for o in self.options(link)}
             rows = [(opts.get(o), n) for g, o, n in links if g == link["id"] and n > 0]

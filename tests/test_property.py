@@ -243,7 +243,7 @@ FAMILIES = {"compat": (True, False), "reliability": (False, True), "both": (True
 SEEDS_PER_FAMILY = 100
 #: explicit failure domains on cable and switch modes, with and without the compatibility section
 EXPLICIT = [(kind, compat) for kind in ("cable", "switch") for compat in (False, True)]
-SEEDS_EXPLICIT = 30
+SEEDS_EXPLICIT = 40
 #: plan.json reliability figures and the enumeration's names for them
 FIGURES = {
     "failures_per_year": "failures",
@@ -356,3 +356,103 @@ def test_extension_families_are_varied() -> None:
                     outcomes["explicit domain"] = outcomes.get("explicit domain", 0) + 1
     for outcome in ("optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain"):
         assert outcomes.get(outcome, 0) >= 5, outcomes
+
+
+def _domain_case(models: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """4 GPUs on one switch (a model of ``models``) over 4 DACs of 2 m (100 USD, 1 W each); one failure costs a
+    restart of 1 GPU for 0.25 h, and every link down idles 1 GPU until it is repaired; no spares."""
+    src = "hand-computed case"
+    rows = [{**r, "repair": r["mode"], "source": src} for r in rows]
+    switches = [
+        {"id": "sw-a", "capacity_gbps": 51200, "max_ports": 64, "cost_usd": 10000},
+        {"id": "sw-b", "capacity_gbps": 12800, "max_ports": 16, "cost_usd": 10002},
+    ]
+    return {
+        "schema_version": 1,
+        "name": "domain-case",
+        "objective": "tco",
+        "reliability": {
+            "gpu_hour_usd": 1.0,
+            "restart_h": 0.25,
+            "idle_gpus_per_lost_link": 1,
+            "spares_factor": 0,
+            "gpus_per_interruption": 1,
+        },
+        "catalog": {
+            "media": [{"id": "smf", "cost_usd_per_m": 0, "latency_ns_per_m": 5, "source": src}],
+            "transceivers": [],
+            "cables": [
+                {
+                    "id": "dac-800",
+                    "kind": "dac",
+                    "speed_gbps": 800,
+                    "power_w": 1,
+                    "cost_usd": 100,
+                    "reach_m": 3,
+                    "latency_ns": 0,
+                    "source": src,
+                }
+            ],
+            "switches": [
+                {
+                    **s,
+                    "max_port_gbps": 800,
+                    "forms": ["pluggable", "cable"],
+                    "power_w": 500,
+                    "latency_ns": 100,
+                    "source": src,
+                }
+                for s in switches
+                if s["id"] in models
+            ],
+            "reliability": rows,
+        },
+        "nodes": [
+            {"id": "gpu", "kind": "nic", "count": 4, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": models},
+        ],
+        "links": [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 2, "demand_gbps": 3200, "count": 4}],
+    }
+
+
+SW_A = {"id": "sw-a.switch", "item": "sw-a", "mode": "switch", "fit": 1000, "mttr_h": 10}
+SW_B = {"id": "sw-b.switch", "item": "sw-b", "mode": "switch", "fit": 1000, "mttr_h": 10}
+
+
+@pytest.mark.parametrize(
+    ("case", "optimum"),
+    [
+        # sw-a's mode: a failure takes 8 ports (domain_ends 8), repair domain 8 by default. f = 1,000e-9 x 8,766
+        # = 0.008766/yr; down link-hours r = 0.008766 x 8 x 10 h = 0.70128; lost GPU-hours = f x 1 x 0.25 + r x 1
+        # = 0.7034715; downtime 5 years x 1 USD x 0.7034715 = 3.5173575. sw-b (16 ports by default): r = 1.40256,
+        # downtime 7.0237575 and 2 USD dearer, so sw-a: 4 x 100 + 10,000 + 504 W x 4.55832 + 3.5173575.
+        (_domain_case(["sw-a", "sw-b"], [{**SW_A, "domain_ends": 8}, SW_B]), 12700.9106375),
+        # the DAC's mode takes 2 links (domain_ends 2), the switch has no mode: per link f = 0.008766, r = 0.008766
+        # x 2 x 10 = 0.17532; 4 links: lost = 4 x 0.008766 x 0.25 + 4 x 0.17532 = 0.710046 GPU-hours, downtime
+        # 3.55023: 400 + 10,000 + 504 x 4.55832 + 3.55023.
+        (
+            _domain_case(
+                ["sw-a"],
+                [
+                    {
+                        "id": "dac-800.cable",
+                        "item": "dac-800",
+                        "mode": "cable",
+                        "fit": 1000,
+                        "domain_ends": 2,
+                        "mttr_h": 10,
+                    }
+                ],
+            ),
+            12700.94351,
+        ),
+        # domain 8, repair domain 16: r = 0.008766 x 16 x 10 = 1.40256; lost = 0.0021915 + 1.40256 = 1.4047515,
+        # downtime 7.0237575: 400 + 10,000 + 504 x 4.55832 + 7.0237575.
+        (_domain_case(["sw-a"], [{**SW_A, "domain_ends": 8, "repair_domain_ends": 16}]), 12704.4170375),
+    ],
+    ids=["switch-domain", "cable-domain", "switch-repair-domain"],
+)
+def test_enumeration_reproduces_hand_computed_domains(case: dict[str, Any], optimum: float) -> None:
+    """The extension enumeration's reliability arithmetic against optima computed by hand."""
+    result = Enumerator(case).run()
+    assert result.best == pytest.approx(optimum, rel=1e-12)
