@@ -258,8 +258,8 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         "length_m": float(_pick(rng, [2.0, 2.0, 10.0] if explicit == "cable" else [2.0, 10.0, 25.0])),
         "demand_gbps": float(400 * rng.integers(0, nic_ends * nic_speed // 400 + 1)),
     }
-    if rng.random() < 0.5:
-        g["count"] = int(rng.integers(math.ceil(g["demand_gbps"] / 800), nic_ends + 1))
+    if rng.random() < 0.5:  # with the rules, never 0: a group that can hold no link might join no fabric
+        g["count"] = int(rng.integers(max(int(compat), math.ceil(g["demand_gbps"] / 800)), nic_ends + 1))
     if rng.random() < 0.25:
         g["uniform"] = True
     if rng.random() < 0.05:
@@ -298,6 +298,8 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         "nodes": [nic, {"id": "leaf", "kind": "switch", "count": count, "models": models}],
         "links": links,
     }
+    if rng.random() < 0.2:
+        inst["economics"] = {"electricity_usd_per_kwh": 0.12, "pue": 1.1, "years": int(_pick(rng, [1, 3, 7]))}
     weights: dict[str, Any] = {"capex_usd": 1.0, "power_w": float(_pick(rng, [0.0, 10.0]))}
     if rng.random() < 0.3:
         inst["paths"] = [
@@ -592,12 +594,29 @@ class Enumerator:
             out.append(opt)
         return out
 
-    def fast_end_at_b(self, link: dict[str, Any], c: dict[str, Any], per: int) -> bool:
-        """Rule 5: at b when b's port (any model the file lists) has a cage of per x speed."""
+    def fast_end_at_b(self, link: dict[str, Any], c: dict[str, Any], per: int, usable_only: bool = False) -> bool:
+        """Rule 5: at b when b's port (a model the file lists) has a cage of per x speed."""
         target = per * c["speed_gbps"]
         b = link["b"]
-        ports = [self.nic] if b == "gpu" else [self.sw[m] for m in self.leaf["models"]]
+        if b == "gpu":
+            ports = [self.nic]
+        elif usable_only:
+            protocols = set(self.fabric_protocols()[0])
+            ports = [m for m in self.models() if self.port_protocols(m) & protocols]
+        else:
+            ports = [self.sw[m] for m in self.leaf["models"]]
         return any(p.get("cage_gbps") == target for p in ports)
+
+    def ambiguous(self) -> list[str]:
+        """Points the doc may read two ways in this instance: a breakout whose fast end depends on whether a
+        listed switch model that is not usable (status, profile, protocol) still orients it."""
+        out = []
+        for link in self.d["links"]:
+            for c in self.cab.values():
+                per = c.get("links_per_cable", 1) if self.compat else 1
+                if per > 1 and self.fast_end_at_b(link, c, per) != self.fast_end_at_b(link, c, per, True):
+                    out.append(f"breakout {c['id']} in {link['id']}: fast end depends on unusable models")
+        return out
 
     # -- reliability ----------------------------------------------------------------------------
 
@@ -830,7 +849,8 @@ def sample(seed: int, **flags: Any) -> tuple[dict[str, Any], Result]:
     instances reach the solver), with its enumeration."""
     for attempt in range(10):
         data = generate(1000 * seed + attempt, **flags)
-        result = Enumerator(data).run()
-        if not result.input_error:
+        enum = Enumerator(data)
+        result = enum.run()
+        if not result.input_error and not enum.ambiguous():
             break
     return data, result

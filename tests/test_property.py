@@ -259,16 +259,20 @@ FIGURES = {
 
 @functools.cache
 def _solved(seed: int, compat: bool, reliability: bool, explicit: str = "") -> tuple[dict, Result, Any, list[str]]:
-    """The instance, its enumeration, the plan (None when the loader refuses the instance) and what the
-    independent verifier finds wrong with the plan."""
+    """The instance, its enumeration, the plan (None when the loader refuses the instance), and the problems
+    found: a refusal the doc does not predict or the reverse, and what the independent verifier finds wrong
+    with the plan."""
     data, result = sample(seed, compat=compat, reliability=reliability, explicit=explicit)
     try:
         instance = optimizer.load_instance(copy.deepcopy(data))
     except optimizer.InstanceError as exc:
-        assert result.best is None, f"input error {exc}, but the enumeration finds plans (best {result.best})"
-        return data, result, None, []
+        problems = [] if result.input_error else [f"input error {exc}, the doc predicts none (best {result.best})"]
+        return data, result, None, problems
+    if result.input_error:
+        return data, result, None, [f"accepted, but the doc predicts an input error: {result.input_error}"]
     plan = optimizer.solve(instance, optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=60.0))
-    return data, result, plan, [f"{v.where}: {v.message}" for v in check_plan(instance, plan.to_dict())]
+    violations = check_plan(instance, plan.to_dict())
+    return data, result, plan, [f"optimizer.verify: {v.where}: {v.message}" for v in violations]
 
 
 def _decisions(plan: optimizer.Plan) -> tuple[list[tuple[str, str, int]], str, int]:
@@ -277,10 +281,10 @@ def _decisions(plan: optimizer.Plan) -> tuple[list[tuple[str, str, int]], str, i
     return [(r["group"], r["option"], int(r["count"])) for r in d["links"]], node["model"], int(node["count"])
 
 
-def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan | None, violations: list[str]) -> None:
-    assert violations == [], "optimizer.verify: " + "; ".join(violations)
+def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan | None, problems: list[str]) -> None:
+    assert problems == [], "; ".join(problems)
     if plan is None:
-        return  # refused at load time, with no plan by the enumeration either (checked in _solved)
+        return  # refused at load time, as the doc predicts (checked in _solved)
     if result.best is None:
         assert plan.status == "infeasible", f"no plan meets the rules, the planner says {plan.status} {plan.objective}"
         return
@@ -456,3 +460,16 @@ def test_enumeration_reproduces_hand_computed_domains(case: dict[str, Any], opti
     """The extension enumeration's reliability arithmetic against optima computed by hand."""
     result = Enumerator(case).run()
     assert result.best == pytest.approx(optimum, rel=1e-12)
+
+
+def test_failure_mode_of_a_nic_model_is_refused() -> None:
+    """The last item kind: a failure mode names a transceiver, cable or switch ("Reliability": `item`), so a
+    row on a catalogue NIC is an input error, never a field accepted and ignored."""
+    data, _ = sample(0, compat=True, reliability=True)
+    data["catalog"].setdefault("nics", []).append(
+        {"id": "nic-a", "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000, "source": "t"}
+    )
+    row = {"id": "nic-a.nic", "item": "nic-a", "mode": "nic", "fit": 1000, "domain_ends": 1, "source": "t"}
+    data["catalog"]["reliability"] = [{**row, "repair": "module", "mttr_h": 4}]
+    with pytest.raises(optimizer.InstanceError, match=r"catalog\.reliability\[0\]\.item: .*'nic-a'"):
+        optimizer.load_instance(data)
