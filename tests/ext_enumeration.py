@@ -1,16 +1,34 @@
 """Random tiny instances of the compatibility and reliability extensions, and their exhaustive enumeration.
 
 Everything here is written from the format doc (instances/README.md, sections "Compatibility rules" and
-"Reliability") and reads only the raw instance mapping it generated: no planner or verifier code. The
-generator keeps clear of the points the doc leaves open (every port and every part gives lanes and cages or
-none does, no part without `technology`, parts of several links per unit in one link group only, a breakout
-draws little enough power for every reading of its cage power, explicit `gpus` with 2-port NICs, no
-per-metre price on a cable with failure modes, no status on switch models when a breakout can choose its
-fast end, one fabric).
+"Reliability") and reads only the raw instance mapping it generated: no planner or verifier code.
+
+The instances: 1-3 NICs (1 or 2 ports, inline or from a catalogue NIC) under one switch group of 1-2 models
+(fixed count or sized), a NIC-switch link group and sometimes a link group inside the switch group, 2-3
+transceivers (twin-port, CPO, `fits`) and 0-2 cables (breakouts and twin-port cables under the rules) with
+random compatibility fields, status and year, an optional profile, fixed protocol, availability options,
+path budget, limits, economics, and failure modes on every item kind (transceivers with explicit
+`domain_ends` / `repair_domain_ends`; cables and switches with them when asked for), with the downtime
+economics, caps and the weighted objective's interruption weight.
+
+The generator keeps clear of the points the doc leaves open or has answered only recently, so the
+enumeration has one reading: every port and every part gives lane rates and cages or none does (a port with
+a cage gives its `cage_gbps`), every transceiver gives `technology`, parts of several links per unit
+(twin-port modules, breakouts) are in one link group only, a breakout draws little enough power for every
+reading of its cage power, `gpus` is given with 2-port NICs, no cable with failure modes has a per-metre
+price, no switch model has a status when a breakout is in the catalogue and a breakout whose fast end would
+depend on an unusable listed model is drawn again, the NIC-switch group never has `count: 0` under the
+rules (a group that can hold no link may join no fabric), a profile never comes with an instance
+protocol, and breakouts (`links_per_cable`) appear only under the rules: the doc reads them only with a
+`compatibility` section ("breakouts ... read only under a compatibility section"), while the planner
+charges a breakout 1/links_per_cable per link without the section too.
 
 The enumeration tries every usable switch model, switch count, fabric protocol and link-count vector, and
 keeps the best objective of the plans that meet every rule. All figures it needs are linear in the counts,
-so each option and switch model is reduced to per-unit coefficients first.
+so each option and switch model is reduced to per-unit coefficients first. It also predicts the input
+errors of the doc (a link group with demand or count and no option, a switch group without a usable model,
+a fabric without a protocol) and evaluates a plan's own decisions (objective, reliability figures, the
+protocols its fabric can run).
 """
 
 from __future__ import annotations
@@ -172,7 +190,7 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
     n_cab = int(_pick(rng, [1, 1, 2] if explicit == "cable" else [0, 1, 1, 2]))
     for i in range(n_cab):
         kind = _pick(rng, ["dac", "aoc"])
-        breakout = compat and rng.random() < 0.5  # links_per_cable without the section: see the module doc
+        breakout = compat and rng.random() < 0.5  # only under the rules: see the module doc
         c: dict[str, Any] = {
             "id": f"c{i}",
             "kind": kind,

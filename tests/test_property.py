@@ -294,8 +294,9 @@ def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan 
         f"enumeration optimum {result.best}, the planner's {plan.objective}"
     )
     enum = Enumerator(data)
-    figures, _ = enum.plan_figures(*_decisions(plan))
+    figures, speak = enum.plan_figures(*_decisions(plan))
     assert figures is not None, "the plan's decisions break a rule of the doc"
+    assert speak or "compatibility" not in data, "no protocol is spoken by every part of the plan's fabric"
     assert math.isclose(enum.objective(figures), plan.objective, rel_tol=1e-6, abs_tol=1e-6)
     if "reliability" in data:
         assert plan.reliability is not None
