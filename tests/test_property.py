@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from ext_enumeration import Enumerator, Result, sample
-from helpers import E_PER_W, solve_verified, tiny_catalog
+from helpers import E_PER_W, solve_verified, tiny_catalog, tiny_instance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -474,3 +474,17 @@ def test_failure_mode_of_a_nic_model_is_refused() -> None:
     data["catalog"]["reliability"] = [{**row, "repair": "module", "mttr_h": 4}]
     with pytest.raises(optimizer.InstanceError, match=r"catalog\.reliability\[0\]\.item: .*'nic-a'"):
         optimizer.load_instance(data)
+
+
+def test_switch_group_sized_to_zero_needs_no_spares_row() -> None:
+    """A switch group sized to 0 switches uses none of its model's failure modes: the plan stocks no spares
+    for them, and the verifier accepts it (the random instances above reach this case). Nothing has to be
+    carried (demand 0) and the group may be empty, so the optimum is 0 switches and 0 USD."""
+    data = tiny_instance(reliability={"gpu_hour_usd": 1.0})
+    data["nodes"][1]["count"] = {"min": 0, "max": 1}
+    data["links"][0]["demand_gbps"] = 0
+    row = {"id": "sw64.switch", "item": "sw64", "mode": "switch", "fit": 1000, "repair": "switch", "mttr_h": 4}
+    data["catalog"]["reliability"] = [{**row, "source": "test figures"}]
+    plan = solve_verified(data)
+    assert plan.objective == 0.0 and list(plan.nodes["count"]) == [0]
+    assert plan.reliability is not None and plan.reliability["spares"] == []
