@@ -1,23 +1,32 @@
 """Property test: on random tiny instances the MILP optimum equals exhaustive enumeration.
 
-The enumeration below is written from the format's definition (instances/README.md) and shares no code with
-the model: it takes option attributes from the independent verifier and checks every constraint
+The format-v1 enumeration below is written from the format's definition (instances/README.md) and shares no
+code with the model: it takes option attributes from the independent verifier and checks every constraint
 itself, over every model choice, switch count and link-count vector.
+
+The compatibility and reliability extensions are enumerated by ``ext_enumeration``, written from the
+sections "Compatibility rules" and "Reliability" alone (it reads the instance mapping, never the planner's or
+the verifier's code): every random instance is compared in status and objective, and every plan's own
+decisions are re-evaluated (objective, every reliability figure, the protocol its fabric runs), so a field
+that is accepted but not read shows up as a difference.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
 from typing import Any
 
 import pytest
-from helpers import E_PER_W, solve_verified, tiny_catalog
+from ext_enumeration import Enumerator, Result, sample
+from helpers import E_PER_W, solve_verified, tiny_catalog, tiny_instance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer
-from optimizer.core.verify import option_attributes
+from optimizer.core.verify import check_plan, option_attributes
 
 SWITCH_SMALL = {
     "id": "sw-small",
@@ -225,3 +234,257 @@ def test_pruning_never_changes_the_optimum() -> None:
     off = solve_verified(inst, prune_dominated=False)
     assert on.objective == pytest.approx(off.objective)
     assert on.solver["columns_pruned"] > 0 and off.solver["columns_pruned"] == 0
+
+
+# ------------------------------------------------------------------- compatibility and reliability extensions
+
+#: instance families: (compatibility section, reliability section)
+FAMILIES = {"compat": (True, False), "reliability": (False, True), "both": (True, True)}
+SEEDS_PER_FAMILY = 100
+#: explicit failure domains on cable and switch modes, with and without the compatibility section
+EXPLICIT = [(kind, compat) for kind in ("cable", "switch") for compat in (False, True)]
+SEEDS_EXPLICIT = 40
+#: plan.json reliability figures and the enumeration's names for them
+FIGURES = {
+    "failures_per_year": "failures",
+    "flaps_per_year": "flaps",
+    "links_down_per_year": "links_down",
+    "interruptions_per_day": "interruptions_per_day",
+    "lost_gpu_hours_per_year": "lost_gpu_h",
+    "availability": "availability",
+    "downtime_usd": "downtime",
+    "spares_capex_usd": "spares_capex",
+}
+
+
+@functools.cache
+def _solved(seed: int, compat: bool, reliability: bool, explicit: str = "") -> tuple[dict, Result, Any, list[str]]:
+    """The instance, its enumeration, the plan (None when the loader refuses the instance), and the problems
+    found: a refusal the doc does not predict or the reverse, and what the independent verifier finds wrong
+    with the plan."""
+    data, result = sample(seed, compat=compat, reliability=reliability, explicit=explicit)
+    try:
+        instance = optimizer.load_instance(copy.deepcopy(data))
+    except optimizer.InstanceError as exc:
+        problems = [] if result.input_error else [f"input error {exc}, the doc predicts none (best {result.best})"]
+        return data, result, None, problems
+    if result.input_error:
+        return data, result, None, [f"accepted, but the doc predicts an input error: {result.input_error}"]
+    plan = optimizer.solve(instance, optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=60.0))
+    violations = check_plan(instance, plan.to_dict())
+    return data, result, plan, [f"optimizer.verify: {v.where}: {v.message}" for v in violations]
+
+
+def _decisions(plan: optimizer.Plan) -> tuple[list[tuple[str, str, int]], str, int]:
+    d = plan.to_dict()
+    (node,) = d["nodes"]
+    return [(r["group"], r["option"], int(r["count"])) for r in d["links"]], node["model"], int(node["count"])
+
+
+def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan | None, problems: list[str]) -> None:
+    assert problems == [], "; ".join(problems)
+    if plan is None:
+        return  # refused at load time, as the doc predicts (checked in _solved)
+    if result.best is None:
+        assert plan.status == "infeasible", f"no plan meets the rules, the planner says {plan.status} {plan.objective}"
+        return
+    assert plan.status == "optimal", f"enumeration optimum {result.best}, the planner says {plan.status}"
+    assert plan.objective is not None
+    assert math.isclose(plan.objective, result.best, rel_tol=1e-6, abs_tol=1e-6), (
+        f"enumeration optimum {result.best}, the planner's {plan.objective}"
+    )
+    enum = Enumerator(data)
+    figures, speak = enum.plan_figures(*_decisions(plan))
+    assert figures is not None, "the plan's decisions break a rule of the doc"
+    assert speak or "compatibility" not in data, "no protocol is spoken by every part of the plan's fabric"
+    assert math.isclose(enum.objective(figures), plan.objective, rel_tol=1e-6, abs_tol=1e-6)
+    if "reliability" in data:
+        assert plan.reliability is not None
+        stated = {key: plan.reliability[key] for key in FIGURES}
+        expected = {key: figures[name] for key, name in FIGURES.items()}
+        for key in FIGURES:
+            assert math.isclose(stated[key], expected[key], rel_tol=1e-6, abs_tol=1e-9), (
+                f"reliability.{key}: plan {stated[key]}, doc {expected[key]}"
+            )
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_PER_FAMILY))
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_extensions_match_enumeration(family: str, seed: int) -> None:
+    """Random tiny instances with a ``compatibility`` section, a ``reliability`` section (failure modes with
+    explicit domains on transceivers), or both: status, optimum and the plan's figures as the doc defines them."""
+    compat, reliability = FAMILIES[family]
+    _check_against_enumeration(*_solved(seed, compat, reliability))
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_EXPLICIT))
+@pytest.mark.parametrize(("kind", "compat"), EXPLICIT, ids=[f"{k}-{'compat' if c else 'v1'}" for k, c in EXPLICIT])
+def test_reliability_explicit_domains_against_enumeration(kind: str, compat: bool, seed: int) -> None:
+    """`domain_ends` / `repair_domain_ends` on cable and switch failure modes override the defaults (a cable's
+    one link, a switch's max_ports): links down, down link-hours, lost GPU-hours and the optimum follow them."""
+    _check_against_enumeration(*_solved(seed, compat, True, kind))
+
+
+@pytest.mark.parametrize("seed", range(SEEDS_PER_FAMILY))
+@pytest.mark.parametrize("family", ["compat", "both"])
+def test_fabric_protocol_report_against_enumeration(family: str, seed: int) -> None:
+    """plan.json ``fabrics``: the protocol the fabric runs is the one every NIC group, the chosen model and every
+    part used speak, within the instance's ``protocol``; both (as a list) only when nothing restricts it."""
+    data, _, plan, _ = _solved(seed, *FAMILIES[family])
+    if plan is None or plan.status != "optimal":
+        return
+    _, speak = Enumerator(data).plan_figures(*_decisions(plan))
+    assert speak, "the plan's fabric has no protocol that every part of it speaks"
+    assert plan.fabrics is not None
+    assert [f["protocol"] for f in plan.fabrics] == [speak[0] if len(speak) == 1 else speak]
+
+
+def test_extension_families_are_varied() -> None:
+    """The random instances reach every outcome: optimal, infeasible and refused at load time, and plans that
+    use twin-port modules, breakouts and failure modes with explicit domains."""
+    outcomes: dict[str, int] = {}
+    for compat, reliability in FAMILIES.values():
+        for seed in range(SEEDS_PER_FAMILY):
+            data, _, plan, _ = _solved(seed, compat, reliability)
+            outcome = "refused" if plan is None else plan.status
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if plan is not None and plan.status == "optimal":
+                used = set(plan.links.option) if len(plan.links) else set()
+                parts = {p for o in used for p in o.split("+")}
+                cat = data["catalog"]
+                if any(t.get("ends_per_module", 1) > 1 for t in cat["transceivers"] if t["id"] in parts):
+                    outcomes["twin-port"] = outcomes.get("twin-port", 0) + 1
+                if any(c.get("links_per_cable", 1) > 1 for c in cat["cables"] if c["id"] in parts):
+                    outcomes["breakout"] = outcomes.get("breakout", 0) + 1
+                rows = cat.get("reliability", []) if reliability else []
+                if any("domain_ends" in r and r["item"] in parts for r in rows):
+                    outcomes["explicit domain"] = outcomes.get("explicit domain", 0) + 1
+    for outcome in ("optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain"):
+        assert outcomes.get(outcome, 0) >= 5, outcomes
+
+
+def _domain_case(models: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """4 GPUs on one switch (a model of ``models``) over 4 DACs of 2 m (100 USD, 1 W each); one failure costs a
+    restart of 1 GPU for 0.25 h, and every link down idles 1 GPU until it is repaired; no spares."""
+    src = "hand-computed case"
+    rows = [{**r, "repair": r["mode"], "source": src} for r in rows]
+    switches = [
+        {"id": "sw-a", "capacity_gbps": 51200, "max_ports": 64, "cost_usd": 10000},
+        {"id": "sw-b", "capacity_gbps": 12800, "max_ports": 16, "cost_usd": 10002},
+    ]
+    return {
+        "schema_version": 1,
+        "name": "domain-case",
+        "objective": "tco",
+        "reliability": {
+            "gpu_hour_usd": 1.0,
+            "restart_h": 0.25,
+            "idle_gpus_per_lost_link": 1,
+            "spares_factor": 0,
+            "gpus_per_interruption": 1,
+        },
+        "catalog": {
+            "media": [{"id": "smf", "cost_usd_per_m": 0, "latency_ns_per_m": 5, "source": src}],
+            "transceivers": [],
+            "cables": [
+                {
+                    "id": "dac-800",
+                    "kind": "dac",
+                    "speed_gbps": 800,
+                    "power_w": 1,
+                    "cost_usd": 100,
+                    "reach_m": 3,
+                    "latency_ns": 0,
+                    "source": src,
+                }
+            ],
+            "switches": [
+                {
+                    **s,
+                    "max_port_gbps": 800,
+                    "forms": ["pluggable", "cable"],
+                    "power_w": 500,
+                    "latency_ns": 100,
+                    "source": src,
+                }
+                for s in switches
+                if s["id"] in models
+            ],
+            "reliability": rows,
+        },
+        "nodes": [
+            {"id": "gpu", "kind": "nic", "count": 4, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": models},
+        ],
+        "links": [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 2, "demand_gbps": 3200, "count": 4}],
+    }
+
+
+SW_A = {"id": "sw-a.switch", "item": "sw-a", "mode": "switch", "fit": 1000, "mttr_h": 10}
+SW_B = {"id": "sw-b.switch", "item": "sw-b", "mode": "switch", "fit": 1000, "mttr_h": 10}
+
+
+@pytest.mark.parametrize(
+    ("case", "optimum"),
+    [
+        # sw-a's mode: a failure takes 8 ports (domain_ends 8), repair domain 8 by default. f = 1,000e-9 x 8,766
+        # = 0.008766/yr; down link-hours r = 0.008766 x 8 x 10 h = 0.70128; lost GPU-hours = f x 1 x 0.25 + r x 1
+        # = 0.7034715; downtime 5 years x 1 USD x 0.7034715 = 3.5173575. sw-b (16 ports by default): r = 1.40256,
+        # downtime 7.0237575 and 2 USD dearer, so sw-a: 4 x 100 + 10,000 + 504 W x 4.55832 + 3.5173575.
+        (_domain_case(["sw-a", "sw-b"], [{**SW_A, "domain_ends": 8}, SW_B]), 12700.9106375),
+        # the DAC's mode takes 2 links (domain_ends 2), the switch has no mode: per link f = 0.008766, r = 0.008766
+        # x 2 x 10 = 0.17532; 4 links: lost = 4 x 0.008766 x 0.25 + 4 x 0.17532 = 0.710046 GPU-hours, downtime
+        # 3.55023: 400 + 10,000 + 504 x 4.55832 + 3.55023.
+        (
+            _domain_case(
+                ["sw-a"],
+                [
+                    {
+                        "id": "dac-800.cable",
+                        "item": "dac-800",
+                        "mode": "cable",
+                        "fit": 1000,
+                        "domain_ends": 2,
+                        "mttr_h": 10,
+                    }
+                ],
+            ),
+            12700.94351,
+        ),
+        # domain 8, repair domain 16: r = 0.008766 x 16 x 10 = 1.40256; lost = 0.0021915 + 1.40256 = 1.4047515,
+        # downtime 7.0237575: 400 + 10,000 + 504 x 4.55832 + 7.0237575.
+        (_domain_case(["sw-a"], [{**SW_A, "domain_ends": 8, "repair_domain_ends": 16}]), 12704.4170375),
+    ],
+    ids=["switch-domain", "cable-domain", "switch-repair-domain"],
+)
+def test_enumeration_reproduces_hand_computed_domains(case: dict[str, Any], optimum: float) -> None:
+    """The extension enumeration's reliability arithmetic against optima computed by hand."""
+    result = Enumerator(case).run()
+    assert result.best == pytest.approx(optimum, rel=1e-12)
+
+
+def test_failure_mode_of_a_nic_model_is_refused() -> None:
+    """The last item kind: a failure mode names a transceiver, cable or switch ("Reliability": `item`), so a
+    row on a catalogue NIC is an input error, never a field accepted and ignored."""
+    data, _ = sample(0, compat=True, reliability=True)
+    data["catalog"].setdefault("nics", []).append(
+        {"id": "nic-a", "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000, "source": "t"}
+    )
+    row = {"id": "nic-a.nic", "item": "nic-a", "mode": "nic", "fit": 1000, "domain_ends": 1, "source": "t"}
+    data["catalog"]["reliability"] = [{**row, "repair": "module", "mttr_h": 4}]
+    with pytest.raises(optimizer.InstanceError, match=r"catalog\.reliability\[0\]\.item: .*'nic-a'"):
+        optimizer.load_instance(data)
+
+
+def test_switch_group_sized_to_zero_needs_no_spares_row() -> None:
+    """A switch group sized to 0 switches uses none of its model's failure modes: the plan stocks no spares
+    for them, and the verifier accepts it (the random instances above reach this case). Nothing has to be
+    carried (demand 0) and the group may be empty, so the optimum is 0 switches and 0 USD."""
+    data = tiny_instance(reliability={"gpu_hour_usd": 1.0})
+    data["nodes"][1]["count"] = {"min": 0, "max": 1}
+    data["links"][0]["demand_gbps"] = 0
+    row = {"id": "sw64.switch", "item": "sw64", "mode": "switch", "fit": 1000, "repair": "switch", "mttr_h": 4}
+    data["catalog"]["reliability"] = [{**row, "source": "test figures"}]
+    plan = solve_verified(data)
+    assert plan.objective == 0.0 and list(plan.nodes["count"]) == [0]
+    assert plan.reliability is not None and plan.reliability["spares"] == []
