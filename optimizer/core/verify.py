@@ -1035,6 +1035,7 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
 
     return {
         "spares_needed": need,
+        "spare_units": dict(units),
         "spare_price_usd": {key: price(key) for key in need},
         "spares_capex_usd": sum(n * price(key) for key, n in need.items()),
         "gpus": gpus,
@@ -1106,7 +1107,8 @@ def check_reliability(
         row = spares.pop(spare, None)
         where = _spares_where(spare)
         if row is None:
-            out.append(Violation(where, "no row for a failure mode (and spare length) the plan uses"))
+            if fig["spare_units"][spare] > 0:  # a mode of no unit in use (a switch group sized to 0) needs no row
+                out.append(Violation(where, "no row for a failure mode (and spare length) the plan uses"))
             continue
         count = float(row["spares"])
         if count != max(0, math.ceil(need - 1e-9)):
