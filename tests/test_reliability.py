@@ -288,7 +288,7 @@ def test_cli_summary_and_files(tmp_path: Any, capsys: pytest.CaptureFixture[str]
     text = capsys.readouterr().out
     assert "job interruptions/day" in text and "sr-800.module" in text
     csv = (tmp_path / "out" / "reliability.csv").read_text().splitlines()
-    assert csv[0].startswith("group,kind,option,technology,count,failures_per_year")
+    assert csv[0].startswith("group,kind,option,technology,count,job_stop_fraction,failures_per_year")
     assert len(csv) == 3  # the link group and the switch group
     bom = (tmp_path / "out" / "bom.csv").read_text().splitlines()[0]
     assert bom.endswith("spares,spares_stock_usd")
