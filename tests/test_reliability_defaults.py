@@ -152,7 +152,14 @@ def _cpo_instance(engine: dict[str, Any]) -> dict[str, Any]:
             {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw-cpo"]},
         ],
         "links": [
-            {"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 10, "demand_gbps": 6400, "allowed": ["dr-800", "cpo-800"]}
+            {
+                "id": "gpu-leaf",
+                "a": "gpu",
+                "b": "leaf",
+                "length_m": 10,
+                "demand_gbps": 6400,
+                "allowed": ["dr-800", "cpo-800"],
+            }
         ],
     }
 
@@ -215,7 +222,8 @@ def test_spares_stocked_to_a_service_level() -> None:
     assert plan.totals["capex_usd"] == pytest.approx(28800 + 160 + 6 * 20000 + 3600, rel=1e-12)
 
     # a 99 % level: quantile of 0.4 is still 2 (P(<=2) = 0.99207), of the pooled 0.8 is 3 (P(<=3) = 0.99092)
-    strict = solve_verified(two_tier({"gpu_hour_usd": 0.0, "spares_lead_time_h": 1000, "spares_service_level": 0.99}, [sr]))
+    level = {"gpu_hour_usd": 0.0, "spares_lead_time_h": 1000, "spares_service_level": 0.99}
+    strict = solve_verified(two_tier(level, [sr]))
     assert strict.reliability is not None
     (row,) = strict.reliability["spares"]
     assert row["spares_needed"] == pytest.approx(4.0) and row["spares"] == 3
