@@ -243,6 +243,13 @@ def test_spares_rules_are_exclusive() -> None:
         optimizer.load_instance(doc)
 
 
+def test_job_stop_fraction_needs_the_reliability_section() -> None:
+    doc = two_tier(QUIET, [SR], **{"leaf-spine": {"job_stop_fraction": 0.5}})
+    del doc["reliability"]
+    with pytest.raises(InstanceError, match="links.leaf-spine.job_stop_fraction: needs a reliability section"):
+        optimizer.load_instance(doc)
+
+
 def test_verifier_catches_a_job_stop_figure_that_ignores_path_diversity() -> None:
     """The plan states fabric interruptions as if every failure stopped the job: the verifier (its own
     reading of the rule) finds the difference."""

@@ -646,9 +646,9 @@ class Link(Strict):
     """Cost per Gbit/s of routed demand flow (bidirected: on the larger direction)."""
     # --- reliability extension (optional) ---
     job_stop_fraction: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] | None = None
-    """Share of this group's link failures and flaps that stop the job (read only with a reliability
-    section). Default: 1 for a host link (a NIC group at one end); 1 / P for a link between switch
-    groups, P = the smaller of the two groups' switch counts (the minimum of a range, at least 1)."""
+    """Share of this group's link failures and flaps that stop the job (needs a reliability section).
+    Default: 1 for a host link (a NIC group at one end); 1 / P for a link between switch groups, P = the
+    smaller of the two groups' switch counts (the minimum of a range, at least 1)."""
 
 
 class Path(Strict):
