@@ -327,7 +327,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         groups.append(group)
         key = deriver.signature(link)
         if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
-            key = (*key, job_stop_fraction(instance, link), host_ends(instance, link, rel_modes), link.count)
+            key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
             key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
         hit = by_signature.get(key)
         if hit is None:
@@ -348,6 +348,7 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
                     rel_params,
                     whole_unit,
                     link,
+                    nodes,
                 )
             usable = []
             for oi in keep:
@@ -525,6 +526,7 @@ def _priced_keep(
     p: Params,
     whole_unit: frozenset[str],
     link: Link,
+    nodes: dict[str, NicNode | SwitchNode],
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
     downtime included, and only the figures some constraint of the instance limits (of links of the group
@@ -537,7 +539,7 @@ def _priced_keep(
     assert rel is not None
     latency = bool(instance.paths or instance.demands)
     priced = []
-    stop, nic_items = job_stop_fraction(instance, link), host_ends(instance, link, modes)
+    stop, nic_items = job_stop_fraction(nodes, link), host_ends(nodes, link, modes)
     for o in options:
         r = link_rates(o.items, o.kind, modes, link.length_m, stop, nic_items)
         lost = r.lost_gpu_h(p)
@@ -577,8 +579,9 @@ def _reliability_data(
     modes = modes_by_item(index)
     by_id = {m.id: m for ms in modes.values() for m in ms}
     links = [instance.links[gi] for gi in col_group]
-    stops = {g.id: job_stop_fraction(instance, g) for g in instance.links}
-    nic_items = {g.id: host_ends(instance, g, modes) for g in instance.links}
+    nodes = {node.id: node for node in instance.nodes}
+    stops = {g.id: job_stop_fraction(nodes, g) for g in instance.links}
+    nic_items = {g.id: host_ends(nodes, g, modes) for g in instance.links}
     col_rates = [
         link_rates(o.items, o.kind, modes, x, stops[g.id], nic_items[g.id])
         for o, x, g in zip(col_option, col_length_m, links, strict=True)

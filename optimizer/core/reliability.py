@@ -51,7 +51,9 @@ the link and switch counts.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,7 +279,7 @@ def _count_min(node: NicNode | SwitchNode) -> int:
     return count if isinstance(count, int) else count.min
 
 
-def job_stop_fraction(instance: Instance, link: Link) -> float:
+def job_stop_fraction(nodes: Mapping[str, NicNode | SwitchNode], link: Link) -> float:
     """Probability that a failure or flap of a link of this group stops the job: the group's
     ``job_stop_fraction``, else 1 for a host link (a NIC group at one end: one path from the NIC to its
     first switch) and 1 / P between switch groups, P = the smaller switch count of the two groups (the
@@ -285,19 +287,20 @@ def job_stop_fraction(instance: Instance, link: Link) -> float:
     smaller one, over which the failed link's flows are moved."""
     if link.job_stop_fraction is not None:
         return link.job_stop_fraction
-    nodes = {n.id: n for n in instance.nodes}
     a, b = nodes[link.a], nodes[link.b]
     if isinstance(a, NicNode) or isinstance(b, NicNode):
         return 1.0
     return 1.0 / max(1, min(_count_min(a), _count_min(b)))
 
 
-def host_ends(instance: Instance, link: Link, modes: dict[str, list[Mode]]) -> tuple[str, ...]:
+def host_ends(
+    nodes: Mapping[str, NicNode | SwitchNode], link: Link, modes: dict[str, list[Mode]]
+) -> tuple[str, ...]:
     """The failure-mode item of each NIC end of a link of this group: the NIC group's catalogue NIC when it
     has failure modes, else the generic ``nic``."""
-    out = []
-    for node in instance.nodes:
-        if isinstance(node, NicNode) and node.id in (link.a, link.b):
+    out: list[str] = []
+    for node in {nodes[link.a].id: nodes[link.a], nodes[link.b].id: nodes[link.b]}.values():
+        if isinstance(node, NicNode):
             ends = 2 if link.a == link.b else 1
             out += [node.model if node.model is not None and node.model in modes else NIC_ITEM] * ends
     return tuple(out)
@@ -327,6 +330,7 @@ def poisson_cdf(k: int, mu: float) -> float:
     return min(1.0, total)
 
 
+@functools.lru_cache(maxsize=65536)
 def poisson_quantile(level: float, mu: float) -> int:
     """The fewest spares k with P(X <= k) >= level, X ~ Poisson(mu) (0 when mu = 0)."""
     if mu <= 0:
