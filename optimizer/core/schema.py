@@ -431,7 +431,7 @@ class FailureMode(Strict):
         if self.repair == "fail_in_place" and self.window_h is None:
             raise ValueError("repair fail_in_place needs window_h (hours between maintenance windows)")
         if self.repair != "fail_in_place" and self.window_h is not None:
-            raise ValueError("window_h is read only with repair: fail_in_place")
+            raise ValueError("window_h is read only with repair: fail_in_place (window_h: null drops an inherited one)")
         return self
 
     @property
