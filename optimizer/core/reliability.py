@@ -293,9 +293,7 @@ def job_stop_fraction(nodes: Mapping[str, NicNode | SwitchNode], link: Link) -> 
     return 1.0 / max(1, min(_count_min(a), _count_min(b)))
 
 
-def host_ends(
-    nodes: Mapping[str, NicNode | SwitchNode], link: Link, modes: dict[str, list[Mode]]
-) -> tuple[str, ...]:
+def host_ends(nodes: Mapping[str, NicNode | SwitchNode], link: Link, modes: dict[str, list[Mode]]) -> tuple[str, ...]:
     """The failure-mode item of each NIC end of a link of this group: the NIC group's catalogue NIC when it
     has failure modes, else the generic ``nic``."""
     out: list[str] = []
