@@ -125,14 +125,17 @@ def test_nic_failure_mode_rates_host_links() -> None:
     assert rows["gpu-leaf"]["failures_per_year"] == pytest.approx(modules + 0.035064, rel=1e-9)
     assert rows["leaf-spine"]["failures_per_year"] == pytest.approx(modules, rel=1e-9)
     assert "nic.port: 1 links, nic repair, 4 h" in rows["gpu-leaf"]["failure_domains"]
-    # a NIC group naming a catalogue NIC with rows of its own takes those instead (200 FIT per NIC of 1 port)
+    # a NIC group naming a catalogue NIC with rows of its own takes those instead: 200 FIT per 2-port NIC,
+    # whose failure takes both ports (domain 2), so each host link carries half a NIC:
+    # 8 x 1/2 x 200e-9 x 8,766 = 0.0070128 failures per year, 0.0140256 links down
     doc = two_tier(QUIET, [SR, nic, {**nic, "id": "nic-a.nic", "item": "nic-a", "fit": 200}])
     doc["catalog"]["nics"] = [
-        {"id": "nic-a", "ports": 1, "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000, "source": SRC}
+        {"id": "nic-a", "ports": 2, "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000, "source": SRC}
     ]
     doc["nodes"][0] = {"id": "gpu", "kind": "nic", "count": 8, "model": "nic-a"}
     own = _rows(solve_verified(doc))
-    assert own["gpu-leaf"]["failures_per_year"] == pytest.approx(modules + 8 * 200e-9 * H, rel=1e-9)  # + 0.014026
+    assert own["gpu-leaf"]["failures_per_year"] == pytest.approx(modules + 0.0070128, rel=1e-9)
+    assert own["gpu-leaf"]["links_down_per_year"] == pytest.approx(modules + 0.0140256, rel=1e-9)
 
 
 def _cpo_instance(engine: dict[str, Any]) -> dict[str, Any]:

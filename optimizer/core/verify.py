@@ -864,10 +864,12 @@ _DAYS_PER_YEAR = HOURS_PER_YEAR / 24
 def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     """The catalogue's failure modes per item, with the format's defaults. Domain (link ends lost per
     failure): the row's domain_ends when given, for every kind of item; else the module's ends_per_module,
-    one link for a cable, max_ports for a switch. Repair domain: repair_domain_ends, else the domain. Spare
-    price: spare_cost_usd, else the failing unit's price (transceiver cost_usd x domain, the switch's
-    cost_usd, the cable's price at the link group's length: cost_usd + cost_usd_per_m x length_m); a cable
-    priced per metre is a different spare part at each length."""
+    one link for a cable, max_ports for a switch, a catalogue NIC's ports, one port for ``nic``. Repair
+    domain and its down time: repair_domain_ends (else the domain) for mttr_h; a mode that fails in place
+    keeps only its domain down, for window_h / 2. Spare price: spare_cost_usd, else the failing unit's price
+    (transceiver cost_usd x domain, the switch's or the NIC's cost_usd, 0 for ``nic``, the cable's price at
+    the link group's length: cost_usd + cost_usd_per_m x length_m); a cable priced per metre is a different
+    spare part at each length."""
     cat = instance.resolved_catalog
     trans = {t.id: t for t in cat.transceivers}
     cables = {c.id: c for c in cat.cables}
@@ -906,7 +908,7 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
                 "spare_cost_usd": price,
                 "spare_cost_usd_per_m": price_per_m,
                 "per_length": per_length,
-                "whole": r.item not in trans,  # a cable (one per link) or a switch (one per switch)
+                "whole": r.item in cables or r.item in switches,  # one per link, one per switch
             }
         )
     return out
@@ -926,7 +928,14 @@ def _poisson_quantile(level: float, mu: float) -> int:
 def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mapping[str, _NodeRow]) -> dict[str, Any]:
     """Expected failures, flaps, interruptions, lost GPU-hours, downtime, failing units and spares needed per
     mode, and the spares' capex (need x price) of a plan's decisions (reliability extension,
-    instances/README.md "Reliability"), from the instance alone."""
+    instances/README.md "Reliability"), from the instance alone. A link group's failures and flaps stop the
+    job with its job_stop_fraction: given, else 1 with a NIC group at an end, else 1 / P with P the smaller
+    switch count of its two groups (a range at its min, P >= 1); switches always stop it. Each NIC end of
+    a link adds the modes of its group's catalogue NIC when that NIC has rows, else those of ``nic``.
+    Spares: factor x expected failures in one lead time (spares_factor given; stocked rounded up), else
+    per link the Poisson quantile, at spares_service_level (0.95), of its group's failures if all n links
+    used its option, over n (n: count, else demand over the option's speed rounded up; a switch group's
+    count or range min; n >= 1); stocked: the quantile of the plan's pooled failures of the mode."""
     rel = instance.reliability
     assert rel is not None
     modes = _failure_modes(instance)
