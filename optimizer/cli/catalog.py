@@ -99,7 +99,11 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
         if r["section"] == "reliability":  # a failure mode: its item, rate and repair
             fit = r["fit"] if "fit" in r else 1e9 / r["mtbf_h"]
-            kind = f"{r['item']} {r['mode']}: {fit:,.0f} FIT, {r['repair']} {r['mttr_h']:g} h"
+            repair = f"{r['repair']} {r['mttr_h']:g} h"
+            if r.get("window_h"):
+                repair = f"fail in place, window {r['window_h']:g} h"
+            flaps = f" + {r['flap_fit']:,.0f} flaps" if r.get("flap_fit") else ""
+            kind = f"{r['item']} {r['mode']}: {fit:,.0f} FIT{flaps}, {repair}"
         if "form" in r:
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         if r["section"] == "profiles":  # an ecosystem: its protocol and qualified technologies or parts

@@ -517,8 +517,9 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
     out.print(table)
     domains = {(d["item"], d["mode"]): d for d in rel["cpo_failure_domains"]}
     for d in domains.values():
-        out.print(
-            f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {d['repair']} repair of "
-            f"{d['mttr_h']:g} h with {d['ports_down_in_repair']} ports down"
-        )
+        if d["repair"] == "fail_in_place":
+            how = f"fail in place: {d['ports_down_in_repair']} ports down {d['down_h']:g} h to the maintenance window"
+        else:
+            how = f"{d['repair']} repair of {d['mttr_h']:g} h with {d['ports_down_in_repair']} ports down"
+        out.print(f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {how}")
     _more(out, len(rel["rows"]), "reliability.csv", out_dir)

@@ -149,8 +149,8 @@ def check_instance(
 
 
 def _check_reliability(instance: Instance) -> list[Issue]:
-    """Reliability extension: failure modes name known items; the interruptions weight and caps need the
-    ``reliability`` section."""
+    """Reliability extension: failure modes name known items; the interruptions weight and a link group's
+    job_stop_fraction need the ``reliability`` section."""
     from optimizer.core.catalog import builtin_catalog, reliability_issues
 
     file = instance.source
@@ -158,6 +158,12 @@ def _check_reliability(instance: Instance) -> list[Issue]:
     issues = [] if catalog is builtin_catalog() else reliability_issues(catalog, file, "catalog.")
     if instance.reliability is None and instance.weights.interruptions_per_day > 0:
         issues.append(Issue(file, "weights.interruptions_per_day", "needs a reliability section (downtime economics)"))
+    if instance.reliability is None:
+        issues += [
+            Issue(file, f"links.{g.id}.job_stop_fraction", "needs a reliability section (downtime economics)")
+            for g in instance.links
+            if g.job_stop_fraction is not None
+        ]
     return issues
 
 

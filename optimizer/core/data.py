@@ -24,15 +24,19 @@ from optimizer.core.reliability import (
     Mode,
     Params,
     PricedOption,
+    group_size,
+    host_ends,
+    job_stop_fraction,
     link_rates,
     modes_by_item,
     params,
     prune_priced,
     spares_usd,
+    switch_group_size,
     switch_rates,
 )
 from optimizer.core.routing import RoutingData, build_routing
-from optimizer.core.schema import Instance, NicNode, Objective, SwitchNode
+from optimizer.core.schema import Instance, Link, NicNode, Objective, SwitchNode
 from optimizer.core.site import SiteParams, site_params
 
 HOURS_PER_YEAR = 8766.0
@@ -106,6 +110,14 @@ class ReliabilityData:
     choice_interruptions: list[float]
     choice_lost_gpu_h: list[float]
     choice_spares_usd: list[float]
+    col_stop: list[float] = field(default_factory=list)
+    """Probability that a failure of a link of column i stops the job (its group's job_stop_fraction)."""
+    col_nic_items: list[tuple[str, ...]] = field(default_factory=list)
+    """Failure-mode item of each NIC end of a link of column i."""
+    col_size: list[int] = field(default_factory=list)
+    """Links the service-level spares rule sizes column i's group for."""
+    choice_size: list[int] = field(default_factory=list)
+    """Switches the service-level spares rule sizes choice q's group for."""
 
     def downtime_usd(self, lost_gpu_h: float) -> float:
         """Downtime cost over the horizon of ``lost_gpu_h`` GPU-hours lost per year."""
@@ -335,6 +347,9 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
         )
         groups.append(group)
         key = deriver.signature(link)
+        if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
+            key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
+            key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
         hit = by_signature.get(key)
         if hit is None:
             options, _, _ = deriver.derive(link)
@@ -353,7 +368,8 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
                     rel_modes,
                     rel_params,
                     whole_unit,
-                    link.length_m,
+                    link,
+                    nodes,
                 )
             usable = []
             for oi in keep:
@@ -511,7 +527,11 @@ def build_data(instance: Instance, objective: Objective | None = None, prune: bo
     data.site = site_params(instance)
     data.max_power_w, data.power_cap_site = power_cap(instance.limits.max_power_w, data.site)
     col_length_m = [groups[g].length_m for g in col_group]
-    data.reliability = _reliability_data(instance, index, col_option, col_length_m, choice_model)
+    switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
+    choice_node = [switch_nodes[g] for g in choice_group]
+    data.reliability = _reliability_data(
+        instance, index, col_option, col_length_m, col_group, choice_model, choice_node
+    )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
@@ -527,12 +547,14 @@ def _priced_keep(
     protected: frozenset[str],
     modes: dict[str, list[Mode]],
     p: Params,
-    whole_unit: frozenset[str] = frozenset(),
-    length_m: float = 0.0,
+    whole_unit: frozenset[str],
+    link: Link,
+    nodes: dict[str, NicNode | SwitchNode],
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
-    downtime included, and only the figures some constraint of the instance limits (of links ``length_m``
-    long, which prices the spares of a cable priced per metre)."""
+    downtime included, and only the figures some constraint of the instance limits (of links of the group
+    ``link``: its length prices the spares of a cable priced per metre, its job stops, NIC ends and size
+    price the downtime and spares)."""
     e = energy_usd_per_w(instance)
     site = site_params(instance)
     e_tco = e + (site.usd_per_w if site is not None else 0.0)  # site extension: the GPU capacity displaced
@@ -542,10 +564,11 @@ def _priced_keep(
     assert rel is not None
     latency = bool(instance.paths or instance.demands)
     priced = []
+    stop, nic_items = job_stop_fraction(nodes, link), host_ends(nodes, link, modes)
     for o in options:
-        r = link_rates(o.items, o.kind, modes, length_m)
+        r = link_rates(o.items, o.kind, modes, link.length_m, stop, nic_items)
         lost = r.lost_gpu_h(p)
-        spares = spares_usd(r.units, by_id, p)
+        spares = spares_usd(r.units, by_id, p, group_size(link, o.speed_gbps))
         obj = {
             "tco": o.cost_usd + spares + e_tco * o.power_w + p.years * p.gpu_hour_usd * lost,
             "capex": o.cost_usd + spares,
@@ -570,7 +593,9 @@ def _reliability_data(
     index: CatalogIndex,
     col_option: list[Option],
     col_length_m: list[float],
+    col_group: list[int],
     choice_model: list[str],
+    choice_node: list[SwitchNode],
 ) -> ReliabilityData | None:
     """Per-column and per-choice reliability figures (None without a ``reliability`` section)."""
     p = params(instance)
@@ -578,16 +603,29 @@ def _reliability_data(
         return None
     modes = modes_by_item(index)
     by_id = {m.id: m for ms in modes.values() for m in ms}
-    col_rates = [link_rates(o.items, o.kind, modes, x) for o, x in zip(col_option, col_length_m, strict=True)]
+    links = [instance.links[gi] for gi in col_group]
+    nodes = {node.id: node for node in instance.nodes}
+    stops = {g.id: job_stop_fraction(nodes, g) for g in instance.links}
+    nic_items = {g.id: host_ends(nodes, g, modes) for g in instance.links}
+    col_rates = [
+        link_rates(o.items, o.kind, modes, x, stops[g.id], nic_items[g.id])
+        for o, x, g in zip(col_option, col_length_m, links, strict=True)
+    ]
+    col_size = [group_size(g, o.speed_gbps) for o, g in zip(col_option, links, strict=True)]
     choice_rates = [switch_rates(m, modes) for m in choice_model]
+    choice_size = [switch_group_size(node) for node in choice_node]
     return ReliabilityData(
         params=p,
         col_interruptions=[r.interruptions for r in col_rates],
         col_lost_gpu_h=[r.lost_gpu_h(p) for r in col_rates],
-        col_spares_usd=[spares_usd(r.units, by_id, p) for r in col_rates],
+        col_spares_usd=[spares_usd(r.units, by_id, p, n) for r, n in zip(col_rates, col_size, strict=True)],
         choice_interruptions=[r.interruptions for r in choice_rates],
         choice_lost_gpu_h=[r.lost_gpu_h(p) for r in choice_rates],
-        choice_spares_usd=[spares_usd(r.units, by_id, p) for r in choice_rates],
+        choice_spares_usd=[spares_usd(r.units, by_id, p, n) for r, n in zip(choice_rates, choice_size, strict=True)],
+        col_stop=[stops[g.id] for g in links],
+        col_nic_items=[nic_items[g.id] for g in links],
+        col_size=col_size,
+        choice_size=choice_size,
     )
 
 

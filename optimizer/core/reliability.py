@@ -10,50 +10,63 @@ one unit fails. Per link of an option (or per switch of a model) the failing uni
 
     u(m) = ends of x on the link / D(m)      transceivers (D default: ends_per_module)
     u(m) = 1                                  cables (one cable per link; D default: 1 link)
+    u(m) = 1 / D(m) per NIC end of a host link NICs (D default: the NIC's ports; ``nic``: 1 port)
     u(m) = 1 per switch                       switches (D default: max_ports)
 
 where an explicit ``domain_ends`` of the mode overrides the default D(m) for every kind of item (a
-switch mode of a line card loses its 8 ports, a cable mode may take 2 links down together)
-and with h = 8766 hours per year and R(m) the links down during the repair (``repair_domain_ends``,
-default D(m)), per link (or switch) and year:
+switch mode of a line card loses its 8 ports, a cable mode may take 2 links down together). A NIC end
+takes the modes of its group's catalogue NIC (``model``) when that NIC has rows, else those of the
+generic item ``nic``. With h = 8766 hours per year, R(m) the links down during the repair
+(``repair_domain_ends``, default D(m)) and T(m) the hours they stay down (``mttr_h``; a part that fails
+in place keeps only its domain down, R = D, for T = window_h / 2), per link (or switch) and year:
 
-    failures   f = sum_m u(m) fit(m) h / 1e9              each failure is one job interruption
-    flaps      p = sum_m u(m) flap_fit(m) h / 1e9          each flap is one job interruption
+    failures   f = sum_m u(m) fit(m) h / 1e9
+    flaps      p = sum_m u(m) flap_fit(m) h / 1e9
+    job stops  s x (f + p)                               s = the link group's job_stop_fraction
     links down   = sum_m u(m) fit(m) h / 1e9 x D(m)
-    down link-hours r = sum_m u(m) fit(m) h / 1e9 x R(m) x mttr_h(m)
+    down link-hours r = sum_m u(m) fit(m) h / 1e9 x R(m) x T(m)
 
-The instance's ``reliability`` section prices them: every interruption stops G_stop GPUs
-(``gpus_per_interruption``, default the fabric's ``gpus``) for ``restart_h``, and every link down idles
-``idle_gpus_per_lost_link`` GPUs for the repair, so the GPU-hours lost per year are
+s is 1 for a switch, and for a link group its ``job_stop_fraction``, by default 1 for a host link and
+1 / P between switch groups (``job_stop_fraction``). The instance's ``reliability`` section prices them:
+every job stop stops G_stop GPUs (``gpus_per_interruption``, default the fabric's ``gpus``) for
+``restart_h``, and every link down idles ``idle_gpus_per_lost_link`` GPUs while it is down (a failure that
+does not stop the job costs only this), so the GPU-hours lost per year are
 
-    L = (f + p) G_stop restart_h + r idle_gpus_per_lost_link
+    L = s (f + p) G_stop restart_h + r idle_gpus_per_lost_link
 
 and the downtime cost over the horizon is ``years x gpu_hour_usd x L``. Availability is
-1 - L_total / (gpus x h). Spares: for each mode m, with U(m) the failing units of m in the plan,
-
-    spares(m) >= spares_factor x U(m) fit(m) spares_lead_time_h / 1e9      (an integer)
-
-i.e. the expected failures while a used spare is replenished times a service factor, rounded up; the
-plan states the Poisson probability that the spares cover the failures of one lead time. A spare's price
-is the mode's ``spare_cost_usd``, by default the failing unit's price; a cable priced per metre
-(``cost_usd_per_m`` > 0) is a different part at each length, so its spares are sized and stocked per
-length used (``SpareKey``) and priced, by default, at the cable's price at that length
-(cost_usd + cost_usd_per_m x length_m). Everything
-except the rounding of spares is linear in the link and switch counts.
+1 - L_total / (gpus x h). Spares: with mu = failing units x fit(m) x spares_lead_time_h / 1e9 the
+expected failures in one lead time, either ``spares_factor`` x mu (given), or the service-level rule:
+the Poisson quantile Q(mu) at ``spares_service_level`` (default 0.95). The objective prices a linear
+need: per link of an option in a group, the quantile of the group's failures as if all its n links
+used that option, shared out per link, Q(n u fit L / 1e9) / n (n = the group's ``count``, else its demand
+over the option's speed rounded up; for a switch the group's count or range minimum; n >= 1). The bill
+of materials stocks the quantile of the pooled failures of each mode, Q(mu) (factor rule: the need
+rounded up). A spare's price is the mode's ``spare_cost_usd``, by default the failing unit's price; a
+cable priced per metre (``cost_usd_per_m`` > 0) is a different part at each length, so its spares are
+sized and stocked per length used (``SpareKey``) and priced, by default, at the cable's price at that
+length (cost_usd + cost_usd_per_m x length_m). Everything except the stocked whole spares is linear in
+the link and switch counts.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.core.catalog import CatalogIndex
-from optimizer.core.schema import Instance, NicNode, Reliability
+from optimizer.core.schema import Instance, Link, NicNode, Reliability, SwitchNode
 
 HOURS_PER_YEAR = 8766.0
 DAYS_PER_YEAR = HOURS_PER_YEAR / 24.0
 PER_FIT = 1e-9
+NIC_ITEM = "nic"
+"""Item of the failure modes of the NIC port at the host end of a link whose NIC group names no catalogue
+NIC with failure modes of its own."""
+DEFAULT_SERVICE_LEVEL = 0.95
 SIGNIFICANT_DIGITS = 12
 """Reliability figures of a plan keep 12 significant digits: a fabric's interruptions per day can be 1e-4
 or less, where rounding to a fixed number of decimals would leave two digits."""
@@ -81,12 +94,21 @@ class Mode:
     repair_links: int
     """Links down while the repair is made."""
     mttr_h: float
+    """Repair time (for a part that fails in place: the repair in the maintenance window)."""
+    down_h: float
+    """Hours the repair domain is down per failure (mttr_h, or window_h / 2 for a part that fails in place)."""
     spare_cost_usd: float
     """Price of one spare (at length 0 for a cable priced per metre)."""
     spare_cost_usd_per_m: float = 0.0
     """Added to the spare price per metre of the link's length (a cable priced per metre, default price)."""
     per_length: bool = False
     """Spares are distinct parts per link length (a cable priced per metre)."""
+
+    @property
+    def down_links(self) -> int:
+        """Links down per failure until the part is repaired: the failure domain for a part that fails in
+        place (its repair waits for a maintenance window), else the repair domain."""
+        return self.domain_links if self.repair == "fail_in_place" else self.repair_links
 
     def key(self, length_m: float) -> SpareKey:
         """The spares row of one link of this length: the mode, and the length when it matters."""
@@ -112,7 +134,9 @@ class Params:
     gpus_per_interruption: int
     idle_gpus_per_lost_link: float
     spares_lead_time_h: float
-    spares_factor: float
+    spares_factor: float | None
+    """Spares = factor x expected failures when the instance gives it; else the service-level rule."""
+    service_level: float
     max_interruptions_per_day: float | None
     min_availability: float | None
 
@@ -129,14 +153,11 @@ class Rates:
 
     failures: float = 0.0
     flaps: float = 0.0
+    interruptions: float = 0.0
+    """Job interruptions per year: failures and flaps that stop the job (job_stop_fraction x both)."""
     links_down: float = 0.0
     down_link_h: float = 0.0
     units: dict[SpareKey, float] = field(default_factory=dict)
-
-    @property
-    def interruptions(self) -> float:
-        """Job interruptions per year (failures and flaps)."""
-        return self.failures + self.flaps
 
     def lost_gpu_h(self, p: Params) -> float:
         """GPU-hours lost per year."""
@@ -162,6 +183,7 @@ def params(instance: Instance) -> Params | None:
         idle_gpus_per_lost_link=r.idle_gpus_per_lost_link,
         spares_lead_time_h=r.spares_lead_time_h,
         spares_factor=r.spares_factor,
+        service_level=DEFAULT_SERVICE_LEVEL if r.spares_service_level is None else r.spares_service_level,
         max_interruptions_per_day=r.max_interruptions_per_day,
         min_availability=r.min_availability,
     )
@@ -184,6 +206,11 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
         elif r.item in index.switches:
             s = index.switches[r.item]
             domain, spare = r.domain_ends or s.max_ports, s.cost_usd
+        elif r.item in index.nics:
+            nic = index.nics[r.item]
+            domain, spare = r.domain_ends or nic.ports, nic.cost_usd
+        elif r.item == NIC_ITEM:
+            domain, spare = r.domain_ends or 1, 0.0
         else:
             continue
         out.setdefault(r.item, []).append(
@@ -197,6 +224,7 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
                 domain,
                 r.repair_domain_ends or domain,
                 r.mttr_h,
+                r.down_h,
                 spare if r.spare_cost_usd is None else r.spare_cost_usd,
                 per_m,
                 per_length,
@@ -205,62 +233,147 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
     return out
 
 
-def _add(rates: Rates, mode: Mode, units: float, length_m: float) -> None:
+def _add(rates: Rates, mode: Mode, units: float, length_m: float, stop: float) -> None:
     per_h = units * PER_FIT * HOURS_PER_YEAR
     rates.failures += per_h * mode.fit
     rates.flaps += per_h * mode.flap_fit
+    rates.interruptions += stop * per_h * (mode.fit + mode.flap_fit)
     rates.links_down += per_h * mode.fit * mode.domain_links
-    rates.down_link_h += per_h * mode.fit * mode.repair_links * mode.mttr_h
+    rates.down_link_h += per_h * mode.fit * mode.down_links * mode.down_h
     key = mode.key(length_m)
     rates.units[key] = rates.units.get(key, 0.0) + units
 
 
 def link_rates(
-    items: tuple[tuple[str, int], ...], kind: str, modes: dict[str, list[Mode]], length_m: float = 0.0
+    items: tuple[tuple[str, int], ...],
+    kind: str,
+    modes: dict[str, list[Mode]],
+    length_m: float = 0.0,
+    stop: float = 1.0,
+    nic_items: tuple[str, ...] = (),
 ) -> Rates:
     """Figures per year of one link of an option (``items``: catalogue items with units per link) in a
-    group of ``length_m`` (the length prices the spares of a cable priced per metre)."""
+    group of ``length_m`` (the length prices the spares of a cable priced per metre) whose failures stop
+    the job with probability ``stop``; ``nic_items``: the failure-mode item of each NIC end (``host_ends``)."""
     rates = Rates()
     for item, ends in items:
         for mode in modes.get(item, ()):
-            _add(rates, mode, 1.0 if kind == "cable" else ends / mode.domain_links, length_m)
+            _add(rates, mode, 1.0 if kind == "cable" else ends / mode.domain_links, length_m, stop)
+    for item in nic_items:
+        for mode in modes.get(item, ()):
+            _add(rates, mode, 1.0 / mode.domain_links, length_m, stop)
     return rates
 
 
 def switch_rates(model: str, modes: dict[str, list[Mode]]) -> Rates:
-    """Figures per year of one switch of a model (its link ends are separate items)."""
+    """Figures per year of one switch of a model (its link ends are separate items); every switch failure
+    stops the job."""
     rates = Rates()
     for mode in modes.get(model, ()):
-        _add(rates, mode, 1.0, 0.0)
+        _add(rates, mode, 1.0, 0.0, 1.0)
     return rates
 
 
-def spares_needed(mode: Mode, units: float, p: Params) -> float:
-    """The spare stock a mode needs: factor x expected failures in one lead time (not rounded)."""
-    return p.spares_factor * units * mode.fit * PER_FIT * p.spares_lead_time_h
+def _count_min(node: NicNode | SwitchNode) -> int:
+    count = node.count
+    return count if isinstance(count, int) else count.min
 
 
-def spares_usd(units: dict[SpareKey, float], modes: dict[str, Mode], p: Params) -> float:
-    """Capex of the spare stock that ``units`` failing units per spares row need (linear in the units)."""
-    return sum(modes[m].spare_price(length) * spares_needed(modes[m], u, p) for (m, length), u in units.items())
+def job_stop_fraction(nodes: Mapping[str, NicNode | SwitchNode], link: Link) -> float:
+    """Probability that a failure or flap of a link of this group stops the job: the group's
+    ``job_stop_fraction``, else 1 for a host link (a NIC group at one end: one path from the NIC to its
+    first switch) and 1 / P between switch groups, P = the smaller switch count of the two groups (the
+    minimum of a range, at least 1): the equal-cost next hops a switch of the larger group has towards the
+    smaller one, over which the failed link's flows are moved."""
+    if link.job_stop_fraction is not None:
+        return link.job_stop_fraction
+    a, b = nodes[link.a], nodes[link.b]
+    if isinstance(a, NicNode) or isinstance(b, NicNode):
+        return 1.0
+    return 1.0 / max(1, min(_count_min(a), _count_min(b)))
 
 
-def spares_count(mode: Mode, units: float, p: Params) -> int:
-    """Whole spares to stock: ``spares_needed`` rounded up."""
-    need = spares_needed(mode, units, p)
-    return max(0, math.ceil(need - 1e-9))
+def host_ends(nodes: Mapping[str, NicNode | SwitchNode], link: Link, modes: dict[str, list[Mode]]) -> tuple[str, ...]:
+    """The failure-mode item of each NIC end of a link of this group: the NIC group's catalogue NIC when it
+    has failure modes, else the generic ``nic``."""
+    out: list[str] = []
+    for node in {nodes[link.a].id: nodes[link.a], nodes[link.b].id: nodes[link.b]}.values():
+        if isinstance(node, NicNode):
+            ends = 2 if link.a == link.b else 1
+            out += [node.model if node.model is not None and node.model in modes else NIC_ITEM] * ends
+    return tuple(out)
+
+
+def group_size(link: Link, speed_gbps: float) -> int:
+    """Links of a group that the service-level rule sizes its spares for, if all used one option of this
+    speed: the group's ``count``, else its demand over the speed rounded up (at least 1)."""
+    if link.count is not None:
+        return max(1, link.count)
+    return max(1, math.ceil(link.demand_gbps / speed_gbps - 1e-9))
+
+
+def switch_group_size(node: SwitchNode) -> int:
+    """Switches that the service-level rule sizes a switch group's spares for: its count or range minimum,
+    at least 1."""
+    return max(1, _count_min(node))
 
 
 def poisson_cdf(k: int, mu: float) -> float:
     """P(X <= k) for X ~ Poisson(mu): the chance that k spares cover the failures of one lead time."""
     if mu <= 0:
         return 1.0
-    term = math.exp(-mu)
-    total = term
-    for j in range(1, k + 1):
-        term *= mu / j
-        total += term
+    total = 0.0
+    for j in range(k + 1):
+        total += math.exp(-mu + j * math.log(mu) - math.lgamma(j + 1))
     return min(1.0, total)
+
+
+@functools.lru_cache(maxsize=65536)
+def poisson_quantile(level: float, mu: float) -> int:
+    """The fewest spares k with P(X <= k) >= level, X ~ Poisson(mu) (0 when mu = 0)."""
+    if mu <= 0:
+        return 0
+    total, k = 0.0, 0
+    log_mu = math.log(mu)
+    while True:
+        total += math.exp(-mu + k * log_mu - math.lgamma(k + 1))
+        if total >= level - 1e-12:
+            return k
+        k += 1
+
+
+def lead_time_failures(mode: Mode, units: float, p: Params) -> float:
+    """Expected failures of ``units`` failing units of a mode in one spares lead time."""
+    return units * mode.fit * PER_FIT * p.spares_lead_time_h
+
+
+def spares_needed(mode: Mode, units: float, p: Params, basis: float | None = None) -> float:
+    """The spare stock the objective prices for ``units`` failing units (not rounded, linear in the units):
+    factor x expected failures in one lead time, or their share of the Poisson quantile of ``basis`` units
+    (the group's units if it used one option throughout; default ``units``)."""
+    mu = lead_time_failures(mode, units, p)
+    if p.spares_factor is not None:
+        return p.spares_factor * mu
+    basis = units if basis is None else basis
+    if units <= 0 or basis <= 0:
+        return 0.0
+    return poisson_quantile(p.service_level, lead_time_failures(mode, basis, p)) * units / basis
+
+
+def spares_usd(units: dict[SpareKey, float], modes: dict[str, Mode], p: Params, size: float = 1.0) -> float:
+    """Capex of the spare stock that ``units`` failing units per spares row (one link or switch) need in a
+    group of ``size`` links or switches (linear in the units)."""
+    return sum(
+        modes[m].spare_price(length) * spares_needed(modes[m], u, p, size * u) for (m, length), u in units.items()
+    )
+
+
+def spares_count(mode: Mode, units: float, need: float, p: Params) -> int:
+    """Whole spares to stock for ``units`` failing units of a mode in the plan: the Poisson quantile of
+    their failures in one lead time, or (factor rule) the priced need rounded up."""
+    if p.spares_factor is not None:
+        return max(0, math.ceil(need - 1e-9))
+    return poisson_quantile(p.service_level, lead_time_failures(mode, units, p))
 
 
 # ------------------------------------------------------------------------ option pruning with reliability

@@ -12,9 +12,9 @@ from optimizer.core.data import ModelData
 from optimizer.core.reliability import (
     DAYS_PER_YEAR,
     HOURS_PER_YEAR,
-    PER_FIT,
     Rates,
     SpareKey,
+    lead_time_failures,
     link_rates,
     modes_by_item,
     poisson_cdf,
@@ -30,6 +30,7 @@ ROW_COLUMNS = [
     "option",
     "technology",
     "count",
+    "job_stop_fraction",
     "failures_per_year",
     "links_down_per_year",
     "flaps_per_year",
@@ -53,8 +54,10 @@ SPARE_COLUMNS = [
     "service_level",
 ]
 """Per failure mode (and per link length for a cable priced per metre: ``length_m``, else None):
-``capex_usd`` = spares_needed x price (in the totals); ``stock_capex_usd`` = the whole ``spares`` (rounded
-up) x price, what the bill of materials buys."""
+``spares_needed`` = the linear need the objective prices (factor x expected failures, or each group's share
+of the Poisson quantile of its own failures); ``capex_usd`` = spares_needed x price (in the totals);
+``spares`` = the whole spares stocked (the need rounded up, or the Poisson quantile of the plan's pooled
+failures of the mode); ``stock_capex_usd`` = spares x price, what the bill of materials buys."""
 
 _r = round_significant
 
@@ -70,7 +73,11 @@ def _domains(items: tuple[tuple[str, int], ...], modes: dict[str, Any]) -> str:
     parts = []
     for item, _ in items:
         for mode in modes.get(item, ()):
-            parts.append(f"{mode.id}: {mode.domain_links} links, {mode.repair} repair, {mode.mttr_h:g} h")
+            if mode.repair == "fail_in_place":
+                repair = f"fails in place, down {mode.down_h:g} h to the maintenance window"
+            else:
+                repair = f"{mode.repair} repair, {mode.mttr_h:g} h"
+            parts.append(f"{mode.id}: {mode.domain_links} links, {repair}")
     return "; ".join(parts)
 
 
@@ -84,13 +91,26 @@ def reliability_section(
     modes = modes_by_item(index)
     rows: list[dict[str, Any]] = []
     units: dict[SpareKey, float] = {}
+    needs: dict[SpareKey, float] = {}
     total = Rates()
 
-    def add_row(group: str, kind: str, option: str, tech: str, count: float, rates: Rates, domains: str) -> None:
+    def add_row(
+        group: str,
+        kind: str,
+        option: str,
+        tech: str,
+        count: float,
+        rates: Rates,
+        domains: str,
+        size: int,
+        stop: float = 1.0,
+    ) -> None:
         for key, u in rates.units.items():
             units[key] = units.get(key, 0.0) + count * u
+            needs[key] = needs.get(key, 0.0) + count * spares_needed(by_id[key[0]], u, p, size * u)
         total.failures += count * rates.failures
         total.flaps += count * rates.flaps
+        total.interruptions += count * rates.interruptions
         total.links_down += count * rates.links_down
         total.down_link_h += count * rates.down_link_h
         rows.append(
@@ -100,6 +120,7 @@ def reliability_section(
                 "option": option,
                 "technology": tech,
                 "count": count,
+                "job_stop_fraction": _r(stop),
                 "failures_per_year": _r(count * rates.failures),
                 "links_down_per_year": _r(count * rates.links_down),
                 "flaps_per_year": _r(count * rates.flaps),
@@ -110,13 +131,16 @@ def reliability_section(
             }
         )
 
+    by_id = {m.id: m for ms in modes.values() for m in ms}
     cpo_domains = []
     for i, count in enumerate(n):
         if not count:
             continue
         o, g = d.col_option[i], d.groups[d.col_group[i]]
-        rates = link_rates(o.items, o.kind, modes, g.length_m)
-        add_row(g.id, "link", o.id, _technology(o.items, o.kind, index), count, rates, _domains(o.items, modes))
+        rates = link_rates(o.items, o.kind, modes, g.length_m, r.col_stop[i], r.col_nic_items[i])
+        parts = (*o.items, *((item, 1) for item in r.col_nic_items[i]))
+        tech = _technology(o.items, o.kind, index)
+        add_row(g.id, "link", o.id, tech, count, rates, _domains(parts, modes), r.col_size[i], r.col_stop[i])
         for item, _ in o.items:
             if item in index.transceivers and index.transceivers[item].form == "cpo":
                 for mode in modes.get(item, ()):
@@ -127,9 +151,10 @@ def reliability_section(
                             "item": item,
                             "mode": mode.id,
                             "ports_lost": mode.domain_links,
-                            "ports_down_in_repair": mode.repair_links,
+                            "ports_down_in_repair": mode.down_links,
                             "repair": mode.repair,
                             "mttr_h": mode.mttr_h,
+                            "down_h": mode.down_h,
                         }
                     )
     for sg in d.switch_groups:
@@ -137,17 +162,19 @@ def reliability_section(
             if k[q]:
                 model = d.choice_model[q]
                 rates = switch_rates(model, modes)
-                add_row(sg.id, "switch", model, "switch", k[q], rates, _domains(((model, 1),), modes))
+                domains = _domains(((model, 1),), modes)
+                add_row(sg.id, "switch", model, "switch", k[q], rates, domains, r.choice_size[q])
 
     spares: list[dict[str, Any]] = []
-    by_id = {m.id: m for ms in modes.values() for m in ms}
+    stock_capex = 0.0
     for key in sorted(units, key=lambda x: (x[0], -1.0 if x[1] is None else x[1])):
         mode_id, length_m = key
         mode = by_id[mode_id]
         u = units[key]
-        mu = u * mode.fit * PER_FIT * p.spares_lead_time_h
-        need = spares_needed(mode, u, p)
-        count = spares_count(mode, u, p)
+        mu = lead_time_failures(mode, u, p)
+        need = needs[key]
+        count = spares_count(mode, u, need, p)
+        stock_capex += count * mode.spare_price(length_m)
         price = mode.spare_price(length_m)
         spares.append(
             {
@@ -173,8 +200,7 @@ def reliability_section(
         ].sum()
         by_tech = [{"technology": str(t), **{c: _r(float(v)) for c, v in row.items()}} for t, row in grouped.iterrows()]
     lost = total.lost_gpu_h(p)
-    spares_capex = sum(spares_needed(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
-    stock_capex = sum(spares_count(by_id[m], u, p) * by_id[m].spare_price(length) for (m, length), u in units.items())
+    spares_capex = sum(need * by_id[m].spare_price(length) for (m, length), need in needs.items())
     totals = {
         "spares_capex_usd": spares_capex,
         "downtime_usd": total.downtime_usd(p),

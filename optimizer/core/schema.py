@@ -393,7 +393,8 @@ class FailureMode(Strict):
     id: Id
     """Unique id of the row (e.g. ``cpo-dr-800.laser``); catalogue ids are unique across all sections."""
     item: Id
-    """The transceiver, cable or switch id that fails in this mode."""
+    """The transceiver, cable, switch or NIC id that fails in this mode, or ``nic``: the NIC port at the
+    NIC end of every host link whose NIC group has no catalogue NIC with rows of its own."""
     mode: Text
     """Short name of the failure mode (e.g. module, laser, engine, cable, switch)."""
     fit: NonNegNumber | None = None
@@ -410,11 +411,17 @@ class FailureMode(Strict):
     repair_domain_ends: PositiveInt | None = None
     """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
     engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
-    repair: Literal["module", "laser_module", "cable", "engine", "switch"]
+    repair: Literal["module", "laser_module", "cable", "engine", "switch", "nic", "fail_in_place"]
     """Repair class: hot-swap of a pluggable module, swap of an external laser module, cable replacement,
-    optical engine replacement, or replacement of the whole switch."""
+    optical engine replacement, replacement of the whole switch, replacement of a NIC, or fail in place
+    (the failed ports stay down until the next maintenance window, ``window_h``, where the part is
+    replaced while the job is stopped anyway)."""
     mttr_h: NonNegNumber
-    """Mean time to repair in hours: how long the failure domain stays down."""
+    """Mean time to repair in hours: how long the failure domain stays down (with ``fail_in_place``: the
+    repair made in the maintenance window, which costs no job time)."""
+    window_h: PositiveNumber | None = None
+    """``fail_in_place`` only (required there): hours between maintenance windows. The failure domain
+    stays down window_h / 2 on average, until the next window."""
     spare_cost_usd: NonNegNumber | None = None
     """Price of one spare of the part this repair replaces. Default: the failing unit's own price
     (transceiver cost_usd x domain_ends, the switch's cost_usd, the cable's price at the link group's
@@ -431,7 +438,17 @@ class FailureMode(Strict):
     def _one_rate(self) -> FailureMode:
         if (self.fit is None) == (self.mtbf_h is None):
             raise ValueError("give exactly one of fit and mtbf_h")
+        if self.repair == "fail_in_place" and self.window_h is None:
+            raise ValueError("repair fail_in_place needs window_h (hours between maintenance windows)")
+        if self.repair != "fail_in_place" and self.window_h is not None:
+            raise ValueError("window_h is read only with repair: fail_in_place (window_h: null drops an inherited one)")
         return self
+
+    @property
+    def down_h(self) -> float:
+        """Hours the repair domain is down per failure outside a maintenance window: mttr_h, or
+        window_h / 2 for a part that fails in place (then only its failure domain is down)."""
+        return self.window_h / 2.0 if self.window_h is not None else self.mttr_h
 
     @property
     def rate_fit(self) -> float:
@@ -508,9 +525,12 @@ class Reliability(Strict):
     failed part (on spare nodes or spare paths) and repairs cost no GPU time."""
     spares_lead_time_h: NonNegNumber = 720.0
     """Time to replenish a used spare (RMA turnaround): spares cover the failures during this time."""
-    spares_factor: NonNegNumber = 1.0
-    """Spares of each failure mode >= spares_factor x its expected failures during spares_lead_time_h,
-    rounded up (0: no spares)."""
+    spares_factor: NonNegNumber | None = None
+    """If given: spares of each failure mode >= spares_factor x its expected failures during
+    spares_lead_time_h, rounded up (0: no spares), instead of the service level."""
+    spares_service_level: Annotated[float, Field(gt=0, lt=1), BeforeValidator(_number)] | None = None
+    """Probability that the spares of a failure mode cover its failures during one lead time: the stock is
+    the Poisson quantile of the expected failures (default 0.95 when spares_factor is not given)."""
     max_interruptions_per_day: (
         Annotated[float, Field(gt=0), BeforeValidator(_number), _at_least(MIN_INTERRUPTIONS_PER_DAY)] | None
     ) = None
@@ -518,6 +538,12 @@ class Reliability(Strict):
     own lower bound, below the 1e-6 of other positive fields)."""
     min_availability: Annotated[float, Field(gt=0, lt=1), BeforeValidator(_number)] | None = None
     """Floor on the network's GPU availability: 1 - (GPU-hours lost per hour) / gpus."""
+
+    @model_validator(mode="after")
+    def _one_spares_rule(self) -> Reliability:
+        if self.spares_factor is not None and self.spares_service_level is not None:
+            raise ValueError("give spares_factor or spares_service_level, not both")
+        return self
 
 
 class Site(Strict):
@@ -647,6 +673,11 @@ class Link(Strict):
     """Fixed charge paid once if the group has any links or installed capacity."""
     routing_cost_usd_per_gbps: NonNegNumber = 0.0
     """Cost per Gbit/s of routed demand flow (bidirected: on the larger direction)."""
+    # --- reliability extension (optional) ---
+    job_stop_fraction: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] | None = None
+    """Share of this group's link failures and flaps that stop the job (needs a reliability section).
+    Default: 1 for a host link (a NIC group at one end); 1 / P for a link between switch groups, P = the
+    smaller of the two groups' switch counts (the minimum of a range, at least 1)."""
 
 
 class Path(Strict):

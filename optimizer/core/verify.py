@@ -953,14 +953,17 @@ _DAYS_PER_YEAR = HOURS_PER_YEAR / 24
 def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     """The catalogue's failure modes per item, with the format's defaults. Domain (link ends lost per
     failure): the row's domain_ends when given, for every kind of item; else the module's ends_per_module,
-    one link for a cable, max_ports for a switch. Repair domain: repair_domain_ends, else the domain. Spare
-    price: spare_cost_usd, else the failing unit's price (transceiver cost_usd x domain, the switch's
-    cost_usd, the cable's price at the link group's length: cost_usd + cost_usd_per_m x length_m); a cable
-    priced per metre is a different spare part at each length."""
+    one link for a cable, max_ports for a switch, a catalogue NIC's ports, one port for ``nic``. Repair
+    domain and its down time: repair_domain_ends (else the domain) for mttr_h; a mode that fails in place
+    keeps only its domain down, for window_h / 2. Spare price: spare_cost_usd, else the failing unit's price
+    (transceiver cost_usd x domain, the switch's or the NIC's cost_usd, 0 for ``nic``, the cable's price at
+    the link group's length: cost_usd + cost_usd_per_m x length_m); a cable priced per metre is a different
+    spare part at each length."""
     cat = instance.resolved_catalog
     trans = {t.id: t for t in cat.transceivers}
     cables = {c.id: c for c in cat.cables}
     switches = {s.id: s for s in cat.switches}
+    nics = {n.id: n for n in cat.nics}
     out: dict[str, list[dict[str, Any]]] = {}
     for r in cat.reliability:
         fit = r.fit if r.fit is not None else 1e9 / float(r.mtbf_h or 1.0)
@@ -974,58 +977,115 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
             price_per_m, per_length = cable.cost_usd_per_m, cable.cost_usd_per_m > 0
         elif r.item in switches:
             domain, price = r.domain_ends or switches[r.item].max_ports, switches[r.item].cost_usd
+        elif r.item in nics:
+            domain, price = r.domain_ends or nics[r.item].ports, nics[r.item].cost_usd
+        elif r.item == "nic":
+            domain, price = r.domain_ends or 1, 0.0
         else:
             continue
         if r.spare_cost_usd is not None:
             price, price_per_m = r.spare_cost_usd, 0.0
+        in_place = r.repair == "fail_in_place"  # ports down until the next window: window_h / 2 on average
         out.setdefault(r.item, []).append(
             {
                 "id": r.id,
                 "fit": fit,
                 "flap_fit": r.flap_fit,
                 "domain": domain,
-                "repair_domain": r.repair_domain_ends or domain,
-                "mttr_h": r.mttr_h,
+                "repair_domain": domain if in_place else (r.repair_domain_ends or domain),
+                "mttr_h": (r.window_h or 0.0) / 2 if in_place else r.mttr_h,
                 "spare_cost_usd": price,
                 "spare_cost_usd_per_m": price_per_m,
                 "per_length": per_length,
-                "whole": r.item not in trans,  # a cable (one per link) or a switch (one per switch)
+                "whole": r.item in cables or r.item in switches,  # one per link, one per switch
             }
         )
     return out
 
 
+def _poisson_quantile(level: float, mu: float) -> int:
+    """Fewest k with P(X <= k) >= level for X ~ Poisson(mu), summing the terms in logs (no underflow)."""
+    k, cdf = 0, 0.0
+    while mu > 0:
+        cdf += math.exp(k * math.log(mu) - mu - math.lgamma(k + 1))
+        if cdf >= level - 1e-12:
+            return k
+        k += 1
+    return 0
+
+
 def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mapping[str, _NodeRow]) -> dict[str, Any]:
     """Expected failures, flaps, interruptions, lost GPU-hours, downtime, failing units and spares needed per
     mode, and the spares' capex (need x price) of a plan's decisions (reliability extension,
-    instances/README.md "Reliability"), from the instance alone."""
+    instances/README.md "Reliability"), from the instance alone. A link group's failures and flaps stop the
+    job with its job_stop_fraction: given, else 1 with a NIC group at an end, else 1 / P with P the smaller
+    switch count of its two groups (a range at its min, P >= 1); switches always stop it. Each NIC end of
+    a link adds the modes of its group's catalogue NIC when that NIC has rows, else those of ``nic``.
+    Spares: factor x expected failures in one lead time (spares_factor given; stocked rounded up), else
+    per link the Poisson quantile, at spares_service_level (0.95), of its group's failures if all n links
+    used its option, over n (n: count, else demand over the option's speed rounded up; a switch group's
+    count or range min; n >= 1); stocked: the quantile of the plan's pooled failures of the mode."""
     rel = instance.reliability
     assert rel is not None
     modes = _failure_modes(instance)
     gpus = rel.gpus or sum(n.count for n in instance.nodes if isinstance(n, NicNode))
     stop = rel.gpus_per_interruption or gpus
-    failures = flaps = down_link_h = links_down = 0.0
+    level = 0.95 if rel.spares_service_level is None else rel.spares_service_level
+    failures = flaps = stops = down_link_h = links_down = 0.0
     units: dict[tuple[str, float | None], float] = defaultdict(float)  # per (mode, length of its spares)
+    need: dict[tuple[str, float | None], float] = defaultdict(float)  # the need the objective prices
+    node_by_id = {n.id: n for n in instance.nodes}
 
-    def account(item: str, per: float, count: float, length_m: float) -> None:
-        nonlocal failures, flaps, down_link_h, links_down
+    def lowest(node_id: str) -> int:  # a switch group's count, or the minimum of its range
+        count = node_by_id[node_id].count
+        return count if isinstance(count, int) else count.min
+
+    def account(item: str, per: float, count: float, length_m: float, share: float, size: int) -> None:
+        nonlocal failures, flaps, stops, down_link_h, links_down
         for m in modes.get(item, ()):
             u = count * (1.0 if m["whole"] else per / m["domain"])
-            units[(m["id"], length_m if m["per_length"] else None)] += u
+            key = (m["id"], length_m if m["per_length"] else None)
+            units[key] += u
+            lead = m["fit"] * _FIT_HOURS * rel.spares_lead_time_h  # expected failures of one unit per lead time
+            if rel.spares_factor is not None:
+                need[key] += rel.spares_factor * u * lead
+            elif count > 0:  # the group's share of the quantile of its own failures, all of one option
+                per_unit = u / count
+                need[key] += _poisson_quantile(level, size * per_unit * lead) * count / size
             failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
             flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
+            stops += share * u * (m["fit"] + m["flap_fit"]) * _FIT_HOURS * HOURS_PER_YEAR
             links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
             down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["repair_domain"] * m["mttr_h"]
 
     for r in links:
+        g = r.link
+        nic_ends = [x for x in (g.a, g.b) if isinstance(node_by_id[x], NicNode)]
+        if g.job_stop_fraction is not None:
+            share = g.job_stop_fraction
+        elif nic_ends:
+            share = 1.0
+        else:
+            share = 1.0 / max(1, min(lowest(g.a), lowest(g.b)))
+        size = g.count if g.count is not None else math.ceil(g.demand_gbps / float(r.attrs["speed_gbps"]) - 1e-9)
+        size = max(1, size)
         for item, per_link in r.attrs["items"].items():
-            account(item, per_link, r.count, r.link.length_m)
-    for nr in nodes.values():
-        account(nr.model.id, 1.0, nr.count, 0.0)
-    lost = (failures + flaps) * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
+            account(item, per_link, r.count, g.length_m, share, size)
+        for x in nic_ends * (2 if g.a == g.b else 1):
+            nic = node_by_id[x]
+            model = getattr(nic, "model", None)
+            item = model if model is not None and model in modes else "nic"
+            account(item, 1.0, r.count, g.length_m, share, size)
+    for group_id, nr in nodes.items():
+        account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)))
+    lost = stops * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
     by_id = {m["id"]: m for ms in modes.values() for m in ms}
-    need = {
-        key: rel.spares_factor * u * by_id[key[0]]["fit"] * _FIT_HOURS * rel.spares_lead_time_h
+    stock = {
+        key: (
+            max(0, math.ceil(need[key] - 1e-9))
+            if rel.spares_factor is not None
+            else _poisson_quantile(level, u * by_id[key[0]]["fit"] * _FIT_HOURS * rel.spares_lead_time_h)
+        )
         for key, u in units.items()
     }
 
@@ -1034,7 +1094,8 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
         return float(m["spare_cost_usd"] + m["spare_cost_usd_per_m"] * (key[1] or 0.0))
 
     return {
-        "spares_needed": need,
+        "spares_needed": dict(need),
+        "spares_stock": stock,
         "spare_units": dict(units),
         "spare_price_usd": {key: price(key) for key in need},
         "spares_capex_usd": sum(n * price(key) for key, n in need.items()),
@@ -1042,7 +1103,7 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
         "failures_per_year": failures,
         "flaps_per_year": flaps,
         "links_down_per_year": links_down,
-        "interruptions_per_day": (failures + flaps) / _DAYS_PER_YEAR,
+        "interruptions_per_day": stops / _DAYS_PER_YEAR,
         "lost_gpu_hours_per_year": lost,
         "availability": 1.0 - lost / (gpus * HOURS_PER_YEAR),
         "downtime_usd": instance.economics.years * rel.gpu_hour_usd * lost,
@@ -1111,8 +1172,9 @@ def check_reliability(
                 out.append(Violation(where, "no row for a failure mode (and spare length) the plan uses"))
             continue
         count = float(row["spares"])
-        if count != max(0, math.ceil(need - 1e-9)):
-            out.append(Violation(where, f"{count:g} spares, the need {need:.6g} rounds up"))
+        if count != fig["spares_stock"][spare]:
+            rule = "the need rounds up" if rel.spares_factor is not None else "the Poisson quantile of the failures"
+            out.append(Violation(where, f"{count:g} spares, {rule} to {fig['spares_stock'][spare]} (need {need:.6g})"))
         if "spare_cost_usd" in row:
             same(f"{where}.spare_cost_usd", row.get("spare_cost_usd"), fig["spare_price_usd"][spare])
     for spare, row in spares.items():

@@ -74,13 +74,15 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
 
 
 def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
-    """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have."""
-    items = {e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)}
+    """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have
+    (``nic``, the NIC port of any host link, is always known)."""
+    sections = ("transceivers", "cables", "switches", "nics")
+    items = {e.id for section in sections for e in getattr(catalog, section)} | {"nic"}
     return [
         Issue(
             file,
             f"{prefix}reliability[{i}].item",
-            f"unknown catalogue item '{r.item}' (a transceiver, cable or switch)",
+            f"unknown catalogue item '{r.item}' (a transceiver, cable, switch or NIC, or nic)",
         )
         for i, r in enumerate(catalog.reliability)
         if r.item not in items

@@ -1,9 +1,12 @@
 """Reliability (reliability extension; only with the instance's ``reliability`` section).
 
 Figures per link of column i and per switch of choice q come from ``optimizer.core.reliability``:
-interruptions per year ``f_i`` / ``f_q`` (failures and flaps), GPU-hours lost per year ``L_i`` / ``L_q`` and
-the capex of the spare stock they need ``S_i`` / ``S_q`` (sum over failure modes m of spare_cost(m) x
-spares_factor x failing units x fit(m) / 1e9 x spares_lead_time_h). Optional caps:
+job interruptions per year ``f_i`` / ``f_q`` (failures and flaps times the link group's job stop
+fraction s_g; 1 for a switch), GPU-hours lost per year ``L_i`` / ``L_q`` and the capex of the spare stock
+they need ``S_i`` / ``S_q``: the sum over failure modes m of spare_cost(m) x need(m), with need(m) =
+spares_factor x u(m) x fit(m) / 1e9 x spares_lead_time_h, or under the service-level rule
+Q(n x u(m) x fit(m) / 1e9 x spares_lead_time_h) / n (Q the Poisson quantile at spares_service_level,
+n the group's size at that option: a constant per column, so S stays linear). Optional caps:
 
     sum_i f_i n[i] + sum_q f_q k[q] <= 365.25 x max_interruptions_per_day
     sum_i L_i n[i] + sum_q L_q k[q] <= (1 - min_availability) x gpus x 8766
