@@ -363,6 +363,7 @@ def robust_plan(
     workers: int | None = 1,
     scheduler: str | None = None,
     on_scenario: Callable[[str, dict[str, Any]], None] | None = None,
+    scenarios_file: str = "<scenarios>",
 ) -> RobustResult:
     """The plan that minimises the maximum regret (or the worst-case or expected cost) over price scenarios.
 
@@ -375,6 +376,7 @@ def robust_plan(
             (min sum_s p_s cost_s).
         workers, scheduler: where the scenarios are solved alone (``optimizer.studies.executor``).
         on_scenario: called with (name, row) when a scenario's own solve finishes.
+        scenarios_file: the name problems with a scenario give its file (``file: scenarios[i] (name): ...``).
 
     Raises:
         InstanceError: a bad instance or scenario (a path that matches nothing, a value the format refuses),
@@ -400,13 +402,13 @@ def robust_plan(
     if all(isinstance(s, Scenario) for s in scenarios):
         chosen: list[Scenario] = [s for s in scenarios if isinstance(s, Scenario)]
         if not chosen:
-            raise InstanceError([Issue("<scenarios>", "(top level)", "no scenario given")])
+            raise InstanceError([Issue(scenarios_file, "(top level)", "no scenario given")])
     elif any(isinstance(s, Scenario) for s in scenarios):
         raise TypeError("scenarios: give Scenario objects or mappings {path: value}, not both")
     else:
-        chosen = scenarios_from(list(scenarios))
+        chosen = scenarios_from(list(scenarios), scenarios_file)
     document, folder, base_instance = _document(instance, base_dir)
-    label = str(instance) if not isinstance(instance, Mapping) else "<mapping>"
+    label = scenarios_file
 
     base = _Copy(base_instance, options.objective)
     if base.model is None:
