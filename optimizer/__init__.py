@@ -9,7 +9,8 @@ Staged pipeline, each stage public::
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
 
 Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
-plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes, robust plans);
+plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes,
+robust plans over price scenarios);
 ``optimizer.sources`` makes instances (cluster generator, SNDlib import); ``optimizer.plots`` draws;
 ``optimizer.cli`` is the command line, the only layer that prints. See docs/architecture.md.
 

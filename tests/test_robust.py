@@ -156,15 +156,17 @@ def test_scenario_file_problems_are_listed_at_once(tmp_path: Path) -> None:
             "scen.yaml",
         )
     where = sorted(i.where for i in info.value.issues)
-    assert where == sorted([
-        "scenarios[0].catalog.cab-a.cost_usd",
-        "scenarios[1].pue",
-        "scenarios[2].probability",
-        "scenarios[2].economics.pue",
-        "scenarios[3]",
-        "scenarios[1].name",
-        "probability",
-    ])
+    assert where == sorted(
+        [
+            "scenarios[0].catalog.cab-a.cost_usd",
+            "scenarios[1].pue",
+            "scenarios[2].probability",
+            "scenarios[2].economics.pue",
+            "scenarios[3]",
+            "scenarios[1].name",
+            "probability",
+        ]
+    )
     with pytest.raises(InstanceError, match="sum to 0.9"):
         scenarios_from([{"probability": 0.4}, {"probability": 0.5}])
     assert scenarios_from({"scenarios": [{"economics.pue": "x1.1"}]})[0].relative == {"economics.pue": True}

@@ -133,18 +133,13 @@ def robust(
         for r in result.table.to_dict("records"):
             table.add_row(
                 str(r["scenario"]),
-                *(
-                    f"{r[key + suffix]:,.2f}"
-                    for key in ("optimum", "robust", "robust_regret", "base", "base_regret")
-                ),
+                *(f"{r[key + suffix]:,.2f}" for key in ("optimum", "robust", "robust_regret", "base", "base_regret")),
             )
         out.print(table)
         s = result.summary
-        out.print(
-            f"worst regret: robust plan {s['worst_regret' + suffix]:,.2f}, base plan {s['base_worst_regret' + suffix]:,.2f}"
-        )
-        out.print(f"worst case:   robust plan {s['worst' + suffix]:,.2f}, base plan {s['base_worst' + suffix]:,.2f}")
-        out.print(f"expected:     robust plan {s['expected' + suffix]:,.2f}, base plan {s['base_expected' + suffix]:,.2f}")
+        for label, key in (("worst regret", "worst_regret"), ("worst case", "worst"), ("expected", "expected")):
+            robust_value, base_value = s[f"{key}{suffix}"], s[f"base_{key}{suffix}"]
+            out.print(f"{label + ':':13} robust plan {robust_value:,.2f}, base plan {base_value:,.2f}")
         same = " (the same decisions as the base plan)" if s.get("same_as_base") else ""
         out.print(f"status {result.status}{same}; verified: {'yes' if result.verified else 'NO'}")
         out.print("wrote " + ", ".join(str(p) for p in written[:3]) + (", ..." if len(written) > 3 else ""))

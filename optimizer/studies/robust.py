@@ -110,7 +110,9 @@ def scenarios_from(data: Any, file: str = "<scenarios>") -> list[Scenario]:
                 except ValueError:
                     number = None
             if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
-                problems.append(Issue(file, f"{where}.{key}", f"expected a number or a factor x<number>, got {value!r}"))
+                problems.append(
+                    Issue(file, f"{where}.{key}", f"expected a number or a factor x<number>, not {value!r}")
+                )
                 continue
             overrides[key] = float(number)
             if factor:
@@ -222,7 +224,8 @@ class _Copy:
 
         self.instance = instance
         self.data = build_data(instance, objective=objective, prune=False)  # type: ignore[arg-type]
-        self.model = build_arrays(self.data) if self.data.routing is None else None
+        self.model: Any = build_arrays(self.data) if self.data.routing is None else None
+        """The ``ArrayModel`` (None for routed demands, which need the Pyomo model)."""
 
 
 def _document(instance: Any, base_dir: str | Path | None) -> tuple[dict[str, Any], Path, Any]:
@@ -342,6 +345,7 @@ def _costs(base: _Copy, other: _Copy, perm: np.ndarray) -> tuple[np.ndarray, flo
     """Scenario ``other``'s cost vector (``objective_coefficients``) on ``base``'s columns, and its constant."""
     from optimizer.core.model.linear import first_column, record
 
+    assert base.model is not None and other.model is not None
     own = np.zeros(record(other.model).n_columns)
     col, choice = other.data.objective_coefficients()
     n0 = first_column(other.model, other.model.n)
@@ -539,7 +543,8 @@ def robust_plan(
     mismatches: list[str] = []
     model_robust = costs @ x + constants
     model_base = costs @ x0 + constants
-    robust_cost, base_cost = [], []
+    robust_cost: list[float] = []
+    base_cost: list[float] = []
     for i, (s, c) in enumerate(zip(chosen, ready, strict=True)):
         tol = REL_TOL * max(1.0, abs(optima[i]))
         for name, doc, model_value, out in (
@@ -549,7 +554,9 @@ def robust_plan(
             verified = plan_objective(c.instance, doc)
             out.append(verified)
             if abs(verified - model_value) > tol:
-                mismatches.append(f"{s.name}: the model prices the {name} plan at {model_value:.10g}, the verifier at {verified:.10g}")
+                mismatches.append(
+                    f"{s.name}: the model prices the {name} plan at {model_value:.10g}, the verifier at {verified:.10g}"
+                )
     robust_costs, base_costs = np.array(robust_cost), np.array(base_cost)
     robust_regret, base_regret = robust_costs - optima, base_costs - optima
     if criterion != "expected" and report.objective is not None and plan is not base_plan:
@@ -565,7 +572,11 @@ def robust_plan(
             {
                 "scenario": s.name,
                 "probability": float(probabilities[i]),
-                **{p: (f"x{s.overrides[p]:g}" if s.relative.get(p) else s.overrides[p]) for p in paths if p in s.overrides},
+                **{
+                    p: (f"x{s.overrides[p]:g}" if s.relative.get(p) else s.overrides[p])
+                    for p in paths
+                    if p in s.overrides
+                },
                 "status": r["status"],
                 f"optimum_{unit}": _six(optima[i]),
                 f"robust_{unit}": _six(robust_costs[i]),
@@ -616,7 +627,14 @@ def _solve_alone(
     opts["warm_start"] = False
     base_dir = str(folder.resolve())
     tasks = [
-        {"key": s.name, "params": s.overrides, "relative": s.relative, "base_dir": base_dir, "options": opts, "track": []}
+        {
+            "key": s.name,
+            "params": s.overrides,
+            "relative": s.relative,
+            "base_dir": base_dir,
+            "options": opts,
+            "track": [],
+        }
         for s in scenarios
     ]
     rows: list[dict[str, Any]] = [{} for _ in tasks]
