@@ -1,7 +1,7 @@
 """Robust plans over price scenarios: min-max regret, worst-case and expected cost, checked by hand and by
 re-solving every scenario; scenarios that change a row are refused.
 
-The instance (tests/data/robust/four-cables.yaml): one 800G link from one NIC port to one switch
+The instance (examples/robust-four-cables.yaml): one 800G link from one NIC port to one switch
 (1,000 USD, fixed count 1), objective capex, four cables. The plan is the switch plus one cable (one
 link, a whole number: no mixing), so a plan's cost in a scenario is 1,000 + that cable's price.
 
@@ -35,7 +35,7 @@ from optimizer.errors import InstanceError
 from optimizer.studies.robust import read_scenarios, robust_plan, scenarios_from
 from optimizer.studies.sweep import apply_overrides
 
-FILE = ROOT / "tests" / "data" / "robust" / "four-cables.yaml"
+FILE = ROOT / "examples" / "robust-four-cables.yaml"
 OPTIONS = optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=60)
 
 
@@ -178,10 +178,10 @@ def test_scenario_file_problems_are_listed_at_once(tmp_path: Path) -> None:
 
 
 def test_cli_writes_the_plan_and_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    scen = tmp_path / "scen.yaml"
-    scen.write_text(yaml.safe_dump([S1, S2]), encoding="utf-8")
+    example = ROOT / "examples" / "robust-four-cables-scenarios.yaml"
+    assert yaml.safe_load(example.read_text(encoding="utf-8")) == [S1, S2]
     out = tmp_path / "out"
-    code = main(["robust", str(FILE), "--scenarios", str(scen), "--gap", "0", "--out", str(out), "-q"])
+    code = main(["robust", str(FILE), "--scenarios", str(example), "--gap", "0", "--out", str(out), "-q"])
     text = capsys.readouterr().out
     assert code == 0
     assert "worst regret: robust plan 100.00, base plan 200.00" in text
@@ -194,6 +194,7 @@ def test_cli_writes_the_plan_and_the_table(tmp_path: Path, capsys: pytest.Captur
     import json
 
     assert check_plan(base, json.loads((out / "plan.json").read_text(encoding="utf-8"))) == []
+    scen = tmp_path / "scen.yaml"
     scen.write_text(yaml.safe_dump([S1, {**S2, "links.gpu-leaf.demand_gbps": 400}]), encoding="utf-8")
     code = main(["robust", str(FILE), "--scenarios", str(scen), "--out", str(tmp_path / "x"), "-q"])
     err = capsys.readouterr().err
@@ -205,3 +206,12 @@ def test_workers_give_the_same_table() -> None:
     one = robust_plan(FILE, [S1, S2], OPTIONS, workers=1)
     two = robust_plan(FILE, [S1, S2], OPTIONS, workers=2)
     assert one.table.to_csv(index=False) == two.table.to_csv(index=False)
+
+
+def test_the_benchmark_scenarios_are_seeded_and_the_example_file_is_theirs() -> None:
+    from benchmarks.robust import price_scenarios
+
+    assert price_scenarios(3, seed=1) == price_scenarios(3, seed=1) != price_scenarios(3, seed=2)
+    example = yaml.safe_load((ROOT / "examples" / "robust-prices-16k.yaml").read_text(encoding="utf-8"))
+    assert example == price_scenarios(20, seed=0)
+    assert len(scenarios_from(example)) == 20
