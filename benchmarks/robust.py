@@ -81,7 +81,12 @@ def main() -> None:
     if args.write_scenarios:
         import yaml
 
-        Path(args.write_scenarios).write_text(yaml.safe_dump(scenarios, sort_keys=False), encoding="utf-8")
+        header = (
+            f"# {args.scenarios} price scenarios drawn by benchmarks/robust.py (seed {args.seed}; the generator and\n"
+            "# its ranges are in that file's docstring), for optimizer robust ... --scenarios THIS_FILE.\n"
+        )
+        text = header + yaml.safe_dump(scenarios, sort_keys=False)
+        Path(args.write_scenarios).write_text(text, encoding="utf-8")
     options = SolveOptions(threads=1, time_limit_s=600)
     instance = load_instance(args.file)
     one_solve: list[float] = []

@@ -69,6 +69,7 @@ def test_min_max_regret_plan_differs_from_the_base_plan_and_every_scenario_is_re
     assert s["robust_objective"] == pytest.approx(100.0)  # the MILP's R
     assert s["worst_regret_usd"] <= s["base_worst_regret_usd"]
     assert not s["same_as_base"]
+    assert s["changes"] == [{"group": "gpu-leaf", "base": "cab-a x1", "robust": "cab-c x1"}]
     rows = result.table.set_index("scenario")
     assert rows.loc["s1", "optimum_usd"] == 1100.0 and rows.loc["s2", "optimum_usd"] == 1300.0
     assert rows["robust_regret_usd"].tolist() == [100.0, 80.0]

@@ -12,6 +12,9 @@ import click
 from optimizer.cli.common import THREADS, time_limit_option
 from optimizer.errors import InstanceError
 
+MAX_CHANGES = 20
+"""Most changed groups (robust plan against the base plan) the summary lists."""
+
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
@@ -140,6 +143,11 @@ def robust(
         for label, key in (("worst regret", "worst_regret"), ("worst case", "worst"), ("expected", "expected")):
             robust_value, base_value = s[f"{key}{suffix}"], s[f"base_{key}{suffix}"]
             out.print(f"{label + ':':13} robust plan {robust_value:,.2f}, base plan {base_value:,.2f}")
+        changes = s.get("changes", [])
+        for change in changes[:MAX_CHANGES]:
+            out.print(f"{change['group']}: base {change['base'] or '-'} -> robust {change['robust'] or '-'}")
+        if len(changes) > MAX_CHANGES:
+            out.print(f"... and {len(changes) - MAX_CHANGES} more changed groups (robust.json has them all)")
         same = " (the same decisions as the base plan)" if s.get("same_as_base") else ""
         out.print(f"status {result.status}{same}; verified: {'yes' if result.verified else 'NO'}")
         out.print("wrote " + ", ".join(str(p) for p in written[:3]) + (", ..." if len(written) > 3 else ""))

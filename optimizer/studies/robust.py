@@ -597,12 +597,33 @@ def robust_plan(
             f"expected_{unit}": _six(probabilities @ robust_costs),
             f"base_expected_{unit}": _six(probabilities @ base_costs),
             "same_as_base": bool(np.array_equal(np.round(x), np.round(x0))),
+            "changes": plan_changes(base_plan, plan),
             "total_s": round(time.perf_counter() - started, 4),
         }
     )
     return RobustResult(
         criterion, mode, str(report.status), plan, base_plan, table, summary, violations, mismatches, message
     )
+
+
+def _choices(plan: Any) -> dict[str, str]:
+    """Each link group's options and each switch group's model in a plan, e.g. ``lpo-dr-800+dr8-800 x1024``."""
+    out: dict[str, list[str]] = {}
+    for group, option, count in zip(plan.links["group"], plan.links["option"], plan.links["count"], strict=True):
+        out.setdefault(str(group), []).append(f"{option} x{count}")
+    for group, model, count in zip(plan.nodes["group"], plan.nodes["model"], plan.nodes["count"], strict=True):
+        out.setdefault(str(group), []).append(f"{model} x{count}")
+    return {group: " | ".join(sorted(parts)) for group, parts in out.items()}
+
+
+def plan_changes(base_plan: Any, plan: Any) -> list[dict[str, str]]:
+    """The link and switch groups whose choice differs between two plans: group, base choice, robust choice."""
+    a, b = _choices(base_plan), _choices(plan)
+    return [
+        {"group": group, "base": a.get(group, ""), "robust": b.get(group, "")}
+        for group in dict.fromkeys([*a, *b])
+        if a.get(group, "") != b.get(group, "")
+    ]
 
 
 def _six(x: Any) -> float:
