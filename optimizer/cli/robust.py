@@ -86,7 +86,15 @@ def robust(
     from rich.console import Console
     from rich.table import Table
 
-    from optimizer.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OUTPUT, STATUS_EXIT, report_issues
+    from optimizer.cli.common import (
+        EXIT_INPUT,
+        EXIT_INTERNAL,
+        EXIT_OUTPUT,
+        STATUS_EXIT,
+        check_out_dir,
+        discard_outputs,
+        report_issues,
+    )
     from optimizer.core.results import OutputError
     from optimizer.core.solve import SolveOptions
     from optimizer.studies.robust import UNIT, read_scenarios, robust_plan
@@ -99,6 +107,11 @@ def robust(
             value = row.get("objective")
             err.print(f"{name}: {row.get('status')}" + ("" if value is None else f" {value:,.2f}"))
 
+    target = out_dir if out_dir is not None else Path(f"robust-{file.stem}")
+    problem = check_out_dir(target)
+    if problem is not None:
+        click.echo(problem, err=True)
+        return EXIT_INPUT
     try:
         scenarios = read_scenarios(scenarios_path)
         result = robust_plan(
@@ -116,7 +129,8 @@ def robust(
     except ValueError as exc:
         click.echo(f"robust: {exc}", err=True)
         return EXIT_INPUT
-    target = out_dir if out_dir is not None else Path(f"robust-{file.stem}")
+    if not result.has_plan:
+        discard_outputs(target)  # no earlier run's plan may look like this run's
     try:
         written = result.write(target)
     except OutputError as exc:
