@@ -216,3 +216,19 @@ def test_the_benchmark_scenarios_are_seeded_and_the_example_file_is_theirs() -> 
     example = yaml.safe_load((ROOT / "examples" / "robust-prices-16k.yaml").read_text(encoding="utf-8"))
     assert example == price_scenarios(20, seed=0)
     assert len(scenarios_from(example)) == 20
+
+
+def test_an_infeasible_instance_has_no_robust_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """1,600 Gb/s over one 800G NIC port: no plan at base prices, so none in any scenario (the rows are shared)."""
+    document, _ = read_document(FILE)
+    document["links"][0]["demand_gbps"] = 1600
+    infeasible = tmp_path / "infeasible.yaml"
+    infeasible.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = robust_plan(infeasible, [S1, S2], OPTIONS)
+    assert result.status == "infeasible" and result.plan is None and not result.verified
+    assert "base instance has no plan" in result.message
+    scen = ROOT / "examples" / "robust-four-cables-scenarios.yaml"
+    out = tmp_path / "out"
+    assert main(["robust", str(infeasible), "--scenarios", str(scen), "--out", str(out), "-q"]) == 3
+    assert "base instance has no plan" in capsys.readouterr().err
+    assert (out / "robust.json").exists() and not (out / "plan.json").exists()
