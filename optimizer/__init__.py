@@ -9,7 +9,8 @@ Staged pipeline, each stage public::
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
 
 Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
-plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes);
+plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes,
+robust plans over price scenarios);
 ``optimizer.sources`` makes instances (cluster generator, SNDlib import); ``optimizer.plots`` draws;
 ``optimizer.cli`` is the command line, the only layer that prints. See docs/architecture.md.
 
@@ -48,6 +49,8 @@ _API: dict[str, tuple[str, str | None]] = {
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
     "read_document": ("optimizer.core.io", "read_document"),
+    "RobustResult": ("optimizer.studies.robust", "RobustResult"),
+    "robust_plan": ("optimizer.studies.robust", "robust_plan"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
     "solve": ("optimizer.core.pipeline", "solve"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
@@ -102,6 +105,8 @@ if TYPE_CHECKING:
     from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
+    from optimizer.studies.robust import RobustResult as RobustResult
+    from optimizer.studies.robust import robust_plan as robust_plan
     from optimizer.studies.sweep import breakeven as breakeven
     from optimizer.studies.sweep import parse_parameter as parse_parameter
     from optimizer.studies.sweep import run_sweep as run_sweep

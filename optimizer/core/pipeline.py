@@ -124,6 +124,12 @@ def _solve(
     index = CatalogIndex.of(instance.resolved_catalog)
     plan = extract_plan(model, data, index, report, solver, diagnostics)
     plan.relaxations = relaxations
+    return finish_plan(instance, index, plan)
+
+
+def finish_plan(instance: Instance, index: CatalogIndex, plan: Plan) -> Plan:
+    """Add what the instance (not the model) says about an extracted plan: the protocol each fabric runs
+    (compatibility section) and the weights of a ``weighted`` objective."""
     if instance.compatibility is not None and plan.totals is not None:  # the protocol each fabric runs
         from optimizer.core.compat import plan_fabrics
 
