@@ -204,7 +204,8 @@ class EnvelopeResult:
         if plot:
             from optimizer.plots import plot_envelope
 
-            written.append(plot_envelope(self, out / "envelope.png"))
+            plot_envelope(self, out / "envelope.png")
+            written.append(out / "envelope.png")
         return written
 
 

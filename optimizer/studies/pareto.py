@@ -287,7 +287,8 @@ class ParetoFront:
         if plot and self.points:
             from optimizer.plots import plot_pareto
 
-            written.append(plot_pareto(self, out / "pareto.png"))
+            plot_pareto(self, out / "pareto.png")
+            written.append(out / "pareto.png")
         return written
 
 

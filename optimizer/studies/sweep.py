@@ -415,7 +415,8 @@ def write_sweep(result: SweepResult, directory: str | Path, plot: bool = True) -
     if plot and len(result.table) and result.parameters:
         from optimizer.plots import plot_sweep
 
-        written.append(plot_sweep(result.table, result.parameters, out / "sweep.png", result.relative))
+        plot_sweep(result.table, result.parameters, out / "sweep.png", result.relative)
+        written.append(out / "sweep.png")
     result.files = written
     return written
 
