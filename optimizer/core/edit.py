@@ -288,7 +288,9 @@ def instance_document(instance: Instance) -> dict[str, Any]:
     the file gave (defaults left out) and the resolved catalogue inline."""
     doc = instance.model_dump(mode="json", exclude_unset=True, warnings=False, exclude={"catalog"})
     catalog = instance.catalog
-    doc["catalog"] = catalog.model_dump(mode="json", exclude_unset=True, warnings=False) if isinstance(catalog, Catalog) else catalog
+    doc["catalog"] = (
+        catalog.model_dump(mode="json", exclude_unset=True, warnings=False) if isinstance(catalog, Catalog) else catalog
+    )
     return doc
 
 

@@ -182,7 +182,6 @@ class Plan:
         paths = write_all_atomic(files, remove=stale)
         return [paths[-1], *paths[:-1]]
 
-
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Plan:
         """Load a plan written by ``Plan.write`` (or ``optimizer solve --out``): the folder holding plan.json,

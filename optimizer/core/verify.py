@@ -341,9 +341,7 @@ def _non_finite(value: Any, where: str) -> Iterator[Violation]:
             yield from _non_finite(item, f"{where}[{i}]")
 
 
-def check_plan(
-    instance: Instance | str | os.PathLike[str], plan: Any, rel_tol: float = 1e-6
-) -> list[Violation]:
+def check_plan(instance: Instance | str | os.PathLike[str], plan: Any, rel_tol: float = 1e-6) -> list[Violation]:
     """Every violated constraint or wrong number of a plan (contract sections 2-4).
 
     Args:

@@ -43,11 +43,6 @@ from typing import Any
 import pandas as pd
 
 from optimizer.core.edit import (
-    CATALOG_SECTIONS,
-    DICT_SECTIONS,
-    INTEGER_FIELDS,
-    LIST_SECTIONS,
-    RELIABILITY_FIELDS,
     InstanceSource,
     ParameterError,
     apply_overrides,
