@@ -25,7 +25,7 @@ def half_aoc_at_most(model, data):  # type: ignore[no-untyped-def]
     import pyomo.environ as pyo
 
     model.half_aoc = pyo.ConstraintList()
-    for g, group in enumerate(data.groups):
+    for g in range(len(data.groups)):
         columns = [i for i in range(len(data.col_group)) if data.col_group[i] == g]
         aoc = [i for i in columns if data.col_option[i].id.startswith("aoc-")]
         if aoc:

@@ -117,7 +117,7 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Local worker processes [default: by size: in this process for up to 16 solves, else one per core; 1 = in this process].",
+    help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
 )
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")

@@ -64,7 +64,7 @@ def _solve_flags(fn: Any) -> Any:
                 "--workers",
                 type=click.IntRange(min=1),
                 default=None,
-                help="Local worker processes [default: by size: in this process for up to 16 solves, else one per core; 1 = in this process].",
+                help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
             ),
             click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
         ]

@@ -184,20 +184,20 @@ def targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[s
         if section == "limits" and keys[0] == "supply" and len(keys) > 2:
             keys = ["supply", ".".join(keys[1:])]  # catalogue ids may contain dots
         models = _models(Instance, section)
-        model: type[BaseModel] | None = models[0] if models else None
+        owner: type[BaseModel] | None = models[0] if models else None
         holder = doc.setdefault(section, {})
         if holder is None:  # an optional section written as null
             holder = doc[section] = {}
         for key in keys[:-1]:
-            _check_field(path, model, key, f"the {section} section")
+            _check_field(path, owner, key, f"the {section} section")
             if not isinstance(holder, dict):
                 raise ParameterError(f"{path}: '{key}' is not a section")
-            inner = _models(model, key) if model is not None else []
-            model = inner[0] if inner else None
+            inner = _models(owner, key) if owner is not None else []
+            owner = inner[0] if inner else None
             holder = holder.setdefault(key, {})
         if not isinstance(holder, dict):
             raise ParameterError(f"{path}: not a section")
-        _check_field(path, model, keys[-1], f"the {section} section")
+        _check_field(path, owner, keys[-1], f"the {section} section")
         return [holder], keys[-1]
     raise ParameterError(
         f"{path}: unknown section '{section}' (one of: {', '.join(DICT_SECTIONS + LIST_SECTIONS)}, catalog)"

@@ -460,7 +460,7 @@ def pareto(
         # the evenly spaced caps from the top down, one at a time when solving in process (each answer can prove
         # the caps below it down to its own power), in parallel batches otherwise
         grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 2, 0, -1)]
-        if scheduler or runner.workers > 1:
+        if scheduler or workers > 1:
             solve_caps(grid)
         else:
             for eps in grid:

@@ -35,19 +35,15 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimizer.core.edit import (
-    InstanceSource,
-    ParameterError,
-    apply_overrides,
-    document_of,
-)
+from optimizer.core.edit import InstanceSource, ParameterError, document_of
+from optimizer.core.edit import apply_overrides as apply_overrides
 from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
 from optimizer.errors import InstanceError, Issue
@@ -264,7 +260,7 @@ def check_parameters(document: Mapping[str, Any], parameters: list[Parameter], b
 
 def run_sweep(
     document: InstanceSource,
-    parameters: list[Parameter | str],
+    parameters: Sequence[Parameter | str],
     *,
     base_dir: str | Path | None = None,
     options: SolveOptions | None = None,
@@ -300,18 +296,18 @@ def run_sweep(
         InstanceError: the base instance is invalid.
     """
     document, base_dir = document_of(document, base_dir)
-    parameters = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
+    swept = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
     if scheduler:
         require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
     track = list(track or [])
-    relative = {p.path: p.relative for p in parameters}
-    paths = [p.path for p in parameters]
-    check_parameters(document, parameters, base_dir)
+    relative = {p.path: p.relative for p in swept}
+    paths = [p.path for p in swept]
+    check_parameters(document, swept, base_dir)
     digest = hashlib.sha1(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
-    scenarios = design(parameters, sample, seed)
+    scenarios = design(swept, sample, seed)
     keys = [scenario_key({**s, "_rel": relative, "_track": track}, digest, opts) for s in scenarios]
     results_path = Path(results_file) if results_file is not None else None
     known = read_results(results_path) if results_path is not None else {}
@@ -325,7 +321,7 @@ def run_sweep(
             rows.append(None)
             todo.append(i)
     result = SweepResult(
-        pd.DataFrame(), paths, reused=len(keys) - len(todo), relative=[p.path for p in parameters if p.relative]
+        pd.DataFrame(), paths, reused=len(keys) - len(todo), relative=[p.path for p in swept if p.relative]
     )
     total = len(keys)
     state = {
