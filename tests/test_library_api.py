@@ -188,7 +188,8 @@ def test_a_user_constraint_changes_the_optimum_as_computed_by_hand() -> None:
     # 8 links are needed; 8 AOCs cost 9,600 <= 12,000: the budget does not bind, the optimum stays
     assert optimizer.solve(relaxed, ONE, extend=budget).objective == pytest.approx(29600 + 596 * E)
     # on the base instance (AOC ruled out by latency) 8 pairs cost 14,480 > 12,000: no plan
-    assert optimizer.solve(TINY, ONE, extend=budget).status == "infeasible"
+    blocked = optimizer.solve(TINY, ONE, extend=budget)
+    assert blocked.status == "infeasible" and any("extend=" in d and "budget" in d for d in blocked.diagnostics)
 
 
 def test_a_written_plan_reads_back_equal_and_verifies(tmp_path: Path) -> None:

@@ -138,6 +138,12 @@ def _solve(
         _stage[0] = "explain"
         relaxations, explain_note = explain_infeasible(instance, data, options, deadline)
         diagnostics += rule_conflicts(instance, data, options, deadline)  # compatibility: rules, not limits
+        if extend is not None:  # the explanation relaxes the instance's limits, never the hook's rows
+            name = getattr(extend, "__qualname__", type(extend).__name__)
+            diagnostics.append(
+                f"the model has rows added by extend={name}: the explanation relaxes only the instance's own "
+                "limits (solve without the hook to see whether the instance alone has a plan)"
+            )
         if not diagnostics and not relaxations:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     _stage[0] = "extract"
