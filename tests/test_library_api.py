@@ -66,6 +66,8 @@ def test_with_changes_applies_the_path_language_and_validates() -> None:
     plan = optimizer.solve(relaxed, ONE)
     assert plan.objective_mode == "capex" and plan.objective == pytest.approx(29600)  # 8 AOCs
     assert relaxed.source == base.source == str(TINY)
+    by_path = optimizer.with_changes(TINY, {"economics.electricity_usd_per_kwh": 0.16})
+    assert by_path == dearer and by_path.source == str(TINY)
     assert base.economics.electricity_usd_per_kwh == 0.08  # the base instance is untouched
     assert base.model_copy() == base  # a copy without changes stays a plain copy
 

@@ -315,16 +315,17 @@ def document_of(source: InstanceSource, base_dir: str | Path | None = None) -> t
     raise TypeError(f"expected an Instance, a path to an instance file or a mapping, got {type(source).__name__}")
 
 
-def with_changes(instance: Instance, changes: Mapping[str, Any]) -> Instance:
-    """A new instance: ``instance`` with each ``path: value`` of ``changes`` applied (see the module docstring),
-    validated as ``load_instance`` validates a file.
+def with_changes(instance: Instance | str | os.PathLike[str], changes: Mapping[str, Any]) -> Instance:
+    """A new instance: ``instance`` (an ``Instance`` or the path of an instance file) with each ``path: value``
+    of ``changes`` applied (see the module docstring), validated as ``load_instance`` validates a file.
 
     Raises:
         InstanceError: every problem at once: paths that match nothing or name no field, values the format
             refuses (a negative price, a count that is not whole), and the semantic checks of the result.
     """
-    from optimizer.core.load import load_instance
+    from optimizer.core.load import as_instance, load_instance
 
+    instance = as_instance(instance)
     if not isinstance(changes, Mapping):
         raise TypeError(f"changes: expected a mapping of path: value, got {type(changes).__name__}")
     doc = instance_document(instance)

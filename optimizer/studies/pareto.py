@@ -349,7 +349,7 @@ def pareto(
             non-dominated points exist, no interval is left to explore, or ``max_solves`` is used up.
         options: solve options of every stage (objective is set per stage; default threads=1).
         workers, scheduler: where the solves run (see ``optimizer.studies.executor``); default in this process;
-            None: by the size of the run (``auto_workers`` of the solve budget).
+            None: by the size of the run (``auto_workers`` of the number of points).
         max_solves: budget of point tasks (endpoints 2 MILPs each, interior points 1, or 2 when
             lexicographic); default 3 x points.
         keep_plans: keep each point's full plan (``point["plan"]``, written to ``plans/``).
@@ -396,8 +396,8 @@ def pareto(
         runner.run(point_task, tasks, got, lost)
         return out
 
-    if workers is None:  # by size: the budget of solves
-        workers = auto_workers(budget)
+    if workers is None:  # by size: the points (the largest round of solves is the evenly spaced grid)
+        workers = auto_workers(points)
     runner = TaskRunner(workers, scheduler, shared={"instance": instance})
     # (eps, row) of every capped solve: a cap eps' <= eps that row's point meets has that point as its optimum
     # (the feasible set only shrank and the point is still in it), so it is not solved again
