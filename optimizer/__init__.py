@@ -7,6 +7,12 @@ Staged pipeline, each stage public::
     model = build_model(data)                      # Pyomo ConcreteModel
     arrays = build_arrays(data)                    # the same MILP as arrays only (what ``solve`` uses)
     plan = solve(instance, SolveOptions(time_limit_s=60))   # all of the above + HiGHS -> Plan
+    plan = solve("cluster.yaml")                   # every function also takes the path of an instance file
+
+In a notebook: ``instance.with_changes({"economics.electricity_usd_per_kwh": 0.12})`` (the sweep's path
+language, validated as a file is), ``solve(instance, extend=fn)`` (``fn(model, data)`` adds rows to the Pyomo
+model), ``read_plan("out/plan")`` (a written plan back as a ``Plan``), ``compare([plan_a, plan_b])`` (plans
+side by side), ``optimizer.plots.plot_plan(plan, instance)`` (a matplotlib ``Figure``).
 
 Layout: ``optimizer.core`` is the pipeline (schema and loading, checks, options and data, ``model``, solve,
 plan and verify); ``optimizer.studies`` runs it many times (Pareto fronts, sweeps, break-evens, site envelopes,
@@ -31,6 +37,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "Issue": ("optimizer.errors", "Issue"),
     "ModelData": ("optimizer.core.data", "ModelData"),
     "OptimizerError": ("optimizer.errors", "OptimizerError"),
+    "ParameterError": ("optimizer.core.edit", "ParameterError"),
     "ParetoFront": ("optimizer.studies.pareto", "ParetoFront"),
     "Plan": ("optimizer.core.results", "Plan"),
     "Progress": ("optimizer.core.solve", "Progress"),
@@ -45,17 +52,22 @@ _API: dict[str, tuple[str, str | None]] = {
     "build_data": ("optimizer.core.data", "build_data"),
     "build_model": ("optimizer.core.model", "build_model"),
     "check_instance": ("optimizer.core.checks", "check_instance"),
+    "check_plan": ("optimizer.core.verify", "check_plan"),
+    "compare": ("optimizer.core.compare", "compare"),
     "load_instance": ("optimizer.core.load", "load_instance"),
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
     "read_document": ("optimizer.core.io", "read_document"),
     "RobustResult": ("optimizer.studies.robust", "RobustResult"),
     "robust_plan": ("optimizer.studies.robust", "robust_plan"),
+    "read_plan": ("optimizer.core.results", "read_plan"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
     "solve": ("optimizer.core.pipeline", "solve"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
+    "with_changes": ("optimizer.core.edit", "with_changes"),
     # modules reachable as attributes of the package
     "verify": ("optimizer.core.verify", None),
+    "plots": ("optimizer.plots", None),
     "generate": ("optimizer.sources.generate", None),
     "sndlib": ("optimizer.sources.sndlib", None),
 }
@@ -79,10 +91,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from optimizer import plots as plots
     from optimizer.core import verify as verify
     from optimizer.core.checks import check_instance as check_instance
+    from optimizer.core.compare import compare as compare
     from optimizer.core.data import ModelData as ModelData
     from optimizer.core.data import build_data as build_data
+    from optimizer.core.edit import ParameterError as ParameterError
+    from optimizer.core.edit import with_changes as with_changes
     from optimizer.core.elastic import Relaxation as Relaxation
     from optimizer.core.io import read_document as read_document
     from optimizer.core.load import load_instance as load_instance
@@ -90,12 +106,14 @@ if TYPE_CHECKING:
     from optimizer.core.model import build_model as build_model
     from optimizer.core.pipeline import solve as solve
     from optimizer.core.results import Plan as Plan
+    from optimizer.core.results import read_plan as read_plan
     from optimizer.core.schema import Instance as Instance
     from optimizer.core.solve import Progress as Progress
     from optimizer.core.solve import SolveOptions as SolveOptions
     from optimizer.core.solve import SolveReport as SolveReport
     from optimizer.core.solve import SolveStatus as SolveStatus
     from optimizer.core.solve import solve_model as solve_model
+    from optimizer.core.verify import check_plan as check_plan
     from optimizer.errors import InstanceError as InstanceError
     from optimizer.errors import Issue as Issue
     from optimizer.errors import OptimizerError as OptimizerError

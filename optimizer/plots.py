@@ -1,7 +1,12 @@
-"""PNG plots for people: a plan's power and capex breakdown, the Pareto front, sweep results.
+"""Figures for people: a plan's power and capex breakdown, the Pareto front, sweep results, site envelopes.
 
-matplotlib is imported inside the functions (importing ``optimizer`` stays light) and drawn through
-its Agg canvas directly, never through pyplot, so no global backend is set in the caller's process.
+Every ``plot_*`` function returns the matplotlib ``Figure`` (a notebook shows it) and writes it as a PNG only
+when given a ``path``. With ``ax`` it draws into the caller's axes instead of a new figure (one ``Axes`` for a
+one-panel plot, a sequence of as many ``Axes`` as the plot has panels otherwise) and returns their figure; the
+figure-level title and legend are then left to the caller (each panel keeps its own).
+
+matplotlib is imported inside the functions (importing ``optimizer`` stays light) and a new figure is drawn
+through its Agg canvas directly, never through pyplot, so no global backend is set in the caller's process.
 """
 
 from __future__ import annotations
@@ -37,11 +42,38 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | Path) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    return out
+def _save(fig: Any, path: str | Path | None) -> Any:
+    """Write ``fig`` as a PNG at ``path`` (when given); return the figure."""
+    if path is not None:
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, format="png")
+    return fig
+
+
+def _axes(ax: Any, panels: int, width: float, height: float) -> tuple[Any, list[Any], bool]:
+    """(figure, ``panels`` axes, whether the figure is ours): a new figure, or the caller's axes."""
+    if ax is None:
+        fig = _figure(width, height)
+        made = fig.subplots(1, panels) if panels > 1 else [fig.subplots()]
+        return fig, list(made), True
+    axes = list(ax) if isinstance(ax, list | tuple) or hasattr(ax, "flat") else [ax]
+    if hasattr(ax, "flat"):
+        axes = list(ax.flat)
+    if len(axes) != panels:
+        raise ValueError(f"ax: this plot has {panels} panel(s), got {len(axes)} axes")
+    return axes[0].figure, axes, False
+
+
+def _catalog_of(catalog: Any) -> Any:
+    """A catalogue from a ``Catalog``, an ``Instance`` or the path of an instance file."""
+    from optimizer.core.load import as_instance
+    from optimizer.core.schema import Catalog, Instance
+
+    if isinstance(catalog, Catalog):
+        return catalog
+    instance = catalog if isinstance(catalog, Instance) else as_instance(catalog)
+    return instance.resolved_catalog
 
 
 def tier_of(a: str, b: str) -> str:
@@ -119,18 +151,27 @@ def _stacked(ax: Any, table: dict[str, dict[str, float]], scale: float, unit: st
     ax.margins(x=0.15)
 
 
-def plot_plan(plan: Any, catalog: Any, path: str | Path) -> Path:
-    """Power (kW) and capex (M USD) of a plan, by tier and optics technology, as a PNG."""
-    power, capex = plan_breakdown(plan, catalog)
-    fig = _figure(12, 1.6 + 0.45 * max(len(capex), 2))
-    ax_p, ax_c = fig.subplots(1, 2, sharey=True)
-    ax_p.invert_yaxis()  # first tier on top (the axes share y: invert once)
+def plot_plan(plan: Any, catalog: Any, path: str | Path | None = None, *, ax: Any = None) -> Any:
+    """Power (kW) and capex (M USD) of a plan, by tier and optics technology: the ``Figure`` (two panels; ``ax``:
+    two axes to draw into), written as a PNG at ``path`` when given. ``catalog``: the plan's catalogue, its
+    ``Instance`` or the path of its instance file."""
+    power, capex = plan_breakdown(plan, _catalog_of(catalog))
+    if ax is None:
+        fig = _figure(12, 1.6 + 0.45 * max(len(capex), 2))
+        ax_p, ax_c = fig.subplots(1, 2, sharey=True)
+        ax_p.invert_yaxis()  # first tier on top (the axes share y: invert once)
+        ours = True
+    else:
+        fig, (ax_p, ax_c), ours = _axes(ax, 2, 12, 4)
     t = plan.totals or {}
     _stacked(ax_p, power, 1e3, "power (kW)", f"power by tier: {t.get('power_w', 0) / 1e3:,.1f} kW total")
     _stacked(ax_c, capex, 1e6, "capex (million USD)", f"capex by tier: {t.get('capex_usd', 0) / 1e6:,.2f} M USD total")
     handles, labels = ax_p.get_legend_handles_labels()
     h2, l2 = ax_c.get_legend_handles_labels()
     seen = dict(zip(labels, handles, strict=True)) | dict(zip(l2, h2, strict=True))
+    if not ours:
+        ax_c.legend(list(seen.values()), list(seen), fontsize=7)
+        return _save(fig, path)
     fig.legend(
         list(seen.values()),
         list(seen),
@@ -168,12 +209,12 @@ def label_groups(x: list[float], y: list[float], mixes: list[str], tol: float = 
     return groups
 
 
-def plot_pareto(front: Any, path: str | Path) -> Path:
+def plot_pareto(front: Any, path: str | Path | None = None, *, ax: Any = None) -> Any:
     """Capex (M USD) versus power (kW) of a Pareto front, each point labelled by its optics mix (or versus
-    expected job interruptions per day for a front ``against`` interruptions)."""
+    expected job interruptions per day for a front ``against`` interruptions): the ``Figure``, written as a
+    PNG at ``path`` when given; ``ax``: the axes to draw into."""
     pts = front.points
-    fig = _figure(10, 6.5)
-    ax = fig.subplots()
+    fig, (ax,), _ = _axes(ax, 1, 10, 6.5)
     against = getattr(front, "against", "power")
     if against == "power":
         power = [p["power_w"] / 1e3 for p in pts]
@@ -232,16 +273,30 @@ def plot_pareto(front: Any, path: str | Path) -> Path:
     return _save(fig, path)
 
 
-def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[str] | None = None) -> Path:
-    """Sweep results: CPO share of ports and TCO (or objective) versus the first parameter.
+def plot_sweep(
+    table: Any,
+    params: list[str] | None = None,
+    path: str | Path | None = None,
+    relative: list[str] | None = None,
+    *,
+    ax: Any = None,
+) -> Any:
+    """Sweep results: CPO share of ports and TCO (or objective) versus the first parameter: the ``Figure`` (two
+    panels; ``ax``: two axes to draw into), written as a PNG at ``path`` when given.
 
-    One line per value of the second parameter (other parameters averaged out); scenarios without
-    a plan are left out. Paths in ``relative`` are factors of the base value (shown as "x 1.1").
+    ``table``: the sweep's table, or the ``SweepResult`` itself (its parameters and relative paths are then
+    the defaults). One line per value of the second parameter (other parameters averaged out); scenarios
+    without a plan are left out. Paths in ``relative`` are factors of the base value (shown as "x 1.1").
     """
+    if hasattr(table, "table") and hasattr(table, "parameters"):  # a SweepResult
+        params = params if params is not None else list(table.parameters)
+        relative = relative if relative is not None else list(table.relative)
+        table = table.table
+    if not params:
+        raise ValueError("plot_sweep: give the swept parameters (or the SweepResult)")
     relative = relative or []
     ok = table[table["status"].isin(["optimal", "feasible"])].copy()
-    fig = _figure(13, 5.2)
-    ax_s, ax_t = fig.subplots(1, 2)
+    fig, (ax_s, ax_t), ours = _axes(ax, 2, 13, 5.2)
     x = params[0]
     series = params[1] if len(params) > 1 else None
     metric = "tco_usd" if "tco_usd" in ok else "objective"
@@ -273,18 +328,19 @@ def plot_sweep(table: Any, params: list[str], path: str | Path, relative: list[s
             ax.legend(fontsize=8)
     failed = len(table) - len(ok)
     note = f"; {failed} scenario(s) without a plan left out" if failed else ""
-    fig.suptitle(f"sweep of {len(table)} scenarios{note}")
+    if ours:
+        fig.suptitle(f"sweep of {len(table)} scenarios{note}")
     return _save(fig, path)
 
 
-def plot_envelope(result: Any, path: str | Path) -> Path:
+def plot_envelope(result: Any, path: str | Path | None = None, *, ax: Any = None) -> Any:
     """The most GPUs a site holds per technology variant (``optimizer.studies.envelope``): GPUs, network MW
-    and network capex per GPU side by side, one bar per variant."""
+    and network capex per GPU side by side, one bar per variant: the ``Figure`` (three panels; ``ax``: three
+    axes to draw into), written as a PNG at ``path`` when given."""
     table = result.table
     names = [str(v) for v in table["variant"]]
     colors = [COLORS.get(n, "#4C72B0") for n in names]
-    fig = _figure(10, 3.6)
-    axes = fig.subplots(1, 3)
+    fig, axes, ours = _axes(ax, 3, 10, 3.6)
     panels = (
         ("gpus", 1.0, "GPUs"),
         ("network_mw", 1.0, "network MW"),
@@ -297,8 +353,10 @@ def plot_envelope(result: Any, path: str | Path) -> Path:
         ax.set_title(title, fontsize=10)
         ax.tick_params(axis="x", labelsize=9)
         ax.margins(y=0.15)
-    fig.suptitle(
-        f"site {result.it_power_w / 1e6:,.4g} MW IT, {result.gpu_w:,.0f} W per GPU: the most GPUs each variant holds",
-        fontsize=11,
-    )
+    if ours:
+        fig.suptitle(
+            f"site {result.it_power_w / 1e6:,.4g} MW IT, {result.gpu_w:,.0f} W per GPU: the most GPUs each variant "
+            "holds",
+            fontsize=11,
+        )
     return _save(fig, path)

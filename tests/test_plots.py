@@ -48,8 +48,9 @@ def test_breakdown_adds_up_to_the_plan_totals() -> None:
     counts, share, label = plan_mix(plan, instance.resolved_catalog)
     assert counts["cpo"] == 3 * 1024 and counts["lpo"] == 1024 and label == "CPO 75% / LPO 25%"
     assert share["cpo"] == pytest.approx(0.75)
-    path = plot_plan(plan, instance.resolved_catalog, ROOT / ".pytest_cache" / "plan-test.png")
-    assert path.read_bytes()[:8] == PNG
+    path = ROOT / ".pytest_cache" / "plan-test.png"
+    fig = plot_plan(plan, instance.resolved_catalog, path)
+    assert path.read_bytes()[:8] == PNG and len(fig.axes) == 2
 
 
 def test_technology_classes_and_labels() -> None:
@@ -76,7 +77,8 @@ def test_many_tiers_are_folded_into_other(tmp_path) -> None:
     power, capex = plan_breakdown(plan, instance.resolved_catalog)
     assert len(capex) == 12 and "other" in capex
     assert sum(sum(v.values()) for v in capex.values()) == pytest.approx(plan.totals["capex_usd"])
-    assert plot_plan(plan, instance.resolved_catalog, tmp_path / "p.png").stat().st_size > 20_000
+    plot_plan(plan, instance.resolved_catalog, tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 20_000
 
 
 def test_sweep_plot_with_one_parameter_and_failed_rows(tmp_path) -> None:
@@ -93,7 +95,8 @@ def test_sweep_plot_with_one_parameter_and_failed_rows(tmp_path) -> None:
             "share_linear": [0.5, None, 0.75],
         }
     )
-    path = plot_sweep(table, ["economics.pue"], tmp_path / "s.png")
+    path = tmp_path / "s.png"
+    plot_sweep(table, ["economics.pue"], path)
     assert path.read_bytes()[:8] == PNG and path.stat().st_size > 20_000
 
 

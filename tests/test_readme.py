@@ -57,7 +57,7 @@ PYTHON = [body for lang, body in fenced_blocks(README) if lang == "python"]
 
 
 def test_the_readme_has_what_this_test_runs() -> None:
-    assert len(PYTHON) == 2
+    assert len(PYTHON) == 3
     assert any(c.startswith("optimizer solve instances/superpod-su-256-dgx.yaml") for c, _ in COMMANDS)
     assert sum(1 for c, _ in COMMANDS if not any(k in c for k in LONG)) >= 4
 

@@ -113,7 +113,12 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
 @click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
@@ -129,7 +134,7 @@ def envelope(
     time_limit: float,
     gap: float,
     threads: int,
-    workers: int,
+    workers: int | None,
     scheduler: str | None,
     no_plot: bool,
     quiet: bool,

@@ -38,9 +38,8 @@ from optimizer.errors import InstanceError
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes solving points in parallel.",
+    default=None,
+    help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
 )
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option(
@@ -71,7 +70,7 @@ def pareto(
     time_limit: float,
     gap: float,
     threads: int,
-    workers: int,
+    workers: int | None,
     scheduler: str | None,
     max_solves: int | None,
     plans: bool,

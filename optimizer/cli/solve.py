@@ -203,7 +203,7 @@ def solve(
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan
 
-                drawn = plot_plan(plan, instance.resolved_catalog, (out_dir or Path(".")) / "plan.png")
+                plot_plan(plan, instance.resolved_catalog, drawn := (out_dir or Path(".")) / "plan.png")
                 click.echo(f"wrote {drawn}", err=as_json)
             elif plot and plan.totals is None:
                 click.echo("no plan, so no plan.png", err=True)

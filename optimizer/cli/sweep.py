@@ -64,7 +64,7 @@ def _solve_flags(fn: Any) -> Any:
                 "--workers",
                 type=click.IntRange(min=1),
                 default=None,
-                help="Local worker processes [default: the core count; 1 = in this process].",
+                help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
             ),
             click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
         ]
@@ -140,7 +140,14 @@ def sweep(
     the same command resumes an interrupted sweep without recomputing them.
     """
     from optimizer.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, report_issues
-    from optimizer.studies.sweep import SweepError, parameter, parse_parameter, run_sweep, write_sweep
+    from optimizer.studies.sweep import (
+        SweepError,
+        check_parameters,
+        parameter,
+        parse_parameter,
+        run_sweep,
+        write_sweep,
+    )
 
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
     try:
@@ -173,6 +180,11 @@ def sweep(
     sample = sample if sample is not None else spec.get("sample")
     seed = seed if seed is not None else int(spec.get("seed", 0))
     groups = list(track) or list(spec.get("track") or [])
+    try:  # every path resolves on the base instance and names a field: checked before any output or solve
+        check_parameters(document, params, folder)
+    except SweepError as exc:
+        click.echo(f"{file}: {exc}", err=True)
+        return EXIT_INPUT
     target = out_dir or Path(f"sweep-{document.get('name', 'instance')}")
     target.mkdir(parents=True, exist_ok=True)
     progress = Progress(
@@ -316,7 +328,7 @@ def breakeven(
             options=_solve_options(time_limit, gap, threads, objective),
             scan=scan,
             tol=tol,
-            workers=workers if workers is not None else 1,
+            workers=workers,
             scheduler=scheduler,
         )
     except InstanceError as exc:

@@ -293,10 +293,10 @@ def build_context(instance: Instance, index: CatalogIndex) -> tuple[CompatContex
                 )
                 new_nodes.append(node)
             else:
-                new_nodes.append(node.model_copy(update={"models": usable[node.id]}))
+                new_nodes.append(node._unchecked_copy(models=usable[node.id]))
         else:
             new_nodes.append(node)
-    effective = instance.model_copy(update={"nodes": new_nodes})
+    effective = instance._unchecked_copy(nodes=new_nodes)
     effective._source = instance.source
     return ctx, effective, issues
 
@@ -322,13 +322,13 @@ def resolve_nic_models(instance: Instance, index: CatalogIndex) -> tuple[Instanc
             given = node.model_fields_set
             fields = ("ports", "max_port_gbps", "forms", *PortRules.model_fields)
             update = {f: getattr(nic, f) for f in fields if f not in given}
-            new_nodes.append(node.model_copy(update=update))
+            new_nodes.append(node._unchecked_copy(**update))
             changed = True
         else:
             new_nodes.append(node)
     if not changed:
         return instance, issues
-    resolved = instance.model_copy(update={"nodes": new_nodes})
+    resolved = instance._unchecked_copy(nodes=new_nodes)
     resolved._source = instance.source
     return resolved, issues
 

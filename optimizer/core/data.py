@@ -10,6 +10,7 @@ Index conventions (used by every constraint family):
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -263,14 +264,19 @@ def energy_usd_per_w(instance: Instance) -> float:
 
 
 @paused_gc()  # many long-lived option objects: no cyclic-GC passes over them
-def build_data(instance: Instance, objective: Objective | None = None, prune: bool = True) -> ModelData:
+def build_data(
+    instance: Instance | str | os.PathLike[str], objective: Objective | None = None, prune: bool = True
+) -> ModelData:
     """Derive options and index sets for a loaded instance.
 
     Args:
-        instance: a validated instance (from ``load_instance``).
+        instance: a validated instance (from ``load_instance``), or the path of an instance file.
         objective: override the instance's objective mode.
         prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
     """
+    from optimizer.core.load import as_instance
+
+    instance = as_instance(instance)
     index = CatalogIndex.of(instance.resolved_catalog)
     ctx, instance, _ = build_context(instance, index)  # compatibility rules (no-op without the section)
     nodes = {n.id: n for n in instance.nodes}

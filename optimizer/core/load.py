@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,13 +29,20 @@ _NODE: TypeAdapter[Any] = TypeAdapter(Node)
 
 
 @paused_gc()  # many small objects: no cyclic-GC passes while parsing and validating
-def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None) -> Instance:
+def load_instance(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    name: str | None = None,
+) -> Instance:
     """Read and validate an instance file (YAML or JSON) or an in-memory mapping.
 
     Args:
         source: a path to the instance file, or the instance as a mapping.
         base_dir: folder that relative catalogue paths are resolved against (default: the
             instance file's folder, or the current folder for a mapping).
+        name: what problems of a mapping name as their file (default ``<mapping>``); the loaded
+            instance's ``source``.
 
     Returns:
         The validated ``Instance`` with its catalogue resolved to a ``Catalog``.
@@ -43,7 +51,7 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
         InstanceError: with every problem found, each as ``file: where: message``.
     """
     if isinstance(source, Mapping):
-        file, data = "<mapping>", dict(source)
+        file, data = name or "<mapping>", dict(source)
         folder = Path(base_dir) if base_dir is not None else Path.cwd()
         problems = structure_issues(data, file)
         if problems:
@@ -69,7 +77,7 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     issues += catalog_problems
     if catalog is None:
         raise InstanceError(issues)
-    resolved = instance.model_copy(update={"catalog": catalog})
+    resolved = instance._unchecked_copy(catalog=catalog)
     resolved._source = file
     resolved, nic_issues = resolve_nic_models(resolved, CatalogIndex.of(catalog))  # NIC groups naming a model
     issues += nic_issues
@@ -79,6 +87,20 @@ def load_instance(source: str | Path | Mapping[str, Any], *, base_dir: str | Pat
     if issues:
         raise InstanceError(issues)
     return resolved
+
+
+def as_instance(source: Instance | str | os.PathLike[str] | Mapping[str, Any]) -> Instance:
+    """The ``Instance`` a library function was given: itself, or the instance file (or mapping) loaded.
+
+    Raises:
+        InstanceError: the file is invalid (every problem).
+        TypeError: ``source`` is none of these.
+    """
+    if isinstance(source, Instance):
+        return source
+    if isinstance(source, str | os.PathLike | Mapping):
+        return load_instance(source)
+    raise TypeError(f"expected an Instance or a path to an instance file, got {type(source).__name__}")
 
 
 _ITEM_MODELS: dict[str, Any] = {"nodes": None, "links": Link, "paths": Path_, "bandwidth": Bandwidth}

@@ -11,15 +11,17 @@ within the time left.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from optimizer.core.catalog import CatalogIndex
-from optimizer.core.data import build_data
+from optimizer.core.data import ModelData, build_data
 from optimizer.core.diagnose import presolve_reasons
 from optimizer.core.elastic import Relaxation, explain_infeasible, rule_conflicts
+from optimizer.core.load import as_instance
 from optimizer.core.model import build_for_solve, build_model
 from optimizer.core.model.linear import ArrayModel, Model, record
 from optimizer.core.results import Plan, empty_plan, extract_plan
@@ -36,32 +38,66 @@ def current_stage() -> str:
     return _stage[0]
 
 
+Extend = Callable[[Any, ModelData], None]
+"""A user hook ``fn(model, data)``: adds variables, constraints or objective terms to the Pyomo model."""
+
+
 def solve(
-    instance: Instance,
+    instance: Instance | str | os.PathLike[str],
     options: SolveOptions | None = None,
     mip_start: Mapping[str, Any] | None = None,
     *,
     deadline: float | None = None,
+    extend: Extend | None = None,
 ) -> Plan:
     """Plan an instance: derive options, build the MILP, solve it with HiGHS, read the plan.
 
+    ``instance``: a loaded ``Instance`` or a path to an instance file (loaded with ``load_instance``).
     ``mip_start``: a MIP start from an earlier plan of the same network (``optimizer.core.start.plan_start``;
     instances without routed demands). Never raises for solver outcomes: check ``plan.status``.
     ``deadline`` (a ``time.monotonic()`` value) ends the call early; by default it is
     ``options.time_limit_s`` from now.
+
+    ``extend``: ``fn(model, data)``, called on the Pyomo model (``build_model``) after every family is built
+    and before HiGHS solves it, with the ``ModelData`` whose index sets the model's variables follow
+    (``model.n[i]``: links of column ``i``, that is ``data.col_group[i]``, ``data.col_option[i]``;
+    ``model.k[q]``, ``model.z[q]``: switches of choice ``q``, ``data.choice_model[q]``). It may add
+    variables, constraints and objective terms (linear ones). The plan is a normal ``Plan``: its totals and
+    objective are the instance's figures for the decisions taken (an objective term the hook adds is in
+    ``plan.solver["solver_objective"]`` only), and ``plan.solver["extend"]`` names the hook. An infeasible
+    plan's relaxations are those of the instance's own limits (the hook's rows are not relaxed). Without a
+    hook the MILP is built as arrays only (``build_arrays``), the faster path.
+
+    Raises:
+        InstanceError: ``instance`` is a path to an invalid file.
     """
+    instance = as_instance(instance)
     options = options or SolveOptions()
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
     try:
-        return _solve(instance, options, start, deadline, mip_start)
+        return _solve(instance, options, start, deadline, mip_start, extend)
     finally:
         _stage[0] = "idle"
 
 
+def _build(data: ModelData, options: SolveOptions, extend: Extend | None) -> Model:
+    """The model to solve: with a hook, the Pyomo model the hook has extended; else ``build_for_solve``."""
+    if extend is None:
+        return build_for_solve(data, options.interface)
+    model = build_model(data)
+    extend(model, data)
+    return model
+
+
 def _solve(
-    instance: Instance, options: SolveOptions, start: float, deadline: float, mip_start: Mapping[str, Any] | None
+    instance: Instance,
+    options: SolveOptions,
+    start: float,
+    deadline: float,
+    mip_start: Mapping[str, Any] | None,
+    extend: Extend | None = None,
 ) -> Plan:
     _stage[0] = "data"
     data = build_data(instance, objective=options.objective, prune=options.prune_dominated)  # type: ignore[arg-type]
@@ -71,7 +107,7 @@ def _solve(
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
     _stage[0] = "build"
-    model = build_for_solve(data, options.interface)
+    model = _build(data, options, extend)
     if mip_start is not None and data.routing is None:
         from optimizer.core.start import apply_start
 
@@ -90,7 +126,7 @@ def _solve(
         from optimizer.core.routed import start_misread
 
         if start_misread(model, data, report):  # guard against HiGHS misreading the MIP start: solve again
-            model = build_model(data)
+            model = _build(data, replace(options, interface="appsi"), extend)  # a Pyomo model again
             options = replace(options, warm_start=False)
             report = solve_model(model, options, deadline)
     diagnostics: list[str] = []
@@ -102,6 +138,12 @@ def _solve(
         _stage[0] = "explain"
         relaxations, explain_note = explain_infeasible(instance, data, options, deadline)
         diagnostics += rule_conflicts(instance, data, options, deadline)  # compatibility: rules, not limits
+        if extend is not None:  # the explanation relaxes the instance's limits, never the hook's rows
+            name = getattr(extend, "__qualname__", type(extend).__name__)
+            diagnostics.append(
+                f"the model has rows added by extend={name}: the explanation relaxes only the instance's own "
+                "limits (solve without the hook to see whether the instance alone has a plan)"
+            )
         if not diagnostics and not relaxations:
             diagnostics = ["no single constraint explains it: the combination of constraints has no solution"]
     _stage[0] = "extract"
@@ -121,6 +163,8 @@ def _solve(
         solver["nonzeros"] = report.size["nonzeros"]
     if explain_note:
         solver["relaxation_note"] = explain_note
+    if extend is not None:
+        solver["extend"] = getattr(extend, "__qualname__", type(extend).__name__)
     index = CatalogIndex.of(instance.resolved_catalog)
     plan = extract_plan(model, data, index, report, solver, diagnostics)
     plan.relaxations = relaxations

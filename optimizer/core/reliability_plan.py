@@ -237,4 +237,6 @@ def bom_spares(bom: pd.DataFrame, section: dict[str, Any]) -> pd.DataFrame:
     pairs = list(zip(out["item"], out["section"], strict=True))
     out["spares"] = [count.get(item, 0) if sec != "media" else None for item, sec in pairs]
     out["spares_stock_usd"] = [_r(capex.get(item, 0.0)) if sec != "media" else None for item, sec in pairs]
+    out["spares"] = out["spares"].astype("Int64")
+    out["spares_stock_usd"] = out["spares_stock_usd"].astype("float64")
     return out

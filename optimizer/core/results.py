@@ -11,13 +11,14 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from optimizer.core.catalog import CatalogIndex
+from optimizer.core.catalog import CatalogIndex, technology
 from optimizer.core.data import ModelData
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.model.linear import Model, var_values
@@ -40,10 +41,17 @@ LINK_COLUMNS = [
     "b",
     "length_m",
     "kind",
+    "technology",
 ]
 NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports", "power_w", "capex_usd"]
 PATH_COLUMNS = ["id", "latency_ns", "max_latency_ns", "slack_ns"]
-BOM_COLUMNS = ["item", "section", "units", "modules", "power_w", "capex_usd"]
+BOM_COLUMNS = ["item", "section", "units", "modules", "length_m", "power_w", "capex_usd"]
+TEXT_COLUMNS = frozenset(
+    {"group", "option", "a", "b", "kind", "technology", "model", "id", "item", "section", "commodity", "from", "to"}
+)
+"""Columns of the plan's tables that hold text; every other column holds numbers."""
+INTEGER_COLUMNS = frozenset({"count", "used_ports", "ports", "units", "modules", "spares"})
+"""Columns of whole numbers (integer dtype; a divisible routed group's fractional count makes ``count`` float)."""
 TOTAL_KEYS = [
     "capex_usd",
     "power_w",
@@ -173,6 +181,95 @@ class Plan:
         stale = tuple(n for n in ("flows.csv", "reliability.csv", *remove) if n not in written)
         paths = write_all_atomic(files, remove=stale)
         return [paths[-1], *paths[:-1]]
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> Plan:
+        """Load a plan written by ``Plan.write`` (or ``optimizer solve --out``): the folder holding plan.json,
+        or the plan.json file itself. The tables are typed as a solved plan's are (counts as integers,
+        figures as floats, ids as text); plan.json alone holds everything (the CSV files are not read).
+
+        Raises:
+            OSError: the file cannot be read. ValueError: it is not a plan.json (format optimizer-plan/1).
+        """
+        file = Path(path)
+        if file.is_dir():
+            file = file / "plan.json"
+        try:
+            doc = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{file}: not a plan.json ({exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
+            raise ValueError(f"{file}: not a plan.json (expected format {PLAN_FORMAT})")
+        return plan_from_dict(doc)
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A plan table with one dtype per column: text columns as they are, whole-number columns (``count``,
+    ``ports``, ``units``, ``modules``, ...) as ``int64`` (``Int64`` where a row has none, as a media row of the
+    bill of materials), every other column ``float64`` (missing: NaN)."""
+    out = frame.copy()
+    for name in out.columns:
+        if name in TEXT_COLUMNS:
+            continue
+        try:
+            column = pd.to_numeric(out[name].astype(object).where(out[name].notna(), None), errors="raise")
+        except (TypeError, ValueError):  # a column of text this table has beyond the known ones
+            continue
+        if name in INTEGER_COLUMNS:
+            values = column.dropna()
+            if bool((values == values.round()).all()):
+                out[name] = column.astype("Int64" if column.isna().any() else "int64")
+                continue
+        out[name] = column.astype("float64")
+    return out
+
+
+def plan_from_dict(doc: Mapping[str, Any]) -> Plan:
+    """A ``Plan`` from its plan.json mapping (``Plan.to_dict()``), with typed tables (``typed``)."""
+    from optimizer.core.elastic import Relaxation
+
+    def table(key: str, columns: list[str]) -> pd.DataFrame:
+        rows = doc.get(key) or []
+        extra = [c for r in rows for c in r if c not in columns]
+        return typed(pd.DataFrame(rows, columns=[*columns, *dict.fromkeys(extra)]))
+
+    flows = routing = None
+    if "flows" in doc:
+        flows = typed(pd.DataFrame(doc["flows"], columns=["commodity", "group", "from", "to", "gbps"]))
+        routing = {k: doc[k] for k in ("commodities", "routes") if k in doc}
+    reliability = doc.get("reliability")
+    rel_rows = None
+    if reliability is not None:
+        from optimizer.core.reliability_plan import ROW_COLUMNS
+
+        rel_rows = typed(pd.DataFrame(reliability.get("rows") or [], columns=ROW_COLUMNS))
+    return Plan(
+        doc["instance"],
+        doc["objective_mode"],
+        SolveStatus(doc["status"]),
+        doc.get("objective"),
+        doc.get("bound"),
+        doc.get("gap"),
+        doc.get("totals"),
+        table("links", LINK_COLUMNS),
+        table("nodes", NODE_COLUMNS),
+        table("paths", PATH_COLUMNS),
+        table("bom", BOM_COLUMNS),
+        dict(doc.get("solver") or {}),
+        list(doc.get("diagnostics") or []),
+        objective_weights=doc.get("objective_weights"),
+        flows=flows,
+        routing=routing,
+        reliability=reliability,
+        reliability_rows=rel_rows,
+        relaxations=[Relaxation(**r) for r in doc.get("relaxations") or []],
+        fabrics=doc.get("fabrics"),
+    )
+
+
+def read_plan(path: str | os.PathLike[str]) -> Plan:
+    """``Plan.read(path)``: a plan folder (or its plan.json) loaded back into a ``Plan``."""
+    return Plan.read(path)
 
 
 OUTPUT_FILES = (
@@ -337,6 +434,8 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
+    if value is pd.NA:
+        return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -345,12 +444,12 @@ def _clean(value: Any) -> Any:
 
 
 def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Empty links/nodes/paths/bom tables with their columns."""
+    """Empty links/nodes/paths/bom tables with their columns (typed)."""
     return (
-        pd.DataFrame(columns=LINK_COLUMNS),
-        pd.DataFrame(columns=NODE_COLUMNS),
-        pd.DataFrame(columns=PATH_COLUMNS),
-        pd.DataFrame(columns=BOM_COLUMNS),
+        typed(pd.DataFrame(columns=LINK_COLUMNS)),
+        typed(pd.DataFrame(columns=NODE_COLUMNS)),
+        typed(pd.DataFrame(columns=PATH_COLUMNS)),
+        typed(pd.DataFrame(columns=BOM_COLUMNS)),
     )
 
 
@@ -418,6 +517,7 @@ def extract_plan(
             "b": [g.b for g in groups],
             "length_m": [g.length_m for g in groups],
             "kind": [o.kind for o in opts],
+            "technology": [option_technology(index, o.id) for o in opts],
         },
         columns=LINK_COLUMNS,
     )
@@ -521,10 +621,10 @@ def extract_plan(
         bound,
         gap,
         totals,
-        links,
-        pd.DataFrame(node_rows, columns=NODE_COLUMNS),
-        pd.DataFrame(path_rows, columns=PATH_COLUMNS),
-        bom,
+        typed(links),
+        typed(pd.DataFrame(node_rows, columns=NODE_COLUMNS)),
+        typed(pd.DataFrame(path_rows, columns=PATH_COLUMNS)),
+        typed(bom),
         solver,
         diagnostics,
         flows=flows,
@@ -532,6 +632,18 @@ def extract_plan(
         reliability=rel,
         reliability_rows=rel_rows,
     )
+
+
+def option_technology(index: CatalogIndex, option_id: str) -> str:
+    """The optics technology of a link option (plan ``links[].technology``): a cable's kind (``dac``, ``acc``,
+    ``aec``, ``aoc``); for a transceiver pair the technology of its ends (``dsp``, ``lpo``, ``lro``, ``cpo``;
+    ``optimizer.core.catalog.technology``), or ``<a-end>+<b-end>`` when they differ (``cpo+dsp``)."""
+    cable = index.cables.get(option_id)
+    if cable is not None:
+        return str(cable.kind)
+    a, b = option_id.split("+", 1)
+    ends = [technology(index.transceivers[a]), technology(index.transceivers[b])]
+    return ends[0] if ends[0] == ends[1] else "+".join(ends)
 
 
 def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> pd.DataFrame:
@@ -565,6 +677,7 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                     "section": "transceivers",
                     "units": u,
                     "modules": math.ceil(u / t.ends_per_module),
+                    "length_m": None,
                     "power_w": _round(u * t.power_w),
                     "capex_usd": _round(u * t.cost_usd),
                 }
@@ -577,6 +690,7 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                     "section": "cables",
                     "units": u,
                     "modules": math.ceil(u / c.links_per_cable),  # a breakout assembly carries several links
+                    "length_m": None,
                     "power_w": _round(u * c.power_w / c.links_per_cable),
                     "capex_usd": _round(cable_capex[item]),
                 }
@@ -589,6 +703,7 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                     "section": "switches",
                     "units": u,
                     "modules": u,
+                    "length_m": None,
                     "power_w": _round(u * s.power_w),
                     "capex_usd": _round(u * s.cost_usd),
                 }
@@ -598,10 +713,11 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
             {
                 "item": media,
                 "section": "media",
-                "units": _round(metres),
+                "units": None,
                 "modules": None,
+                "length_m": _round(metres),
                 "power_w": 0.0,
                 "capex_usd": _round(metres * index.media[media].cost_usd_per_m),
             }
         )
-    return pd.DataFrame(rows, columns=BOM_COLUMNS, dtype=object)
+    return typed(pd.DataFrame(rows, columns=BOM_COLUMNS))

@@ -7,10 +7,11 @@ JSON Schema printed by ``optimizer schema``.
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -176,6 +177,26 @@ class Strict(BaseModel):
     """Base of every model: unknown fields are errors, models are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, validated again (an edit never bypasses the checks of a file).
+
+        An ``Instance`` with changed fields goes through ``Instance.with_changes`` (every check
+        ``load_instance`` makes); any other model is validated again from its fields. Invalid values raise
+        ``InstanceError``. (``optimizer.core.edit.revalidated_copy``, imported when called: the schema sits
+        below the loader.)
+        """
+        if update:
+            edit = importlib.import_module("optimizer.core.edit")
+            copied: Self = edit.revalidated_copy(self, update)
+            return copied
+        return super().model_copy(deep=deep)
+
+    def _unchecked_copy(self, **update: Any) -> Self:
+        """A copy with fields replaced and NOT validated: only for values the planner derived from a
+        validated instance itself (the resolved catalogue, a Pareto point's bound). User edits go through
+        ``model_copy(update=...)`` or ``Instance.with_changes``."""
+        return super().model_copy(update=update)
 
 
 class Availability(Strict):
@@ -780,6 +801,19 @@ class Instance(Strict):
     def source(self) -> str:
         """The file the instance was read from (``<mapping>`` for in-memory input)."""
         return self._source
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Instance:
+        """A new instance with each ``path: value`` of ``changes`` applied, validated as a file is.
+
+        Paths are the sweep's parameter paths (``economics.electricity_usd_per_kwh``,
+        ``catalog.cpo-*.cost_usd``, ``links.gpu-leaf.length_m``, ``nodes.spine.count.max``) or a top-level
+        field (``objective``); a value is a number, ``"x1.2"`` (a factor of the present value) or any value
+        of the field's type. Raises ``InstanceError`` with every problem (bad paths, bad values, the
+        semantic checks of the result). See ``optimizer.core.edit``.
+        """
+        edit = importlib.import_module("optimizer.core.edit")  # the loader sits above the schema
+        changed: Instance = edit.with_changes(self, changes)
+        return changed
 
     @property
     def resolved_catalog(self) -> Catalog:

@@ -7,10 +7,13 @@ model or results code, so a bug there cannot hide itself here.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optimizer.core.schema import Cable, Instance, Link, NicNode, Switch, SwitchNode, Transceiver
@@ -338,17 +341,51 @@ def _non_finite(value: Any, where: str) -> Iterator[Violation]:
             yield from _non_finite(item, f"{where}[{i}]")
 
 
-def check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float = 1e-6) -> list[Violation]:
+def check_plan(instance: Instance | str | os.PathLike[str], plan: Any, rel_tol: float = 1e-6) -> list[Violation]:
     """Every violated constraint or wrong number of a plan (contract sections 2-4).
 
     Args:
-        instance: the loaded instance the plan is for.
-        plan: the plan.json mapping (``Plan.to_dict()``).
+        instance: the loaded instance the plan is for, or the path of its file (read with
+            ``load_instance``, as every caller reads it: loading is not a rule of the plan).
+        plan: the plan.json mapping, a ``Plan`` (anything with ``to_dict()``), or the path of a plan.json or
+            of the folder holding it.
         rel_tol: relative tolerance of number comparisons (absolute floor 1e-6).
 
     Returns:
         The violations found; empty when the plan is correct.
+
+    Raises:
+        InstanceError: ``instance`` is a path to an invalid file.
+        OSError, ValueError: ``plan`` is a path to a missing or unreadable plan.json.
     """
+    if not isinstance(instance, Instance):
+        from optimizer.core.load import as_instance
+
+        instance = as_instance(instance)
+    plan = _plan_mapping(plan)
+    return _check_plan(instance, plan, rel_tol)
+
+
+def _plan_mapping(plan: Any) -> Mapping[str, Any]:
+    """The plan.json mapping of what ``check_plan`` was given (a mapping, a ``Plan``, a path)."""
+    if isinstance(plan, Mapping):
+        return plan
+    if isinstance(plan, str | os.PathLike):
+        path = Path(plan)
+        if path.is_dir():
+            path = path / "plan.json"
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, Mapping):
+            raise ValueError(f"{path}: not a plan (expected a JSON object)")
+        return doc
+    to_dict = getattr(plan, "to_dict", None)
+    if callable(to_dict):
+        mapping: Mapping[str, Any] = to_dict()
+        return mapping
+    raise TypeError(f"expected a plan mapping, a Plan or a path to plan.json, got {type(plan).__name__}")
+
+
+def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> list[Violation]:
     out = list(_non_finite(plan, ""))
 
     def add(where: str, message: str) -> None:

@@ -204,7 +204,8 @@ class EnvelopeResult:
         if plot:
             from optimizer.plots import plot_envelope
 
-            written.append(plot_envelope(self, out / "envelope.png"))
+            plot_envelope(self, out / "envelope.png")
+            written.append(out / "envelope.png")
         return written
 
 
@@ -363,7 +364,8 @@ def envelope(
         beyond_steps: after the bracket closes, also prove the counts up to this many steps above the answer
             infeasible (and move up if one fits after all); 0: only the next step.
         options: solve options of each point (default one thread).
-        workers, scheduler: where points run (``optimizer.studies.executor.TaskRunner``).
+        workers, scheduler: where points run (``optimizer.studies.executor.TaskRunner``): by default in this
+            process; None: by the size of each round of points (``auto_workers``).
         on_point: called with (variant, row) as each point finishes (progress).
 
     Raises:

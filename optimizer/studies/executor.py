@@ -13,9 +13,15 @@ Where tasks run:
     scheduler given        -> a Dask distributed cluster at that address (``tcp://host:8786``); the
                               workers must be able to import ``optimizer``
     workers == 1           -> sequentially in this process (no pickling; easiest to debug)
-    otherwise              -> a local process pool of ``workers`` processes (default: the core count),
-                              started with the ``spawn`` method (HiGHS's thread pool does not survive fork);
-                              on Linux each worker gets SIGTERM when the parent process dies
+    workers > 1            -> a local process pool of ``workers`` processes, started with the ``spawn``
+                              method (HiGHS's thread pool does not survive fork); on Linux each worker
+                              gets SIGTERM when the parent process dies
+    workers None           -> by the size of each run (``auto_workers``): in this process for a small run
+                              (at most ``SMALL_RUN`` tasks: starting worker processes costs more than
+                              they save), else a pool of one process per core
+
+Every study of the library (``run_sweep``, ``breakeven``, ``pareto``, ``envelope``) runs in this process
+unless told otherwise (``workers=1``); the commands default to ``None`` (by size), the same for every command.
 """
 
 from __future__ import annotations
@@ -38,9 +44,20 @@ OnResult = Callable[[int, Any], None]
 OnFailure = Callable[[int, str], None]
 
 
+SMALL_RUN = 16
+"""Most tasks a run with ``workers=None`` solves in this process: a worker process takes about a second to
+start (it imports Pyomo, HiGHS and pandas), more than a small instance takes to solve."""
+
+
 def default_workers() -> int:
-    """Local worker processes used when none are given: the machine's core count."""
+    """The machine's core count: the pool size of a large run with ``workers=None``."""
     return os.cpu_count() or 1
+
+
+def auto_workers(tasks: int) -> int:
+    """Workers for a run of ``tasks`` tasks when none are given: 1 (in this process) for at most
+    ``SMALL_RUN`` tasks, else one per core (and never more than the tasks)."""
+    return 1 if tasks <= SMALL_RUN else max(1, min(default_workers(), tasks))
 
 
 _shared: Any = None
@@ -81,7 +98,7 @@ class TaskRunner:
     """Where tasks run (see the module docstring); use as a context manager or call ``close``.
 
     Args:
-        workers: local worker processes (1: in this process; None: the core count).
+        workers: local worker processes (1: in this process; None: by the size of each run, ``auto_workers``).
         scheduler: a Dask scheduler address; overrides ``workers``.
         shared: data every task needs (e.g. the base instance), shipped once per worker process
             (pool initializer) or once per cluster (Dask scatter) instead of once per task; ``fn``
@@ -89,7 +106,7 @@ class TaskRunner:
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, shared: Any = None):
-        self.workers = workers or default_workers()
+        self.workers = workers
         self.scheduler = scheduler
         self.shared = shared
         self._pool: ProcessPoolExecutor | None = None
@@ -120,9 +137,10 @@ class TaskRunner:
         """
         if not tasks:
             return
+        size = self.workers if self.workers is not None else auto_workers(len(tasks))
         if self.scheduler:
             self._run_dask(fn, tasks, on_result, on_failure)
-        elif self.workers <= 1 or (len(tasks) == 1 and self._pool is None):
+        elif size <= 1 or (len(tasks) == 1 and self._pool is None):
             for i, task in enumerate(tasks):
                 try:
                     result = fn(task) if self.shared is None else fn(task, self.shared)
@@ -132,7 +150,7 @@ class TaskRunner:
                     continue
                 on_result(i, result)
         else:
-            self._run_pool(fn, tasks, on_result, on_failure)
+            self._run_pool(fn, tasks, on_result, on_failure, size)
 
     def _terminate_pool(self) -> None:
         pool, self._pool = self._pool, None
@@ -159,14 +177,13 @@ class TaskRunner:
         return self._pool
 
     def _run_pool(
-        self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure
+        self, fn: Callable[..., Any], tasks: Sequence[Any], on_result: OnResult, on_failure: OnFailure, size: int
     ) -> None:
         """When a worker process dies (crash, out of memory) the pool breaks and every unfinished
         task fails with it; those are then rerun in a one-worker pool, in order, where a break can
         be blamed on exactly one task (the first unfinished one): it is recorded as failed and the
         rest continue in a fresh one-worker pool."""
         todo = list(range(len(tasks)))
-        size = self.workers
         while todo:
             pool = self._pool_of(size)
             broken: list[int] = []

@@ -53,6 +53,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,10 +61,11 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.core.load import as_instance
 from optimizer.core.mix import TECHNOLOGIES, plan_mix
 from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveStatus
-from optimizer.studies.executor import TaskRunner
+from optimizer.studies.executor import TaskRunner, auto_workers
 from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
@@ -110,7 +112,7 @@ def _with_limits(instance: Instance, max_power_w: float | None = None, max_capex
     if max_capex_usd is not None:
         cur = limits.max_capex_usd
         update["max_capex_usd"] = max_capex_usd if cur is None else min(cur, max_capex_usd)
-    copy = instance.model_copy(update={"limits": limits.model_copy(update=update)})
+    copy = instance._unchecked_copy(limits=limits._unchecked_copy(**update))
     copy._source = instance.source
     return copy
 
@@ -124,7 +126,7 @@ def _with_cap(instance: Instance, against: str, eps: float) -> Instance:
         raise ValueError("an interruptions front needs the instance's reliability section")
     cur = rel.max_interruptions_per_day
     update = {"max_interruptions_per_day": eps if cur is None else min(cur, eps)}
-    copy = instance.model_copy(update={"reliability": rel.model_copy(update=update)})
+    copy = instance._unchecked_copy(reliability=rel._unchecked_copy(**update))
     copy._source = instance.source
     return copy
 
@@ -133,7 +135,7 @@ def _with_weights(instance: Instance, capex: float, other: float, against: str) 
     """A copy with the weighted objective set to capex x capex + other x the ``against`` quantity."""
     weights = {"capex_usd": capex, "power_w": 0.0, "interruptions_per_day": 0.0}
     weights[AXES[against]] = other
-    copy = instance.model_copy(update={"weights": instance.weights.model_copy(update=weights)})
+    copy = instance._unchecked_copy(weights=instance.weights._unchecked_copy(**weights))
     copy._source = instance.source
     return copy
 
@@ -285,7 +287,8 @@ class ParetoFront:
         if plot and self.points:
             from optimizer.plots import plot_pareto
 
-            written.append(plot_pareto(self, out / "pareto.png"))
+            plot_pareto(self, out / "pareto.png")
+            written.append(out / "pareto.png")
         return written
 
 
@@ -325,7 +328,7 @@ def non_dominated(
 
 
 def pareto(
-    instance: Instance,
+    instance: Instance | str | os.PathLike[str],
     points: int = 10,
     options: SolveOptions | None = None,
     *,
@@ -340,12 +343,13 @@ def pareto(
     """Compute the capex-versus-power Pareto front of ``instance``.
 
     Args:
-        instance: a loaded instance (``load_instance``).
+        instance: a loaded instance (``load_instance``) or the path of an instance file.
         points: the number of front points wanted (at least 2): eps steps evenly between the
             min-power and min-capex plans, then gaps are bisected until ``points`` distinct
             non-dominated points exist, no interval is left to explore, or ``max_solves`` is used up.
         options: solve options of every stage (objective is set per stage; default threads=1).
-        workers, scheduler: where the solves run (see ``optimizer.executor``); default in process.
+        workers, scheduler: where the solves run (see ``optimizer.studies.executor``); default in this process;
+            None: by the size of the run (``auto_workers`` of the number of points).
         max_solves: budget of point tasks (endpoints 2 MILPs each, interior points 1, or 2 when
             lexicographic); default 3 x points.
         keep_plans: keep each point's full plan (``point["plan"]``, written to ``plans/``).
@@ -355,6 +359,7 @@ def pareto(
         against: ``power`` (default) or ``interruptions`` (expected job interruptions per day; needs the
             instance's ``reliability`` section).
     """
+    instance = as_instance(instance)
     if against not in AXES:
         raise ValueError(f"unknown axis {against!r} (one of: {', '.join(AXES)})")
     if against == "interruptions" and instance.reliability is None:
@@ -391,6 +396,8 @@ def pareto(
         runner.run(point_task, tasks, got, lost)
         return out
 
+    if workers is None:  # by size: the points (the largest round of solves is the evenly spaced grid)
+        workers = auto_workers(points)
     runner = TaskRunner(workers, scheduler, shared={"instance": instance})
     # (eps, row) of every capped solve: a cap eps' <= eps that row's point meets has that point as its optimum
     # (the feasible set only shrank and the point is still in it), so it is not solved again
@@ -453,7 +460,7 @@ def pareto(
         # the evenly spaced caps from the top down, one at a time when solving in process (each answer can prove
         # the caps below it down to its own power), in parallel batches otherwise
         grid = [p_min + (p_max - p_min) * k / (points - 1) for k in range(points - 2, 0, -1)]
-        if scheduler or runner.workers > 1:
+        if scheduler or workers > 1:
             solve_caps(grid)
         else:
             for eps in grid:

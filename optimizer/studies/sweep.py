@@ -1,20 +1,13 @@
 """Parameter sweeps and break-even search over numeric fields of an instance.
 
-A parameter is a dotted path to a numeric field of the instance document:
-
-    economics.electricity_usd_per_kwh       a field of a top-level section (economics, weights, limits)
-    limits.supply.cpo-dr-800                a supply limit by catalogue id
-    links.gpu-leaf.length_m                 a field of a list entry addressed by id (nodes, links,
-    nodes.spine.count                         paths, bandwidth); the id may be a glob (links.*.length_m);
-    nodes.spine.count.max                     a nested field of such an entry
-    catalog.cpo-dr-800.cost_usd             a catalogue entry by id (glob allowed: catalog.cpo-*.cost_usd);
-                                            for a built-in (or extended) catalogue the entry is copied into
-                                            an inline ``extends: builtin`` catalogue and overridden there
-    catalog.cpo-dr-800.engine.fit           a failure mode (catalogue ``reliability`` row) by its id; a
-                                            reliability field (fit, mtbf_h, mttr_h, ...) only matches
-                                            failure modes, any other field only the other sections
-    reliability.gpu_hour_usd                a field of the instance's downtime economics (the section is
-                                            created when the instance has none)
+A parameter is a dotted path to a numeric field of the instance document, in the path language of
+``optimizer.core.edit`` (also taken by ``Instance.with_changes``): ``economics.electricity_usd_per_kwh``,
+``limits.supply.cpo-dr-800``, ``links.gpu-leaf.length_m`` (the id may be a glob), ``nodes.spine.count.max``,
+``catalog.cpo-*.cost_usd`` (a built-in entry is copied into an inline ``extends: builtin`` catalogue),
+``catalog.cpo-dr-800.engine.fit`` (a failure mode), ``reliability.gpu_hour_usd``. Every path is checked
+against the base instance and the format before any scenario runs: a path that matches nothing or names a
+field the format does not have is a ``SweepError`` (the command's exit code 2), never a sweep of failed
+scenarios.
 
 and its values are ``lo:hi:n`` (n evenly spaced values, ends included), a list ``a,b,c`` or one
 number; a leading ``x`` makes them factors of the field's value in the base instance
@@ -22,8 +15,8 @@ number; a leading ``x`` makes them factors of the field's value in the base inst
 full factorial design over all parameters, or ``sample`` scenarios drawn at random (uniform in each
 range, a random choice from each list; seeded).
 
-Each scenario is solved by ``solve_scenario`` on the executor (in process, local worker processes or
-a Dask cluster) and gives one tidy row: parameters, status, objective, gap, totals, share of link
+Each scenario is solved by ``solve_scenario`` on the executor (in this process by default, local worker
+processes or a Dask cluster) and gives one tidy row: parameters, status, objective, gap, totals, share of link
 ends per optics technology, the dominant mix and the options of tracked link groups. Rows are
 appended to a JSON-lines results file as they finish; a rerun with the same results file reuses
 every row whose scenario key (parameters + base instance + solve options) matches, so an
@@ -32,9 +25,7 @@ interrupted sweep resumes without recomputing finished scenarios.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import fnmatch
 import hashlib
 import itertools
 import json
@@ -44,27 +35,23 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from optimizer.core.edit import InstanceSource, ParameterError, document_of
+from optimizer.core.edit import apply_overrides as apply_overrides
 from optimizer.core.mix import TECHNOLOGIES
 from optimizer.core.solve import SolveOptions
 from optimizer.errors import InstanceError, Issue
-from optimizer.studies.executor import TaskRunner, run_tasks
+from optimizer.studies.executor import TaskRunner, auto_workers, run_tasks
 from optimizer.studies.guards import check_workers_ran, refuse_inside_starting_worker, require_distributed
 
 log = logging.getLogger(__name__)
 
-LIST_SECTIONS = ("nodes", "links", "paths", "bandwidth")
-CATALOG_SECTIONS = ("transceivers", "cables", "switches", "media", "reliability")
-DICT_SECTIONS = ("economics", "weights", "limits", "reliability")
-RELIABILITY_FIELDS = ("fit", "mtbf_h", "domain_ends", "mttr_h", "spare_cost_usd", "flap_fit")
-"""Fields of catalogue failure modes (reliability extension): a catalog path with one of them targets
-only ``reliability`` rows."""
 RELIABILITY_RESULTS = ("interruptions_per_day", "downtime_usd", "spares_capex_usd")
 RESULT_COLUMNS = [
     "status",
@@ -79,12 +66,11 @@ RESULT_COLUMNS = [
     "mix",
     *RELIABILITY_RESULTS,  # only when some scenario has them (instances with a reliability section)
 ]
-INTEGER_FIELDS = ("count", "ports", "min", "max", "gpus", "gpus_per_interruption", "domain_ends")
 DONE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution", "input_error")
 
 
-class SweepError(ValueError):
-    """A sweep definition problem (bad parameter path or value spec)."""
+SweepError = ParameterError
+"""A sweep definition problem (bad parameter path or value spec): ``optimizer.core.edit.ParameterError``."""
 
 
 # ------------------------------------------------------------------------------------ parameters
@@ -139,131 +125,6 @@ def parameter(path: str, spec: Any) -> Parameter:
     if not values or not all(math.isfinite(v) for v in values):
         raise SweepError(f"{path}: no finite values in '{spec}'")
     return Parameter(path, values, relative, rng)
-
-
-def _entries(items: list[Any], pattern: str) -> list[dict[str, Any]]:
-    return [e for e in items if isinstance(e, dict) and fnmatch.fnmatchcase(str(e.get("id")), pattern)]
-
-
-def _inline_catalog(doc: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """The document's catalogue as an inline mapping (a file is read in; builtin becomes extends)."""
-    from optimizer.core.io import MAX_CATALOG_BYTES, read_document
-    from optimizer.core.load import catalog_file
-
-    spec = doc.get("catalog", "builtin")
-    if spec == "builtin":
-        cat: dict[str, Any] = {"extends": "builtin"}
-    elif isinstance(spec, str):
-        path, _ = catalog_file(spec, Path(base_dir))  # the rule load_instance applies: inside the folder
-        data: Any = None
-        issues: list[Issue] = []
-        if path is not None:
-            data, issues = read_document(path, max_bytes=MAX_CATALOG_BYTES, regular_only=True)
-        if data is None or issues or not isinstance(data, dict):
-            raise SweepError(f"catalog: cannot read catalogue file '{spec}' to override its entries")
-        cat = data
-    else:
-        cat = spec
-    doc["catalog"] = cat
-    return cat
-
-
-def _catalog_targets(
-    doc: dict[str, Any], base_dir: Path, pattern: str, failure_modes: bool = False
-) -> list[dict[str, Any]]:
-    """Catalogue entries matching ``pattern``, copying built-in ones into the inline catalogue.
-
-    ``failure_modes``: match only the ``reliability`` section (else every section but it)."""
-    from optimizer.core.catalog import builtin_catalog
-
-    cat = _inline_catalog(doc, base_dir)
-    found: list[dict[str, Any]] = []
-    own: set[str] = set()
-    sections = [s for s in CATALOG_SECTIONS if (s == "reliability") == failure_modes]
-    for section in CATALOG_SECTIONS:
-        entries = cat.get(section) or []
-        own.update(str(e.get("id")) for e in entries if isinstance(e, dict))
-        if section in sections:
-            found += _entries(entries, pattern)
-    if cat.get("extends") == "builtin":
-        builtin = builtin_catalog()
-        for section in sections:
-            for entry in getattr(builtin, section):
-                if entry.id not in own and fnmatch.fnmatchcase(entry.id, pattern):
-                    copy_ = entry.model_dump(exclude_none=True)
-                    cat.setdefault(section, []).append(copy_)
-                    found.append(copy_)
-    return found
-
-
-def _targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[str, Any]], str]:
-    """(mappings holding the field, field name) for a parameter path."""
-    section, rest = path.split(".", 1)
-    if section in LIST_SECTIONS or section == "catalog":
-        if "." not in rest:
-            raise SweepError(f"{path}: expected {section}.<id>.<field>")
-        parts = rest.split(".")
-        for cut in range(len(parts) - 1, 0, -1):  # the longest id first (ids may contain dots)
-            pattern, fields = ".".join(parts[:cut]), parts[cut:]
-            if section == "catalog":
-                found = _catalog_targets(doc, base_dir, pattern, parts[-1] in RELIABILITY_FIELDS)
-            else:
-                found = _entries(doc.get(section) or [], pattern)
-            if found:
-                break
-        else:
-            raise SweepError(f"{path}: no {section} entry with id matching '{'.'.join(parts[:-1])}'")
-        for key in fields[:-1]:  # a nested field, e.g. nodes.spine.count.max
-            if not all(isinstance(h.get(key), dict) for h in found):
-                raise SweepError(f"{path}: '{key}' is not a mapping in every matching {section} entry")
-            found = [h[key] for h in found]
-        return found, fields[-1]
-    if section in DICT_SECTIONS:
-        keys = rest.split(".")
-        if section == "limits" and keys[0] == "supply" and len(keys) > 2:
-            keys = ["supply", ".".join(keys[1:])]  # catalogue ids may contain dots
-        holder = doc.setdefault(section, {})
-        for key in keys[:-1]:
-            if not isinstance(holder, dict):
-                raise SweepError(f"{path}: '{key}' is not a section")
-            holder = holder.setdefault(key, {})
-        if not isinstance(holder, dict):
-            raise SweepError(f"{path}: not a section")
-        return [holder], keys[-1]
-    raise SweepError(
-        f"{path}: unknown section '{section}' (one of: {', '.join(DICT_SECTIONS + LIST_SECTIONS)}, catalog)"
-    )
-
-
-def apply_overrides(
-    document: Mapping[str, Any],
-    assignments: Mapping[str, float],
-    relative: Mapping[str, bool],
-    base_dir: str | Path = ".",
-) -> dict[str, Any]:
-    """A deep copy of an instance document with each ``path -> value`` applied.
-
-    A relative parameter multiplies the field's base value. Integer fields (count, ports, supply) are rounded.
-
-    Raises:
-        SweepError: a path matches nothing, or a relative field has no numeric base value.
-    """
-    doc = copy.deepcopy(dict(document))
-    for path, value in assignments.items():
-        holders, name = _targets(doc, Path(base_dir), path)
-        for holder in holders:
-            base = holder.get(name)
-            if base is not None and (isinstance(base, bool) or not isinstance(base, int | float)):
-                raise SweepError(f"{path}: field '{name}' is not numeric ({base!r})")
-            if relative.get(path):
-                if base is None:
-                    raise SweepError(f"{path}: a factor needs a base value, and '{name}' is not set")
-                new: float = base * value
-            else:
-                new = value
-            integer = name in INTEGER_FIELDS or path.startswith("limits.supply.")
-            holder[name] = round(new) if integer else new
-    return doc
 
 
 # ------------------------------------------------------------------------------------ scenarios
@@ -387,53 +248,66 @@ def tidy_table(rows: list[dict[str, Any]], parameters: list[str], track: list[st
     return table
 
 
+def check_parameters(document: Mapping[str, Any], parameters: list[Parameter], base_dir: str | Path = ".") -> None:
+    """Refuse a sweep definition before anything runs: a path given twice, a path that matches nothing in the
+    base instance document or names a field the format does not have (``SweepError``)."""
+    paths = [p.path for p in parameters]
+    if len(set(paths)) != len(paths):
+        raise SweepError("a parameter path is given twice")
+    relative = {p.path: p.relative for p in parameters}
+    apply_overrides(document, {p.path: p.values[0] for p in parameters}, relative, base_dir)
+
+
 def run_sweep(
-    document: Mapping[str, Any],
-    parameters: list[Parameter],
+    document: InstanceSource,
+    parameters: Sequence[Parameter | str],
     *,
-    base_dir: str | Path = ".",
+    base_dir: str | Path | None = None,
     options: SolveOptions | None = None,
     sample: int | None = None,
     seed: int = 0,
     results_file: str | Path | None = None,
-    workers: int | None = None,
+    workers: int | None = 1,
     scheduler: str | None = None,
     track: list[str] | None = None,
     retry_failed: bool = False,
     on_row: Callable[[dict[str, Any], int, int, int], None] | None = None,
 ) -> SweepResult:
-    """Run a sweep over an instance document (the parsed YAML mapping of an instance file).
+    """Run a sweep over an instance.
 
     Args:
-        document: the base instance mapping (``optimizer.core.io.read_document``).
-        parameters: the swept fields (``parse_parameter``).
-        base_dir: folder that relative paths of the instance (catalogue file) resolve against.
+        document: the base instance: a path to an instance file, a loaded ``Instance``, or the instance
+            document as a mapping (``optimizer.core.io.read_document``).
+        parameters: the swept fields: ``Parameter`` objects or ``path=values`` texts (``parse_parameter``).
+        base_dir: folder that relative paths of the instance (catalogue file) resolve against (default: the
+            instance file's folder, else the current folder).
         options: solve options of every scenario (default: time limit 60 s, threads 1).
         sample, seed: draw ``sample`` random scenarios instead of the full factorial design.
         results_file: JSON-lines file of finished rows; rows already in it are reused (resume).
-        workers, scheduler: where scenarios run (``optimizer.executor``).
+        workers, scheduler: where scenarios run (``optimizer.studies.executor``): by default in this process;
+            ``None`` picks by the run's size (``executor.auto_workers``: in this process for a small run).
         track: link groups whose chosen options go into ``choice:<group>`` columns.
         retry_failed: recompute rows of the results file with status ``error``.
         on_row: called after each finished scenario with (row, done, failed, total).
 
     Raises:
-        SweepError: a parameter path does not resolve on the base instance.
+        SweepError: a parameter path does not resolve on the base instance or names no field of the
+            format (raised before any scenario runs).
+        InstanceError: the base instance is invalid.
     """
-    refuse_inside_starting_worker("optimizer.run_sweep")
+    document, base_dir = document_of(document, base_dir)
+    swept = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
     if scheduler:
         require_distributed()
     options = options or SolveOptions(threads=1)
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
     track = list(track or [])
-    relative = {p.path: p.relative for p in parameters}
-    paths = [p.path for p in parameters]
-    if len(set(paths)) != len(paths):
-        raise SweepError("a parameter path is given twice")
-    # every path must resolve on the base instance (checked once, here, not per scenario)
-    apply_overrides(document, {p.path: p.values[0] for p in parameters}, relative, base_dir)
+    relative = {p.path: p.relative for p in swept}
+    paths = [p.path for p in swept]
+    check_parameters(document, swept, base_dir)
     digest = hashlib.sha1(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
-    scenarios = design(parameters, sample, seed)
+    scenarios = design(swept, sample, seed)
     keys = [scenario_key({**s, "_rel": relative, "_track": track}, digest, opts) for s in scenarios]
     results_path = Path(results_file) if results_file is not None else None
     known = read_results(results_path) if results_path is not None else {}
@@ -447,7 +321,7 @@ def run_sweep(
             rows.append(None)
             todo.append(i)
     result = SweepResult(
-        pd.DataFrame(), paths, reused=len(keys) - len(todo), relative=[p.path for p in parameters if p.relative]
+        pd.DataFrame(), paths, reused=len(keys) - len(todo), relative=[p.path for p in swept if p.relative]
     )
     total = len(keys)
     state = {
@@ -489,6 +363,8 @@ def run_sweep(
     def lost(j: int, message: str) -> None:
         record(j, {"key": keys[todo[j]], **scenarios[todo[j]], "status": "error", "message": message})
 
+    refuse_inside_starting_worker("optimizer.run_sweep")
+    workers = auto_workers(len(tasks)) if workers is None else workers
     try:
         run_tasks(
             solve_scenario,
@@ -530,7 +406,8 @@ def write_sweep(result: SweepResult, directory: str | Path, plot: bool = True) -
     if plot and len(result.table) and result.parameters:
         from optimizer.plots import plot_sweep
 
-        written.append(plot_sweep(result.table, result.parameters, out / "sweep.png", result.relative))
+        plot_sweep(result.table, result.parameters, out / "sweep.png", result.relative)
+        written.append(out / "sweep.png")
     result.files = written
     return written
 
@@ -567,14 +444,14 @@ class BreakevenResult:
 
 
 def breakeven(
-    document: Mapping[str, Any],
+    document: InstanceSource,
     path: str,
     low: float,
     high: float,
     group: str,
     *,
     relative: bool = False,
-    base_dir: str | Path = ".",
+    base_dir: str | Path | None = None,
     options: SolveOptions | None = None,
     scan: int = 5,
     tol: float | None = None,
@@ -587,9 +464,16 @@ def breakeven(
     executor); every neighbouring pair whose choices differ (as sets of options, ignoring counts)
     is bisected until the bracket is narrower than ``tol`` (default 1e-3 x (high - low)).
 
+    ``document``: a path to an instance file, a loaded ``Instance`` or the instance document (as
+    ``run_sweep``). ``workers``: by default every solve runs in this process; ``None`` picks by the size of
+    each round (``executor.auto_workers``).
+
     Raises:
-        SweepError: the path does not resolve, or the group is not a link group of the instance.
+        SweepError: the path does not resolve or names no field of the format, or the group is not a link
+            group of the instance (before anything is solved).
+        InstanceError: the base instance is invalid.
     """
+    document, base_dir = document_of(document, base_dir)
     if not high > low:
         raise SweepError(f"{path}: the range needs high > low")
     if group not in {str(e.get("id")) for e in document.get("links", []) if isinstance(e, dict)}:
