@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from optimizer.cli.common import THREADS, finite_number, time_limit_option
+from optimizer.cli.common import THREADS, StudyProgress, finite_number, out_console, print_table, time_limit_option
 from optimizer.errors import InstanceError
 
 SET_HELP = (
@@ -142,7 +138,7 @@ def sweep(
     from optimizer.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, report_issues
     from optimizer.studies.sweep import SweepError, parameter, parse_parameter, run_sweep, write_sweep
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    out = out_console()
     try:
         document, folder, spec = _read_base(file)
         params = [parameter(str(k), v) for k, v in (spec.get("parameters") or {}).items()]
@@ -175,27 +171,15 @@ def sweep(
     groups = list(track) or list(spec.get("track") or [])
     target = out_dir or Path(f"sweep-{document.get('name', 'instance')}")
     target.mkdir(parents=True, exist_ok=True)
-    progress = Progress(
-        TextColumn("[bold]sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        console=Console(file=sys.stderr),
-        disable=quiet,
-        transient=False,
-    )
-    task_id = progress.add_task("sweep", total=None, counts="starting")
-
+    progress = StudyProgress("sweep", quiet)
     no_plan = {"n": 0}
 
     def on_row(row: dict[str, Any], done: int, failed: int, total: int) -> None:
         no_plan["n"] += row.get("status") in ("infeasible", "unbounded", "no_solution")
         progress.update(
-            task_id,
+            done,
             total=total,
-            completed=done,
-            counts=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, remaining {total - done}",
+            note=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, remaining {total - done}",
         )
 
     try:
@@ -269,6 +253,7 @@ def sweep(
     metavar="PATH=VALUE",
     help="Fix another parameter first (one value; x prefix for a factor), repeatable.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @_solve_flags
 def breakeven(
     file: Path,
@@ -278,6 +263,7 @@ def breakeven(
     scan: int,
     tol: float | None,
     sets: tuple[str, ...],
+    quiet: bool,
     time_limit: float,
     gap: float,
     threads: int,
@@ -290,7 +276,7 @@ def breakeven(
     from optimizer.studies.sweep import SweepError, apply_overrides, parse_parameter
     from optimizer.studies.sweep import breakeven as run
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    out = out_console()
     relative = value_range.strip()[:1] in ("x", "*")
     try:
         lo_s, hi_s = value_range.strip().lstrip("x*").split(":")
@@ -305,32 +291,42 @@ def breakeven(
             if len(fixed.values) != 1:
                 raise SweepError(f"--set {text}: give one value to fix")
             document = apply_overrides(document, {fixed.path: fixed.values[0]}, {fixed.path: fixed.relative}, folder)
-        result = run(
-            document,
-            path,
-            low,
-            high,
-            group,
-            relative=relative,
-            base_dir=folder,
-            options=_solve_options(time_limit, gap, threads, objective),
-            scan=scan,
-            tol=tol,
-            workers=workers if workers is not None else 1,
-            scheduler=scheduler,
-        )
+        progress = StudyProgress("breakeven", quiet, total=scan)
+
+        def on_solve(done: int, expected: int) -> None:
+            progress.update(done, total=expected, note=f"solves for {group} as {path} moves")
+
+        with progress:
+            result = run(
+                document,
+                path,
+                low,
+                high,
+                group,
+                relative=relative,
+                base_dir=folder,
+                options=_solve_options(time_limit, gap, threads, objective),
+                scan=scan,
+                tol=tol,
+                workers=workers if workers is not None else 1,
+                scheduler=scheduler,
+                on_solve=on_solve,
+            )
     except InstanceError as exc:
         return report_issues(exc)
     except SweepError as exc:
         click.echo(f"{file}: {exc}", err=True)
         return EXIT_INPUT
     unit = " (factor of the base value)" if relative else ""
-    table = Table(title=f"{group} as {path} moves{unit}: {result.solves} solves", title_justify="left")
-    for col in ("value", "status", "objective", f"options of {group}"):
-        table.add_column(col, justify="right" if col in ("value", "objective") else "left")
-    for value, status, choice, objective_value in result.scan:
-        table.add_row(f"{value:.6g}", status, "-" if objective_value is None else f"{objective_value:,.2f}", choice)
-    out.print(table)
+    print_table(
+        out,
+        f"{group} as {path} moves{unit}: {result.solves} solves",
+        [("value", "right"), ("status", "left"), ("objective", "right"), (f"options of {group}", "left")],
+        [
+            [f"{value:.6g}", status, "-" if objective_value is None else f"{objective_value:,.2f}", choice]
+            for value, status, choice, objective_value in result.scan
+        ],
+    )
     code = study_exit([status for _, status, _, _ in result.scan])
     if code != EXIT_OK:
         click.echo(f"no plan at any scanned value of {path}, so no break-even (exit code {code})", err=True)
