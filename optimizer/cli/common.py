@@ -106,10 +106,10 @@ def discard_outputs(out_dir: Path | None) -> None:
     earlier run from ``out_dir``, so that no older plan looks like its own. Best effort."""
     if out_dir is None or not out_dir.is_dir():
         return
-    from optimizer.core.results import OutputError, remove_outputs
+    from optimizer.core.results import OUTPUT_FILES, OutputError, remove_outputs
 
     with contextlib.suppress(OutputError):
-        remove_outputs(out_dir)
+        remove_outputs(out_dir, (*OUTPUT_FILES, "report.html"))
 
 
 class RunStopped(BaseException):
@@ -500,26 +500,11 @@ def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
 
 
 def link_technologies(links: Any, catalog: Any) -> list[str]:
-    """The optics technology of each link row: the ``technology`` column when the plan has one, else the
-    technology of the option's two ends in ``catalog`` (``optimizer.core.mix``): ``dsp`` when both ends are
-    DSP pluggables, ``cpo+dsp`` for a CPO engine facing a DSP module, the kind of a cable; ``-`` for a part
-    the catalogue does not list (or without a catalogue)."""
-    if "technology" in links:
-        return [str(t) for t in links["technology"]]
-    if catalog is None:
-        return ["-"] * len(links)
-    from optimizer.core.mix import Classifier
+    """The optics technology of each link row (``optimizer.report.link_technologies``: the plan's ``technology``
+    column, else the technologies of the option's two ends in ``catalog``, e.g. ``dsp`` or ``cpo+lpo``)."""
+    from optimizer.report import link_technologies as of_links
 
-    classifier = Classifier(catalog)
-    out: list[str] = []
-    for option in links["option"]:
-        try:
-            a, b = classifier.ends(str(option))
-        except (KeyError, ValueError):
-            out.append("-")
-            continue
-        out.append(a if a == b else f"{a}+{b}")
-    return out
+    return of_links(links, catalog)
 
 
 def bom_rows(bom: Any) -> tuple[list[Column], list[list[str]]]:

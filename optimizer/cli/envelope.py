@@ -115,6 +115,9 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def envelope(
     it_power_w: float,
@@ -131,6 +134,7 @@ def envelope(
     workers: int,
     scheduler: str | None,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
 ) -> int:
     """The most GPUs a site of IT_POWER_W can hold with a fabric design, per technology variant.
@@ -197,5 +201,9 @@ def envelope(
         [(c, "left" if c in ("variant", "N + step") else "right") for c in (*columns, "solves")],
         rows,
     )
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(out_dir))
     out.print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

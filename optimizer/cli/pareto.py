@@ -60,6 +60,9 @@ from optimizer.errors import InstanceError
     help="Trade capex against power, or against expected job interruptions per day (needs a reliability section).",
 )
 @click.option("--no-plot", is_flag=True, help="Do not draw pareto.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def pareto(
     file: Path,
@@ -75,6 +78,7 @@ def pareto(
     lexicographic: bool,
     against: str,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
 ) -> int:
     """Capex-versus-power (or versus expected interruptions) Pareto front by the epsilon-constraint method.
@@ -167,6 +171,10 @@ def pareto(
     )
     for f in front.failed:
         out.print(f"failed: {f.get('mode')} eps {f.get('eps_' + key)}: {f.get('status')} {f.get('message', '')}")
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(target))
     out.print("wrote " + ", ".join(str(p) for p in written if p.parent == target))
     if not front.points:
         statuses = [str(f.get("status")) for f in front.failed]

@@ -166,6 +166,12 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@click.option(
+    "--report",
+    "html_report",
+    is_flag=True,
+    help="Write report.html: the plan as one self-contained HTML page (in --out or here).",
+)
 @_one_shot
 def solve(
     file: Path,
@@ -180,6 +186,7 @@ def solve(
     solver_log: bool,
     quiet: bool,
     plot: bool,
+    html_report: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
     started = time.monotonic()
@@ -222,6 +229,13 @@ def solve(
                 click.echo(f"wrote {drawn}", err=as_json)
             elif plot and plan.totals is None:
                 click.echo("no plan, so no plan.png", err=True)
+            if html_report and code != EXIT_OUTPUT:
+                from optimizer.report import write_plan_report
+
+                target = (out_dir or Path(".")) / "report.html"
+                click.echo(
+                    f"wrote {write_plan_report(plan.to_dict(), target, catalog=instance.resolved_catalog)}", err=as_json
+                )
             return code
 
         try:

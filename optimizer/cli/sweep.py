@@ -110,6 +110,9 @@ def _read_base(file: Path) -> tuple[dict[str, Any], Path, dict[str, Any]]:
 )
 @click.option("--retry-failed", is_flag=True, help="Recompute scenarios recorded with status error.")
 @click.option("--no-plot", is_flag=True, help="Do not draw sweep.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_solve_flags
 def sweep(
@@ -121,6 +124,7 @@ def sweep(
     out_dir: Path | None,
     retry_failed: bool,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
     time_limit: float,
     gap: float,
@@ -208,6 +212,10 @@ def sweep(
         )
         return EXIT_INTERRUPTED
     written = write_sweep(result, target, plot=not no_plot)
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(target))
     statuses = result.table["status"].value_counts().to_dict()
     out.print(
         f"{len(result.table)} scenarios over {', '.join(result.parameters)}: "
