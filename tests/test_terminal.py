@@ -95,3 +95,69 @@ def test_no_progress_display_into_a_pipe(tmp_path: Path, capsys: pytest.CaptureF
             return True
 
     assert shows_progress(False, Tty()) and not shows_progress(True, Tty())
+
+
+def test_breakeven_reports_each_solve_with_the_solves_expected() -> None:
+    """The break-even's progress: ``on_solve(done, expected)`` after each solve. Five scan points 0.475 apart
+    (0.1 to 2.0), one flip between two of them, bisected to 1e-4: ceil(log2(0.475 / 1e-4)) = ceil(12.21) = 13
+    halvings, so 5 + 13 = 18 solves, expected 5 during the scan and 18 from then on."""
+    from test_sweep import trade_off
+
+    from optimizer.studies.sweep import breakeven
+
+    calls: list[tuple[int, int]] = []
+    result = breakeven(
+        trade_off(),
+        "economics.electricity_usd_per_kwh",
+        0.1,
+        2.0,
+        "gpu-leaf",
+        tol=1e-4,
+        on_solve=lambda done, expected: calls.append((done, expected)),
+    )
+    assert len(result.flips) == 1 and result.solves == 18
+    assert [d for d, _ in calls] == list(range(1, 19))
+    assert [e for _, e in calls[:5]] == [5] * 5 and all(e == 18 for _, e in calls[5:])
+
+
+def test_a_table_narrower_than_its_columns_splits_and_keeps_every_cell() -> None:
+    """At 40 columns a 6-column table goes over several tables that repeat the id column; a value wider than
+    the console beside the id is printed as ``id: header: value`` lines; no cell is cut."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from optimizer.cli.common import print_table
+
+    buf = StringIO()
+    out = Console(file=buf, width=40, highlight=False)
+    rows = [
+        ["leaf-spine-0001", "1,234,567,890", "12,345.6", "a-rather-long-option-id-of-thirty-two", "7", "dsp"],
+        ["gpu-leaf", "1", "0.5", "short", "1,000,000", "cpo+lpo"],
+    ]
+    columns = [("group", "left"), ("capex USD", "right"), ("power W", "right"), ("option", "left")]
+    columns += [("count", "right"), ("technology", "left")]
+    print_table(out, "groups", columns, rows)
+    text = buf.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 40
+    for row in rows:
+        for cell in row:
+            assert cell in text, cell
+    assert "groups (1/5)" in text and "groups (5/5)" in text  # capex and power do not fit beside the id together
+    assert "leaf-spine-0001: option:" in text and "gpu-leaf: option: short" in text
+
+
+def test_solve_progress_names_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before HiGHS reports, the progress line says what the run is doing (not "presolve" while loading)."""
+    from optimizer.cli.solve import _ProgressView
+    from optimizer.core import pipeline
+    from optimizer.core.solve import Progress
+
+    view = _ProgressView(enabled=False)
+    assert str(view._line()).startswith("loading the instance ...")
+    for stage, text in (("data", "deriving the model data"), ("build", "building the model"), ("solve", "solving")):
+        monkeypatch.setitem(pipeline._stage, 0, stage)
+        assert str(view._line()).startswith(text), stage
+    assert "presolve / root LP" in str(view._line())
+    view.update(Progress(elapsed_s=1.0, incumbent=1234567.0, bound=1000000.0, gap=0.19, nodes=42))
+    assert "incumbent 1,234,567.00" in str(view._line()) and "nodes 42" in str(view._line())
