@@ -156,7 +156,7 @@ def test_solve_progress_names_the_stage(monkeypatch: pytest.MonkeyPatch) -> None
     view = _ProgressView(enabled=False)
     assert str(view._line()).startswith("loading the instance ...")
     for stage, text in (("data", "deriving the model data"), ("build", "building the model"), ("solve", "solving")):
-        monkeypatch.setitem(pipeline._stage, 0, stage)
+        monkeypatch.setattr(pipeline, "current_stage", lambda stage=stage: stage)
         assert str(view._line()).startswith(text), stage
     assert "presolve / root LP" in str(view._line())
     view.update(Progress(elapsed_s=1.0, incumbent=1234567.0, bound=1000000.0, gap=0.19, nodes=42))
