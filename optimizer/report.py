@@ -58,6 +58,8 @@ class Folder:
     pareto_table: pd.DataFrame | None = None
     sweep: pd.DataFrame | None = None
     envelope: pd.DataFrame | None = None
+    breakeven: pd.DataFrame | None = None
+    breakeven_meta: dict[str, Any] | None = None
     images: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -84,14 +86,20 @@ def read_folder(directory: str | Path) -> Folder:
             folder.sweep = pd.read_csv(path / "sweep.csv")
         if (path / "envelope.csv").is_file():
             folder.envelope = pd.read_csv(path / "envelope.csv")
+        if (path / "breakeven.csv").is_file():
+            folder.breakeven = pd.read_csv(path / "breakeven.csv", keep_default_na=False, na_values=[""])
+        if (path / "breakeven.json").is_file():
+            folder.breakeven_meta = json.loads((path / "breakeven.json").read_text(encoding="utf-8"))
         for name in ("pareto.png", "sweep.png", "envelope.png"):
             if (path / name).is_file():
                 folder.images[name] = (path / name).read_bytes()
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ReportError(f"{path}: cannot read the run's files: {exc}") from exc
-    if folder.plan is None and folder.pareto_table is None and folder.sweep is None and folder.envelope is None:
+    studies = (folder.pareto_table, folder.sweep, folder.envelope, folder.breakeven)
+    if folder.plan is None and all(s is None for s in studies):
         raise ReportError(
-            f"{path}: no plan.json, pareto.csv, sweep.csv or envelope.csv here (the --out folder of a solve or a study)"
+            f"{path}: no plan.json, pareto.csv, sweep.csv, envelope.csv or breakeven.csv here "
+            "(the --out folder of a solve or a study)"
         )
     return folder
 
@@ -218,6 +226,8 @@ def _auto(column: str, x: Any) -> str:
         return f"{100 * x:.2f}%"
     if float(x) == int(x):
         return _num(x, 0)
+    if abs(x) >= 1000:  # no exponent: every digit to the cent
+        return _num(x, 2)
     return f"{x:,.6g}"
 
 
@@ -837,6 +847,33 @@ def _envelope_chart(table: pd.DataFrame) -> bytes:
     return _svg(fig)
 
 
+def _breakeven_chart(table: pd.DataFrame, meta: dict[str, Any]) -> bytes:
+    """The objective at each value solved, one colour per choice of the group, each flip a dashed line."""
+    fig = _figure(9, 4.2)
+    ax = fig.subplots()
+    ok = table[table["objective"].notna()]
+    palette = ["#4C72B0", "#C44E52", "#55A868", "#8172B2", "#CCB974", "#64B5CD", "#937860"]
+    for k, (choice, part) in enumerate(ok.groupby("choice", sort=False)):
+        ax.scatter(part["value"], part["objective"] / 1e6, color=palette[k % len(palette)], label=str(choice)[:60])
+    for flip in meta.get("flips", []):
+        ax.axvline(flip["value"], color="#555555", linestyle="--", lw=1)
+        ax.annotate(
+            f"{flip['value']:.6g}",
+            (flip["value"], 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    unit = " (factor of the base value)" if meta.get("relative") else ""
+    ax.set_xlabel(f"{meta.get('parameter', 'value')}{unit}")
+    ax.set_ylabel("objective (million)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title=f"options of {meta.get('group', 'the group')}", title_fontsize=8)
+    ax.set_title("break-even: the objective at each value solved, by the group's choice")
+    return _svg(fig)
+
+
 def study_sections(folder: Folder) -> list[tuple[str, str]]:
     sections: list[tuple[str, str]] = []
     if folder.pareto_table is not None:
@@ -873,6 +910,30 @@ def study_sections(folder: Folder) -> list[tuple[str, str]]:
                 intro
                 + _chart(folder, "sweep.png", lambda: _sweep_chart(table), "Sweep results against the first parameter.")
                 + frame_html(table, what="sweep.csv"),
+            )
+        )
+    if folder.breakeven is not None:
+        table = folder.breakeven
+        meta = folder.breakeven_meta or {}
+        flips = meta.get("flips", [])
+        unit = " (factor of the base value)" if meta.get("relative") else ""
+        items = "".join(
+            f"<li>{_e(meta.get('parameter'))} = <b>{f['value']:.6g}</b>{unit} (between {f['below']:.6g} and "
+            f"{f['above']:.6g}): {_e(meta.get('group'))} changes from [{_e(f['choice_below'])}] to "
+            f"[{_e(f['choice_above'])}]</li>"
+            for f in flips
+        )
+        found = (
+            f'<ul class="reasons">{items}</ul>' if flips else "<p>No change of the group's options in the range.</p>"
+        )
+        sections.append(
+            (
+                "break-even",
+                found
+                + figure_html(
+                    _breakeven_chart(table, meta), "image/svg+xml", "Objective against the parameter.", "break-even"
+                )
+                + frame_html(table, what="breakeven.csv"),
             )
         )
     if folder.envelope is not None:
@@ -912,6 +973,6 @@ def render(folder: Folder, catalog: Any = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(name)}: plan report</title><style>{STYLE}</style></head>"
         f"<body><main><h1>{_e(name)}</h1>"
-        f'<p class="sub">Plan report from {_e(folder.path.name or str(folder.path))}/ (optimizer {_e(release)}). '
+        f'<p class="sub">Report of the folder {_e(folder.path.name or str(folder.path))}/ (optimizer {_e(release)}). '
         f"Contents: {toc}</p>{body}</main></body></html>\n"
     )

@@ -84,6 +84,26 @@ def test_report_of_a_study_and_of_nothing(swept: Path, tmp_path: Path, capsys: p
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == text
 
 
+def test_breakeven_writes_its_files_and_report(tmp_path: Path) -> None:
+    """``breakeven --out DIR --report``: breakeven.csv (each value solved), breakeven.json (the flips) and the
+    report with the flip. The bundled SU without compatibility rules flips from AOCs to LPO pairs at about
+    0.846 USD/kWh (the CLI test of the break-even asserts the same)."""
+    import pandas as pd
+
+    args = ["breakeven", str(INSTANCES / "superpod-su-256.yaml"), "--param", "economics.electricity_usd_per_kwh"]
+    args += ["--range", "0.05:1", "--group", "gpu-leaf", "--workers", "1", "-q", "--out", str(tmp_path), "--report"]
+    assert main(args) == 0
+    meta = json.loads((tmp_path / "breakeven.json").read_text())
+    table = pd.read_csv(tmp_path / "breakeven.csv")
+    assert len(meta["flips"]) == 1 and len(table) == meta["solves"]
+    flip = meta["flips"][0]
+    assert flip["below"] < 0.846 < flip["above"] + 1e-3
+    assert flip["choice_below"] == "aoc-400 x256" and flip["choice_above"] == "lpo-dr-400+lpo-dr-400 x256"
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>break-even</h2>" in text and f"<b>{flip['value']:.6g}</b>" in text
+    assert "changes from [aoc-400 x256] to [lpo-dr-400+lpo-dr-400 x256]" in text
+
+
 def test_report_sections_of_reliability(tmp_path: Path) -> None:
     """A plan with the reliability extension gets its section (failures, spares) in the report."""
     from optimizer.report import write_report

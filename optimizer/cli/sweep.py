@@ -261,6 +261,19 @@ def sweep(
     metavar="PATH=VALUE",
     help="Fix another parameter first (one value; x prefix for a factor), repeatable.",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write breakeven.csv (every value solved) and breakeven.json (the flips) here.",
+)
+@click.option(
+    "--report",
+    "html_report",
+    is_flag=True,
+    help="Also write report.html (one self-contained HTML page) in --out [default: breakeven-<instance>].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @_solve_flags
 def breakeven(
@@ -271,6 +284,8 @@ def breakeven(
     scan: int,
     tol: float | None,
     sets: tuple[str, ...],
+    out_dir: Path | None,
+    html_report: bool,
     quiet: bool,
     time_limit: float,
     gap: float,
@@ -335,6 +350,15 @@ def breakeven(
             for value, status, choice, objective_value in result.scan
         ],
     )
+    if out_dir is None and html_report:
+        out_dir = Path(f"breakeven-{document.get('name', 'instance')}")
+    if out_dir is not None:
+        written = _write_breakeven(result, out_dir)
+        if html_report:
+            from optimizer.report import write_report
+
+            written.append(write_report(out_dir))
+        out.print("wrote " + ", ".join(str(p) for p in written))
     code = study_exit([status for _, status, _, _ in result.scan])
     if code != EXIT_OK:
         click.echo(f"no plan at any scanned value of {path}, so no break-even (exit code {code})", err=True)
@@ -348,3 +372,43 @@ def breakeven(
             markup=False,
         )
     return EXIT_OK
+
+
+def _write_breakeven(result: Any, out_dir: Path) -> list[Path]:
+    """breakeven.csv (value, status, objective, choice: one row per value solved) and breakeven.json (the
+    parameter, the group and the flips with their brackets), each written whole or not at all."""
+    import json
+
+    import pandas as pd
+
+    from optimizer.core.results import OutputError, write_atomic
+
+    table = pd.DataFrame(result.scan, columns=["value", "status", "choice", "objective"])
+    doc = {
+        "parameter": result.parameter,
+        "group": result.group,
+        "relative": result.relative,
+        "solves": result.solves,
+        "flips": [
+            {
+                "value": f.value,
+                "below": f.below,
+                "above": f.above,
+                "choice_below": f.choice_below,
+                "choice_above": f.choice_above,
+                "objective_below": f.objective_below,
+                "objective_above": f.objective_above,
+            }
+            for f in result.flips
+        ],
+    }
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return [
+            write_atomic(
+                out_dir / "breakeven.csv", table[["value", "status", "objective", "choice"]].to_csv(index=False)
+            ),
+            write_atomic(out_dir / "breakeven.json", json.dumps(doc, indent=2) + "\n"),
+        ]
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the break-even's files: {exc.strerror or exc}") from exc
