@@ -44,8 +44,39 @@ def hard_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], list[str]]:
+def _start(args: list[str], cwd: Path, *, terminal: bool = False) -> tuple[subprocess.Popen[str], list[str]]:
+    """Run the CLI in a child process; ``lines`` collects its stderr as it comes. ``terminal``: stderr is a
+    pseudo-terminal, as for a person at a terminal, so the live progress display (incumbent, bound, gap) is
+    drawn; into a pipe nothing of it is written."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    lines: list[str] = []
+    if terminal:
+        import pty
+
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "optimizer", *args],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            text=True,
+            env=env,
+        )
+        os.close(slave)
+
+        def pump_terminal() -> None:
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                lines.append(chunk.decode("utf-8", "replace"))
+            os.close(master)
+
+        threading.Thread(target=pump_terminal, daemon=True).start()
+        return proc, lines
     proc = subprocess.Popen(
         [sys.executable, "-m", "optimizer", *args],
         cwd=cwd,
@@ -54,7 +85,6 @@ def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], list[str]
         text=True,
         env=env,
     )
-    lines: list[str] = []
 
     def pump() -> None:
         assert proc.stderr is not None
@@ -66,9 +96,10 @@ def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], list[str]
 
 
 def _wait_for_incumbent(proc: subprocess.Popen[str], lines: list[str], timeout_s: float = 90) -> None:
+    """Until the progress display (stderr on a terminal: ``_start(..., terminal=True)``) shows an incumbent."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
-        if any(re.search(r"incumbent [0-9]", line) for line in lines):
+        if re.search(r"incumbent [0-9]", "".join(lines)):
             return
         assert proc.poll() is None, f"solve ended early: {''.join(lines)}"
         time.sleep(0.2)
@@ -80,7 +111,7 @@ def _interrupted(hard_file: Path, tmp_path: Path, sig: int) -> None:
     out.mkdir()
     (out / "plan.json").write_text('{"status": "optimal", "instance": "an earlier run"}', encoding="utf-8")
     proc, lines = _start(
-        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path
+        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path, terminal=True
     )
     try:
         _wait_for_incumbent(proc, lines)
@@ -113,7 +144,7 @@ def test_sigterm_keeps_the_incumbent_and_writes_the_plan(hard_file: Path, tmp_pa
 def test_second_sigint_aborts_at_once(hard_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc, lines = _start(
-        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path
+        ["solve", str(hard_file), "--threads", "1", "--time-limit", "300", "--out", str(out)], tmp_path, terminal=True
     )
     try:
         _wait_for_incumbent(proc, lines)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
-from optimizer.cli.common import EXIT_OK, out_console, report_issues
+from optimizer.cli.common import EXIT_OK, Column, out_console, print_table, report_issues
 from optimizer.errors import InstanceError
 
 
@@ -43,10 +43,18 @@ def schema(out_file: Path | None) -> int:
     default=None,
     help="An instance or catalogue file whose catalogue to list (default: the built-in one).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table (every field, sources included).")
+@click.option(
+    "--long",
+    "--sources",
+    "long",
+    is_flag=True,
+    help="One table of every section with pJ/bit, confidence and source instead of the compact view.",
+)
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
-def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
-    """List the catalogue with figures, pJ/bit, confidence and sources."""
+def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, long: bool, check: bool) -> int:
+    """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power,
+    price, status); ``--long`` adds pJ/bit, confidence and sources."""
     from optimizer.core.catalog import ALL_SECTIONS, builtin_catalog, physical_issues, technology
 
     try:
@@ -80,21 +88,23 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return EXIT_OK
-    table = Table(show_lines=False)
-    for col in (
-        "section",
-        "id",
-        "type",
-        "speed",
-        "power W",
-        "pJ/bit",
-        "cost USD",
-        "reach m",
-        "latency ns",
-        "conf",
-        "source",
-    ):
-        table.add_column(col, overflow="fold")
+    if not long:
+        _print_compact(rows)
+        return EXIT_OK
+    columns: list[Column] = [
+        ("section", "left"),
+        ("id", "left"),
+        ("type", "left"),
+        ("speed", "right"),
+        ("power W", "right"),
+        ("pJ/bit", "right"),
+        ("cost USD", "right"),
+        ("reach m", "right"),
+        ("latency ns", "right"),
+        ("conf", "left"),
+        ("source", "left"),
+    ]
+    cells = []
     for r in rows:
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
         if r["section"] == "reliability":  # a failure mode: its item, rate and repair
@@ -109,21 +119,144 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         if r["section"] == "profiles":  # an ecosystem: its protocol and qualified technologies or parts
             kind = f"{r.get('protocol', 'any')}: {', '.join(r.get('supports', [])) or 'any part'}"
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
-        table.add_row(
-            r["section"],
-            r["id"],
-            kind,
-            "" if spd is None else f"{spd:g}",
-            "" if "power_w" not in r else f"{r['power_w']:g}",
-            str(r.get("pj_per_bit", "")),
-            "" if "cost_usd" not in r else f"{r['cost_usd']:,.0f}",
-            f"{r.get('reach_m', ''):}",
-            "" if "latency_ns" not in r else f"{r['latency_ns']:g}",
-            r.get("confidence", ""),
-            r.get("source", ""),
+        cells.append(
+            [
+                r["section"],
+                r["id"],
+                kind,
+                "" if spd is None else f"{spd:g}",
+                "" if "power_w" not in r else f"{r['power_w']:g}",
+                str(r.get("pj_per_bit", "")),
+                "" if "cost_usd" not in r else f"{r['cost_usd']:,.0f}",
+                f"{r.get('reach_m', ''):}",
+                "" if "latency_ns" not in r else f"{r['latency_ns']:g}",
+                r.get("confidence", ""),
+                r.get("source", ""),
+            ]
         )
-    out_console().print(table)
+    print_table(out_console(), None, columns, cells, keys=2)
     return EXIT_OK
+
+
+def _num(value: Any, digits: int | None = None) -> str:
+    """A figure in full: whole numbers with thousands separators, others to six significant digits
+    (``digits``: a fixed number of decimals instead)."""
+    if value is None:
+        return ""
+    if digits is not None or float(value) == int(value):
+        return f"{value:,.{digits or 0}f}"
+    return f"{value:,.6g}"
+
+
+COMPACT: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[str]]]] = {
+    "switches": (
+        [
+            ("id", "left"),
+            ("radix", "right"),
+            ("max port Gb/s", "right"),
+            ("capacity Gb/s", "right"),
+            ("power W", "right"),
+            ("price USD", "right"),
+            ("status", "left"),
+        ],
+        lambda r: [
+            r["id"],
+            f"{r['max_ports']:,}",
+            _num(r["max_port_gbps"]),
+            _num(r["capacity_gbps"]),
+            _num(r["power_w"]),
+            _num(r["cost_usd"], 0),
+            r.get("status", "shipping"),
+        ],
+    ),
+    "transceivers": (
+        [
+            ("id", "left"),
+            ("technology", "left"),
+            ("speed Gb/s", "right"),
+            ("reach m", "right"),
+            ("power W", "right"),
+            ("price USD", "right"),
+            ("status", "left"),
+        ],
+        lambda r: [
+            r["id"],
+            r["technology"],
+            _num(r["speed_gbps"]),
+            _num(r["reach_m"]),
+            _num(r["power_w"]),
+            _num(r["cost_usd"], 0),
+            r.get("status", "shipping"),
+        ],
+    ),
+    "cables": (
+        [
+            ("id", "left"),
+            ("kind", "left"),
+            ("speed Gb/s", "right"),
+            ("reach m", "right"),
+            ("power W", "right"),
+            ("price USD", "right"),
+            ("status", "left"),
+        ],
+        lambda r: [
+            r["id"],
+            r["kind"],
+            _num(r["speed_gbps"]),
+            _num(r["reach_m"]),
+            _num(r["power_w"]),
+            _num(r["cost_usd"], 0),
+            r.get("status", "shipping"),
+        ],
+    ),
+    "media": (
+        [("id", "left"), ("USD per m", "right"), ("latency ns per m", "right")],
+        lambda r: [r["id"], _num(r.get("cost_usd_per_m")), _num(r.get("latency_ns_per_m"))],
+    ),
+    "nics": (
+        [
+            ("id", "left"),
+            ("ports", "right"),
+            ("max port Gb/s", "right"),
+            ("power W", "right"),
+            ("price USD", "right"),
+            ("status", "left"),
+        ],
+        lambda r: [
+            r["id"],
+            f"{r['ports']:,}",
+            _num(r["max_port_gbps"]),
+            _num(r["power_w"]),
+            _num(r["cost_usd"], 0),
+            r.get("status", "shipping"),
+        ],
+    ),
+    "profiles": (
+        [("id", "left"), ("protocol", "left"), ("supports", "left")],
+        lambda r: [r["id"], r.get("protocol", "any"), ", ".join(r.get("supports", [])) or "any part"],
+    ),
+    "reliability": (
+        [("id", "left"), ("item", "left"), ("mode", "left"), ("FIT", "right"), ("repair", "left"), ("MTTR h", "right")],
+        lambda r: [
+            r["id"],
+            r["item"],
+            r["mode"],
+            _num(r["fit"] if "fit" in r else 1e9 / r["mtbf_h"], 0),
+            r["repair"],
+            _num(r["mttr_h"]),
+        ],
+    ),
+}
+"""The compact view: per section, its columns and how a catalogue row fills them."""
+
+
+def _print_compact(rows: list[dict[str, Any]]) -> None:
+    out = out_console()
+    for name, (columns, cells) in COMPACT.items():
+        mine = [r for r in rows if r["section"] == name]
+        if mine:
+            print_table(out, f"{name} ({len(mine)})", columns, [cells(r) for r in mine])
+    out.print("sources, confidence and pJ/bit: optimizer catalog --long (or --json)")
 
 
 def _catalog_of(file: Path) -> Any:

@@ -106,10 +106,10 @@ def discard_outputs(out_dir: Path | None) -> None:
     earlier run from ``out_dir``, so that no older plan looks like its own. Best effort."""
     if out_dir is None or not out_dir.is_dir():
         return
-    from optimizer.core.results import OutputError, remove_outputs
+    from optimizer.core.results import OUTPUT_FILES, OutputError, remove_outputs
 
     with contextlib.suppress(OutputError):
-        remove_outputs(out_dir)
+        remove_outputs(out_dir, (*OUTPUT_FILES, "report.html"))
 
 
 class RunStopped(BaseException):
@@ -280,12 +280,137 @@ def finish_process(code: int) -> int:
     return code
 
 
+def _width(stream: Any) -> int | None:
+    """A console's width: the terminal's (or ``COLUMNS``, which rich reads), else 160 for files and pipes."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return None if tty or os.environ.get("COLUMNS", "").isdigit() else 160
+
+
 def out_console() -> Console:
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    return Console(file=sys.stdout, width=_width(sys.stdout), highlight=False)
 
 
 def err_console() -> Console:
-    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160, highlight=False)
+    return Console(file=sys.stderr, width=_width(sys.stderr), highlight=False)
+
+
+def shows_progress(quiet: bool, stream: Any = None) -> bool:
+    """Progress displays are drawn on a terminal only, and never with ``-q``."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        return not quiet and bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+Column = tuple[str, str]
+"""A table column: (header, justify: ``left`` or ``right``)."""
+
+
+def _widest_word(texts: list[str]) -> int:
+    return max([len(word) for text in texts for word in text.split()] or [1])
+
+
+def _widths(columns: list[Column], rows: list[list[str]], width: int) -> list[int] | None:
+    """Column widths that fit ``width`` with no number and no word cut, or None when none do.
+
+    A column needs its widest word (a number is one word); it gets up to its widest cell or header, the
+    space left shared out in proportion to what each column still lacks.
+    """
+    need = [
+        max([_widest_word([header]), *(len(r[c]) for r in rows)])
+        if justify == "right"
+        else _widest_word([header, *(r[c] for r in rows)])
+        for c, (header, justify) in enumerate(columns)
+    ]
+    want = [max([len(header), *(len(r[c]) for r in rows)]) for c, (header, _) in enumerate(columns)]
+    room = width - (3 * len(columns) + 1)  # a frame line per column and both edges, one space each side
+    if sum(want) <= room:
+        return want
+    if sum(need) > room:
+        return None
+    lack = [w - n for w, n in zip(want, need, strict=True)]
+    spare = room - sum(need)
+    share = [n + (spare * d) // sum(lack) for n, d in zip(need, lack, strict=True)]
+    for c in sorted(range(len(share)), key=lambda i: share[i] - want[i]):
+        if sum(share) < room and share[c] < want[c]:
+            share[c] += 1
+    return share
+
+
+def _table(
+    title: str | None, columns: list[Column], rows: list[list[str]], style: list[str | None], widths: list[int]
+) -> Table:
+    table = Table(title=title, title_justify="left")
+    for (header, justify), w in zip(columns, widths, strict=True):
+        # text wraps at spaces inside its width; a word wider than the console folds rather than being cut
+        table.add_column(header, justify="right" if justify == "right" else "left", overflow="fold", width=w)
+    for row, row_style in zip(rows, style, strict=True):
+        table.add_row(*row, style=row_style)
+    return table
+
+
+def print_table(
+    out: Console,
+    title: str | None,
+    columns: list[Column],
+    rows: list[list[str]],
+    *,
+    keys: int = 1,
+    styles: list[str | None] | None = None,
+) -> None:
+    """Print a table that never cuts a number or an id, at any console width.
+
+    Numbers (right-justified columns) keep their full width and text wraps at spaces. When the whole table
+    does not fit the console, its columns are split over several tables, each repeating the first ``keys``
+    columns (the row's id); a column that does not fit even beside the ids is printed as ``id: header: value``
+    lines, folded only where a single word is wider than the console.
+    """
+    styles = styles or [None] * len(rows)
+    width = out.width
+
+    def layout(cols: list[int]) -> list[int] | None:
+        return _widths([columns[c] for c in cols], [[r[c] for c in cols] for r in rows], width)
+
+    def fits(cols: list[int]) -> bool:
+        return layout(cols) is not None
+
+    def show(label: str | None, cols: list[int]) -> None:
+        widths = layout(cols)
+        assert widths is not None
+        out.print(_table(label, [columns[c] for c in cols], [[r[c] for c in cols] for r in rows], styles, widths))
+
+    everything = list(range(len(columns)))
+    if fits(everything):
+        show(title, everything)
+        return
+    key_cols = list(range(min(keys, len(columns))))
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for c in range(len(key_cols), len(columns)):
+        if fits(key_cols + current + [c]):
+            current.append(c)
+            continue
+        if current:
+            parts.append(current)
+        current = [c] if fits(key_cols + [c]) else []
+        if not current:
+            parts.append([-c - 1])  # marker: this column as lines
+    if current:
+        parts.append(current)
+    for n, part in enumerate(parts, start=1):
+        label = f"{title} ({n}/{len(parts)})" if title else f"({n}/{len(parts)})"
+        if part[0] >= 0:
+            show(label, key_cols + part)
+            continue
+        c = -part[0] - 1
+        out.print(Text(label, style="italic"))
+        for r in rows:
+            ident = " ".join(r[k] for k in key_cols)
+            out.print(Text(f"{ident}: {columns[c][0]}: {r[c]}", overflow="fold"))
 
 
 ISSUES_PER_KIND = 20
@@ -333,8 +458,9 @@ def report_issues(exc: InstanceError) -> int:
 _INDEX = re.compile(r"\[\d+\]")
 
 
-def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
-    """Write the plan's files into ``out_dir`` (if given), then print plan.json or the summary.
+def emit_plan(plan: Any, out_dir: Path | None, as_json: bool, catalog: Any = None) -> int:
+    """Write the plan's files into ``out_dir`` (if given), then print plan.json or the summary (``catalog``:
+    the instance's resolved catalogue, for the technology of each link group).
 
     Returns the exit code: the plan status's, or ``EXIT_OUTPUT`` when the files cannot be written.
     """
@@ -342,14 +468,14 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool) -> int:
 
     if out_dir is not None:
         try:
-            plan.write(out_dir, remove=("plan.png",))  # an earlier run's drawing (--plot draws it again)
+            plan.write(out_dir, remove=("plan.png", "report.html"))  # an earlier run's drawings (drawn again)
         except OutputError as exc:
             click.echo(f"cannot write the plan: {exc}", err=True)
             return EXIT_OUTPUT
     if as_json:
         click.echo(plan.to_json())
     else:
-        print_summary(plan, out_dir)
+        print_summary(plan, out_dir, catalog)
     return STATUS_EXIT[str(plan.status)]
 
 
@@ -373,7 +499,63 @@ def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
         out.print(f"... {rows - MAX_TABLE_ROWS:,} more rows: see {where}")
 
 
-def print_summary(plan: Any, out_dir: Path | None) -> None:
+def link_technologies(links: Any, catalog: Any) -> list[str]:
+    """The optics technology of each link row (``optimizer.report.link_technologies``: the plan's ``technology``
+    column, else the technologies of the option's two ends in ``catalog``, e.g. ``dsp`` or ``cpo+lpo``)."""
+    from optimizer.report import link_technologies as of_links
+
+    return of_links(links, catalog)
+
+
+def bom_rows(bom: Any) -> tuple[list[Column], list[list[str]]]:
+    """Columns and formatted rows of a bill of materials table (whatever columns it has: text left,
+    numbers right; whole numbers without decimals, watts to 0.1 W, money to the dollar)."""
+    import pandas as pd
+
+    columns: list[Column] = []
+    cells: list[list[str]] = [[] for _ in range(len(bom))]
+    for name in bom.columns:
+        series = bom[name]
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        if not numeric:  # a column of numbers stored as objects (mixed with blanks) is still numbers
+            values = [v for v in series if not _blank(v)]
+            numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        columns.append((_header(str(name)), "right" if numeric else "left"))
+        for i, v in enumerate(series):
+            cells[i].append(_number(str(name), v) if numeric else ("" if _blank(v) else str(v)))
+    return columns, cells
+
+
+UNITS = {"w": "W", "usd": "USD", "m": "m", "gbps": "Gb/s", "ns": "ns", "h": "h"}
+
+
+def _header(column: str) -> str:
+    """A column name as a header: ``capex_usd`` -> ``capex USD``, ``length_m`` -> ``length m``."""
+    words = column.split("_")
+    if len(words) > 1 and words[-1] in UNITS:
+        words[-1] = UNITS[words[-1]]
+    return " ".join(words)
+
+
+def _blank(v: Any) -> bool:
+    """True for a missing cell: None, NaN, pandas' NA (typed integer columns) or an empty string."""
+    import pandas as pd
+
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and v == "")
+
+
+def _number(column: str, v: Any) -> str:
+    if _blank(v):
+        return "-"
+    x = float(v)
+    if column.endswith("_usd"):
+        return f"{x:,.0f}"
+    if column.endswith("_w"):
+        return f"{x:,.1f}"
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.6g}"
+
+
+def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
     out = out_console()
     s = plan.solver
     status_style = "green" if plan.status.has_solution else "red"
@@ -400,24 +582,32 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
             where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
             out.print(f"  ... {len(plan.diagnostics) - MAX_TABLE_ROWS:,} more reasons: see {where}")
     if plan.relaxations:
-        table = Table(title=f"what would make a plan possible: {s.get('relaxation_note', '')}", title_justify="left")
-        for col in ("limit", "id", "now", "needed", "change"):
-            table.add_column(col, justify="left" if col in ("limit", "id", "change") else "right")
-        for r in plan.relaxations[:MAX_TABLE_ROWS]:
-            table.add_row(r.limit, r.id or "-", f"{r.current:,.6g} {r.unit}", f"{r.needed:,.6g} {r.unit}", r.text)
-        out.print(table)
+        print_table(
+            out,
+            f"what would make a plan possible: {s.get('relaxation_note', '')}",
+            [("limit", "left"), ("id", "left"), ("now", "right"), ("needed", "right"), ("change", "left")],
+            [
+                [r.limit, r.id or "-", f"{r.current:,.6g} {r.unit}", f"{r.needed:,.6g} {r.unit}", r.text]
+                for r in plan.relaxations[:MAX_TABLE_ROWS]
+            ],
+            keys=2,
+        )
         if len(plan.relaxations) > MAX_TABLE_ROWS:
             where = f"{out_dir}/plan.json" if out_dir is not None else "plan.json (--out DIR or --json)"
             out.print(f"... {len(plan.relaxations) - MAX_TABLE_ROWS:,} more relaxations: see {where}")
     if plan.totals is not None:
         t = plan.totals
-        table = Table(title="totals", title_justify="left", show_header=True)
-        for col in ("", "power W", "capex USD"):
-            table.add_column(col, justify="right" if col else "left")
-        table.add_row("optics", _fmt(t["optics_power_w"], 1), _fmt(t["optics_capex_usd"], 0))
-        table.add_row("switches", _fmt(t["switch_power_w"], 1), _fmt(t["switch_capex_usd"], 0))
-        table.add_row("total", _fmt(t["power_w"], 1), _fmt(t["capex_usd"], 0), style="bold")
-        out.print(table)
+        print_table(
+            out,
+            "totals",
+            [("", "left"), ("power W", "right"), ("capex USD", "right")],
+            [
+                ["optics", _fmt(t["optics_power_w"], 1), _fmt(t["optics_capex_usd"], 0)],
+                ["switches", _fmt(t["switch_power_w"], 1), _fmt(t["switch_capex_usd"], 0)],
+                ["total", _fmt(t["power_w"], 1), _fmt(t["capex_usd"], 0)],
+            ],
+            styles=[None, None, "bold"],
+        )
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
         if "gpus_displaced" in t:  # site extension: the GPU capacity the network's power displaces
             out.print(
@@ -431,47 +621,82 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
                 f"{0 if plan.flows is None else len(plan.flows)} flow rows"
             )
     if len(plan.links):
-        table = Table(title="link groups", title_justify="left")
-        for col in ("group", "option", "speed Gb/s", "count", "length m", "power W", "capex USD", "latency ns"):
-            table.add_column(col, justify="left" if col in ("group", "option") else "right")
-        for r in plan.links.head(MAX_TABLE_ROWS).itertuples():
-            table.add_row(
-                r.group,
-                r.option,
-                f"{r.speed_gbps:g}",
-                f"{r.count:,}",
-                f"{r.length_m:g}",
-                _fmt(r.power_w, 1),
-                _fmt(r.capex_usd, 0),
-                _fmt(r.latency_ns, 1),
-            )
-        out.print(table)
+        shown = plan.links.head(MAX_TABLE_ROWS)
+        tech = link_technologies(shown, catalog)
+        print_table(
+            out,
+            "link groups",
+            [
+                ("group", "left"),
+                ("option", "left"),
+                ("technology", "left"),
+                ("speed Gb/s", "right"),
+                ("count", "right"),
+                ("length m", "right"),
+                ("power W", "right"),
+                ("capex USD", "right"),
+                ("latency ns", "right"),
+            ],
+            [
+                [
+                    str(r.group),
+                    str(r.option),
+                    tech[i],
+                    f"{r.speed_gbps:g}",
+                    f"{r.count:,}",
+                    f"{r.length_m:g}",
+                    _fmt(r.power_w, 1),
+                    _fmt(r.capex_usd, 0),
+                    _fmt(r.latency_ns, 1),
+                ]
+                for i, r in enumerate(shown.itertuples())
+            ],
+        )
         _more(out, len(plan.links), "links.csv", out_dir)
     if len(plan.nodes):
-        table = Table(title="switch groups", title_justify="left")
-        for col in ("group", "model", "count", "used Gb/s", "of Gb/s", "used ports", "of ports", "power W"):
-            table.add_column(col, justify="left" if col in ("group", "model") else "right")
-        for r in plan.nodes.head(MAX_TABLE_ROWS).itertuples():
-            table.add_row(
-                r.group,
-                r.model,
-                f"{r.count:,}",
-                f"{r.used_gbps:,.0f}",
-                f"{r.capacity_gbps:,.0f}",
-                f"{r.used_ports:,}",
-                f"{r.ports:,}",
-                _fmt(r.power_w, 1),
-            )
-        out.print(table)
+        print_table(
+            out,
+            "switch groups",
+            [
+                ("group", "left"),
+                ("model", "left"),
+                ("count", "right"),
+                ("used Gb/s", "right"),
+                ("of Gb/s", "right"),
+                ("used ports", "right"),
+                ("of ports", "right"),
+                ("power W", "right"),
+            ],
+            [
+                [
+                    str(r.group),
+                    str(r.model),
+                    f"{r.count:,}",
+                    f"{r.used_gbps:,.0f}",
+                    f"{r.capacity_gbps:,.0f}",
+                    f"{r.used_ports:,}",
+                    f"{r.ports:,}",
+                    _fmt(r.power_w, 1),
+                ]
+                for r in plan.nodes.head(MAX_TABLE_ROWS).itertuples()
+            ],
+        )
         _more(out, len(plan.nodes), "nodes.csv", out_dir)
     if len(plan.paths):
-        table = Table(title="paths", title_justify="left")
-        for col in ("path", "latency ns", "budget ns", "slack ns"):
-            table.add_column(col, justify="left" if col == "path" else "right")
-        for r in plan.paths.head(MAX_TABLE_ROWS).itertuples():
-            table.add_row(r.id, _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1))
-        out.print(table)
+        print_table(
+            out,
+            "paths",
+            [("path", "left"), ("latency ns", "right"), ("budget ns", "right"), ("slack ns", "right")],
+            [
+                [str(r.id), _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1)]
+                for r in plan.paths.head(MAX_TABLE_ROWS).itertuples()
+            ],
+        )
         _more(out, len(plan.paths), "paths.csv", out_dir)
+    if len(plan.bom):
+        columns, cells = bom_rows(plan.bom.head(MAX_TABLE_ROWS))
+        print_table(out, "bill of materials", columns, cells)
+        _more(out, len(plan.bom), "bom.csv", out_dir)
     if getattr(plan, "reliability", None) is not None:
         _print_reliability(out, plan.reliability, out_dir)
     if out_dir is not None:
@@ -488,33 +713,54 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
         f"downtime {_fmt(rel['downtime_usd'], 0)} USD over the horizon, spares {_fmt(rel['spares_capex_usd'], 0)} USD "
         f"at their need ({_fmt(rel['spares_stock_capex_usd'], 0)} USD stocked whole)"
     )
-    table = Table(title="reliability by technology", title_justify="left")
-    for col in ("technology", "failures/yr", "links down/yr", "interruptions/day", "downtime USD"):
-        table.add_column(col, justify="left" if col == "technology" else "right")
-    for r in rel["by_technology"]:
-        table.add_row(
-            r["technology"],
-            f"{r['failures_per_year']:,.2f}",
-            f"{r['links_down_per_year']:,.2f}",
-            f"{r['interruptions_per_day']:.4g}",
-            _fmt(r["downtime_usd"], 0),
-        )
-    out.print(table)
-    table = Table(title="spares (per failure mode)", title_justify="left")
-    for col in ("mode", "repair", "failures in lead time", "need", "stocked", "capex USD", "stock USD", "service"):
-        table.add_column(col, justify="left" if col in ("mode", "repair") else "right")
-    for r in rel["spares"][:MAX_TABLE_ROWS]:
-        table.add_row(
-            r["mode"] if r.get("length_m") is None else f"{r['mode']} ({r['length_m']:g} m)",
-            r["repair"],
-            f"{r['failures_in_lead_time']:.3f}",
-            f"{r['spares_needed']:.3f}",
-            f"{r['spares']:,}",
-            _fmt(r["capex_usd"], 0),
-            _fmt(r["stock_capex_usd"], 0),
-            f"{100 * r['service_level']:.2f}%",
-        )
-    out.print(table)
+    print_table(
+        out,
+        "reliability by technology",
+        [
+            ("technology", "left"),
+            ("failures/yr", "right"),
+            ("links down/yr", "right"),
+            ("interruptions/day", "right"),
+            ("downtime USD", "right"),
+        ],
+        [
+            [
+                r["technology"],
+                f"{r['failures_per_year']:,.2f}",
+                f"{r['links_down_per_year']:,.2f}",
+                f"{r['interruptions_per_day']:.4g}",
+                _fmt(r["downtime_usd"], 0),
+            ]
+            for r in rel["by_technology"]
+        ],
+    )
+    print_table(
+        out,
+        "spares (per failure mode)",
+        [
+            ("mode", "left"),
+            ("repair", "left"),
+            ("failures in lead time", "right"),
+            ("need", "right"),
+            ("stocked", "right"),
+            ("capex USD", "right"),
+            ("stock USD", "right"),
+            ("service", "right"),
+        ],
+        [
+            [
+                r["mode"] if r.get("length_m") is None else f"{r['mode']} ({r['length_m']:g} m)",
+                r["repair"],
+                f"{r['failures_in_lead_time']:.3f}",
+                f"{r['spares_needed']:.3f}",
+                f"{r['spares']:,}",
+                _fmt(r["capex_usd"], 0),
+                _fmt(r["stock_capex_usd"], 0),
+                f"{100 * r['service_level']:.2f}%",
+            ]
+            for r in rel["spares"][:MAX_TABLE_ROWS]
+        ],
+    )
     domains = {(d["item"], d["mode"]): d for d in rel["cpo_failure_domains"]}
     for d in domains.values():
         if d["repair"] == "fail_in_place":
@@ -523,3 +769,44 @@ def _print_reliability(out: Console, rel: dict[str, Any], out_dir: Path | None) 
             how = f"{d['repair']} repair of {d['mttr_h']:g} h with {d['ports_down_in_repair']} ports down"
         out.print(f"CPO failure domain: {d['mode']}: {d['ports_lost']} ports lost, {how}")
     _more(out, len(rel["rows"]), "reliability.csv", out_dir)
+
+
+class StudyProgress:
+    """A study's progress bar on stderr: solves done of those expected, the elapsed time and an estimate of
+    the time left, with a note (e.g. the last point). Drawn on a terminal only, never with ``-q``; the
+    display is gone when the study ends (its table follows)."""
+
+    def __init__(self, label: str, quiet: bool, total: int | None = None):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.enabled = shows_progress(quiet)
+        self._progress = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}", markup=False),
+            console=Console(file=sys.stderr, highlight=False),
+            disable=not self.enabled,
+            transient=True,
+        )
+        self._task = self._progress.add_task(label, total=total, note="")
+
+    def update(self, done: int, total: int | None = None, note: str = "") -> None:
+        self._progress.update(self._task, completed=done, total=total, note=note)
+
+    def __enter__(self) -> StudyProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +120,9 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
 )
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def envelope(
     it_power_w: float,
@@ -137,6 +139,7 @@ def envelope(
     workers: int | None,
     scheduler: str | None,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
 ) -> int:
     """The most GPUs a site of IT_POWER_W can hold with a fabric design, per technology variant.
@@ -144,63 +147,68 @@ def envelope(
     For each variant, finds the largest GPU count N (a whole number of steps) whose GPUs (N x gpu_w) plus the
     optimally planned fabric fit the site: the plan at N is feasible (and verified) and N + one step is not.
     """
-    from rich.console import Console
-    from rich.table import Table
-
-    from optimizer.cli.common import EXIT_INPUT, EXIT_OK
+    from optimizer.cli.common import EXIT_INPUT, EXIT_OK, StudyProgress, out_console, print_table
     from optimizer.core.solve import SolveOptions
     from optimizer.sources.generate import Design
     from optimizer.studies.envelope import EnvelopeError
     from optimizer.studies.envelope import envelope as run
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
-    err = Console(file=sys.stderr, highlight=False)
+    out = out_console()
+    progress = StudyProgress("envelope", quiet)
+    seen = {"n": 0}
 
     def on_point(name: str, row: dict[str, Any]) -> None:
-        if not quiet:
-            power = row.get("power_w")
-            what = "" if power is None else f": network {power:,.0f} W"
-            err.print(f"{name}: {row['gpus']:,} GPUs {row['status']}{what}")
+        seen["n"] += 1
+        power = row.get("power_w")
+        what = "" if power is None else f": network {power:,.0f} W"
+        # the search's length is not known ahead: a counter, its total one past the solves so far
+        progress.update(seen["n"], total=seen["n"] + 1, note=f"{name}: {row['gpus']:,} GPUs {row['status']}{what}")
 
     try:
-        result = run(
-            Design(_design(design)),
-            it_power_w,
-            gpu_w,
-            gpu_hour_usd=gpu_hour_usd,
-            variants=_variants(variant),
-            step_gpus=step_gpus,
-            beyond_steps=beyond_steps,
-            options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads),
-            workers=workers,
-            scheduler=scheduler,
-            on_point=on_point,
-        )
+        with progress:
+            result = run(
+                Design(_design(design)),
+                it_power_w,
+                gpu_w,
+                gpu_hour_usd=gpu_hour_usd,
+                variants=_variants(variant),
+                step_gpus=step_gpus,
+                beyond_steps=beyond_steps,
+                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads),
+                workers=workers,
+                scheduler=scheduler,
+                on_point=on_point,
+            )
     except EnvelopeError as exc:
         click.echo(f"envelope: {exc}", err=True)
         return EXIT_INPUT
     written = result.write(out_dir, plot=not no_plot)
-    table = Table(
-        title=f"site {it_power_w:,.0f} W IT, {gpu_w:,.0f} W per GPU: the most GPUs per variant "
-        f"(N fits, N + step does not)",
-        title_justify="left",
-    )
     columns = ("variant", "GPUs", "step", "N + step", "none fits up to", "network MW", "capex/GPU USD", "verified")
-    for col in (*columns, "solves"):
-        table.add_column(col, justify="left" if col in ("variant", "N + step") else "right")
+    rows = []
     for r in result.table.to_dict("records"):
         per_gpu = r["network_capex_per_gpu_usd"]
-        table.add_row(
-            str(r["variant"]),
-            f"{r['gpus']:,}",
-            f"{r['step_gpus']:,}",
-            f"{r['next_gpus']:,}: {r['next_status']}",
-            "any larger" if r["largest"] else f"{r['clear_to_gpus']:,}",
-            f"{r['network_mw']:,.4f}",
-            "-" if per_gpu is None or per_gpu != per_gpu else f"{per_gpu:,.0f}",
-            "-" if r["verified"] is None else ("yes" if r["verified"] else "NO"),
-            str(r["solves"]),
+        rows.append(
+            [
+                str(r["variant"]),
+                f"{r['gpus']:,}",
+                f"{r['step_gpus']:,}",
+                f"{r['next_gpus']:,}: {r['next_status']}",
+                "any larger" if r["largest"] else f"{r['clear_to_gpus']:,}",
+                f"{r['network_mw']:,.4f}",
+                "-" if per_gpu is None or per_gpu != per_gpu else f"{per_gpu:,.0f}",
+                "-" if r["verified"] is None else ("yes" if r["verified"] else "NO"),
+                str(r["solves"]),
+            ]
         )
-    out.print(table)
+    print_table(
+        out,
+        f"site {it_power_w:,.0f} W IT, {gpu_w:,.0f} W per GPU: the most GPUs per variant (N fits, N + step does not)",
+        [(c, "left" if c in ("variant", "N + step") else "right") for c in (*columns, "solves")],
+        rows,
+    )
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(out_dir))
     out.print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from optimizer.cli.common import THREADS, time_limit_option
+from optimizer.cli.common import THREADS, StudyProgress, out_console, print_table, time_limit_option
 from optimizer.errors import InstanceError
 
 
@@ -62,6 +59,9 @@ from optimizer.errors import InstanceError
     help="Trade capex against power, or against expected job interruptions per day (needs a reliability section).",
 )
 @click.option("--no-plot", is_flag=True, help="Do not draw pareto.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def pareto(
     file: Path,
@@ -77,6 +77,7 @@ def pareto(
     lexicographic: bool,
     against: str,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
 ) -> int:
     """Capex-versus-power (or versus expected interruptions) Pareto front by the epsilon-constraint method.
@@ -101,42 +102,38 @@ def pareto(
             InstanceError([Issue(str(file), "reliability", "--against interruptions needs a reliability section")])
         )
     key = "power_w" if against == "power" else "interruptions_per_day"
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
-    err = Console(file=sys.stderr, highlight=False)
+    out = out_console()
     options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
     seen = {"n": 0, "failed": 0}
+    budget = max_solves if max_solves is not None else 3 * points
+    expected = min(budget, points + 2)  # the two end points and the points wanted; more when some are dominated
+    progress = StudyProgress("pareto", quiet, total=expected)
 
     def on_point(row: dict[str, Any]) -> None:
         seen["n"] += 1
         seen["failed"] += row.get("status") not in ("optimal", "feasible")
-        if not quiet:
-            power = row.get(key)
-            what = "-" if power is None else f"{key} {power:,.4g}, capex {row['capex_usd']:,.0f} USD"
-            err.print(f"solve {seen['n']}: {row.get('mode')} {row.get('status')}: {what}")
+        power = row.get(key)
+        what = "-" if power is None else f"{key} {power:,.4g}, capex {row['capex_usd']:,.0f} USD"
+        total = expected if seen["n"] < expected else min(budget, seen["n"] + 1)
+        progress.update(seen["n"], total=total, note=f"{row.get('mode')} {row.get('status')}: {what}")
 
-    front = run(
-        instance,
-        points,
-        options,
-        workers=workers,
-        scheduler=scheduler,
-        max_solves=max_solves,
-        keep_plans=plans,
-        lexicographic=lexicographic,
-        on_point=on_point,
-        against=against,
-    )
+    with progress:
+        front = run(
+            instance,
+            points,
+            options,
+            workers=workers,
+            scheduler=scheduler,
+            max_solves=max_solves,
+            keep_plans=plans,
+            lexicographic=lexicographic,
+            on_point=on_point,
+            against=against,
+        )
     target = out_dir or Path(f"pareto-{instance.name}")
     written = front.write(target, plot=not no_plot)
-    table = Table(
-        title=f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
-        f"solves, {front.solver_runs} solver runs ({front.skipped} caps proven without a solve, "
-        f"{len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
-        title_justify="left",
-    )
     metric = "power W" if against == "power" else "interruptions/day"
-    for col in ("#", "status", "gap", metric, "capex USD", "TCO USD", "optics mix (share of link ends)"):
-        table.add_column(col, justify="left" if col in ("status", "optics mix (share of link ends)") else "right")
+    rows = []
     for k, p in enumerate(front.points):
         gaps = [g for g in (p.get("gap"), p.get("power_gap")) if g is not None]
         status = (
@@ -144,18 +141,39 @@ def pareto(
             if p.get("power_status") in (None, "optimal")
             else f"{p['status']} (power stage: {p['power_status']})"
         )
-        table.add_row(
-            str(k),
-            status,
-            f"{100 * max(gaps):.3f}%" if gaps else "-",
-            f"{p['power_w']:,.0f}" if against == "power" else f"{p['interruptions_per_day']:.4f}",
-            f"{p['capex_usd']:,.0f}",
-            f"{p['tco_usd']:,.0f}",
-            p["mix"],
+        rows.append(
+            [
+                str(k),
+                status,
+                f"{100 * max(gaps):.3f}%" if gaps else "-",
+                f"{p['power_w']:,.0f}" if against == "power" else f"{p['interruptions_per_day']:.4f}",
+                f"{p['capex_usd']:,.0f}",
+                f"{p['tco_usd']:,.0f}",
+                p["mix"],
+            ]
         )
-    out.print(table)
+    print_table(
+        out,
+        f"{instance.name}: {len(front.points)} non-dominated points from {front.solves} point "
+        f"solves, {front.solver_runs} solver runs ({front.skipped} caps proven without a solve, "
+        f"{len(front.removed)} dominated/duplicate removed, {len(front.failed)} failed)",
+        [
+            ("#", "right"),
+            ("status", "left"),
+            ("gap", "right"),
+            (metric, "right"),
+            ("capex USD", "right"),
+            ("TCO USD", "right"),
+            ("optics mix (share of link ends)", "left"),
+        ],
+        rows,
+    )
     for f in front.failed:
         out.print(f"failed: {f.get('mode')} eps {f.get('eps_' + key)}: {f.get('status')} {f.get('message', '')}")
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(target))
     out.print("wrote " + ", ".join(str(p) for p in written if p.parent == target))
     if not front.points:
         statuses = [str(f.get("status")) for f in front.failed]

@@ -37,6 +37,7 @@ from optimizer.cli.common import (
 from optimizer.cli.envelope import envelope
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
+from optimizer.cli.report import report
 from optimizer.cli.robust import robust
 from optimizer.cli.sndlib import import_group
 from optimizer.cli.solve import solve
@@ -71,6 +72,9 @@ for _command in (
     robust,
     envelope,
     import_group,
+    envelope,
+    import_group,
+    report,
 ):
     cli.add_command(_command)
 

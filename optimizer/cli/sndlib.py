@@ -136,5 +136,7 @@ def sndlib_command(
         time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
     )
     return finish_process(
-        guarded_solve(lambda: instance, options, started, lambda _i, plan: emit_plan(plan, out_dir, as_json))
+        guarded_solve(
+            lambda: instance, options, started, lambda i, plan: emit_plan(plan, out_dir, as_json, i.resolved_catalog)
+        )
     )

@@ -26,19 +26,33 @@ from optimizer.cli.common import (
     finish_process,
     guarded_solve,
     report_issues,
+    shows_progress,
     stopped_while_loading,
     time_limit_option,
 )
 from optimizer.errors import InstanceError
 
+STAGES = {
+    "idle": "loading the instance",
+    "data": "deriving the model data",
+    "build": "building the model",
+    "solve": "solving",
+    "explain": "explaining why no plan exists",
+    "extract": "extracting the plan",
+}
+"""What the progress line says in each stage of ``optimizer.core.pipeline`` (``idle``: before it starts)."""
+
 
 class _ProgressView:
-    """Live solver progress on the terminal (shown once the solve passes one second)."""
+    """Live progress on the terminal: the stage (loading, deriving the data, building, solving) with its
+    elapsed time, then the solver's incumbent, bound and gap. Drawn on a terminal only (never into a file or
+    a pipe), from half a second into the run."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.state: dict[str, Any] = {}
         self.start = time.perf_counter()
+        self._stage = ("idle", self.start)
         self._live: Live | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,10 +64,7 @@ class _ProgressView:
             except (OSError, ValueError, AttributeError):
                 self.enabled = False
                 return
-            self._tty = sys.stderr.isatty()
-            self._console = Console(
-                file=stream, force_terminal=self._tty, highlight=False, width=None if self._tty else 200
-            )
+            self._console = Console(file=stream, force_terminal=True, highlight=False)
 
     def update(self, event: Any) -> None:
         """Progress callback (runs in the solver thread)."""
@@ -66,14 +77,24 @@ class _ProgressView:
         }
 
     def _line(self) -> Text:
-        elapsed = time.perf_counter() - self.start
+        from optimizer.core.pipeline import current_stage
+
+        now = time.perf_counter()
+        elapsed = now - self.start
+        stage = current_stage()
+        if stage != self._stage[0]:
+            self._stage = (stage, now)
+        in_stage = now - self._stage[1]
         s = self.state
-        if not s:
-            return Text(f"solving ... {elapsed:6.1f} s  (presolve / root LP)")
-        inc = f"{s['incumbent']:,.2f}" if s["incumbent"] is not None else "none yet"
-        bound = f"{s['bound']:,.2f}" if s["bound"] is not None else "-"
-        gap = f"{100 * s['gap']:.3f}%" if s["gap"] is not None else "-"
-        return Text(f"solving ... {elapsed:6.1f} s  incumbent {inc}  bound {bound}  gap {gap}  nodes {s['nodes']:,}")
+        if stage == "solve" and s:
+            inc = f"{s['incumbent']:,.2f}" if s["incumbent"] is not None else "none yet"
+            bound = f"{s['bound']:,.2f}" if s["bound"] is not None else "-"
+            gap = f"{100 * s['gap']:.3f}%" if s["gap"] is not None else "-"
+            return Text(
+                f"solving ... {elapsed:6.1f} s  incumbent {inc}  bound {bound}  gap {gap}  nodes {s['nodes']:,}"
+            )
+        what = STAGES.get(stage, stage) + (" (presolve / root LP)" if stage == "solve" else "")
+        return Text(f"{what} ... {in_stage:5.1f} s  (run {elapsed:6.1f} s)")
 
     def __enter__(self) -> _ProgressView:
         if self.enabled:
@@ -82,17 +103,11 @@ class _ProgressView:
         return self
 
     def _run(self) -> None:
-        if self._stop.wait(1.0) or self._console is None:
+        if self._stop.wait(0.5) or self._console is None:
             return
-        if self._tty:
-            with Live(self._line(), console=self._console, transient=True, refresh_per_second=4) as live:
-                while not self._stop.wait(0.25):
-                    live.update(self._line())
-        else:
-            while True:
-                self._console.print(self._line())
-                if self._stop.wait(5.0):
-                    return
+        with Live(self._line(), console=self._console, transient=True, refresh_per_second=4) as live:
+            while not self._stop.wait(0.25):
+                live.update(self._line())
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -151,6 +166,12 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@click.option(
+    "--report",
+    "html_report",
+    is_flag=True,
+    help="Write report.html: the plan as one self-contained HTML page (in --out or here).",
+)
 @_one_shot
 def solve(
     file: Path,
@@ -165,6 +186,7 @@ def solve(
     solver_log: bool,
     quiet: bool,
     plot: bool,
+    html_report: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
     started = time.monotonic()
@@ -177,7 +199,7 @@ def solve(
         if problem is not None:
             click.echo(problem, err=True)
             return EXIT_INPUT
-        view = _ProgressView(enabled=not quiet and not as_json)
+        view = _ProgressView(enabled=shows_progress(quiet) and not as_json)
         options = SolveOptions(
             time_limit_s=time_limit,
             mip_rel_gap=gap,
@@ -199,7 +221,7 @@ def solve(
             finishing.append(True)
             view.__exit__()  # the progress display ends with the solve, before the summary
             plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
-            code = emit_plan(plan, out_dir, as_json)
+            code = emit_plan(plan, out_dir, as_json, instance.resolved_catalog)
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan
 
@@ -207,6 +229,13 @@ def solve(
                 click.echo(f"wrote {drawn}", err=as_json)
             elif plot and plan.totals is None:
                 click.echo("no plan, so no plan.png", err=True)
+            if html_report and code != EXIT_OUTPUT:
+                from optimizer.report import write_plan_report
+
+                target = (out_dir or Path(".")) / "report.html"
+                click.echo(
+                    f"wrote {write_plan_report(plan.to_dict(), target, catalog=instance.resolved_catalog)}", err=as_json
+                )
             return code
 
         try:

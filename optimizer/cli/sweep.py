@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from optimizer.cli.common import THREADS, finite_number, time_limit_option
+from optimizer.cli.common import THREADS, StudyProgress, finite_number, out_console, print_table, time_limit_option
 from optimizer.errors import InstanceError
 
 SET_HELP = (
@@ -114,6 +110,9 @@ def _read_base(file: Path) -> tuple[dict[str, Any], Path, dict[str, Any]]:
 )
 @click.option("--retry-failed", is_flag=True, help="Recompute scenarios recorded with status error.")
 @click.option("--no-plot", is_flag=True, help="Do not draw sweep.png.")
+@click.option(
+    "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_solve_flags
 def sweep(
@@ -125,6 +124,7 @@ def sweep(
     out_dir: Path | None,
     retry_failed: bool,
     no_plot: bool,
+    html_report: bool,
     quiet: bool,
     time_limit: float,
     gap: float,
@@ -149,7 +149,7 @@ def sweep(
         write_sweep,
     )
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    out = out_console()
     try:
         document, folder, spec = _read_base(file)
         params = [parameter(str(k), v) for k, v in (spec.get("parameters") or {}).items()]
@@ -187,27 +187,15 @@ def sweep(
         return EXIT_INPUT
     target = out_dir or Path(f"sweep-{document.get('name', 'instance')}")
     target.mkdir(parents=True, exist_ok=True)
-    progress = Progress(
-        TextColumn("[bold]sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        console=Console(file=sys.stderr),
-        disable=quiet,
-        transient=False,
-    )
-    task_id = progress.add_task("sweep", total=None, counts="starting")
-
+    progress = StudyProgress("sweep", quiet)
     no_plan = {"n": 0}
 
     def on_row(row: dict[str, Any], done: int, failed: int, total: int) -> None:
         no_plan["n"] += row.get("status") in ("infeasible", "unbounded", "no_solution")
         progress.update(
-            task_id,
+            done,
             total=total,
-            completed=done,
-            counts=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, remaining {total - done}",
+            note=f"done {done - failed} ({no_plan['n']} without a plan), failed {failed}, remaining {total - done}",
         )
 
     try:
@@ -236,6 +224,10 @@ def sweep(
         )
         return EXIT_INTERRUPTED
     written = write_sweep(result, target, plot=not no_plot)
+    if html_report:
+        from optimizer.report import write_report
+
+        written.append(write_report(target))
     statuses = result.table["status"].value_counts().to_dict()
     out.print(
         f"{len(result.table)} scenarios over {', '.join(result.parameters)}: "
@@ -281,6 +273,20 @@ def sweep(
     metavar="PATH=VALUE",
     help="Fix another parameter first (one value; x prefix for a factor), repeatable.",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write breakeven.csv (every value solved) and breakeven.json (the flips) here.",
+)
+@click.option(
+    "--report",
+    "html_report",
+    is_flag=True,
+    help="Also write report.html (one self-contained HTML page) in --out [default: breakeven-<instance>].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @_solve_flags
 def breakeven(
     file: Path,
@@ -290,6 +296,9 @@ def breakeven(
     scan: int,
     tol: float | None,
     sets: tuple[str, ...],
+    out_dir: Path | None,
+    html_report: bool,
+    quiet: bool,
     time_limit: float,
     gap: float,
     threads: int,
@@ -302,7 +311,7 @@ def breakeven(
     from optimizer.studies.sweep import SweepError, apply_overrides, parse_parameter
     from optimizer.studies.sweep import breakeven as run
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    out = out_console()
     relative = value_range.strip()[:1] in ("x", "*")
     try:
         lo_s, hi_s = value_range.strip().lstrip("x*").split(":")
@@ -317,32 +326,51 @@ def breakeven(
             if len(fixed.values) != 1:
                 raise SweepError(f"--set {text}: give one value to fix")
             document = apply_overrides(document, {fixed.path: fixed.values[0]}, {fixed.path: fixed.relative}, folder)
-        result = run(
-            document,
-            path,
-            low,
-            high,
-            group,
-            relative=relative,
-            base_dir=folder,
-            options=_solve_options(time_limit, gap, threads, objective),
-            scan=scan,
-            tol=tol,
-            workers=workers,
-            scheduler=scheduler,
-        )
+        progress = StudyProgress("breakeven", quiet, total=scan)
+
+        def on_solve(done: int, expected: int) -> None:
+            progress.update(done, total=expected, note=f"solves for {group} as {path} moves")
+
+        with progress:
+            result = run(
+                document,
+                path,
+                low,
+                high,
+                group,
+                relative=relative,
+                base_dir=folder,
+                options=_solve_options(time_limit, gap, threads, objective),
+                scan=scan,
+                tol=tol,
+                workers=workers,
+                scheduler=scheduler,
+                on_solve=on_solve,
+            )
     except InstanceError as exc:
         return report_issues(exc)
     except SweepError as exc:
         click.echo(f"{file}: {exc}", err=True)
         return EXIT_INPUT
     unit = " (factor of the base value)" if relative else ""
-    table = Table(title=f"{group} as {path} moves{unit}: {result.solves} solves", title_justify="left")
-    for col in ("value", "status", "objective", f"options of {group}"):
-        table.add_column(col, justify="right" if col in ("value", "objective") else "left")
-    for value, status, choice, objective_value in result.scan:
-        table.add_row(f"{value:.6g}", status, "-" if objective_value is None else f"{objective_value:,.2f}", choice)
-    out.print(table)
+    print_table(
+        out,
+        f"{group} as {path} moves{unit}: {result.solves} solves",
+        [("value", "right"), ("status", "left"), ("objective", "right"), (f"options of {group}", "left")],
+        [
+            [f"{value:.6g}", status, "-" if objective_value is None else f"{objective_value:,.2f}", choice]
+            for value, status, choice, objective_value in result.scan
+        ],
+    )
+    if out_dir is None and html_report:
+        out_dir = Path(f"breakeven-{document.get('name', 'instance')}")
+    if out_dir is not None:
+        written = _write_breakeven(result, out_dir)
+        if html_report:
+            from optimizer.report import write_report
+
+            written.append(write_report(out_dir))
+        out.print("wrote " + ", ".join(str(p) for p in written))
     code = study_exit([status for _, status, _, _ in result.scan])
     if code != EXIT_OK:
         click.echo(f"no plan at any scanned value of {path}, so no break-even (exit code {code})", err=True)
@@ -356,3 +384,43 @@ def breakeven(
             markup=False,
         )
     return EXIT_OK
+
+
+def _write_breakeven(result: Any, out_dir: Path) -> list[Path]:
+    """breakeven.csv (value, status, objective, choice: one row per value solved) and breakeven.json (the
+    parameter, the group and the flips with their brackets), each written whole or not at all."""
+    import json
+
+    import pandas as pd
+
+    from optimizer.core.results import OutputError, write_atomic
+
+    table = pd.DataFrame(result.scan, columns=["value", "status", "choice", "objective"])
+    doc = {
+        "parameter": result.parameter,
+        "group": result.group,
+        "relative": result.relative,
+        "solves": result.solves,
+        "flips": [
+            {
+                "value": f.value,
+                "below": f.below,
+                "above": f.above,
+                "choice_below": f.choice_below,
+                "choice_above": f.choice_above,
+                "objective_below": f.objective_below,
+                "objective_above": f.objective_above,
+            }
+            for f in result.flips
+        ],
+    }
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return [
+            write_atomic(
+                out_dir / "breakeven.csv", table[["value", "status", "objective", "choice"]].to_csv(index=False)
+            ),
+            write_atomic(out_dir / "breakeven.json", json.dumps(doc, indent=2) + "\n"),
+        ]
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the break-even's files: {exc.strerror or exc}") from exc

@@ -457,12 +457,15 @@ def breakeven(
     tol: float | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
+    on_solve: Callable[[int, int], None] | None = None,
 ) -> BreakevenResult:
     """Find where the optimal choice of link group ``group`` changes as one parameter moves.
 
     The parameter is scanned at ``scan`` evenly spaced values over [low, high] (in parallel on the
     executor); every neighbouring pair whose choices differ (as sets of options, ignoring counts)
     is bisected until the bracket is narrower than ``tol`` (default 1e-3 x (high - low)).
+    ``on_solve(done, expected)`` is called as each solve finishes (for progress displays): ``expected`` is the
+    scan, then the solves done plus the halvings each open bracket still needs.
 
     ``document``: a path to an instance file, a loaded ``Instance`` or the instance document (as
     ``run_sweep``). ``workers``: by default every solve runs in this process; ``None`` picks by the size of
@@ -489,6 +492,15 @@ def breakeven(
     apply_overrides(document, {path: low}, rel, base_dir)
     base_dir_s = str(Path(base_dir).resolve())
     seen: dict[float, tuple[str, str, float | None]] = {}
+    count = {"done": 0, "expected": scan if scan > 1 else 2}
+
+    def tick() -> None:
+        count["done"] += 1
+        if on_solve is not None:
+            on_solve(count["done"], max(count["expected"], count["done"]))
+
+    def expect(more: int) -> None:
+        count["expected"] = count["done"] + more
 
     def solve_at(values: list[float]) -> None:
         tasks = [
@@ -505,12 +517,14 @@ def breakeven(
 
         def got(i: int, row: dict[str, Any]) -> None:
             seen[values[i]] = (row["status"], row.get(f"choice:{group}", ""), row.get("objective"))
+            tick()
 
         lost_messages: list[str] = []
 
         def lost(i: int, message: str) -> None:
             seen[values[i]] = ("error", "", None)
             lost_messages.append(message)
+            tick()
 
         runner.run(solve_scenario, tasks, got, lost)
         if len(lost_messages) == len(tasks):
@@ -518,7 +532,7 @@ def breakeven(
 
     runner = TaskRunner(workers, scheduler, shared={"document": dict(document)})
     try:
-        return _bisect(path, low, high, group, relative, scan, tol, seen, solve_at)
+        return _bisect(path, low, high, group, relative, scan, tol, seen, solve_at, expect)
     finally:
         runner.close()
 
@@ -533,6 +547,7 @@ def _bisect(
     tol: float,
     seen: dict[float, tuple[str, str, float | None]],
     solve_at: Callable[[list[float]], None],
+    expect: Callable[[int], None] = lambda _n: None,
 ) -> BreakevenResult:
     points = [low + (high - low) * k / (scan - 1) for k in range(scan)] if scan > 1 else [low, high]
     solve_at(points)
@@ -547,6 +562,7 @@ def _bisect(
                 flips.append(Flip(a, b, seen[a][1], seen[b][1], seen[a][2], seen[b][2]))
         if not wide:
             break
+        expect(sum(math.ceil(math.log2((b - a) / tol)) for a, b in wide))  # halvings until each is narrow
         mids = [(a + b) / 2 for a, b in wide]
         solve_at(mids)
         brackets = []
