@@ -101,6 +101,13 @@ TABLE = [
     ),
     case("catalog_file_missing.yaml", [("catalog", ("no-such-catalog.yaml", "no such file"))]),
     case("extends_unknown_media.yaml", [("catalog.transceivers[0].media", ("unknown media 'omf'", "smf-dr"))]),
+    case(
+        "switch_twin_not_pluggable.yaml",
+        [
+            ("catalog.switches[0].twin", ("'my-cpo'", "twin 'th5-cpo' is a CPO switch")),
+            ("catalog.switches[1].twin", ("'my-cpo-2'", "twin 'th9' is not another switch")),
+        ],
+    ),
     # ------------------------------------------------------------------ paths and bandwidth
     case(
         "path_step_not_joined.yaml",

@@ -35,7 +35,11 @@ def builtin_catalog() -> Catalog:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, BUILTIN_LABEL, Catalog, data)) from None
-    problems = catalog_issues(catalog, BUILTIN_LABEL, "") + reliability_issues(catalog, BUILTIN_LABEL, "")
+    problems = (
+        catalog_issues(catalog, BUILTIN_LABEL, "")
+        + reliability_issues(catalog, BUILTIN_LABEL, "")
+        + twin_issues(catalog, BUILTIN_LABEL, "")
+    )
     if problems:
         raise InstanceError(problems)
     return catalog
@@ -85,6 +89,23 @@ def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
         for i, r in enumerate(catalog.reliability)
         if r.item not in items
     ]
+
+
+def twin_issues(catalog: Catalog, file: str, prefix: str, base: Catalog | None = None) -> list[Issue]:
+    """A switch's ``twin`` must name another switch without the cpo form, of the catalogue or of the
+    ``base`` it extends."""
+    switches = {s.id: s for s in (base.switches if base is not None else [])} | {s.id: s for s in catalog.switches}
+    issues: list[Issue] = []
+    for i, s in enumerate(catalog.switches):
+        if s.twin is None:
+            continue
+        twin = switches.get(s.twin)
+        where = f"{prefix}switches[{i}].twin"
+        if twin is None or twin.id == s.id:
+            issues.append(Issue(file, where, f"'{s.id}': twin '{s.twin}' is not another switch of the catalogue"))
+        elif "cpo" in twin.forms:
+            issues.append(Issue(file, where, f"'{s.id}': twin '{s.twin}' is a CPO switch (a twin is pluggable)"))
+    return issues
 
 
 @dataclass(frozen=True)
@@ -258,6 +279,8 @@ def physical_issues(catalog: Catalog, file: str = BUILTIN_LABEL) -> list[Issue]:
             bad("switches", i, "power_w", f"'{s.id}': {pj:.2f} pJ/bit outside {low}-{high}")
         if s.cost_usd <= 0:
             bad("switches", i, "cost_usd", f"'{s.id}': cost must be positive")
+        if not 0 <= s.cpo_premium_fraction <= 1:
+            bad("switches", i, "cpo_premium_fraction", f"'{s.id}': a premium of {s.cpo_premium_fraction:g} is not 0-1")
         if not 50 <= s.latency_ns <= 2000:
             bad("switches", i, "latency_ns", f"'{s.id}': {s.latency_ns} ns outside 50-2000")
         if s.max_ports * s.max_port_gbps < s.capacity_gbps:
