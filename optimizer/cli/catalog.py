@@ -45,9 +45,31 @@ def schema(out_file: Path | None) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
-def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool) -> int:
-    """List the catalogue with figures, pJ/bit, confidence and sources."""
-    from optimizer.core.catalog import ALL_SECTIONS, builtin_catalog, physical_issues, technology
+@click.option(
+    "--drivers",
+    "only_drivers",
+    is_flag=True,
+    help="Only the figures that decide a technology choice in the library (measured break-evens).",
+)
+def catalog(
+    section: str | None, speed: float | None, file: Path | None, as_json: bool, check: bool, only_drivers: bool
+) -> int:
+    """List the catalogue with figures, pJ/bit, confidence and sources.
+
+    The decides column marks the figures that decide a technology choice (CPO, LPO, DSP, copper) of a
+    library fabric, as measured by scripts/decision_drivers.py: a break-even within a factor of 2 of a
+    price (shown as the factor) or within 0.5 of a CPO switch premium (shown as the premium), the
+    nearest one with its instance; --drivers lists every such break-even with the command that
+    reproduces it. The marks belong to the built-in catalogue's figures: a listing with --file shows none.
+    """
+    from optimizer.core.catalog import (
+        ALL_SECTIONS,
+        builtin_catalog,
+        decision_drivers,
+        drivers_by_item,
+        physical_issues,
+        technology,
+    )
 
     try:
         cat = builtin_catalog() if file is None else _catalog_of(file)
@@ -60,6 +82,9 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         n = sum(len(getattr(cat, name)) for name in ALL_SECTIONS)
         click.echo(f"{n} entries: every one has a source and a confidence grade, and figures in physical range")
         return EXIT_OK
+    decides = drivers_by_item(cat, decision_drivers()) if file is None else {}  # measured on built-in figures
+    if only_drivers:
+        return _print_drivers(decides, as_json)
     rows: list[dict[str, Any]] = []
     for name in ALL_SECTIONS:
         if section and name != section:
@@ -76,6 +101,8 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
                 row["pj_per_bit"] = round(1000 * entry.power_w / 2 / entry.speed_gbps, 2)
             elif name == "switches":
                 row["pj_per_bit"] = round(1000 * entry.power_w / entry.capacity_gbps, 2)
+            if entry.id in decides:
+                row["decides"] = decides[entry.id]
             rows.append(row)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -92,9 +119,10 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         "reach m",
         "latency ns",
         "conf",
+        "decides",
         "source",
     ):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "id")
     for r in rows:
         kind = r.get("kind") or ("/".join(r["forms"]) if "forms" in r else "")
         if r["section"] == "reliability":  # a failure mode: its item, rate and repair
@@ -104,6 +132,8 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         if r["section"] == "profiles":  # an ecosystem: its protocol and qualified technologies or parts
             kind = f"{r.get('protocol', 'any')}: {', '.join(r.get('supports', [])) or 'any part'}"
+        if r.get("cpo_premium_fraction"):
+            kind = f"{kind} +{r['cpo_premium_fraction']:.0%}" + (f" over {r['twin']}" if r.get("twin") else "")
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
         table.add_row(
             r["section"],
@@ -116,8 +146,45 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
             f"{r.get('reach_m', ''):}",
             "" if "latency_ns" not in r else f"{r['latency_ns']:g}",
             r.get("confidence", ""),
+            _mark(r.get("decides")),
             r.get("source", ""),
         )
+    out_console().print(table)
+    return EXIT_OK
+
+
+def _value(b: dict[str, Any]) -> str:
+    return f"x{b['value']:.3g}" if b["relative"] else f"{b['value']:.3g}"
+
+
+def _mark(records: list[dict[str, Any]] | None) -> str:
+    """The nearest break-even of an entry: its value and the instance it was measured on."""
+    if not records:
+        return ""
+    b = records[0]
+    name = Path(b["instance"]).stem
+    more = f" (+{len(records) - 1})" if len(records) > 1 else ""
+    return f"{b['field']} {_value(b)} {name}: {b['from']} -> {b['to']}{more}"
+
+
+def _print_drivers(decides: dict[str, list[dict[str, Any]]], as_json: bool) -> int:
+    if as_json:
+        click.echo(json.dumps(decides, indent=2))
+        return EXIT_OK
+    table = Table(show_lines=False)
+    for col in ("id", "figure", "break-even", "instance", "link group", "technology", "reproduce"):
+        table.add_column(col, overflow="fold")
+    for item, records in sorted(decides.items()):
+        for b in records:
+            table.add_row(
+                item,
+                b["field"],
+                _value(b),
+                Path(b["instance"]).stem,
+                b["group"],
+                f"{b['from']} -> {b['to']}",
+                b["command"],
+            )
     out_console().print(table)
     return EXIT_OK
 

@@ -45,6 +45,70 @@ def builtin_catalog() -> Catalog:
     return catalog
 
 
+#: A break-even decides a figure when it lies within this factor of the figure's value (either way) ...
+DRIVER_FACTOR = 2.0
+#: ... or, for a premium (a fraction, measured as a value, not a factor), within this distance of it.
+DRIVER_PREMIUM_DISTANCE = 0.5
+
+
+@functools.lru_cache(maxsize=1)
+def decision_drivers() -> dict[str, Any]:
+    """The measured break-evens of catalogue figures on the library's fabrics (``drivers.json``, written by
+    ``scripts/decision_drivers.py``): per instance and figure, the values at which some link group's
+    optics technology changes, each with the ``optimizer breakeven`` command that reproduces it."""
+    import json
+
+    ref = resources.files("optimizer.core.catalog").joinpath("drivers.json")
+    if not ref.is_file():
+        return {"figures": []}
+    data: dict[str, Any] = json.loads(ref.read_text(encoding="utf-8"))
+    return data
+
+
+def drivers_by_item(catalog: Catalog, drivers: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The break-evens that mark catalogue entries as decision drivers, per entry id.
+
+    A break-even marks its figure's entry when it lies within a factor ``DRIVER_FACTOR`` of the value
+    (prices: the break-even is a factor of the price) or within ``DRIVER_PREMIUM_DISTANCE`` of a CPO
+    switch premium. A glob (``cpo-*``) marks every transceiver whose id it matches. Economics figures
+    (the electricity price) are not catalogue entries and mark nothing. Each returned record is the
+    break-even with its ``instance``, ``parameter``, ``field`` and ``relative`` flag, nearest first.
+    """
+    import fnmatch
+
+    ids = [e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for figure in drivers.get("figures", []):
+        item = figure.get("item")
+        if not item:
+            continue
+        for b in figure.get("breakevens", []):
+            value = b.get("value")
+            if value is None:
+                continue
+            if figure.get("relative"):
+                near = 1 / DRIVER_FACTOR <= value <= DRIVER_FACTOR
+                distance = abs(value - 1.0)
+            else:
+                distance = abs(value - float(figure.get("base", 0.0)))
+                near = distance <= DRIVER_PREMIUM_DISTANCE
+            if not near:
+                continue
+            record = {
+                "instance": figure["instance"],
+                "parameter": figure["parameter"],
+                "field": figure["field"],
+                "relative": bool(figure.get("relative")),
+                "distance": distance,
+                **b,
+            }
+            for entry_id in (i for i in ids if fnmatch.fnmatchcase(i, item)):  # as a sweep path matches
+                out.setdefault(entry_id, []).append(record)
+    for records in out.values():
+        records.sort(key=lambda r: r["distance"])
+    return out
+
+
 def merge_catalogs(base: Catalog, override: Catalog) -> Catalog:
     """``extends``: start from base; entries of override add to it or replace the same id."""
     merged: dict[str, list[Any]] = {}
