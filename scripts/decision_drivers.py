@@ -79,25 +79,28 @@ def signature(document: Mapping[str, Any], base_dir: Path) -> tuple[dict[str, st
     return {g: "/".join(sorted(t)) for g, t in techs.items()}, plan.objective
 
 
-def parameters(document: Mapping[str, Any], base_dir: Path) -> list[tuple[str, str, float]]:
-    """(path, scan kind, base value) of every figure the script moves for this instance."""
+def parameters(document: Mapping[str, Any], base_dir: Path) -> list[tuple[str, str, float, list[str]]]:
+    """(path, scan kind, base value, catalogue ids it moves that the instance can use) of every figure the
+    script moves for this instance."""
     inst = optimizer.load_instance(dict(document), base_dir=base_dir)
     data = build_data(inst, prune=False)
     index = CatalogIndex.of(inst.resolved_catalog)
     items = sorted({item for opt in data.col_option for item, _ in opt.items})
-    out: list[tuple[str, str, float]] = []
+    out: list[tuple[str, str, float, list[str]]] = []
     for item in items:
         entry = index.transceivers.get(item) or index.cables.get(item)
         if entry is not None:
-            out.append((f"catalog.{item}.cost_usd", "cost_usd", entry.cost_usd))
-    if any(technology(index.transceivers[i]) == "cpo" for i in items if i in index.transceivers):
-        out.append(("catalog.cpo-*.cost_usd", "engines", 1.0))
-    models = sorted(set(data.choice_model))
-    for model in models:
+            out.append((f"catalog.{item}.cost_usd", "cost_usd", entry.cost_usd, [item]))
+    engines = [i for i in items if i in index.transceivers and i.startswith("cpo-")]
+    if engines:
+        out.append(("catalog.cpo-*.cost_usd", "engines", 1.0, engines))
+    for model in sorted(set(data.choice_model)):
         switch = index.switches[model]
         if "cpo" in switch.forms:
-            out.append((f"catalog.{model}.cpo_premium_fraction", "cpo_premium_fraction", switch.cpo_premium_fraction))
-    out.append(("economics.electricity_usd_per_kwh", "electricity_usd_per_kwh", inst.economics.electricity_usd_per_kwh))
+            path = f"catalog.{model}.cpo_premium_fraction"
+            out.append((path, "cpo_premium_fraction", switch.cpo_premium_fraction, [model]))
+    price = inst.economics.electricity_usd_per_kwh
+    out.append(("economics.electricity_usd_per_kwh", "electricity_usd_per_kwh", price, []))
     return out
 
 
@@ -119,7 +122,7 @@ def measure(file: str) -> list[dict[str, Any]]:
     base, _ = signature(document, base_dir)
     index = CatalogIndex.of(optimizer.load_instance(dict(document), base_dir=base_dir).resolved_catalog)
     rows: list[dict[str, Any]] = []
-    for param, kind, value in parameters(document, base_dir):
+    for param, kind, value, moved in parameters(document, base_dir):
         relative, ups, downs = SCAN[kind]
         start = 1.0 if relative else value
         found: list[dict[str, Any]] = []
@@ -171,6 +174,7 @@ def measure(file: str) -> list[dict[str, Any]]:
             "instance": file,
             "parameter": param,
             "item": item,
+            "items": moved,
             "field": param.rsplit(".", 1)[1],
             "relative": relative,
             "base": value,

@@ -48,13 +48,15 @@ def test_marking_rule() -> None:
             _figure("catalog.th5-cpo.cpo_premium_fraction", False, 0.1, -0.45),  # 0.55 from 0.1: no mark
             _figure("catalog.cpo-*.cost_usd", True, 1.0, 0.78, 0.6),  # a glob marks every engine, nearest first
             _figure("economics.electricity_usd_per_kwh", False, 0.08, 0.1),  # not a catalogue figure
+            {**_figure("catalog.cpo-*.cost_usd", True, 1.0, 0.9), "items": ["cpo-dr-800"]},  # only what it moved
         ]
     }
     marks = drivers_by_item(builtin_catalog(), drivers)
     engines = {t.id for t in builtin_catalog().transceivers if t.id.startswith("cpo-")}
     assert set(marks) == {"lpo-dr-800", "q3450-cpo"} | engines
     assert marks["q3450-cpo"][0]["distance"] == pytest.approx(0.085)
-    assert [r["value"] for r in marks["cpo-dr-800"]] == [0.78, 0.6]
+    assert [r["value"] for r in marks["cpo-dr-800"]] == [0.9, 0.78, 0.6]
+    assert [r["value"] for r in marks["cpo-dr-1600"]] == [0.78, 0.6]
 
 
 def test_shipped_drivers_mark_the_catalogue() -> None:
