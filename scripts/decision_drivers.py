@@ -161,6 +161,11 @@ def measure(file: str) -> list[dict[str, Any]]:
                         "to": _label(index, flip.choice_above if direction == "up" else flip.choice_below),
                         "choice_below": flip.choice_below,
                         "choice_above": flip.choice_above,
+                        # the catalogue ids the figure moves that the plans on either side use (a glob
+                        # moves every engine; only those in the flip decide it)
+                        "items": [i for i in moved if i in _parts(flip.choice_below) | _parts(flip.choice_above)]
+                        if len(moved) > 1
+                        else moved,
                         "command": (
                             f"optimizer breakeven {file} --param '{param}' --range {_range(lo, hi, relative)} "
                             f"--group {group}"
@@ -194,6 +199,11 @@ def _techs_of_choice(index: CatalogIndex, choice: str) -> frozenset[str]:
         if option in index.cables or "+" in option:
             techs |= _tech_of(index, option)
     return frozenset(techs)
+
+
+def _parts(choice: str) -> set[str]:
+    """Catalogue ids in a break-even choice text."""
+    return {p for part in choice.split(" | ") for p in part.rsplit(" x", 1)[0].strip().split("+")}
 
 
 def _label(index: CatalogIndex, choice: str) -> str:

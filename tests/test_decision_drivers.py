@@ -91,10 +91,11 @@ def test_a_recorded_breakeven_is_reproduced() -> None:
         if f["parameter"] == "catalog.q3450-cpo.cpo_premium_fraction" and "superpod-x800" in f["instance"]
     )
     recorded = figure["breakevens"][0]
-    # By hand: every switch has its 144 ports used; a Q3450 draws 3,500 - 3,158 = 342 W less than a Q3400
-    # and each of its engines 12.5 - 4.5 = 8 W less than the half twin-port module it replaces, at the
-    # same price (parity). 1,494 W x 4.55832 USD per W over 5 years = 6,810.13 USD against a premium of
-    # p x 450,000 USD: p = 0.0151336.
+    # By hand: a leaf uses all its 144 ports (72 GPU links, 72 uplinks); a Q3450 draws 3,500 - 3,158 = 342 W
+    # less than a Q3400 and each of its engines 12.5 - 4.5 = 8 W less than the half twin-port module it
+    # replaces, at the same price (parity). 1,494 W x 4.55832 USD per W over 5 years = 6,810.13 USD against
+    # a premium of p x 450,000 USD: the leaves turn CPO below p = 0.0151336 (a spine uses 128 ports, 4,608
+    # uplinks over 36 spines, and turns at 1,366 W x 4.55832 / 450,000 = 0.013837, farther from 0.10).
     p_hand = (342 + 144 * 8) * E_PER_W / 450_000
     assert p_hand == pytest.approx(0.0151336, abs=1e-7)
     assert recorded["below"] <= p_hand <= recorded["above"]

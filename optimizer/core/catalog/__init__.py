@@ -70,8 +70,9 @@ def drivers_by_item(catalog: Catalog, drivers: Mapping[str, Any]) -> dict[str, l
 
     A break-even marks its figure's entry when it lies within a factor ``DRIVER_FACTOR`` of the value
     (prices: the break-even is a factor of the price) or within ``DRIVER_PREMIUM_DISTANCE`` of a CPO
-    switch premium. A figure marks the entries in its ``items`` (the catalogue ids it moves that the
-    instance can use; a glob such as ``cpo-*`` moves several), else those its ``item`` matches. Economics figures
+    switch premium. A break-even marks the entries in its ``items`` (the catalogue ids the figure moves
+    that the plans on either side of the flip use; a glob such as ``cpo-*`` moves several), else those
+    of its figure's ``items``, else those its ``item`` matches. Economics figures
     (the electricity price) are not catalogue entries and mark nothing. Each returned record is the
     break-even with its ``instance``, ``parameter``, ``field`` and ``relative`` flag, nearest first.
     """
@@ -103,7 +104,7 @@ def drivers_by_item(catalog: Catalog, drivers: Mapping[str, Any]) -> dict[str, l
                 "distance": distance,
                 **b,
             }
-            targets = figure.get("items") or [i for i in ids if fnmatch.fnmatchcase(i, item)]
+            targets = b.get("items") or figure.get("items") or [i for i in ids if fnmatch.fnmatchcase(i, item)]
             for entry_id in (i for i in targets if i in ids):
                 out.setdefault(entry_id, []).append(record)
     for records in out.values():
