@@ -110,3 +110,14 @@ def test_cpo_premium_decides_the_switch(premium: float, model: str, capex: float
     assert plan.nodes.model.tolist() == [model]
     assert plan.objective == pytest.approx(capex, rel=1e-9)
     assert plan.totals["capex_usd"] == pytest.approx(capex, rel=1e-9)
+
+
+def test_verifier_prices_the_premium() -> None:
+    # The plan of premium 0.01 (one sw-cpo, 10,100 USD) read against the same instance at premium 0.05:
+    # the verifier recomputes 10,500 USD of switch capex, so the plan's 10,100 is wrong.
+    from optimizer.core.verify import check_plan
+
+    plan = solve_verified(_premium_doc(0.01))
+    other = optimizer.load_instance(_premium_doc(0.05))
+    wheres = {v.where for v in check_plan(other, plan.to_dict())}
+    assert "totals.switch_capex_usd" in wheres
