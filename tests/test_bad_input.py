@@ -120,6 +120,13 @@ TABLE = [
         "compat_protocol_contradicts_profile.yaml",
         [("compatibility.protocol", ("'ethernet' contradicts profile 'ib-vendor'", "fixes 'infiniband'"))],
     ),
+    case(
+        "switch_twin_not_pluggable.yaml",
+        [
+            ("catalog.switches[0].twin", ("'my-cpo'", "twin 'th5-cpo' is a CPO switch")),
+            ("catalog.switches[1].twin", ("'my-cpo-2'", "twin 'th9' is not another switch")),
+        ],
+    ),
     # ------------------------------------------------------------------ paths and bandwidth
     case(
         "path_step_not_joined.yaml",

@@ -166,3 +166,40 @@ def test_every_part_has_a_failure_mode() -> None:
     failing = {mode.item for mode in cat.reliability}
     parts = [e.id for section in ("transceivers", "cables", "switches") for e in getattr(cat, section)]
     assert [p for p in parts if p not in failing] == []
+
+
+def test_cpo_prices_are_stated_against_the_pluggable_they_replace() -> None:
+    """No CPO price is public: an engine costs what the pluggable end it replaces costs, and a CPO switch
+    repeats its pluggable twin's price plus an explicit premium (an estimate, said so in its source)."""
+    cat = builtin_catalog()
+    ends = {t.id: t for t in cat.transceivers}
+    replaced = {
+        "cpo-dr-400": "dr4-400",
+        "cpo-dr-800": "dr8-800",
+        "cpo-dr-800-200g": "twin-2xdr4-1600",
+        "cpo-dr-1600": "dr8-1600",
+        "cpo-dr-3200": "dr8-3200",
+    }
+    assert {t.id for t in cat.transceivers if t.form == "cpo"} == set(replaced)
+    for engine, pluggable in replaced.items():
+        assert ends[engine].cost_usd == ends[pluggable].cost_usd, engine
+        assert "parity" in ends[engine].source, engine
+    switches = {s.id: s for s in cat.switches}
+    cpo = {s.id: s for s in cat.switches if "cpo" in s.forms}
+    assert set(cpo) == {"th5-cpo", "th6-cpo", "q3450-cpo", "spx-photonics-102t", "spx-photonics-409t"}
+    for s in cpo.values():
+        assert s.cpo_premium_fraction == 0.10 and s.price_usd == pytest.approx(1.1 * s.cost_usd), s.id
+        assert "No public source prices a CPO switch" in s.source, s.id
+        if s.twin is not None:
+            assert s.cost_usd == switches[s.twin].cost_usd and s.capacity_gbps == switches[s.twin].capacity_gbps
+    assert {s.twin for s in cpo.values()} == {"th5", "th6", "q3400", None}
+    assert all(s.cpo_premium_fraction == 0 and s.twin is None for s in cat.switches if "cpo" not in s.forms)
+
+
+def test_premium_outside_its_band_is_reported() -> None:
+    cat = builtin_catalog()
+    bad = cat.model_copy(
+        update={"switches": [s.model_copy(update={"cpo_premium_fraction": 1.5}) for s in cat.switches[:1]]}
+    )
+    issues = physical_issues(bad)
+    assert [i.where for i in issues if "premium" in i.message] == ["switches[0].cpo_premium_fraction"]

@@ -308,7 +308,7 @@ def test_sweep_paths_reach_failure_modes_and_economics() -> None:
     assert out["reliability"]["gpu_hour_usd"] == 7.0
     assert "fit" not in {k for t in out["catalog"].get("transceivers", []) for k in t}
     globbed = apply_overrides(doc, {"catalog.cpo-dr-*.fit": 100.0}, {})
-    assert "transceivers" not in globbed["catalog"] or not globbed["catalog"]["transceivers"]
+    assert all("fit" not in t for t in globbed["catalog"].get("transceivers", []))  # only failure modes matched
     assert {r["id"] for r in globbed["catalog"]["reliability"]} >= {"cpo-dr-800.engine", "cpo-dr-800.laser"}
     inst = optimizer.load_instance(out, base_dir=INSTANCES)
     assert inst.reliability is not None and inst.reliability.gpu_hour_usd == 7.0
@@ -362,8 +362,14 @@ def _recorded(fast: bool) -> dict[str, float]:
         ok = r.get("variant") == "planner" and r.get("status") == "optimal" and r["file"].startswith("instances/")
         ok = ok and "/library/" not in r["file"]
         if ok and (r.get("wall_s", 99) < 4) == fast:
-            out[r["file"]] = r["objective"]
+            out[r["file"]] = MOVED_SINCE_THE_RUN.get(r["file"], r["objective"])
     return out
+
+
+#: Optima moved by a change of built-in defaults after the benchmark run: the CPO engine priced at parity
+#: with the DR8 module it replaces and th5-cpo 10 % above th5 turn latency-cpo-1k from CPO to LPO (the
+#: run recorded 13,228,484.45; instances/README.md, "Bundled instances").
+MOVED_SINCE_THE_RUN = {"instances/latency-cpo-1k.yaml": 13_440_066.28}
 
 
 @pytest.mark.parametrize(

@@ -52,10 +52,38 @@ def schema(out_file: Path | None) -> int:
     help="One table of every section with pJ/bit, confidence and source instead of the compact view.",
 )
 @click.option("--check", is_flag=True, help="Only check provenance and physical sense of every entry.")
-def catalog(section: str | None, speed: float | None, file: Path | None, as_json: bool, long: bool, check: bool) -> int:
+@click.option(
+    "--drivers",
+    "only_drivers",
+    is_flag=True,
+    help="Only the figures that decide a technology choice in the library (measured break-evens).",
+)
+def catalog(
+    section: str | None,
+    speed: float | None,
+    file: Path | None,
+    as_json: bool,
+    long: bool,
+    check: bool,
+    only_drivers: bool,
+) -> int:
     """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power,
-    price, status); ``--long`` adds pJ/bit, confidence and sources."""
-    from optimizer.core.catalog import ALL_SECTIONS, builtin_catalog, physical_issues, technology
+    price, status); ``--long`` adds pJ/bit, confidence and sources.
+
+    The decides column marks the figures that decide a technology choice (CPO, LPO, DSP, copper) of a
+    library fabric, as measured by scripts/decision_drivers.py: a break-even within a factor of 2 of a
+    price (shown as the factor) or within 0.5 of a CPO switch premium (shown as the premium), the
+    nearest one with its instance; --drivers lists every such break-even with the command that
+    reproduces it. The marks belong to the built-in catalogue's figures: a listing with --file shows none.
+    """
+    from optimizer.core.catalog import (
+        ALL_SECTIONS,
+        builtin_catalog,
+        decision_drivers,
+        drivers_by_item,
+        physical_issues,
+        technology,
+    )
 
     try:
         cat = builtin_catalog() if file is None else _catalog_of(file)
@@ -68,6 +96,9 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         n = sum(len(getattr(cat, name)) for name in ALL_SECTIONS)
         click.echo(f"{n} entries: every one has a source and a confidence grade, and figures in physical range")
         return EXIT_OK
+    decides = drivers_by_item(cat, decision_drivers()) if file is None else {}  # measured on built-in figures
+    if only_drivers:
+        return _print_drivers(decides, as_json)
     rows: list[dict[str, Any]] = []
     for name in ALL_SECTIONS:
         if section and name != section:
@@ -84,6 +115,8 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
                 row["pj_per_bit"] = round(1000 * entry.power_w / 2 / entry.speed_gbps, 2)
             elif name == "switches":
                 row["pj_per_bit"] = round(1000 * entry.power_w / entry.capacity_gbps, 2)
+            if entry.id in decides:
+                row["decides"] = decides[entry.id]
             rows.append(row)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -102,6 +135,7 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
         ("reach m", "right"),
         ("latency ns", "right"),
         ("conf", "left"),
+        ("decides", "left"),
         ("source", "left"),
     ]
     cells = []
@@ -118,6 +152,8 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
             kind = r["form"] if r["technology"] == r["form"] else f"{r['form']} {r['technology']}"
         if r["section"] == "profiles":  # an ecosystem: its protocol and qualified technologies or parts
             kind = f"{r.get('protocol', 'any')}: {', '.join(r.get('supports', [])) or 'any part'}"
+        if r.get("cpo_premium_fraction"):
+            kind = f"{kind} +{r['cpo_premium_fraction']:.0%}" + (f" over {r['twin']}" if r.get("twin") else "")
         spd = r.get("speed_gbps") or r.get("max_port_gbps")
         cells.append(
             [
@@ -131,6 +167,7 @@ def catalog(section: str | None, speed: float | None, file: Path | None, as_json
                 f"{r.get('reach_m', ''):}",
                 "" if "latency_ns" not in r else f"{r['latency_ns']:g}",
                 r.get("confidence", ""),
+                _mark(r.get("decides")),
                 r.get("source", ""),
             ]
         )
@@ -255,8 +292,47 @@ def _print_compact(rows: list[dict[str, Any]]) -> None:
     for name, (columns, cells) in COMPACT.items():
         mine = [r for r in rows if r["section"] == name]
         if mine:
-            print_table(out, f"{name} ({len(mine)})", columns, [cells(r) for r in mine])
+            marked = any(r.get("decides") for r in mine)  # figures that decide a choice in the library
+            cols = [*columns, ("decides", "left")] if marked else columns
+            table = [[*cells(r), _mark(r.get("decides"))] if marked else cells(r) for r in mine]
+            print_table(out, f"{name} ({len(mine)})", cols, table)
     out.print("sources, confidence and pJ/bit: optimizer catalog --long (or --json)")
+
+
+def _value(b: dict[str, Any]) -> str:
+    return f"x{b['value']:.3g}" if b["relative"] else f"{b['value']:.3g}"
+
+
+def _mark(records: list[dict[str, Any]] | None) -> str:
+    """The nearest break-even of an entry: its value and the instance it was measured on."""
+    if not records:
+        return ""
+    b = records[0]
+    name = Path(b["instance"]).stem
+    more = f" (+{len(records) - 1})" if len(records) > 1 else ""
+    return f"{b['field']} {_value(b)} {name}: {b['from']} -> {b['to']}{more}"
+
+
+def _print_drivers(decides: dict[str, list[dict[str, Any]]], as_json: bool) -> int:
+    if as_json:
+        click.echo(json.dumps(decides, indent=2))
+        return EXIT_OK
+    columns: list[Column] = [
+        ("id", "left"),
+        ("figure", "left"),
+        ("break-even", "right"),
+        ("instance", "left"),
+        ("link group", "left"),
+        ("technology", "left"),
+        ("reproduce", "left"),
+    ]
+    cells = [
+        [item, b["field"], _value(b), Path(b["instance"]).stem, b["group"], f"{b['from']} -> {b['to']}", b["command"]]
+        for item, records in sorted(decides.items())
+        for b in records
+    ]
+    print_table(out_console(), None, columns, cells, keys=2)
+    return EXIT_OK
 
 
 def _catalog_of(file: Path) -> Any:

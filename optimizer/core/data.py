@@ -515,7 +515,7 @@ def build_data(
         choice_capacity_gbps=[s.capacity_gbps for s in sw],
         choice_max_ports=[s.max_ports for s in sw],
         choice_power_w=[s.power_w for s in sw],
-        choice_cost_usd=[s.cost_usd for s in sw],
+        choice_cost_usd=[s.price_usd for s in sw],
         choice_latency_ns=[s.latency_ns for s in sw],
         nic_groups=nic_groups,
         lat_group=lat_group,

@@ -16,6 +16,7 @@ from optimizer.core.catalog import (
     builtin_catalog,
     catalog_issues,
     merge_catalogs,
+    twin_issues,
 )
 from optimizer.core.checks import check_instance
 from optimizer.core.compat import resolve_nic_models
@@ -187,6 +188,7 @@ def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Cata
         cat_file, prefix = str(cat_path), ""
     extra_media = frozenset(m.id for m in builtin_catalog().media) if catalog.extends == "builtin" else frozenset()
     issues = catalog_issues(catalog, cat_file, prefix, extra_media)
+    issues += twin_issues(catalog, cat_file, prefix, builtin_catalog() if catalog.extends == "builtin" else None)
     if catalog.extends == "builtin":
         catalog = merge_catalogs(builtin_catalog(), catalog)
     return catalog, issues

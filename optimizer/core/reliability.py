@@ -205,7 +205,7 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
             per_m = c.cost_usd_per_m if r.spare_cost_usd is None else 0.0
         elif r.item in index.switches:
             s = index.switches[r.item]
-            domain, spare = r.domain_ends or s.max_ports, s.cost_usd
+            domain, spare = r.domain_ends or s.max_ports, s.price_usd
         elif r.item in index.nics:
             nic = index.nics[r.item]
             domain, spare = r.domain_ends or nic.ports, nic.cost_usd

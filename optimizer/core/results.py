@@ -705,7 +705,7 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                     "modules": u,
                     "length_m": None,
                     "power_w": _round(u * s.power_w),
-                    "capex_usd": _round(u * s.cost_usd),
+                    "capex_usd": _round(u * s.price_usd),
                 }
             )
     for media, metres in sorted(fibre_m.items()):

@@ -363,11 +363,25 @@ class Switch(PortRules, Availability):
     """End forms its ports take: any of pluggable, cpo, cable."""
     power_w: NonNegNumber
     cost_usd: NonNegNumber
+    """Price of one switch without its link ends. For a CPO switch with ``cpo_premium_fraction``, the
+    price before the premium (the price of its pluggable ``twin``)."""
     latency_ns: NonNegNumber
     """Port-to-port latency."""
+    cpo_premium_fraction: Annotated[float, Field(gt=-1, le=10), BeforeValidator(_number)] = 0.0
+    """Extension: price premium of a CPO switch over its pluggable twin, as a fraction of ``cost_usd``;
+    the plan pays cost_usd x (1 + cpo_premium_fraction) per switch. Absent: 0 (the price is cost_usd)."""
+    twin: Id | None = None
+    """Extension (CPO switches): the pluggable switch of the same ASIC whose price ``cost_usd`` repeats,
+    so that ``cpo_premium_fraction`` is the premium over it. Informational: it must name a switch
+    without the cpo form; it does not change a figure."""
     source: Text
     confidence: Confidence | None = None
     description: Text | None = None
+
+    @property
+    def price_usd(self) -> float:
+        """What the plan pays for one switch: cost_usd x (1 + cpo_premium_fraction)."""
+        return self.cost_usd * (1.0 + self.cpo_premium_fraction)
 
 
 class Nic(PortRules, Availability):

@@ -238,6 +238,11 @@ def _decisions(ix: _Index, plan: Mapping[str, Any]) -> Decisions:
     return links, nodes, out
 
 
+def _switch_price_usd(model: Switch) -> float:
+    """The format doc: a switch costs cost_usd x (1 + cpo_premium_fraction) (the premium defaults to 0)."""
+    return model.cost_usd + model.cost_usd * model.cpo_premium_fraction
+
+
 def _totals(
     instance: Instance, links: list[_LinkRow], nodes: dict[str, _NodeRow], plan: Mapping[str, Any] | None = None
 ) -> dict[str, float]:
@@ -245,7 +250,7 @@ def _totals(
         "optics_power_w": sum(r.count * r.attrs["power_w"] for r in links),
         "optics_capex_usd": sum(r.count * r.attrs["cost_usd"] for r in links),
         "switch_power_w": sum(r.count * r.model.power_w for r in nodes.values()),
-        "switch_capex_usd": sum(r.count * r.model.cost_usd for r in nodes.values()),
+        "switch_capex_usd": sum(r.count * _switch_price_usd(r.model) for r in nodes.values()),
     }
     t["power_w"] = t["optics_power_w"] + t["switch_power_w"]
     t["capex_usd"] = t["optics_capex_usd"] + t["switch_capex_usd"]
@@ -1013,7 +1018,7 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
             domain, price = r.domain_ends or 1, cable.cost_usd
             price_per_m, per_length = cable.cost_usd_per_m, cable.cost_usd_per_m > 0
         elif r.item in switches:
-            domain, price = r.domain_ends or switches[r.item].max_ports, switches[r.item].cost_usd
+            domain, price = r.domain_ends or switches[r.item].max_ports, _switch_price_usd(switches[r.item])
         elif r.item in nics:
             domain, price = r.domain_ends or nics[r.item].ports, nics[r.item].cost_usd
         elif r.item == "nic":

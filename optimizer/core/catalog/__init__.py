@@ -35,10 +35,81 @@ def builtin_catalog() -> Catalog:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(validation_issues(exc, BUILTIN_LABEL, Catalog, data)) from None
-    problems = catalog_issues(catalog, BUILTIN_LABEL, "") + reliability_issues(catalog, BUILTIN_LABEL, "")
+    problems = (
+        catalog_issues(catalog, BUILTIN_LABEL, "")
+        + reliability_issues(catalog, BUILTIN_LABEL, "")
+        + twin_issues(catalog, BUILTIN_LABEL, "")
+    )
     if problems:
         raise InstanceError(problems)
     return catalog
+
+
+#: A break-even decides a figure when it lies within this factor of the figure's value (either way) ...
+DRIVER_FACTOR = 2.0
+#: ... or, for a premium (a fraction, measured as a value, not a factor), within this distance of it.
+DRIVER_PREMIUM_DISTANCE = 0.5
+
+
+@functools.lru_cache(maxsize=1)
+def decision_drivers() -> dict[str, Any]:
+    """The measured break-evens of catalogue figures on the library's fabrics (``drivers.json``, written by
+    ``scripts/decision_drivers.py``): per instance and figure, the values at which some link group's
+    optics technology changes, each with the ``optimizer breakeven`` command that reproduces it."""
+    import json
+
+    ref = resources.files("optimizer.core.catalog").joinpath("drivers.json")
+    if not ref.is_file():
+        return {"figures": []}
+    data: dict[str, Any] = json.loads(ref.read_text(encoding="utf-8"))
+    return data
+
+
+def drivers_by_item(catalog: Catalog, drivers: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The break-evens that mark catalogue entries as decision drivers, per entry id.
+
+    A break-even marks its figure's entry when it lies within a factor ``DRIVER_FACTOR`` of the value
+    (prices: the break-even is a factor of the price) or within ``DRIVER_PREMIUM_DISTANCE`` of a CPO
+    switch premium. A break-even marks the entries in its ``items`` (the catalogue ids the figure moves
+    that the plans on either side of the flip use; a glob such as ``cpo-*`` moves several), else those
+    of its figure's ``items``, else those its ``item`` matches. Economics figures
+    (the electricity price) are not catalogue entries and mark nothing. Each returned record is the
+    break-even with its ``instance``, ``parameter``, ``field`` and ``relative`` flag, nearest first.
+    """
+    import fnmatch
+
+    ids = [e.id for section in ("transceivers", "cables", "switches") for e in getattr(catalog, section)]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for figure in drivers.get("figures", []):
+        item = figure.get("item")
+        if not item:
+            continue
+        for b in figure.get("breakevens", []):
+            value = b.get("value")
+            if value is None:
+                continue
+            if figure.get("relative"):
+                near = 1 / DRIVER_FACTOR <= value <= DRIVER_FACTOR
+                distance = abs(value - 1.0)
+            else:
+                distance = abs(value - float(figure.get("base", 0.0)))
+                near = distance <= DRIVER_PREMIUM_DISTANCE
+            if not near:
+                continue
+            record = {
+                "instance": figure["instance"],
+                "parameter": figure["parameter"],
+                "field": figure["field"],
+                "relative": bool(figure.get("relative")),
+                "distance": distance,
+                **b,
+            }
+            targets = b.get("items") or figure.get("items") or [i for i in ids if fnmatch.fnmatchcase(i, item)]
+            for entry_id in (i for i in targets if i in ids):
+                out.setdefault(entry_id, []).append(record)
+    for records in out.values():
+        records.sort(key=lambda r: r["distance"])
+    return out
 
 
 def merge_catalogs(base: Catalog, override: Catalog) -> Catalog:
@@ -87,6 +158,23 @@ def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
         for i, r in enumerate(catalog.reliability)
         if r.item not in items
     ]
+
+
+def twin_issues(catalog: Catalog, file: str, prefix: str, base: Catalog | None = None) -> list[Issue]:
+    """A switch's ``twin`` must name another switch without the cpo form, of the catalogue or of the
+    ``base`` it extends."""
+    switches = {s.id: s for s in (base.switches if base is not None else [])} | {s.id: s for s in catalog.switches}
+    issues: list[Issue] = []
+    for i, s in enumerate(catalog.switches):
+        if s.twin is None:
+            continue
+        twin = switches.get(s.twin)
+        where = f"{prefix}switches[{i}].twin"
+        if twin is None or twin.id == s.id:
+            issues.append(Issue(file, where, f"'{s.id}': twin '{s.twin}' is not another switch of the catalogue"))
+        elif "cpo" in twin.forms:
+            issues.append(Issue(file, where, f"'{s.id}': twin '{s.twin}' is a CPO switch (a twin is pluggable)"))
+    return issues
 
 
 @dataclass(frozen=True)
@@ -260,6 +348,8 @@ def physical_issues(catalog: Catalog, file: str = BUILTIN_LABEL) -> list[Issue]:
             bad("switches", i, "power_w", f"'{s.id}': {pj:.2f} pJ/bit outside {low}-{high}")
         if s.cost_usd <= 0:
             bad("switches", i, "cost_usd", f"'{s.id}': cost must be positive")
+        if not 0 <= s.cpo_premium_fraction <= 1:
+            bad("switches", i, "cpo_premium_fraction", f"'{s.id}': a premium of {s.cpo_premium_fraction:g} is not 0-1")
         if not 50 <= s.latency_ns <= 2000:
             bad("switches", i, "latency_ns", f"'{s.id}': {s.latency_ns} ns outside 50-2000")
         if s.max_ports * s.max_port_gbps < s.capacity_gbps:
