@@ -8,8 +8,13 @@ The instances: 1-3 NICs (1 or 2 ports, inline or from a catalogue NIC) under one
 transceivers (twin-port, CPO, `fits`) and 0-2 cables (breakouts and twin-port cables under the rules) with
 random compatibility fields, status and year, an optional profile, fixed protocol, availability options,
 path budget, limits, economics, and failure modes on every item kind (transceivers with explicit
-`domain_ends` / `repair_domain_ends`; cables and switches with them when asked for), with the downtime
-economics, caps and the weighted objective's interruption weight.
+`domain_ends` / `repair_domain_ends`; cables and switches with them when asked for; the generic NIC port
+`nic` and the catalogue NIC's own modes, which replace it for its group; any of them may fail in place
+until a maintenance window), with the downtime economics, caps, the weighted objective's interruption
+weight, a link group's own `job_stop_fraction` (else 1 on the host links, 1 / P on the links inside a
+switch group of P = 1 or 2 switches, a range at its min) and the spares rule: `spares_factor`, a given
+`spares_service_level` or the default level 0.95 (with lead times long enough for the quantile to stock
+spares).
 
 The generator keeps clear of the points the doc leaves open or has answered only recently, so the
 enumeration has one reading: every port and every part gives lane rates and cages or none does (a port with
@@ -27,8 +32,11 @@ The enumeration tries every usable switch model, switch count, fabric protocol a
 keeps the best objective of the plans that meet every rule. All figures it needs are linear in the counts,
 so each option and switch model is reduced to per-unit coefficients first. It also predicts the input
 errors of the doc (a link group with demand or count and no option, a switch group without a usable model,
-a fabric without a protocol) and evaluates a plan's own decisions (objective, reliability figures, the
-protocols its fabric can run).
+a fabric without a protocol, both spares rules, a job stop share without the reliability section) and
+evaluates a plan's own decisions (objective, reliability figures, the spares priced and stocked per failure
+mode, the protocols its fabric can run). The service-level rule prices, per link of an option, the Poisson
+quantile of its group's failures as if all the group's links used it, shared out per link: a constant per
+option and group, so the enumeration stays linear in the counts.
 """
 
 from __future__ import annotations
@@ -445,6 +453,7 @@ class Option:
     whole: list[tuple[str, str, int]] = field(default_factory=list)  # (node, part id, share) per end
     rel: dict[str, float] = field(default_factory=dict)  # reliability coefficients per link
     mode_units: dict[str, float] = field(default_factory=dict)  # failing units per link of each failure mode
+    mode_need: dict[str, float] = field(default_factory=dict)  # spares priced per link of each failure mode
 
 
 @dataclass
@@ -474,6 +483,7 @@ class Enumerator:
                 self.modes.setdefault(row["item"], []).append(row)
                 self.rows[row["id"]] = row
         self.nic_models = {m["id"]: m for m in cat.get("nics", [])}
+        self.spare_price: dict[str, float] = {}  # price of one spare per failure mode (row id)
         self.profile: dict[str, Any] = {}
         if "profile" in self.section:
             self.profile = next(p for p in cat["profiles"] if p["id"] == self.section["profile"])
@@ -727,9 +737,10 @@ class Enumerator:
 
     def reliability_of(
         self, parts: list[tuple[str, dict[str, Any]]], stop: float, n: int
-    ) -> tuple[dict[str, float], dict[str, float]]:
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """Per-unit figures of a link (or switch) made of ``parts``, whose failures and flaps stop the job
-        with probability ``stop``, in a group of ``n`` for the spares; and its failing units per mode."""
+        with probability ``stop``, in a group of ``n`` for the spares; its failing units and priced spares
+        per mode."""
         rel = dict.fromkeys(("failures", "flaps", "stops", "links_down", "down_link_h", "spares_capex"), 0.0)
         units: dict[str, float] = {}
         price: dict[str, float] = {}
@@ -740,15 +751,17 @@ class Enumerator:
                 units[row["id"]] = units.get(row["id"], 0.0) + u
                 price[row["id"]] = row.get("spare_cost_usd", unit_price)
         rel["stops"] = stop * (rel["failures"] + rel["flaps"])
-        rel["spares_capex"] = sum(self.spares_need(self.rows[m], u, n) * price[m] for m, u in units.items())
-        return rel, units
+        self.spare_price.update(price)
+        need = {m: self.spares_need(self.rows[m], u, n) for m, u in units.items()}
+        rel["spares_capex"] = sum(need[m] * price[m] for m in units)
+        return rel, units, need
 
     def add_reliability(self, opt: Option, parts: list[tuple[str, dict[str, Any]]], link: dict[str, Any]) -> None:
         nic_ends = [("nic", self.nic_item())] * sum(1 for node in (link["a"], link["b"]) if node == "gpu")
         n = max(1, link["count"]) if "count" in link else max(1, math.ceil(link["demand_gbps"] / opt.speed - 1e-9))
-        opt.rel, opt.mode_units = self.reliability_of(parts + nic_ends, self.job_stop_fraction(link), n)
+        opt.rel, opt.mode_units, opt.mode_need = self.reliability_of(parts + nic_ends, self.job_stop_fraction(link), n)
 
-    def switch_reliability(self, s: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    def switch_reliability(self, s: dict[str, Any]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         count = self.leaf["count"]
         n = max(1, count if isinstance(count, int) else count["min"])
         return self.reliability_of([("switch", s)], 1.0, n)
@@ -863,9 +876,10 @@ class Enumerator:
         """Every figure of one plan, or None when a rule fails."""
         capex = k * model["cost_usd"]
         power = k * model["power_w"]
-        switch_rel, switch_units = self.switch_reliability(model)
+        switch_rel, switch_units, switch_need = self.switch_reliability(model)
         rel = {key: k * v for key, v in switch_rel.items()}
         mode_units = {m: k * u for m, u in switch_units.items() if k > 0}
+        mode_need = {m: k * u for m, u in switch_need.items() if k > 0}
         used_gbps = used_ports = nic_ends = 0.0
         worst: dict[str, float] = {}
         units: dict[str, float] = {model["id"]: k}
@@ -884,6 +898,7 @@ class Enumerator:
                     rel[key] += v * n
                 for m, u in o.mode_units.items():
                     mode_units[m] = mode_units.get(m, 0.0) + u * n
+                    mode_need[m] = mode_need.get(m, 0.0) + o.mode_need[m] * n
                 worst[link["id"]] = max(worst.get(link["id"], 0.0), o.latency)
                 used_gbps += o.ends.get("leaf", 0) * o.speed * n
                 used_ports += o.ends.get("leaf", 0) * n
@@ -918,6 +933,7 @@ class Enumerator:
             "availability": 1 - lost / (self.gpus * H_PER_YEAR),
             "downtime": self.years * self.gpu_hour * lost if self.has_rel else 0.0,
             "mode_units": mode_units,
+            "mode_need": mode_need,
             "stock": self.stock(mode_units),
         }
         lim = self.d.get("limits", {})

@@ -7,8 +7,8 @@ itself, over every model choice, switch count and link-count vector.
 The compatibility and reliability extensions are enumerated by ``ext_enumeration``, written from the
 sections "Compatibility rules" and "Reliability" alone (it reads the instance mapping, never the planner's or
 the verifier's code): every random instance is compared in status and objective, and every plan's own
-decisions are re-evaluated (objective, every reliability figure, the protocol its fabric runs), so a field
-that is accepted but not read shows up as a difference.
+decisions are re-evaluated (objective, every reliability figure, the spares priced and stocked per failure
+mode, the protocol its fabric runs), so a field that is accepted but not read shows up as a difference.
 """
 
 from __future__ import annotations
@@ -310,9 +310,10 @@ def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan 
 
 
 def _check_spares_stock(enum: Enumerator, figures: dict[str, Any], stated: dict[str, Any]) -> None:
-    """The bill of materials' spares: one row per failure mode the plan uses, its failing units, the whole
-    spares stocked (the pooled Poisson quantile at the service level, or the factor rule's need rounded up),
-    their price and, under the service level, the chance that they cover one lead time."""
+    """The bill of materials' spares: one row per failure mode the plan uses, its failing units, the spares
+    priced (each group's quantile shared out per link, or the factor rule) and their capex, the whole spares
+    stocked (the pooled Poisson quantile at the service level, or the factor rule's need rounded up), their
+    price and, under the service level, the chance that they cover one lead time."""
     rows = {r["mode"]: r for r in stated["spares"]}
     assert set(rows) == set(figures["mode_units"]), f"spares rows {sorted(rows)}, modes used {figures['mode_units']}"
     stock_usd = 0.0
@@ -320,6 +321,10 @@ def _check_spares_stock(enum: Enumerator, figures: dict[str, Any], stated: dict[
         row, stock = rows[mode], figures["stock"][mode]
         assert math.isclose(row["units"], units, rel_tol=1e-9), f"{mode}: units {row['units']}, doc {units}"
         assert row["spares"] == stock, f"{mode}: {row['spares']} spares stocked, the doc's rule gives {stock}"
+        need = figures["mode_need"][mode]
+        assert math.isclose(row["spares_needed"], need, rel_tol=1e-6, abs_tol=1e-9), f"{mode}: spares priced"
+        assert math.isclose(row["capex_usd"], need * row["spare_cost_usd"], rel_tol=1e-6, abs_tol=1e-9), mode
+        assert math.isclose(row["spare_cost_usd"], enum.spare_price[mode], rel_tol=1e-12), f"{mode}: spare price"
         stock_usd += stock * row["spare_cost_usd"]
         if enum.factor is None:
             mu = units * enum.fit(mode) / 1e9 * enum.lead_h
