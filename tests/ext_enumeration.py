@@ -4,7 +4,8 @@ Everything here is written from the format doc (instances/README.md, sections "C
 "Reliability") and reads only the raw instance mapping it generated: no planner or verifier code.
 
 The instances: 1-3 NICs (1 or 2 ports, inline or from a catalogue NIC) under one switch group of 1-2 models
-(fixed count or sized), a NIC-switch link group and sometimes a link group inside the switch group, 2-3
+(fixed count or sized), a NIC-switch link group and sometimes a link group inside the switch group (and,
+with failure modes and without the rules, one NIC-to-NIC link, whose both ends carry NIC port modes), 2-3
 transceivers (twin-port, CPO, `fits`) and 0-2 cables (breakouts and twin-port cables under the rules) with
 random compatibility fields, status and year, an optional profile, fixed protocol, availability options,
 path budget, limits, economics, and failure modes on every item kind (transceivers with explicit
@@ -311,6 +312,13 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         if multi:
             ll["exclude"] = multi  # parts of several links per unit in one link group only
         links.append(ll)
+    free_ends = nic_ends - max(g.get("count", 0), math.ceil(g["demand_gbps"] / nic_speed))
+    if reliability and not compat and free_ends > 1 and rng.random() < 0.9:
+        # NIC to NIC: a host link with a NIC end at both ends (each end carries the NIC port's failure modes)
+        gg: dict[str, Any] = {"id": "gpu-gpu", "a": "gpu", "b": "gpu", "length_m": 2.0, "demand_gbps": 0, "count": 1}
+        if multi:
+            gg["exclude"] = multi
+        links.append(gg)
     inst: dict[str, Any] = {
         "schema_version": 1,
         "name": f"prop-{seed}",
@@ -862,7 +870,7 @@ class Enumerator:
         choices = []
         for link, opts in zip(self.d["links"], per_group, strict=True):
             nic_ends = self.nic["count"] * self.nic.get("ports", 1)
-            cap = nic_ends if link["a"] == "gpu" else (k * model["max_ports"]) // 2
+            cap = nic_ends // (1 + (link["b"] == "gpu")) if link["a"] == "gpu" else (k * model["max_ports"]) // 2
             exact = link.get("count")
             vs = []
             for v in itertools.product(range((cap if exact is None else exact) + 1), repeat=len(opts)):

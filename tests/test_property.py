@@ -400,6 +400,8 @@ def test_extension_families_are_varied() -> None:
                 for item in ("nic", "n0"):
                     if item in used:
                         seen(f"{item} mode")
+                if {"nic", "n0"} & set(used) and any(r["group"] == "gpu-gpu" for r in plan.to_dict()["links"]):
+                    seen("nic to nic")
                 if any(r["repair"] == "fail_in_place" for r in used.values()):
                     seen("fail in place")
                 if any("job_stop_fraction" in g for g in data["links"]) and figures["failures"] > 0:
@@ -407,7 +409,7 @@ def test_extension_families_are_varied() -> None:
                 if any(figures["stock"].values()):
                     seen("factor spares" if enum.factor is not None else "service-level spares")
     wanted = ["optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain", "nic mode", "n0 mode"]
-    wanted += ["fail in place", "own job stop share", "service-level spares", "factor spares"]
+    wanted += ["fail in place", "own job stop share", "service-level spares", "factor spares", "nic to nic"]
     for outcome in wanted:
         assert outcomes.get(outcome, 0) >= 5, outcomes
 
@@ -575,6 +577,48 @@ def test_enumeration_and_planner_reproduce_hand_computed_reliability(case: dict[
     case["reliability"] = {k: v for k, v in case["reliability"].items() if v is not None}
     assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
     assert solve_verified(case).objective == pytest.approx(optimum, rel=1e-9)
+
+
+def _nic_to_nic_case(row: dict[str, Any], reliability: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``_domain_case`` with 2 NICs more and 1 DAC from NIC to NIC beside the 4 host links to the switch:
+    capex 5 DACs and the switch, 10,500 USD; energy 505 W x 4.55832 = 2,301.9516 USD."""
+    case = _domain_case(["sw-a"], [row], reliability=reliability)
+    case["reliability"] = {k: v for k, v in case["reliability"].items() if v is not None}
+    case["nodes"][0]["count"] = 6
+    case["links"].append({"id": "gpu-gpu", "a": "gpu", "b": "gpu", "length_m": 2, "demand_gbps": 800, "count": 1})
+    return case
+
+
+def test_nic_to_nic_link_carries_both_nic_ports() -> None:
+    """A link group from a NIC group to itself has a NIC end at both ends ("both ends when a == b"). NIC ports:
+    4 x 1 + 1 x 2 = 6 failing units at 1,000 FIT: 6 x 0.008766 = 0.052596 failures, all stopping the job;
+    r = 0.052596 x 10 h = 0.52596; lost = 0.052596 x 0.25 + 0.52596 = 0.539109 GPU-hours, downtime
+    5 x 0.539109 = 2.695545 USD."""
+    case = _nic_to_nic_case(NIC_PORT)
+    optimum = 10500 + 2301.9516 + 2.695545
+    assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
+    plan = solve_verified(case)  # the verifier counts the two NIC ends too
+    assert plan.objective == pytest.approx(optimum, rel=1e-9)
+    assert plan.reliability is not None
+    assert plan.reliability["failures_per_year"] == pytest.approx(0.052596, rel=1e-12)
+
+
+def test_nic_to_nic_spares_take_the_quantile_of_both_ends() -> None:
+    """Spares to the 95 % level priced per link on u(m) summed over its ends. The NIC port fails both ports of
+    a NIC (domain 2; 50 USD a spare), 0.1 failures per unit and lead time of 100,000 h. NIC to NIC: u = 2 x 1/2
+    = 1, mu = 0.1, e^-0.1 = 0.905 < 0.95: 1 spare, 50 USD (one end at a time: mu = 0.05, e^-0.05 = 0.951, none).
+    Host links: u = 1/2, the group of 4: mu = 0.2, P(X <= 1) = 0.982: 1 spare over 4 links, 50 USD.
+    Failures 3 units x 0.008766 = 0.026298; r = 0.026298 x 2 x 10 = 0.52596; lost = 0.026298 x 0.25 + 0.52596
+    = 0.5325345, downtime 2.6626725. Stocked: the pooled mu = 0.3, P(X <= 1) = 0.963: 1 spare."""
+    row = {**NIC_PORT, "domain_ends": 2, "spare_cost_usd": 50}
+    case = _nic_to_nic_case(row, {"spares_factor": None, "spares_lead_time_h": 100000})
+    optimum = 10500 + 2301.9516 + 100 + 2.6626725
+    assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
+    plan = solve_verified(case)
+    assert plan.objective == pytest.approx(optimum, rel=1e-9)
+    assert plan.reliability is not None
+    (spares,) = plan.reliability["spares"]
+    assert (spares["spares_needed"], spares["spares"]) == (pytest.approx(2.0), 1)
 
 
 def test_failure_mode_of_a_nic_model_is_read_and_an_unknown_item_refused() -> None:
