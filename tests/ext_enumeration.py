@@ -4,12 +4,18 @@ Everything here is written from the format doc (instances/README.md, sections "C
 "Reliability") and reads only the raw instance mapping it generated: no planner or verifier code.
 
 The instances: 1-3 NICs (1 or 2 ports, inline or from a catalogue NIC) under one switch group of 1-2 models
-(fixed count or sized), a NIC-switch link group and sometimes a link group inside the switch group, 2-3
+(fixed count or sized), a NIC-switch link group and sometimes a link group inside the switch group (and,
+with failure modes and without the rules, one NIC-to-NIC link, whose both ends carry NIC port modes), 2-3
 transceivers (twin-port, CPO, `fits`) and 0-2 cables (breakouts and twin-port cables under the rules) with
 random compatibility fields, status and year, an optional profile, fixed protocol, availability options,
 path budget, limits, economics, and failure modes on every item kind (transceivers with explicit
-`domain_ends` / `repair_domain_ends`; cables and switches with them when asked for), with the downtime
-economics, caps and the weighted objective's interruption weight.
+`domain_ends` / `repair_domain_ends`; cables and switches with them when asked for; the generic NIC port
+`nic` and the catalogue NIC's own modes, which replace it for its group; any of them may fail in place
+until a maintenance window), with the downtime economics, caps, the weighted objective's interruption
+weight, a link group's own `job_stop_fraction` (else 1 on the host links, 1 / P on the links inside a
+switch group of P = 1 or 2 switches, a range at its min) and the spares rule: `spares_factor`, a given
+`spares_service_level` or the default level 0.95 (with lead times long enough for the quantile to stock
+spares).
 
 The generator keeps clear of the points the doc leaves open or has answered only recently, so the
 enumeration has one reading: every port and every part gives lane rates and cages or none does (a port with
@@ -27,8 +33,11 @@ The enumeration tries every usable switch model, switch count, fabric protocol a
 keeps the best objective of the plans that meet every rule. All figures it needs are linear in the counts,
 so each option and switch model is reduced to per-unit coefficients first. It also predicts the input
 errors of the doc (a link group with demand or count and no option, a switch group without a usable model,
-a fabric without a protocol) and evaluates a plan's own decisions (objective, reliability figures, the
-protocols its fabric can run).
+a fabric without a protocol, both spares rules, a job stop share without the reliability section) and
+evaluates a plan's own decisions (objective, reliability figures, the spares priced and stocked per failure
+mode, the protocols its fabric can run). The service-level rule prices, per link of an option, the Poisson
+quantile of its group's failures as if all the group's links used it, shared out per link: a constant per
+option and group, so the enumeration stays linear in the counts.
 """
 
 from __future__ import annotations
@@ -89,10 +98,13 @@ def _failure_rows(
             "id": f"{item}.{kind}{i}",
             "item": item,
             "mode": kind,
-            "repair": {"module": "module", "cable": "cable", "switch": "switch"}[kind],
+            "repair": {"module": "module", "cable": "cable", "switch": "switch", "port": "nic"}[kind],
             "mttr_h": float(_pick(rng, [0.5, 4.0, 10.0])),
             "source": SRC,
         }
+        if rng.random() < 0.2:  # the failed domain stays down until the next maintenance window
+            row["repair"] = "fail_in_place"
+            row["window_h"] = float(_pick(rng, [24.0, 168.0]))
         if rng.random() < 0.8:
             row["fit"] = float(_pick(rng, [300.0, 1000.0, 4000.0]))
         else:
@@ -239,10 +251,10 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
             s.update(_status(rng))
         switches.append(s)
     models = _pick(rng, [["s0"], ["s0", "s1"], ["s1"], ["s0", "s1"]])
-    if rng.random() < 0.6:
-        count: Any = 1
+    if rng.random() < 0.6:  # 2 switches (or a range from 2) with failure modes: 1/2 of a fabric link's failures
+        count: Any = 2 if reliability and rng.random() < 0.3 else 1  # stop the job, 1/P with P = 2
     else:
-        lo = int(rng.integers(0, 2))
+        lo = int(rng.integers(0, 3 if reliability else 2))
         count = {"min": lo, "max": int(rng.integers(max(lo, 1), 3))}
 
     # nodes and links ------------------------------------------------------------------------------
@@ -259,7 +271,8 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         nic["forms"] = ["pluggable", "cable", "cpo"]
     nic.update(port_fields(twin_cage_ok=nic_speed == 400, max_port_gbps=nic_speed))
     nics = []
-    if compat and rng.random() < 0.3:  # the port comes from a catalogue NIC; the group may override fields
+    if rng.random() < (0.3 if compat or reliability else 0.0):  # the port comes from a catalogue NIC
+        # (read without the rules too, for its ports, speed and forms); the group may override fields
         fields = {k: v for k, v in nic.items() if k not in ("id", "kind", "count")}
         nics.append({"id": "n0", **fields, "power_w": 20.0, "cost_usd": 1500.0, "source": SRC})
         override = port_fields(twin_cage_ok=nic_speed == 400, max_port_gbps=nic_speed)
@@ -299,6 +312,13 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
         if multi:
             ll["exclude"] = multi  # parts of several links per unit in one link group only
         links.append(ll)
+    free_ends = nic_ends - max(g.get("count", 0), math.ceil(g["demand_gbps"] / nic_speed))
+    if reliability and not compat and free_ends > 1 and rng.random() < 0.9:
+        # NIC to NIC: a host link with a NIC end at both ends (each end carries the NIC port's failure modes)
+        gg: dict[str, Any] = {"id": "gpu-gpu", "a": "gpu", "b": "gpu", "length_m": 2.0, "demand_gbps": 0, "count": 1}
+        if multi:
+            gg["exclude"] = multi
+        links.append(gg)
     inst: dict[str, Any] = {
         "schema_version": 1,
         "name": f"prop-{seed}",
@@ -373,19 +393,36 @@ def generate(seed: int, *, compat: bool, reliability: bool, explicit: str = "") 
                     s["max_ports"],
                 )
             )
+        # NIC ports: the generic `nic` item, and a catalogue NIC's own modes (which replace the generic ones
+        # for a group of that NIC); explicit domains up to the NIC's ports
+        if rng.random() < 0.5:
+            inst["catalog"].setdefault("reliability", []).extend(_failure_rows(rng, "nic", "port", True, 2, 1, 1))
+        if nics and rng.random() < 0.6:
+            inst["catalog"].setdefault("reliability", []).extend(
+                _failure_rows(rng, "n0", "port", True, 2, 1, nic_ports)
+            )
+        for link in links:
+            if rng.random() < 0.3:  # the instance states the share of failures that stop the job
+                link["job_stop_fraction"] = float(_pick(rng, [0.0, 0.1, 0.5, 1.0]))
         rel: dict[str, Any] = {}
         for key, values in (
             ("gpu_hour_usd", [0.0, 1.0, 3.0, 50.0]),
             ("restart_h", [0.25, 0.5]),
             ("gpus_per_interruption", [1, 1000]),
             ("idle_gpus_per_lost_link", [0.0, 1.0, 10.0]),
-            ("spares_lead_time_h", [100.0, 720.0]),
-            ("spares_factor", [0.0, 1.0, 2.0]),
+            ("spares_lead_time_h", [100.0, 720.0, 20000.0, 100000.0, 100000.0]),
             ("max_interruptions_per_day", [1e-4, 3e-4, 1e-3]),
             ("min_availability", [0.99, 0.999, 0.99999]),
         ):
-            if rng.random() < (0.25 if key.startswith(("max_", "min_")) else 0.6):
+            if rng.random() < (
+                0.25 if key.startswith(("max_", "min_")) else 0.8 if key == "spares_lead_time_h" else 0.6
+            ):
                 rel[key] = _pick(rng, values)
+        r = rng.random()  # spares: the factor rule, a service level, or the default level 0.95
+        if r < 0.3:
+            rel["spares_factor"] = float(_pick(rng, [0.0, 1.0, 2.0]))
+        elif r < 0.6:
+            rel["spares_service_level"] = float(_pick(rng, [0.5, 0.9, 0.99]))
         if explicit:
             rel["idle_gpus_per_lost_link"] = float(_pick(rng, [1.0, 10.0]))
             rel["gpu_hour_usd"] = float(_pick(rng, [1.0, 3.0, 50.0]))
@@ -423,6 +460,8 @@ class Option:
     protocols: set[str]  # protocols every part of the option speaks
     whole: list[tuple[str, str, int]] = field(default_factory=list)  # (node, part id, share) per end
     rel: dict[str, float] = field(default_factory=dict)  # reliability coefficients per link
+    mode_units: dict[str, float] = field(default_factory=dict)  # failing units per link of each failure mode
+    mode_need: dict[str, float] = field(default_factory=dict)  # spares priced per link of each failure mode
 
 
 @dataclass
@@ -446,9 +485,13 @@ class Enumerator:
         self.cab = {c["id"]: c for c in cat.get("cables", [])}
         self.sw = {s["id"]: s for s in cat.get("switches", [])}
         self.modes: dict[str, list[dict[str, Any]]] = {}
+        self.rows: dict[str, dict[str, Any]] = {}
         if self.has_rel:
             for row in cat.get("reliability", []):
                 self.modes.setdefault(row["item"], []).append(row)
+                self.rows[row["id"]] = row
+        self.nic_models = {m["id"]: m for m in cat.get("nics", [])}
+        self.spare_price: dict[str, float] = {}  # price of one spare per failure mode (row id)
         self.profile: dict[str, Any] = {}
         if "profile" in self.section:
             self.profile = next(p for p in cat["profiles"] if p["id"] == self.section["profile"])
@@ -469,7 +512,8 @@ class Enumerator:
         self.gpi = rel.get("gpus_per_interruption", self.gpus)
         self.idle = rel.get("idle_gpus_per_lost_link", 0.0)
         self.lead_h = rel.get("spares_lead_time_h", 720.0)
-        self.factor = rel.get("spares_factor", 1.0)
+        self.factor = rel.get("spares_factor")  # None: the service-level rule
+        self.level = rel.get("spares_service_level", 0.95)
         self.max_int = rel.get("max_interruptions_per_day")
         self.min_avail = rel.get("min_availability")
         w = data.get("weights", {})
@@ -577,7 +621,7 @@ class Enumerator:
                 protocols=self.part_protocols(t) & self.part_protocols(u) if self.compat else set(PROTOCOLS),
                 whole=[(n, p["id"], self.share_of_tx(p)) for p, n in ends if self.share_of_tx(p) > 1],
             )
-            self.add_reliability(opt, [("tx", p) for p, _ in ends])
+            self.add_reliability(opt, [("tx", p) for p, _ in ends], link)
             out.append(opt)
         for c in self.cab.values():
             if not self.available(c) or c["reach_m"] < length or c["speed_gbps"] < min_gbps:
@@ -608,7 +652,7 @@ class Enumerator:
                 protocols=self.part_protocols(c) if self.compat else set(PROTOCOLS),
                 whole=[(n, c["id"], s) for n, s in shares.items() if s > 1],
             )
-            self.add_reliability(opt, [("cable", c)])
+            self.add_reliability(opt, [("cable", c)], link)
             out.append(opt)
         return out
 
@@ -638,39 +682,108 @@ class Enumerator:
 
     # -- reliability ----------------------------------------------------------------------------
 
-    def mode_figures(self, row: dict[str, Any], units: float, default_domain: float, unit_price: float) -> dict:
-        fit = row["fit"] if "fit" in row else 1e9 / row["mtbf_h"]
+    def mode_figures(self, row: dict[str, Any], units: float, default_domain: float) -> dict[str, float]:
+        """Failures, flaps, links down and down link-hours per year of ``units`` failing units of one mode:
+        a mode that fails in place keeps only its domain down, for half a maintenance window."""
         dom = row.get("domain_ends", default_domain)
-        rep = row.get("repair_domain_ends", dom)
-        fail = units * fit * H_PER_YEAR / 1e9
-        spare = row.get("spare_cost_usd", unit_price)
+        if row["repair"] == "fail_in_place":
+            rep, hours = dom, row["window_h"] / 2
+        else:
+            rep, hours = row.get("repair_domain_ends", dom), row["mttr_h"]
+        fail = units * _fit(row) * H_PER_YEAR / 1e9
         return {
             "failures": fail,
             "flaps": units * row.get("flap_fit", 0.0) * H_PER_YEAR / 1e9,
             "links_down": fail * dom,
-            "down_link_h": fail * rep * row["mttr_h"],
-            "spares_capex": self.factor * units * fit / 1e9 * self.lead_h * spare,
+            "down_link_h": fail * rep * hours,
         }
 
-    def add_reliability(self, opt: Option, parts: list[tuple[str, dict[str, Any]]]) -> None:
-        rel = dict.fromkeys(("failures", "flaps", "links_down", "down_link_h", "spares_capex"), 0.0)
-        for kind, p in parts:
-            for row in self.modes.get(p["id"], []):
-                if kind == "tx":
-                    dom = row.get("domain_ends", p.get("ends_per_module", 1))
-                    fig = self.mode_figures(row, 1 / dom, p.get("ends_per_module", 1), p["cost_usd"] * dom)
-                else:
-                    fig = self.mode_figures(row, 1.0, 1, p["cost_usd"])
-                for k, v in fig.items():
-                    rel[k] += v
-        opt.rel = rel
+    def failing_units(self, kind: str, p: dict[str, Any]) -> list[tuple[dict[str, Any], float, float, float]]:
+        """(mode, failing units, default domain, default spare price) of one end or part: a transceiver end
+        1 / domain of each mode (a module of its own ends, priced x domain), a cable 1 per link, a switch 1
+        per switch, a NIC end 1 / domain (a catalogue NIC: all its ports, its price; `nic`: one port, 0)."""
+        out = []
+        for row in self.modes.get(p["id"], []):
+            if kind == "tx":
+                dom = row.get("domain_ends", p.get("ends_per_module", 1))
+                out.append((row, 1 / dom, p.get("ends_per_module", 1), p["cost_usd"] * dom))
+            elif kind == "cable":
+                out.append((row, 1.0, 1, p["cost_usd"]))
+            elif kind == "switch":
+                out.append((row, 1.0, p["max_ports"], p["cost_usd"]))
+            else:  # a NIC end: p is the catalogue NIC, or {"id": "nic"}
+                dom = row.get("domain_ends", p.get("ports", 1))
+                out.append((row, 1 / dom, p.get("ports", 1), p.get("cost_usd", 0.0)))
+        return out
 
-    def switch_reliability(self, s: dict[str, Any]) -> dict[str, float]:
-        rel = dict.fromkeys(("failures", "flaps", "links_down", "down_link_h", "spares_capex"), 0.0)
-        for row in self.modes.get(s["id"], []):
-            for k, v in self.mode_figures(row, 1.0, s["max_ports"], s["cost_usd"]).items():
-                rel[k] += v
-        return rel
+    def fit(self, mode: str) -> float:
+        """FIT of one failing unit of a failure mode (row id)."""
+        return _fit(self.rows[mode])
+
+    def nic_item(self) -> dict[str, Any]:
+        """The failure-mode item of the NIC end of a host link: the group's catalogue NIC when it has rows."""
+        model = self.nic_models.get(self.nic.get("model", ""))
+        return model if model is not None and model["id"] in self.modes else {"id": "nic"}
+
+    def job_stop_fraction(self, link: dict[str, Any]) -> float:
+        """The group's own, else 1 for a host link and 1 / P between switch groups (P: the smaller count,
+        a range at its min, at least 1)."""
+        if "job_stop_fraction" in link:
+            return link["job_stop_fraction"]
+        if "gpu" in (link["a"], link["b"]):
+            return 1.0
+        count = self.leaf["count"]
+        return 1 / max(1, count if isinstance(count, int) else count["min"])
+
+    def spares_need(self, row: dict[str, Any], units: float, n: int) -> float:
+        """Spares priced per link (or switch) for ``units`` failing units each, in a group of ``n``: the
+        factor rule, or the Poisson quantile of the group's lead-time failures shared out over ``n``."""
+        mu = units * _fit(row) / 1e9 * self.lead_h
+        if self.factor is not None:
+            return self.factor * mu
+        return _poisson_quantile(self.level, n * mu) / n
+
+    def reliability_of(
+        self, parts: list[tuple[str, dict[str, Any]]], stop: float, n: int
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Per-unit figures of a link (or switch) made of ``parts``, whose failures and flaps stop the job
+        with probability ``stop``, in a group of ``n`` for the spares; its failing units and priced spares
+        per mode."""
+        rel = dict.fromkeys(("failures", "flaps", "stops", "links_down", "down_link_h", "spares_capex"), 0.0)
+        units: dict[str, float] = {}
+        price: dict[str, float] = {}
+        for kind, p in parts:
+            for row, u, dom, unit_price in self.failing_units(kind, p):
+                for key, v in self.mode_figures(row, u, dom).items():
+                    rel[key] += v
+                units[row["id"]] = units.get(row["id"], 0.0) + u
+                price[row["id"]] = row.get("spare_cost_usd", unit_price)
+        rel["stops"] = stop * (rel["failures"] + rel["flaps"])
+        self.spare_price.update(price)
+        need = {m: self.spares_need(self.rows[m], u, n) for m, u in units.items()}
+        rel["spares_capex"] = sum(need[m] * price[m] for m in units)
+        return rel, units, need
+
+    def add_reliability(self, opt: Option, parts: list[tuple[str, dict[str, Any]]], link: dict[str, Any]) -> None:
+        nic_ends = [("nic", self.nic_item())] * sum(1 for node in (link["a"], link["b"]) if node == "gpu")
+        n = max(1, link["count"]) if "count" in link else max(1, math.ceil(link["demand_gbps"] / opt.speed - 1e-9))
+        opt.rel, opt.mode_units, opt.mode_need = self.reliability_of(parts + nic_ends, self.job_stop_fraction(link), n)
+
+    def switch_reliability(self, s: dict[str, Any]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        count = self.leaf["count"]
+        n = max(1, count if isinstance(count, int) else count["min"])
+        return self.reliability_of([("switch", s)], 1.0, n)
+
+    def stock(self, units: dict[str, float]) -> dict[str, int]:
+        """Whole spares stocked per mode for the plan's failing units: the pooled Poisson quantile, or (factor
+        rule) the need rounded up."""
+        out = {}
+        for m, u in units.items():
+            mu = u * _fit(self.rows[m]) / 1e9 * self.lead_h
+            out[m] = (
+                math.ceil(self.factor * mu - 1e-9) if self.factor is not None else _poisson_quantile(self.level, mu)
+            )
+        return out
 
     # -- the search -----------------------------------------------------------------------------
 
@@ -701,7 +814,21 @@ class Enumerator:
             return [], ["the fabric has no candidate protocol"]
         return sorted(cands), []
 
+    def section_errors(self) -> list[str]:
+        """Input errors of the reliability fields: both spares rules, a job stop share without the section."""
+        rel = self.d.get("reliability") or {}
+        out = ["spares_factor or spares_service_level"] if {"spares_factor", "spares_service_level"} <= set(rel) else []
+        if not self.has_rel:
+            out += [
+                f"{g['id']}: job_stop_fraction needs a reliability section"
+                for g in self.d["links"]
+                if "job_stop_fraction" in g
+            ]
+        return out
+
     def run(self) -> Result:
+        if self.section_errors():
+            return Result(None, 0, self.section_errors())
         protocols, errors = self.fabric_protocols()
         group_opts = [self.options(link) for link in self.d["links"]]
         if errors:
@@ -743,7 +870,7 @@ class Enumerator:
         choices = []
         for link, opts in zip(self.d["links"], per_group, strict=True):
             nic_ends = self.nic["count"] * self.nic.get("ports", 1)
-            cap = nic_ends if link["a"] == "gpu" else (k * model["max_ports"]) // 2
+            cap = nic_ends // (1 + (link["b"] == "gpu")) if link["a"] == "gpu" else (k * model["max_ports"]) // 2
             exact = link.get("count")
             vs = []
             for v in itertools.product(range((cap if exact is None else exact) + 1), repeat=len(opts)):
@@ -757,7 +884,10 @@ class Enumerator:
         """Every figure of one plan, or None when a rule fails."""
         capex = k * model["cost_usd"]
         power = k * model["power_w"]
-        rel = {key: k * v for key, v in self.switch_reliability(model).items()}
+        switch_rel, switch_units, switch_need = self.switch_reliability(model)
+        rel = {key: k * v for key, v in switch_rel.items()}
+        mode_units = {m: k * u for m, u in switch_units.items() if k > 0}
+        mode_need = {m: k * u for m, u in switch_need.items() if k > 0}
         used_gbps = used_ports = nic_ends = 0.0
         worst: dict[str, float] = {}
         units: dict[str, float] = {model["id"]: k}
@@ -774,6 +904,9 @@ class Enumerator:
                 power += o.power * n
                 for key, v in o.rel.items():
                     rel[key] += v * n
+                for m, u in o.mode_units.items():
+                    mode_units[m] = mode_units.get(m, 0.0) + u * n
+                    mode_need[m] = mode_need.get(m, 0.0) + o.mode_need[m] * n
                 worst[link["id"]] = max(worst.get(link["id"], 0.0), o.latency)
                 used_gbps += o.ends.get("leaf", 0) * o.speed * n
                 used_ports += o.ends.get("leaf", 0) * n
@@ -794,8 +927,8 @@ class Enumerator:
         for path in self.d.get("paths", []):
             if 2 * worst.get("gpu-leaf", 0.0) + model["latency_ns"] > path["max_latency_ns"] + 1e-9:
                 return None
-        lost = (rel["failures"] + rel["flaps"]) * self.gpi * self.restart_h + rel["down_link_h"] * self.idle
-        interruptions = (rel["failures"] + rel["flaps"]) / 365.25
+        lost = rel["stops"] * self.gpi * self.restart_h + rel["down_link_h"] * self.idle
+        interruptions = rel["stops"] / 365.25
         figures = {
             "capex": capex + rel["spares_capex"],
             "power": power,
@@ -807,6 +940,9 @@ class Enumerator:
             "interruptions_per_day": interruptions,
             "availability": 1 - lost / (self.gpus * H_PER_YEAR),
             "downtime": self.years * self.gpu_hour * lost if self.has_rel else 0.0,
+            "mode_units": mode_units,
+            "mode_need": mode_need,
+            "stock": self.stock(mode_units),
         }
         lim = self.d.get("limits", {})
         if "max_power_w" in lim and power > lim["max_power_w"] + 1e-9:
@@ -856,6 +992,23 @@ class Enumerator:
             for o, _ in rows:
                 speak &= o.protocols
         return self.totals(per_group, tuple(combo), model, k), sorted(speak)
+
+
+def _fit(row: dict[str, Any]) -> float:
+    return row["fit"] if "fit" in row else 1e9 / row["mtbf_h"]
+
+
+def _poisson_quantile(level: float, mu: float) -> int:
+    """The fewest k with P(X <= k) >= level, X ~ Poisson(mu) (0 when mu = 0)."""
+    if mu <= 0:
+        return 0
+    k, term = 0, math.exp(-mu)
+    total = term
+    while total < level:
+        k += 1
+        term *= mu / k
+        total += term
+    return k
 
 
 def _ends(a: str, b: str) -> dict[str, int]:

@@ -7,8 +7,8 @@ itself, over every model choice, switch count and link-count vector.
 The compatibility and reliability extensions are enumerated by ``ext_enumeration``, written from the
 sections "Compatibility rules" and "Reliability" alone (it reads the instance mapping, never the planner's or
 the verifier's code): every random instance is compared in status and objective, and every plan's own
-decisions are re-evaluated (objective, every reliability figure, the protocol its fabric runs), so a field
-that is accepted but not read shows up as a difference.
+decisions are re-evaluated (objective, every reliability figure, the spares priced and stocked per failure
+mode, the protocol its fabric runs), so a field that is accepted but not read shows up as a difference.
 """
 
 from __future__ import annotations
@@ -306,6 +306,32 @@ def _check_against_enumeration(data: dict, result: Result, plan: optimizer.Plan 
             assert math.isclose(stated[key], expected[key], rel_tol=1e-6, abs_tol=1e-9), (
                 f"reliability.{key}: plan {stated[key]}, doc {expected[key]}"
             )
+        _check_spares_stock(enum, figures, plan.reliability)
+
+
+def _check_spares_stock(enum: Enumerator, figures: dict[str, Any], stated: dict[str, Any]) -> None:
+    """The bill of materials' spares: one row per failure mode the plan uses, its failing units, the spares
+    priced (each group's quantile shared out per link, or the factor rule) and their capex, the whole spares
+    stocked (the pooled Poisson quantile at the service level, or the factor rule's need rounded up), their
+    price and, under the service level, the chance that they cover one lead time."""
+    rows = {r["mode"]: r for r in stated["spares"]}
+    assert set(rows) == set(figures["mode_units"]), f"spares rows {sorted(rows)}, modes used {figures['mode_units']}"
+    stock_usd = 0.0
+    for mode, units in figures["mode_units"].items():
+        row, stock = rows[mode], figures["stock"][mode]
+        assert math.isclose(row["units"], units, rel_tol=1e-9), f"{mode}: units {row['units']}, doc {units}"
+        assert row["spares"] == stock, f"{mode}: {row['spares']} spares stocked, the doc's rule gives {stock}"
+        need = figures["mode_need"][mode]
+        assert math.isclose(row["spares_needed"], need, rel_tol=1e-6, abs_tol=1e-9), f"{mode}: spares priced"
+        assert math.isclose(row["capex_usd"], need * row["spare_cost_usd"], rel_tol=1e-6, abs_tol=1e-9), mode
+        assert math.isclose(row["spare_cost_usd"], enum.spare_price[mode], rel_tol=1e-12), f"{mode}: spare price"
+        stock_usd += stock * row["spare_cost_usd"]
+        if enum.factor is None:
+            mu = units * enum.fit(mode) / 1e9 * enum.lead_h
+            cover = sum(math.exp(-mu) * mu**j / math.factorial(j) for j in range(stock + 1))
+            assert math.isclose(row["service_level"], cover, rel_tol=1e-9), f"{mode}: service level"
+            assert cover >= enum.level, f"{mode}: {stock} spares cover a lead time with probability {cover}"
+    assert math.isclose(stated["spares_stock_capex_usd"], stock_usd, rel_tol=1e-9, abs_tol=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(SEEDS_PER_FAMILY))
@@ -341,8 +367,14 @@ def test_fabric_protocol_report_against_enumeration(family: str, seed: int) -> N
 
 def test_extension_families_are_varied() -> None:
     """The random instances reach every outcome: optimal, infeasible and refused at load time, and plans that
-    use twin-port modules, breakouts and failure modes with explicit domains."""
+    use twin-port modules, breakouts, failure modes with explicit domains, NIC port modes (generic and of a
+    catalogue NIC), modes that fail in place, a group's own job stop share, and spares to a service level and
+    by the factor rule."""
     outcomes: dict[str, int] = {}
+
+    def seen(outcome: str) -> None:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
     for compat, reliability in FAMILIES.values():
         for seed in range(SEEDS_PER_FAMILY):
             data, _, plan, _ = _solved(seed, compat, reliability)
@@ -359,15 +391,42 @@ def test_extension_families_are_varied() -> None:
                 rows = cat.get("reliability", []) if reliability else []
                 if any("domain_ends" in r and r["item"] in parts for r in rows):
                     outcomes["explicit domain"] = outcomes.get("explicit domain", 0) + 1
-    for outcome in ("optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain"):
+                if not reliability:
+                    continue
+                enum = Enumerator(data)
+                figures, _ = enum.plan_figures(*_decisions(plan))
+                assert figures is not None
+                used = {enum.rows[m]["item"]: enum.rows[m] for m in figures["mode_units"]}
+                for item in ("nic", "n0"):
+                    if item in used:
+                        seen(f"{item} mode")
+                if {"nic", "n0"} & set(used) and any(r["group"] == "gpu-gpu" for r in plan.to_dict()["links"]):
+                    seen("nic to nic")
+                if any(r["repair"] == "fail_in_place" for r in used.values()):
+                    seen("fail in place")
+                if any("job_stop_fraction" in g for g in data["links"]) and figures["failures"] > 0:
+                    seen("own job stop share")
+                if any(figures["stock"].values()):
+                    seen("factor spares" if enum.factor is not None else "service-level spares")
+    wanted = ["optimal", "infeasible", "refused", "twin-port", "breakout", "explicit domain", "nic mode", "n0 mode"]
+    wanted += ["fail in place", "own job stop share", "service-level spares", "factor spares", "nic to nic"]
+    for outcome in wanted:
         assert outcomes.get(outcome, 0) >= 5, outcomes
 
 
-def _domain_case(models: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _domain_case(
+    models: list[str],
+    rows: list[dict[str, Any]],
+    reliability: dict[str, Any] | None = None,
+    link: dict[str, Any] | None = None,
+    nic: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """4 GPUs on one switch (a model of ``models``) over 4 DACs of 2 m (100 USD, 1 W each); one failure costs a
-    restart of 1 GPU for 0.25 h, and every link down idles 1 GPU until it is repaired; no spares."""
+    restart of 1 GPU for 0.25 h, and every link down idles 1 GPU until it is repaired; no spares unless
+    ``reliability`` says otherwise. A row's repair defaults to its mode's name; ``link`` adds fields to the link
+    group; ``nic`` is a catalogue NIC the NIC group then names (its count: 4 ports over the NIC's ports)."""
     src = "hand-computed case"
-    rows = [{**r, "repair": r["mode"], "source": src} for r in rows]
+    rows = [{"repair": r["mode"], **r, "source": src} for r in rows]
     switches = [
         {"id": "sw-a", "capacity_gbps": 51200, "max_ports": 64, "cost_usd": 10000},
         {"id": "sw-b", "capacity_gbps": 12800, "max_ports": 16, "cost_usd": 10002},
@@ -382,6 +441,7 @@ def _domain_case(models: list[str], rows: list[dict[str, Any]]) -> dict[str, Any
             "idle_gpus_per_lost_link": 1,
             "spares_factor": 0,
             "gpus_per_interruption": 1,
+            **(reliability or {}),
         },
         "catalog": {
             "media": [{"id": "smf", "cost_usd_per_m": 0, "latency_ns_per_m": 5, "source": src}],
@@ -411,17 +471,25 @@ def _domain_case(models: list[str], rows: list[dict[str, Any]]) -> dict[str, Any
                 if s["id"] in models
             ],
             "reliability": rows,
+            **({"nics": [{**nic, "source": src}]} if nic else {}),
         },
         "nodes": [
-            {"id": "gpu", "kind": "nic", "count": 4, "max_port_gbps": 800},
+            {"id": "gpu", "kind": "nic", "count": 4, "max_port_gbps": 800}
+            if nic is None
+            else {"id": "gpu", "kind": "nic", "count": 4 // nic["ports"], "model": nic["id"]},
             {"id": "leaf", "kind": "switch", "count": 1, "models": models},
         ],
-        "links": [{"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 2, "demand_gbps": 3200, "count": 4}],
+        "links": [
+            {"id": "gpu-leaf", "a": "gpu", "b": "leaf", "length_m": 2, "demand_gbps": 3200, "count": 4, **(link or {})}
+        ],
     }
 
 
 SW_A = {"id": "sw-a.switch", "item": "sw-a", "mode": "switch", "fit": 1000, "mttr_h": 10}
 SW_B = {"id": "sw-b.switch", "item": "sw-b", "mode": "switch", "fit": 1000, "mttr_h": 10}
+NIC_PORT = {"id": "nic.port", "item": "nic", "mode": "port", "repair": "nic", "fit": 1000, "mttr_h": 10}
+NIC_A = {"id": "nic-a", "ports": 2, "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000}
+DAC = {"id": "dac-800.cable", "item": "dac-800", "mode": "cable", "fit": 1000, "mttr_h": 10}
 
 
 @pytest.mark.parametrize(
@@ -463,17 +531,108 @@ def test_enumeration_reproduces_hand_computed_domains(case: dict[str, Any], opti
     assert result.best == pytest.approx(optimum, rel=1e-12)
 
 
-def test_failure_mode_of_a_nic_model_is_refused() -> None:
-    """The last item kind: a failure mode names a transceiver, cable or switch ("Reliability": `item`), so a
-    row on a catalogue NIC is an input error, never a field accepted and ignored."""
-    data, _ = sample(0, compat=True, reliability=True)
-    data["catalog"].setdefault("nics", []).append(
-        {"id": "nic-a", "max_port_gbps": 800, "power_w": 20, "cost_usd": 1000, "source": "t"}
-    )
-    row = {"id": "nic-a.nic", "item": "nic-a", "mode": "nic", "fit": 1000, "domain_ends": 1, "source": "t"}
-    data["catalog"]["reliability"] = [{**row, "repair": "module", "mttr_h": 4}]
-    with pytest.raises(optimizer.InstanceError, match=r"catalog\.reliability\[0\]\.item: .*'nic-a'"):
-        optimizer.load_instance(data)
+# Below: the base plan of ``_domain_case`` costs 4 x 100 + 10,000 + 504 W x 4.55832 USD/W = 12,697.39328 USD;
+# every figure is per year, 0.008766 = 1,000e-9 x 8,766 h the failures of one unit at 1,000 FIT.
+@pytest.mark.parametrize(
+    ("case", "optimum"),
+    [
+        # the generic NIC port on each of the 4 host links (u = 1): 0.035064 failures, all stopping the job;
+        # r = 0.035064 x 1 x 10 h = 0.35064; lost = 0.035064 x 1 GPU x 0.25 h + 0.35064 x 1 = 0.359406 GPU-hours,
+        # downtime 5 years x 1 USD x 0.359406 = 1.79703
+        (_domain_case(["sw-a"], [NIC_PORT]), 12699.19031),
+        # the group's catalogue NIC has its own mode, which replaces the generic one (5,000 FIT, not read): a
+        # 2-port NIC fails both ports (domain 2), u = 1/2 per link: 4 x 0.004383 = 0.017532 failures, r =
+        # 0.017532 x 2 x 10 = 0.35064; lost = 0.004383 + 0.35064 = 0.355023, downtime 1.775115
+        (
+            _domain_case(
+                ["sw-a"],
+                [{**NIC_PORT, "fit": 5000}, {**NIC_PORT, "id": "nic-a.port", "item": "nic-a"}],
+                nic=NIC_A,
+            ),
+            12699.168395,
+        ),
+        # the NIC port fails in place (window 40 h; the repair domain of 4 is not read): only its port is down,
+        # for 20 h: r = 0.035064 x 1 x 20 = 0.70128; job_stop_fraction 0.5 on the group: 0.017532 job stops;
+        # lost = 0.017532 x 0.25 + 0.70128 = 0.705663, downtime 3.528315
+        (
+            _domain_case(
+                ["sw-a"],
+                [{**NIC_PORT, "repair": "fail_in_place", "window_h": 40, "repair_domain_ends": 4}],
+                link={"job_stop_fraction": 0.5},
+            ),
+            12700.921595,
+        ),
+        # spares to the default 95 % service level: a DAC fails 1,000e-9 x 100,000 h = 0.1 times per lead time;
+        # the group of 4 links: mu = 0.4, P(X <= 1) = e^-0.4 x 1.4 = 0.93845 < 0.95 <= P(X <= 2) = 0.99207, so
+        # 2 spares, 1/2 per link: 4 x 1/2 x 100 USD = 200 USD; downtime as the NIC port above, 1.79703
+        (_domain_case(["sw-a"], [DAC], reliability={"spares_factor": None, "spares_lead_time_h": 100000}), 12899.19031),
+        # the factor rule instead: 1.5 x 0.4 = 0.6 spares priced, 60 USD (the stock: 1 whole spare)
+        (_domain_case(["sw-a"], [DAC], reliability={"spares_factor": 1.5, "spares_lead_time_h": 100000}), 12759.19031),
+    ],
+    ids=["nic-port", "nic-model", "fail-in-place-job-stop", "service-level", "factor"],
+)
+def test_enumeration_and_planner_reproduce_hand_computed_reliability(case: dict[str, Any], optimum: float) -> None:
+    """The NIC failure modes, fail in place, the job stop share and both spares rules, by hand: the enumeration
+    and the planner (its plan checked by the verifier) both give the optimum."""
+    case["reliability"] = {k: v for k, v in case["reliability"].items() if v is not None}
+    assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
+    assert solve_verified(case).objective == pytest.approx(optimum, rel=1e-9)
+
+
+def _nic_to_nic_case(row: dict[str, Any], reliability: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``_domain_case`` with 2 NICs more and 1 DAC from NIC to NIC beside the 4 host links to the switch:
+    capex 5 DACs and the switch, 10,500 USD; energy 505 W x 4.55832 = 2,301.9516 USD."""
+    case = _domain_case(["sw-a"], [row], reliability=reliability)
+    case["reliability"] = {k: v for k, v in case["reliability"].items() if v is not None}
+    case["nodes"][0]["count"] = 6
+    case["links"].append({"id": "gpu-gpu", "a": "gpu", "b": "gpu", "length_m": 2, "demand_gbps": 800, "count": 1})
+    return case
+
+
+def test_nic_to_nic_link_carries_both_nic_ports() -> None:
+    """A link group from a NIC group to itself has a NIC end at both ends ("both ends when a == b"). NIC ports:
+    4 x 1 + 1 x 2 = 6 failing units at 1,000 FIT: 6 x 0.008766 = 0.052596 failures, all stopping the job;
+    r = 0.052596 x 10 h = 0.52596; lost = 0.052596 x 0.25 + 0.52596 = 0.539109 GPU-hours, downtime
+    5 x 0.539109 = 2.695545 USD."""
+    case = _nic_to_nic_case(NIC_PORT)
+    optimum = 10500 + 2301.9516 + 2.695545
+    assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
+    plan = solve_verified(case)  # the verifier counts the two NIC ends too
+    assert plan.objective == pytest.approx(optimum, rel=1e-9)
+    assert plan.reliability is not None
+    assert plan.reliability["failures_per_year"] == pytest.approx(0.052596, rel=1e-12)
+
+
+def test_nic_to_nic_spares_take_the_quantile_of_both_ends() -> None:
+    """Spares to the 95 % level priced per link on u(m) summed over its ends. The NIC port fails both ports of
+    a NIC (domain 2; 50 USD a spare), 0.1 failures per unit and lead time of 100,000 h. NIC to NIC: u = 2 x 1/2
+    = 1, mu = 0.1, e^-0.1 = 0.905 < 0.95: 1 spare, 50 USD (one end at a time: mu = 0.05, e^-0.05 = 0.951, none).
+    Host links: u = 1/2, the group of 4: mu = 0.2, P(X <= 1) = 0.982: 1 spare over 4 links, 50 USD.
+    Failures 3 units x 0.008766 = 0.026298; r = 0.026298 x 2 x 10 = 0.52596; lost = 0.026298 x 0.25 + 0.52596
+    = 0.5325345, downtime 2.6626725. Stocked: the pooled mu = 0.3, P(X <= 1) = 0.963: 1 spare."""
+    row = {**NIC_PORT, "domain_ends": 2, "spare_cost_usd": 50}
+    case = _nic_to_nic_case(row, {"spares_factor": None, "spares_lead_time_h": 100000})
+    optimum = 10500 + 2301.9516 + 100 + 2.6626725
+    assert Enumerator(case).run().best == pytest.approx(optimum, rel=1e-12)
+    plan = solve_verified(case)
+    assert plan.objective == pytest.approx(optimum, rel=1e-9)
+    assert plan.reliability is not None
+    (spares,) = plan.reliability["spares"]
+    assert (spares["spares_needed"], spares["spares"]) == (pytest.approx(2.0), 1)
+
+
+def test_failure_mode_of_a_nic_model_is_read_and_an_unknown_item_refused() -> None:
+    """A failure mode may name a catalogue NIC ("Reliability": `item`): the NIC group of that NIC takes its
+    rows, and the planner's failures follow them (4 host links, 1/2 of a 2-port NIC each at 1,000 FIT:
+    4 x 0.5 x 1,000e-9 x 8,766 = 0.017532 per year). A row on an id that is no catalogue item nor `nic` is
+    an input error, never a field accepted and ignored."""
+    case = _domain_case(["sw-a"], [{**NIC_PORT, "id": "nic-a.port", "item": "nic-a"}], nic=NIC_A)
+    plan = solve_verified(copy.deepcopy(case))
+    assert plan.reliability is not None
+    assert plan.reliability["failures_per_year"] == pytest.approx(0.017532, rel=1e-12)
+    case["catalog"]["reliability"][0]["item"] = "nic-b"
+    with pytest.raises(optimizer.InstanceError, match=r"catalog\.reliability\[0\]\.item: .*'nic-b'"):
+        optimizer.load_instance(case)
 
 
 def test_switch_group_sized_to_zero_needs_no_spares_row() -> None:

@@ -1113,11 +1113,12 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
         size = max(1, size)
         for item, per_link in r.attrs["items"].items():
             account(item, per_link, r.count, g.length_m, share, size)
-        for x in nic_ends * (2 if g.a == g.b else 1):
-            nic = node_by_id[x]
-            model = getattr(nic, "model", None)
-            item = model if model is not None and model in modes else "nic"
-            account(item, 1.0, r.count, g.length_m, share, size)
+        nic_items: dict[str, float] = defaultdict(float)  # NIC ends per link of each failure-mode item
+        for x in nic_ends:  # a NIC to NIC group (a == b) lists its NIC group twice: both ends
+            model = getattr(node_by_id[x], "model", None)
+            nic_items[model if model is not None and model in modes else "nic"] += 1.0
+        for item, ends in nic_items.items():  # u(m) per link sums the ends (one quantile per mode and link)
+            account(item, ends, r.count, g.length_m, share, size)
     for group_id, nr in nodes.items():
         account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)))
     lost = stops * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
