@@ -48,7 +48,9 @@ _API: dict[str, tuple[str, str | None]] = {
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
     "read_document": ("optimizer.core.io", "read_document"),
+    "run_robustness": ("optimizer.studies.robustness", "run_robustness"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
+    "sample_scenarios": ("optimizer.studies.robustness", "sample_scenarios"),
     "solve": ("optimizer.core.pipeline", "solve"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
     # modules reachable as attributes of the package
@@ -102,6 +104,8 @@ if TYPE_CHECKING:
     from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
+    from optimizer.studies.robustness import run_robustness as run_robustness
+    from optimizer.studies.robustness import sample_scenarios as sample_scenarios
     from optimizer.studies.sweep import breakeven as breakeven
     from optimizer.studies.sweep import parse_parameter as parse_parameter
     from optimizer.studies.sweep import run_sweep as run_sweep

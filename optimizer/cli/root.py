@@ -37,6 +37,7 @@ from optimizer.cli.common import (
 from optimizer.cli.envelope import envelope
 from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
+from optimizer.cli.robustness import robustness
 from optimizer.cli.sndlib import import_group
 from optimizer.cli.solve import solve
 from optimizer.cli.sweep import breakeven, sweep
@@ -58,7 +59,19 @@ def cli() -> None:
     """
 
 
-for _command in (validate, solve, schema, catalog, generate, pareto, sweep, breakeven, envelope, import_group):
+for _command in (
+    validate,
+    solve,
+    schema,
+    catalog,
+    generate,
+    pareto,
+    sweep,
+    breakeven,
+    robustness,
+    envelope,
+    import_group,
+):
     cli.add_command(_command)
 
 

@@ -213,11 +213,12 @@ def _value(instance: Instance, path: str) -> float | None:
 
 
 def relevant_items(instance: Instance) -> set[str]:
-    """Catalogue items the instance can use: parts of any link group's candidate options, candidate switch
-    models, and the media of those parts (figures of other items cannot change a plan)."""
+    """Catalogue items the instance can use: parts of any link group's candidate options (dominated ones
+    included), candidate switch models, and the media of those parts (figures of other items cannot change
+    a plan)."""
     from optimizer.core.data import build_data
 
-    data = build_data(instance)
+    data = build_data(instance, prune=False)  # an option dominated at the catalogue's figures may win in a sample
     items = {item for option in data.col_option for item, _ in option.items}
     items |= set(data.choice_model)
     cat = instance.resolved_catalog
