@@ -329,7 +329,11 @@ def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: 
         for k, r in enumerate(x for x in rows if (x.kind, x.group) == (kind, group)):
             is_base = base_choice.get((kind, group)) == r.choice
             ax_f.barh(
-                y, r.share, left=left, color=palette[k % len(palette)], edgecolor="black" if is_base else "white",
+                y,
+                r.share,
+                left=left,
+                color=palette[k % len(palette)],
+                edgecolor="black" if is_base else "white",
                 linewidth=1.6 if is_base else 0.5,
             )
             if r.share >= 0.12:
@@ -347,7 +351,9 @@ def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: 
         bins = np.histogram_bin_edges(np.concatenate([optimum, repriced]) / scale, bins=min(30, max(5, len(optimum))))
         ax_d.hist(optimum / scale, bins=bins, alpha=0.6, label="each sample's optimum", color="#4C72B0")
         if len(repriced):
-            ax_d.hist(repriced / scale, bins=bins, alpha=0.5, label="base plan at the sample's figures", color="#C44E52")
+            ax_d.hist(
+                repriced / scale, bins=bins, alpha=0.5, label="base plan at the sample's figures", color="#C44E52"
+            )
         if base.get("objective") is not None:
             ax_d.axvline(base["objective"] / scale, color="black", linestyle="--", label="base plan, catalogue figures")
         regret = np.asarray(ok["regret"].dropna(), dtype=float) if "regret" in ok else np.array([])
