@@ -116,6 +116,20 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
     return run
 
 
+def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limit: float) -> list[dict[str, Any]]:
+    """The plan's decision drivers (``optimizer.studies.drivers``): solves in this process, one thread each."""
+    from optimizer.core.io import read_document
+    from optimizer.core.solve import SolveOptions
+    from optimizer.studies.drivers import plan_drivers
+
+    document, issues = read_document(file)
+    if issues or not isinstance(document, dict):
+        raise InstanceError(issues)
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=1, objective=objective)
+    result = plan_drivers(document, base_dir=file.parent, options=options, plan=plan, workers=1)
+    return [d.to_dict() for d in result.drivers]
+
+
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @time_limit_option(
@@ -151,6 +165,12 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@click.option(
+    "--drivers",
+    is_flag=True,
+    help="Also find the decision drivers: the uncertain figures (within their ranges) that flip a group's "
+    "choice, with break-even values (plan.json drivers, drivers.csv, summary).",
+)
 @_one_shot
 def solve(
     file: Path,
@@ -165,6 +185,7 @@ def solve(
     solver_log: bool,
     quiet: bool,
     plot: bool,
+    drivers: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
     started = time.monotonic()
@@ -199,6 +220,8 @@ def solve(
             finishing.append(True)
             view.__exit__()  # the progress display ends with the solve, before the summary
             plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
+            if drivers and plan.totals is not None:
+                plan.drivers = _drivers(file, plan, gap, objective, time_limit)
             code = emit_plan(plan, out_dir, as_json)
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan
