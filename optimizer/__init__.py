@@ -47,6 +47,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "load_instance": ("optimizer.core.load", "load_instance"),
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
+    "plan_drivers": ("optimizer.studies.drivers", "plan_drivers"),
     "read_document": ("optimizer.core.io", "read_document"),
     "run_robustness": ("optimizer.studies.robustness", "run_robustness"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
@@ -104,6 +105,7 @@ if TYPE_CHECKING:
     from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
+    from optimizer.studies.drivers import plan_drivers as plan_drivers
     from optimizer.studies.robustness import run_robustness as run_robustness
     from optimizer.studies.robustness import sample_scenarios as sample_scenarios
     from optimizer.studies.sweep import breakeven as breakeven
