@@ -101,11 +101,11 @@ if TYPE_CHECKING:
     from optimizer.errors import OptimizerError as OptimizerError
     from optimizer.sources import generate as generate
     from optimizer.sources import sndlib as sndlib
+    from optimizer.studies.drivers import plan_drivers as plan_drivers
     from optimizer.studies.envelope import EnvelopeResult as EnvelopeResult
     from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
-    from optimizer.studies.drivers import plan_drivers as plan_drivers
     from optimizer.studies.robustness import run_robustness as run_robustness
     from optimizer.studies.robustness import sample_scenarios as sample_scenarios
     from optimizer.studies.sweep import breakeven as breakeven

@@ -359,8 +359,12 @@ def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: 
         regret = np.asarray(ok["regret"].dropna(), dtype=float) if "regret" in ok else np.array([])
         title = "Objective over the samples"
         if len(regret):
-            title += f"\nbase plan regret: median {np.median(regret) / scale:,.3g}{unit}, p95 "
-            title += f"{np.percentile(regret, 95) / scale:,.3g}{unit}, max {regret.max() / scale:,.3g}{unit}"
+
+            def shown(x: float) -> str:
+                return f"{x / scale:,.2f}{unit}" if unit else f"{x:,.0f}"
+
+            title += f"\nbase plan regret: median {shown(float(np.median(regret)))}, "
+            title += f"p95 {shown(float(np.percentile(regret, 95)))}, max {shown(float(regret.max()))}"
         ax_d.set_title(title, fontsize=9)
         ax_d.set_xlabel(f"objective ({unit}USD for tco/capex)" if unit else "objective")
         ax_d.set_ylabel("samples")

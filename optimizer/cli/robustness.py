@@ -132,10 +132,14 @@ def robustness(
         mark = "yes" if base_choice.get((r.kind, r.group)) == r.choice else ""
         table.add_row(f"{r.group} ({r.kind})", str(r.choice), f"{r.share:.0%}", mark)
     out.print(table)
+
+    def usd(x: float) -> str:
+        return f"{x:,.0f}" if abs(x) >= 0.5 else "0"  # no "-0" for a regret of -1e-9
+
     for r in result.summary.itertuples(index=False):
         if r.n:
             out.print(
-                f"{r.figure}: p5 {r.p5:,.0f}  median {r.p50:,.0f}  p95 {r.p95:,.0f}  max {r.p100:,.0f}  (n={r.n})",
+                f"{r.figure}: p5 {usd(r.p5)}  median {usd(r.p50)}  p95 {usd(r.p95)}  max {usd(r.p100)}  (n={r.n})",
                 markup=False,
             )
     out.print("wrote " + ", ".join(str(p) for p in written), markup=False)

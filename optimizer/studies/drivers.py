@@ -14,8 +14,9 @@ with the value where it changes. Finding them takes three steps:
    and changes the gap between them by at least ``MIN_EFFECT`` of the chosen one's coefficient.
    This per-unit comparison ignores what couples the groups (switch ports, latency paths, supply), hence
    the margin; failure and flap rates (whose cost is not per unit) pass whenever their item is used.
-2. One solve per kept figure at the adverse end (all in parallel on the executor). A figure whose solve
-   keeps every choice is robust over its range.
+2. One solve per kept figure past the adverse end (``EXTEND`` times the distance from its value to that
+   end further out, not below 0; all in parallel on the executor). A figure whose solve there keeps every
+   choice is robust over its range and beyond.
 3. Break-even. For a figure whose solve changes choices, the plan's objective is linear in a price or a
    power figure, so the value where the base plan and the new plan cost the same is where the two cost
    lines cross: each plan is re-priced exactly at a second value (``optimizer.core.verify.plan_objective``
@@ -23,7 +24,8 @@ with the value where it changes. Finding them takes three steps:
    solve below keeps the base choices and the one above changes them, that bracket is the break-even; a
    third plan between the two (or a figure the objective is not linear in, e.g. an MTBF) moves the
    nearer end of the bracket to the new solve and the crossing is recomputed, as a secant search, up to
-   ``MAX_ROUNDS`` rounds, after which the bracket found is reported.
+   ``MAX_ROUNDS`` rounds, after which the bracket found is reported. Without confirmation
+   (``confirm=False``) the first crossing is reported as it is, unsolved.
 """
 
 from __future__ import annotations
@@ -43,16 +45,18 @@ from optimizer.studies.sweep import RELIABILITY_FIELDS, apply_overrides
 SCREEN_MARGIN = 0.25
 """A figure is solved when, at the adverse end of its range, the chosen option is less than this fraction
 cheaper per Gb/s than its runner-up."""
-BRACKET = 1e-4
-"""Half-width of the confirming bracket around a break-even, as a fraction of the figure's range."""
+BRACKET = 2e-3
+"""Half-width of the confirming bracket around a break-even, as a fraction of the figure's range (at least
+what makes the two plans' objectives differ by twice the MIP gap: closer to the crossing a solve may return
+either plan, and HiGHS takes long to tell near-equal plans apart)."""
 MIN_EFFECT = 0.01
 """... and when its move changes the gap between the two by at least this fraction of the chosen option's
 per-Gb/s coefficient (a choice that flips on a smaller change is a near tie, not a decision driver)."""
 MAX_ROUNDS = 6
 EXTEND = 1.0
-"""A figure whose solve at the adverse end keeps every choice is solved once more this many times the
-distance from its value to that end further out (not below 0): a change there is bracketed as in step 3
-and reported as a robust choice's break-even."""
+"""Each kept figure is solved this many times the distance from its value to the adverse end of its range
+beyond that end (not below 0), so that a break-even just outside the range is found too (and reported as
+robust); 0: at the adverse end itself."""
 
 
 @dataclass
@@ -86,7 +90,7 @@ class Driver:
 
     def text(self) -> str:
         """One line for a planner, e.g. ``leaf: th5-cpo until catalog.th5-cpo.cost_usd > 1.16 x (range
-        0.75-1.25 x): NOT robust``."""
+        0.75-1.25 x): NOT robust``; a figure given relative to its value is shown as a factor of it."""
         if self.relative and self.value:
             scale, unit = self.value, " x"
         else:
@@ -95,7 +99,8 @@ class Driver:
         def shown(x: float) -> str:
             return f"{x / scale:.3g}{unit}" if unit else f"{x:,.6g}"
 
-        rng = f"range {shown(self.low)}-{shown(self.high)}"
+        low = f"{self.low / scale:.3g}" if unit else shown(self.low)
+        rng = f"range {low}-{shown(self.high)}"
         if self.breakeven is None:
             return f"{self.group}: {self.choice} holds over {self.figure} ({rng}): robust"
         verdict = "robust" if self.robust else "NOT robust"
@@ -274,6 +279,7 @@ def plan_drivers(
     scheduler: str | None = None,
     margin: float = SCREEN_MARGIN,
     extend: float = EXTEND,
+    confirm: bool = True,
 ) -> DriversResult:
     """The decision drivers of the instance's optimal plan (see the module docstring).
 
@@ -285,8 +291,10 @@ def plan_drivers(
         plan: the plan of the document (solved here when not given).
         workers, scheduler: where the solves run (``optimizer.studies.executor``).
         margin: the screen's margin (``SCREEN_MARGIN``).
-        extend: how far beyond its range a figure whose choices hold is also solved, in range widths from
-            the adverse end (``EXTEND``; 0: not at all), to state the break-even of a robust choice.
+        extend: how far past the adverse end each figure is solved (``EXTEND``; 0: at the end itself).
+        confirm: bracket each break-even by solves (step 3); False: report where the base plan's and the
+            new plan's cost lines cross, unsolved (``confirmed`` false; exact unless a third plan is
+            cheaper in between), for one solve per kept figure in all.
     """
     from optimizer.core.load import load_instance
     from optimizer.core.pipeline import solve
@@ -299,6 +307,7 @@ def plan_drivers(
     opts = dataclasses.asdict(options)
     opts.pop("progress", None)
     mode = opts.get("objective")
+    gap = float(opts.get("mip_rel_gap") or 0.0)
     instance = load_instance(document, base_dir=base_dir)
     if plan is None:
         plan = solve(instance, options)
@@ -327,7 +336,8 @@ def plan_drivers(
             def lost(i: int, message: str) -> None:
                 out[i] = {"status": "error", "message": message}
 
-            runner.run(fn, tasks, got, lost)
+            if tasks:
+                runner.run(fn, tasks, got, lost)
             if fn is solve_point:
                 solves["n"] += len(tasks)
             return out
@@ -335,119 +345,116 @@ def plan_drivers(
         def point(f: Figure, x: float) -> dict[str, Any]:
             return {"path": f.path, "value": x, "base_dir": base_dir_s, "options": opts}
 
+        def solved(row: Mapping[str, Any]) -> bool:
+            return row.get("status") in ("optimal", "feasible") and "plan" in row
+
         adverse = {f.path: (f.high if f.item in used_items else f.low) for f in kept}
-        ends = run(solve_point, [point(f, adverse[f.path]) for f in kept])
-        # (figure, (x, plan, objective) keeping the choices, x changing them, the solve there)
-        flipping: list[tuple[Figure, tuple[float, Any, Any], float, dict[str, Any]]] = []
-        holding: list[tuple[Figure, dict[str, Any], float]] = []
+        far = {p: max(x + extend * (x - f.value), 0.0) for f in kept for p, x in [(f.path, adverse[f.path])]}
+        ends = run(solve_point, [point(f, far[f.path]) for f in kept])
+        # one search per (figure, groups still to change): "lo" keeps those groups' base choices, "hi" does not
+        state: list[dict[str, Any]] = []
         for f, row in zip(kept, ends, strict=True):
-            if row.get("status") not in ("optimal", "feasible"):
+            if not solved(row):
                 continue
-            xa = adverse[f.path]
-            if _choices(row) != base_choice:
-                flipping.append((f, (f.value, base_doc, plan.objective), xa, row))
-            elif extend > 0:
-                far = max(xa + extend * (xa - f.value), 0.0)
-                if far != xa:
-                    holding.append((f, row, far))
-        if holding:  # beyond the range: how far a robust choice holds
-            far_rows = run(solve_point, [point(f, far) for f, _, far in holding])
-            for (f, row, far), far_row in zip(holding, far_rows, strict=True):
-                if far_row.get("status") in ("optimal", "feasible") and _choices(far_row) != base_choice:
-                    flipping.append((f, (adverse[f.path], row["plan"], row["objective"]), far, far_row))
-        state = [
-            {
-                "f": f,
-                "lo": lo,
-                "hi": (x, row["plan"], row["objective"]),
-                "hi_row": row,
-                "done": False,
-                "confirmed": False,
-            }
-            for f, lo, x, row in flipping
-        ]
-        for _ in range(MAX_ROUNDS):
-            active = [s for s in state if not s["done"]]
-            if not active:
-                break
-            # re-price each side's plan at the other side's value (exact, from the decisions)
-            reprice_tasks = []
-            for s in active:
-                (xl, pl, _), (xh, ph, _) = s["lo"], s["hi"]
-                reprice_tasks.append(
-                    {"path": s["f"].path, "value": xl, "plans": [ph], "mode": mode, "base_dir": base_dir_s}
-                )
-                reprice_tasks.append(
-                    {"path": s["f"].path, "value": xh, "plans": [pl], "mode": mode, "base_dir": base_dir_s}
-                )
-            priced = run(_reprice, reprice_tasks)
-            tasks = []
-            for j, s in enumerate(active):
-                (xl, _, ol), (xh, _, oh) = s["lo"], s["hi"]
+            watch = frozenset(k for k, c in base_choice.items() if _choices(row).get(k) != c)
+            if watch:
+                hi = (far[f.path], row["plan"], row["objective"], row)
+                state.append({"f": f, "lo": (f.value, base_doc, plan.objective), "hi": hi, "far": hi, "watch": watch})
+        # (figure, break-even, bracket below, above, the solve past it, groups changed there, confirmed)
+        found: list[tuple[Figure, float, float | None, float | None, dict[str, Any], frozenset[Any], bool]] = []
+        rounds = 0
+        while state and rounds < MAX_ROUNDS * 3:
+            rounds += 1
+            priced = run(
+                _reprice,
+                [
+                    {"path": st["f"].path, "value": x, "plans": [other], "mode": mode, "base_dir": base_dir_s}
+                    for st in state
+                    for x, other in ((st["lo"][0], st["hi"][1]), (st["hi"][0], st["lo"][1]))
+                ],
+            )
+            tasks: list[dict[str, Any]] = []
+            for j, st in enumerate(state):
+                (xl, _, ol), (xh, _, oh, _) = st["lo"], st["hi"]
                 hi_at_lo = (priced[2 * j].get("objectives") or [math.nan])[0]
                 lo_at_hi = (priced[2 * j + 1].get("objectives") or [math.nan])[0]
+                f = st["f"]
                 x = _crossing(xl, xh, ol, lo_at_hi, hi_at_lo, oh)
-                f = s["f"]
                 eps = BRACKET * max(f.high - f.low, abs(f.value) * 1e-3, 1e-9)
-                step = eps if xh > xl else -eps
-                x = min(max(x, min(xl, xh) + eps), max(xl, xh) - eps) if abs(xh - xl) > 2 * eps else (xl + xh) / 2
-                s["x"] = x
-                tasks += [point(f, x - step), point(f, x + step)]
-            rows = run(solve_point, tasks)
-            for j, s in enumerate(active):
+                # the two plans' objectives must differ by more than the MIP gap on each side of the
+                # crossing, or a solve there may return either plan
+                slopes = abs((lo_at_hi - ol) - (oh - hi_at_lo)) / abs(xh - xl) if xh != xl else 0.0
+                if slopes > 0 and math.isfinite(slopes):
+                    eps = max(eps, 2.0 * gap * max(abs(ol), abs(oh)) / slopes)
+                wide = abs(xh - xl) > 2 * eps
+                x = min(max(x, min(xl, xh) + eps), max(xl, xh) - eps) if wide else (xl + xh) / 2
+                st.update(x=x, eps=eps, step=eps if xh > xl else -eps)
+                if confirm:
+                    tasks += [point(f, x - st["step"]), point(f, x + st["step"])]
+            rows = run(solve_point, tasks) if confirm else []
+            nxt: list[dict[str, Any]] = []
+            for j, st in enumerate(state):
+                f, x, step, watch = st["f"], st["x"], st["step"], st["watch"]
+                st["n"] = st.get("n", 0) + 1
+                if not confirm:  # the crossing of the two plans' cost lines, unsolved
+                    found.append((f, x, None, None, st["hi"][3], watch, False))
+                    continue
                 below, above = rows[2 * j], rows[2 * j + 1]
-                f, x = s["f"], s["x"]
-                step = abs(tasks[2 * j + 1]["value"] - x)
-                sign = 1 if s["hi"][0] > s["lo"][0] else -1
-                ok_b = below.get("status") in ("optimal", "feasible")
-                ok_a = above.get("status") in ("optimal", "feasible")
-                if not (ok_b and ok_a):
-                    s["done"] = True
+                if not (solved(below) and solved(above)):
                     continue
-                keeps_b = _choices(below) == base_choice
-                keeps_a = _choices(above) == base_choice
-                if keeps_b and not keeps_a:
-                    s["lo"] = (x - sign * step, below["plan"], below["objective"])
-                    s["hi"] = (x + sign * step, above["plan"], above["objective"])
-                    s["hi_row"] = above
-                    s["done"] = s["confirmed"] = True
-                elif keeps_b:  # both keep: the change is further out
-                    s["lo"] = (x + sign * step, above["plan"], above["objective"])
+
+                def keeps(row: Mapping[str, Any], watch: frozenset[Any] = watch) -> bool:
+                    got = _choices(row)
+                    return all(got.get(k) == base_choice[k] for k in watch)
+
+                hi_pt = (x + step, above["plan"], above["objective"], above)
+                if keeps(below) and not keeps(above):
+                    changed = frozenset(k for k in watch if _choices(above).get(k) != base_choice[k])
+                    found.append((f, x, x - step, x + step, above, changed, True))
+                    rest = watch - changed
+                    if rest and _sign(st["far"][0] - hi_pt[0]) == _sign(step):  # later changes: search on
+                        nxt.append({"f": f, "lo": hi_pt[:3], "hi": st["far"], "far": st["far"], "watch": rest})
+                    continue
+                if keeps(below):  # both keep: the change is further out
+                    st["lo"] = hi_pt[:3]
                 else:  # both change: the change is nearer
-                    s["hi"] = (x - sign * step, below["plan"], below["objective"])
-                    s["hi_row"] = below
-            for s in state:
-                if abs(s["hi"][0] - s["lo"][0]) <= 2.5 * BRACKET * max(s["f"].high - s["f"].low, 1e-9):
-                    s["done"] = True
-        for s in state:
-            f = s["f"]
-            xl, xh = s["lo"][0], s["hi"][0]
-            value = (xl + xh) / 2
-            after = _choices(s["hi_row"])
-            for key, choice in base_choice.items():
-                if after.get(key) == choice:
-                    continue
+                    st["hi"] = (x - step, below["plan"], below["objective"], below)
+                narrow = abs(st["hi"][0] - st["lo"][0]) <= 2.5 * st["eps"]
+                if narrow or st["n"] >= MAX_ROUNDS:  # report the bracket found
+                    xl, xh = st["lo"][0], st["hi"][0]
+                    changed = frozenset(k for k in watch if _choices(st["hi"][3]).get(k) != base_choice[k])
+                    found.append((f, (xl + xh) / 2, min(xl, xh), max(xl, xh), st["hi"][3], changed, False))
+                else:
+                    nxt.append(st)
+            state = nxt
+        for f, value, below_x, above_x, after_row, changed, confirmed in found:
+            after = _choices(after_row)
+            for key in sorted(changed):
                 drivers.append(
                     Driver(
                         kind=key[0],
                         group=key[1],
-                        choice=choice,
+                        choice=base_choice[key],
                         figure=f.path,
                         value=f.value,
                         low=f.low,
                         high=f.high,
                         relative=f.relative,
-                        direction=">" if xh > xl else "<",
+                        direction=">" if value > f.value else "<",
                         breakeven=value,
-                        below=min(xl, xh),
-                        above=max(xl, xh),
+                        below=below_x,
+                        above=above_x,
                         new_choice=str(after.get(key, "(none)")),
                         robust=not (f.low <= value <= f.high),
-                        confirmed=bool(s["confirmed"]),
+                        confirmed=confirmed,
                     )
                 )
     drivers.sort(key=lambda d: (d.kind, d.group, d.robust, d.figure))
     return DriversResult(drivers, [f.path for f in kept], len(figures), solves["n"])
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
 
 
 def _crossing(xl: float, xh: float, ol: float, lo_at_hi: float, hi_at_lo: float, oh: float) -> float:
