@@ -360,11 +360,11 @@ def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: 
         title = "Objective over the samples"
         if len(regret):
 
-            def shown(x: float) -> str:
+            def usd(x: float) -> str:
                 return f"{x / scale:,.2f}{unit}" if unit else f"{x:,.0f}"
 
-            title += f"\nbase plan regret: median {shown(float(np.median(regret)))}, "
-            title += f"p95 {shown(float(np.percentile(regret, 95)))}, max {shown(float(regret.max()))}"
+            title += f"\nbase plan regret: median {usd(float(np.median(regret)))}, "
+            title += f"p95 {usd(float(np.percentile(regret, 95)))}, max {usd(float(regret.max()))}"
         ax_d.set_title(title, fontsize=9)
         ax_d.set_xlabel(f"objective ({unit}USD for tco/capex)" if unit else "objective")
         ax_d.set_ylabel("samples")

@@ -128,18 +128,25 @@ def robustness(
     )
     for col in ("group", "choice", "share", "base plan"):
         table.add_column(col, justify="right" if col == "share" else "left")
-    for r in result.frequencies.itertuples(index=False):
-        mark = "yes" if base_choice.get((r.kind, r.group)) == r.choice else ""
-        table.add_row(f"{r.group} ({r.kind})", str(r.choice), f"{r.share:.0%}", mark)
+    for kind, group, choice, share in zip(
+        result.frequencies["kind"],
+        result.frequencies["group"],
+        result.frequencies["choice"],
+        result.frequencies["share"],
+        strict=True,
+    ):
+        mark = "yes" if base_choice.get((str(kind), str(group))) == choice else ""
+        table.add_row(f"{group} ({kind})", str(choice), f"{float(share):.0%}", mark)
     out.print(table)
 
     def usd(x: float) -> str:
         return f"{x:,.0f}" if abs(x) >= 0.5 else "0"  # no "-0" for a regret of -1e-9
 
-    for r in result.summary.itertuples(index=False):
-        if r.n:
+    for r in result.summary.to_dict("records"):
+        if r["n"]:
             out.print(
-                f"{r.figure}: p5 {usd(r.p5)}  median {usd(r.p50)}  p95 {usd(r.p95)}  max {usd(r.p100)}  (n={r.n})",
+                f"{r['figure']}: p5 {usd(r['p5'])}  median {usd(r['p50'])}  p95 {usd(r['p95'])}  "
+                f"max {usd(r['p100'])}  (n={r['n']})",
                 markup=False,
             )
     out.print("wrote " + ", ".join(str(p) for p in written), markup=False)

@@ -184,7 +184,9 @@ def _catalog_matches(catalog: Catalog, spec: FigureRange) -> list[tuple[str, str
     """(section, entry id, entry) of the catalogue entries a ``catalog.<pattern>.<field>`` path names."""
     rest = spec.path.split(".", 1)[1]
     pattern, name = rest.rsplit(".", 1)
-    sections = ("reliability",) if name in RELIABILITY_FIELDS else ("media", "transceivers", "cables", "switches")
+    sections: tuple[str, ...] = ("reliability",)
+    if name not in RELIABILITY_FIELDS:
+        sections = ("media", "transceivers", "cables", "switches")
     if spec.section is not None:
         sections = tuple(s for s in sections if s == spec.section)
     return [
@@ -506,7 +508,7 @@ def run_robustness(
     figures = uncertain_figures(instance, price_book)
     scenarios = sample_figures(figures, samples, seed)
     base_plan = solve(instance, options)
-    base = {"status": str(base_plan.status), "objective": base_plan.objective}
+    base: dict[str, Any] = {"status": str(base_plan.status), "objective": base_plan.objective}
     plan_doc = None
     if base_plan.totals is not None:
         base.update(
@@ -583,7 +585,9 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     """Percentiles and mean of the objective, the TCO and the base plan's regret over the samples."""
     rows = []
     for column in ("objective", "tco_usd", "regret"):
-        values = pd.to_numeric(table[column], errors="coerce").dropna().to_numpy(dtype=float) if len(table) else []
+        values: np.ndarray = (
+            pd.to_numeric(table[column], errors="coerce").dropna().to_numpy(dtype=float) if len(table) else np.array([])
+        )
         row: dict[str, Any] = {"figure": column, "n": len(values)}
         for p in PERCENTILES:
             row[f"p{p}"] = float(np.percentile(values, p)) if len(values) else None
