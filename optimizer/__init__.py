@@ -57,11 +57,14 @@ _API: dict[str, tuple[str, str | None]] = {
     "load_instance": ("optimizer.core.load", "load_instance"),
     "pareto": ("optimizer.studies.pareto", "pareto"),
     "parse_parameter": ("optimizer.studies.sweep", "parse_parameter"),
+    "plan_drivers": ("optimizer.studies.drivers", "plan_drivers"),
     "read_document": ("optimizer.core.io", "read_document"),
     "RobustResult": ("optimizer.studies.robust", "RobustResult"),
     "robust_plan": ("optimizer.studies.robust", "robust_plan"),
     "read_plan": ("optimizer.core.results", "read_plan"),
+    "run_robustness": ("optimizer.studies.robustness", "run_robustness"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
+    "sample_scenarios": ("optimizer.studies.robustness", "sample_scenarios"),
     "solve": ("optimizer.core.pipeline", "solve"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
     "with_changes": ("optimizer.core.edit", "with_changes"),
@@ -119,12 +122,15 @@ if TYPE_CHECKING:
     from optimizer.errors import OptimizerError as OptimizerError
     from optimizer.sources import generate as generate
     from optimizer.sources import sndlib as sndlib
+    from optimizer.studies.drivers import plan_drivers as plan_drivers
     from optimizer.studies.envelope import EnvelopeResult as EnvelopeResult
     from optimizer.studies.envelope import envelope as envelope
     from optimizer.studies.pareto import ParetoFront as ParetoFront
     from optimizer.studies.pareto import pareto as pareto
     from optimizer.studies.robust import RobustResult as RobustResult
     from optimizer.studies.robust import robust_plan as robust_plan
+    from optimizer.studies.robustness import run_robustness as run_robustness
+    from optimizer.studies.robustness import sample_scenarios as sample_scenarios
     from optimizer.studies.sweep import breakeven as breakeven
     from optimizer.studies.sweep import parse_parameter as parse_parameter
     from optimizer.studies.sweep import run_sweep as run_sweep

@@ -360,3 +360,72 @@ def plot_envelope(result: Any, path: str | Path | None = None, *, ax: Any = None
             fontsize=11,
         )
     return _save(fig, path)
+
+
+def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: str | Path | None = None) -> Any:
+    """Decision frequencies and the cost of being wrong, at a glance.
+
+    Left: per link group and switch group, a bar split into the share of samples choosing each option or
+    model; the base plan's choice is outlined and named. Right: the distribution of the samples' optimal
+    objective and of the base plan's objective at the same prices (the gap between them is the regret),
+    with the base plan's objective at the catalogue's figures marked. Returns the ``Figure`` (a PNG at
+    ``path`` when given)."""
+    import numpy as np
+
+    rows = list(frequencies.itertuples(index=False))
+    groups: list[tuple[str, str]] = []
+    for r in rows:
+        if (r.kind, r.group) not in groups:
+            groups.append((r.kind, r.group))
+    shown = groups[:MAX_TIERS]
+    fig = _figure(13, max(3.5, 0.55 * len(shown) + 1.6))
+    ax_f, ax_d = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C"]
+    base_choice = {("link", g): c for g, c in (base.get("choices") or {}).items()}
+    base_choice.update({("switch", g): m for g, m in (base.get("models") or {}).items()})
+    for y, (kind, group) in enumerate(reversed(shown)):
+        left = 0.0
+        for k, r in enumerate(x for x in rows if (x.kind, x.group) == (kind, group)):
+            is_base = base_choice.get((kind, group)) == r.choice
+            ax_f.barh(
+                y,
+                r.share,
+                left=left,
+                color=palette[k % len(palette)],
+                edgecolor="black" if is_base else "white",
+                linewidth=1.6 if is_base else 0.5,
+            )
+            if r.share >= 0.12:
+                ax_f.text(left + r.share / 2, y, f"{r.choice}\n{r.share:.0%}", ha="center", va="center", fontsize=7)
+            left += r.share
+    ax_f.set_yticks(range(len(shown)), [f"{g} ({k})" for k, g in reversed(shown)], fontsize=8)
+    ax_f.set_xlim(0, 1)
+    ax_f.set_xlabel("share of samples (outlined: the base plan's choice)")
+    ax_f.set_title("How often each choice is optimal")
+    ok = samples[samples["status"].isin(["optimal", "feasible"])]
+    optimum = np.asarray(ok["objective"].dropna(), dtype=float)
+    repriced = np.asarray(ok["base_objective"].dropna(), dtype=float)
+    if len(optimum):
+        scale, unit = (1e6, "M") if max(abs(optimum).max(), 1.0) >= 1e6 else (1.0, "")
+        bins = np.histogram_bin_edges(np.concatenate([optimum, repriced]) / scale, bins=min(30, max(5, len(optimum))))
+        ax_d.hist(optimum / scale, bins=bins, alpha=0.6, label="each sample's optimum", color="#4C72B0")
+        if len(repriced):
+            ax_d.hist(
+                repriced / scale, bins=bins, alpha=0.5, label="base plan at the sample's figures", color="#C44E52"
+            )
+        if base.get("objective") is not None:
+            ax_d.axvline(base["objective"] / scale, color="black", linestyle="--", label="base plan, catalogue figures")
+        regret = np.asarray(ok["regret"].dropna(), dtype=float) if "regret" in ok else np.array([])
+        title = "Objective over the samples"
+        if len(regret):
+
+            def usd(x: float) -> str:
+                return f"{x / scale:,.2f}{unit}" if unit else f"{x:,.0f}"
+
+            title += f"\nbase plan regret: median {usd(float(np.median(regret)))}, "
+            title += f"p95 {usd(float(np.percentile(regret, 95)))}, max {usd(float(regret.max()))}"
+        ax_d.set_title(title, fontsize=9)
+        ax_d.set_xlabel(f"objective ({unit}USD for tco/capex)" if unit else "objective")
+        ax_d.set_ylabel("samples")
+        ax_d.legend(fontsize=7)
+    return _save(fig, path)

@@ -555,6 +555,19 @@ def _number(column: str, v: Any) -> str:
     return f"{x:,.0f}" if x == int(x) else f"{x:,.6g}"
 
 
+def _print_drivers(out: Console, drivers: list[dict[str, Any]], out_dir: Path | None) -> None:
+    """Decision drivers, one line each: the choices that flip within range first."""
+    if not drivers:
+        out.print("decision drivers: no uncertain figure flips a choice within its range")
+        return
+    shown = sorted(drivers, key=lambda d: (bool(d["robust"]), d["kind"], d["group"], d["figure"]))
+    flips = sum(not d["robust"] for d in drivers)
+    out.print(Text(f"decision drivers ({flips} flip within their range):", style="bold"))
+    for d in shown[:MAX_TABLE_ROWS]:
+        out.print(Text(f"  {d['text']}"))
+    _more(out, len(drivers), "drivers.csv", out_dir)
+
+
 def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
     out = out_console()
     s = plan.solver
@@ -699,9 +712,12 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
         _more(out, len(plan.bom), "bom.csv", out_dir)
     if getattr(plan, "reliability", None) is not None:
         _print_reliability(out, plan.reliability, out_dir)
+    if getattr(plan, "drivers", None) is not None:
+        _print_drivers(out, plan.drivers, out_dir)
     if out_dir is not None:
         extra = ", reliability.csv" if getattr(plan, "reliability", None) is not None else ""
         extra += ", flows.csv" if plan.flows is not None else ""
+        extra += ", drivers.csv" if getattr(plan, "drivers", None) is not None else ""
         out.print(f"wrote {out_dir}/plan.json, links.csv, nodes.csv, paths.csv, bom.csv{extra}")
 
 

@@ -39,6 +39,7 @@ from optimizer.cli.generate import generate
 from optimizer.cli.pareto import pareto
 from optimizer.cli.report import report
 from optimizer.cli.robust import robust
+from optimizer.cli.robustness import robustness
 from optimizer.cli.sndlib import import_group
 from optimizer.cli.solve import solve
 from optimizer.cli.sweep import breakeven, sweep
@@ -70,8 +71,7 @@ for _command in (
     sweep,
     breakeven,
     robust,
-    envelope,
-    import_group,
+    robustness,
     envelope,
     import_group,
     report,

@@ -131,6 +131,20 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
     return run
 
 
+def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limit: float) -> list[dict[str, Any]]:
+    """The plan's decision drivers (``optimizer.studies.drivers``): solves in this process, one thread each."""
+    from optimizer.core.io import read_document
+    from optimizer.core.solve import SolveOptions
+    from optimizer.studies.drivers import plan_drivers
+
+    document, issues = read_document(file)
+    if issues or not isinstance(document, dict):
+        raise InstanceError(issues)
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=1, objective=objective)
+    result = plan_drivers(document, base_dir=file.parent, options=options, plan=plan, workers=1)
+    return [d.to_dict() for d in result.drivers]
+
+
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @time_limit_option(
@@ -172,6 +186,12 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
     is_flag=True,
     help="Write report.html: the plan as one self-contained HTML page (in --out or here).",
 )
+@click.option(
+    "--drivers",
+    is_flag=True,
+    help="Also find the decision drivers: the uncertain figures (within their ranges) that flip a group's "
+    "choice, with break-even values (plan.json drivers, drivers.csv, summary).",
+)
 @_one_shot
 def solve(
     file: Path,
@@ -187,6 +207,7 @@ def solve(
     quiet: bool,
     plot: bool,
     html_report: bool,
+    drivers: bool,
 ) -> int:
     """Solve an instance and print (or write) the plan."""
     started = time.monotonic()
@@ -221,6 +242,8 @@ def solve(
             finishing.append(True)
             view.__exit__()  # the progress display ends with the solve, before the summary
             plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
+            if drivers and plan.totals is not None:
+                plan.drivers = _drivers(file, plan, gap, objective, time_limit)
             code = emit_plan(plan, out_dir, as_json, instance.resolved_catalog)
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan

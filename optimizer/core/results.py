@@ -45,6 +45,25 @@ LINK_COLUMNS = [
 ]
 NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports", "power_w", "capex_usd"]
 PATH_COLUMNS = ["id", "latency_ns", "max_latency_ns", "slack_ns"]
+DRIVER_COLUMNS = [
+    "kind",
+    "group",
+    "choice",
+    "figure",
+    "value",
+    "low",
+    "high",
+    "relative",
+    "direction",
+    "breakeven",
+    "below",
+    "above",
+    "new_choice",
+    "robust",
+    "confirmed",
+    "text",
+]
+"""Columns of drivers.csv (decision drivers, ``optimizer solve --drivers``)."""
 BOM_COLUMNS = ["item", "section", "units", "modules", "length_m", "power_w", "capex_usd"]
 TEXT_COLUMNS = frozenset(
     {"group", "option", "a", "b", "kind", "technology", "model", "id", "item", "section", "commodity", "from", "to"}
@@ -108,6 +127,9 @@ class Plan:
     """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
     fabrics: list[dict[str, Any]] | None = None
     """Compatibility rules only: each fabric's node groups and the protocol it runs (plan.json ``fabrics``)."""
+    drivers: list[dict[str, Any]] | None = None
+    """Decision drivers, when asked for (``optimizer solve --drivers``): the uncertain figures whose change
+    flips a group's choice, with the break-even (plan.json ``drivers``, drivers.csv)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
@@ -136,6 +158,7 @@ class Plan:
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
                 **({} if self.reliability is None else {"reliability": self.reliability}),
                 **({} if self.fabrics is None else {"fabrics": self.fabrics}),
+                **({} if self.drivers is None else {"drivers": self.drivers}),
             }
         )
         return out
@@ -153,15 +176,16 @@ class Plan:
             return _dumps_rows_per_line(doc, indent)
 
     def write(self, directory: str | Path, *, remove: tuple[str, ...] = ()) -> list[Path]:
-        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv, reliability.csv) into
-        ``directory``, keeping the files of an earlier plan there until the new ones are complete.
+        """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv, reliability.csv,
+        drivers.csv) into ``directory``, keeping the files of an earlier plan there until the new ones are
+        complete.
 
         Every file is first written in full to a temporary file in ``directory`` (``.NAME.PID.XXXX.tmp``);
         only then are they renamed over their names, plan.json last, so that a crash or a failed write
         leaves the earlier complete plan (never a truncated file) and a plan.json always belongs to the
         files beside it. At that point the output files of an earlier run that this plan does not write
-        (flows.csv, reliability.csv, and the names in ``remove``) are removed. Temporary files that a
-        killed run left behind are removed first. A symlink at a file's name is replaced, never followed.
+        (flows.csv, reliability.csv, drivers.csv, and the names in ``remove``) are removed. Temporary files
+        that a killed run left behind are removed first. A symlink at a file's name is replaced, never followed.
         Raises ``OutputError`` (with the path and the system's reason) when writing fails.
         """
         out = Path(directory)
@@ -175,10 +199,12 @@ class Plan:
             frames.append(("flows", self.flows))
         if self.reliability_rows is not None:
             frames.append(("reliability", self.reliability_rows))
+        if self.drivers is not None:
+            frames.append(("drivers", pd.DataFrame(self.drivers, columns=DRIVER_COLUMNS)))
         files = [(out / f"{name}.csv", frame.to_csv(index=False)) for name, frame in frames]
         files.append((out / "plan.json", self.to_json() + "\n"))
         written = {path.name for path, _ in files}
-        stale = tuple(n for n in ("flows.csv", "reliability.csv", *remove) if n not in written)
+        stale = tuple(n for n in ("flows.csv", "reliability.csv", "drivers.csv", *remove) if n not in written)
         paths = write_all_atomic(files, remove=stale)
         return [paths[-1], *paths[:-1]]
 
@@ -280,6 +306,7 @@ OUTPUT_FILES = (
     "bom.csv",
     "flows.csv",
     "reliability.csv",
+    "drivers.csv",
     "plan.png",
 )
 """Files a solve may write into its output folder (plan.png with ``--plot``)."""

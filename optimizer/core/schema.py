@@ -751,6 +751,34 @@ class Demand(Strict):
     """Admissible paths (each a list of link group ids from src to dst); default: all paths."""
 
 
+class FigureRange(Strict):
+    """Robustness extension: the plausible range of one uncertain figure (or of every figure a glob path
+    matches), read by ``optimizer robustness`` and the decision drivers; solving ignores it."""
+
+    path: Annotated[Text, Field(min_length=3)]
+    """The figure, in the sweep path language: ``catalog.<id or glob>.<field>`` (cost_usd, power_w,
+    cost_usd_per_m, fit, flap_fit, spare_cost_usd, ...), ``economics.<field>``, ``reliability.<field>``."""
+    low: NonNegNumber
+    """Lowest plausible value (a factor of the figure's value when ``relative``)."""
+    high: NonNegNumber
+    """Highest plausible value (a factor of the figure's value when ``relative``); at least ``low``."""
+    relative: Bool = False
+    """``low`` and ``high`` are factors of the figure's value (0.8 and 1.5: -20 % .. +50 %)."""
+    section: Literal["media", "transceivers", "cables", "switches", "reliability"] | None = None
+    """Only figures of this catalogue section (a glob id may match entries of several sections)."""
+    group: Id | None = None
+    """Correlation group: every figure of one group moves together (one shared quantile per sample).
+    Default: the figures one entry matches share one quantile; entries without a group are independent."""
+    source: Text | None = None
+    """Where the range comes from."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FigureRange:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high:g}) is below low ({self.low:g})")
+        return self
+
+
 Objective = Literal["tco", "capex", "power", "weighted"]
 
 
@@ -808,6 +836,9 @@ class Instance(Strict):
     compatibility: Compatibility | None = None
     """Compatibility extension: present (even ``{}``) turns on the compatibility rules; absent, the
     format v1 rules apply and the catalogue's compatibility fields are not read."""
+    ranges: list[FigureRange] = []
+    """Robustness extension: plausible ranges of uncertain figures (see instances/README.md, "Uncertain
+    figures and robustness"); they replace the built-in ranges of the same figures. Solving ignores them."""
 
     _source: str = PrivateAttr(default="<mapping>")
 

@@ -1,0 +1,73 @@
+"""Decision drivers against one solve, in one process.
+
+    python -m benchmarks.drivers FILE [FILE ...] [--repeat 3] [--workers 1] [--extend 1.0] [--no-confirm]
+
+Prints one JSON line per file: the median wall time of one solve (load + build + HiGHS, threads 1, after a
+warm-up solve), the wall time of ``optimizer.plan_drivers`` given that plan (screen, solves, re-pricing),
+their ratio, and the drivers' counts (figures, screened, solves, drivers, of which flip within range).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--extend", type=float, default=1.0)
+    parser.add_argument("--no-confirm", action="store_true")
+    args = parser.parse_args()
+    from optimizer.core.io import read_document
+    from optimizer.core.load import load_instance
+    from optimizer.core.pipeline import solve
+    from optimizer.core.solve import SolveOptions
+    from optimizer.studies.drivers import plan_drivers
+
+    options = SolveOptions(threads=1)
+    for f in args.files:
+        path = Path(f)
+        document, _ = read_document(path)
+        plan = solve(load_instance(document, base_dir=path.parent), options)  # warm-up
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            plan = solve(load_instance(document, base_dir=path.parent), options)
+            times.append(time.perf_counter() - start)
+        one = statistics.median(times)
+        start = time.perf_counter()
+        result = plan_drivers(
+            document,
+            base_dir=path.parent,
+            options=options,
+            plan=plan,
+            workers=args.workers,
+            extend=args.extend,
+            confirm=not args.no_confirm,
+        )
+        took = time.perf_counter() - start
+        row = {
+            "file": path.name,
+            "solve_s": round(one, 3),
+            "drivers_s": round(took, 3),
+            "ratio": round(took / one, 1),
+            "workers": args.workers,
+            "extend": args.extend,
+            "confirm": not args.no_confirm,
+            "figures": result.figures,
+            "screened": len(result.screened),
+            "solves": result.solves,
+            "drivers": len(result.drivers),
+            "flip_within_range": sum(not d.robust for d in result.drivers),
+        }
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
