@@ -167,7 +167,8 @@ def test_instance_ranges_and_price_book_replace_the_builtin_ones(tmp_path) -> No
     assert (figures["catalog.dr8-800.cost_usd"].value, figures["catalog.dr8-800.cost_usd"].low) == (990, 990)
     assert figures["catalog.dr8-800.cost_usd"].high == 990  # a firm quote
     cpo = figures["catalog.cpo-dr-800.cost_usd"]
-    assert (cpo.low, cpo.high) == pytest.approx((712.5, 787.5)) and cpo.origin == "price book"
+    # cpo-dr-800 is priced at parity with the DR8 module it replaces, 1,250 USD: 0.95 x and 1.05 x of it
+    assert (cpo.low, cpo.high) == pytest.approx((1187.5, 1312.5)) and cpo.origin == "price book"
 
 
 def test_bad_ranges_are_reported() -> None:

@@ -69,7 +69,7 @@ def test_catalog_compact_view_one_line_per_switch(
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= width and "…" not in out
     for s in switches:
-        for text in (s.id, f"{s.max_ports:,}", f"{s.capacity_gbps:,.0f}", f"{s.cost_usd:,.0f}", f"{s.power_w:,.0f}"):
+        for text in (s.id, f"{s.max_ports:,}", f"{s.capacity_gbps:,.0f}", f"{s.price_usd:,.0f}", f"{s.power_w:,.0f}"):
             assert text in out, f"{text} of {s.id} missing at {width} columns"
     assert "source" not in out.split("sources, confidence")[0]  # sources only on request
     if width >= 100:  # wide enough for one table: one line per switch (plus the frame and the header)

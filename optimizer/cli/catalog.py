@@ -67,7 +67,7 @@ def catalog(
     check: bool,
     only_drivers: bool,
 ) -> int:
-    """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power,
+    """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power, price with any CPO premium,
     price, status); ``--long`` adds pJ/bit, confidence and sources.
 
     The decides column marks the figures that decide a technology choice (CPO, LPO, DSP, copper) of a
@@ -202,7 +202,7 @@ COMPACT: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[str]]]] =
             _num(r["max_port_gbps"]),
             _num(r["capacity_gbps"]),
             _num(r["power_w"]),
-            _num(r["cost_usd"], 0),
+            _num(r["cost_usd"] * (1.0 + r.get("cpo_premium_fraction", 0.0)), 0),  # what a plan pays, premium included
             r.get("status", "shipping"),
         ],
     ),
@@ -294,13 +294,22 @@ def _print_compact(rows: list[dict[str, Any]]) -> None:
         if mine:
             marked = any(r.get("decides") for r in mine)  # figures that decide a choice in the library
             cols = [*columns, ("decides", "left")] if marked else columns
-            table = [[*cells(r), _mark(r.get("decides"))] if marked else cells(r) for r in mine]
+            table = [[*cells(r), _short_mark(r.get("decides"))] if marked else cells(r) for r in mine]
             print_table(out, f"{name} ({len(mine)})", cols, table)
     out.print("sources, confidence and pJ/bit: optimizer catalog --long (or --json)")
 
 
 def _value(b: dict[str, Any]) -> str:
     return f"x{b['value']:.3g}" if b["relative"] else f"{b['value']:.3g}"
+
+
+def _short_mark(records: list[dict[str, Any]] | None) -> str:
+    """The nearest break-even of an entry in a few characters (the compact view; ``--long`` names the
+    instance and the choice it flips)."""
+    if not records:
+        return ""
+    short = {"cost_usd": "cost", "cpo_premium_fraction": "premium", "power_w": "power"}
+    return f"{short.get(records[0]['field'], records[0]['field'])}={_value(records[0])}"
 
 
 def _mark(records: list[dict[str, Any]] | None) -> str:
