@@ -1136,3 +1136,182 @@ def check_reliability(
             )
         )
     return out
+
+
+ROADMAP_FORMAT = "optimizer-roadmap/1"
+
+
+def _period_years(instance: Instance) -> tuple[list[int], list[float]]:
+    """The periods' years and spans (format doc: the last period runs to ``end_year``, default first year +
+    ``economics.years``)."""
+    assert instance.periods is not None
+    ys = [p.year for p in instance.periods.steps]
+    end = float(instance.periods.end_year) if instance.periods.end_year is not None else ys[0] + instance.economics.years
+    ends = [float(y) for y in ys[1:]] + [end]
+    return ys, [e - y for y, e in zip(ys, ends, strict=True)]
+
+
+def _price(entry: Any, year: int, first: int) -> float:
+    """A catalogue entry's price factor in ``year`` (format doc: (1 - decline)^max(0, year - price_year))."""
+    start = entry.price_year or entry.year or first
+    return float((1.0 - entry.price_decline_per_year) ** max(0, year - start))
+
+
+def check_roadmap(
+    instance: Instance, roadmap: Mapping[str, Any], plans: list[Mapping[str, Any]], rel_tol: float = 1e-6
+) -> list[Violation]:
+    """Every violated rule or wrong number of a roadmap (format doc, "Roadmaps over several periods"): each
+    period's plan against its period's instance, the carry-over of links, switches and fibre, availability
+    and lead times of purchases, supply and budget per period, purchase prices and the NPV arithmetic."""
+    from optimizer.core.periods import period_instance  # the period's instance as the format doc derives it
+
+    out: list[Violation] = []
+
+    def add(where: str, message: str) -> None:
+        out.append(Violation(where, message))
+
+    def same(where: str, stated: Any, expected: float) -> None:
+        number = _number(stated)
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
+            add(where, f"states {stated!r}, recomputed {expected:.10g}")
+
+    assert instance.periods is not None
+    if roadmap.get("format") != ROADMAP_FORMAT:
+        add("format", f"{roadmap.get('format')!r} is not '{ROADMAP_FORMAT}'")
+    ys, spans = _period_years(instance)
+    if roadmap.get("status") not in WITH_PLAN:
+        return out
+    rows = roadmap.get("periods")
+    if not isinstance(rows, list) or len(rows) != len(ys) or len(plans) != len(ys):
+        add("periods", f"needs one summary row and one plan per period ({len(ys)})")
+        return out
+    r = instance.periods.discount_rate
+    ix = _Index(instance)
+    first = ys[0]
+    stock_links: dict[tuple[str, str], float] = defaultdict(float)
+    stock_switches: dict[tuple[str, str], float] = defaultdict(float)
+    fibre: dict[tuple[str, str], float] = defaultdict(float)
+    arriving: dict[int, list[tuple[str, tuple[str, str], float]]] = defaultdict(list)
+
+    def medium(option: str) -> str | None:
+        part = option.split("+", 1)[0]
+        return ix.transceivers[part].media if part in ix.transceivers else None
+
+    def parts(option: str) -> list[Any]:
+        if option in ix.cables:
+            return [ix.cables[option]]
+        return [ix.transceivers[p] for p in option.split("+", 1) if p in ix.transceivers]
+
+    inst = instance.installed
+    if inst is not None:
+        for s in inst.switches:
+            stock_switches[(s.group, s.model)] += s.count
+        for g in inst.links:
+            stock_links[(g.group, g.option)] += g.count
+            if (m := medium(g.option)) is not None:
+                fibre[(g.group, m)] += g.count
+        for fb in inst.fibre:
+            fibre[(fb.group, fb.media)] += fb.count
+    npv = 0.0
+    for t, (year, row, plan) in enumerate(zip(ys, rows, plans, strict=True)):
+        where = f"periods[{t}]"
+        period = instance.periods.steps[t]
+        derived = period_instance(instance, t)
+        out += [Violation(f"{year}/{v.where}", v.message) for v in check_plan(derived, plan, rel_tol)]
+        df = (1.0 + r) ** -(year - first)
+        whole = math.floor(spans[t] + 1e-9)
+        annuity = sum((1.0 + r) ** -(year + j - first) for j in range(whole))
+        annuity += max(0.0, spans[t] - whole) * (1.0 + r) ** -(year + whole - first)
+        same(f"{where}.discount_factor", row.get("discount_factor"), df)
+        same(f"{where}.annuity", row.get("annuity"), annuity)
+        purchases = row.get("purchases") or {}
+        units: dict[str, float] = defaultdict(float)
+        capex = 0.0
+        for j, b in enumerate(purchases.get("links", [])):
+            w = f"{where}.purchases.links[{j}]"
+            link = ix.links.get(b["group"])
+            ps = parts(b["option"])
+            if link is None or not ps:
+                add(w, f"unknown group or option {b['group']}/{b['option']}")
+                continue
+            late = [p.id for p in ps if p.year is not None and p.year > year]
+            if late:
+                add(w, f"{', '.join(late)} cannot be bought before its year")
+            lead = max(p.lead_time_years for p in ps)
+            due = next((u for u in range(t, len(ys)) if ys[u] >= year + lead), None)
+            if due is None or b.get("in_service_from") != ys[due]:
+                add(w, f"in_service_from {b.get('in_service_from')!r}: lead time {lead} from {year} gives {due and ys[due]}")
+                continue
+            arriving[due].append(("link", (b["group"], b["option"]), b["count"]))
+            if b["option"] in ix.cables:
+                c = ix.cables[b["option"]]
+                price = (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first)
+                units[c.id] += b["count"]
+            else:
+                a_id, b_id = b["option"].split("+", 1)
+                price = sum(ix.transceivers[p].cost_usd * _price(ix.transceivers[p], year, first) for p in (a_id, b_id))
+                units[a_id] += b["count"]
+                units[b_id] += b["count"]
+            if instance.reliability is None:  # with reliability the price includes the spares (not re-derived)
+                same(f"{w}.cost_usd", b.get("cost_usd"), b["count"] * price)
+            capex += float(b.get("cost_usd", 0.0))
+        for j, s in enumerate(purchases.get("switches", [])):
+            w = f"{where}.purchases.switches[{j}]"
+            model = ix.switches.get(s["model"])
+            if model is None:
+                add(w, f"unknown switch model {s['model']}")
+                continue
+            if model.year is not None and model.year > year:
+                add(w, f"{model.id} cannot be bought before {model.year}")
+            due = next((u for u in range(t, len(ys)) if ys[u] >= year + model.lead_time_years), None)
+            if due is None or s.get("in_service_from") != ys[due]:
+                add(w, f"in_service_from {s.get('in_service_from')!r} does not follow the lead time")
+                continue
+            arriving[due].append(("switch", (s["group"], s["model"]), s["count"]))
+            units[model.id] += s["count"]
+            if instance.reliability is None:
+                same(f"{w}.cost_usd", s.get("cost_usd"), s["count"] * model.cost_usd * _price(model, year, first))
+            capex += float(s.get("cost_usd", 0.0))
+        for j, fb in enumerate(purchases.get("fibre", [])):
+            w = f"{where}.purchases.fibre[{j}]"
+            link, med = ix.links.get(fb["group"]), ix.media.get(fb["media"])
+            if link is None or med is None:
+                add(w, f"unknown group or medium {fb['group']}/{fb['media']}")
+                continue
+            fibre[(fb["group"], fb["media"])] += fb["count"]
+            same(f"{w}.cost_usd", fb.get("cost_usd"), fb["count"] * med.cost_usd_per_m * link.length_m)
+            capex += float(fb.get("cost_usd", 0.0))
+        for kind, key, count in arriving.pop(t, []):
+            (stock_links if kind == "link" else stock_switches)[key] += count
+        for item, limit in period.supply.items():
+            if units[item] > limit:
+                add(f"{where}.supply.{item}", f"{units[item]:g} units bought, supply {limit}")
+        if period.max_capex_usd is not None and not _le(capex, period.max_capex_usd, rel_tol):
+            add(f"{where}.capex_usd", f"purchases {capex:.10g} above max_capex_usd {period.max_capex_usd:g}")
+        same(f"{where}.capex_usd", row.get("capex_usd"), capex)
+        in_use: dict[tuple[str, str], float] = defaultdict(float)
+        for g in plan.get("links", []):
+            in_use[(g["group"], g["option"])] += g["count"]
+        for key, n in in_use.items():
+            if n > stock_links[key] + 1e-9:
+                add(f"{where}.links.{key[0]}", f"{n:g} links of {key[1]} in service, {stock_links[key]:g} installed or bought")
+        over: dict[tuple[str, str], float] = defaultdict(float)
+        for (group, option), n in in_use.items():
+            if (m := medium(option)) is not None:
+                over[(group, m)] += n
+        for key, n in over.items():
+            if n > fibre[key] + 1e-9:
+                add(f"{where}.fibre.{key[0]}", f"{n:g} links over {key[1]}, {fibre[key]:g} links' worth laid")
+        for s in plan.get("nodes", []):
+            if s["count"] > stock_switches[(s["group"], s["model"])] + 1e-9:
+                have = stock_switches[(s["group"], s["model"])]
+                add(f"{where}.nodes.{s['group']}", f"{s['count']} switches of {s['model']} in service, {have:g} installed or bought")
+        totals = plan.get("totals") or {}
+        running = 0.0
+        if instance.objective == "tco":
+            running = float(plan.get("objective") or 0.0) - float(totals.get("capex_usd") or 0.0)
+        same(f"{where}.npv_capex_usd", row.get("npv_capex_usd"), df * capex)
+        same(f"{where}.npv_running_usd", row.get("npv_running_usd"), annuity / spans[t] * running)
+        npv += df * capex + annuity / spans[t] * running
+    same("objective", roadmap.get("objective"), npv)
+    return out

@@ -1,0 +1,213 @@
+"""Roadmaps over several periods: hand-checkable two-period optima (instances/README.md, "Roadmaps over
+several periods"). Each test computes the optimum by hand in a comment and checks the planner and the
+verifier against it. Figures are round test numbers, not the built-in catalogue."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+from helpers import INSTANCES
+
+import optimizer
+from optimizer.core.load import load_instance
+from optimizer.core.roadmap_plan import RoadmapPlan, solve_roadmap
+from optimizer.core.solve import SolveOptions, SolveStatus
+from optimizer.core.verify import check_roadmap
+
+HOURS = 8766.0
+
+
+def _catalog(transceivers: list[dict[str, Any]], media: dict[str, float] | None = None) -> dict[str, Any]:
+    src = "test figures"
+    return {
+        "media": [{"id": k, "cost_usd_per_m": v, "latency_ns_per_m": 5.0} for k, v in (media or {"mmf": 0.0}).items()],
+        "transceivers": [
+            {"form": "pluggable", "media": "mmf", "reach_m": 500, "latency_ns": 1, "source": src, **t} for t in transceivers
+        ],
+        "cables": [],
+        "switches": [
+            {
+                "id": "sw",
+                "capacity_gbps": 102400,
+                "max_ports": 64,
+                "max_port_gbps": 800,
+                "forms": ["pluggable"],
+                "power_w": 0,
+                "cost_usd": 0,
+                "latency_ns": 100,
+                "source": src,
+            }
+        ],
+    }
+
+
+def _instance(
+    catalog: dict[str, Any],
+    steps: list[dict[str, Any]],
+    *,
+    demand_gbps: float = 3200,
+    gpus: int = 8,
+    length_m: float = 10,
+    kwh_usd: float = 0.0,
+    rate: float = 0.0,
+    end_year: int = 2028,
+    installed: dict[str, Any] | None = None,
+    count: int | None = None,
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "name": "roadmap-test",
+        "economics": {"electricity_usd_per_kwh": kwh_usd, "pue": 1.0, "years": 2},
+        "catalog": catalog,
+        "nodes": [
+            {"id": "gpu", "kind": "nic", "count": gpus, "max_port_gbps": 800},
+            {"id": "leaf", "kind": "switch", "count": 1, "models": ["sw"]},
+        ],
+        "links": [{"id": "gl", "a": "gpu", "b": "leaf", "length_m": length_m, "demand_gbps": demand_gbps}],
+        "periods": {"discount_rate": rate, "end_year": end_year, "steps": steps},
+    }
+    if count is not None:
+        doc["links"][0]["count"] = count
+    if installed is not None:
+        doc["installed"] = installed
+    return doc
+
+
+def solve_checked(doc: dict[str, Any]) -> RoadmapPlan:
+    """Solve a roadmap exactly (1 thread, gap 0) and assert the verifier accepts every part of it."""
+    instance = load_instance(doc)
+    rp = solve_roadmap(instance, SolveOptions(threads=1, mip_rel_gap=0.0, time_limit_s=60.0))
+    assert rp.status == SolveStatus.OPTIMAL
+    violations = check_roadmap(instance, rp.to_dict(), [p.to_dict() for p in rp.plans])
+    assert violations == [], "\n".join(f"{v.where}: {v.message}" for v in violations)
+    return rp
+
+
+def _bought(rp: RoadmapPlan, t: int) -> dict[str, int]:
+    return {x["option"]: x["count"] for x in rp.periods[t]["purchases"]["links"]}
+
+
+@pytest.mark.parametrize("path", [INSTANCES / "tiny.yaml", INSTANCES / "latency-cpo-1k.yaml"], ids=lambda p: p.stem)
+def test_one_period_roadmap_is_todays_plan(path: Any) -> None:
+    doc = yaml.safe_load(path.read_text())
+    single = optimizer.solve(optimizer.load_instance(copy.deepcopy(doc)), optimizer.SolveOptions(threads=1, mip_rel_gap=0))
+    doc["periods"] = {"steps": [{"year": 2026}]}
+    rp = solve_checked(doc)
+    assert rp.objective == pytest.approx(single.objective, rel=1e-9)
+    assert rp.plans[0].objective == pytest.approx(single.objective, rel=1e-9)
+    got = sorted(zip(rp.plans[0].links["group"], rp.plans[0].links["option"], rp.plans[0].links["count"], strict=True))
+    want = sorted(zip(single.links["group"], single.links["option"], single.links["count"], strict=True))
+    assert got == want
+
+
+@pytest.mark.parametrize(("decline", "defer"), [(0.4, True), (0.0, False)])
+def test_purchase_deferred_when_the_price_falls_faster_than_the_discount_rate(decline: float, defer: bool) -> None:
+    # 8 GPUs, each with its own link (count 8), installed: 8 links old+old (400G, 2 x 14 W). 2026 needs
+    # 3,200 Gb/s (the old links carry it),
+    # 2027 needs 6,400 Gb/s: 8 links new+new (800G, 2 x 2 W, 500 $ an end in 2026). Energy: 1 $/kWh, pue 1:
+    # e = 8.766 $ per W-year; each period lasts one year; discount rate 10 %: df(2027) = 1/1.1.
+    # Buy the 8 new links in 2026: 8 x 1,000 + (2026 energy) 8 x 4 x e + (2027) 8 x 4 x e / 1.1
+    # Defer to 2027:               8 x 1,000 x f / 1.1 + 8 x 28 x e + 8 x 4 x e / 1.1, f = (1 - decline)
+    # buy-now - defer = 8,000 (1 - f / 1.1) - 8 x 24 x e = 8,000 (1 - f/1.1) - 1,683.07:
+    #   decline 40 %: 8,000 x 0.4545 = 3,636.4 > 1,683.1 -> defer; decline 0: 727.3 < 1,683.1 -> buy in 2026.
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300},
+            {"id": "new", "speed_gbps": 800, "power_w": 2, "cost_usd": 500, "price_decline_per_year": decline, "price_year": 2026},
+        ]
+    )
+    steps = [{"year": 2026}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
+    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    rp = solve_checked(_instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8))
+    e = HOURS / 1000
+    f = 1 - decline
+    now = 8 * 1000 + 8 * 4 * e + 8 * 4 * e / 1.1
+    later = 8 * 1000 * f / 1.1 + 8 * 28 * e + 8 * 4 * e / 1.1
+    assert rp.objective == pytest.approx(min(now, later), rel=1e-9)
+    assert _bought(rp, 0) == ({} if defer else {"new+new": 8})
+    assert _bought(rp, 1) == ({"new+new": 8} if defer else {})
+
+
+def test_single_mode_fibre_bought_early_for_the_next_optics() -> None:
+    # 8 links of 50 m. 2026: 3,200 Gb/s (400G); 2027: 6,400 Gb/s over 800G DR optics on single-mode fibre only
+    # (dr800, available from 2027). Fibre: multimode 4 $/m (200 $ a link), single-mode 6 $/m (300 $ a link).
+    # 2026 alone: mm400 link 2 x 100 + 200 = 400 $ < sm400 2 x 150 + 300 = 600 $ (the snapshot buys multimode).
+    # Multimode now, re-cable later: 8 x 400 + 8 x (2 x 300 + 300) = 3,200 + 7,200 = 10,400 $
+    # Single-mode now, reused:       8 x 600 + 8 x (2 x 300)       = 4,800 + 4,800 =  9,600 $  <- optimum
+    cat = _catalog(
+        [
+            {"id": "mm400", "speed_gbps": 400, "power_w": 0, "cost_usd": 100},
+            {"id": "sm400", "speed_gbps": 400, "power_w": 0, "cost_usd": 150, "media": "smf"},
+            {"id": "dr800", "speed_gbps": 800, "power_w": 0, "cost_usd": 300, "media": "smf", "year": 2027},
+        ],
+        media={"mmf": 4.0, "smf": 6.0},
+    )
+    steps = [{"year": 2026}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
+    rp = solve_checked(_instance(cat, steps, length_m=50))
+    assert rp.objective == pytest.approx(9600)
+    assert _bought(rp, 0) == {"sm400+sm400": 8} and _bought(rp, 1) == {"dr800+dr800": 8}
+    assert rp.periods[0]["purchases"]["fibre"] == [{"group": "gl", "media": "smf", "count": 8, "cost_usd": 2400.0}]
+    assert rp.periods[1]["purchases"]["fibre"] == []
+    snapshot = optimizer.solve(load_instance({**_instance(cat, steps, length_m=50), "periods": None}))
+    assert snapshot.objective == pytest.approx(3200) and set(snapshot.links["option"]) == {"mm400+mm400"}
+
+
+def test_part_unavailable_in_the_first_period_is_adopted_in_the_second() -> None:
+    # 2026: 8 GPUs, 8 x 400G links; 2027: 16 GPUs, 6,400 Gb/s. 'cheap' (50 $ an end) ships from 2027; 'dear' 200 $.
+    # 2026 can only buy dear: 8 x 400 = 3,200; 2027 keeps them and adds 8 cheap links: 8 x 100 = 800. NPV 4,000 $.
+    # (Were cheap buyable in 2026: 16 x 100 = 1,600 $.)
+    def cat(year: int | None) -> dict[str, Any]:
+        cheap = {"id": "cheap", "speed_gbps": 400, "power_w": 0, "cost_usd": 50}
+        return _catalog([{"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200}, {**cheap, "year": year} if year else cheap])
+
+    steps = [{"year": 2026}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}}]
+    rp = solve_checked(_instance(cat(2027), steps))
+    assert rp.objective == pytest.approx(4000)
+    assert _bought(rp, 0) == {"dear+dear": 8} and _bought(rp, 1) == {"cheap+cheap": 8}
+    assert solve_checked(_instance(cat(None), steps)).objective == pytest.approx(1600)
+
+
+def test_supply_cap_forces_a_mix() -> None:
+    # 8 links in 2026, 16 in 2027 (16 GPUs). 'cheap' 100 $ an end, 'dear' 200 $; only 5 cheap units can be
+    # bought in 2026 and none in 2027; discount rate 10 % (a purchase is made when it is needed). Each cheap
+    # end saves 100 $: 2026 costs 8 x 400 - 5 x 100 = 2,700, 2027 adds 8 dear links 3,200 / 1.1:
+    # NPV 5,609.09 $ (uncapped: 8 x 200 + 8 x 200 / 1.1 = 3,054.55 $).
+    cat = _catalog(
+        [
+            {"id": "cheap", "speed_gbps": 400, "power_w": 0, "cost_usd": 100},
+            {"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200},
+        ]
+    )
+    steps = [{"year": 2026, "supply": {"cheap": 5}}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}, "supply": {"cheap": 0}}]
+    rp = solve_checked(_instance(cat, steps, rate=0.1))
+    assert rp.objective == pytest.approx(2700 + 3200 / 1.1)
+    cheap_units = sum(c * x.split("+").count("cheap") for x, c in _bought(rp, 0).items())
+    assert cheap_units == 5 and _bought(rp, 1) == {"dear+dear": 8}
+    for step in steps:
+        del step["supply"]
+    assert solve_checked(_instance(cat, steps, rate=0.1)).objective == pytest.approx(1600 + 1600 / 1.1)
+
+
+def test_installed_base_is_kept_rather_than_replaced() -> None:
+    # Installed: 1 switch (1,000 $ to buy again) and 8 links old+old (2 x 14 W); demand 3,200 Gb/s in 2026 and
+    # 2027. A new link costs 200 $ and saves 2 x 10 W. Energy 0.1 $/kWh, pue 1: 0.8766 $ per W-year; no discount.
+    # Keep: energy 8 x 28 x 0.8766 x 2 years = 392.7168 $. Replace all: 1,600 + 8 x 8 x 0.8766 x 2 = 1,712.2 $.
+    # (Each link: keep 49.09 $ < replace 200 + 14.03 $.) Optimum: keep everything, buy nothing.
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300},
+            {"id": "new", "speed_gbps": 400, "power_w": 4, "cost_usd": 100},
+        ]
+    )
+    cat["switches"][0]["cost_usd"] = 1000
+    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    steps = [{"year": 2026}, {"year": 2027}]
+    rp = solve_checked(_instance(cat, steps, kwh_usd=0.1, installed=installed))
+    assert rp.objective == pytest.approx(8 * 28 * 0.8766 * 2, rel=1e-9)
+    assert all(p["links_bought"] == 0 and p["switches_bought"] == 0 for p in rp.periods)
+    assert list(rp.plans[1].links["option"]) == ["old+old"]
+    fresh = solve_checked(_instance(cat, steps, kwh_usd=0.1))  # nothing installed: buy the switch and 8 new links
+    assert fresh.objective == pytest.approx(1000 + 1600 + 8 * 8 * 0.8766 * 2, rel=1e-9)
