@@ -50,6 +50,8 @@ _API: dict[str, tuple[str, str | None]] = {
     "read_document": ("optimizer.core.io", "read_document"),
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
     "solve": ("optimizer.core.pipeline", "solve"),
+    "solve_roadmap": ("optimizer.core.roadmap_plan", "solve_roadmap"),
+    "RoadmapPlan": ("optimizer.core.roadmap_plan", "RoadmapPlan"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
     # modules reachable as attributes of the package
     "verify": ("optimizer.core.verify", None),
@@ -87,6 +89,8 @@ if TYPE_CHECKING:
     from optimizer.core.model import build_model as build_model
     from optimizer.core.pipeline import solve as solve
     from optimizer.core.results import Plan as Plan
+    from optimizer.core.roadmap_plan import RoadmapPlan as RoadmapPlan
+    from optimizer.core.roadmap_plan import solve_roadmap as solve_roadmap
     from optimizer.core.schema import Instance as Instance
     from optimizer.core.solve import Progress as Progress
     from optimizer.core.solve import SolveOptions as SolveOptions

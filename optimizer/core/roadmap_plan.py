@@ -46,6 +46,8 @@ class RoadmapPlan:
     """Per period: year, discount factor, annuity, purchases, fibre laid, retirements, mix, capex, NPV parts."""
     solver: dict[str, Any] = field(default_factory=dict)
     discount_rate: float = 0.0
+    diagnostics: list[str] = field(default_factory=list)
+    """Infeasible roadmaps: per period, the single-period limits that must move (``<year>: ...``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,8 +60,13 @@ class RoadmapPlan:
             "discount_rate": self.discount_rate,
             "npv_usd": self.objective,
             "periods": self.periods,
+            "diagnostics": list(self.diagnostics),
             "solver": self.solver,
         }
+
+    def to_json(self) -> str:
+        """roadmap.json text."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write ``roadmap.json``, ``roadmap.csv`` (one row per period) and each period's plan files in
@@ -75,7 +82,7 @@ class RoadmapPlan:
         w.writeheader()
         for p in self.periods:
             w.writerow({**p, **{f"{k}_share": v for k, v in p["share"].items()}})
-        files = [(out / "roadmap.csv", buf.getvalue()), (out / "roadmap.json", json.dumps(self.to_dict(), indent=2) + "\n")]
+        files = [(out / "roadmap.csv", buf.getvalue()), (out / "roadmap.json", self.to_json() + "\n")]
         return written + write_all_atomic(files)
 
 
@@ -94,15 +101,43 @@ def _ints(var: Any) -> list[int]:
     return [round(x or 0.0) for x in var_values(var)]
 
 
-def solve_roadmap(instance: Instance, options: SolveOptions | None = None) -> RoadmapPlan:
-    """Plan a roadmap in one MILP. Never raises for solver outcomes: check ``status``."""
+def stopped_roadmap(instance: Instance, options: SolveOptions, reason: str) -> RoadmapPlan:
+    """The roadmap of a run stopped before HiGHS had a model: status ``no_solution``, no plans."""
+    report = SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, 0, 0, "not started", f"stopped: {reason}")
+    assert instance.periods is not None
+    return RoadmapPlan(
+        instance.name,
+        SolveStatus.NO_SOLUTION,
+        None,
+        None,
+        None,
+        [],
+        [],
+        solver=solver_info(options, report),
+        discount_rate=instance.periods.discount_rate,
+    )
+
+
+def solve_roadmap(instance: Instance, options: SolveOptions | None = None, *, deadline: float | None = None) -> RoadmapPlan:
+    """Plan a roadmap in one MILP. Never raises for solver outcomes: check ``status``.
+
+    ``deadline`` (a ``time.monotonic()`` value; default ``options.time_limit_s`` from now) bounds the call;
+    the status, bound and gap follow the single-period contract. An infeasible roadmap is explained per
+    period by the elastic copy (``explain_roadmap``)."""
     options = options or SolveOptions()
+    if options.objective not in (None, "tco", "capex"):
+        options = replace(options, objective=None)  # checked on input: a roadmap plans tco or capex
     start = time.perf_counter()
-    deadline = time.monotonic() + options.time_limit_s
+    if deadline is None:
+        deadline = time.monotonic() + options.time_limit_s
     assert instance.periods is not None
     r = build_roadmap_data(instance)
+    if time.monotonic() >= deadline:
+        return stopped_roadmap(instance, options, "time limit")
     m, copies = build_roadmap(r)
     build_s = time.perf_counter() - start
+    if time.monotonic() >= deadline:
+        return stopped_roadmap(instance, options, "time limit")
     report = solve_model(m, options, deadline)
     solver = solver_info(options, report, m)
     solver["build_s"] = round(build_s, 4)
@@ -134,7 +169,35 @@ def solve_roadmap(instance: Instance, options: SolveOptions | None = None) -> Ro
     )
     if report.status.has_solution:
         out.periods = _summary(instance, r, m, copies, plans)
+    if report.status == SolveStatus.INFEASIBLE:
+        out.diagnostics = explain_roadmap(r, options, deadline)
     return out
+
+
+def explain_roadmap(r: RoadmapData, options: SolveOptions, deadline: float) -> list[str]:
+    """Why a roadmap has no plan: the elastic copy of every period (``elastic_data``: priced slacks on the
+    single-period limits) with the linking rows kept hard, solved for the least change; each period's
+    relaxations read from its copy as ``<year>: <what must move>``. The roadmap's own caps (a period's
+    ``supply`` and ``max_capex_usd``) have no slack: when only they bind, the note says so."""
+    from optimizer.core.elastic import MIN_TIME_S, elastic_data, read_relaxations
+
+    if deadline - time.monotonic() < MIN_TIME_S:
+        return ["no time left to search for the least change of the limits"]
+    elastic = [elastic_data(d) for d in r.data]
+    m = ArrayModel(f"{r.name}-elastic")
+    copies = [add_copy(m, e, str(y), 1.0) for e, y in zip(elastic, r.years, strict=True)]
+    roadmap_rows.add(m, copies, r)
+    combine_objective(m, "objective", copies)
+    report = solve_model(m, replace(options, warm_start=False, progress=None, relaxation=False), deadline)
+    if report.status == SolveStatus.INFEASIBLE:
+        return ["no change of the periods' limits alone admits a roadmap: a period's supply or budget, the "
+                "installed stock or the availability of parts rules out every plan"]
+    if not report.status.has_solution:
+        return [f"no change of the limits found in the time left ({report.status})"]
+    notes = []
+    for t, (view, e, d) in enumerate(zip(copies, elastic, r.data, strict=True)):
+        notes += [f"{r.years[t]}: {x.text}" for x in read_relaxations(view, e, d, r.instances[t])]
+    return notes or ["the elastic roadmap found a plan within every limit: the infeasibility proof may be numerical noise"]
 
 
 def _summary(instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[CopyView], plans: list[Plan]) -> list[dict[str, Any]]:
