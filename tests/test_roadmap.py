@@ -5,6 +5,7 @@ verifier against it. Figures are round test numbers, not the built-in catalogue.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -211,3 +212,135 @@ def test_installed_base_is_kept_rather_than_replaced() -> None:
     assert list(rp.plans[1].links["option"]) == ["old+old"]
     fresh = solve_checked(_instance(cat, steps, kwh_usd=0.1))  # nothing installed: buy the switch and 8 new links
     assert fresh.objective == pytest.approx(1000 + 1600 + 8 * 8 * 0.8766 * 2, rel=1e-9)
+
+
+def test_lead_time_brings_a_purchase_into_a_later_period() -> None:
+    # 'slow' (100 $ an end) has a lead time of one year: bought in 2026 it serves from 2027, bought in 2027 it
+    # would arrive after the last period (not buyable). 'dear' (200 $) has none. 2026: 8 links, 2027: 16.
+    # 2026 buys 8 dear links (8 x 400 = 3,200) and orders 8 slow links for 2027 (8 x 200 = 1,600): NPV 4,800 $
+    # (without the lead time: 16 slow links, 3,200 $).
+    cat = _catalog(
+        [
+            {"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200},
+            {"id": "slow", "speed_gbps": 400, "power_w": 0, "cost_usd": 100, "lead_time_years": 1},
+        ]
+    )
+    steps = [{"year": 2026}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}}]
+    rp = solve_checked(_instance(cat, steps))
+    assert rp.objective == pytest.approx(4800)
+    links = {x["option"]: x for x in rp.periods[0]["purchases"]["links"]}
+    assert links["dear+dear"]["count"] == 8 and links["dear+dear"]["in_service_from"] == 2026
+    assert links["slow+slow"]["count"] == 8 and links["slow+slow"]["in_service_from"] == 2027
+    assert set(rp.plans[0].links["option"]) == {"dear+dear"}
+    del cat["transceivers"][1]["lead_time_years"]
+    assert solve_checked(_instance(cat, steps)).objective == pytest.approx(3200)
+
+
+def test_period_budget_caps_the_purchases() -> None:
+    # The deferral case with no price decline (buying the 8 new links in 2026 pays: each saves
+    # 24 W x 8.766 = 210.38 $ of 2026 energy and costs 1,000 - 1,000/1.1 = 90.91 $ more) under a 2026 budget
+    # of 4,000 $: only 4 links are bought in 2026, 4 in 2027. NPV = defer-all - 4 x (210.38 - 90.91).
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300},
+            {"id": "new", "speed_gbps": 800, "power_w": 2, "cost_usd": 500},
+        ]
+    )
+    steps = [{"year": 2026, "max_capex_usd": 4000}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
+    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    rp = solve_checked(_instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8))
+    e = HOURS / 1000
+    later = 8 * 1000 / 1.1 + 8 * 28 * e + 8 * 4 * e / 1.1
+    assert rp.objective == pytest.approx(later - 4 * (24 * e - (1000 - 1000 / 1.1)), rel=1e-9)
+    assert _bought(rp, 0) == {"new+new": 4} and _bought(rp, 1) == {"new+new": 4}
+    assert rp.periods[0]["capex_usd"] == pytest.approx(4000)
+
+
+def test_infeasible_roadmap_names_the_period_and_the_limit() -> None:
+    # 4 W a link, power cap 50 W: 8 links (32 W) fit in 2026, 16 links (64 W) in 2027 do not.
+    cat = _catalog([{"id": "x", "speed_gbps": 400, "power_w": 2, "cost_usd": 100}])
+    doc = _instance(cat, [{"year": 2026}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}}])
+    doc["limits"] = {"max_power_w": 50}
+    rp = solve_roadmap(load_instance(doc), SolveOptions(threads=1, time_limit_s=60))
+    assert rp.status == SolveStatus.INFEASIBLE
+    assert rp.diagnostics and all(note.startswith("2027: ") for note in rp.diagnostics)
+    assert "64" in " ".join(rp.diagnostics)
+
+
+def _fibre_roadmap() -> tuple[optimizer.Instance, dict[str, Any], list[dict[str, Any]]]:
+    instance = load_instance(INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml")
+    rp = solve_roadmap(instance, SolveOptions(threads=1, mip_rel_gap=0.0))
+    return instance, rp.to_dict(), [p.to_dict() for p in rp.plans]
+
+
+def test_verifier_catches_a_broken_roadmap() -> None:
+    instance, roadmap, plans = _fibre_roadmap()
+    assert check_roadmap(instance, roadmap, plans) == []
+
+    no_fibre = copy.deepcopy(roadmap)  # the single-mode fibre never laid: the 2026 and 2027 links have none
+    no_fibre["periods"][0]["purchases"]["fibre"] = []
+    found = {v.where for v in check_roadmap(instance, no_fibre, plans)}
+    assert {"periods[0].fibre.gl", "periods[1].fibre.gl"} <= found
+
+    fewer = copy.deepcopy(roadmap)  # 7 modules bought, 8 links in service
+    fewer["periods"][1]["purchases"]["links"][0]["count"] = 7
+    assert "periods[1].links.gl" in {v.where for v in check_roadmap(instance, fewer, plans)}
+
+    early = copy.deepcopy(roadmap)  # dr800 bought in 2026, before its year
+    early["periods"][0]["purchases"]["links"].append(copy.deepcopy(roadmap["periods"][1]["purchases"]["links"][0]))
+    assert any("before its year" in v.message for v in check_roadmap(instance, early, plans))
+
+    npv = copy.deepcopy(roadmap)
+    npv["objective"] += 1.0
+    assert [v.where for v in check_roadmap(instance, npv, plans)] == ["objective"]
+
+
+def test_solve_command_writes_the_roadmap(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from optimizer.cli import main
+
+    path = INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml"
+    assert main(["solve", str(path), "--out", str(tmp_path), "-q"]) == 0
+    assert "NPV 9,600.00" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "roadmap.json").read_text())
+    assert doc["format"] == "optimizer-roadmap/1" and doc["objective"] == pytest.approx(9600)
+    for year in (2026, 2027):
+        plan = json.loads((tmp_path / str(year) / "plan.json").read_text())
+        assert plan["format"] == "optimizer-plan/1" and plan["status"] == "optimal"
+    assert (tmp_path / "roadmap.csv").read_text().splitlines()[0].startswith("year,capex_usd")
+    assert main(["solve", str(path), "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["npv_usd"] == pytest.approx(9600)
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d["periods"]["steps"].__setitem__(1, {"year": 2026}), "periods.steps[1].year"),
+        (lambda d: d["periods"].__setitem__("end_year", 2027), "periods.end_year"),
+        (lambda d: d["periods"]["steps"][0].__setitem__("links", {"nope": {"count": 1}}), "periods.steps[0].links.nope"),
+        (lambda d: d["periods"]["steps"][0].__setitem__("absent", ["ghost"]), "periods.steps[0].absent[0]"),
+        (lambda d: d["periods"]["steps"][0].__setitem__("supply", {"ghost": 1}), "periods.steps[0].supply.ghost"),
+        (lambda d: d.__setitem__("objective", "power"), "objective"),
+        (lambda d: d.__setitem__("installed", {"switches": [{"group": "leaf", "model": "th5", "count": 1}]}), "installed.switches[0].model"),
+        (lambda d: d.pop("periods") and d.__setitem__("installed", {}), "installed"),
+    ],
+)
+def test_bad_roadmap_input_is_reported(change: Any, where: str) -> None:
+    doc = yaml.safe_load((INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml").read_text())
+    change(doc)
+    with pytest.raises(optimizer.InstanceError) as info:
+        load_instance(doc)
+    assert where in [i.where for i in info.value.issues]
+
+
+def test_installed_option_that_is_not_an_option_is_an_input_error() -> None:
+    doc = yaml.safe_load((INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml").read_text())
+    doc["installed"] = {"links": [{"group": "gl", "option": "mm400+sm400", "count": 8}]}
+    with pytest.raises(optimizer.InstanceError) as info:
+        solve_roadmap(load_instance(doc))
+    assert [i.where for i in info.value.issues] == ["installed.links[0]"]
+
+
+def test_plain_solve_refuses_a_roadmap() -> None:
+    instance = load_instance(INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml")
+    with pytest.raises(optimizer.InstanceError, match="solve_roadmap"):
+        optimizer.solve(instance)
