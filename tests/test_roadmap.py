@@ -26,7 +26,8 @@ def _catalog(transceivers: list[dict[str, Any]], media: dict[str, float] | None 
     return {
         "media": [{"id": k, "cost_usd_per_m": v, "latency_ns_per_m": 5.0} for k, v in (media or {"mmf": 0.0}).items()],
         "transceivers": [
-            {"form": "pluggable", "media": "mmf", "reach_m": 500, "latency_ns": 1, "source": src, **t} for t in transceivers
+            {"form": "pluggable", "media": "mmf", "reach_m": 500, "latency_ns": 1, "source": src, **t}
+            for t in transceivers
         ],
         "cables": [],
         "switches": [
@@ -94,7 +95,9 @@ def _bought(rp: RoadmapPlan, t: int) -> dict[str, int]:
 @pytest.mark.parametrize("path", [INSTANCES / "tiny.yaml", INSTANCES / "latency-cpo-1k.yaml"], ids=lambda p: p.stem)
 def test_one_period_roadmap_is_todays_plan(path: Any) -> None:
     doc = yaml.safe_load(path.read_text())
-    single = optimizer.solve(optimizer.load_instance(copy.deepcopy(doc)), optimizer.SolveOptions(threads=1, mip_rel_gap=0))
+    single = optimizer.solve(
+        optimizer.load_instance(copy.deepcopy(doc)), optimizer.SolveOptions(threads=1, mip_rel_gap=0)
+    )
     doc["periods"] = {"steps": [{"year": 2026}]}
     rp = solve_checked(doc)
     assert rp.objective == pytest.approx(single.objective, rel=1e-9)
@@ -117,11 +120,21 @@ def test_purchase_deferred_when_the_price_falls_faster_than_the_discount_rate(de
     cat = _catalog(
         [
             {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300},
-            {"id": "new", "speed_gbps": 800, "power_w": 2, "cost_usd": 500, "price_decline_per_year": decline, "price_year": 2026},
+            {
+                "id": "new",
+                "speed_gbps": 800,
+                "power_w": 2,
+                "cost_usd": 500,
+                "price_decline_per_year": decline,
+                "price_year": 2026,
+            },
         ]
     )
     steps = [{"year": 2026}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
-    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    installed = {
+        "links": [{"group": "gl", "option": "old+old", "count": 8}],
+        "switches": [{"group": "leaf", "model": "sw", "count": 1}],
+    }
     rp = solve_checked(_instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8))
     e = HOURS / 1000
     f = 1 - decline
@@ -162,7 +175,12 @@ def test_part_unavailable_in_the_first_period_is_adopted_in_the_second() -> None
     # (Were cheap buyable in 2026: 16 x 100 = 1,600 $.)
     def cat(year: int | None) -> dict[str, Any]:
         cheap = {"id": "cheap", "speed_gbps": 400, "power_w": 0, "cost_usd": 50}
-        return _catalog([{"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200}, {**cheap, "year": year} if year else cheap])
+        return _catalog(
+            [
+                {"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200},
+                {**cheap, "year": year} if year else cheap,
+            ]
+        )
 
     steps = [{"year": 2026}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}}]
     rp = solve_checked(_instance(cat(2027), steps))
@@ -182,7 +200,10 @@ def test_supply_cap_forces_a_mix() -> None:
             {"id": "dear", "speed_gbps": 400, "power_w": 0, "cost_usd": 200},
         ]
     )
-    steps = [{"year": 2026, "supply": {"cheap": 5}}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}, "supply": {"cheap": 0}}]
+    steps = [
+        {"year": 2026, "supply": {"cheap": 5}},
+        {"year": 2027, "scale": 2, "nodes": {"gpu": 16}, "supply": {"cheap": 0}},
+    ]
     rp = solve_checked(_instance(cat, steps, rate=0.1))
     assert rp.objective == pytest.approx(2700 + 3200 / 1.1)
     cheap_units = sum(c * x.split("+").count("cheap") for x, c in _bought(rp, 0).items())
@@ -204,7 +225,10 @@ def test_installed_base_is_kept_rather_than_replaced() -> None:
         ]
     )
     cat["switches"][0]["cost_usd"] = 1000
-    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    installed = {
+        "links": [{"group": "gl", "option": "old+old", "count": 8}],
+        "switches": [{"group": "leaf", "model": "sw", "count": 1}],
+    }
     steps = [{"year": 2026}, {"year": 2027}]
     rp = solve_checked(_instance(cat, steps, kwh_usd=0.1, installed=installed))
     assert rp.objective == pytest.approx(8 * 28 * 0.8766 * 2, rel=1e-9)
@@ -247,7 +271,10 @@ def test_period_budget_caps_the_purchases() -> None:
         ]
     )
     steps = [{"year": 2026, "max_capex_usd": 4000}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
-    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}], "switches": [{"group": "leaf", "model": "sw", "count": 1}]}
+    installed = {
+        "links": [{"group": "gl", "option": "old+old", "count": 8}],
+        "switches": [{"group": "leaf", "model": "sw", "count": 1}],
+    }
     rp = solve_checked(_instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8))
     e = HOURS / 1000
     later = 8 * 1000 / 1.1 + 8 * 28 * e + 8 * 4 * e / 1.1
@@ -316,11 +343,17 @@ def test_solve_command_writes_the_roadmap(tmp_path: Any, capsys: pytest.CaptureF
     [
         (lambda d: d["periods"]["steps"].__setitem__(1, {"year": 2026}), "periods.steps[1].year"),
         (lambda d: d["periods"].__setitem__("end_year", 2027), "periods.end_year"),
-        (lambda d: d["periods"]["steps"][0].__setitem__("links", {"nope": {"count": 1}}), "periods.steps[0].links.nope"),
+        (
+            lambda d: d["periods"]["steps"][0].__setitem__("links", {"nope": {"count": 1}}),
+            "periods.steps[0].links.nope",
+        ),
         (lambda d: d["periods"]["steps"][0].__setitem__("absent", ["ghost"]), "periods.steps[0].absent[0]"),
         (lambda d: d["periods"]["steps"][0].__setitem__("supply", {"ghost": 1}), "periods.steps[0].supply.ghost"),
         (lambda d: d.__setitem__("objective", "power"), "objective"),
-        (lambda d: d.__setitem__("installed", {"switches": [{"group": "leaf", "model": "th5", "count": 1}]}), "installed.switches[0].model"),
+        (
+            lambda d: d.__setitem__("installed", {"switches": [{"group": "leaf", "model": "th5", "count": 1}]}),
+            "installed.switches[0].model",
+        ),
         (lambda d: d.pop("periods") and d.__setitem__("installed", {}), "installed"),
     ],
 )

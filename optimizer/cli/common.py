@@ -387,7 +387,18 @@ def _emit_roadmap(roadmap: Any, out_dir: Path | None, as_json: bool) -> int:
     )
     if roadmap.periods:
         table = Table(title="roadmap")
-        for col in ("year", "bought links", "bought switches", "out of service", "capex USD", "NPV USD", "CPO", "LPO", "DSP", "copper"):
+        for col in (
+            "year",
+            "bought links",
+            "bought switches",
+            "out of service",
+            "capex USD",
+            "NPV USD",
+            "CPO",
+            "LPO",
+            "DSP",
+            "copper",
+        ):
             table.add_column(col, justify="right")
         for p in roadmap.periods:
             share = p["share"]

@@ -168,7 +168,9 @@ def _check_periods(
     years = [p.year for p in periods.steps]
     for i in range(1, len(years)):
         if years[i] <= years[i - 1]:
-            issues.append(Issue(file, f"periods.steps[{i}].year", f"must be after the previous period's year {years[i - 1]}"))
+            issues.append(
+                Issue(file, f"periods.steps[{i}].year", f"must be after the previous period's year {years[i - 1]}")
+            )
     end = periods.end_year if periods.end_year is not None else years[0] + instance.economics.years
     if end <= years[-1]:
         where = "periods.end_year" if periods.end_year is not None else "economics.years"
@@ -197,11 +199,14 @@ def _check_periods(
             if not isinstance(node, SwitchNode):
                 issues.append(Issue(file, f"installed.switches[{j}].group", f"unknown switch group '{s.group}'"))
             elif s.model not in node.models:
-                issues.append(Issue(file, f"installed.switches[{j}].model", f"'{s.model}' is not a model of '{s.group}'"))
-        for section, entries in (("links", installed.links), ("fibre", installed.fibre)):
-            for j, entry in enumerate(entries):
-                if entry.group not in links:
-                    issues.append(Issue(file, f"installed.{section}[{j}].group", f"unknown link group '{entry.group}'"))
+                issues.append(
+                    Issue(file, f"installed.switches[{j}].model", f"'{s.model}' is not a model of '{s.group}'")
+                )
+        groups = [("links", j, g.group) for j, g in enumerate(installed.links)]
+        groups += [("fibre", j, f.group) for j, f in enumerate(installed.fibre)]
+        for section, j, group in groups:
+            if group not in links:
+                issues.append(Issue(file, f"installed.{section}[{j}].group", f"unknown link group '{group}'"))
     return issues
 
 

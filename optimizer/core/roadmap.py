@@ -182,7 +182,9 @@ def _installed(instance: Instance, r: RoadmapData) -> None:
         sg = sg_of.get(s.group)
         q = None if sg is None else next((c for c in sg.choices if d0.choice_model[c] == s.model), None)
         if q is None:
-            issues.append(Issue(file, f"installed.switches[{j}]", f"no switch group '{s.group}' with model '{s.model}'"))
+            issues.append(
+                Issue(file, f"installed.switches[{j}]", f"no switch group '{s.group}' with model '{s.model}'")
+            )
             continue
         r.installed_k[q] += s.count
     for j, link in enumerate(inst.links):

@@ -118,7 +118,9 @@ def stopped_roadmap(instance: Instance, options: SolveOptions, reason: str) -> R
     )
 
 
-def solve_roadmap(instance: Instance, options: SolveOptions | None = None, *, deadline: float | None = None) -> RoadmapPlan:
+def solve_roadmap(
+    instance: Instance, options: SolveOptions | None = None, *, deadline: float | None = None
+) -> RoadmapPlan:
     """Plan a roadmap in one MILP. Never raises for solver outcomes: check ``status``.
 
     ``deadline`` (a ``time.monotonic()`` value; default ``options.time_limit_s`` from now) bounds the call;
@@ -167,8 +169,14 @@ def solve_roadmap(instance: Instance, options: SolveOptions | None = None, *, de
         solver=solver,
         discount_rate=instance.periods.discount_rate,
     )
-    if report.status.has_solution:
+    if report.status.has_solution:  # the NPV of the rounded decisions (as a plan's objective is)
         out.periods = _summary(instance, r, m, copies, plans)
+        npv = sum(p["npv_capex_usd"] + p["npv_running_usd"] for p in out.periods)
+        out.objective = round(npv, 6)
+        if bound is not None:
+            if report.status == SolveStatus.OPTIMAL and bound > npv:
+                bound = npv  # HiGHS's bound can exceed the rounded roadmap's value by float noise
+            out.bound, out.gap = bound, abs(npv - bound) / max(abs(npv), 1e-9)
     if report.status == SolveStatus.INFEASIBLE:
         out.diagnostics = explain_roadmap(r, options, deadline)
     return out
@@ -190,29 +198,35 @@ def explain_roadmap(r: RoadmapData, options: SolveOptions, deadline: float) -> l
     combine_objective(m, "objective", copies)
     report = solve_model(m, replace(options, warm_start=False, progress=None, relaxation=False), deadline)
     if report.status == SolveStatus.INFEASIBLE:
-        return ["no change of the periods' limits alone admits a roadmap: a period's supply or budget, the "
-                "installed stock or the availability of parts rules out every plan"]
+        return [
+            "no change of the periods' limits alone admits a roadmap: a period's supply or budget, the "
+            "installed stock or the availability of parts rules out every plan"
+        ]
     if not report.status.has_solution:
         return [f"no change of the limits found in the time left ({report.status})"]
     notes = []
     for t, (view, e, d) in enumerate(zip(copies, elastic, r.data, strict=True)):
         notes += [f"{r.years[t]}: {x.text}" for x in read_relaxations(view, e, d, r.instances[t])]
-    return notes or ["the elastic roadmap found a plan within every limit: the infeasibility proof may be numerical noise"]
+    return notes or [
+        "the elastic roadmap found a plan within every limit: the infeasibility proof may be numerical noise"
+    ]
 
 
-def _summary(instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[CopyView], plans: list[Plan]) -> list[dict[str, Any]]:
+def _summary(
+    instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[CopyView], plans: list[Plan]
+) -> list[dict[str, Any]]:
     """Per period: purchases (links per group and option, switches per group and model, fibre per group and
     medium), links taken out of service, the technology mix of link ends, capex and its NPV parts."""
     d0 = r.data[0]
     n_cols, n_q, n_f = d0.n_cols, len(d0.choice_model), len(r.fibre)
-    buy, buyk, lay = _ints(m.buy), _ints(m.buyk), _ints(m.lay)
+    buy, buyk, lay = (_ints(getattr(m, name)) for name in ("buy", "buyk", "lay"))
     classifier = Classifier(instance.resolved_catalog)
     rows = []
     previous = list(r.installed_n)
     for t, (view, plan) in enumerate(zip(copies, plans, strict=True)):
         n = _ints(view.n)
         k = _ints(view.k)
-        bought = [
+        bought: list[dict[str, Any]] = [
             {
                 "group": d0.groups[d0.col_group[i]].id,
                 "option": d0.col_option[i].id,
@@ -223,7 +237,7 @@ def _summary(instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[Cop
             for i in range(n_cols)
             if buy[t * n_cols + i]
         ]
-        switches = [
+        switches: list[dict[str, Any]] = [
             {
                 "group": d0.switch_groups[d0.choice_group[q]].id,
                 "model": d0.choice_model[q],
@@ -234,7 +248,7 @@ def _summary(instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[Cop
             for q in range(n_q)
             if buyk[t * n_q + q]
         ]
-        fibre = [
+        fibre: list[dict[str, Any]] = [
             {
                 "group": d0.groups[r.fibre[f][0]].id,
                 "media": r.fibre[f][1],
@@ -244,7 +258,7 @@ def _summary(instance: Instance, r: RoadmapData, m: ArrayModel, copies: list[Cop
             for f in range(n_f)
             if lay[t * n_f + f]
         ]
-        retired = [
+        retired: list[dict[str, Any]] = [
             {"group": d0.groups[d0.col_group[i]].id, "option": d0.col_option[i].id, "count": previous[i] - n[i]}
             for i in range(n_cols)
             if previous[i] > n[i]

@@ -1146,7 +1146,9 @@ def _period_years(instance: Instance) -> tuple[list[int], list[float]]:
     ``economics.years``)."""
     assert instance.periods is not None
     ys = [p.year for p in instance.periods.steps]
-    end = float(instance.periods.end_year) if instance.periods.end_year is not None else ys[0] + instance.economics.years
+    end = (
+        float(instance.periods.end_year) if instance.periods.end_year is not None else ys[0] + instance.economics.years
+    )
     ends = [float(y) for y in ys[1:]] + [end]
     return ys, [e - y for y, e in zip(ys, ends, strict=True)]
 
@@ -1240,7 +1242,11 @@ def check_roadmap(
             lead = max(p.lead_time_years for p in ps)
             due = next((u for u in range(t, len(ys)) if ys[u] >= year + lead), None)
             if due is None or b.get("in_service_from") != ys[due]:
-                add(w, f"in_service_from {b.get('in_service_from')!r}: lead time {lead} from {year} gives {due and ys[due]}")
+                add(
+                    w,
+                    f"in_service_from {b.get('in_service_from')!r}: lead time {lead} from {year} gives "
+                    f"{None if due is None else ys[due]}",
+                )
                 continue
             arriving[due].append(("link", (b["group"], b["option"]), b["count"]))
             if b["option"] in ix.cables:
@@ -1294,7 +1300,10 @@ def check_roadmap(
             in_use[(g["group"], g["option"])] += g["count"]
         for key, n in in_use.items():
             if n > stock_links[key] + 1e-9:
-                add(f"{where}.links.{key[0]}", f"{n:g} links of {key[1]} in service, {stock_links[key]:g} installed or bought")
+                add(
+                    f"{where}.links.{key[0]}",
+                    f"{n:g} links of {key[1]} in service, {stock_links[key]:g} installed or bought",
+                )
         over: dict[tuple[str, str], float] = defaultdict(float)
         for (group, option), n in in_use.items():
             if (m := medium(option)) is not None:
@@ -1305,7 +1314,10 @@ def check_roadmap(
         for s in plan.get("nodes", []):
             if s["count"] > stock_switches[(s["group"], s["model"])] + 1e-9:
                 have = stock_switches[(s["group"], s["model"])]
-                add(f"{where}.nodes.{s['group']}", f"{s['count']} switches of {s['model']} in service, {have:g} installed or bought")
+                add(
+                    f"{where}.nodes.{s['group']}",
+                    f"{s['count']} switches of {s['model']} in service, {have:g} installed or bought",
+                )
         totals = plan.get("totals") or {}
         running = 0.0
         if instance.objective == "tco":

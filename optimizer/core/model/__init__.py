@@ -50,7 +50,9 @@ FAMILIES = (
 )
 
 
-def add_copy(m: Model, d: ModelData, tag: str = "", weight: float = 1.0, families: tuple[ModuleType, ...] = FAMILIES) -> CopyView:
+def add_copy(
+    m: Model, d: ModelData, tag: str = "", weight: float = 1.0, families: tuple[ModuleType, ...] = FAMILIES
+) -> CopyView:
     """Build copy ``tag`` of the single-period MILP of ``d`` on shared model ``m`` (every variable and row
     block named with the tag) and return its view; its objective is kept on the view (``combine_objective``)."""
     view = CopyView(m, tag, weight)

@@ -46,8 +46,16 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData) -> dict[int, np.ndarra
     n_cols = r.data[0].n_cols
     n_q = len(r.data[0].choice_model)
     n_f = len(r.fibre)
-    buy = new_var(m, "buy", n_t * n_cols, "integer", [np.inf if b is None else b for ub in r.buy_ub for b in ub] if n_cols else None)
-    buyk = new_var(m, "buyk", n_t * n_q, "integer", [np.inf if b is None else b for ub in r.buyk_ub for b in ub] if n_q else None)
+    buy = new_var(
+        m,
+        "buy",
+        n_t * n_cols,
+        "integer",
+        [np.inf if b is None else b for ub in r.buy_ub for b in ub] if n_cols else None,
+    )
+    buyk = new_var(
+        m, "buyk", n_t * n_q, "integer", [np.inf if b is None else b for ub in r.buyk_ub for b in ub] if n_q else None
+    )
     lay = new_var(m, "lay", n_t * n_f, "integer")
     b0, k0, f0 = first_column(m, buy), first_column(m, buyk), first_column(m, lay)
     n_first = [first_column(m, c.n) for c in copies]
