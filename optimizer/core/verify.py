@@ -1159,14 +1159,72 @@ def _price(entry: Any, year: int, first: int) -> float:
     return float((1.0 - entry.price_decline_per_year) ** max(0, year - start))
 
 
+def _period_instance(instance: Instance, t: int, span: float) -> Instance:
+    """Period t's single-period instance as the format doc derives it: scaled or overridden link groups,
+    node counts, absent groups at count 0 and demand 0, ``economics.years`` = the period's span, every
+    transceiver, cable and switch model at its price in the period's year; no periods, nothing installed."""
+    assert instance.periods is not None
+    step = instance.periods.steps[t]
+    year, first = step.year, instance.periods.steps[0].year
+    nodes = []
+    for node in instance.nodes:
+        count = step.nodes.get(node.id, node.count)
+        if node.id in step.absent:
+            count = 0
+        if isinstance(node, NicNode) and not isinstance(count, int):
+            count = count.max
+        nodes.append(node.model_copy(update={"count": count}))
+    gone = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
+    links = []
+    for g in instance.links:
+        if g.id in step.absent or g.a in gone or g.b in gone:
+            links.append(g.model_copy(update={"demand_gbps": 0.0, "count": None if g.count is None else 0}))
+            continue
+        demand = g.demand_gbps * step.scale
+        exact = None if g.count is None else math.ceil(g.count * step.scale - 1e-9)
+        over = step.links.get(g.id)
+        if over is not None:
+            demand = demand if over.demand_gbps is None else over.demand_gbps
+            exact = exact if over.count is None else over.count
+        links.append(g.model_copy(update={"demand_gbps": demand, "count": exact}))
+    cat = instance.resolved_catalog
+
+    def priced(entries: list[Any], per_m: bool) -> list[Any]:
+        out = []
+        for e in entries:
+            f = _price(e, year, first)
+            update = {"cost_usd": e.cost_usd * f, **({"cost_usd_per_m": e.cost_usd_per_m * f} if per_m else {})}
+            out.append(e.model_copy(update=update))
+        return out
+
+    catalog = cat.model_copy(
+        update={
+            "transceivers": priced(cat.transceivers, False),
+            "cables": priced(cat.cables, True),
+            "switches": priced(cat.switches, False),
+        }
+    )
+    derived = instance.model_copy(
+        update={
+            "nodes": nodes,
+            "links": links,
+            "economics": instance.economics.model_copy(update={"years": span}),
+            "catalog": catalog,
+            "periods": None,
+            "installed": None,
+            "name": f"{instance.name}@{year}",
+        }
+    )
+    derived._source = instance.source
+    return derived
+
+
 def check_roadmap(
     instance: Instance, roadmap: Mapping[str, Any], plans: list[Mapping[str, Any]], rel_tol: float = 1e-6
 ) -> list[Violation]:
     """Every violated rule or wrong number of a roadmap (format doc, "Roadmaps over several periods"): each
     period's plan against its period's instance, the carry-over of links, switches and fibre, availability
     and lead times of purchases, supply and budget per period, purchase prices and the NPV arithmetic."""
-    from optimizer.core.periods import period_instance  # the period's instance as the format doc derives it
-
     out: list[Violation] = []
 
     def add(where: str, message: str) -> None:
@@ -1218,7 +1276,7 @@ def check_roadmap(
     for t, (year, row, plan) in enumerate(zip(ys, rows, plans, strict=True)):
         where = f"periods[{t}]"
         period = instance.periods.steps[t]
-        derived = period_instance(instance, t)
+        derived = _period_instance(instance, t, spans[t])
         out += [Violation(f"{year}/{v.where}", v.message) for v in check_plan(derived, plan, rel_tol)]
         df = (1.0 + r) ** -(year - first)
         whole = math.floor(spans[t] + 1e-9)
