@@ -326,8 +326,9 @@ def test_solve_command_writes_the_roadmap(tmp_path: Any, capsys: pytest.CaptureF
     from optimizer.cli import main
 
     path = INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml"
-    assert main(["solve", str(path), "--out", str(tmp_path), "-q"]) == 0
+    assert main(["solve", str(path), "--out", str(tmp_path), "-q", "--plot"]) == 0
     assert "NPV 9,600.00" in capsys.readouterr().out
+    assert (tmp_path / "roadmap.png").read_bytes()[:4] == b"\x89PNG"
     doc = json.loads((tmp_path / "roadmap.json").read_text())
     assert doc["format"] == "optimizer-roadmap/1" and doc["objective"] == pytest.approx(9600)
     for year in (2026, 2027):

@@ -150,7 +150,12 @@ def _one_shot(command: Callable[..., int]) -> Callable[..., int]:
 @click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-@click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@click.option(
+    "--plot",
+    is_flag=True,
+    help="Draw plan.png: power and capex by tier and optics type (a roadmap: roadmap.png, the technology mix "
+    "and spend per period) in --out or here.",
+)
 @_one_shot
 def solve(
     file: Path,
@@ -200,6 +205,15 @@ def solve(
             view.__exit__()  # the progress display ends with the solve, before the summary
             plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
             code = emit_plan(plan, out_dir, as_json)
+            if hasattr(plan, "plans"):  # a roadmap: the technology mix and spend per period
+                if plot and plan.periods and code != EXIT_OUTPUT:
+                    from optimizer.plots import plot_roadmap
+
+                    drawn = plot_roadmap(plan, (out_dir or Path(".")) / "roadmap.png")
+                    click.echo(f"wrote {drawn}", err=as_json)
+                elif plot:
+                    click.echo("no roadmap, so no roadmap.png", err=True)
+                return code
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan
 
