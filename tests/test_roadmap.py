@@ -378,3 +378,28 @@ def test_plain_solve_refuses_a_roadmap() -> None:
     instance = load_instance(INSTANCES.parent / "tests" / "data" / "roadmap" / "fibre-reuse.yaml")
     with pytest.raises(optimizer.InstanceError, match="solve_roadmap"):
         optimizer.solve(instance)
+
+
+@pytest.mark.parametrize("tiers", ["resize", "final"])
+def test_generator_growth_roadmap_extends_each_period(tiers: str, tmp_path: Any) -> None:
+    from optimizer.cli import main
+
+    out = tmp_path / "grow.json"
+    args = ["generate", "--growth", "2048,8192", "--growth-years", "2026,2027", "--growth-tiers", tiers, "-o", str(out)]
+    assert main(args) == 0
+    doc = json.loads(out.read_text())
+    steps = doc["periods"]["steps"]
+    assert [s["year"] for s in steps] == [2026, 2027] and doc["periods"]["discount_rate"] == 0.08
+    nic = [sum(c for k, c in s["nodes"].items() if k.startswith("gpu")) for s in steps]
+    assert nic == [2048, 8192]
+    assert "core" in steps[0]["absent"] and "core" not in steps[1].get("absent", [])  # 2 tiers, then 3
+    if tiers == "final":  # the spine is sized for the final size from the start
+        assert steps[0]["nodes"]["spine"] == steps[1]["nodes"]["spine"]
+    else:
+        assert steps[0]["nodes"]["spine"] != steps[1]["nodes"]["spine"]
+    rp = solve_checked(doc)
+    kept = {(x["group"], x["option"]): x["count"] for x in rp.plans[0].links.to_dict("records")}
+    assert rp.periods[1]["links_retired"] == 0 and all(kept.values())  # the 2026 fabric stays in service
+    for (group, option), count in kept.items():
+        in_2027 = rp.plans[1].links
+        assert in_2027[(in_2027["group"] == group) & (in_2027["option"] == option)]["count"].sum() >= count

@@ -157,6 +157,13 @@ def solve_roadmap(
     for t, (view, d) in enumerate(zip(copies, r.data, strict=True)):
         index = CatalogIndex.of(r.instances[t].resolved_catalog)
         plan = extract_plan(view, d, index, period_report, dict(solver, period=r.years[t]), [])
+        period = r.instances[t]
+        if period.compatibility is not None and plan.totals is not None:  # the protocol each fabric runs
+            from optimizer.core.compat import plan_fabrics
+
+            links = list(zip(plan.links["group"], plan.links["option"], strict=True))
+            nodes = list(zip(plan.nodes["group"], plan.nodes["model"], strict=True))
+            plan.fabrics = plan_fabrics(period, index, links, nodes)
         plans.append(plan)
     out = RoadmapPlan(
         instance.name,
