@@ -49,7 +49,8 @@ def _ids(value: str | None) -> list[str] | None:
     type=float,
     default=0.08,
     show_default=True,
-    help="Yearly discount rate of --growth (an assumed cost of capital; 0 leaves the purchase dates of equal-cost plans open).",
+    help="Yearly discount rate of --growth (an assumed cost of capital; 0 leaves the purchase dates of "
+    "equal-cost plans open).",
 )
 @click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
 @click.option(
@@ -214,8 +215,11 @@ def generate(
         if sizes:
             fabrics = [generate_instance(spec_from_options({**options, "gpus": n})) for n in sizes]
             instance = growth_roadmap(fabrics, years, growth_tiers, discount_rate)  # type: ignore[arg-type]
-            instance["description"] += f" Growth: --growth {growth} --growth-years {growth_years}"
-            instance["description"] += f" --growth-tiers {growth_tiers} --discount-rate {discount_rate:g}."
+            if options.get("name"):  # a given name is the roadmap's own
+                instance["name"] = options["name"]
+            args = f"--growth {','.join(map(str, sizes))} --growth-years {','.join(map(str, years))}"
+            args += f" --growth-tiers {growth_tiers} --discount-rate {discount_rate:g}"
+            instance["description"] = instance["description"].replace(f"--gpus {sizes[-1]}", args, 1)
     except ValidationError as exc:
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "parameters"
