@@ -432,3 +432,24 @@ def test_library_roadmap_is_its_command_and_solves_to_the_tabled_npv(
     assert rp.status == SolveStatus.OPTIMAL
     assert check_roadmap(instance, rp.to_dict(), [p.to_dict() for p in rp.plans]) == []
     assert rp.objective == pytest.approx(_tabled_npv()[name], rel=1e-4)
+
+
+def test_capex_objective_counts_only_the_purchases() -> None:
+    # The deferral case with no price decline, planned for capex: the energy saving no longer counts, so the
+    # 8 new links are bought when needed, in 2027: NPV 8 x 1,000 / 1.1 = 7,272.73 $. Power is no roadmap objective.
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300},
+            {"id": "new", "speed_gbps": 800, "power_w": 2, "cost_usd": 500},
+        ]
+    )
+    steps = [{"year": 2026}, {"year": 2027, "links": {"gl": {"demand_gbps": 6400}}}]
+    installed = {"links": [{"group": "gl", "option": "old+old", "count": 8}]}
+    doc = _instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8)
+    instance = load_instance(doc)
+    rp = solve_roadmap(instance, SolveOptions(threads=1, mip_rel_gap=0.0, objective="capex"))
+    assert rp.objective_mode == "capex" and rp.objective == pytest.approx(8000 / 1.1)
+    assert _bought(rp, 0) == {} and _bought(rp, 1) == {"new+new": 8}
+    assert check_roadmap(instance, rp.to_dict(), [p.to_dict() for p in rp.plans]) == []
+    with pytest.raises(optimizer.InstanceError, match="tco or capex"):
+        solve_roadmap(instance, SolveOptions(objective="power"))

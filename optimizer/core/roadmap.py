@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from optimizer.core import periods as P
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData, build_data
-from optimizer.core.schema import Instance
+from optimizer.core.schema import Instance, Objective
 from optimizer.errors import InstanceError, Issue
 
 
@@ -68,12 +68,13 @@ def _layout(d: ModelData) -> tuple[list[tuple[int, str]], list[str]]:
     return [(g, o.id) for g, o in zip(d.col_group, d.col_option, strict=True)], list(d.choice_model)
 
 
-def build_roadmap_data(instance: Instance) -> RoadmapData:
-    """Derive each period's data on one shared layout and what the linking rows read."""
+def build_roadmap_data(instance: Instance, objective: Objective | None = None) -> RoadmapData:
+    """Derive each period's data on one shared layout and what the linking rows read (``objective``:
+    override the instance's, tco or capex)."""
     assert instance.periods is not None
     ys = P.years(instance)
     instances = [P.period_instance(instance, t) for t in range(len(ys))]
-    data = [build_data(inst, prune=False) for inst in instances]
+    data = [build_data(inst, objective=objective, prune=False) for inst in instances]
     layout = _layout(data[0])
     for d in data[1:]:
         if _layout(d) != layout:  # options never depend on prices or counts: a broken invariant, not input

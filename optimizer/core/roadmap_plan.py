@@ -25,7 +25,7 @@ from optimizer.core.model.linear import ArrayModel, CopyView, combine_objective,
 from optimizer.core.pipeline import solver_info
 from optimizer.core.results import Plan, extract_plan, write_all_atomic
 from optimizer.core.roadmap import RoadmapData, build_roadmap_data
-from optimizer.core.schema import Instance
+from optimizer.core.schema import Instance, Objective
 from optimizer.core.solve import SolveOptions, SolveReport, SolveStatus, solve_model
 
 ROADMAP_FORMAT = "optimizer-roadmap/1"
@@ -46,6 +46,8 @@ class RoadmapPlan:
     """Per period: year, discount factor, annuity, purchases, fibre laid, retirements, mix, capex, NPV parts."""
     solver: dict[str, Any] = field(default_factory=dict)
     discount_rate: float = 0.0
+    objective_mode: str = "tco"
+    """tco or capex: what the NPV sums (running costs count only under tco)."""
     diagnostics: list[str] = field(default_factory=list)
     """Infeasible roadmaps: per period, the single-period limits that must move (``<year>: ...``)."""
 
@@ -54,6 +56,7 @@ class RoadmapPlan:
             "format": ROADMAP_FORMAT,
             "instance": self.instance,
             "status": str(self.status),
+            "objective_mode": self.objective_mode,
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
@@ -115,6 +118,7 @@ def stopped_roadmap(instance: Instance, options: SolveOptions, reason: str) -> R
         [],
         solver=solver_info(options, report),
         discount_rate=instance.periods.discount_rate,
+        objective_mode=options.objective or instance.objective,
     )
 
 
@@ -127,13 +131,17 @@ def solve_roadmap(
     the status, bound and gap follow the single-period contract. An infeasible roadmap is explained per
     period by the elastic copy (``explain_roadmap``)."""
     options = options or SolveOptions()
-    if options.objective not in (None, "tco", "capex"):
-        options = replace(options, objective=None)  # checked on input: a roadmap plans tco or capex
+    if options.objective not in (None, "tco", "capex"):  # the file's objective is checked on input
+        from optimizer.errors import InstanceError, Issue
+
+        message = f"a roadmap (periods) plans tco or capex, not {options.objective}"
+        raise InstanceError([Issue(instance.source, "objective", message)])
+    mode: Objective = options.objective or instance.objective  # type: ignore[assignment]
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
     assert instance.periods is not None
-    r = build_roadmap_data(instance)
+    r = build_roadmap_data(instance, mode)
     if time.monotonic() >= deadline:
         return stopped_roadmap(instance, options, "time limit")
     m, copies = build_roadmap(r)
@@ -175,6 +183,7 @@ def solve_roadmap(
         plans,
         solver=solver,
         discount_rate=instance.periods.discount_rate,
+        objective_mode=mode,
     )
     if report.status.has_solution:  # the NPV of the rounded decisions (as a plan's objective is)
         out.periods = _summary(instance, r, m, copies, plans)

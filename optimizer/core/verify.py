@@ -1378,7 +1378,7 @@ def check_roadmap(
                 )
         totals = plan.get("totals") or {}
         running = 0.0
-        if instance.objective == "tco":
+        if roadmap.get("objective_mode", instance.objective) == "tco":
             running = float(plan.get("objective") or 0.0) - float(totals.get("capex_usd") or 0.0)
         same(f"{where}.npv_capex_usd", row.get("npv_capex_usd"), df * capex)
         same(f"{where}.npv_running_usd", row.get("npv_running_usd"), annuity / spans[t] * running)
