@@ -94,9 +94,20 @@ def _bought(rp: RoadmapPlan, t: int) -> dict[str, int]:
     return {x["option"]: x["count"] for x in rp.periods[t]["purchases"]["links"]}
 
 
-@pytest.mark.parametrize("path", [INSTANCES / "tiny.yaml", INSTANCES / "latency-cpo-1k.yaml"], ids=lambda p: p.stem)
-def test_one_period_roadmap_is_todays_plan(path: Any) -> None:
+ONE_PERIOD = [
+    INSTANCES / "tiny.yaml",
+    INSTANCES / "latency-cpo-1k.yaml",
+    INSTANCES / "reliability-pod-2k-800g.yaml",
+    INSTANCES / "library" / "rail-fat-tree-1k-800g.yaml",
+]
+
+
+@pytest.mark.parametrize("site", [False, True], ids=["", "site"])
+@pytest.mark.parametrize("path", ONE_PERIOD, ids=lambda p: p.stem)
+def test_one_period_roadmap_is_todays_plan(path: Any, site: bool) -> None:
     doc = yaml.safe_load(path.read_text())
+    if site:  # the site power envelope prices every network watt at the GPU capacity it displaces
+        doc["site"] = {"gpu_w": 1400, "gpu_hour_usd": 2.5}
     single = optimizer.solve(
         optimizer.load_instance(copy.deepcopy(doc)), optimizer.SolveOptions(threads=1, mip_rel_gap=0)
     )
