@@ -464,3 +464,18 @@ def test_capex_objective_counts_only_the_purchases() -> None:
     assert check_roadmap(instance, rp.to_dict(), [p.to_dict() for p in rp.plans]) == []
     with pytest.raises(optimizer.InstanceError, match="tco or capex"):
         solve_roadmap(instance, SolveOptions(objective="power"))
+
+
+def test_infeasible_period_supply_is_named_with_the_least_change() -> None:
+    # 8 links of the only part 'x' (2 ends each) in 2026, 16 in 2027; 2027 may buy only 10 units of x: the
+    # 8 more links need 16, so the least change raises 2027's supply to 16. A 2026 budget of 500 $ for
+    # 8 links of 200 $ must rise to 1,600 $.
+    cat = _catalog([{"id": "x", "speed_gbps": 400, "power_w": 0, "cost_usd": 100}])
+    steps = [
+        {"year": 2026, "max_capex_usd": 500},
+        {"year": 2027, "scale": 2, "nodes": {"gpu": 16}, "supply": {"x": 10}},
+    ]
+    rp = solve_roadmap(load_instance(_instance(cat, steps, rate=0.1)), SolveOptions(threads=1, time_limit_s=60))
+    assert rp.status == SolveStatus.INFEASIBLE
+    assert "2027: supply of x 10 units: raise to at least 16" in rp.diagnostics
+    assert "2026: purchase budget 500.00 USD: raise max_capex_usd to at least 1,600.00" in rp.diagnostics

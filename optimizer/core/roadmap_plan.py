@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.mix import Classifier, port_counts, shares
 from optimizer.core.model import add_copy
 from optimizer.core.model.constraints import roadmap as roadmap_rows
-from optimizer.core.model.linear import ArrayModel, CopyView, combine_objective, var_values
+from optimizer.core.model.linear import ArrayModel, CopyView, column_values, combine_objective, var_values
 from optimizer.core.pipeline import solver_info
 from optimizer.core.results import Plan, extract_plan, write_all_atomic
 from optimizer.core.roadmap import RoadmapData, build_roadmap_data
@@ -201,8 +202,9 @@ def solve_roadmap(
 def explain_roadmap(r: RoadmapData, options: SolveOptions, deadline: float) -> list[str]:
     """Why a roadmap has no plan: the elastic copy of every period (``elastic_data``: priced slacks on the
     single-period limits) with the linking rows kept hard, solved for the least change; each period's
-    relaxations read from its copy as ``<year>: <what must move>``. The roadmap's own caps (a period's
-    ``supply`` and ``max_capex_usd``) have no slack: when only they bind, the note says so."""
+    relaxations read from its copy as ``<year>: <what must move>``, and the roadmap's own caps (a period's
+    ``supply`` and ``max_capex_usd``, slacks of the linking family) likewise. The stock, fibre,
+    availability and lead-time rows stay hard: when only they bind, the note says so."""
     from optimizer.core.elastic import MIN_TIME_S, elastic_data, read_relaxations
 
     if deadline - time.monotonic() < MIN_TIME_S:
@@ -210,19 +212,32 @@ def explain_roadmap(r: RoadmapData, options: SolveOptions, deadline: float) -> l
     elastic = [elastic_data(d) for d in r.data]
     m = ArrayModel(f"{r.name}-elastic")
     copies = [add_copy(m, e, str(y), 1.0) for e, y in zip(elastic, r.years, strict=True)]
-    roadmap_rows.add(m, copies, r)
-    combine_objective(m, "objective", copies)
+    roadmap_rows.add(m, copies, r, elastic=True)
+    combine_objective(m, "objective", copies, terms=list(getattr(m, "elastic_terms", [])))
     report = solve_model(m, replace(options, warm_start=False, progress=None, relaxation=False), deadline)
     if report.status == SolveStatus.INFEASIBLE:
         return [
-            "no change of the periods' limits alone admits a roadmap: a period's supply or budget, the "
-            "installed stock or the availability of parts rules out every plan"
+            "no change of the periods' limits alone admits a roadmap: the installed stock, the availability "
+            "of parts or their lead times rule out every plan"
         ]
     if not report.status.has_solution:
         return [f"no change of the limits found in the time left ({report.status})"]
     notes = []
+    values = column_values(m)
     for t, (view, e, d) in enumerate(zip(copies, elastic, r.data, strict=True)):
         notes += [f"{r.years[t]}: {x.text}" for x in read_relaxations(view, e, d, r.instances[t])]
+        for u, item, limit, col in getattr(m, "roadmap_slacks", []):
+            extra = float(values[col])
+            if u != t or extra <= 1e-6 * max(1.0, abs(limit)):
+                continue
+            if item is None:
+                need = limit + extra
+                notes.append(
+                    f"{r.years[t]}: purchase budget {limit:,.2f} USD: raise max_capex_usd to at least {need:,.2f}"
+                )
+            else:
+                units = math.ceil(limit + extra - 1e-6)
+                notes.append(f"{r.years[t]}: supply of {item} {limit:g} units: raise to at least {units}")
     return notes or [
         "the elastic roadmap found a plan within every limit: the infeasibility proof may be numerical noise"
     ]

@@ -26,22 +26,27 @@ Objective terms (``objective_dense``): df_t x p_t(i) on buy[t, i], df_t x p_t(q)
 df_t x c(f) on lay[t, f]; and on n_t, k_t: - w_t x capex_t, which with the copy's own objective
 weighted w_t = A_t / s_t (``combine_objective``) leaves w_t x (tco_t - capex_t), the period's running
 cost (energy, and downtime and displaced GPU capacity when present) discounted.
+
+Elastic copy (``elastic=True``, explaining an infeasible roadmap): supply[t, item] and budget[t] get a
+priced slack each (``optimizer.core.model.elastic.slacks``: body - s <= L, price 1 / max(|L|, 1)), recorded
+in ``m.roadmap_slacks`` as (period, item or None for the budget, limit, slack column); the stock, fibre
+and availability rows stay hard.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from optimizer.core.model.elastic import slacks
 from optimizer.core.model.linear import Coo, CopyView, Model, add_rows, first_column, new_var
 from optimizer.core.roadmap import RoadmapData
 
 FAMILY = "roadmap"
 
 
-def add(m: Model, copies: list[CopyView], r: RoadmapData) -> dict[int, np.ndarray]:
-    """Add the linking variables and rows; return the linking objective costs as ``{first column: costs}``."""
+def add(m: Model, copies: list[CopyView], r: RoadmapData, elastic: bool = False) -> dict[int, np.ndarray]:
+    """Add the linking variables and rows; return the linking objective costs as ``{first column: costs}``
+    (``elastic``: the period caps get priced slacks, see the module docstring)."""
     n_t = len(copies)
     n_cols = r.data[0].n_cols
     n_q = len(r.data[0].choice_model)
@@ -95,15 +100,12 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData) -> dict[int, np.ndarra
     upper = np.array([float(r.installed_fibre[f]) for _ in range(n_t) for f in range(n_f)])
     add_rows(m, "roadmap_fibre", _coo(rows, cols, vals, np.full(n_t * n_f, -np.inf), upper))
 
-    supply_rows: list[Any] = []
+    caps: list[tuple[int, str | None, float, list[tuple[float, int]]]] = []
     for t in range(n_t):
-        for _item, limit, col_units, choices in r.supply[t]:
+        for item, limit, col_units, choices in r.supply[t]:
             terms = [(float(u), b0 + t * n_cols + i) for i, u in col_units]
             terms += [(1.0, k0 + t * n_q + q) for q in choices]
-            supply_rows.append((None, terms, float(limit)))
-    add_rows(m, "roadmap_supply", supply_rows)
-
-    budget_rows: list[Any] = []
+            caps.append((t, item, float(limit), terms))
     for t in range(n_t):
         cap = r.max_capex_usd[t]
         if cap is None:
@@ -111,8 +113,13 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData) -> dict[int, np.ndarra
         terms = [(p, b0 + t * n_cols + i) for i, p in enumerate(r.buy_usd[t]) if p]
         terms += [(p, k0 + t * n_q + q) for q, p in enumerate(r.buyk_usd[t]) if p]
         terms += [(c, f0 + t * n_f + f) for f, c in enumerate(r.fibre_usd) if c]
-        budget_rows.append((None, terms, float(cap)))
-    add_rows(m, "roadmap_budget", budget_rows)
+        caps.append((t, None, float(cap), terms))
+    if elastic and caps:
+        slack = slacks(m, "roadmap_caps", [limit for _, _, limit, _ in caps])
+        m.roadmap_slacks = [(t, item, limit, s) for (t, item, limit, _), s in zip(caps, slack, strict=True)]
+        caps = [(t, item, limit, [*terms, (-1.0, s)]) for (t, item, limit, terms), s in zip(caps, slack, strict=True)]
+    add_rows(m, "roadmap_supply", [(None, terms, limit) for _, item, limit, terms in caps if item is not None])
+    add_rows(m, "roadmap_budget", [(None, terms, limit) for _, item, limit, terms in caps if item is None])
 
     dense: dict[int, np.ndarray] = {}
     if n_cols:
