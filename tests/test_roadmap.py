@@ -479,3 +479,33 @@ def test_infeasible_period_supply_is_named_with_the_least_change() -> None:
     assert rp.status == SolveStatus.INFEASIBLE
     assert "2027: supply of x 10 units: raise to at least 16" in rp.diagnostics
     assert "2026: purchase budget 500.00 USD: raise max_capex_usd to at least 1,600.00" in rp.diagnostics
+
+
+def test_switch_model_change_rebuys_the_links_it_cannot_take() -> None:
+    # Installed: one pluggable switch 'plug' (1,000 W) and 8 links old+old. 'cposw' (0 W, 1,000 $, buyable
+    # from 2027) takes only CPO ends, so moving to it re-terminates every link: 8 new links nicmod+eng
+    # (100 $ + 100 $). Energy 1 $/kWh, pue 1: 8,766 $ per kW-year; discount 10 %, one-year periods.
+    # 2026: keep 'plug': 8,766 $. 2027: keep (8,766 / 1.1) or change: (1,000 + 8 x 200) / 1.1 -> change.
+    # NPV 8,766 + 2,600 / 1.1 = 11,129.64 $.
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 0, "cost_usd": 300},
+            {"id": "nicmod", "speed_gbps": 400, "power_w": 0, "cost_usd": 100},
+            {"id": "eng", "speed_gbps": 400, "power_w": 0, "cost_usd": 100, "form": "cpo"},
+        ]
+    )
+    plug = {**cat["switches"][0], "id": "plug", "power_w": 1000, "cost_usd": 5000}
+    cposw = {**cat["switches"][0], "id": "cposw", "forms": ["cpo"], "cost_usd": 1000, "year": 2027}
+    cat["switches"] = [plug, cposw]
+    doc = _instance(cat, [{"year": 2026}, {"year": 2027}], kwh_usd=1.0, rate=0.1, count=8)
+    doc["nodes"][1]["models"] = ["plug", "cposw"]
+    doc["installed"] = {
+        "switches": [{"group": "leaf", "model": "plug", "count": 1}],
+        "links": [{"group": "gl", "option": "old+old", "count": 8}],
+    }
+    rp = solve_checked(doc)
+    assert rp.objective == pytest.approx(8766 + 2600 / 1.1, rel=1e-9)
+    assert rp.periods[0]["links_bought"] == 0 and rp.periods[0]["switches_bought"] == 0
+    assert _bought(rp, 1) == {"nicmod+eng": 8}
+    assert [(s["model"], s["count"]) for s in rp.periods[1]["purchases"]["switches"]] == [("cposw", 1)]
+    assert rp.periods[1]["retired"] == [{"group": "gl", "option": "old+old", "count": 8}]
