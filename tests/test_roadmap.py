@@ -369,6 +369,11 @@ def test_solve_command_writes_the_roadmap(tmp_path: Any, capsys: pytest.CaptureF
             "installed.switches[0].model",
         ),
         (lambda d: d.pop("periods") and d.__setitem__("installed", {}), "installed"),
+        (
+            lambda d: d["links"][0].update(demand_gbps=1e7) or d["periods"]["steps"][0].update(scale=1e6),
+            "periods.steps[0].scale",
+        ),
+        (lambda d: d["periods"]["steps"][0].__setitem__("scale", 2e6), "periods.steps[0].scale"),  # above 1e6
     ],
 )
 def test_bad_roadmap_input_is_reported(change: Any, where: str) -> None:

@@ -177,6 +177,14 @@ def _check_periods(
         issues.append(Issue(file, where, f"the horizon ends in {end:g}, not after the last period's year {years[-1]}"))
     for i, step in enumerate(periods.steps):
         where = f"periods.steps[{i}]"
+        for gi, link in enumerate(links.values()):  # scaled figures stay within the bounds on numbers
+            scaled = [
+                (x * step.scale, bound, name)
+                for x, bound, name in ((link.count or 0, 1e9, "count"), (link.demand_gbps, 1e12, "demand_gbps"))
+            ]
+            for value, bound, name in scaled:
+                if link.id not in step.links and value > bound:
+                    issues.append(Issue(file, f"{where}.scale", f"makes links[{gi}].{name} {value:g}, above {bound:g}"))
         for gid in step.links:
             if gid not in links:
                 issues.append(Issue(file, f"{where}.links.{gid}", f"unknown link group '{gid}'"))

@@ -728,7 +728,7 @@ class Period(Strict):
     """Roadmap extension: one period of a roadmap (instances/README.md "Roadmaps over several periods")."""
 
     year: Year
-    scale: PositiveNumber = 1.0
+    scale: Annotated[PositiveNumber, _at_most(1e6, "growth factor")] = 1.0
     """Multiplies every link group's ``demand_gbps`` and ``count`` (rounded up) in this period."""
     links: dict[Id, LinkOverride] = {}
     """Per link group: ``demand_gbps`` and/or ``count`` of this period (not scaled)."""
