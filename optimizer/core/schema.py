@@ -755,12 +755,16 @@ class Periods(Strict):
 
 
 class InstalledSwitch(Strict):
+    """Roadmap extension: switches of one model in place in a switch group before the first period."""
+
     group: Id
     model: Id
     count: NonNegInt
 
 
 class InstalledLink(Strict):
+    """Roadmap extension: links of one option in place in a link group (with their fibre, for a pair)."""
+
     group: Id
     option: Annotated[str, StringConstraints(min_length=1, max_length=1000), BeforeValidator(_strict_str)]
     """An option name as the plan writes it (a cable id or ``a-end+b-end``)."""
@@ -768,6 +772,8 @@ class InstalledLink(Strict):
 
 
 class InstalledFibre(Strict):
+    """Roadmap extension: fibre of one medium laid along a link group, in links' worth."""
+
     group: Id
     media: Id
     count: NonNegInt
