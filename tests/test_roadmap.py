@@ -514,3 +514,38 @@ def test_switch_model_change_rebuys_the_links_it_cannot_take() -> None:
     assert _bought(rp, 1) == {"nicmod+eng": 8}
     assert [(s["model"], s["count"]) for s in rp.periods[1]["purchases"]["switches"]] == [("cposw", 1)]
     assert rp.periods[1]["retired"] == [{"group": "gl", "option": "old+old", "count": 8}]
+
+
+def test_resale_value_makes_replacing_the_installed_base_pay() -> None:
+    # The installed-base case with 'old' modules (300 $ each) reselling at half their price, discount 10 %
+    # (0.8766 $ per W-year; 2027 counts 1/1.1). Keep: 8 x 28 x 0.8766 x (1 + 1/1.1) = 374.87 $. Replace all 8
+    # links in 2026 and sell the old ones then: 1,600 + 8 x 8 x 0.8766 x (1 + 1/1.1) - 8 x 2 x 150 = -692.89 $
+    # (selling in 2027 returns only 2,400 / 1.1). The switch (1,000 $) keeps its value only in service.
+    cat = _catalog(
+        [
+            {"id": "old", "speed_gbps": 400, "power_w": 14, "cost_usd": 300, "resale_fraction": 0.5},
+            {"id": "new", "speed_gbps": 400, "power_w": 4, "cost_usd": 100},
+        ]
+    )
+    cat["switches"][0]["cost_usd"] = 1000
+    installed = {
+        "links": [{"group": "gl", "option": "old+old", "count": 8}],
+        "switches": [{"group": "leaf", "model": "sw", "count": 1}],
+    }
+    doc = _instance(cat, [{"year": 2026}, {"year": 2027}], kwh_usd=0.1, rate=0.1, installed=installed)
+    rp = solve_checked(doc)
+    assert rp.objective == pytest.approx(1600 + 8 * 8 * 0.8766 * (1 + 1 / 1.1) - 2400, rel=1e-9)
+    assert rp.periods[0]["sold"] == [{"group": "gl", "option": "old+old", "count": 8, "value_usd": 2400.0}]
+    assert rp.periods[0]["resale_usd"] == pytest.approx(2400) and _bought(rp, 0) == {"new+new": 8}
+    broken = rp.to_dict()  # selling more than is in stock
+    broken["periods"][0]["sold"][0]["count"] = 9
+    broken["periods"][0]["sold"][0]["value_usd"] = 2700.0
+    plans = [p.to_dict() for p in rp.plans]
+    assert "periods[0].sold[0]" in {
+        v.where
+        for v in check_roadmap(
+            load_instance(_instance(cat, [{"year": 2026}, {"year": 2027}], kwh_usd=0.1, installed=installed)),
+            broken,
+            plans,
+        )
+    }

@@ -52,6 +52,10 @@ class RoadmapData:
     arrive: list[list[int]]
     """[t][i]: the period a link of column i bought in period t enters service (t when it cannot be bought)."""
     arrivek: list[list[int]]
+    sell_usd: list[list[float]] = field(default_factory=list)
+    """[t][i]: what one link of column i taken out of stock and sold in period t returns (its parts'
+    ``resale_fraction`` x their price in y_t; fibre is not sold)."""
+    sellk_usd: list[list[float]] = field(default_factory=list)
     installed_n: list[int] = field(default_factory=list)
     installed_k: list[int] = field(default_factory=list)
     installed_fibre: list[int] = field(default_factory=list)
@@ -135,6 +139,25 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
             arrk_t.append(at if ok and at is not None else t)
         buyk_ub.append(ubk_t)
         arrivek.append(arrk_t)
+    sell_usd, sellk_usd = [], []
+    for y in ys:
+        sell_t = []
+        for g, o in zip(d0.col_group, d0.col_option, strict=True):
+            value = 0.0
+            for item, units in o.items:
+                t_entry = index.transceivers.get(item)
+                c_entry = index.cables.get(item)
+                if t_entry is not None:
+                    price = t_entry.cost_usd * P.price_factor(t_entry, y, ys[0])
+                    value += units * t_entry.resale_fraction * price
+                elif c_entry is not None:
+                    price = (c_entry.cost_usd + c_entry.cost_usd_per_m * d0.groups[g].length_m) * P.price_factor(
+                        c_entry, y, ys[0]
+                    )
+                    value += units * c_entry.resale_fraction * price
+            sell_t.append(value)
+        sell_usd.append(sell_t)
+        sellk_usd.append([e.resale_fraction * e.cost_usd * P.price_factor(e, y, ys[0]) for e in choice_entry])
     r = RoadmapData(
         name=instance.name,
         years=ys,
@@ -152,6 +175,8 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
         buyk_ub=buyk_ub,
         arrive=arrive,
         arrivek=arrivek,
+        sell_usd=sell_usd,
+        sellk_usd=sellk_usd,
     )
     _installed(instance, r)
     for period in instance.periods.steps:

@@ -250,7 +250,7 @@ def _summary(
     medium), links taken out of service, the technology mix of link ends, capex and its NPV parts."""
     d0 = r.data[0]
     n_cols, n_q, n_f = d0.n_cols, len(d0.choice_model), len(r.fibre)
-    buy, buyk, lay = (_ints(getattr(m, name)) for name in ("buy", "buyk", "lay"))
+    buy, buyk, lay, sell, sellk = (_ints(getattr(m, name)) for name in ("buy", "buyk", "lay", "sell", "sellk"))
     classifier = Classifier(instance.resolved_catalog)
     rows = []
     previous = list(r.installed_n)
@@ -295,6 +295,27 @@ def _summary(
             if previous[i] > n[i]
         ]
         previous = n
+        sold: list[dict[str, Any]] = [
+            {
+                "group": d0.groups[d0.col_group[i]].id,
+                "option": d0.col_option[i].id,
+                "count": sell[t * n_cols + i],
+                "value_usd": round(sell[t * n_cols + i] * r.sell_usd[t][i], 6),
+            }
+            for i in range(n_cols)
+            if sell[t * n_cols + i]
+        ]
+        sold += [
+            {
+                "group": d0.switch_groups[d0.choice_group[q]].id,
+                "model": d0.choice_model[q],
+                "count": sellk[t * n_q + q],
+                "value_usd": round(sellk[t * n_q + q] * r.sellk_usd[t][q], 6),
+            }
+            for q in range(n_q)
+            if sellk[t * n_q + q]
+        ]
+        resale = sum(x["value_usd"] for x in sold)
         capex = sum(x["cost_usd"] for x in bought + switches + fibre)
         capex_col, capex_choice = r.data[t].capex_coefficients()
         tco_col, tco_choice = r.data[t].objective_coefficients()
@@ -309,13 +330,15 @@ def _summary(
                 "annuity": r.annuity[t],
                 "capex_usd": round(capex, 6),
                 "running_usd": round(running, 6),
-                "npv_capex_usd": round(r.discount[t] * capex, 6),
+                "resale_usd": round(resale, 6),
+                "npv_capex_usd": round(r.discount[t] * (capex - resale), 6),
                 "npv_running_usd": round(r.annuity[t] / r.spans[t] * running, 6),
                 "links_bought": sum(x["count"] for x in bought),
                 "switches_bought": sum(x["count"] for x in switches),
                 "links_retired": sum(x["count"] for x in retired),
                 "purchases": {"links": bought, "switches": switches, "fibre": fibre},
                 "retired": retired,
+                "sold": sold,
                 "share": {
                     "cpo": share.get("cpo", 0.0),
                     "lpo": share.get("lpo", 0.0) + share.get("lro", 0.0),

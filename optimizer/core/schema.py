@@ -202,6 +202,9 @@ class Availability(Strict):
     lead_time_years: Annotated[int, Field(ge=0, le=100), BeforeValidator(_integer)] = 0
     """Roadmap extension: a unit bought in a period's year enters service in the first period at least this
     many years later (0: the same period)."""
+    resale_fraction: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] = 0.0
+    """Roadmap extension: a unit taken out of the stock and sold in a period returns this share of its
+    price in that period's year (0: a replaced part has no value)."""
 
 
 class PortRules(Strict):

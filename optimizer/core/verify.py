@@ -1347,6 +1347,31 @@ def check_roadmap(
             capex += float(fb.get("cost_usd", 0.0))
         for kind, key, count in arriving.pop(t, []):
             (stock_links if kind == "link" else stock_switches)[key] += count
+        resale = 0.0
+        for j, sale in enumerate(row.get("sold") or []):
+            w = f"{where}.sold[{j}]"
+            if "model" in sale:
+                key, stock, model = (sale["group"], sale["model"]), stock_switches, ix.switches.get(sale["model"])
+                value = 0.0 if model is None else model.resale_fraction * model.cost_usd * _price(model, year, first)
+            else:
+                key, stock = (sale["group"], sale["option"]), stock_links
+                link = ix.links.get(sale["group"])
+                option = sale["option"]
+                value = 0.0
+                if option in ix.cables and link is not None:
+                    c = ix.cables[option]
+                    value = c.resale_fraction * (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first)
+                else:  # a pair: each end's module (the same module at both ends counts twice)
+                    for end in option.split("+", 1):
+                        module = ix.transceivers.get(end)
+                        if module is not None:
+                            value += module.resale_fraction * module.cost_usd * _price(module, year, first)
+            if sale["count"] > stock[key] + 1e-9:
+                add(w, f"{sale['count']} sold, {stock[key]:g} installed or bought")
+            stock[key] -= sale["count"]
+            same(f"{w}.value_usd", sale.get("value_usd"), sale["count"] * value)
+            resale += float(sale.get("value_usd", 0.0))
+        same(f"{where}.resale_usd", row.get("resale_usd", 0.0), resale)
         for item, limit in period.supply.items():
             if units[item] > limit:
                 add(f"{where}.supply.{item}", f"{units[item]:g} units bought, supply {limit}")
@@ -1380,8 +1405,8 @@ def check_roadmap(
         running = 0.0
         if roadmap.get("objective_mode", instance.objective) == "tco":
             running = float(plan.get("objective") or 0.0) - float(totals.get("capex_usd") or 0.0)
-        same(f"{where}.npv_capex_usd", row.get("npv_capex_usd"), df * capex)
+        same(f"{where}.npv_capex_usd", row.get("npv_capex_usd"), df * (capex - resale))
         same(f"{where}.npv_running_usd", row.get("npv_running_usd"), annuity / spans[t] * running)
-        npv += df * capex + annuity / spans[t] * running
+        npv += df * (capex - resale) + annuity / spans[t] * running
     same("objective", roadmap.get("objective"), npv)
     return out

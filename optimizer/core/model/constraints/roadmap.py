@@ -6,26 +6,33 @@ Data: ``optimizer.core.roadmap.RoadmapData`` (r); copy t is ``copies[t]`` (its `
 - ``buy[t, i]``  links of column i bought in period t (upper bound 0 where a part of it cannot be bought
   in year y_t or its lead time brings it in after the last period);
 - ``buyk[t, q]`` switches of choice q bought in period t (likewise);
-- ``lay[t, f]``  links' worth of fibre laid in period t for fibre key f = (link group, medium).
+- ``lay[t, f]``  links' worth of fibre laid in period t for fibre key f = (link group, medium);
+- ``sell[t, i]``, ``sellk[t, q]`` links of column i and switches of choice q taken out of stock and sold
+  in period t (upper bound 0 where they return nothing: no part of them has a ``resale_fraction``).
 
 Rows (A(t', i) is the period a link of column i bought in period t' enters service):
 
-    stock_links[t, i]:   n_t[i] - sum_{t' <= t, A(t', i) <= t} buy[t', i] <= installed_n[i]
-    stock_switches[t, q]: k_t[q] - sum_{t' <= t, A(t', q) <= t} buyk[t', q] <= installed_k[q]
+    stock_links[t, i]:   n_t[i] - sum_{t' <= t, A(t', i) <= t} buy[t', i] + sum_{t' <= t} sell[t', i]
+                           <= installed_n[i]
+    stock_switches[t, q]: k_t[q] - sum_{t' <= t, A(t', q) <= t} buyk[t', q] + sum_{t' <= t} sellk[t', q]
+                           <= installed_k[q]
     fibre[t, f]:         sum_{i over medium f.medium in group f.group} n_t[i] - sum_{t' <= t} lay[t', f]
                            <= installed_fibre[f]
     supply[t, item]:     sum_i units(item, i) buy[t, i] + sum_{q of model item} buyk[t, q] <= supply_t(item)
     budget[t]:           sum_i p_t(i) buy[t, i] + sum_q p_t(q) buyk[t, q] + sum_f c(f) lay[t, f] <= max_capex_t
 
-A unit bought stays in stock (installed equipment keeps working until it is replaced; a unit out of
-service costs nothing and may return), so the stock is the installed base plus what has arrived. The
+A unit bought stays in stock until it is sold (installed equipment keeps working until it is replaced; a
+unit out of service costs nothing and may return), so the stock is the installed base plus what has
+arrived less what was sold. The
 fibre plant persists: changing optics over laid fibre buys only the modules (p_t(i) is the link's capex
 less its fibre), while an option over another medium lays that medium again.
 
 Objective terms (``objective_dense``): df_t x p_t(i) on buy[t, i], df_t x p_t(q) on buyk[t, q],
-df_t x c(f) on lay[t, f]; and on n_t, k_t: - w_t x capex_t, which with the copy's own objective
-weighted w_t = A_t / s_t (``combine_objective``) leaves w_t x (tco_t - capex_t), the period's running
-cost (energy, and downtime and displaced GPU capacity when present) discounted.
+df_t x c(f) on lay[t, f], - df_t x v_t(i) on sell[t, i] and - df_t x v_t(q) on sellk[t, q] (v: the
+resale value; v <= p at every later year, so buying to sell never pays); and on n_t, k_t: - w_t x capex_t,
+which with the copy's own objective weighted w_t = A_t / s_t (``combine_objective``) leaves
+w_t x (tco_t - capex_t), the period's running cost (energy, and downtime and displaced GPU capacity when
+present) discounted.
 
 Elastic copy (``elastic=True``, explaining an infeasible roadmap): supply[t, item] and budget[t] get a
 priced slack each (``optimizer.core.model.elastic.slacks``: body - s <= L, price 1 / max(|L|, 1)), recorded
@@ -62,11 +69,16 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData, elastic: bool = False)
         m, "buyk", n_t * n_q, "integer", [np.inf if b is None else b for ub in r.buyk_ub for b in ub] if n_q else None
     )
     lay = new_var(m, "lay", n_t * n_f, "integer")
+    sell = new_var(m, "sell", n_t * n_cols, "integer", [np.inf if v > 0 else 0.0 for vs in r.sell_usd for v in vs])
+    sellk = new_var(m, "sellk", n_t * n_q, "integer", [np.inf if v > 0 else 0.0 for vs in r.sellk_usd for v in vs])
     b0, k0, f0 = first_column(m, buy), first_column(m, buyk), first_column(m, lay)
+    s0, sk0 = first_column(m, sell), first_column(m, sellk)
     n_first = [first_column(m, c.n) for c in copies]
     k_first = [first_column(m, c.k) for c in copies]
 
-    def stock(name: str, size: int, use_first: list[int], start: int, arrive: list[list[int]], base: list[int]) -> None:
+    def stock(
+        name: str, size: int, use_first: list[int], start: int, sold: int, arrive: list[list[int]], base: list[int]
+    ) -> None:
         rows, cols, vals = [], [], []
         for t in range(n_t):
             for i in range(size):
@@ -79,11 +91,14 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData, elastic: bool = False)
                         rows.append(row)
                         cols.append(start + u * size + i)
                         vals.append(-1.0)
+                    rows.append(row)
+                    cols.append(sold + u * size + i)
+                    vals.append(1.0)
         upper = np.array([float(base[i]) for _ in range(n_t) for i in range(size)])
         add_rows(m, name, _coo(rows, cols, vals, np.full(n_t * size, -np.inf), upper))
 
-    stock("roadmap_stock_links", n_cols, n_first, b0, r.arrive, r.installed_n)
-    stock("roadmap_stock_switches", n_q, k_first, k0, r.arrivek, r.installed_k)
+    stock("roadmap_stock_links", n_cols, n_first, b0, s0, r.arrive, r.installed_n)
+    stock("roadmap_stock_switches", n_q, k_first, k0, sk0, r.arrivek, r.installed_k)
 
     rows, cols, vals = [], [], []
     for t in range(n_t):
@@ -128,6 +143,10 @@ def add(m: Model, copies: list[CopyView], r: RoadmapData, elastic: bool = False)
         dense[k0] = np.concatenate([r.discount[t] * np.array(r.buyk_usd[t]) for t in range(n_t)])
     if n_f:
         dense[f0] = np.concatenate([r.discount[t] * np.array(r.fibre_usd) for t in range(n_t)])
+    if n_cols:
+        dense[s0] = np.concatenate([-r.discount[t] * np.array(r.sell_usd[t]) for t in range(n_t)])
+    if n_q:
+        dense[sk0] = np.concatenate([-r.discount[t] * np.array(r.sellk_usd[t]) for t in range(n_t)])
     for t, view in enumerate(copies):  # the capex part of each copy's objective is paid on purchases instead
         capex_col, capex_choice = r.data[t].capex_coefficients()
         if n_cols:
