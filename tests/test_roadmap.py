@@ -120,8 +120,11 @@ def test_one_period_roadmap_is_todays_plan(path: Any, site: bool) -> None:
     assert got == want
 
 
+@pytest.mark.parametrize("by", ["item", "technology"])
 @pytest.mark.parametrize(("decline", "defer"), [(0.4, True), (0.0, False)])
-def test_purchase_deferred_when_the_price_falls_faster_than_the_discount_rate(decline: float, defer: bool) -> None:
+def test_purchase_deferred_when_the_price_falls_faster_than_the_discount_rate(
+    decline: float, defer: bool, by: str
+) -> None:
     # 8 GPUs, each with its own link (count 8), installed: 8 links old+old (400G, 2 x 14 W). 2026 needs
     # 3,200 Gb/s (the old links carry it),
     # 2027 needs 6,400 Gb/s: 8 links new+new (800G, 2 x 2 W, 500 $ an end in 2026). Energy: 1 $/kWh, pue 1:
@@ -148,7 +151,11 @@ def test_purchase_deferred_when_the_price_falls_faster_than_the_discount_rate(de
         "links": [{"group": "gl", "option": "old+old", "count": 8}],
         "switches": [{"group": "leaf", "model": "sw", "count": 1}],
     }
-    rp = solve_checked(_instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8))
+    doc = _instance(cat, steps, kwh_usd=1.0, rate=0.1, installed=installed, count=8)
+    if by == "technology":  # the same decline given for every DSP module ('old' is one too, never bought)
+        del cat["transceivers"][1]["price_decline_per_year"]
+        doc["periods"]["price_decline_per_year"] = {"dsp": decline}
+    rp = solve_checked(doc)
     e = HOURS / 1000
     f = 1 - decline
     now = 8 * 1000 + 8 * 4 * e + 8 * 4 * e / 1.1

@@ -11,17 +11,20 @@ The instance of period t is the file's instance with: every link group's ``deman
 and ``count`` x ``scale`` rounded up (or the period's ``links`` override), node counts from the period's
 ``nodes``, the ``absent`` groups (and link groups at absent node groups) with count 0 and demand 0,
 ``economics.years`` = s_t, and every transceiver, cable and switch model at its price in y_t:
-cost_usd x (1 - price_decline_per_year)^max(0, y_t - price_year) (a cable's ``cost_usd_per_m`` alike),
-price_year defaulting to the entry's ``year``, else y_1. The derived instance has no ``periods`` and no
+cost_usd x (1 - d)^max(0, y_t - price_year) (a cable's ``cost_usd_per_m`` alike), d the entry's
+``price_decline_per_year``, else its technology's in ``periods.price_decline_per_year``, price_year
+defaulting to the entry's ``year``, else y_1. The derived instance has no ``periods`` and no
 ``installed``: it is an ordinary single-period instance, planned and verified as one.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
-from optimizer.core.schema import Catalog, CountRange, Instance, Link, NicNode, Period
+from optimizer.core.catalog import technology
+from optimizer.core.schema import Cable, Catalog, CountRange, Instance, Link, NicNode, Period, Transceiver
 
 
 def years(instance: Instance) -> list[int]:
@@ -60,13 +63,24 @@ def annuity(instance: Instance, t: int) -> float:
     return total + max(0.0, s - whole) * discount_factor(instance, y + whole)
 
 
-def price_factor(entry: Any, year: int, first_year: int) -> float:
-    """(1 - price_decline_per_year)^max(0, year - price_year) of a catalogue entry."""
+def price_factor(entry: Any, year: int, first_year: int, by_technology: Mapping[Any, float] | None = None) -> float:
+    """(1 - d)^max(0, year - price_year) of a catalogue entry: d its own ``price_decline_per_year``, else its
+    technology's in ``by_technology`` (``periods.price_decline_per_year``), else 0."""
     rate = getattr(entry, "price_decline_per_year", 0.0) or 0.0
+    if not rate and by_technology:
+        rate = by_technology.get(technology_of(entry), 0.0)
     if not rate:
         return 1.0
     start = getattr(entry, "price_year", None) or getattr(entry, "year", None) or first_year
     return float((1.0 - rate) ** max(0, year - start))
+
+
+def technology_of(entry: Any) -> str:
+    """The technology key of ``periods.price_decline_per_year``: a transceiver's technology class, a cable's
+    kind, ``switch`` for a switch model."""
+    if isinstance(entry, Transceiver | Cable):
+        return technology(entry)
+    return "switch"
 
 
 def available(entry: Any, year: int) -> bool:
@@ -98,11 +112,11 @@ def _link(link: Link, period: Period, gone: bool) -> Link:
     return link.model_copy(update=update)
 
 
-def _catalog(catalog: Catalog, year: int, first_year: int) -> Catalog:
+def _catalog(catalog: Catalog, year: int, first_year: int, by_technology: Mapping[Any, float]) -> Catalog:
     def priced(entries: list[Any], per_m: bool) -> list[Any]:
         out = []
         for e in entries:
-            f = price_factor(e, year, first_year)
+            f = price_factor(e, year, first_year, by_technology)
             if f == 1.0:
                 out.append(e)
                 continue
@@ -145,7 +159,7 @@ def period_instance(instance: Instance, t: int) -> Instance:
             "nodes": nodes,
             "links": links,
             "economics": economics,
-            "catalog": _catalog(instance.resolved_catalog, ys[t], ys[0]),
+            "catalog": _catalog(instance.resolved_catalog, ys[t], ys[0], instance.periods.price_decline_per_year),
             "periods": None,
             "installed": None,
             "name": f"{instance.name}@{ys[t]}",

@@ -139,6 +139,7 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
             arrk_t.append(at if ok and at is not None else t)
         buyk_ub.append(ubk_t)
         arrivek.append(arrk_t)
+    by_tech = instance.periods.price_decline_per_year
     sell_usd, sellk_usd = [], []
     for y in ys:
         sell_t = []
@@ -148,16 +149,16 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
                 t_entry = index.transceivers.get(item)
                 c_entry = index.cables.get(item)
                 if t_entry is not None:
-                    price = t_entry.cost_usd * P.price_factor(t_entry, y, ys[0])
+                    price = t_entry.cost_usd * P.price_factor(t_entry, y, ys[0], by_tech)
                     value += units * t_entry.resale_fraction * price
                 elif c_entry is not None:
                     price = (c_entry.cost_usd + c_entry.cost_usd_per_m * d0.groups[g].length_m) * P.price_factor(
-                        c_entry, y, ys[0]
+                        c_entry, y, ys[0], by_tech
                     )
                     value += units * c_entry.resale_fraction * price
             sell_t.append(value)
         sell_usd.append(sell_t)
-        sellk_usd.append([e.resale_fraction * e.cost_usd * P.price_factor(e, y, ys[0]) for e in choice_entry])
+        sellk_usd.append([e.resale_fraction * e.cost_usd * P.price_factor(e, y, ys[0], by_tech) for e in choice_entry])
     r = RoadmapData(
         name=instance.name,
         years=ys,

@@ -753,6 +753,12 @@ class Periods(Strict):
     end_year: Year | None = None
     """The year the horizon ends (exclusive): the last period runs until then. Default: the first period's
     year + ``economics.years``."""
+    price_decline_per_year: dict[
+        Literal["dsp", "lpo", "lro", "cpo", "dac", "acc", "aec", "aoc", "switch"],
+        Annotated[float, Field(ge=0, lt=1), BeforeValidator(_number)],
+    ] = {}
+    """Per technology (a transceiver's dsp/lpo/lro/cpo, a cable's kind, ``switch`` for switch models): the
+    yearly price decline of the entries of that technology that give no ``price_decline_per_year`` of their own."""
     steps: Annotated[list[Period], Field(min_length=1)]
     """The periods in increasing year order (a roadmap of one period is the single-period plan)."""
 

@@ -286,7 +286,7 @@ def site_figures(instance: Instance) -> tuple[int, float, float]:
 
 
 def _objective(
-    instance: Instance, totals: Mapping[str, float], mode: str, weights: Mapping[str, Any] | None = None
+    instance: Instance, totals: Mapping[Any, float], mode: str, weights: Mapping[str, Any] | None = None
 ) -> float:
     """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
     those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
@@ -1153,10 +1153,15 @@ def _period_years(instance: Instance) -> tuple[list[int], list[float]]:
     return ys, [e - y for y, e in zip(ys, ends, strict=True)]
 
 
-def _price(entry: Any, year: int, first: int) -> float:
-    """A catalogue entry's price factor in ``year`` (format doc: (1 - decline)^max(0, year - price_year))."""
+def _price(entry: Any, year: int, first: int, by_technology: Mapping[Any, float] | None = None) -> float:
+    """A catalogue entry's price factor in ``year`` (format doc: (1 - d)^max(0, year - price_year), d its own
+    decline, else its technology's: a transceiver's class, a cable's kind, ``switch``)."""
     start = entry.price_year or entry.year or first
-    return float((1.0 - entry.price_decline_per_year) ** max(0, year - start))
+    rate = entry.price_decline_per_year
+    if not rate and by_technology:
+        kind = technology(entry) if isinstance(entry, Transceiver | Cable) else "switch"
+        rate = by_technology.get(kind, 0.0)
+    return float((1.0 - rate) ** max(0, year - start))
 
 
 def _period_instance(instance: Instance, t: int, span: float) -> Instance:
@@ -1166,6 +1171,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
     assert instance.periods is not None
     step = instance.periods.steps[t]
     year, first = step.year, instance.periods.steps[0].year
+    tech = instance.periods.price_decline_per_year
     nodes = []
     for node in instance.nodes:
         count = step.nodes.get(node.id, node.count)
@@ -1192,7 +1198,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
     def priced(entries: list[Any], per_m: bool) -> list[Any]:
         out = []
         for e in entries:
-            f = _price(e, year, first)
+            f = _price(e, year, first, tech)
             update = {"cost_usd": e.cost_usd * f, **({"cost_usd_per_m": e.cost_usd_per_m * f} if per_m else {})}
             out.append(e.model_copy(update=update))
         return out
@@ -1246,6 +1252,7 @@ def check_roadmap(
         add("periods", f"needs one summary row and one plan per period ({len(ys)})")
         return out
     r = instance.periods.discount_rate
+    tech = instance.periods.price_decline_per_year
     ix = _Index(instance)
     first = ys[0]
     stock_links: dict[tuple[str, str], float] = defaultdict(float)
@@ -1309,11 +1316,13 @@ def check_roadmap(
             arriving[due].append(("link", (b["group"], b["option"]), b["count"]))
             if b["option"] in ix.cables:
                 c = ix.cables[b["option"]]
-                price = (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first)
+                price = (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first, tech)
                 units[c.id] += b["count"]
             else:
                 a_id, b_id = b["option"].split("+", 1)
-                price = sum(ix.transceivers[p].cost_usd * _price(ix.transceivers[p], year, first) for p in (a_id, b_id))
+                price = sum(
+                    ix.transceivers[p].cost_usd * _price(ix.transceivers[p], year, first, tech) for p in (a_id, b_id)
+                )
                 units[a_id] += b["count"]
                 units[b_id] += b["count"]
             if instance.reliability is None:  # with reliability the price includes the spares (not re-derived)
@@ -1334,7 +1343,7 @@ def check_roadmap(
             arriving[due].append(("switch", (s["group"], s["model"]), s["count"]))
             units[model.id] += s["count"]
             if instance.reliability is None:
-                same(f"{w}.cost_usd", s.get("cost_usd"), s["count"] * model.cost_usd * _price(model, year, first))
+                same(f"{w}.cost_usd", s.get("cost_usd"), s["count"] * model.cost_usd * _price(model, year, first, tech))
             capex += float(s.get("cost_usd", 0.0))
         for j, fb in enumerate(purchases.get("fibre", [])):
             w = f"{where}.purchases.fibre[{j}]"
@@ -1352,7 +1361,9 @@ def check_roadmap(
             w = f"{where}.sold[{j}]"
             if "model" in sale:
                 key, stock, model = (sale["group"], sale["model"]), stock_switches, ix.switches.get(sale["model"])
-                value = 0.0 if model is None else model.resale_fraction * model.cost_usd * _price(model, year, first)
+                value = (
+                    0.0 if model is None else model.resale_fraction * model.cost_usd * _price(model, year, first, tech)
+                )
             else:
                 key, stock = (sale["group"], sale["option"]), stock_links
                 link = ix.links.get(sale["group"])
@@ -1360,12 +1371,16 @@ def check_roadmap(
                 value = 0.0
                 if option in ix.cables and link is not None:
                     c = ix.cables[option]
-                    value = c.resale_fraction * (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first)
+                    value = (
+                        c.resale_fraction
+                        * (c.cost_usd + c.cost_usd_per_m * link.length_m)
+                        * _price(c, year, first, tech)
+                    )
                 else:  # a pair: each end's module (the same module at both ends counts twice)
                     for end in option.split("+", 1):
                         module = ix.transceivers.get(end)
                         if module is not None:
-                            value += module.resale_fraction * module.cost_usd * _price(module, year, first)
+                            value += module.resale_fraction * module.cost_usd * _price(module, year, first, tech)
             if sale["count"] > stock[key] + 1e-9:
                 add(w, f"{sale['count']} sold, {stock[key]:g} installed or bought")
             stock[key] -= sale["count"]
