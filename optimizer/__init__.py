@@ -66,6 +66,8 @@ _API: dict[str, tuple[str, str | None]] = {
     "run_sweep": ("optimizer.studies.sweep", "run_sweep"),
     "sample_scenarios": ("optimizer.studies.robustness", "sample_scenarios"),
     "solve": ("optimizer.core.pipeline", "solve"),
+    "solve_roadmap": ("optimizer.core.roadmap_plan", "solve_roadmap"),
+    "RoadmapPlan": ("optimizer.core.roadmap_plan", "RoadmapPlan"),
     "solve_model": ("optimizer.core.solve", "solve_model"),
     "with_changes": ("optimizer.core.edit", "with_changes"),
     # modules reachable as attributes of the package
@@ -110,6 +112,8 @@ if TYPE_CHECKING:
     from optimizer.core.pipeline import solve as solve
     from optimizer.core.results import Plan as Plan
     from optimizer.core.results import read_plan as read_plan
+    from optimizer.core.roadmap_plan import RoadmapPlan as RoadmapPlan
+    from optimizer.core.roadmap_plan import solve_roadmap as solve_roadmap
     from optimizer.core.schema import Instance as Instance
     from optimizer.core.solve import Progress as Progress
     from optimizer.core.solve import SolveOptions as SolveOptions

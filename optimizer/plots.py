@@ -429,3 +429,38 @@ def plot_robustness(frequencies: Any, samples: Any, base: dict[str, Any], path: 
         ax_d.set_ylabel("samples")
         ax_d.legend(fontsize=7)
     return _save(fig, path)
+
+
+ROADMAP_SHARES = ("cpo", "lpo", "dsp", "aoc", "copper")
+ROADMAP_LABELS = {"cpo": "CPO", "lpo": "LPO/LRO", "dsp": "DSP", "aoc": "AOC", "copper": "copper (DAC/ACC/AEC)"}
+
+
+def plot_roadmap(roadmap: Any, path: str | Path | None = None) -> Any:
+    """The technology mix of link ends in service per period (stacked shares) and each period's capex and
+    NPV, of a solved roadmap (``RoadmapPlan``): the ``Figure`` (a PNG at ``path`` when given)."""
+    rows = roadmap.periods
+    years = [str(p["year"]) for p in rows]
+    fig = _figure(11, 4.2)
+    ax_mix, ax_usd = fig.subplots(1, 2)
+    bottom = [0.0] * len(rows)
+    for key in ROADMAP_SHARES:
+        values = [100 * p["share"].get(key, 0.0) for p in rows]
+        if any(values):
+            color = COLORS.get("dac" if key == "copper" else key)
+            ax_mix.bar(years, values, bottom=bottom, label=ROADMAP_LABELS[key], color=color)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax_mix.set_ylabel("share of link ends in service (%)")
+    ax_mix.set_title("technology mix per period")
+    ax_mix.legend(loc="lower right", fontsize="small")
+    capex = [p["capex_usd"] / 1e6 for p in rows]
+    npv = [(p["npv_capex_usd"] + p["npv_running_usd"]) / 1e6 for p in rows]
+    xs = list(range(len(rows)))
+    ax_usd.bar([x - 0.2 for x in xs], capex, width=0.4, label="purchases (capex)")
+    ax_usd.bar([x + 0.2 for x in xs], npv, width=0.4, label="NPV of purchases and running cost")
+    ax_usd.set_xticks(xs, years)
+    ax_usd.set_ylabel("million USD")
+    ax_usd.set_title("spend per period")
+    ax_usd.legend(loc="upper left", fontsize="small")
+    total = "-" if roadmap.objective is None else f"{roadmap.objective:,.0f}"
+    fig.suptitle(f"{roadmap.instance}: {roadmap.status} roadmap, NPV {total} USD")
+    return _save(fig, path)

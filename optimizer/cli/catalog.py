@@ -67,8 +67,8 @@ def catalog(
     check: bool,
     only_drivers: bool,
 ) -> int:
-    """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power, price with any CPO premium,
-    price, status); ``--long`` adds pJ/bit, confidence and sources.
+    """List the catalogue: a compact table per section, one line per part (switches: radix, capacity, power,
+    price with any CPO premium, status); ``--long`` adds pJ/bit, confidence and sources.
 
     The decides column marks the figures that decide a technology choice (CPO, LPO, DSP, copper) of a
     library fabric, as measured by scripts/decision_drivers.py: a break-even within a factor of 2 of a

@@ -242,7 +242,8 @@ def guarded_solve(
     *,
     out_dir: Path | None = None,
 ) -> int:
-    """Load (``load()``), solve and ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
+    """Load (``load()``), solve (a roadmap when the instance has ``periods``: ``solve_roadmap``) and
+    ``finish(instance, plan)`` (write and print) under a ``StopGuard`` whose
     deadline is ``options.time_limit_s`` after ``started`` (a ``time.monotonic()`` value): loading and
     building count against the limit, and a first signal while finishing does not cut the files short.
 
@@ -260,6 +261,15 @@ def guarded_solve(
         except RunStopped as exc:
             return stopped_while_loading(str(exc), out_dir)
         guard.phase = "run"
+        if instance.periods is not None:  # roadmap extension: one MILP over the periods
+            from optimizer.core.roadmap_plan import solve_roadmap, stopped_roadmap
+
+            try:
+                roadmap = solve_roadmap(instance, options, deadline=deadline)
+            except RunStopped as exc:
+                roadmap = stopped_roadmap(instance, options, str(exc))
+            guard.phase = "finish"
+            return finish(instance, roadmap)
         try:
             plan = solve(instance, options, deadline=deadline)
         except RunStopped as exc:
@@ -466,6 +476,8 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool, catalog: Any = Non
     """
     from optimizer.core.results import OutputError
 
+    if hasattr(plan, "plans"):  # a roadmap (``optimizer.core.roadmap_plan.RoadmapPlan``)
+        return _emit_roadmap(plan, out_dir, as_json)
     if out_dir is not None:
         try:
             plan.write(out_dir, remove=("plan.png", "report.html"))  # an earlier run's drawings (drawn again)
@@ -477,6 +489,60 @@ def emit_plan(plan: Any, out_dir: Path | None, as_json: bool, catalog: Any = Non
     else:
         print_summary(plan, out_dir, catalog)
     return STATUS_EXIT[str(plan.status)]
+
+
+def _emit_roadmap(roadmap: Any, out_dir: Path | None, as_json: bool) -> int:
+    """Write a roadmap's files (roadmap.json, roadmap.csv, a plan folder per period), then print
+    roadmap.json or a summary: status and NPV, then per period its purchases, mix and costs."""
+    from optimizer.core.results import OutputError
+
+    if out_dir is not None:
+        try:
+            roadmap.write(out_dir)
+        except OutputError as exc:
+            click.echo(f"cannot write the roadmap: {exc}", err=True)
+            return EXIT_OUTPUT
+    if as_json:
+        click.echo(roadmap.to_json())
+        return STATUS_EXIT[str(roadmap.status)]
+    out = out_console()
+    gap = "-" if roadmap.gap is None else f"{100 * roadmap.gap:.4f}%"
+    out.print(
+        f"status {roadmap.status}   NPV {_fmt(roadmap.objective)}   bound {_fmt(roadmap.bound)}   gap {gap}"
+        f"   ({len(roadmap.years)} periods, discount rate {roadmap.discount_rate:g})"
+    )
+    if roadmap.periods:
+        table = Table(title="roadmap")
+        for col in (
+            "year",
+            "bought links",
+            "bought switches",
+            "out of service",
+            "capex USD",
+            "NPV USD",
+            "CPO",
+            "LPO",
+            "DSP",
+            "copper",
+        ):
+            table.add_column(col, justify="right")
+        for p in roadmap.periods:
+            share = p["share"]
+            table.add_row(
+                str(p["year"]),
+                f"{p['links_bought']:,}",
+                f"{p['switches_bought']:,}",
+                f"{p['links_retired']:,}",
+                _fmt(p["capex_usd"]),
+                _fmt(p["npv_capex_usd"] + p["npv_running_usd"]),
+                *(f"{100 * share[k]:.0f}%" for k in ("cpo", "lpo", "dsp", "copper")),
+            )
+        out.print(table)
+    for note in roadmap.diagnostics:
+        out.print(f"  {note}")
+    if out_dir is not None:
+        out.print(f"wrote {out_dir}/roadmap.json, roadmap.csv and a plan folder per period")
+    return STATUS_EXIT[str(roadmap.status)]
 
 
 def _secs(x: float | None) -> str:

@@ -29,7 +29,29 @@ def _ids(value: str | None) -> list[str] | None:
 @click.option(
     "--topology", type=click.Choice(["rail-fat-tree", "clos", "rail-only"]), default="rail-fat-tree", show_default=True
 )
-@click.option("--gpus", type=int, required=True, help="Number of GPUs (one NIC per GPU).")
+@click.option("--gpus", type=int, default=None, help="Number of GPUs (one NIC per GPU); required without --growth.")
+@click.option(
+    "--growth",
+    default=None,
+    help="A roadmap over growing sizes instead of one fabric: comma-separated GPU counts, one per period "
+    "(e.g. 16384,65536,131072); needs --growth-years.",
+)
+@click.option("--growth-years", default=None, help="The periods' years of --growth, e.g. 2026,2027,2028.")
+@click.option(
+    "--growth-tiers",
+    type=click.Choice(["resize", "final"]),
+    default="resize",
+    show_default=True,
+    help="Size every switch tier per period, or the spine and core tiers for the final size from the start.",
+)
+@click.option(
+    "--discount-rate",
+    type=float,
+    default=0.08,
+    show_default=True,
+    help="Yearly discount rate of --growth (an assumed cost of capital; 0 leaves the purchase dates of "
+    "equal-cost plans open).",
+)
 @click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
 @click.option(
     "--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
@@ -135,6 +157,10 @@ def generate(
     layout: tuple[str, ...],
     supply: tuple[str, ...],
     allow: tuple[str, ...],
+    growth: str | None,
+    growth_years: str | None,
+    growth_tiers: str,
+    discount_rate: float,
     **options: Any,
 ) -> int:
     """Generate a cluster instance (rail-optimised fat tree, Clos, rail-only) and check it validates.
@@ -146,8 +172,21 @@ def generate(
     from optimizer.core.io import read_document
     from optimizer.core.load import load_instance
     from optimizer.errors import InstanceError
-    from optimizer.sources.generate import generate_instance, spec_from_options
+    from optimizer.sources.generate import generate_instance, growth_roadmap, spec_from_options
 
+    sizes: list[int] = []
+    years: list[int] = []
+    if growth is not None:
+        try:
+            sizes = [int(x) for x in _ids(growth) or []]
+            years = [int(x) for x in _ids(growth_years) or []]
+        except ValueError:
+            raise click.BadParameter("expected whole numbers separated by commas", param_hint="--growth") from None
+        if not sizes or len(years) != len(sizes):
+            raise click.BadParameter("needs --growth-years with one year per size", param_hint="--growth")
+        options["gpus"] = sizes[-1]
+    elif options["gpus"] is None:
+        raise click.UsageError("Missing option '--gpus'.")
     options["status"] = list(options["status"]) or None
     for key in ("leaf_models", "spine_models", "core_models"):
         options[key] = _ids(options[key])
@@ -173,6 +212,14 @@ def generate(
     try:
         spec = spec_from_options(options)
         instance = generate_instance(spec)
+        if sizes:
+            fabrics = [generate_instance(spec_from_options({**options, "gpus": n})) for n in sizes]
+            instance = growth_roadmap(fabrics, years, growth_tiers, discount_rate)  # type: ignore[arg-type]
+            if options.get("name"):  # a given name is the roadmap's own
+                instance["name"] = options["name"]
+            args = f"--growth {','.join(map(str, sizes))} --growth-years {','.join(map(str, years))}"
+            args += f" --growth-tiers {growth_tiers} --discount-rate {discount_rate:g}"
+            instance["description"] = instance["description"].replace(f"--gpus {sizes[-1]}", args, 1)
     except ValidationError as exc:
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "parameters"

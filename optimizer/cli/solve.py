@@ -179,7 +179,12 @@ def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limi
 @click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-@click.option("--plot", is_flag=True, help="Draw plan.png: power and capex by tier and optics type (in --out or here).")
+@click.option(
+    "--plot",
+    is_flag=True,
+    help="Draw plan.png: power and capex by tier and optics type (a roadmap: roadmap.png, the technology mix "
+    "and spend per period) in --out or here.",
+)
 @click.option(
     "--report",
     "html_report",
@@ -242,9 +247,18 @@ def solve(
             finishing.append(True)
             view.__exit__()  # the progress display ends with the solve, before the summary
             plan.solver["load_s"] = round(load_s[0], 4) if load_s else None
-            if drivers and plan.totals is not None:
+            if drivers and not hasattr(plan, "plans") and plan.totals is not None:
                 plan.drivers = _drivers(file, plan, gap, objective, time_limit)
             code = emit_plan(plan, out_dir, as_json, instance.resolved_catalog)
+            if hasattr(plan, "plans"):  # a roadmap: the technology mix and spend per period
+                if plot and plan.periods and code != EXIT_OUTPUT:
+                    from optimizer.plots import plot_roadmap
+
+                    plot_roadmap(plan, drawn := (out_dir or Path(".")) / "roadmap.png")
+                    click.echo(f"wrote {drawn}", err=as_json)
+                elif plot:
+                    click.echo("no roadmap, so no roadmap.png", err=True)
+                return code
             if plot and plan.totals is not None and code != EXIT_OUTPUT:
                 from optimizer.plots import plot_plan
 

@@ -145,6 +145,76 @@ def check_instance(
             if ref not in links_by_id and ref not in bad_links:
                 issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
     issues += _check_reliability(instance)
+    issues += _check_periods(instance, nodes, links_by_id, item_ids)
+    return issues
+
+
+def _check_periods(
+    instance: Instance, nodes: Mapping[str, NicNode | SwitchNode], links: Mapping[str, Link], item_ids: set[str]
+) -> list[Issue]:
+    """Roadmap extension: periods in increasing years inside the horizon, references to known groups and
+    items, an objective a roadmap plans (tco or capex), no routed demands; ``installed`` only with periods."""
+    file = instance.source
+    issues: list[Issue] = []
+    periods = instance.periods
+    if periods is None:
+        if instance.installed is not None:
+            issues.append(Issue(file, "installed", "needs a periods section (the installed base is a roadmap's start)"))
+        return issues
+    if instance.objective not in ("tco", "capex"):
+        issues.append(Issue(file, "objective", f"a roadmap (periods) plans tco or capex, not {instance.objective}"))
+    if instance.demands:
+        issues.append(Issue(file, "periods", "routed demands are not planned over periods (drop one of the two)"))
+    years = [p.year for p in periods.steps]
+    for i in range(1, len(years)):
+        if years[i] <= years[i - 1]:
+            issues.append(
+                Issue(file, f"periods.steps[{i}].year", f"must be after the previous period's year {years[i - 1]}")
+            )
+    end = periods.end_year if periods.end_year is not None else years[0] + instance.economics.years
+    if end <= years[-1]:
+        where = "periods.end_year" if periods.end_year is not None else "economics.years"
+        issues.append(Issue(file, where, f"the horizon ends in {end:g}, not after the last period's year {years[-1]}"))
+    for i, step in enumerate(periods.steps):
+        where = f"periods.steps[{i}]"
+        for gi, link in enumerate(links.values()):  # scaled figures stay within the bounds on numbers
+            scaled = [
+                (x * step.scale, bound, name)
+                for x, bound, name in ((link.count or 0, 1e9, "count"), (link.demand_gbps, 1e12, "demand_gbps"))
+            ]
+            for value, bound, name in scaled:
+                if link.id not in step.links and value > bound:
+                    issues.append(Issue(file, f"{where}.scale", f"makes links[{gi}].{name} {value:g}, above {bound:g}"))
+        for gid in step.links:
+            if gid not in links:
+                issues.append(Issue(file, f"{where}.links.{gid}", f"unknown link group '{gid}'"))
+        for nid, count in step.nodes.items():
+            node = nodes.get(nid)
+            if node is None:
+                issues.append(Issue(file, f"{where}.nodes.{nid}", f"unknown node group '{nid}'"))
+            elif isinstance(node, NicNode) and not isinstance(count, int):
+                issues.append(Issue(file, f"{where}.nodes.{nid}", "a NIC group's count is a number, not a range"))
+        for j, gid in enumerate(step.absent):
+            if gid not in links and gid not in nodes:
+                issues.append(Issue(file, f"{where}.absent[{j}]", f"unknown node or link group '{gid}'"))
+        for item in step.supply:
+            if item not in item_ids:
+                issues.append(Issue(file, f"{where}.supply.{item}", f"unknown catalogue item '{item}'"))
+    installed = instance.installed
+    if installed is not None:
+        for j, s in enumerate(installed.switches):
+            node = nodes.get(s.group)
+            if not isinstance(node, SwitchNode):
+                issues.append(Issue(file, f"installed.switches[{j}].group", f"unknown switch group '{s.group}'"))
+            elif s.model not in node.models:
+                issues.append(
+                    Issue(file, f"installed.switches[{j}].model", f"'{s.model}' is not a model of '{s.group}'")
+                )
+        groups = [("links", j, g.group) for j, g in enumerate(installed.links)]
+        groups += [("fibre", j, f.group) for j, f in enumerate(installed.fibre)]
+        for section, j, group in groups:
+            if group not in links:
+                issues.append(Issue(file, f"installed.{section}[{j}].group", f"unknown link group '{group}'"))
     return issues
 
 

@@ -73,6 +73,11 @@ def solve(
     """
     instance = as_instance(instance)
     options = options or SolveOptions()
+    if instance.periods is not None:  # a roadmap is one MILP over its periods, with its own result
+        from optimizer.errors import InstanceError, Issue
+
+        message = "a roadmap is planned by optimizer.solve_roadmap (the solve command does so)"
+        raise InstanceError([Issue(instance.source, "periods", message)])
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s

@@ -215,6 +215,17 @@ class Availability(Strict):
     built-in parts added with the compatibility extension carry it, so instances without
     ``compatibility`` keep their options; a part of a file or inline catalogue marked so is treated alike.
     Switch models and NICs are named explicitly and ignore it."""
+    price_decline_per_year: Annotated[float, Field(ge=0, lt=1), BeforeValidator(_number)] = 0.0
+    """Roadmap extension (read only under ``periods``): the price falls by this fraction a year from
+    ``price_year``: cost_usd x (1 - rate)^(year - price_year) in a period's year after it."""
+    price_year: Year | None = None
+    """Roadmap extension: the year ``cost_usd`` is quoted for (default: ``year``, else the first period's)."""
+    lead_time_years: Annotated[int, Field(ge=0, le=100), BeforeValidator(_integer)] = 0
+    """Roadmap extension: a unit bought in a period's year enters service in the first period at least this
+    many years later (0: the same period)."""
+    resale_fraction: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] = 0.0
+    """Roadmap extension: a unit taken out of the stock and sold in a period returns this share of its
+    price in that period's year (0: a replaced part has no value)."""
 
 
 class PortRules(Strict):
@@ -803,6 +814,83 @@ class Compatibility(Strict):
     fixes a protocol it must be the same."""
 
 
+class LinkOverride(Strict):
+    """Roadmap extension: what one link group carries in one period (replacing the scaled figures)."""
+
+    demand_gbps: NonNegNumber | None = None
+    count: NonNegInt | None = None
+
+
+class Period(Strict):
+    """Roadmap extension: one period of a roadmap (instances/README.md "Roadmaps over several periods")."""
+
+    year: Year
+    scale: Annotated[PositiveNumber, _at_most(1e6, "growth factor")] = 1.0
+    """Multiplies every link group's ``demand_gbps`` and ``count`` (rounded up) in this period."""
+    links: dict[Id, LinkOverride] = {}
+    """Per link group: ``demand_gbps`` and/or ``count`` of this period (not scaled)."""
+    nodes: dict[Id, Annotated[int, Field(ge=0), BeforeValidator(_integer)] | CountRange] = {}
+    """Per node group: its ``count`` in this period (a NIC group's count, a switch group's count or range)."""
+    absent: list[Id] = []
+    """Node and link groups not yet built in this period (a link group at an absent node group is absent too)."""
+    max_capex_usd: PositiveNumber | None = None
+    """Cap on the period's purchases (links, fibre and switches bought in it, at its prices, undiscounted)."""
+    supply: dict[Id, NonNegInt] = {}
+    """Units of a catalogue item that can be bought in this period."""
+
+
+class Periods(Strict):
+    """Roadmap extension: the periods of a roadmap and how their costs are discounted."""
+
+    discount_rate: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] = 0.0
+    """Yearly discount rate of the net present value (0: no discounting)."""
+    end_year: Year | None = None
+    """The year the horizon ends (exclusive): the last period runs until then. Default: the first period's
+    year + ``economics.years``."""
+    price_decline_per_year: dict[
+        Literal["dsp", "lpo", "lro", "cpo", "dac", "acc", "aec", "aoc", "switch"],
+        Annotated[float, Field(ge=0, lt=1), BeforeValidator(_number)],
+    ] = {}
+    """Per technology (a transceiver's dsp/lpo/lro/cpo, a cable's kind, ``switch`` for switch models): the
+    yearly price decline of the entries of that technology that give no ``price_decline_per_year`` of their own."""
+    steps: Annotated[list[Period], Field(min_length=1)]
+    """The periods in increasing year order (a roadmap of one period is the single-period plan)."""
+
+
+class InstalledSwitch(Strict):
+    """Roadmap extension: switches of one model in place in a switch group before the first period."""
+
+    group: Id
+    model: Id
+    count: NonNegInt
+
+
+class InstalledLink(Strict):
+    """Roadmap extension: links of one option in place in a link group (with their fibre, for a pair)."""
+
+    group: Id
+    option: Annotated[str, StringConstraints(min_length=1, max_length=1000), BeforeValidator(_strict_str)]
+    """An option name as the plan writes it (a cable id or ``a-end+b-end``)."""
+    count: NonNegInt
+
+
+class InstalledFibre(Strict):
+    """Roadmap extension: fibre of one medium laid along a link group, in links' worth."""
+
+    group: Id
+    media: Id
+    count: NonNegInt
+    """Links' worth of fibre of this medium laid along the group (beyond the fibre of installed links)."""
+
+
+class Installed(Strict):
+    """Roadmap extension: what is in place before the first period (the starting stock)."""
+
+    switches: list[InstalledSwitch] = []
+    links: list[InstalledLink] = []
+    fibre: list[InstalledFibre] = []
+
+
 class Instance(Strict):
     """An optimizer instance file, format version 1."""
 
@@ -839,6 +927,10 @@ class Instance(Strict):
     ranges: list[FigureRange] = []
     """Robustness extension: plausible ranges of uncertain figures (see instances/README.md, "Uncertain
     figures and robustness"); they replace the built-in ranges of the same figures. Solving ignores them."""
+    periods: Periods | None = None
+    """Roadmap extension: plan several periods in one model (see instances/README.md "Roadmaps")."""
+    installed: Installed | None = None
+    """Roadmap extension: the equipment in place before the first period (only with ``periods``)."""
 
     _source: str = PrivateAttr(default="<mapping>")
 

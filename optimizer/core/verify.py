@@ -294,7 +294,7 @@ def site_figures(instance: Instance) -> tuple[int, float, float]:
 
 
 def _objective(
-    instance: Instance, totals: Mapping[str, float], mode: str, weights: Mapping[str, Any] | None = None
+    instance: Instance, totals: Mapping[Any, float], mode: str, weights: Mapping[str, Any] | None = None
 ) -> float:
     """The objective of ``mode``; a ``weighted`` plan that states its ``objective_weights`` is scored with
     those (a Pareto point minimises capex plus its own tie-break weight on power), else the instance's."""
@@ -1240,4 +1240,293 @@ def check_reliability(
                 f"availability {fig['availability']:.9g} below {rel.min_availability:g}",
             )
         )
+    return out
+
+
+ROADMAP_FORMAT = "optimizer-roadmap/1"
+
+
+def _period_years(instance: Instance) -> tuple[list[int], list[float]]:
+    """The periods' years and spans (format doc: the last period runs to ``end_year``, default first year +
+    ``economics.years``)."""
+    assert instance.periods is not None
+    ys = [p.year for p in instance.periods.steps]
+    end = (
+        float(instance.periods.end_year) if instance.periods.end_year is not None else ys[0] + instance.economics.years
+    )
+    ends = [float(y) for y in ys[1:]] + [end]
+    return ys, [e - y for y, e in zip(ys, ends, strict=True)]
+
+
+def _price(entry: Any, year: int, first: int, by_technology: Mapping[Any, float] | None = None) -> float:
+    """A catalogue entry's price factor in ``year`` (format doc: (1 - d)^max(0, year - price_year), d its own
+    decline, else its technology's: a transceiver's class, a cable's kind, ``switch``)."""
+    start = entry.price_year or entry.year or first
+    rate = entry.price_decline_per_year
+    if not rate and by_technology:
+        kind = technology(entry) if isinstance(entry, Transceiver | Cable) else "switch"
+        rate = by_technology.get(kind, 0.0)
+    return float((1.0 - rate) ** max(0, year - start))
+
+
+def _period_instance(instance: Instance, t: int, span: float) -> Instance:
+    """Period t's single-period instance as the format doc derives it: scaled or overridden link groups,
+    node counts, absent groups at count 0 and demand 0, ``economics.years`` = the period's span, every
+    transceiver, cable and switch model at its price in the period's year; no periods, nothing installed."""
+    assert instance.periods is not None
+    step = instance.periods.steps[t]
+    year, first = step.year, instance.periods.steps[0].year
+    tech = instance.periods.price_decline_per_year
+    nodes = []
+    for node in instance.nodes:
+        count = step.nodes.get(node.id, node.count)
+        if node.id in step.absent:
+            count = 0
+        if isinstance(node, NicNode) and not isinstance(count, int):
+            count = count.max
+        nodes.append(node.model_copy(update={"count": count}))
+    gone = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
+    links = []
+    for g in instance.links:
+        if g.id in step.absent or g.a in gone or g.b in gone:
+            links.append(g.model_copy(update={"demand_gbps": 0.0, "count": None if g.count is None else 0}))
+            continue
+        demand = g.demand_gbps * step.scale
+        exact = None if g.count is None else math.ceil(g.count * step.scale - 1e-9)
+        over = step.links.get(g.id)
+        if over is not None:
+            demand = demand if over.demand_gbps is None else over.demand_gbps
+            exact = exact if over.count is None else over.count
+        links.append(g.model_copy(update={"demand_gbps": demand, "count": exact}))
+    cat = instance.resolved_catalog
+
+    def priced(entries: list[Any], per_m: bool) -> list[Any]:
+        out = []
+        for e in entries:
+            f = _price(e, year, first, tech)
+            update = {"cost_usd": e.cost_usd * f, **({"cost_usd_per_m": e.cost_usd_per_m * f} if per_m else {})}
+            out.append(e.model_copy(update=update))
+        return out
+
+    catalog = cat.model_copy(
+        update={
+            "transceivers": priced(cat.transceivers, False),
+            "cables": priced(cat.cables, True),
+            "switches": priced(cat.switches, False),
+        }
+    )
+    derived = instance.model_copy(
+        update={
+            "nodes": nodes,
+            "links": links,
+            "economics": instance.economics.model_copy(update={"years": span}),
+            "catalog": catalog,
+            "periods": None,
+            "installed": None,
+            "name": f"{instance.name}@{year}",
+        }
+    )
+    derived._source = instance.source
+    return derived
+
+
+def check_roadmap(
+    instance: Instance, roadmap: Mapping[str, Any], plans: list[Mapping[str, Any]], rel_tol: float = 1e-6
+) -> list[Violation]:
+    """Every violated rule or wrong number of a roadmap (format doc, "Roadmaps over several periods"): each
+    period's plan against its period's instance, the carry-over of links, switches and fibre, availability
+    and lead times of purchases, supply and budget per period, purchase prices and the NPV arithmetic."""
+    out: list[Violation] = []
+
+    def add(where: str, message: str) -> None:
+        out.append(Violation(where, message))
+
+    def same(where: str, stated: Any, expected: float) -> None:
+        number = _number(stated)
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
+            add(where, f"states {stated!r}, recomputed {expected:.10g}")
+
+    assert instance.periods is not None
+    if roadmap.get("format") != ROADMAP_FORMAT:
+        add("format", f"{roadmap.get('format')!r} is not '{ROADMAP_FORMAT}'")
+    ys, spans = _period_years(instance)
+    if roadmap.get("status") not in WITH_PLAN:
+        return out
+    rows = roadmap.get("periods")
+    if not isinstance(rows, list) or len(rows) != len(ys) or len(plans) != len(ys):
+        add("periods", f"needs one summary row and one plan per period ({len(ys)})")
+        return out
+    r = instance.periods.discount_rate
+    tech = instance.periods.price_decline_per_year
+    ix = _Index(instance)
+    first = ys[0]
+    stock_links: dict[tuple[str, str], float] = defaultdict(float)
+    stock_switches: dict[tuple[str, str], float] = defaultdict(float)
+    fibre: dict[tuple[str, str], float] = defaultdict(float)
+    arriving: dict[int, list[tuple[str, tuple[str, str], float]]] = defaultdict(list)
+
+    def medium(option: str) -> str | None:
+        part = option.split("+", 1)[0]
+        return ix.transceivers[part].media if part in ix.transceivers else None
+
+    def parts(option: str) -> list[Any]:
+        if option in ix.cables:
+            return [ix.cables[option]]
+        return [ix.transceivers[p] for p in option.split("+", 1) if p in ix.transceivers]
+
+    inst = instance.installed
+    if inst is not None:
+        for s in inst.switches:
+            stock_switches[(s.group, s.model)] += s.count
+        for g in inst.links:
+            stock_links[(g.group, g.option)] += g.count
+            if (m := medium(g.option)) is not None:
+                fibre[(g.group, m)] += g.count
+        for fb in inst.fibre:
+            fibre[(fb.group, fb.media)] += fb.count
+    npv = 0.0
+    for t, (year, row, plan) in enumerate(zip(ys, rows, plans, strict=True)):
+        where = f"periods[{t}]"
+        period = instance.periods.steps[t]
+        derived = _period_instance(instance, t, spans[t])
+        out += [Violation(f"{year}/{v.where}", v.message) for v in check_plan(derived, plan, rel_tol)]
+        df = (1.0 + r) ** -(year - first)
+        whole = math.floor(spans[t] + 1e-9)
+        annuity = sum((1.0 + r) ** -(year + j - first) for j in range(whole))
+        annuity += max(0.0, spans[t] - whole) * (1.0 + r) ** -(year + whole - first)
+        same(f"{where}.discount_factor", row.get("discount_factor"), df)
+        same(f"{where}.annuity", row.get("annuity"), annuity)
+        purchases = row.get("purchases") or {}
+        units: dict[str, float] = defaultdict(float)
+        capex = 0.0
+        for j, b in enumerate(purchases.get("links", [])):
+            w = f"{where}.purchases.links[{j}]"
+            link = ix.links.get(b["group"])
+            ps = parts(b["option"])
+            if link is None or not ps:
+                add(w, f"unknown group or option {b['group']}/{b['option']}")
+                continue
+            late = [p.id for p in ps if p.year is not None and p.year > year]
+            if late:
+                add(w, f"{', '.join(late)} cannot be bought before its year")
+            lead = max(p.lead_time_years for p in ps)
+            due = next((u for u in range(t, len(ys)) if ys[u] >= year + lead), None)
+            if due is None or b.get("in_service_from") != ys[due]:
+                add(
+                    w,
+                    f"in_service_from {b.get('in_service_from')!r}: lead time {lead} from {year} gives "
+                    f"{None if due is None else ys[due]}",
+                )
+                continue
+            arriving[due].append(("link", (b["group"], b["option"]), b["count"]))
+            if b["option"] in ix.cables:
+                c = ix.cables[b["option"]]
+                price = (c.cost_usd + c.cost_usd_per_m * link.length_m) * _price(c, year, first, tech)
+                units[c.id] += b["count"]
+            else:
+                a_id, b_id = b["option"].split("+", 1)
+                price = sum(
+                    ix.transceivers[p].cost_usd * _price(ix.transceivers[p], year, first, tech) for p in (a_id, b_id)
+                )
+                units[a_id] += b["count"]
+                units[b_id] += b["count"]
+            if instance.reliability is None:  # with reliability the price includes the spares (not re-derived)
+                same(f"{w}.cost_usd", b.get("cost_usd"), b["count"] * price)
+            capex += float(b.get("cost_usd", 0.0))
+        for j, s in enumerate(purchases.get("switches", [])):
+            w = f"{where}.purchases.switches[{j}]"
+            model = ix.switches.get(s["model"])
+            if model is None:
+                add(w, f"unknown switch model {s['model']}")
+                continue
+            if model.year is not None and model.year > year:
+                add(w, f"{model.id} cannot be bought before {model.year}")
+            due = next((u for u in range(t, len(ys)) if ys[u] >= year + model.lead_time_years), None)
+            if due is None or s.get("in_service_from") != ys[due]:
+                add(w, f"in_service_from {s.get('in_service_from')!r} does not follow the lead time")
+                continue
+            arriving[due].append(("switch", (s["group"], s["model"]), s["count"]))
+            units[model.id] += s["count"]
+            if instance.reliability is None:
+                same(f"{w}.cost_usd", s.get("cost_usd"), s["count"] * model.cost_usd * _price(model, year, first, tech))
+            capex += float(s.get("cost_usd", 0.0))
+        for j, fb in enumerate(purchases.get("fibre", [])):
+            w = f"{where}.purchases.fibre[{j}]"
+            link, med = ix.links.get(fb["group"]), ix.media.get(fb["media"])
+            if link is None or med is None:
+                add(w, f"unknown group or medium {fb['group']}/{fb['media']}")
+                continue
+            fibre[(fb["group"], fb["media"])] += fb["count"]
+            same(f"{w}.cost_usd", fb.get("cost_usd"), fb["count"] * med.cost_usd_per_m * link.length_m)
+            capex += float(fb.get("cost_usd", 0.0))
+        for kind, key, count in arriving.pop(t, []):
+            (stock_links if kind == "link" else stock_switches)[key] += count
+        resale = 0.0
+        for j, sale in enumerate(row.get("sold") or []):
+            w = f"{where}.sold[{j}]"
+            if "model" in sale:
+                key, stock, model = (sale["group"], sale["model"]), stock_switches, ix.switches.get(sale["model"])
+                value = (
+                    0.0 if model is None else model.resale_fraction * model.cost_usd * _price(model, year, first, tech)
+                )
+            else:
+                key, stock = (sale["group"], sale["option"]), stock_links
+                link = ix.links.get(sale["group"])
+                option = sale["option"]
+                value = 0.0
+                if option in ix.cables and link is not None:
+                    c = ix.cables[option]
+                    value = (
+                        c.resale_fraction
+                        * (c.cost_usd + c.cost_usd_per_m * link.length_m)
+                        * _price(c, year, first, tech)
+                    )
+                else:  # a pair: each end's module (the same module at both ends counts twice)
+                    for end in option.split("+", 1):
+                        module = ix.transceivers.get(end)
+                        if module is not None:
+                            value += module.resale_fraction * module.cost_usd * _price(module, year, first, tech)
+            if sale["count"] > stock[key] + 1e-9:
+                add(w, f"{sale['count']} sold, {stock[key]:g} installed or bought")
+            stock[key] -= sale["count"]
+            same(f"{w}.value_usd", sale.get("value_usd"), sale["count"] * value)
+            resale += float(sale.get("value_usd", 0.0))
+        same(f"{where}.resale_usd", row.get("resale_usd", 0.0), resale)
+        for item, limit in period.supply.items():
+            if units[item] > limit:
+                add(f"{where}.supply.{item}", f"{units[item]:g} units bought, supply {limit}")
+        if period.max_capex_usd is not None and not _le(capex, period.max_capex_usd, rel_tol):
+            add(f"{where}.capex_usd", f"purchases {capex:.10g} above max_capex_usd {period.max_capex_usd:g}")
+        same(f"{where}.capex_usd", row.get("capex_usd"), capex)
+        in_use: dict[tuple[str, str], float] = defaultdict(float)
+        for g in plan.get("links", []):
+            in_use[(g["group"], g["option"])] += g["count"]
+        for key, n in in_use.items():
+            if n > stock_links[key] + 1e-9:
+                add(
+                    f"{where}.links.{key[0]}",
+                    f"{n:g} links of {key[1]} in service, {stock_links[key]:g} installed or bought",
+                )
+        over: dict[tuple[str, str], float] = defaultdict(float)
+        for (group, option), n in in_use.items():
+            if (m := medium(option)) is not None:
+                over[(group, m)] += n
+        for key, n in over.items():
+            if n > fibre[key] + 1e-9:
+                add(f"{where}.fibre.{key[0]}", f"{n:g} links over {key[1]}, {fibre[key]:g} links' worth laid")
+        for s in plan.get("nodes", []):
+            if s["count"] > stock_switches[(s["group"], s["model"])] + 1e-9:
+                have = stock_switches[(s["group"], s["model"])]
+                add(
+                    f"{where}.nodes.{s['group']}",
+                    f"{s['count']} switches of {s['model']} in service, {have:g} installed or bought",
+                )
+        totals = plan.get("totals") or {}
+        running = 0.0
+        if roadmap.get("objective_mode", instance.objective) == "tco":
+            running = float(plan.get("objective") or 0.0) - float(totals.get("capex_usd") or 0.0)
+        same(f"{where}.npv_capex_usd", row.get("npv_capex_usd"), df * (capex - resale))
+        same(f"{where}.npv_running_usd", row.get("npv_running_usd"), annuity / spans[t] * running)
+        npv += df * (capex - resale) + annuity / spans[t] * running
+    same("objective", roadmap.get("objective"), npv)
     return out

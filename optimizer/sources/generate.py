@@ -1093,3 +1093,73 @@ class Design:
             return generate_instance(self.spec(gpus))
         except ValidationError as exc:
             raise ValueError("; ".join(str(e["msg"]) for e in exc.errors())) from None
+
+
+GrowthTiers = Literal["resize", "final"]
+
+
+def growth_roadmap(
+    instances: list[dict[str, Any]], years: list[int], tiers: GrowthTiers = "resize", discount_rate: float = 0.0
+) -> dict[str, Any]:
+    """A roadmap over the fabrics of growing sizes (one generated instance per period, smallest first).
+
+    The roadmap's groups are the union of the periods' groups (a group id names the same group at every
+    size: ids carry the tier, placement and length class), taken from the largest fabric first. Each
+    period says every group's count and demand at its size (``nodes``, ``links``) and lists the groups its
+    fabric does not have as ``absent``; so each period's fabric is the generated fabric of its size, and
+    what two sizes share (NIC and GPU-leaf groups of equal length class, the switch tiers) carries over.
+
+    ``tiers``: ``resize`` sizes every switch tier per period (each period's generated count); ``final``
+    sizes the spine and core tiers for the final size from the first period they appear (bought once),
+    while leaves, NICs and links grow per period.
+    """
+    if len(instances) != len(years) or not instances:
+        raise ValueError("growth: one size per year")
+    if any(b <= a for a, b in zip(years, years[1:], strict=False)):
+        raise ValueError("growth: years must increase")
+    last = instances[-1]
+    nodes = {n["id"]: n for n in last["nodes"]}
+    links = {g["id"]: g for g in last["links"]}
+    paths = {p["id"]: p for p in last.get("paths", [])}
+    for inst in reversed(instances[:-1]):
+        for n in inst["nodes"]:
+            nodes.setdefault(n["id"], n)
+        for g in inst["links"]:
+            seen = links.setdefault(g["id"], g)
+            if (seen["a"], seen["b"], seen["length_m"]) != (g["a"], g["b"], g["length_m"]):
+                raise ValueError(f"growth: link group {g['id']} differs between sizes")
+        for p in inst.get("paths", []):
+            paths.setdefault(p["id"], p)
+    final_counts = {n["id"]: n["count"] for n in last["nodes"]}
+    steps = []
+    for inst, year in zip(instances, years, strict=True):
+        here_nodes = {n["id"]: n["count"] for n in inst["nodes"]}
+        here_links = {g["id"]: g for g in inst["links"]}
+        counts = {}
+        for nid, count in here_nodes.items():
+            keep_final = tiers == "final" and nid in ("spine", "core") and nid in final_counts
+            counts[nid] = final_counts[nid] if keep_final else count
+        step: dict[str, Any] = {
+            "year": year,
+            "nodes": counts,
+            "links": {
+                gid: {k: g[k] for k in ("demand_gbps", "count") if g.get(k) is not None}
+                for gid, g in here_links.items()
+            },
+        }
+        absent = [i for i in nodes if i not in here_nodes] + [i for i in links if i not in here_links]
+        if absent:
+            step["absent"] = absent
+        steps.append(step)
+    sizes = [sum(n["count"] for n in inst["nodes"] if n.get("kind") == "nic") for inst in instances]
+    out = {k: v for k, v in last.items() if k not in ("nodes", "links", "paths")}
+    out["name"] = f"{last['name']}-growth-{'-'.join(str(y) for y in years)}"
+    out["description"] = (
+        f"Growth roadmap {' -> '.join(f'{s:,}' for s in sizes)} NIC ports over {', '.join(map(str, years))} "
+        f"(switch tiers: {tiers}). " + str(last.get("description", ""))
+    )
+    out["nodes"] = list(nodes.values())
+    out["links"] = list(links.values())
+    out["paths"] = list(paths.values())
+    out["periods"] = {"discount_rate": discount_rate, "steps": steps}
+    return out

@@ -30,7 +30,7 @@ from optimizer.core.model.constraints import (
     switch_capacity,
     switch_model,
 )
-from optimizer.core.model.linear import ArrayModel, Model
+from optimizer.core.model.linear import ArrayModel, CopyView, Model, combine_objective
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -50,17 +50,37 @@ FAMILIES = (
 )
 
 
+def add_copy(
+    m: Model, d: ModelData, tag: str = "", weight: float = 1.0, families: tuple[ModuleType, ...] = FAMILIES
+) -> CopyView:
+    """Build copy ``tag`` of the single-period MILP of ``d`` on shared model ``m`` (every variable and row
+    block named with the tag) and return its view; its objective is kept on the view (``combine_objective``)."""
+    view = CopyView(m, tag, weight)
+    variables.add(view, d)
+    for family in families:
+        family.add(view, d)
+    objective.add(view, d)
+    return view
+
+
 def build_model(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> pyo.ConcreteModel:
-    """Build the MILP for model data ``d`` (see each family module for its rows)."""
+    """Build the MILP for model data ``d`` (see each family module for its rows): the one-copy case of
+    ``add_copy`` (no tag, weight 1)."""
     import pyomo.environ as pyo  # Pyomo is imported only where a Pyomo model is built
 
     with paused_gc():
         m = pyo.ConcreteModel(name=d.name)
-        variables.add(m, d)
-        for family in families:
-            family.add(m, d)
-        objective.add(m, d)
+        view = add_copy(m, d, "", 1.0, families)
+        _bind(m, view)
+        combine_objective(m, "objective", [view])
     return m
+
+
+def _bind(m: Model, view: CopyView) -> None:
+    """Make the untagged copy's own attributes (``n``, ``k``, ``elastic_terms``...) attributes of the model."""
+    for name, value in view.__dict__["_own"].items():
+        if not hasattr(m, name):
+            setattr(m, name, value)
 
 
 def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> ArrayModel:
@@ -72,10 +92,9 @@ def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> A
         raise ValueError("build_arrays: routed demands need the Pyomo model (build_model)")
     with paused_gc():
         m = ArrayModel(d.name)
-        variables.add(m, d)
-        for family in families:
-            family.add(m, d)
-        objective.add(m, d)
+        view = add_copy(m, d, "", 1.0, families)
+        _bind(m, view)
+        combine_objective(m, "objective", [view])
     return m
 
 

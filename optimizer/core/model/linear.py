@@ -13,6 +13,14 @@ The same family code also builds an ``ArrayModel``: the record alone, without an
 (variables are ``ArrayVar`` blocks of bounds, integrality and values). Its rows, columns and objective
 are the ones the Pyomo model records, array for array (tests/test_recorded_rows.py checks it); the
 planning pipeline solves it when nothing needs the Pyomo objects, which saves building them.
+
+Several copies of the model in one MILP (a roadmap's periods): ``CopyView(m, tag, weight)`` is a
+namespace over a shared model (Pyomo or ``ArrayModel``). The families build a copy by taking the view
+as their model: its variable blocks and row blocks are added to the shared model under tagged names
+(``n@2027``, ``capacity_demand@2027``) and the untagged attribute (``view.n``) reads the copy's block;
+its ``set_objective`` keeps the copy's costs on the view, and ``combine_objective`` sets the shared
+objective from the copies' weighted costs plus linking terms. A copy with tag ``""`` and weight 1 adds
+exactly what the families add to the model itself (``build_model``/``build_arrays`` are that case).
 """
 
 from __future__ import annotations
@@ -81,15 +89,72 @@ class ArrayModel:
         return sum(len(b.lower) for b in record(self).blocks)
 
 
+@dataclass
+class CopyObjective:
+    """The objective a copy's families set (``set_objective`` on a ``CopyView``), kept for ``combine_objective``."""
+
+    terms: list[tuple[float, int]]
+    constant: float
+    sense: int
+    dense: dict[int, np.ndarray]
+
+
+class CopyView:
+    """Copy ``tag`` of the model on shared model ``m``, weighted ``weight`` in the combined objective.
+
+    Variable blocks (``new_var``) and row blocks (``add_rows``) go to ``m`` as ``<name>@<tag>`` (just
+    ``<name>`` for tag ``""``); attributes set on the view (a family's ``m.n``, ``m.elastic_terms``) are
+    the copy's own, and any other attribute reads the shared model. ``set_objective`` keeps the copy's
+    objective on the view (``objective``) instead of setting the model's.
+    """
+
+    def __init__(self, m: Model, tag: str = "", weight: float = 1.0) -> None:
+        base = m.base if isinstance(m, CopyView) else m
+        object.__setattr__(self, "base", base)
+        object.__setattr__(self, "tag", tag)
+        object.__setattr__(self, "weight", float(weight))
+        object.__setattr__(self, "objective", None)
+        object.__setattr__(self, "_own", {})
+
+    def tagged(self, name: str) -> str:
+        """The name of this copy's component ``name`` on the shared model."""
+        return f"{name}@{self.tag}" if self.tag else name
+
+    def add_component(self, name: str, component: Any) -> None:
+        self.base.add_component(self.tagged(name), component)
+        self._own[name] = component
+
+    def __getattr__(self, name: str) -> Any:
+        own = self.__dict__["_own"]
+        if name in own:
+            return own[name]
+        return getattr(self.base, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(value, "ctype") and not isinstance(self.base, ArrayModel):  # a Pyomo component: on the model
+            self.add_component(name, value)
+            return
+        self._own[name] = value
+
+    def nconstraints(self) -> int:
+        return int(self.base.nconstraints())
+
+
+def base_model(m: Model) -> Model:
+    """The shared model of a copy (``m`` itself when it is not a ``CopyView``)."""
+    return m.base if isinstance(m, CopyView) else m
+
+
 def new_var(m: Model, name: str, size: int, kind: str, upper: Sequence[float] | None = None) -> Any:
     """Add variable block ``name`` of ``size`` columns, each >= 0 and <= ``upper[i]`` (None: no bound), of
     ``kind`` ``integer``, ``binary`` or ``real``; a Pyomo ``Var`` on a Pyomo model, an ``ArrayVar`` on an
-    ``ArrayModel``. Registers its columns (``columns``) and returns it."""
-    if isinstance(m, ArrayModel):
+    ``ArrayModel`` (on a ``CopyView``: on its shared model, under the copy's tagged name). Registers its
+    columns (``columns``) and returns it."""
+    if isinstance(base_model(m), ArrayModel):
         ub = np.full(size, np.inf) if upper is None else np.array(upper, dtype=np.float64).reshape(size)
         if kind == "binary":
             ub = np.fmin(ub, 1.0)
-        var: Any = ArrayVar(name, np.zeros(size), ub, kind != "real")
+        var: Any = ArrayVar(m.tagged(name) if isinstance(m, CopyView) else name, np.zeros(size), ub, kind != "real")
     else:
         import pyomo.environ as pyo
 
@@ -154,7 +219,8 @@ class LinearRecord:
 
 
 def record(m: Model) -> LinearRecord:
-    """The model's record (created empty on first use)."""
+    """The model's record (created empty on first use; a copy's is its shared model's)."""
+    m = base_model(m)
     rec: LinearRecord | None = m.__dict__.get(_RECORD)
     if rec is None:
         rec = LinearRecord()
@@ -226,9 +292,12 @@ def flat_pairs(lists: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarr
 def add_rows(m: Model, name: str, rows: list[Row] | Coo) -> None:
     """Add an indexed constraint ``name`` with one row per entry and record it (skipped when rows is empty).
 
-    On an ``ArrayModel`` the rows are only recorded."""
+    On an ``ArrayModel`` the rows are only recorded. On a ``CopyView`` the block is the shared model's,
+    named with the copy's tag."""
     if not len(rows):
         return
+    if isinstance(m, CopyView):
+        name, m = m.tagged(name), m.base
     rec = record(m)
     block = _coo_block(rows) if isinstance(rows, Coo) else _block(rows)
     if isinstance(m, ArrayModel):
@@ -329,7 +398,11 @@ def set_objective(
 ) -> None:
     """Add objective ``name`` (sum of (coefficient, column) terms plus ``constant``) and record its costs.
 
-    ``dense``: more costs as arrays, ``{first column: costs of that column and the next ones}``."""
+    ``dense``: more costs as arrays, ``{first column: costs of that column and the next ones}``.
+    On a ``CopyView`` the objective is kept on the view (``combine_objective`` sets the model's)."""
+    if isinstance(m, CopyView):
+        object.__setattr__(m, "objective", CopyObjective(list(terms), float(constant), sense, dict(dense or {})))
+        return
     rec = record(m)
     cost = np.zeros(rec.n_columns)
     for first, costs in (dense or {}).items():
@@ -351,6 +424,46 @@ def set_objective(
     obj = pyo.Objective(expr=expr, sense=sense)
     setattr(m, name, obj)
     rec.objective, rec.objective_expr = obj, obj.expr
+
+
+def combine_objective(
+    m: Model,
+    name: str,
+    copies: Sequence[CopyView],
+    terms: list[tuple[float, int]] | None = None,
+    constant: float = 0.0,
+    dense: dict[int, np.ndarray] | None = None,
+) -> None:
+    """Set objective ``name`` of shared model ``m``: the sum over ``copies`` of weight x the copy's objective
+    (each must have set one, all minimising), plus linking ``terms``, ``constant`` and ``dense`` costs."""
+    all_terms: list[tuple[float, int]] = []
+    all_dense: dict[int, np.ndarray] = {}
+    total = float(constant)
+
+    def put(first: int, costs: np.ndarray) -> None:
+        old = all_dense.get(first)
+        if old is not None and len(old) == len(costs):
+            all_dense[first] = old + costs
+        elif old is None:
+            all_dense[first] = costs
+        else:  # blocks of different lengths at one column: fold into terms
+            all_terms.extend((float(c), first + j) for j, c in enumerate(costs.tolist()) if c)
+
+    for view in copies:
+        obj = view.objective
+        if obj is None:
+            raise ValueError(f"combine_objective: copy {view.tag!r} has no objective")
+        if obj.sense != MINIMIZE:
+            raise ValueError("combine_objective: every copy must minimise")
+        w = view.weight
+        all_terms.extend((w * c, j) for c, j in obj.terms)
+        total += w * obj.constant
+        for first, costs in obj.dense.items():
+            put(first, w * np.asarray(costs, dtype=np.float64))
+    for first, costs in (dense or {}).items():
+        put(first, np.asarray(costs, dtype=np.float64))
+    all_terms.extend(terms or [])
+    set_objective(base_model(m), name, all_terms, total, MINIMIZE, all_dense)
 
 
 def current(m: Model) -> bool:
