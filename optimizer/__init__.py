@@ -37,6 +37,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "SolveOptions": ("optimizer.core.solve", "SolveOptions"),
     "SolveReport": ("optimizer.core.solve", "SolveReport"),
     "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
+    "SolverUnavailableError": ("optimizer.errors", "SolverUnavailableError"),
     "breakeven": ("optimizer.studies.sweep", "breakeven"),
     "build_arrays": ("optimizer.core.model", "build_arrays"),
     "EnvelopeResult": ("optimizer.studies.envelope", "EnvelopeResult"),
@@ -93,6 +94,7 @@ if TYPE_CHECKING:
     from optimizer.core.solve import SolveReport as SolveReport
     from optimizer.core.solve import SolveStatus as SolveStatus
     from optimizer.core.solve import solve_model as solve_model
+    from optimizer.errors import SolverUnavailableError as SolverUnavailableError
     from optimizer.errors import InstanceError as InstanceError
     from optimizer.errors import Issue as Issue
     from optimizer.errors import OptimizerError as OptimizerError

@@ -386,7 +386,7 @@ def print_summary(plan: Any, out_dir: Path | None) -> None:
         )
     )
     out.print(
-        f"HiGHS {s['version']} ({s['highs_status']}): load {_secs(s.get('load_s'))}, "
+        f"{SOLVER_TITLES.get(s['name'], s['name'])} {s['version']} ({s['highs_status']}): load {_secs(s.get('load_s'))}, "
         f"build {_secs(s.get('build_s'))}, solve {_secs(s.get('solve_s'))}, {s['variables']:,} variables, "
         f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}"
     )

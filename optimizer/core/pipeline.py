@@ -48,9 +48,14 @@ def solve(
     ``mip_start``: a MIP start from an earlier plan of the same network (``optimizer.core.start.plan_start``;
     instances without routed demands). Never raises for solver outcomes: check ``plan.status``.
     ``deadline`` (a ``time.monotonic()`` value) ends the call early; by default it is
-    ``options.time_limit_s`` from now.
+    ``options.time_limit_s`` from now. ``options.solver`` picks the MILP solver (HiGHS by default); one
+    that is not installed raises ``optimizer.errors.SolverUnavailableError`` naming how to install it.
     """
     options = options or SolveOptions()
+    if options.solver != "highs":  # a solver that is not installed is a usage error, before any work
+        from optimizer.core.solvers import require
+
+        require(options.solver)
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
@@ -71,7 +76,7 @@ def _solve(
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
     _stage[0] = "build"
-    model = build_for_solve(data, options.interface)
+    model = build_for_solve(data, options.interface, options.solver)
     if mip_start is not None and data.routing is None:
         from optimizer.core.start import apply_start
 
@@ -141,14 +146,21 @@ def solver_info(options: SolveOptions, report: SolveReport, model: Model | None 
     """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller).
 
     ``interface`` names the hand-off: ``arrays`` (the array build, ``build_arrays``), ``pyomo-direct``
-    (the Pyomo model's rows as arrays) or ``pyomo-appsi``; without a model, the interface asked for."""
-    if model is None:
-        interface = options.interface
+    (the Pyomo model's rows as arrays) or ``pyomo-appsi``; without a model, the interface asked for; for a
+    solver other than HiGHS, ``pyomo-`` and Pyomo's name of its interface (``pyomo-scip_direct``)."""
+    if options.solver != "highs":
+        from optimizer.core.solvers import SOLVERS, solver_version
+
+        interface = f"pyomo-{SOLVERS[options.solver].interface}"
+        version = solver_version(options.solver)
+    elif model is None:
+        interface, version = options.interface, highs_version()
     else:
         interface = "arrays" if isinstance(model, ArrayModel) else f"pyomo-{options.interface}"
+        version = highs_version()
     solver: dict[str, Any] = {
-        "name": "highs",
-        "version": highs_version(),
+        "name": options.solver,
+        "version": version,
         "interface": interface,
         "time_limit_s": options.time_limit_s,
         "mip_rel_gap": options.mip_rel_gap,
