@@ -94,10 +94,10 @@ if TYPE_CHECKING:
     from optimizer.core.solve import SolveReport as SolveReport
     from optimizer.core.solve import SolveStatus as SolveStatus
     from optimizer.core.solve import solve_model as solve_model
-    from optimizer.errors import SolverUnavailableError as SolverUnavailableError
     from optimizer.errors import InstanceError as InstanceError
     from optimizer.errors import Issue as Issue
     from optimizer.errors import OptimizerError as OptimizerError
+    from optimizer.errors import SolverUnavailableError as SolverUnavailableError
     from optimizer.sources import generate as generate
     from optimizer.sources import sndlib as sndlib
     from optimizer.studies.envelope import EnvelopeResult as EnvelopeResult

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.cli.common import THREADS, time_limit_option
+from optimizer.cli.common import THREADS, solver_missing, solver_option, time_limit_option
 from optimizer.errors import InstanceError
 
 
@@ -34,7 +34,8 @@ from optimizer.errors import InstanceError
 @click.option(
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
+@click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve.")
+@solver_option
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -71,6 +72,7 @@ def pareto(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     workers: int,
     scheduler: str | None,
     max_solves: int | None,
@@ -91,6 +93,9 @@ def pareto(
     from optimizer.core.solve import SolveOptions
     from optimizer.studies.pareto import pareto as run
 
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
     try:
         instance = load_instance(file)
     except InstanceError as exc:
@@ -104,7 +109,7 @@ def pareto(
     key = "power_w" if against == "power" else "interruptions_per_day"
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
     err = Console(file=sys.stderr, highlight=False)
-    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, solver=solver)
     seen = {"n": 0, "failed": 0}
 
     def on_point(row: dict[str, Any]) -> None:
