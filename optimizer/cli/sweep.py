@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from optimizer.cli.common import SOLVER_NAMES, THREADS, finite_number, solver_missing, solver_option, time_limit_option
+from optimizer.cli.common import THREADS, finite_number, solver_missing, solver_option, time_limit_option
+from optimizer.core.solvers import SOLVER_NAMES
 from optimizer.errors import InstanceError
 
 SET_HELP = (

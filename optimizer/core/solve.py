@@ -736,9 +736,7 @@ def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) 
         why = _stop.reason or "time limit"
         return SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, threads, 0, "not started", f"stopped: {why}")
     if options.solver != "highs" and not options.relaxation:
-        from optimizer.core.solvers import solve_pyomo
-
-        return solve_pyomo(m, options, deadline, threads)
+        return _solve_other(m, options, deadline, threads)
     if not solver_threads_running():
         _set_threads(threads)
     if options.interface == "appsi":
@@ -795,6 +793,32 @@ def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) 
         handoff_s=handoff_s,
         extract_s=end - extract_start,
         highs_s=highs_s,
+        size=size,
+    )
+
+
+def _solve_other(m: Model, options: SolveOptions, deadline: float, threads: int) -> SolveReport:
+    """A solve with ``options.solver`` through Pyomo (``optimizer.core.solvers``), as a ``SolveReport``."""
+    from optimizer.core.model import linear
+    from optimizer.core.solvers import solve_pyomo
+
+    r = solve_pyomo(m, options, deadline, threads)
+    size = None
+    if not isinstance(m, linear.ArrayModel):
+        a = linear_arrays(m)
+        size = {"columns": a.n_cols, "integers": a.n_integer, "rows": a.n_rows, "nonzeros": a.nnz}
+    return SolveReport(
+        SolveStatus(r.status),
+        r.objective,
+        r.bound,
+        r.solve_s,
+        r.threads,
+        r.nodes,
+        r.text,
+        message=r.message,
+        handoff_s=r.handoff_s,
+        extract_s=r.extract_s,
+        highs_s=r.solver_s,
         size=size,
     )
 

@@ -41,12 +41,12 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from optimizer.errors import SolverUnavailableError
 
-if TYPE_CHECKING:
-    from optimizer.core.solve import SolveOptions, SolveReport
+SolveOptions = Any
+"""``optimizer.core.solve.SolveOptions`` (not imported: that module imports this one)."""
 
 log = logging.getLogger(__name__)
 
@@ -188,16 +188,14 @@ def require(name: str) -> None:
 
 
 def solver_version(name: str) -> str:
-    """The version of solver ``name`` (``unknown`` when it cannot be read)."""
+    """The version of solver ``name``, one of ``SOLVERS`` (``unknown`` when it cannot be read)."""
     try:
-        if name == "highs":
-            from optimizer.core.solve import highs_version
-
-            return highs_version()
         if name == "scip":
+            from importlib.metadata import version as package_version
+
             import pyscipopt
 
-            return f"{pyscipopt.Model().version()} (pyscipopt {pyscipopt.__version__})"
+            return f"{pyscipopt.Model().version()} (pyscipopt {package_version('pyscipopt')})"
         if name == "gurobi":
             import gurobipy
 
@@ -213,20 +211,52 @@ def solver_version(name: str) -> str:
 # ------------------------------------------------------------------------------ solving
 
 
-def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) -> SolveReport:
+@dataclass(frozen=True)
+class Result:
+    """A solve's outcome in the fields of ``optimizer.core.solve.SolveReport`` (which builds the report:
+    ``status`` is a ``SolveStatus`` value)."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    solve_s: float
+    threads: int
+    nodes: int
+    text: str
+    message: str = ""
+    handoff_s: float = 0.0
+    extract_s: float = 0.0
+    solver_s: float = 0.0
+
+
+class _Status:
+    """The ``optimizer.core.solve.SolveStatus`` values used here."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    ERROR = "error"
+
+
+def _has_solution(status: str) -> bool:
+    return status in (_Status.OPTIMAL, _Status.FEASIBLE)
+
+
+def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) -> Result:
     """Solve Pyomo model ``m`` with ``options.solver`` and load its incumbent; never raises for outcomes.
 
     The solver gets the time left until ``deadline`` (a ``time.monotonic()`` value) as its own limit.
     """
     from optimizer.core.model.linear import ArrayModel
-    from optimizer.core.solve import SolveReport, SolveStatus
 
     spec = SOLVERS[options.solver]
     used_threads = threads if spec.threads else 1
     start = time.perf_counter()
     if isinstance(m, ArrayModel):
-        return SolveReport(
-            SolveStatus.ERROR,
+        return Result(
+            _Status.ERROR,
             None,
             None,
             0.0,
@@ -244,8 +274,8 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
             outcome = _solve_legacy(m, spec, options, native)
     except Exception as exc:  # solver failure must come back as data
         log.error("%s failed", spec.name, exc_info=exc)
-        return SolveReport(
-            SolveStatus.ERROR,
+        return Result(
+            _Status.ERROR,
             None,
             None,
             time.perf_counter() - start,
@@ -256,14 +286,14 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
         )
     status, objective, bound = outcome.status, outcome.objective, outcome.bound
     extract_s = 0.0
-    if status.has_solution:
+    if _has_solution(status):
         t = time.perf_counter()
         try:
             outcome.load()
         except Exception as exc:  # a solution the interface cannot load is no plan
             log.error("%s: loading the solution failed", spec.name, exc_info=exc)
-            return SolveReport(
-                SolveStatus.ERROR,
+            return Result(
+                _Status.ERROR,
                 None,
                 None,
                 time.perf_counter() - start,
@@ -277,14 +307,14 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
             import pyomo.environ as pyo
 
             objective = float(pyo.value(m.objective))
-        if bound is None and status == SolveStatus.OPTIMAL:
+        if bound is None and status == _Status.OPTIMAL:
             bound = objective
     else:
         objective = None
-        bound = outcome.bound if status == SolveStatus.NO_SOLUTION else None
+        bound = outcome.bound if status == _Status.NO_SOLUTION else None
     end = time.perf_counter()
     solver_s = outcome.solver_s if outcome.solver_s is not None else outcome.call_s
-    return SolveReport(
+    return Result(
         status,
         objective,
         bound,
@@ -295,8 +325,7 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
         message=outcome.message,
         handoff_s=max(0.0, outcome.call_s - solver_s),
         extract_s=extract_s,
-        highs_s=solver_s,
-        size=_size(m),
+        solver_s=solver_s,
     )
 
 
@@ -339,8 +368,6 @@ def _solve_contrib(
     """A solve through ``pyomo.contrib.solver`` (SCIP, Gurobi): results carry incumbent and bound."""
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
-    from optimizer.core.solve import SolveStatus
-
     opt = _contrib_solver(spec)
     kwargs: dict[str, Any] = {
         "tee": bool(options.solver_log),
@@ -360,19 +387,19 @@ def _solve_contrib(
     has = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     T = TerminationCondition
     if tc == T.convergenceCriteriaSatisfied:
-        status = SolveStatus.OPTIMAL if has else SolveStatus.ERROR
+        status = _Status.OPTIMAL if has else _Status.ERROR
     elif tc in (T.provenInfeasible, T.locallyInfeasible, T.infeasibleOrUnbounded):
-        status = SolveStatus.INFEASIBLE
+        status = _Status.INFEASIBLE
     elif tc == T.unbounded:
-        status = SolveStatus.UNBOUNDED
+        status = _Status.UNBOUNDED
     elif tc in (T.maxTimeLimit, T.iterationLimit, T.objectiveLimit, T.minStepLength, T.interrupted):
-        status = SolveStatus.FEASIBLE if has else SolveStatus.NO_SOLUTION
+        status = _Status.FEASIBLE if has else _Status.NO_SOLUTION
     else:
-        status = SolveStatus.FEASIBLE if has and tc == T.unknown else SolveStatus.ERROR
+        status = _Status.FEASIBLE if has and tc == T.unknown else _Status.ERROR
     nodes = int(_first_number(res.extra_info, ("NNodes", "NodeCount", "mip_node_count")) or 0)
     solver_s = _first_number(res.timing_info, ("scip_time", "gurobi_time", "solver_wall_time"))
-    message = "" if status != SolveStatus.ERROR else f"{spec.name} ended with {tc.name}"
-    if status == SolveStatus.FEASIBLE or (status == SolveStatus.NO_SOLUTION and tc == T.maxTimeLimit):
+    message = "" if status != _Status.ERROR else f"{spec.name} ended with {tc.name}"
+    if status == _Status.FEASIBLE or (status == _Status.NO_SOLUTION and tc == T.maxTimeLimit):
         message = "stopped: time limit" if tc == T.maxTimeLimit else f"stopped: {tc.name}"
     return _Outcome(
         status,
@@ -393,8 +420,6 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
     from pyomo.opt import SolutionStatus as SolStat
     from pyomo.opt import TerminationCondition as TC
 
-    from optimizer.core.solve import SolveStatus
-
     opt = pyo.SolverFactory(spec.interface)
     opt.options.update(native)
     kwargs: dict[str, Any] = {"load_solutions": False, "tee": bool(options.solver_log)}
@@ -413,11 +438,11 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
         SolStat.locallyOptimal,
     )
     if tc in (TC.optimal, TC.globallyOptimal, TC.locallyOptimal):
-        status = SolveStatus.OPTIMAL if has else SolveStatus.ERROR
+        status = _Status.OPTIMAL if has else _Status.ERROR
     elif tc in (TC.infeasible, TC.infeasibleOrUnbounded, TC.invalidProblem) and not has:
-        status = SolveStatus.INFEASIBLE
+        status = _Status.INFEASIBLE
     elif tc == TC.unbounded:
-        status = SolveStatus.UNBOUNDED
+        status = _Status.UNBOUNDED
     elif tc in (
         TC.maxTimeLimit,
         TC.maxIterations,
@@ -428,9 +453,9 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
         TC.intermediateNonInteger,
         TC.licensingProblems,
     ):
-        status = SolveStatus.FEASIBLE if has else SolveStatus.NO_SOLUTION
+        status = _Status.FEASIBLE if has else _Status.NO_SOLUTION
     else:
-        status = SolveStatus.ERROR
+        status = _Status.ERROR
     minimise = m.objective.sense == pyo.minimize
     upper, lower = _number(res.problem.upper_bound), _number(res.problem.lower_bound)
     incumbent, bound = (upper, lower) if minimise else (lower, upper)
@@ -438,9 +463,9 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
     nodes = int(_number(getattr(stats, "number_of_created_subproblems", None)) or 0)
     wall = _number(getattr(res.solver, "wallclock_time", None))
     message = ""
-    if status == SolveStatus.ERROR:
+    if status == _Status.ERROR:
         message = f"{spec.name} ended with {tc}: {res.solver.message or res.solver.termination_message or ''}".strip()
-    elif status in (SolveStatus.FEASIBLE, SolveStatus.NO_SOLUTION) and tc != TC.infeasible:
+    elif status in (_Status.FEASIBLE, _Status.NO_SOLUTION) and tc != TC.infeasible:
         message = "stopped: time limit" if tc == TC.maxTimeLimit else f"stopped: {tc}"
     return _Outcome(
         status,
@@ -463,11 +488,3 @@ def _load_legacy(m: Any, res: Any) -> None:
 
     with LoggingIntercept(io.StringIO(), "pyomo.core"):
         m.solutions.load_from(res)
-
-
-def _size(m: Any) -> dict[str, int]:
-    """Columns, integers, rows and nonzeros of a Pyomo model (as ``SolveReport.size`` reports them)."""
-    from optimizer.core.solve import linear_arrays
-
-    a = linear_arrays(m)
-    return {"columns": a.n_cols, "integers": a.n_integer, "rows": a.n_rows, "nonzeros": a.nnz}
