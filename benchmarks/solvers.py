@@ -56,6 +56,7 @@ def run_solvers(
     """Run every entry with every solver (one fresh process per run); append one JSON line per run to ``out``."""
     from benchmarks.harness import _git_commit, run_variant, versions
     from benchmarks.suite import ROOT, materialise
+    from optimizer.core.solve import highs_version
     from optimizer.core.solvers import solver_version
 
     cache_dir = cache_dir or ROOT / "benchmarks" / ".cache"
@@ -65,7 +66,7 @@ def run_solvers(
         "commit": _git_commit(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **versions(),
-        "solver_versions": {s: solver_version(s) for s in solvers},
+        "solver_versions": {s: highs_version() if s == "highs" else solver_version(s) for s in solvers},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     records: list[dict[str, Any]] = []
