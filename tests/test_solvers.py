@@ -44,7 +44,7 @@ def solver(request: pytest.FixtureRequest) -> str:
 
 def test_tiny_same_optimum_as_highs(solver: str) -> None:
     # 8 x sr-800+sr-800 links: capex 34,480 USD, power 724 W; TCO = 34,480 + 724 x 4.55832 = 37,780.22368
-    assert 34480 + 724 * E_PER_W == pytest.approx(37780.22368, rel=1e-12)
+    assert pytest.approx(37780.22368, rel=1e-12) == 34480 + 724 * E_PER_W
     highs = solve_verified(optimizer.load_instance(INSTANCES / "tiny.yaml"))
     plan = solve_verified(optimizer.load_instance(INSTANCES / "tiny.yaml"), solver=solver)
     assert plan.status == "optimal" == highs.status

@@ -803,6 +803,9 @@ def _solve_other(m: Model, options: SolveOptions, deadline: float, threads: int)
     from optimizer.core.solvers import solve_pyomo
 
     r = solve_pyomo(m, options, deadline, threads)
+    message = r.message
+    if _stop.reason is not None and r.status in (SolveStatus.FEASIBLE, SolveStatus.NO_SOLUTION):
+        message = f"stopped: {_stop.reason}"  # a signal the solver saw too (it reports its own reason)
     size = None
     if not isinstance(m, linear.ArrayModel):
         a = linear_arrays(m)
@@ -815,7 +818,7 @@ def _solve_other(m: Model, options: SolveOptions, deadline: float, threads: int)
         r.threads,
         r.nodes,
         r.text,
-        message=r.message,
+        message=message,
         handoff_s=r.handoff_s,
         extract_s=r.extract_s,
         highs_s=r.solver_s,
