@@ -178,3 +178,21 @@ def test_highs_needs_no_check_and_others_name_their_install() -> None:
     for name, spec in solvers.SOLVERS.items():
         assert spec.install, name
     assert solvers.SOLVER_NAMES[0] == "highs" and SolveOptions().solver == "highs"
+
+
+def test_sweep_spec_names_its_solver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    body = f"instance: {INSTANCES / 'tiny.yaml'}\nparameters: {{economics.electricity_usd_per_kwh: [0.1]}}\n"
+    spec.write_text(body + "solve: {solver: glop}\n", encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "a"), "-q", "--no-plot", "--workers", "1"]) == 2
+    assert "solve.solver: expected one of highs, scip, cbc, gurobi, cplex, got 'glop'" in capsys.readouterr().err
+    need("cbc")
+    used: list[str] = []
+    real = solvers.solve_pyomo
+    monkeypatch.setattr(solvers, "solve_pyomo", lambda m, o, *a: used.append(o.solver) or real(m, o, *a))
+    spec.write_text(body + "solve: {solver: cbc, threads: 1}\n", encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "b"), "-q", "--no-plot", "--workers", "1"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "b" / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["optimal"] and used == ["cbc"]
