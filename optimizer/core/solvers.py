@@ -12,8 +12,8 @@ scip   ``scip_direct`` (``pyomo.contrib.solver``, limits/time, limits/gap, rando
 cbc    ``cbc`` (the ``cbc`` executable, through sec (with timeMode elapsed), ratioGap, threads,
        an LP file)                              randomCbcSeed (only for a seed > 0: CBC takes 0 as "use
                                                 the clock")
-gurobi ``gurobi_direct`` (``pyomo.contrib.solver``, TimeLimit, MIPGap, Threads, Seed
-       needs ``gurobipy`` and a licence)
+gurobi ``gurobi_direct`` (needs ``gurobipy``;  TimeLimit, MIPGap, Threads, Seed
+       its pip licence is size-limited)
 cplex  ``cplex_direct`` (needs the ``cplex``    timelimit, mip.tolerances.mipgap, threads, randomseed
        package)
 ====== ======================================== ============================================================
@@ -116,7 +116,7 @@ SOLVERS: dict[str, SolverSpec] = {
     "gurobi": SolverSpec(
         "gurobi",
         "gurobi_direct",
-        "contrib",
+        "legacy",
         "pip install gurobipy (its bundled licence takes models up to 2,000 variables and constraints; "
         "larger ones need a Gurobi licence)",
         _gurobi_options,
@@ -269,7 +269,7 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
     native = spec.options(options, limit_s, threads)
     try:
         if spec.api == "contrib":
-            outcome = _solve_contrib(m, spec, options, native, limit_s, threads)
+            outcome = _solve_contrib(m, spec, options, native)
         else:
             outcome = _solve_legacy(m, spec, options, native)
     except Exception as exc:  # solver failure must come back as data
@@ -362,10 +362,8 @@ def _first_number(info: Any, keys: tuple[str, ...]) -> float | None:
     return None
 
 
-def _solve_contrib(
-    m: Any, spec: SolverSpec, options: SolveOptions, native: dict[str, Any], limit_s: float, threads: int
-) -> _Outcome:
-    """A solve through ``pyomo.contrib.solver`` (SCIP, Gurobi): results carry incumbent and bound."""
+def _solve_contrib(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[str, Any]) -> _Outcome:
+    """A solve through ``pyomo.contrib.solver`` (SCIP): results carry incumbent and bound."""
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
     opt = _contrib_solver(spec)
@@ -375,9 +373,6 @@ def _solve_contrib(
         "raise_exception_on_nonoptimal_result": False,
         "solver_options": native,
     }
-    if spec.name == "gurobi":  # the generic config names map onto Gurobi's parameters
-        kwargs.update(time_limit=limit_s, rel_gap=float(options.mip_rel_gap), threads=threads)
-        kwargs["solver_options"] = {"Seed": native["Seed"]}
     if options.warm_start:
         kwargs["warmstart_discrete_vars"] = True
     t = time.perf_counter()
@@ -415,7 +410,7 @@ def _solve_contrib(
 
 
 def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[str, Any]) -> _Outcome:
-    """A solve through ``pyomo.environ.SolverFactory`` (CBC, CPLEX): bounds from ``results.problem``."""
+    """A solve through ``pyomo.environ.SolverFactory`` (CBC, Gurobi, CPLEX): bounds from ``results.problem``."""
     import pyomo.environ as pyo
     from pyomo.opt import SolutionStatus as SolStat
     from pyomo.opt import TerminationCondition as TC
