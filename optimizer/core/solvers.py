@@ -12,7 +12,7 @@ scip   ``scip_direct`` (``pyomo.contrib.solver``, limits/time, limits/gap, rando
 cbc    ``cbc`` (the ``cbc`` executable, through sec (with timeMode elapsed), ratioGap, threads,
        an LP file)                              randomCbcSeed (only for a seed > 0: CBC takes 0 as "use
                                                 the clock")
-gurobi ``gurobi_direct`` (needs ``gurobipy``;  TimeLimit, MIPGap, Threads, Seed
+gurobi ``gurobi_direct`` (needs ``gurobipy``; TimeLimit, MIPGap, Threads, Seed
        its pip licence is size-limited)
 cplex  ``cplex_direct`` (needs the ``cplex``    timelimit, mip.tolerances.mipgap, threads, randomseed
        package)
@@ -28,7 +28,8 @@ naming how to install it (``require``), before any model is built.
 
 Not available through these interfaces: progress callbacks (``SolveOptions.progress`` is not called),
 the stop request of ``optimizer.core.solve.request_stop`` while the solver runs (each solver gets the
-time left as its own limit; Ctrl-C reaches SCIP and CBC directly, which stop with their incumbent), and
+time left as its own limit; Ctrl-C reaches SCIP and CBC directly, which stop and keep their incumbent if
+they have one), and
 the LP relaxation (``SolveOptions.relaxation`` solves with HiGHS whatever the solver).
 """
 
@@ -446,7 +447,6 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
         TC.userInterrupt,
         TC.resourceInterrupt,
         TC.intermediateNonInteger,
-        TC.licensingProblems,
     ):
         status = _Status.FEASIBLE if has else _Status.NO_SOLUTION
     else:
