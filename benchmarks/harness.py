@@ -4,6 +4,8 @@
     python -m benchmarks table benchmarks/results/full.jsonl
     python -m benchmarks compare A.jsonl B.jsonl --png profile.png
     python -m benchmarks list
+    python -m benchmarks run --suite solvers --solvers highs,scip,cbc --time-limit 20 --png profile.png
+    python -m benchmarks solvers RESULTS.jsonl --png profile.png     # see benchmarks.solvers
 
 Each run record (one JSON line) holds the stage times in seconds (load_s, options_s, build_s,
 handoff_s, solve_s, extract_s), peak_mb, model size (columns, integers, rows, nonzeros), status,
@@ -442,6 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--no-verify", action="store_true", help="skip the independent plan check")
     run.add_argument("--label", default="")
+    run.add_argument(
+        "--solvers",
+        default=None,
+        help="comma-separated solvers (highs,scip,cbc,gurobi,cplex): run every entry with each, no floor, "
+        "and print the solver comparison (benchmarks.solvers)",
+    )
+    run.add_argument("--png", type=Path, default=None, help="with --solvers: draw the performance profile here")
     run.add_argument("--out", type=Path, default=None)
     run.add_argument("--cache-dir", type=Path, default=None)
     table = sub.add_parser("table", help="summary and ratio-to-floor tables of a results file")
@@ -452,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.add_argument("--variant", default="planner", choices=["planner", "floor"])
     cmp_.add_argument("--png", type=Path, default=None)
     sub.add_parser("list", help="list the suites")
+    solvers_ = sub.add_parser("solvers", help="solver comparison table and performance profile of a results file")
+    solvers_.add_argument("results", type=Path)
+    solvers_.add_argument("--png", type=Path, default=None)
     scale = sub.add_parser("scale", help="planner vs floor vs linopy and CLI vs HiGHS at given sizes, one run")
     scale.add_argument("--sizes", default="10000,100000,300000", help="comma-separated link-group counts")
     scale.add_argument("--repeat", type=int, default=3)
@@ -498,6 +510,14 @@ def main(argv: list[str] | None = None) -> int:
         bad = [r for r in records if r.get("status") == "error" or r.get("same_optimum_as_planner") is False]
         return 1 if bad else 0
 
+    if args.command == "solvers":
+        from benchmarks.solvers import plot_profile, solver_table
+
+        records = read_records(args.results)
+        print(solver_table(records))
+        if args.png is not None:
+            print(f"\nplot: {plot_profile(records, args.png)}")
+        return 0
     if args.command == "list":
         for name, entries in load_suites().items():
             print(f"{name}: {', '.join(e['name'] for e in entries)}")
@@ -521,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.only.split(","))
         entries = [e for e in entries if e["name"] in wanted]
     out = args.out or ROOT / "benchmarks" / "results" / f"{args.suite}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    if args.solvers:
+        return _run_solvers(args, entries, out)
     settings = {
         "threads": args.threads,
         "seed": args.seed,
@@ -551,3 +573,34 @@ def main(argv: list[str] | None = None) -> int:
         if r.get("status") == "error" or r.get("same_optimum_as_floor") is False or r.get("verified") is False
     ]
     return 1 if bad else 0
+
+
+def _run_solvers(args: argparse.Namespace, entries: list[dict[str, Any]], out: Path) -> int:
+    """``run --solvers``: every entry with each solver (benchmarks.solvers); exit 1 on errors, plans the
+    verifier rejects or solvers that disagree, 2 when a solver is not installed."""
+    from benchmarks.solvers import disagreements, latest_runs, plot_profile, run_solvers, solver_table
+    from optimizer.core.solvers import unavailable
+
+    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
+    missing = [p for p in (unavailable(s) for s in solvers) if p is not None]
+    if missing:
+        print("\n".join(missing), file=sys.stderr)
+        return 2
+    settings = {
+        "threads": args.threads,
+        "seed": args.seed,
+        "time_limit_s": args.time_limit,
+        "mip_rel_gap": args.gap,
+        "verify": not args.no_verify,
+        "tighten": not args.no_tighten,
+        "objective_scaling": not args.no_objective_scaling,
+    }
+    records = run_solvers(
+        entries, solvers, settings, out, suite=args.suite, cache_dir=args.cache_dir, log=lambda s: print(s, flush=True)
+    )
+    print(f"\nresults: {out}\n")
+    print(solver_table(records))
+    if args.png is not None:
+        print(f"\nplot: {plot_profile(records, args.png)}")
+    bad = [r for r in records if r.get("status") == "error" or r.get("verified") is False]
+    return 1 if bad or disagreements(latest_runs(records)) else 0

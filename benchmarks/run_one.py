@@ -1,7 +1,7 @@
 """One benchmark run in a fresh process: ``python -m benchmarks.run_one '<json spec>'`` prints one JSON line.
 
 The spec has ``instance`` (file), ``variant`` (``planner`` or ``floor``), ``threads``, ``seed``,
-``time_limit_s``, ``mip_rel_gap``, ``interface`` (planner only) and ``verify``. Running each
+``time_limit_s``, ``mip_rel_gap``, ``interface`` and ``solver`` (planner only) and ``verify``. Running each
 variant in its own process makes peak memory (``ru_maxrss``) a per-run figure.
 """
 
@@ -57,12 +57,14 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
         seed=spec["seed"],
         interface=spec.get("interface", "direct"),
         objective_scaling=spec.get("objective_scaling", True),
+        solver=spec.get("solver", "highs"),
     )
-    model = build_for_solve(data, options.interface)  # what ``optimizer.solve`` builds
+    model = build_for_solve(data, options.interface, options.solver)  # what ``optimizer.solve`` builds
     t3 = time.perf_counter()
     report = solve_model(model, options)
     t4 = time.perf_counter()
     plan = extract_plan(model, data, CatalogIndex.of(instance.resolved_catalog), report, {}, [])
+    _complete_plan(plan, instance)
     t5 = time.perf_counter()
     out.update(
         link_groups=len(instance.links),
@@ -71,6 +73,8 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
         build_s=t3 - t2,
         handoff_s=report.handoff_s,
         solve_s=report.highs_s,
+        solve_call_s=report.solve_s,
+        solver=options.solver,
         extract_s=report.extract_s + (t5 - t4),
         interface_other_s=max(0.0, report.solve_s - report.handoff_s - report.highs_s - report.extract_s),
         status=str(plan.status),
@@ -90,8 +94,25 @@ def run_planner(spec: dict[str, Any]) -> dict[str, Any]:
         problems = check_plan(instance, plan.to_dict())
         out["verified"] = not problems
         if problems:
-            out["verify_problems"] = problems[:5]
+            out["verify_problems"] = [str(p) for p in problems[:5]]
     return out
+
+
+def _complete_plan(plan: Any, instance: Any) -> None:
+    """What ``optimizer.solve`` adds to the extracted plan: the fabrics' protocols (compatibility section) and
+    the weights of a weighted objective, so that the verifier sees the plan a user gets."""
+    from optimizer.core.catalog import CatalogIndex
+
+    if instance.compatibility is not None and plan.totals is not None:
+        from optimizer.core.compat import plan_fabrics
+
+        links = list(zip(plan.links["group"], plan.links["option"], strict=True))
+        nodes = list(zip(plan.nodes["group"], plan.nodes["model"], strict=True))
+        plan.fabrics = plan_fabrics(instance, CatalogIndex.of(instance.resolved_catalog), links, nodes)
+    if plan.objective_mode == "weighted":
+        plan.objective_weights = instance.weights.model_dump()
+        if instance.reliability is None:
+            plan.objective_weights.pop("interruptions_per_day", None)
 
 
 def run_floor(spec: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,9 @@ An entry is a mapping with a ``name`` and either
 and optionally ``solve``: per-entry overrides of the run's solve settings (``time_limit_s``,
 ``mip_rel_gap``) and ``floor: false`` to skip the floor.
 
+``sndlib`` holds the SNDlib problems shipped in ``instances/sndlib``; ``solvers`` is the library plus
+those, the suite the solver comparison (``run --solvers``) is run on.
+
 To add instances (for example aggregated ones from ``optimizer/sources/generate.py``), append entries
 here or pass a YAML/JSON file holding ``{suite_name: [entries...]}`` with ``--suite-file``.
 """
@@ -76,11 +79,36 @@ RELIABILITY = [
     for priced in (False, True)
 ]
 
+
+def sndlib_problem(problem: str) -> dict[str, Any]:
+    """The instance of SNDlib problem ``problem`` (``<network>--<MODEL>``) from ``instances/sndlib``."""
+    from optimizer.sources.sndlib import parse_model, parse_network, problem_files, to_instance_dict
+
+    network, model = problem_files(problem, ROOT / "instances" / "sndlib")
+    return to_instance_dict(parse_network(network), parse_model(model))
+
+
+#: Every ``*-N-C-A-N-N`` problem shipped in ``instances/sndlib`` (routed demands), smallest networks first.
+SNDLIB = [
+    {
+        "name": f"{net.name}--{m.stem}",
+        "generator": "benchmarks.suite:sndlib_problem",
+        "params": {"problem": f"{net.name}--{m.stem}"},
+    }
+    for net in sorted(
+        (p for p in (ROOT / "instances" / "sndlib").iterdir() if (p / "models").is_dir()),
+        key=lambda p: (p.joinpath(f"{p.name}.txt").stat().st_size, p.name),
+    )
+    for m in sorted((net / "models").glob("*-N-C-A-N-N.txt"))
+]
+
 SUITES: dict[str, list[dict[str, Any]]] = {
     "smoke": [BUNDLED[0], _scale(10)],
     "quick": [*BUNDLED, _scale(10), _scale(100), _scale(1000)],
     "compare": [*BUNDLED, _scale(10), _scale(100), _scale(1000), _scale(10000)],
     "library": LIBRARY,
+    "sndlib": SNDLIB,
+    "solvers": [*LIBRARY, *SNDLIB],
     "reliability": RELIABILITY,
     "full": [
         *BUNDLED,

@@ -45,6 +45,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "SolveOptions": ("optimizer.core.solve", "SolveOptions"),
     "SolveReport": ("optimizer.core.solve", "SolveReport"),
     "SolveStatus": ("optimizer.core.solve", "SolveStatus"),
+    "SolverUnavailableError": ("optimizer.errors", "SolverUnavailableError"),
     "breakeven": ("optimizer.studies.sweep", "breakeven"),
     "build_arrays": ("optimizer.core.model", "build_arrays"),
     "EnvelopeResult": ("optimizer.studies.envelope", "EnvelopeResult"),
@@ -124,6 +125,7 @@ if TYPE_CHECKING:
     from optimizer.errors import InstanceError as InstanceError
     from optimizer.errors import Issue as Issue
     from optimizer.errors import OptimizerError as OptimizerError
+    from optimizer.errors import SolverUnavailableError as SolverUnavailableError
     from optimizer.sources import generate as generate
     from optimizer.sources import sndlib as sndlib
     from optimizer.studies.drivers import plan_drivers as plan_drivers

@@ -55,3 +55,10 @@ def _issue_key(issue: Issue) -> tuple[str, list[object], str]:
         for piece in token.split("."):
             parts.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece))
     return (issue.file, parts, issue.message)
+
+
+class SolverUnavailableError(OptimizerError):
+    """The solver asked for (``SolveOptions.solver``) is not installed here; the message says how to install it.
+
+    A usage error, like bad input: raised before any model is built, never for a solver outcome.
+    """

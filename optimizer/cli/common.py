@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from optimizer.core.solvers import SOLVER_NAMES
 from optimizer.errors import InstanceError, Issue
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -43,6 +44,35 @@ STATUS_EXIT = {
 MAX_THREADS = 256
 """Most HiGHS threads a command accepts (the library's bound, ``optimizer.core.solve.MAX_THREADS``)."""
 THREADS = click.IntRange(min=1, max=MAX_THREADS)
+
+
+SOLVER_TITLES = {"highs": "HiGHS", "scip": "SCIP", "cbc": "CBC", "gurobi": "Gurobi", "cplex": "CPLEX"}
+"""How the summary names each solver."""
+
+
+def solver_option(fn: Any) -> Any:
+    """``--solver``: the MILP solver (HiGHS by default; the others through Pyomo's interfaces)."""
+    return click.option(
+        "--solver",
+        type=click.Choice(SOLVER_NAMES),
+        default="highs",
+        show_default=True,
+        help="MILP solver. HiGHS is built in; scip needs pyscipopt, cbc the cbc executable, gurobi gurobipy "
+        "(and a licence), cplex the cplex package. A solver that is not installed is a usage error (exit 2) "
+        "naming how to install it.",
+    )(fn)
+
+
+def solver_missing(name: str) -> int | None:
+    """Print why solver ``name`` cannot run here (with how to install it) and return ``EXIT_INPUT``; None
+    when it can."""
+    from optimizer.core.solvers import unavailable
+
+    problem = unavailable(name)
+    if problem is None:
+        return None
+    click.echo(problem, err=True)
+    return EXIT_INPUT
 
 
 def finite_seconds(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
@@ -647,7 +677,8 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
         )
     )
     out.print(
-        f"HiGHS {s['version']} ({s['highs_status']}): load {_secs(s.get('load_s'))}, "
+        f"{SOLVER_TITLES.get(s['name'], s['name'])} {s['version']} ({s['highs_status']}): "
+        f"load {_secs(s.get('load_s'))}, "
         f"build {_secs(s.get('build_s'))}, solve {_secs(s.get('solve_s'))}, {s['variables']:,} variables, "
         f"{s['constraints']:,} constraints, {s['nodes']:,} B&B nodes, threads {s['threads']}"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from optimizer.cli.common import THREADS, finite_number, time_limit_option
+from optimizer.cli.common import THREADS, finite_number, solver_missing, solver_option, time_limit_option
 
 LIST_FIELDS = ("leaf_models", "spine_models", "core_models", "exclude", "status")
 
@@ -111,7 +111,8 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
 @click.option(
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
+@click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve.")
+@solver_option
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -136,6 +137,7 @@ def envelope(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     workers: int | None,
     scheduler: str | None,
     no_plot: bool,
@@ -153,6 +155,9 @@ def envelope(
     from optimizer.studies.envelope import EnvelopeError
     from optimizer.studies.envelope import envelope as run
 
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
     out = out_console()
     progress = StudyProgress("envelope", quiet)
     seen = {"n": 0}
@@ -174,7 +179,7 @@ def envelope(
                 variants=_variants(variant),
                 step_gpus=step_gpus,
                 beyond_steps=beyond_steps,
-                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads),
+                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, solver=solver),
                 workers=workers,
                 scheduler=scheduler,
                 on_point=on_point,

@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from optimizer.cli.common import THREADS, StudyProgress, out_console, print_table, time_limit_option
+from optimizer.cli.common import (
+    THREADS,
+    StudyProgress,
+    out_console,
+    print_table,
+    solver_missing,
+    solver_option,
+    time_limit_option,
+)
 from optimizer.errors import InstanceError
 
 
@@ -31,7 +39,8 @@ from optimizer.errors import InstanceError
 @click.option(
     "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
 )
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
+@click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve.")
+@solver_option
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -70,6 +79,7 @@ def pareto(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     workers: int | None,
     scheduler: str | None,
     max_solves: int | None,
@@ -91,6 +101,9 @@ def pareto(
     from optimizer.core.solve import SolveOptions
     from optimizer.studies.pareto import pareto as run
 
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
     try:
         instance = load_instance(file)
     except InstanceError as exc:
@@ -103,7 +116,7 @@ def pareto(
         )
     key = "power_w" if against == "power" else "interruptions_per_day"
     out = out_console()
-    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, solver=solver)
     seen = {"n": 0, "failed": 0}
     budget = max_solves if max_solves is not None else 3 * points
     expected = min(budget, points + 2)  # the two end points and the points wanted; more when some are dominated

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.cli.common import THREADS, time_limit_option
+from optimizer.cli.common import THREADS, solver_missing, solver_option, time_limit_option
 from optimizer.errors import InstanceError
 
 
@@ -43,7 +43,8 @@ def import_group() -> None:
 @click.option("--solve", "do_solve", is_flag=True, help="Solve the problem after converting it.")
 @time_limit_option("Solve: wall-clock limit in seconds (Ctrl-C/SIGTERM keep the best plan found).")
 @click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Solve: relative MIP gap.")
-@click.option("--threads", type=THREADS, default=None, help="Solve: HiGHS threads.")
+@click.option("--threads", type=THREADS, default=None, help="Solve: solver threads.")
+@solver_option
 @click.option(
     "--plain", is_flag=True, help="Solve: plain arc-flow formulation (no cut-set/symmetry rows, no warm start)."
 )
@@ -65,6 +66,7 @@ def sndlib_command(
     time_limit: float,
     gap: float,
     threads: int | None,
+    solver: str,
     plain: bool,
     out_dir: Path | None,
     as_json: bool,
@@ -102,6 +104,9 @@ def sndlib_command(
         raise click.UsageError("nothing to do: give -o FILE and/or --solve")
     started = time.monotonic()
     if do_solve:
+        missing = solver_missing(solver)
+        if missing is not None:
+            return missing
         problem_out = check_out_dir(out_dir)
         if problem_out is not None:
             click.echo(problem_out, err=True)
@@ -133,7 +138,12 @@ def sndlib_command(
     from optimizer.core.solve import SolveOptions
 
     options = SolveOptions(
-        time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, routing_cuts=not plain, warm_start=not plain
+        time_limit_s=time_limit,
+        mip_rel_gap=gap,
+        threads=threads,
+        routing_cuts=not plain,
+        warm_start=not plain,
+        solver=solver,
     )
     return finish_process(
         guarded_solve(

@@ -27,6 +27,8 @@ from optimizer.cli.common import (
     guarded_solve,
     report_issues,
     shows_progress,
+    solver_missing,
+    solver_option,
     stopped_while_loading,
     time_limit_option,
 )
@@ -158,7 +160,8 @@ def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limi
     show_default=True,
     help="Relative MIP gap at which the plan counts as optimal.",
 )
-@click.option("--threads", type=THREADS, default=None, help="HiGHS threads [default: all cores].")
+@click.option("--threads", type=THREADS, default=None, help="Solver threads [default: all cores].")
+@solver_option
 @click.option(
     "--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True, help="HiGHS random seed."
 )
@@ -177,7 +180,7 @@ def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limi
 )
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of the summary.")
 @click.option("--no-prune", is_flag=True, help="Keep dominated link options in the model.")
-@click.option("--solver-log", is_flag=True, help="Show HiGHS's own log.")
+@click.option("--solver-log", is_flag=True, help="Show the solver's own log.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option(
     "--plot",
@@ -203,6 +206,7 @@ def solve(
     time_limit: float,
     gap: float,
     threads: int | None,
+    solver: str,
     seed: int,
     objective: str | None,
     out_dir: Path | None,
@@ -221,6 +225,9 @@ def solve(
         from optimizer.core.load import load_instance
         from optimizer.core.solve import SolveOptions
 
+        missing = solver_missing(solver)
+        if missing is not None:
+            return missing
         problem = check_out_dir(out_dir)
         if problem is not None:
             click.echo(problem, err=True)
@@ -235,6 +242,7 @@ def solve(
             prune_dominated=not no_prune,
             progress=view.update if view.enabled else None,
             solver_log=solver_log,
+            solver=solver,
         )
         load_s: list[float] = []
 

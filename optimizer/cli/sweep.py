@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from optimizer.cli.common import THREADS, StudyProgress, finite_number, out_console, print_table, time_limit_option
+from optimizer.cli.common import (
+    THREADS,
+    StudyProgress,
+    finite_number,
+    out_console,
+    print_table,
+    solver_missing,
+    solver_option,
+    time_limit_option,
+)
 from optimizer.errors import InstanceError
 
 SET_HELP = (
@@ -32,10 +41,10 @@ def study_exit(statuses: list[str]) -> int:
     return EXIT_NO_SOLUTION
 
 
-def _solve_options(time_limit: float, gap: float, threads: int, objective: str | None) -> Any:
+def _solve_options(time_limit: float, gap: float, threads: int, objective: str | None, solver: str = "highs") -> Any:
     from optimizer.core.solve import SolveOptions
 
-    return SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, objective=objective)
+    return SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, objective=objective, solver=solver)
 
 
 def _solve_flags(fn: Any) -> Any:
@@ -49,7 +58,8 @@ def _solve_flags(fn: Any) -> Any:
                 show_default=True,
                 help="Relative MIP gap of each solve.",
             ),
-            click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve."),
+            click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve."),
+            solver_option,
             click.option(
                 "--objective",
                 type=click.Choice(["tco", "capex", "power", "weighted"]),
@@ -129,6 +139,7 @@ def sweep(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     objective: str | None,
     workers: int | None,
     scheduler: str | None,
@@ -171,11 +182,16 @@ def sweep(
         explicit = ctx.get_parameter_source(flag) != click.core.ParameterSource.DEFAULT
         return value if explicit or key not in solve_spec else solve_spec[key]
 
+    chosen = pick("solver", "solver", solver)
+    missing = solver_missing(chosen)
+    if missing is not None:
+        return missing
     options = _solve_options(
         pick("time_limit", "time_limit_s", time_limit),
         pick("gap", "mip_rel_gap", gap),
         pick("threads", "threads", threads),
         pick("objective", "objective", objective),
+        chosen,
     )
     sample = sample if sample is not None else spec.get("sample")
     seed = seed if seed is not None else int(spec.get("seed", 0))
@@ -302,6 +318,7 @@ def breakeven(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     objective: str | None,
     workers: int | None,
     scheduler: str | None,
@@ -312,6 +329,9 @@ def breakeven(
     from optimizer.studies.sweep import breakeven as run
 
     out = out_console()
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
     relative = value_range.strip()[:1] in ("x", "*")
     try:
         lo_s, hi_s = value_range.strip().lstrip("x*").split(":")
@@ -340,7 +360,7 @@ def breakeven(
                 group,
                 relative=relative,
                 base_dir=folder,
-                options=_solve_options(time_limit, gap, threads, objective),
+                options=_solve_options(time_limit, gap, threads, objective, solver),
                 scan=scan,
                 tol=tol,
                 workers=workers,

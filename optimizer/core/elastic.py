@@ -171,7 +171,7 @@ def explain_infeasible(
     if left < MIN_TIME_S:
         return [], "no time left to search for the least change of the limits"
     e = elastic_data(d)
-    m = build_for_solve(e, options.interface)
+    m = build_for_solve(e, options.interface, options.solver)
     report = solve_model(
         m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
     )
@@ -515,7 +515,7 @@ def _solve_without(
             free.switch_groups = [replace(sg, form_classes=[]) for sg in d.switch_groups]
         else:
             setattr(free, rule, [])
-    m = build_for_solve(free, options.interface)
+    m = build_for_solve(free, options.interface, options.solver)
     report = solve_model(
         m, replace(options, warm_start=False, progress=None, relaxation=False, objective=None), deadline
     )

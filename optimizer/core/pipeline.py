@@ -56,7 +56,8 @@ def solve(
     ``mip_start``: a MIP start from an earlier plan of the same network (``optimizer.core.start.plan_start``;
     instances without routed demands). Never raises for solver outcomes: check ``plan.status``.
     ``deadline`` (a ``time.monotonic()`` value) ends the call early; by default it is
-    ``options.time_limit_s`` from now.
+    ``options.time_limit_s`` from now. ``options.solver`` picks the MILP solver (HiGHS by default); one
+    that is not installed raises ``optimizer.errors.SolverUnavailableError`` naming how to install it.
 
     ``extend``: ``fn(model, data)``, called on the Pyomo model (``build_model``) after every family is built
     and before HiGHS solves it, with the ``ModelData`` whose index sets the model's variables follow
@@ -78,6 +79,10 @@ def solve(
 
         message = "a roadmap is planned by optimizer.solve_roadmap (the solve command does so)"
         raise InstanceError([Issue(instance.source, "periods", message)])
+    if options.solver != "highs":  # a solver that is not installed is a usage error, before any work
+        from optimizer.core.solvers import require
+
+        require(options.solver)
     start = time.perf_counter()
     if deadline is None:
         deadline = time.monotonic() + options.time_limit_s
@@ -90,7 +95,7 @@ def solve(
 def _build(data: ModelData, options: SolveOptions, extend: Extend | None) -> Model:
     """The model to solve: with a hook, the Pyomo model the hook has extended; else ``build_for_solve``."""
     if extend is None:
-        return build_for_solve(data, options.interface)
+        return build_for_solve(data, options.interface, options.solver)
     model = build_model(data)
     extend(model, data)
     return model
@@ -196,14 +201,21 @@ def solver_info(options: SolveOptions, report: SolveReport, model: Model | None 
     """The ``solver`` section of plan.json for a report (timings of the stages before it are added by the caller).
 
     ``interface`` names the hand-off: ``arrays`` (the array build, ``build_arrays``), ``pyomo-direct``
-    (the Pyomo model's rows as arrays) or ``pyomo-appsi``; without a model, the interface asked for."""
-    if model is None:
-        interface = options.interface
+    (the Pyomo model's rows as arrays) or ``pyomo-appsi``; without a model, the interface asked for; for a
+    solver other than HiGHS, ``pyomo-`` and Pyomo's name of its interface (``pyomo-scip_direct``)."""
+    if options.solver != "highs":
+        from optimizer.core.solvers import SOLVERS, solver_version
+
+        interface = f"pyomo-{SOLVERS[options.solver].interface}"
+        version = solver_version(options.solver)
+    elif model is None:
+        interface, version = options.interface, highs_version()
     else:
         interface = "arrays" if isinstance(model, ArrayModel) else f"pyomo-{options.interface}"
+        version = highs_version()
     solver: dict[str, Any] = {
-        "name": "highs",
-        "version": highs_version(),
+        "name": options.solver,
+        "version": version,
         "interface": interface,
         "time_limit_s": options.time_limit_s,
         "mip_rel_gap": options.mip_rel_gap,

@@ -95,6 +95,12 @@ class SolveOptions:
             the pipeline first sets them with ``optimizer.core.routed.rounding_start``).
         relaxation: solve the LP relaxation only (integrality dropped).
         routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
+        solver: ``highs`` (default: the array hand-off above) or another MILP solver reached through Pyomo's
+            interfaces on the Pyomo model (``scip``, ``cbc``, ``gurobi``, ``cplex``: see
+            ``optimizer.core.solvers``, which maps their answers to the same ``SolveReport``). The time
+            limit, gap, threads and seed go to each as its own options; ``progress`` is called by HiGHS
+            only, and ``relaxation`` always solves with HiGHS. ``optimizer.solve`` raises
+            ``SolverUnavailableError`` (naming how to install it) for a solver that is not installed.
     """
 
     time_limit_s: float = 60.0
@@ -110,6 +116,7 @@ class SolveOptions:
     warm_start: bool = False
     relaxation: bool = False
     routing_cuts: bool = True
+    solver: str = "highs"
 
     def __post_init__(self) -> None:
         problems = option_problems(self)
@@ -143,6 +150,10 @@ def option_problems(options: SolveOptions) -> list[str]:
         )
     if options.interface not in INTERFACES:
         out.append(f"interface must be one of {', '.join(INTERFACES)}, got {options.interface!r}")
+    from optimizer.core.solvers import SOLVER_NAMES
+
+    if options.solver not in SOLVER_NAMES:
+        out.append(f"solver must be one of {', '.join(SOLVER_NAMES)}, got {options.solver!r}")
     return out
 
 
@@ -157,13 +168,14 @@ class SolveReport:
     threads: int
     nodes: int
     highs_status: str
+    """The solver's own status text (HiGHS's model status, or another solver's termination condition)."""
     message: str = ""
     handoff_s: float = 0.0
     """Seconds spent handing the model to HiGHS (included in ``solve_s``)."""
     extract_s: float = 0.0
     """Seconds spent loading the solution back into the Pyomo variables (included in ``solve_s``)."""
     highs_s: float = 0.0
-    """HiGHS's own run time."""
+    """The solver's own run time (HiGHS's, or the one another solver reports; else its call's wall time)."""
     size: dict[str, int] | None = None
     """Model size handed to HiGHS: columns, integers, rows, nonzeros."""
 
@@ -723,6 +735,8 @@ def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) 
     if _stop.reason is not None or time.monotonic() >= deadline:
         why = _stop.reason or "time limit"
         return SolveReport(SolveStatus.NO_SOLUTION, None, None, 0.0, threads, 0, "not started", f"stopped: {why}")
+    if options.solver != "highs" and not options.relaxation:
+        return _solve_other(m, options, deadline, threads)
     if not solver_threads_running():
         _set_threads(threads)
     if options.interface == "appsi":
@@ -779,6 +793,35 @@ def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) 
         handoff_s=handoff_s,
         extract_s=end - extract_start,
         highs_s=highs_s,
+        size=size,
+    )
+
+
+def _solve_other(m: Model, options: SolveOptions, deadline: float, threads: int) -> SolveReport:
+    """A solve with ``options.solver`` through Pyomo (``optimizer.core.solvers``), as a ``SolveReport``."""
+    from optimizer.core.model import linear
+    from optimizer.core.solvers import solve_pyomo
+
+    r = solve_pyomo(m, options, deadline, threads)
+    message = r.message
+    if _stop.reason is not None and r.status in (SolveStatus.FEASIBLE, SolveStatus.NO_SOLUTION):
+        message = f"stopped: {_stop.reason}"  # a signal the solver saw too (it reports its own reason)
+    size = None
+    if not isinstance(m, linear.ArrayModel):
+        a = linear_arrays(m)
+        size = {"columns": a.n_cols, "integers": a.n_integer, "rows": a.n_rows, "nonzeros": a.nnz}
+    return SolveReport(
+        SolveStatus(r.status),
+        r.objective,
+        r.bound,
+        r.solve_s,
+        r.threads,
+        r.nodes,
+        r.text,
+        message=message,
+        handoff_s=r.handoff_s,
+        extract_s=r.extract_s,
+        highs_s=r.solver_s,
         size=size,
     )
 

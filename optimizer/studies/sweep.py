@@ -603,10 +603,16 @@ def load_spec(path: str | Path) -> tuple[dict[str, Any], Path]:
             for key in solve
             if key not in SPEC_SOLVE_FIELDS
         ]
+        from optimizer.core.solvers import SOLVER_NAMES
+
+        if "solver" in solve and solve["solver"] not in SOLVER_NAMES:
+            problems.append(
+                Issue(str(path), "solve.solver", f"expected one of {', '.join(SOLVER_NAMES)}, got {solve['solver']!r}")
+            )
     if problems:
         raise InstanceError(problems)
     return data, Path(path).parent
 
 
 SPEC_FIELDS = ("instance", "parameters", "sample", "seed", "track", "solve", "description")
-SPEC_SOLVE_FIELDS = ("time_limit_s", "mip_rel_gap", "threads", "objective")
+SPEC_SOLVE_FIELDS = ("time_limit_s", "mip_rel_gap", "threads", "objective", "solver")

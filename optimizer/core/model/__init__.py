@@ -98,11 +98,12 @@ def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> A
     return m
 
 
-def build_for_solve(d: ModelData, interface: str = "direct") -> Model:
+def build_for_solve(d: ModelData, interface: str = "direct", solver: str = "highs") -> Model:
     """The model ``optimizer.solve`` hands HiGHS through ``interface`` (``direct`` or ``appsi``): the MILP
     built as arrays only (``build_arrays``: no Pyomo objects), or the Pyomo model (``build_model``) where
     the run needs its objects: routed demands (their rounding start and its check read the Pyomo
-    variables) and the APPSI interface (it takes a Pyomo model)."""
-    if d.routing is not None or interface != "direct":
+    variables), the APPSI interface (it takes a Pyomo model) and every ``solver`` but HiGHS (reached
+    through Pyomo's interfaces, ``optimizer.core.solvers``)."""
+    if d.routing is not None or interface != "direct" or solver != "highs":
         return build_model(d)
     return build_arrays(d)
