@@ -99,7 +99,7 @@ def arrival(ys: list[int], t: int, lead_time_years: int) -> int | None:
 
 def _link(link: Link, period: Period, gone: bool) -> Link:
     if gone:
-        return link.model_copy(update={"demand_gbps": 0.0, "count": 0 if link.count is not None else None})
+        return link._unchecked_copy(**{"demand_gbps": 0.0, "count": 0 if link.count is not None else None})
     update: dict[str, Any] = {"demand_gbps": link.demand_gbps * period.scale}
     if link.count is not None:
         update["count"] = math.ceil(link.count * period.scale - 1e-9)
@@ -109,7 +109,7 @@ def _link(link: Link, period: Period, gone: bool) -> Link:
             update["demand_gbps"] = override.demand_gbps
         if override.count is not None:
             update["count"] = override.count
-    return link.model_copy(update=update)
+    return link._unchecked_copy(**update)
 
 
 def _catalog(catalog: Catalog, year: int, first_year: int, by_technology: Mapping[Any, float]) -> Catalog:
@@ -123,11 +123,11 @@ def _catalog(catalog: Catalog, year: int, first_year: int, by_technology: Mappin
             update = {"cost_usd": e.cost_usd * f}
             if per_m:
                 update["cost_usd_per_m"] = e.cost_usd_per_m * f
-            out.append(e.model_copy(update=update))
+            out.append(e._unchecked_copy(**update))
         return out
 
-    return catalog.model_copy(
-        update={
+    return catalog._unchecked_copy(
+        **{
             "transceivers": priced(catalog.transceivers, False),
             "cables": priced(catalog.cables, True),
             "switches": priced(catalog.switches, False),
@@ -150,12 +150,12 @@ def period_instance(instance: Instance, t: int) -> Instance:
             count = 0
         if isinstance(node, NicNode) and isinstance(count, CountRange):
             count = count.max  # a NIC group's count is a number (checked on input)
-        nodes.append(node.model_copy(update={"count": count}) if count is not node.count else node)
+        nodes.append(node._unchecked_copy(**{"count": count}) if count is not node.count else node)
     gone_nodes = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
     links = [_link(g, period, g.id in absent or g.a in gone_nodes or g.b in gone_nodes) for g in instance.links]
-    economics = instance.economics.model_copy(update={"years": spans(instance)[t]})
-    derived = instance.model_copy(
-        update={
+    economics = instance.economics._unchecked_copy(**{"years": spans(instance)[t]})
+    derived = instance._unchecked_copy(
+        **{
             "nodes": nodes,
             "links": links,
             "economics": economics,

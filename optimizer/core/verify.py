@@ -1284,12 +1284,12 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
             count = 0
         if isinstance(node, NicNode) and not isinstance(count, int):
             count = count.max
-        nodes.append(node.model_copy(update={"count": count}))
+        nodes.append(node._unchecked_copy(**{"count": count}))
     gone = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
     links = []
     for g in instance.links:
         if g.id in step.absent or g.a in gone or g.b in gone:
-            links.append(g.model_copy(update={"demand_gbps": 0.0, "count": None if g.count is None else 0}))
+            links.append(g._unchecked_copy(**{"demand_gbps": 0.0, "count": None if g.count is None else 0}))
             continue
         demand = g.demand_gbps * step.scale
         exact = None if g.count is None else math.ceil(g.count * step.scale - 1e-9)
@@ -1297,7 +1297,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
         if over is not None:
             demand = demand if over.demand_gbps is None else over.demand_gbps
             exact = exact if over.count is None else over.count
-        links.append(g.model_copy(update={"demand_gbps": demand, "count": exact}))
+        links.append(g._unchecked_copy(**{"demand_gbps": demand, "count": exact}))
     cat = instance.resolved_catalog
 
     def priced(entries: list[Any], per_m: bool) -> list[Any]:
@@ -1305,21 +1305,21 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
         for e in entries:
             f = _price(e, year, first, tech)
             update = {"cost_usd": e.cost_usd * f, **({"cost_usd_per_m": e.cost_usd_per_m * f} if per_m else {})}
-            out.append(e.model_copy(update=update))
+            out.append(e._unchecked_copy(**update))
         return out
 
-    catalog = cat.model_copy(
-        update={
+    catalog = cat._unchecked_copy(
+        **{
             "transceivers": priced(cat.transceivers, False),
             "cables": priced(cat.cables, True),
             "switches": priced(cat.switches, False),
         }
     )
-    derived = instance.model_copy(
-        update={
+    derived = instance._unchecked_copy(
+        **{
             "nodes": nodes,
             "links": links,
-            "economics": instance.economics.model_copy(update={"years": span}),
+            "economics": instance.economics._unchecked_copy(**{"years": span}),
             "catalog": catalog,
             "periods": None,
             "installed": None,
