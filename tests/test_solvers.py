@@ -71,7 +71,10 @@ def test_latency_cpo_instance_same_optimum_as_highs(solver: str) -> None:
     plan = solve_verified(inst, solver=solver)
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(highs.objective, rel=1e-9)
-    assert plan.nodes.set_index("group").loc["leaf", "model"] == "th5-cpo"
+    # the 2,700 ns budget needs linear optics; at parity engine prices and a 10 % CPO premium they are LPO
+    # modules in pluggable th5 leaves (instances/README.md, bundled instances)
+    assert plan.nodes.set_index("group").loc["leaf", "model"] == highs.nodes.set_index("group").loc["leaf", "model"]
+    assert plan.nodes.set_index("group").loc["leaf", "model"] == "th5"
 
 
 def test_routed_triangle_hand_optimum(solver: str) -> None:
