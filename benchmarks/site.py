@@ -18,7 +18,8 @@ machine's load falls on all alike (after one untimed warm-up solve of each):
  Each solve is ``optimizer.solve`` from the loaded
 instance (data, model build, hand-off, HiGHS, results): ``solve_s`` is its wall time and ``highs_s`` HiGHS's
 own. Prints one JSON line per file with the medians, the ratios of each variant to ``without`` and of
-``with`` to ``same_prices`` (the target: at most 1.2), and every time measured. Default files: the library's 16k 800G fabrics.
+``with`` to ``same_prices`` (the target: at most 1.2), and every time measured. Default files: the library's
+16k NVIDIA site file and the 16k 800G and 400G Broadcom fabrics.
 """
 
 from __future__ import annotations

@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     site = {"gpu_w": args.gpu_w, "gpu_hour_usd": args.gpu_hour_usd}
-    print(f"| file | electricity only: CPO of optical ends (of all ends) | mix | site {args.gpu_hour_usd:g} USD/GPU-h, "
-          f"{args.gpu_w:g} W/GPU: CPO of optical ends (of all ends) | mix |")
+    print(
+        f"| file | electricity only: CPO of optical ends (of all ends) | mix | site {args.gpu_hour_usd:g} USD/GPU-h, "
+        f"{args.gpu_w:g} W/GPU: CPO of optical ends (of all ends) | mix |"
+    )
     print("|---|---|---|---|---|")
     for name in FILES:
         instance = optimizer.load_instance(LIBRARY / f"{name}.yaml")
