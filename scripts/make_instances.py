@@ -29,6 +29,20 @@ LIBRARY: dict[str, list[str]] = {
     # NVIDIA InfiniBand SuperPODs: DGX H100 class (Quantum-2, 3 tiers) and Quantum-X800 (18 x 2 spines)
     "superpod-h100-4k-400g": ["--gpus", "4096", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
     "superpod-x800-4608-800g": ["--gpus", "4608", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT],
+    # the 16k 800G fabric on Quantum-X800 (Q3400 / Q3450-CPO, 3 tiers): priced at electricity only, and the same
+    # fabric under a site envelope (its site section is appended after generation: see SITE below)
+    "rail-fat-tree-16k-800g-nvidia": ["--gpus", "16384", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT],
+    "site-envelope-16k-800g-nvidia": [
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "800",
+        "--ecosystem",
+        "nvidia-ib",
+        "--description",
+        "The fabric of rail-fat-tree-16k-800g-nvidia under a site envelope (the site section at the end of the file).",
+        *LAT,
+    ],
     # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
     "spectrum-x-4k-2x400g": [
         "--gpus",
@@ -128,16 +142,25 @@ LIBRARY: dict[str, list[str]] = {
     ],
 }
 
+# Sections appended after the generated text (the generator has no site options): a 27 MW IT site whose
+# 16,384 GPUs of 1,400 W (22.94 MW) leave the network 4.06 MW, each GPU-hour worth 2.5 USD.
+SITE: dict[str, str] = {
+    "site-envelope-16k-800g-nvidia": "site:\n  it_power_w: 27000000\n  gpu_w: 1400\n  gpu_hour_usd: 2.5\n",
+}
+
 
 def build(only: str = "") -> int:
     """Write every library file whose name contains ``only``; the exit code of the first failure, or 0."""
     for name, args in LIBRARY.items():
         if only and only not in name:
             continue
-        code = main(["generate", *args, "--name", name, "-o", str(ROOT / "instances" / "library" / f"{name}.yaml")])
+        path = ROOT / "instances" / "library" / f"{name}.yaml"
+        code = main(["generate", *args, "--name", name, "-o", str(path)])
         if code:
             print(f"{name}: optimizer generate failed with exit code {code}", file=sys.stderr)
             return code
+        if name in SITE:
+            path.write_text(path.read_text(encoding="utf-8") + SITE[name], encoding="utf-8")
     return 0
 
 
