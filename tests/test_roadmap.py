@@ -556,3 +556,67 @@ def test_resale_value_makes_replacing_the_installed_base_pay() -> None:
             plans,
         )
     }
+
+
+@pytest.mark.parametrize(("table", "capex_2027"), [({2027: 40}, 640.0), ({2028: 40}, 1600.0)])
+def test_price_by_year_table_prices_each_period(table: dict[int, float], capex_2027: float) -> None:
+    # 8 links in 2026, 16 in 2027 (16 GPUs); one module 'a', 100 $ an end (cost_usd); discount rate 10 %
+    # (each purchase is made when it is needed). price_by_year {2027: 40}: 2026 costs 8 x 2 x 100 = 1,600,
+    # 2027 adds 8 x 2 x 40 = 640 -> NPV 1,600 + 640 / 1.1 = 2,181.82 $.
+    # {2028: 40}: no listed year <= 2027, so cost_usd both years: 1,600 + 1,600 / 1.1 = 3,054.55 $.
+    cat = _catalog([{"id": "a", "speed_gbps": 400, "power_w": 0, "cost_usd": 100, "price_by_year": table}])
+    steps = [{"year": 2026}, {"year": 2027, "scale": 2, "nodes": {"gpu": 16}}]
+    rp = solve_checked(_instance(cat, steps, rate=0.1))
+    assert [p["capex_usd"] for p in rp.periods] == pytest.approx([1600.0, capex_2027])
+    assert rp.objective == pytest.approx(1600 + capex_2027 / 1.1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "watts"),
+    [({"power_decline_per_year": 0.5, "price_year": 2026}, (10.0, 5.0)), ({"power_by_year": {2027: 2}}, (10.0, 2.0))],
+)
+def test_power_trajectory_sets_each_periods_energy(fields: dict[str, Any], watts: tuple[float, float]) -> None:
+    # 8 links of one free module 'a' (10 W an end in 2026) in both years; 1 $/kWh, pue 1: e = 8.766 $ per
+    # W-year; each period lasts one year, no discounting. Energy per period = 8 links x 2 ends x W x e:
+    # decline 50 %: 2026 16 x 10 x 8.766 = 1,402.56, 2027 16 x 5 x 8.766 = 701.28 -> NPV 2,103.84 $;
+    # power_by_year {2027: 2}: 1,402.56 + 16 x 2 x 8.766 = 280.512 -> NPV 1,683.072 $.
+    # The installed links keep working: stock has no vintage, every unit draws its period's figure.
+    cat = _catalog([{"id": "a", "speed_gbps": 400, "power_w": 10, "cost_usd": 0, **fields}])
+    steps = [{"year": 2026}, {"year": 2027}]
+    rp = solve_checked(_instance(cat, steps, kwh_usd=1.0))
+    e = HOURS / 1000
+    assert [p["running_usd"] for p in rp.periods] == pytest.approx([16 * w * e for w in watts], rel=1e-9)
+    assert rp.objective == pytest.approx(16 * sum(watts) * e, rel=1e-9)
+    assert rp.periods[1]["links_bought"] == 0
+
+
+@pytest.mark.parametrize("key", ["eml", "dsp"])
+def test_supply_of_a_class_or_technology_caps_its_parts_together(key: str) -> None:
+    # 8 links in 2026. 'a' and 'b' (100 $ an end, DSP modules, supply_class 'eml') and 'lin' (200 $, an LPO
+    # module). The period can buy 6 units of the class (or of the technology dsp): 6 ends at 100 $, the
+    # other 10 ends LPO at 200 $: 600 + 2,000 = 2,600 $ (uncapped: 16 x 100 = 1,600 $). The units of 'a' and
+    # 'b' count together: each alone could supply 6.
+    cat = _catalog(
+        [
+            {"id": "a", "speed_gbps": 400, "power_w": 0, "cost_usd": 100, "supply_class": "eml"},
+            {"id": "b", "speed_gbps": 400, "power_w": 0, "cost_usd": 100, "supply_class": "eml"},
+            {"id": "lin", "speed_gbps": 400, "power_w": 0, "cost_usd": 200, "technology": "lpo"},
+        ]
+    )
+    steps = [{"year": 2026, "supply": {key: 6}}, {"year": 2027}]
+    rp = solve_checked(_instance(cat, steps))
+    assert rp.objective == pytest.approx(2600)
+    cheap = sum(c * (x.split("+").count("a") + x.split("+").count("b")) for x, c in _bought(rp, 0).items())
+    assert cheap == 6
+    steps[0]["supply"] = {key: 5}  # the verifier sums the key's parts: 6 bought against a cap of 5
+    tighter = load_instance(_instance(cat, steps))
+    wrong = check_roadmap(tighter, rp.to_dict(), [p.to_dict() for p in rp.plans])
+    assert [v.where for v in wrong] == [f"periods[0].supply.{key}"]
+    del steps[0]["supply"]
+    assert solve_checked(_instance(cat, steps)).objective == pytest.approx(1600)
+
+
+def test_unknown_supply_key_is_an_input_error() -> None:
+    cat = _catalog([{"id": "a", "speed_gbps": 400, "power_w": 0, "cost_usd": 100}])
+    with pytest.raises(optimizer.InstanceError, match=r"periods\.steps\[0\]\.supply\.nosuch"):
+        load_instance(_instance(cat, [{"year": 2026, "supply": {"nosuch": 6}}]))
