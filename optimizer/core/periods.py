@@ -16,8 +16,9 @@ cost_usd x (1 - d)^max(0, y_t - price_year) (a cable's ``cost_usd_per_m`` alike)
 defaulting to the entry's ``year``, else y_1; an entry with ``price_by_year`` costs the value of the latest
 listed year <= y_t instead (cost_usd before the first; a cable's per-metre price scales by the same ratio).
 Its power is ``power_by_year`` alike, else power_w x (1 - ``power_decline_per_year``)^max(0, y_t - start)
-with the same start year (every unit in service draws its period's figure: stock has no vintage). The derived instance has no ``periods`` and no
-``installed``: it is an ordinary single-period instance, planned and verified as one.
+with the same start year (every unit in service draws its period's figure: stock has no vintage). The
+derived instance has no ``periods`` and no ``installed``: it is an ordinary single-period instance, planned
+and verified as one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from optimizer.core.catalog import technology
 from optimizer.core.schema import Cable, Catalog, CountRange, Instance, Link, NicNode, Period, Transceiver
@@ -180,11 +183,14 @@ def period_instance(instance: Instance, t: int) -> Instance:
             count = 0
         if isinstance(node, NicNode) and isinstance(count, CountRange):
             count = count.max  # a NIC group's count is a number (checked on input)
-        nodes.append(node.model_copy(update={"count": count}) if count is not node.count else node)
+        nodes.append(BaseModel.model_copy(node, update={"count": count}) if count is not node.count else node)
     gone_nodes = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
     links = [_link(g, period, g.id in absent or g.a in gone_nodes or g.b in gone_nodes) for g in instance.links]
     economics = instance.economics.model_copy(update={"years": spans(instance)[t]})
-    derived = instance.model_copy(
+    # an absent group's count 0 is below a file's bound (count > 0), and the period's figures are derived,
+    # not edited: pydantic's copy without the revalidation of Strict.model_copy
+    derived = BaseModel.model_copy(
+        instance,
         update={
             "nodes": nodes,
             "links": links,
@@ -193,7 +199,7 @@ def period_instance(instance: Instance, t: int) -> Instance:
             "periods": None,
             "installed": None,
             "name": f"{instance.name}@{ys[t]}",
-        }
+        },
     )
     derived._source = instance.source
     return derived

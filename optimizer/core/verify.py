@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from optimizer.core.schema import Cable, Instance, Link, NicNode, Switch, SwitchNode, Transceiver
 
 HOURS_PER_YEAR = 8766.0
@@ -1303,7 +1305,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
             count = 0
         if isinstance(node, NicNode) and not isinstance(count, int):
             count = count.max
-        nodes.append(node.model_copy(update={"count": count}))
+        nodes.append(BaseModel.model_copy(node, update={"count": count}))
     gone = {n.id for n in nodes if (n.count if isinstance(n.count, int) else n.count.max) == 0}
     links = []
     for g in instance.links:
@@ -1335,7 +1337,9 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
             "switches": priced(cat.switches, False),
         }
     )
-    derived = instance.model_copy(
+    # an absent group's count 0 is below a file's bound: the derived copy is not revalidated
+    derived = BaseModel.model_copy(
+        instance,
         update={
             "nodes": nodes,
             "links": links,
@@ -1344,7 +1348,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
             "periods": None,
             "installed": None,
             "name": f"{instance.name}@{year}",
-        }
+        },
     )
     derived._source = instance.source
     return derived
