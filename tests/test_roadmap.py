@@ -620,3 +620,24 @@ def test_unknown_supply_key_is_an_input_error() -> None:
     cat = _catalog([{"id": "a", "speed_gbps": 400, "power_w": 0, "cost_usd": 100}])
     with pytest.raises(optimizer.InstanceError, match=r"periods\.steps\[0\]\.supply\.nosuch"):
         load_instance(_instance(cat, [{"year": 2026, "supply": {"nosuch": 6}}]))
+
+
+def test_builtin_price_tables_follow_the_launch_price_fall() -> None:
+    # Built-in optics launched from 2025 fall 40 % within 18 months of launch, read as 0.6^(2/3) = 0.7114 x
+    # after 12 months and 0.6 x from 18 on, cost_usd being the 2026 price. cpo-dr-1600 (launched 2026,
+    # 2,400 $): 2027 2,400 x 0.7114 = 1,707.31 $, 2028 2,400 x 0.6 = 1,440 $. dr8-1600 (launched 2025, so
+    # 2,400 $ is already 0.7114 x its launch price): from 2027 2,400 x 0.6 / 0.7114 = 2,024.24 $.
+    # dr8-800 (launched 2023) keeps 1,250 $; a file without periods sees cost_usd.
+    instance = load_instance(ROADMAPS / "roadmap-16k-64k-128k-broadcom.yaml")  # built-in catalogue, 2026-2028
+    from optimizer.core.periods import period_instance
+
+    def price(t: int, item: str) -> float:
+        return next(e.cost_usd for e in period_instance(instance, t).resolved_catalog.transceivers if e.id == item)
+
+    assert [price(t, "cpo-dr-1600") for t in range(3)] == pytest.approx([2400, 1707.31, 1440], abs=0.01)
+    assert [price(t, "dr8-1600") for t in range(3)] == pytest.approx([2400, 2024.24, 2024.24], abs=0.01)
+    assert [price(t, "dr8-800") for t in range(3)] == [1250, 1250, 1250]
+    flat = load_instance(INSTANCES / "library" / "rail-fat-tree-1k-800g.yaml")
+    assert next(e.cost_usd for e in flat.resolved_catalog.transceivers if e.id == "cpo-dr-1600") == 2400
+    for e in instance.resolved_catalog.transceivers:  # every table states its source
+        assert not e.price_by_year or (e.trajectory_source and "40 %" in e.trajectory_source)
