@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from optimizer.core import periods as P
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData, build_data
-from optimizer.core.schema import Instance, Objective
+from optimizer.core.schema import Cable, Instance, Objective, Switch, Transceiver
 from optimizer.errors import InstanceError, Issue
 
 
@@ -182,14 +182,14 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
     )
     _installed(instance, r)
     cat = instance.resolved_catalog
-    entries = [*cat.transceivers, *cat.cables, *cat.switches]
+    entries: list[Transceiver | Cable | Switch] = [*cat.transceivers, *cat.cables, *cat.switches]
     for period in instance.periods.steps:
         r.max_capex_usd.append(period.max_capex_usd)
         rows = []
-        for key, limit in period.supply.items():
-            named = {e.id for e in entries if P.supplied_by(e, key)}
+        for supply_key, limit in period.supply.items():
+            named = {e.id for e in entries if P.supplied_by(e, supply_key)}
             cols = [(i, u) for i, o in enumerate(d0.col_option) for it, u in o.items if it in named]
-            rows.append((key, limit, cols, [q for q, m in enumerate(d0.choice_model) if m in named]))
+            rows.append((supply_key, limit, cols, [q for q, m in enumerate(d0.choice_model) if m in named]))
         r.supply.append(rows)
     return r
 

@@ -1516,15 +1516,14 @@ def check_roadmap(
             same(f"{w}.value_usd", sale.get("value_usd"), sale["count"] * value)
             resale += float(sale.get("value_usd", 0.0))
         same(f"{where}.resale_usd", row.get("resale_usd", 0.0), resale)
-        for key, limit in period.supply.items():
-            bought = sum(
-                n
-                for item, n in units.items()
-                if (e := ix.transceivers.get(item) or ix.cables.get(item) or ix.switches.get(item)) is not None
-                and _supply_key_names(e, key)
-            )
+        for supply_key, limit in period.supply.items():
+            bought = 0.0
+            for item, n in units.items():
+                entry: Any = ix.transceivers.get(item) or ix.cables.get(item) or ix.switches.get(item)
+                if entry is not None and _supply_key_names(entry, supply_key):
+                    bought += n
             if bought > limit:
-                add(f"{where}.supply.{key}", f"{bought:g} units bought, supply {limit}")
+                add(f"{where}.supply.{supply_key}", f"{bought:g} units bought, supply {limit}")
         if period.max_capex_usd is not None and not _le(capex, period.max_capex_usd, rel_tol):
             add(f"{where}.capex_usd", f"purchases {capex:.10g} above max_capex_usd {period.max_capex_usd:g}")
         same(f"{where}.capex_usd", row.get("capex_usd"), capex)
