@@ -439,7 +439,16 @@ def _tabled_npv() -> dict[str, float]:
     return {m.group(1): float(m.group(3).replace(",", "")) for m in rows if m.group(2) == "optimal"}
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in ROADMAPS.glob("*.yaml")))
+def _library_roadmaps() -> list[Any]:
+    # the NVIDIA roadmap takes 40-80 s on two loaded cores with the built-in price tables (HiGHS's root cut
+    # rounds; benchmarks/README.md, "Roadmaps"): slow, so the default run stays fast
+    return [
+        pytest.param(name, marks=pytest.mark.slow) if "nvidia" in name else name
+        for name in sorted(p.name for p in ROADMAPS.glob("*.yaml"))
+    ]
+
+
+@pytest.mark.parametrize("name", _library_roadmaps())
 def test_library_roadmap_is_its_command_and_solves_to_the_tabled_npv(
     name: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -451,7 +460,7 @@ def test_library_roadmap_is_its_command_and_solves_to_the_tabled_npv(
     assert main([*argv[1:], "-o", str(tmp_path / name)]) == 0
     assert (tmp_path / name).read_text(encoding="utf-8") == text
     instance = load_instance(ROADMAPS / name)
-    rp = solve_roadmap(instance, SolveOptions(threads=1, time_limit_s=120.0))
+    rp = solve_roadmap(instance, SolveOptions(threads=1, time_limit_s=300.0))
     assert rp.status == SolveStatus.OPTIMAL
     assert check_roadmap(instance, rp.to_dict(), [p.to_dict() for p in rp.plans]) == []
     assert rp.objective == pytest.approx(_tabled_npv()[name], rel=1e-4)
