@@ -3,7 +3,8 @@
 Python blocks run as scripts (``python block.py``, so a study without a ``__main__`` guard would fail
 here as in a user's script). Shell commands are the ``$ ...`` lines of plain blocks and every line of
 ``bash`` blocks; where the README shows the output, its first line must appear in what the command prints.
-Commands that take long (the 16k Pareto front, the 90-scenario sweeps) are in the slow set.
+Commands that take long (the 16k Pareto front, the 90-scenario sweeps, the NVIDIA library roadmap) are in the
+slow set.
 The copy holds only files of the repository: no data from outside it is used.
 """
 
@@ -20,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-LONG = ("rail-fat-tree-16k", "sweep examples/", "on_local_cluster", "cmp out/sweep")
+LONG = ("rail-fat-tree-16k", "sweep examples/", "on_local_cluster", "cmp out/sweep", "roadmap-16k-64k-128k-nvidia")
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:

@@ -175,6 +175,11 @@ def _check_periods(
     if end <= years[-1]:
         where = "periods.end_year" if periods.end_year is not None else "economics.years"
         issues.append(Issue(file, where, f"the horizon ends in {end:g}, not after the last period's year {years[-1]}"))
+    cat = instance.resolved_catalog
+    supply_keys = {"dsp", "lpo", "lro", "cpo", "dac", "acc", "aec", "aoc", "switch"}
+    for e in [*cat.transceivers, *cat.cables, *cat.switches]:
+        if e.supply_class is not None:
+            supply_keys.add(e.supply_class)
     for i, step in enumerate(periods.steps):
         where = f"periods.steps[{i}]"
         for gi, link in enumerate(links.values()):  # scaled figures stay within the bounds on numbers
@@ -198,8 +203,10 @@ def _check_periods(
             if gid not in links and gid not in nodes:
                 issues.append(Issue(file, f"{where}.absent[{j}]", f"unknown node or link group '{gid}'"))
         for item in step.supply:
-            if item not in item_ids:
-                issues.append(Issue(file, f"{where}.supply.{item}", f"unknown catalogue item '{item}'"))
+            if item not in item_ids and item not in supply_keys:
+                issues.append(
+                    Issue(file, f"{where}.supply.{item}", f"'{item}' is no catalogue item, supply_class or technology")
+                )
     installed = instance.installed
     if installed is not None:
         for j, s in enumerate(installed.switches):

@@ -13,8 +13,12 @@ and ``count`` x ``scale`` rounded up (or the period's ``links`` override), node 
 ``economics.years`` = s_t, and every transceiver, cable and switch model at its price in y_t:
 cost_usd x (1 - d)^max(0, y_t - price_year) (a cable's ``cost_usd_per_m`` alike), d the entry's
 ``price_decline_per_year``, else its technology's in ``periods.price_decline_per_year``, price_year
-defaulting to the entry's ``year``, else y_1. The derived instance has no ``periods`` and no
-``installed``: it is an ordinary single-period instance, planned and verified as one.
+defaulting to the entry's ``year``, else y_1; an entry with ``price_by_year`` costs the value of the latest
+listed year <= y_t instead (cost_usd before the first; a cable's per-metre price scales by the same ratio).
+Its power is ``power_by_year`` alike, else power_w x (1 - ``power_decline_per_year``)^max(0, y_t - start)
+with the same start year (every unit in service draws its period's figure: stock has no vintage). The
+derived instance has no ``periods`` and no ``installed``: it is an ordinary single-period instance, planned
+and verified as one.
 """
 
 from __future__ import annotations
@@ -66,6 +70,12 @@ def annuity(instance: Instance, t: int) -> float:
 def price_factor(entry: Any, year: int, first_year: int, by_technology: Mapping[Any, float] | None = None) -> float:
     """(1 - d)^max(0, year - price_year) of a catalogue entry: d its own ``price_decline_per_year``, else its
     technology's in ``by_technology`` (``periods.price_decline_per_year``), else 0."""
+    table = getattr(entry, "price_by_year", None)
+    if table:
+        listed = [y for y in table if y <= year]
+        if not listed or not entry.cost_usd:
+            return 1.0
+        return float(table[max(listed)] / entry.cost_usd)
     rate = getattr(entry, "price_decline_per_year", 0.0) or 0.0
     if not rate and by_technology:
         rate = by_technology.get(technology_of(entry), 0.0)
@@ -73,6 +83,26 @@ def price_factor(entry: Any, year: int, first_year: int, by_technology: Mapping[
         return 1.0
     start = getattr(entry, "price_year", None) or getattr(entry, "year", None) or first_year
     return float((1.0 - rate) ** max(0, year - start))
+
+
+def power_w(entry: Any, year: int, first_year: int) -> float:
+    """An entry's power in ``year``: its ``power_by_year`` value of the latest listed year <= year (power_w
+    before the first), else power_w x (1 - d)^max(0, year - start), d its ``power_decline_per_year`` and
+    start its price_year, else its year, else the first period's year."""
+    table = getattr(entry, "power_by_year", None)
+    if table:
+        listed = [y for y in table if y <= year]
+        return float(table[max(listed)]) if listed else float(entry.power_w)
+    rate = getattr(entry, "power_decline_per_year", 0.0) or 0.0
+    if not rate:
+        return float(entry.power_w)
+    start = getattr(entry, "price_year", None) or getattr(entry, "year", None) or first_year
+    return float(entry.power_w * (1.0 - rate) ** max(0, year - start))
+
+
+def supplied_by(entry: Any, key: str) -> bool:
+    """A ``steps[].supply`` key names the entry: its id, its ``supply_class`` or its technology."""
+    return bool(entry.id == key or getattr(entry, "supply_class", None) == key or technology_of(entry) == key)
 
 
 def technology_of(entry: Any) -> str:
@@ -117,10 +147,11 @@ def _catalog(catalog: Catalog, year: int, first_year: int, by_technology: Mappin
         out = []
         for e in entries:
             f = price_factor(e, year, first_year, by_technology)
-            if f == 1.0:
+            w = power_w(e, year, first_year)
+            if f == 1.0 and w == e.power_w:
                 out.append(e)
                 continue
-            update = {"cost_usd": e.cost_usd * f}
+            update = {"cost_usd": e.cost_usd * f, "power_w": w}
             if per_m:
                 update["cost_usd_per_m"] = e.cost_usd_per_m * f
             out.append(e._unchecked_copy(**update))
@@ -163,7 +194,7 @@ def period_instance(instance: Instance, t: int) -> Instance:
             "periods": None,
             "installed": None,
             "name": f"{instance.name}@{ys[t]}",
-        }
+        },
     )
     derived._source = instance.source
     return derived

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from optimizer.core import periods as P
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData, build_data
-from optimizer.core.schema import Instance, Objective
+from optimizer.core.schema import Cable, Instance, Objective, Switch, Transceiver
 from optimizer.errors import InstanceError, Issue
 
 
@@ -60,7 +60,8 @@ class RoadmapData:
     installed_k: list[int] = field(default_factory=list)
     installed_fibre: list[int] = field(default_factory=list)
     supply: list[list[tuple[str, int, list[tuple[int, int]], list[int]]]] = field(default_factory=list)
-    """[t]: (item, units that can be bought in period t, [(column, units per link)], [switch choices])."""
+    """[t]: (supply key, units that can be bought in period t, [(column, units per link)], [switch choices]);
+    a key names an item, a ``supply_class`` or a technology (``periods.supplied_by``)."""
     max_capex_usd: list[float | None] = field(default_factory=list)
 
     @property
@@ -180,12 +181,15 @@ def build_roadmap_data(instance: Instance, objective: Objective | None = None) -
         sellk_usd=sellk_usd,
     )
     _installed(instance, r)
+    cat = instance.resolved_catalog
+    entries: list[Transceiver | Cable | Switch] = [*cat.transceivers, *cat.cables, *cat.switches]
     for period in instance.periods.steps:
         r.max_capex_usd.append(period.max_capex_usd)
         rows = []
-        for item, limit in period.supply.items():
-            cols = [(i, u) for i, o in enumerate(d0.col_option) for it, u in o.items if it == item]
-            rows.append((item, limit, cols, [q for q, m in enumerate(d0.choice_model) if m == item]))
+        for supply_key, limit in period.supply.items():
+            named = {e.id for e in entries if P.supplied_by(e, supply_key)}
+            cols = [(i, u) for i, o in enumerate(d0.col_option) for it, u in o.items if it in named]
+            rows.append((supply_key, limit, cols, [q for q, m in enumerate(d0.choice_model) if m in named]))
         r.supply.append(rows)
     return r
 

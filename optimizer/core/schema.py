@@ -173,6 +173,16 @@ Cages = Annotated[list[Cage], BeforeValidator(_as_list), Field(min_length=1), Af
 Year = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_integer)]
 
 
+def _year_key(value: Any) -> Any:
+    """A year as a mapping key: a whole number, or its digits as a string (JSON keys are strings)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return _integer(value)
+
+
+YearKey = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_year_key)]
+
+
 class Strict(BaseModel):
     """Base of every model: unknown fields are errors, models are immutable."""
 
@@ -226,6 +236,18 @@ class Availability(Strict):
     resale_fraction: Annotated[float, Field(ge=0, le=1), BeforeValidator(_number)] = 0.0
     """Roadmap extension: a unit taken out of the stock and sold in a period returns this share of its
     price in that period's year (0: a replaced part has no value)."""
+    price_by_year: dict[YearKey, NonNegNumber] = {}
+    """Roadmap extension: the price (USD, as ``cost_usd``) from a year on, replacing the decline rate: in
+    year y the value of the latest listed year <= y, ``cost_usd`` before the first listed year."""
+    power_decline_per_year: Annotated[float, Field(ge=0, lt=1), BeforeValidator(_number)] = 0.0
+    """Roadmap extension: power_w x (1 - rate)^max(0, year - price_year) in a period's year."""
+    power_by_year: dict[YearKey, NonNegNumber] = {}
+    """Roadmap extension: the power (W, as ``power_w``) from a year on, replacing the decline rate."""
+    trajectory_source: str | None = None
+    """Roadmap extension: where the entry's price, power or supply figures over time come from."""
+    supply_class: Id | None = None
+    """Roadmap extension: a name shared by the entries whose purchases one ``steps[].supply`` cap limits
+    together (e.g. the modules built on one laser)."""
 
 
 class PortRules(Strict):
@@ -836,7 +858,9 @@ class Period(Strict):
     max_capex_usd: PositiveNumber | None = None
     """Cap on the period's purchases (links, fibre and switches bought in it, at its prices, undiscounted)."""
     supply: dict[Id, NonNegInt] = {}
-    """Units of a catalogue item that can be bought in this period."""
+    """Units that can be bought in this period, per key: a catalogue item id, a ``supply_class`` or a
+    technology (dsp, lpo, lro, cpo, dac, acc, aec, aoc, switch); a key caps the units of every entry it
+    names (its id, its supply_class or its technology) together."""
 
 
 class Periods(Strict):

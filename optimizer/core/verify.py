@@ -1261,12 +1261,31 @@ def _period_years(instance: Instance) -> tuple[list[int], list[float]]:
 def _price(entry: Any, year: int, first: int, by_technology: Mapping[Any, float] | None = None) -> float:
     """A catalogue entry's price factor in ``year`` (format doc: (1 - d)^max(0, year - price_year), d its own
     decline, else its technology's: a transceiver's class, a cable's kind, ``switch``)."""
+    if entry.price_by_year:  # the value of the latest listed year <= year, cost_usd before the first
+        at = [y for y in entry.price_by_year if y <= year]
+        return entry.price_by_year[max(at)] / entry.cost_usd if at and entry.cost_usd else 1.0
     start = entry.price_year or entry.year or first
     rate = entry.price_decline_per_year
     if not rate and by_technology:
         kind = technology(entry) if isinstance(entry, Transceiver | Cable) else "switch"
         rate = by_technology.get(kind, 0.0)
     return float((1.0 - rate) ** max(0, year - start))
+
+
+def _power(entry: Any, year: int, first: int) -> float:
+    """A catalogue entry's power in ``year`` (format doc: power_by_year's value of the latest listed year <=
+    year, else power_w x (1 - power_decline_per_year)^max(0, year - price_year, else year, else first))."""
+    if entry.power_by_year:
+        at = [y for y in entry.power_by_year if y <= year]
+        return float(entry.power_by_year[max(at)]) if at else float(entry.power_w)
+    start = entry.price_year or entry.year or first
+    return float(entry.power_w * (1.0 - entry.power_decline_per_year) ** max(0, year - start))
+
+
+def _supply_key_names(entry: Any, key: str) -> bool:
+    """A period's supply key caps an entry named by its id, its supply_class or its technology."""
+    kind = technology(entry) if isinstance(entry, Transceiver | Cable) else "switch"
+    return key in (entry.id, entry.supply_class, kind)
 
 
 def _period_instance(instance: Instance, t: int, span: float) -> Instance:
@@ -1305,6 +1324,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
         for e in entries:
             f = _price(e, year, first, tech)
             update = {"cost_usd": e.cost_usd * f, **({"cost_usd_per_m": e.cost_usd_per_m * f} if per_m else {})}
+            update["power_w"] = _power(e, year, first)
             out.append(e._unchecked_copy(**update))
         return out
 
@@ -1324,7 +1344,7 @@ def _period_instance(instance: Instance, t: int, span: float) -> Instance:
             "periods": None,
             "installed": None,
             "name": f"{instance.name}@{year}",
-        }
+        },
     )
     derived._source = instance.source
     return derived
@@ -1492,9 +1512,14 @@ def check_roadmap(
             same(f"{w}.value_usd", sale.get("value_usd"), sale["count"] * value)
             resale += float(sale.get("value_usd", 0.0))
         same(f"{where}.resale_usd", row.get("resale_usd", 0.0), resale)
-        for item, limit in period.supply.items():
-            if units[item] > limit:
-                add(f"{where}.supply.{item}", f"{units[item]:g} units bought, supply {limit}")
+        for supply_key, limit in period.supply.items():
+            bought = 0.0
+            for item, n in units.items():
+                entry: Any = ix.transceivers.get(item) or ix.cables.get(item) or ix.switches.get(item)
+                if entry is not None and _supply_key_names(entry, supply_key):
+                    bought += n
+            if bought > limit:
+                add(f"{where}.supply.{supply_key}", f"{bought:g} units bought, supply {limit}")
         if period.max_capex_usd is not None and not _le(capex, period.max_capex_usd, rel_tol):
             add(f"{where}.capex_usd", f"purchases {capex:.10g} above max_capex_usd {period.max_capex_usd:g}")
         same(f"{where}.capex_usd", row.get("capex_usd"), capex)
