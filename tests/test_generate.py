@@ -226,7 +226,8 @@ def test_ecosystem_is_inferred_from_given_models_and_fills_the_other_tiers() -> 
         (ClusterSpec(gpus=16384, nic_gbps=800), 3),
         (ClusterSpec(gpus=4096, nic_gbps=800, topology="clos", oversubscription=2), 2),
         (ClusterSpec(gpus=16384, nic_gbps=800, topology="rail-only"), 2),
-        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2), 3),
+        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2), 2),
+        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2, uplink_choice="fastest"), 3),
     ],
 )
 def test_integral_wiring_gives_every_pair_the_same_whole_number_of_links(spec: ClusterSpec, tiers: int) -> None:

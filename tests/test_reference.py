@@ -198,6 +198,40 @@ def test_quantum_x800_superpod_switch_counts(gpus: int) -> None:
     assert set(links.values()) == {gpus}
 
 
+# NVIDIA DGX SuperPOD B300 with Spectrum-X Ethernet: SN5600 (51.2T: 64 x 800G or 128 x 400G), SU of 64 nodes x
+# 8 GPUs, every GPU with 2 x 400G ports on two planes. Source: NVIDIA DGX SuperPOD B300 reference architecture
+# (docs.nvidia.com/dgx-superpod, B300 RA, compute fabric table): leaf / spine 16 / 8, 32 / 16, 64 / 32, 128 / 64
+# and 256 / 128 at 512 ... 8,192 GPUs, two tiers throughout.
+DGX_B300_ETHERNET = {512: (16, 8), 1024: (32, 16), 2048: (64, 32), 4096: (128, 64), 8192: (256, 128)}
+
+
+@pytest.mark.parametrize("gpus", sorted(DGX_B300_ETHERNET))
+def test_dgx_b300_ethernet_superpod_switch_counts_with_the_default_uplink_choice(gpus: int) -> None:
+    """DGX SuperPOD B300 Ethernet (NVIDIA B300 RA) with the generator's default uplink choice. Per plane a leaf
+    takes 64 GPUs at 400G (every GPU has one port in each plane); at 800G uplinks it has 32 uplinks and a spine
+    64 ports, so a plane reaches 64 x 64 = 4,096 GPUs in 2 tiers and 8,192 need 3; at 400G uplinks a leaf has 64
+    uplinks and a spine 128 ports: 64 x 128 = 8,192 GPUs per plane in 2 tiers. The default picks the speed
+    with the fewest tiers: at 8,192 GPUs, per plane 8,192 / 64 = 128 leaves, each one link to each of 64 spines;
+    two planes give 256 / 128. Below 8,192 both speeds give 2 tiers and the same switches, and the tie goes to
+    the faster uplink (the former default)."""
+    leaf, spine = DGX_B300_ETHERNET[gpus]
+    spec = ClusterSpec(gpus=gpus, nic_gbps=400, planes=2, ecosystem="spectrum-x")
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": leaf, "spine": spine}
+    assert links["node-leaf"] == 2 * gpus
+
+
+def test_fastest_uplink_choice_needs_a_third_tier_for_dgx_b300_ethernet_at_8192_gpus() -> None:
+    """The former default (``uplink_choice: fastest``, 800G uplinks: 64 x 64 = 4,096 GPUs per plane in 2 tiers)
+    puts the 8,192-GPU B300 Ethernet SuperPOD of the NVIDIA B300 RA in 3 tiers; ``uplink_min_gbps: 400`` gives
+    NVIDIA's 2 tiers too."""
+    fastest = ClusterSpec(gpus=8192, nic_gbps=400, planes=2, ecosystem="spectrum-x", uplink_choice="fastest")
+    switches, _ = _fabric(fastest)
+    assert set(switches) == {"leaf", "spine", "core"}
+    pinned = ClusterSpec(gpus=8192, nic_gbps=400, planes=2, ecosystem="spectrum-x", uplink_min_gbps=400)
+    assert _fabric(pinned)[0] == {"leaf": 256, "spine": 128}
+
+
 def test_capacity_only_sizing_misses_nvidia_spine_counts() -> None:
     """The counter-check of the 18 / 36 spines above (same NVIDIA B300 XDR RA table): sized by bandwidth alone
     (``wiring: capacity``) the same fabrics get 16 and 32 spines, 4.5 and 2.25 links per leaf-spine pair."""

@@ -90,7 +90,15 @@ def _ids(value: str | None) -> list[str] | None:
     "--uplink-min-gbps",
     type=float,
     default=None,
-    help="Leaf-spine / spine-core link speed [default: the fastest port speed all candidates of both tiers take].",
+    help="Leaf-spine / spine-core link speed [default: chosen by --uplink-choice].",
+)
+@click.option(
+    "--uplink-choice",
+    type=click.Choice(["fewest-tiers", "fastest"]),
+    default=None,
+    help="Without --uplink-min-gbps: the standard speed (from the NIC speed up to the fastest port every "
+    "candidate of both tiers takes) with the fewest tiers, then the least switch cost, then the fastest; or "
+    "always the fastest [default: fewest-tiers].",
 )
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")

@@ -75,7 +75,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from optimizer.core.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
 from optimizer.core.schema import Catalog, Economics, Objective
@@ -218,8 +218,12 @@ class ClusterSpec(_Spec):
     """Spine down:up bandwidth ratio (3 tiers)."""
     uplink_min_gbps: Annotated[float, Field(gt=0)] | None = None
     """Speed of leaf-spine and spine-core links (their ``min_link_gbps``, and the speed the wiring is sized
-    at); default per tier boundary the fastest port speed every candidate on both sides takes, so when no
-    candidate takes a faster one the links run at exactly that speed."""
+    at); default chosen by ``uplink_choice``."""
+    uplink_choice: Literal["fewest-tiers", "fastest"] = "fewest-tiers"
+    """How the leaf-spine and spine-core speeds are chosen when ``uplink_min_gbps`` is not given: per tier
+    boundary among the standard port speeds from the NIC speed up to the fastest every candidate on both sides
+    takes, the pair that gives the fewest tiers, then the least switch cost, then the fastest (``fewest-tiers``);
+    or always the fastest (``fastest``, the former default)."""
     leaf_models: list[str] | None = None
     spine_models: list[str] | None = None
     core_models: list[str] | None = None
@@ -254,6 +258,8 @@ class ClusterSpec(_Spec):
     """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
+    _speeds: tuple[float, float] | None = PrivateAttr(default=None)
+    """Link speeds fixed while the uplink choice evaluates a candidate pair (internal)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ClusterSpec:
@@ -460,11 +466,14 @@ def _max_down(model: Any, down_gbps: float, up_gbps: float | None, oversub: floa
     return 0
 
 
-def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
-    """(leaf-spine, spine-core) link speed: ``uplink_min_gbps``, else the fastest port speed every candidate
-    of both tiers takes (the catalogue decides; unknown models are reported by ``choose_tiers``)."""
-    if spec.uplink_min_gbps is not None:
-        return spec.uplink_min_gbps, spec.uplink_min_gbps
+PORT_SPEEDS_GBPS = (100, 200, 400, 800, 1600, 3200)
+"""Standard port speeds the uplink choice considers."""
+_CHOSEN_SPEEDS: dict[str, tuple[float, float]] = {}
+
+
+def fastest_speeds(spec: ClusterSpec) -> tuple[float, float]:
+    """(leaf-spine, spine-core): the fastest port speed every candidate of both tiers takes (the catalogue
+    decides; unknown models are reported by ``choose_tiers``)."""
     switches = {s.id: s for s in resolve_catalog(spec).switches}
 
     def common(*tiers: str) -> float:
@@ -472,6 +481,57 @@ def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
         return float(min(speeds)) if speeds else float(spec.nic_gbps)
 
     return common("leaf", "spine"), common("spine", "core")
+
+
+def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
+    """(leaf-spine, spine-core) link speed: ``uplink_min_gbps``; else with ``uplink_choice: fastest`` the
+    fastest port speed every candidate of both tiers takes; else (``fewest-tiers``) the pair of standard speeds
+    between the NIC speed and those fastest ones with the fewest tiers, then the least switch cost (fewest
+    switches of each tier at its cheapest candidate's price), then the fastest."""
+    if spec.uplink_min_gbps is not None:
+        return spec.uplink_min_gbps, spec.uplink_min_gbps
+    if spec._speeds is not None:
+        return spec._speeds
+    fast = fastest_speeds(spec)
+    if spec.uplink_choice == "fastest":
+        return fast
+    key = spec.model_dump_json()
+    if key not in _CHOSEN_SPEEDS:
+        _CHOSEN_SPEEDS[key] = _fewest_tiers_speeds(spec, fast)
+    return _CHOSEN_SPEEDS[key]
+
+
+def _fewest_tiers_speeds(spec: ClusterSpec, fast: tuple[float, float]) -> tuple[float, float]:
+    """The ``fewest-tiers`` uplink choice (see ``link_speeds``); the fastest pair when no pair wires the fabric
+    (``choose_tiers`` then reports why)."""
+    catalog = resolve_catalog(spec)
+    switches = {s.id: s for s in catalog.switches}
+
+    def options(top: float) -> list[float]:
+        slower = [float(g) for g in PORT_SPEEDS_GBPS if spec.nic_gbps <= g < top]
+        return [top, *sorted(slower, reverse=True)]
+
+    best: tuple[tuple[int, float, int], tuple[float, float]] | None = None
+    for rank, pair in enumerate(itertools.product(options(fast[0]), options(fast[1]))):
+        trial = spec.model_copy()
+        trial._speeds = pair
+        try:
+            tiers = choose_tiers(trial, catalog)
+            racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+            if spec.wiring == "integral":
+                counts, used, _ = tier_counts(trial, switches, tiers, racks)
+            else:
+                counts, used = _capacity_counts(trial, switches, tiers, len(racks)), {}
+        except ValueError:
+            continue
+        cost = sum(
+            c["min"] * min(switches[m].cost_usd for m in used.get(t) or default_models(trial, t))
+            for t, c in counts.items()
+        )
+        score = (tiers, cost, rank)
+        if best is None or score < best[0]:
+            best = (score, pair)
+    return fast if best is None else best[1]
 
 
 @dataclass(frozen=True)
@@ -1002,6 +1062,7 @@ def command_line(spec: ClusterSpec) -> str:
         "oversubscription",
         "core_oversubscription",
         "uplink_min_gbps",
+        "uplink_choice",
         "granularity",
         "objective",
         "max_power_w",
