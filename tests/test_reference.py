@@ -374,3 +374,52 @@ def test_nvidia_profile_reproduces_an_nvidia_style_su() -> None:
     assert all(o.split("+")[0] in ("sr4-400", "dr4-400") and o.split("+")[1] in TWIN_400 for o in longer["option"])
     kinds = {c.id: c.kind for c in builtin_catalog().cables}
     assert not any(kinds.get(o) in ("aoc", "aec") or "lpo" in o for o in links["option"])
+
+
+# Broadcom Tomahawk 6: 102.4T = 512 x 200G SerDes; Broadcom's published arithmetic: 131,072 XPUs in two tiers at
+# 200G (and 32,768 at 400G). Sources: Broadcom's Tomahawk 6 announcement as reported by servethehome.com and
+# swift.vc. A leaf of 512 x 200G ports takes 256 XPUs down and 256 up; a spine's 512 ports reach 512 leaves:
+# 256 x 512 = 131,072 XPUs, 131,072 / 256 = 512 leaves and 512 x 256 / 512 = 256 spines.
+def test_broadcom_th6_at_200g_reaches_131072_gpus_in_two_tiers() -> None:
+    """Broadcom TH6 at 200G (512 x 200G): 131,072 GPUs in 2 tiers, 512 leaves and 256 spines, Broadcom's count;
+    one 200G link per GPU in each tier. The uplink choice keeps 200G uplinks (the only speed th6-512x200 takes).
+    Every optical end is a lane of a 4 x 200G breakout module: (2 + 2) x 131,072 / 4 = 131,072 modules."""
+    spec = ClusterSpec(gpus=131072, nic_gbps=200)
+    assert resolve_ecosystem(spec) == "broadcom"
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 512, "spine": 256}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 131072)
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    modules = sum(_modules(plan, t) for t in ("dr4-800-4x200", "dr4plus-800-4x200"))
+    assert modules == 4 * 131072 // 4
+
+
+def test_four_planes_of_th6_at_200g_give_2_tiers_at_131072_gpus_of_800g() -> None:
+    """Multi-plane flat fabric: every GPU's 800G NIC (ConnectX-8 in its Ethernet 4 x 200G mode) as four 200G ports,
+    one per plane, each plane Broadcom's 2-tier TH6 fabric above: 4 x (512 + 256) = 2,048 leaves and 1,024 spines
+    for 131,072 GPUs at 800G each, in 2 tiers (one 800G plane of 102.4T switches at 800G reaches 64 x 128 =
+    8,192 GPUs in 2 tiers). The generator names the 4 x 200G NIC mode for 4 planes of 200G."""
+    spec = ClusterSpec(gpus=131072, nic_gbps=200, planes=4)
+    inst = generate_instance(spec)
+    assert {(n["model"], n["ports"]) for n in inst["nodes"] if n["kind"] == "nic"} == {("cx8-eth-4x200g", 4)}
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 2048, "spine": 1024}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 4 * 131072)
+
+
+def test_spectrum_x_multiplane_reaches_131072_gpus_in_two_tiers() -> None:
+    """NVIDIA Spectrum-X multiplane (NVIDIA Network Operator documentation: 2-4 planes per ConnectX-8, hundreds of
+    thousands of GPUs in a flat two-tier topology; ConnectX-8 Ethernet 4 x 200G, NVIDIA ConnectX-8 documentation):
+    4 planes of 200G on 102.4T Spectrum-X Photonics switches with 512 x 200G ports (102.4T / 200G, derived) give
+    per plane 131,072 / 256 = 512 leaves and 256 spines, 2,048 + 1,024 in all. The CPO switches (sampling) need
+    their links within the engines' 500 m reach, so the halls hold 128 rows (4 halls, not 16). Every switch end
+    is a 200G lane of a CPO engine: 3 x 4 x 131,072 = 1,572,864; every NIC one 4 x 200G DR4 module."""
+    spec = ClusterSpec(
+        gpus=131072, nic_gbps=200, planes=4, ecosystem="spectrum-x", status=["sampling"], layout={"rows_per_hall": 128}
+    )
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 2048, "spine": 1024}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 4 * 131072)
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert _modules(plan, "cpo-dr-1600-8x200") == 3 * 4 * 131072
+    assert _modules(plan, "dr4-800-4x200") == 131072

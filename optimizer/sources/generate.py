@@ -127,15 +127,20 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         400: {t: ["qm9700"] for t in TIERS},
         800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
     },
-    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T, and at 200G
+    # (its 102.4T as 512 x 200G ports, the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
     "spectrum-x": {
+        200: {t: ["spx-photonics-102t-512x200"] for t in TIERS},
         400: {t: ["sn5600"] for t in TIERS},
         800: {t: ["sn5600"] for t in TIERS},
         1600: {t: ["spx-photonics-102t"] for t in TIERS},
     },
-    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 800G the TH5 leaves (100G lanes)
+    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 100G TH5 as 512 x 100G, at
+    # 200G TH6 as 512 x 200G (Broadcom's two-tier 131,072-XPU arithmetic); at 800G the TH5 leaves (100G lanes)
     # sit under TH6 spines and cores of the same lane rate (128 x 800G), at 1.6T TH6 at 200G lanes everywhere
     "broadcom": {
+        100: {t: ["th5-512x100"] for t in TIERS},
+        200: {t: ["th6-512x200"] for t in TIERS},
         400: {t: ["th5", "th5-cpo"] for t in TIERS},
         800: {"leaf": ["th5", "th5-cpo"], "spine": ["th6-128x800"], "core": ["th6-128x800"]},
         1600: {t: ["th6", "th6-cpo"] for t in TIERS},
@@ -196,7 +201,7 @@ class ClusterSpec(_Spec):
     topology: Literal["rail-fat-tree", "clos", "rail-only"] = "rail-fat-tree"
     gpus: Annotated[int, Field(gt=0)]
     gpus_per_node: Annotated[int, Field(gt=0)] = 8
-    nic_gbps: Literal[400, 800, 1600, 3200] = 800
+    nic_gbps: Literal[100, 200, 400, 800, 1600, 3200] = 800
     """Port speed of each GPU's NIC port (one port per plane)."""
     planes: Annotated[int, Field(gt=0)] = 1
     """Parallel identical fabrics (planes): every GPU has one NIC port of ``nic_gbps`` in each plane
@@ -1011,7 +1016,8 @@ def compatibility_section(spec: ClusterSpec, catalog: Catalog) -> dict[str, Any]
 def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None) -> str | None:
     """The NIC model of the GPU NIC groups: the spec's, else (under a profile) the first of the profile's NICs
     whose fastest port is the NIC speed, that is available under the file's statuses, whose protocols include
-    the profile's, and that is a single-port card (not a twin-cage host such as a DGX)."""
+    the profile's, that has one port or one port per plane (a port mode such as ConnectX-8 Ethernet 2 x 400G
+    with 2 planes), and whose cage holds only its own ports (not a twin-cage host such as a DGX)."""
     nics = {n.id: n for n in getattr(catalog, "nics", [])}
     if spec.nic_model is not None:
         if spec.nic_model not in nics:
@@ -1032,7 +1038,9 @@ def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None
         protocols = nic.protocol or []
         if profile.protocol and protocols and profile.protocol not in protocols:
             continue
-        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps:
+        if nic.ports not in (1, spec.planes):
+            continue  # a multi-port mode (e.g. ConnectX-8 Ethernet 4 x 200G) serves one port per plane
+        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps * nic.ports:
             continue
         return str(nid)
     return None
