@@ -20,8 +20,11 @@ profile is inferred from them when not named. All candidates of one fabric share
 leaf under an Ethernet spine): mixing is an input error.
 
 Tiers and integral wiring (``wiring: integral``, the default)
-Leaf-spine and spine-core links run at the fastest port speed every candidate of both tiers takes (or
-``uplink_min_gbps``). A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
+Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
+(``fewest-tiers``) per tier boundary the standard speed from the NIC speed up to the fastest port every candidate
+of both tiers takes with the fewest tiers, then the least switch cost, then the fastest (a slower uplink gives a
+switch more ports: SN5600 at 400G uplinks puts 8,192 GPUs per plane in 2 tiers, at 800G in 3); ``fastest``
+always takes the fastest. A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
 the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
 ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
 (3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
@@ -35,6 +38,8 @@ candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes ti
 
 Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
 every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
+A multi-plane flat fabric splits each NIC into slower ports (``nic_gbps: 200, planes: 4``: a ConnectX-8 in its
+Ethernet 4 x 200G mode), so each plane's switches have 512 ports at 200G: 131,072 GPUs in 2 tiers per plane.
 
 Layout and link lengths
 Racks of ``nodes_per_rack`` nodes stand in rows of ``racks_per_row``; rows fill halls of
