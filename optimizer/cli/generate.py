@@ -54,7 +54,10 @@ def _ids(value: str | None) -> list[str] | None:
 )
 @click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
 @click.option(
-    "--nic-gbps", type=click.Choice(["100", "200", "400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
+    "--nic-gbps",
+    type=click.Choice(["100", "200", "400", "800", "1600", "3200"]),
+    default=None,
+    help="NIC port speed [default: 800].",
 )
 @click.option(
     "--planes", type=int, default=None, help="Parallel fabrics; each GPU has one NIC port per plane [default: 1]."
