@@ -423,3 +423,55 @@ def test_spectrum_x_multiplane_reaches_131072_gpus_in_two_tiers() -> None:
     plan = solve_verified(load_instance(generate_instance(spec)))
     assert _modules(plan, "cpo-dr-1600-8x200") == 3 * 4 * 131072
     assert _modules(plan, "dr4-800-4x200") == 131072
+
+
+# Alibaba HPN (SIGCOMM 2024): a pod of 15 segments x 1,024 GPUs = 15,360 GPUs, every GPU with 2 x 200G ports to two
+# ToRs (dual-ToR, dual-plane), 51.2T single-chip switches, 2 tiers in the pod.
+HPN = {
+    "gpus": 15360,
+    "nic_gbps": 200,
+    "planes": 2,
+    "homing": "dual",
+    "nodes_per_su": 128,
+    "leaf_models": ["th5-256x200"],
+    "spine_models": ["th5-256x200"],
+}
+
+
+def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
+    """An HPN-style pod (Alibaba HPN, SIGCOMM 2024): 15 segments of 128 nodes x 8 GPUs, 2 x 200G per GPU homed to
+    two ToRs, one per plane, on 51.2T switches (th5-256x200: 200G host ports and 400G uplinks). Per plane a segment
+    has one ToR per rail: 15 x 8 = 120 ToRs with 128 x 200G down and 64 x 400G up (25.6T each way); the uplink
+    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: a 128-port spine at 400G
+    takes one link from each of the 120 ToRs, so 64 spines per plane (120 x 64 = 7,680 = 15,360 / 2 uplinks of
+    400G). Both planes: 240 ToRs (HPN's 15 x 16) and 128 spines. With a reliability section every host link is
+    dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still go down."""
+    spec = ClusterSpec(**HPN, reliability={"gpu_hour_usd": 2.5})
+    inst = generate_instance(spec)
+    host = [g for g in inst["links"] if g["b"] == "leaf"]
+    assert host and all(g["job_stop_fraction"] == 0 for g in host)
+    assert sum(g["count"] for g in host) == 2 * 15360
+    assert "--homing dual" in inst["description"]
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    rows = [r for r in plan.reliability["rows"] if r["group"] in {g["id"] for g in host}]
+    assert rows and all(r["interruptions_per_day"] == 0 and r["links_down_per_year"] > 0 for r in rows)
+
+
+def test_single_homed_host_links_stop_the_job() -> None:
+    """The counter-check: the same pod single-homed (homing single: the format's default job stop fraction of a
+    host link, 1) has the same switches, and its host links stop the job (interruptions > 0); without a
+    reliability section no job_stop_fraction is written (the format allows it only with one)."""
+    single = ClusterSpec(**{**HPN, "homing": "single"}, reliability={"gpu_hour_usd": 2.5})
+    inst = generate_instance(single)
+    assert all("job_stop_fraction" not in g for g in inst["links"])
+    plan = solve_verified(load_instance(inst))
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    host = {g["id"] for g in inst["links"] if g["b"] == "leaf"}
+    rows = [r for r in plan.reliability["rows"] if r["group"] in host]
+    assert rows and all(r["job_stop_fraction"] == 1 and r["interruptions_per_day"] > 0 for r in rows)
+    plain = generate_instance(ClusterSpec(**HPN))
+    assert "reliability" not in plain and all("job_stop_fraction" not in g for g in plain["links"])
+    with pytest.raises(ValueError, match="planes .* must be even"):
+        ClusterSpec(**{**HPN, "planes": 1})
