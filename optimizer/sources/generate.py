@@ -522,6 +522,8 @@ def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
         return fast
     key = spec.model_dump_json()
     if key not in _CHOSEN_SPEEDS:
+        if len(_CHOSEN_SPEEDS) >= 4096:  # a bounded memo (an envelope study generates many sizes)
+            _CHOSEN_SPEEDS.clear()
         _CHOSEN_SPEEDS[key] = _fewest_tiers_speeds(spec, fast)
     return _CHOSEN_SPEEDS[key]
 
