@@ -179,6 +179,7 @@ def test_cpo_prices_are_stated_against_the_pluggable_they_replace() -> None:
         "cpo-dr-800-200g": "twin-2xdr4-1600",
         "cpo-dr-1600": "dr8-1600",
         "cpo-dr-3200": "dr8-3200",
+        "cpo-dr-1600-8x200": "dr4-800-4x200",
     }
     assert {t.id for t in cat.transceivers if t.form == "cpo"} == set(replaced)
     for engine, pluggable in replaced.items():
@@ -186,13 +187,20 @@ def test_cpo_prices_are_stated_against_the_pluggable_they_replace() -> None:
         assert "parity" in ends[engine].source, engine
     switches = {s.id: s for s in cat.switches}
     cpo = {s.id: s for s in cat.switches if "cpo" in s.forms}
-    assert set(cpo) == {"th5-cpo", "th6-cpo", "q3450-cpo", "spx-photonics-102t", "spx-photonics-409t"}
+    assert set(cpo) == {
+        "th5-cpo",
+        "th6-cpo",
+        "q3450-cpo",
+        "spx-photonics-102t",
+        "spx-photonics-409t",
+        "spx-photonics-102t-512x200",
+    }
     for s in cpo.values():
         assert s.cpo_premium_fraction == 0.10 and s.price_usd == pytest.approx(1.1 * s.cost_usd), s.id
         assert "No public source prices a CPO switch" in s.source, s.id
         if s.twin is not None:
             assert s.cost_usd == switches[s.twin].cost_usd and s.capacity_gbps == switches[s.twin].capacity_gbps
-    assert {s.twin for s in cpo.values()} == {"th5", "th6", "q3400", None}
+    assert {s.twin for s in cpo.values()} == {"th5", "th6", "q3400", "th6-512x200", None}
     assert all(s.cpo_premium_fraction == 0 and s.twin is None for s in cat.switches if "cpo" not in s.forms)
 
 

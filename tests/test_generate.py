@@ -226,7 +226,8 @@ def test_ecosystem_is_inferred_from_given_models_and_fills_the_other_tiers() -> 
         (ClusterSpec(gpus=16384, nic_gbps=800), 3),
         (ClusterSpec(gpus=4096, nic_gbps=800, topology="clos", oversubscription=2), 2),
         (ClusterSpec(gpus=16384, nic_gbps=800, topology="rail-only"), 2),
-        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2), 3),
+        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2), 2),
+        (ClusterSpec(gpus=8192, nic_gbps=400, ecosystem="spectrum-x", planes=2, uplink_choice="fastest"), 3),
     ],
 )
 def test_integral_wiring_gives_every_pair_the_same_whole_number_of_links(spec: ClusterSpec, tiers: int) -> None:
@@ -351,3 +352,34 @@ def test_recorded_command_reproduces_the_new_options(tmp_path) -> None:
         assert again.read_text() == first.read_text(), args
     spine = next(n for n in yaml.safe_load((tmp_path / "a0.yaml").read_text())["nodes"] if n["id"] == "spine")
     assert spine["count"] == {"min": 16, "max": 16}  # capacity sizing, recorded as --wiring capacity
+
+
+def test_100g_ports_on_a_512_port_tomahawk_5() -> None:
+    """100G NICs on Tomahawk 5 as 512 x 100G (the Broadcom profile's 100G candidate): a leaf takes 256 GPUs down
+    and 256 up, so the SU is 256 nodes; 4,096 GPUs = 512 nodes = 2 SUs x 8 rails = 16 leaves, each 256 uplinks
+    over 512-port spines: 32 links to each of 256 / 32 = 8 spines (16 leaves x 32 = 512 spine ports). Every
+    optical end is a lane of a 400G DR4 broken out to 4 x 100G, so the plan's modules are whole quarters."""
+    spec = ClusterSpec(gpus=4096, nic_gbps=100)
+    inst = generate_instance(spec)
+    assert {n["id"]: (n["models"], n["count"]) for n in inst["nodes"] if n["kind"] == "switch"} == {
+        "leaf": (["th5-512x100"], {"min": 16, "max": 16}),
+        "spine": (["th5-512x100"], {"min": 8, "max": 8}),
+    }
+    assert all(g["min_link_gbps"] == 100 for g in inst["links"] if g["a"] == "leaf")
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 16, "spine": 8}
+    optics = plan.bom[plan.bom["item"] == "dr4-400-4x100"]
+    assert len(optics) and float(optics["modules"].sum()).is_integer()
+
+
+def test_cli_takes_200g_ports_and_records_the_uplink_choice(capsys: pytest.CaptureFixture[str]) -> None:
+    """--nic-gbps 200 and --planes 4 name the ConnectX-8 Ethernet 4 x 200G mode; --uplink-choice fastest is
+    written into the reproducing command, the default is not."""
+    assert main(["generate", "--gpus", "1024", "--nic-gbps", "200", "--planes", "4"]) == 0
+    inst = yaml.safe_load(capsys.readouterr().out)
+    assert {n["model"] for n in inst["nodes"] if n["kind"] == "nic"} == {"cx8-eth-4x200g"}
+    assert "--uplink-choice" not in inst["description"]
+    argv = ["generate", "--gpus", "1024", "--nic-gbps", "400", "--uplink-choice", "fastest"]
+    assert main(argv) == 0
+    assert "--uplink-choice fastest" in yaml.safe_load(capsys.readouterr().out)["description"]

@@ -198,6 +198,40 @@ def test_quantum_x800_superpod_switch_counts(gpus: int) -> None:
     assert set(links.values()) == {gpus}
 
 
+# NVIDIA DGX SuperPOD B300 with Spectrum-X Ethernet: SN5600 (51.2T: 64 x 800G or 128 x 400G), SU of 64 nodes x
+# 8 GPUs, every GPU with 2 x 400G ports on two planes. Source: NVIDIA DGX SuperPOD B300 reference architecture
+# (docs.nvidia.com/dgx-superpod, B300 RA, compute fabric table): leaf / spine 16 / 8, 32 / 16, 64 / 32, 128 / 64
+# and 256 / 128 at 512 ... 8,192 GPUs, two tiers throughout.
+DGX_B300_ETHERNET = {512: (16, 8), 1024: (32, 16), 2048: (64, 32), 4096: (128, 64), 8192: (256, 128)}
+
+
+@pytest.mark.parametrize("gpus", sorted(DGX_B300_ETHERNET))
+def test_dgx_b300_ethernet_superpod_switch_counts_with_the_default_uplink_choice(gpus: int) -> None:
+    """DGX SuperPOD B300 Ethernet (NVIDIA B300 RA) with the generator's default uplink choice. Per plane a leaf
+    takes 64 GPUs at 400G (every GPU has one port in each plane); at 800G uplinks it has 32 uplinks and a spine
+    64 ports, so a plane reaches 64 x 64 = 4,096 GPUs in 2 tiers and 8,192 need 3; at 400G uplinks a leaf has 64
+    uplinks and a spine 128 ports: 64 x 128 = 8,192 GPUs per plane in 2 tiers. The default picks the speed
+    with the fewest tiers: at 8,192 GPUs, per plane 8,192 / 64 = 128 leaves, each one link to each of 64 spines;
+    two planes give 256 / 128. Below 8,192 both speeds give 2 tiers and the same switches, and the tie goes to
+    the faster uplink (the former default)."""
+    leaf, spine = DGX_B300_ETHERNET[gpus]
+    spec = ClusterSpec(gpus=gpus, nic_gbps=400, planes=2, ecosystem="spectrum-x")
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": leaf, "spine": spine}
+    assert links["node-leaf"] == 2 * gpus
+
+
+def test_fastest_uplink_choice_needs_a_third_tier_for_dgx_b300_ethernet_at_8192_gpus() -> None:
+    """The former default (``uplink_choice: fastest``, 800G uplinks: 64 x 64 = 4,096 GPUs per plane in 2 tiers)
+    puts the 8,192-GPU B300 Ethernet SuperPOD of the NVIDIA B300 RA in 3 tiers; ``uplink_min_gbps: 400`` gives
+    NVIDIA's 2 tiers too."""
+    fastest = ClusterSpec(gpus=8192, nic_gbps=400, planes=2, ecosystem="spectrum-x", uplink_choice="fastest")
+    switches, _ = _fabric(fastest)
+    assert set(switches) == {"leaf", "spine", "core"}
+    pinned = ClusterSpec(gpus=8192, nic_gbps=400, planes=2, ecosystem="spectrum-x", uplink_min_gbps=400)
+    assert _fabric(pinned)[0] == {"leaf": 256, "spine": 128}
+
+
 def test_capacity_only_sizing_misses_nvidia_spine_counts() -> None:
     """The counter-check of the 18 / 36 spines above (same NVIDIA B300 XDR RA table): sized by bandwidth alone
     (``wiring: capacity``) the same fabrics get 16 and 32 spines, 4.5 and 2.25 links per leaf-spine pair."""
@@ -340,3 +374,104 @@ def test_nvidia_profile_reproduces_an_nvidia_style_su() -> None:
     assert all(o.split("+")[0] in ("sr4-400", "dr4-400") and o.split("+")[1] in TWIN_400 for o in longer["option"])
     kinds = {c.id: c.kind for c in builtin_catalog().cables}
     assert not any(kinds.get(o) in ("aoc", "aec") or "lpo" in o for o in links["option"])
+
+
+# Broadcom Tomahawk 6: 102.4T = 512 x 200G SerDes; Broadcom's published arithmetic: 131,072 XPUs in two tiers at
+# 200G (and 32,768 at 400G). Sources: Broadcom's Tomahawk 6 announcement as reported by servethehome.com and
+# swift.vc. A leaf of 512 x 200G ports takes 256 XPUs down and 256 up; a spine's 512 ports reach 512 leaves:
+# 256 x 512 = 131,072 XPUs, 131,072 / 256 = 512 leaves and 512 x 256 / 512 = 256 spines.
+def test_broadcom_th6_at_200g_reaches_131072_gpus_in_two_tiers() -> None:
+    """Broadcom TH6 at 200G (512 x 200G): 131,072 GPUs in 2 tiers, 512 leaves and 256 spines, Broadcom's count;
+    one 200G link per GPU in each tier. The uplink choice keeps 200G uplinks (the only speed th6-512x200 takes).
+    Every optical end is a lane of a 4 x 200G breakout module: (2 + 2) x 131,072 / 4 = 131,072 modules."""
+    spec = ClusterSpec(gpus=131072, nic_gbps=200)
+    assert resolve_ecosystem(spec) == "broadcom"
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 512, "spine": 256}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 131072)
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    modules = sum(_modules(plan, t) for t in ("dr4-800-4x200", "dr4plus-800-4x200"))
+    assert modules == 4 * 131072 // 4
+
+
+def test_four_planes_of_th6_at_200g_give_2_tiers_at_131072_gpus_of_800g() -> None:
+    """Multi-plane flat fabric: every GPU's 800G NIC (ConnectX-8 in its Ethernet 4 x 200G mode) as four 200G ports,
+    one per plane, each plane Broadcom's 2-tier TH6 fabric above: 4 x (512 + 256) = 2,048 leaves and 1,024 spines
+    for 131,072 GPUs at 800G each, in 2 tiers (one 800G plane of 102.4T switches at 800G reaches 64 x 128 =
+    8,192 GPUs in 2 tiers). The generator names the 4 x 200G NIC mode for 4 planes of 200G."""
+    spec = ClusterSpec(gpus=131072, nic_gbps=200, planes=4)
+    inst = generate_instance(spec)
+    assert {(n["model"], n["ports"]) for n in inst["nodes"] if n["kind"] == "nic"} == {("cx8-eth-4x200g", 4)}
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 2048, "spine": 1024}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 4 * 131072)
+
+
+def test_spectrum_x_multiplane_reaches_131072_gpus_in_two_tiers() -> None:
+    """NVIDIA Spectrum-X multiplane (NVIDIA Network Operator documentation: 2-4 planes per ConnectX-8, hundreds of
+    thousands of GPUs in a flat two-tier topology; ConnectX-8 Ethernet 4 x 200G, NVIDIA ConnectX-8 documentation):
+    4 planes of 200G on 102.4T Spectrum-X Photonics switches with 512 x 200G ports (102.4T / 200G, derived) give
+    per plane 131,072 / 256 = 512 leaves and 256 spines, 2,048 + 1,024 in all. The CPO switches (sampling) need
+    their links within the engines' 500 m reach, so the halls hold 128 rows (4 halls, not 16). Every switch end
+    is a 200G lane of a CPO engine: 3 x 4 x 131,072 = 1,572,864; every NIC one 4 x 200G DR4 module."""
+    spec = ClusterSpec(
+        gpus=131072, nic_gbps=200, planes=4, ecosystem="spectrum-x", status=["sampling"], layout={"rows_per_hall": 128}
+    )
+    switches, links = _fabric(spec)
+    assert switches == {"leaf": 2048, "spine": 1024}
+    assert links == dict.fromkeys(["node-leaf", "leaf-spine"], 4 * 131072)
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert _modules(plan, "cpo-dr-1600-8x200") == 3 * 4 * 131072
+    assert _modules(plan, "dr4-800-4x200") == 131072
+
+
+# Alibaba HPN (SIGCOMM 2024): a pod of 15 segments x 1,024 GPUs = 15,360 GPUs, every GPU with 2 x 200G ports to two
+# ToRs (dual-ToR, dual-plane), 51.2T single-chip switches, 2 tiers in the pod.
+HPN = {
+    "gpus": 15360,
+    "nic_gbps": 200,
+    "planes": 2,
+    "homing": "dual",
+    "nodes_per_su": 128,
+    "leaf_models": ["th5-256x200"],
+    "spine_models": ["th5-256x200"],
+}
+
+
+def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
+    """An HPN-style pod (Alibaba HPN, SIGCOMM 2024): 15 segments of 128 nodes x 8 GPUs, 2 x 200G per GPU homed to
+    two ToRs, one per plane, on 51.2T switches (th5-256x200: 200G host ports and 400G uplinks). Per plane a segment
+    has one ToR per rail: 15 x 8 = 120 ToRs with 128 x 200G down and 64 x 400G up (25.6T each way); the uplink
+    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: a 128-port spine at 400G
+    takes one link from each of the 120 ToRs, so 64 spines per plane (120 x 64 = 7,680 = 15,360 / 2 uplinks of
+    400G). Both planes: 240 ToRs (HPN's 15 x 16) and 128 spines. With a reliability section every host link is
+    dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still go down."""
+    spec = ClusterSpec(**HPN, reliability={"gpu_hour_usd": 2.5})
+    inst = generate_instance(spec)
+    host = [g for g in inst["links"] if g["b"] == "leaf"]
+    assert host and all(g["job_stop_fraction"] == 0 for g in host)
+    assert sum(g["count"] for g in host) == 2 * 15360
+    assert "--homing dual" in inst["description"]
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    rows = [r for r in plan.reliability["rows"] if r["group"] in {g["id"] for g in host}]
+    assert rows and all(r["interruptions_per_day"] == 0 and r["links_down_per_year"] > 0 for r in rows)
+
+
+def test_single_homed_host_links_stop_the_job() -> None:
+    """The counter-check: the same pod single-homed (homing single: the format's default job stop fraction of a
+    host link, 1) has the same switches, and its host links stop the job (interruptions > 0); without a
+    reliability section no job_stop_fraction is written (the format allows it only with one)."""
+    single = ClusterSpec(**{**HPN, "homing": "single"}, reliability={"gpu_hour_usd": 2.5})
+    inst = generate_instance(single)
+    assert all("job_stop_fraction" not in g for g in inst["links"])
+    plan = solve_verified(load_instance(inst))
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    host = {g["id"] for g in inst["links"] if g["b"] == "leaf"}
+    rows = [r for r in plan.reliability["rows"] if r["group"] in host]
+    assert rows and all(r["job_stop_fraction"] == 1 and r["interruptions_per_day"] > 0 for r in rows)
+    plain = generate_instance(ClusterSpec(**HPN))
+    assert "reliability" not in plain and all("job_stop_fraction" not in g for g in plain["links"])
+    with pytest.raises(ValueError, match="planes .* must be even"):
+        ClusterSpec(**{**HPN, "planes": 1})

@@ -54,10 +54,31 @@ def _ids(value: str | None) -> list[str] | None:
 )
 @click.option("--gpus-per-node", type=int, default=None, help="GPUs per node = rails [default: 8].")
 @click.option(
-    "--nic-gbps", type=click.Choice(["400", "800", "1600", "3200"]), default=None, help="NIC port speed [default: 800]."
+    "--nic-gbps",
+    type=click.Choice(["100", "200", "400", "800", "1600", "3200"]),
+    default=None,
+    help="NIC port speed [default: 800].",
 )
 @click.option(
     "--planes", type=int, default=None, help="Parallel fabrics; each GPU has one NIC port per plane [default: 1]."
+)
+@click.option(
+    "--homing",
+    type=click.Choice(["single", "dual"]),
+    default=None,
+    help="dual: every NIC's ports split across two leaves (dual-ToR; needs an even --planes) [default: single].",
+)
+@click.option(
+    "--dual-homed-job-stop-fraction",
+    type=float,
+    default=None,
+    help="job_stop_fraction of dual-homed host links, written with --reliability [default: 0].",
+)
+@click.option(
+    "--reliability",
+    "reliability_items",
+    multiple=True,
+    help="Reliability section field KEY=VALUE, e.g. gpu_hour_usd=2.5 (repeatable; downtime economics).",
 )
 @click.option(
     "--nodes-per-su",
@@ -90,7 +111,15 @@ def _ids(value: str | None) -> list[str] | None:
     "--uplink-min-gbps",
     type=float,
     default=None,
-    help="Leaf-spine / spine-core link speed [default: the fastest port speed all candidates of both tiers take].",
+    help="Leaf-spine / spine-core link speed [default: chosen by --uplink-choice].",
+)
+@click.option(
+    "--uplink-choice",
+    type=click.Choice(["fewest-tiers", "fastest"]),
+    default=None,
+    help="Without --uplink-min-gbps: the standard speed (from the NIC speed up to the fastest port every "
+    "candidate of both tiers takes) with the fewest tiers, then the least switch cost, then the fastest; or "
+    "always the fastest [default: fewest-tiers].",
 )
 @click.option("--leaf-models", default=None, help="Comma-separated candidate switch ids for the leaf tier.")
 @click.option("--spine-models", default=None, help="Candidate switch ids for the spine tier.")
@@ -157,6 +186,7 @@ def generate(
     layout: tuple[str, ...],
     supply: tuple[str, ...],
     allow: tuple[str, ...],
+    reliability_items: tuple[str, ...],
     growth: str | None,
     growth_years: str | None,
     growth_tiers: str,
@@ -198,6 +228,13 @@ def generate(
     options["layout"] = _pairs(layout, "--layout") or None
     options["supply"] = _pairs(supply, "--supply") or None
     options["allowed"] = {k.replace("_", "-"): _ids(v) for k, v in _pairs(allow, "--allow").items()} or None
+    reliability: dict[str, Any] = {}
+    for key, value in _pairs(reliability_items, "--reliability").items():
+        try:
+            reliability[key] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{key}: expected a number, got {value!r}", param_hint="--reliability") from None
+    options["reliability"] = reliability or None
     economics = {k: options.pop(k) for k in ("electricity", "pue", "years")}
     econ = {"electricity_usd_per_kwh": economics["electricity"], "pue": economics["pue"], "years": economics["years"]}
     options["economics"] = {k: v for k, v in econ.items() if v is not None} or None

@@ -20,8 +20,11 @@ profile is inferred from them when not named. All candidates of one fabric share
 leaf under an Ethernet spine): mixing is an input error.
 
 Tiers and integral wiring (``wiring: integral``, the default)
-Leaf-spine and spine-core links run at the fastest port speed every candidate of both tiers takes (or
-``uplink_min_gbps``). A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
+Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
+(``fewest-tiers``) per tier boundary the standard speed from the NIC speed up to the fastest port every candidate
+of both tiers takes with the fewest tiers, then the least switch cost, then the fastest (a slower uplink gives a
+switch more ports: SN5600 at 400G uplinks puts 8,192 GPUs per plane in 2 tiers, at 800G in 3); ``fastest``
+always takes the fastest. A leaf takes as many GPU links as fit with their uplinks (down:up = ``oversubscription``);
 the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
 ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
 (3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
@@ -35,6 +38,8 @@ candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes ti
 
 Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
 every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
+A multi-plane flat fabric splits each NIC into slower ports (``nic_gbps: 200, planes: 4``: a ConnectX-8 in its
+Ethernet 4 x 200G mode), so each plane's switches have 512 ports at 200G: 131,072 GPUs in 2 tiers per plane.
 
 Layout and link lengths
 Racks of ``nodes_per_rack`` nodes stand in rows of ``racks_per_row``; rows fill halls of
@@ -75,7 +80,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from optimizer.core.catalog import apply_field_overrides, builtin_catalog, merge_catalogs
 from optimizer.core.schema import Catalog, Economics, Objective
@@ -127,15 +132,20 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         400: {t: ["qm9700"] for t in TIERS},
         800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
     },
-    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T, and at 200G
+    # (its 102.4T as 512 x 200G ports, the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
     "spectrum-x": {
+        200: {t: ["spx-photonics-102t-512x200"] for t in TIERS},
         400: {t: ["sn5600"] for t in TIERS},
         800: {t: ["sn5600"] for t in TIERS},
         1600: {t: ["spx-photonics-102t"] for t in TIERS},
     },
-    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 800G the TH5 leaves (100G lanes)
+    # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 100G TH5 as 512 x 100G, at
+    # 200G TH6 as 512 x 200G (Broadcom's two-tier 131,072-XPU arithmetic); at 800G the TH5 leaves (100G lanes)
     # sit under TH6 spines and cores of the same lane rate (128 x 800G), at 1.6T TH6 at 200G lanes everywhere
     "broadcom": {
+        100: {t: ["th5-512x100"] for t in TIERS},
+        200: {t: ["th6-512x200"] for t in TIERS},
         400: {t: ["th5", "th5-cpo"] for t in TIERS},
         800: {"leaf": ["th5", "th5-cpo"], "spine": ["th6-128x800"], "core": ["th6-128x800"]},
         1600: {t: ["th6", "th6-cpo"] for t in TIERS},
@@ -196,11 +206,22 @@ class ClusterSpec(_Spec):
     topology: Literal["rail-fat-tree", "clos", "rail-only"] = "rail-fat-tree"
     gpus: Annotated[int, Field(gt=0)]
     gpus_per_node: Annotated[int, Field(gt=0)] = 8
-    nic_gbps: Literal[400, 800, 1600, 3200] = 800
+    nic_gbps: Literal[100, 200, 400, 800, 1600, 3200] = 800
     """Port speed of each GPU's NIC port (one port per plane)."""
     planes: Annotated[int, Field(gt=0)] = 1
     """Parallel identical fabrics (planes): every GPU has one NIC port of ``nic_gbps`` in each plane
     (e.g. 2 planes of 400G for a 2 x 400G NIC)."""
+    homing: Literal["single", "dual"] = "single"
+    """``dual``: dual-ToR homing (Alibaba HPN): every NIC's ports are split across two leaves, half of its ports
+    in the odd planes and half in the even ones (``planes`` must be even), so a host link or leaf failure leaves
+    the NIC its other leaf. The switch counts are those of the planes; with a ``reliability`` section the GPU-leaf
+    groups get ``job_stop_fraction: dual_homed_job_stop_fraction``."""
+    dual_homed_job_stop_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Job stop fraction of a dual-homed host link (``homing: dual``, written with a ``reliability`` section):
+    default 0, the bonded NIC carries on over its other port at reduced bandwidth."""
+    reliability: dict[str, Any] | None = None
+    """An instance ``reliability`` section written as given (downtime economics; instances/README.md
+    "Reliability")."""
     nodes_per_su: Annotated[int, Field(gt=0)] | None = None
     """Scalable unit (rail-fat-tree): nodes that share one leaf per rail; default: the GPUs one leaf of the
     smallest leaf candidate takes down (32 for a 64-port leaf, 72 for Quantum-X800)."""
@@ -218,8 +239,12 @@ class ClusterSpec(_Spec):
     """Spine down:up bandwidth ratio (3 tiers)."""
     uplink_min_gbps: Annotated[float, Field(gt=0)] | None = None
     """Speed of leaf-spine and spine-core links (their ``min_link_gbps``, and the speed the wiring is sized
-    at); default per tier boundary the fastest port speed every candidate on both sides takes, so when no
-    candidate takes a faster one the links run at exactly that speed."""
+    at); default chosen by ``uplink_choice``."""
+    uplink_choice: Literal["fewest-tiers", "fastest"] = "fewest-tiers"
+    """How the leaf-spine and spine-core speeds are chosen when ``uplink_min_gbps`` is not given: per tier
+    boundary among the standard port speeds from the NIC speed up to the fastest every candidate on both sides
+    takes, the pair that gives the fewest tiers, then the least switch cost, then the fastest (``fewest-tiers``);
+    or always the fastest (``fastest``, the former default)."""
     leaf_models: list[str] | None = None
     spine_models: list[str] | None = None
     core_models: list[str] | None = None
@@ -254,6 +279,8 @@ class ClusterSpec(_Spec):
     """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
+    _speeds: tuple[float, float] | None = PrivateAttr(default=None)
+    """Link speeds fixed while the uplink choice evaluates a candidate pair (internal)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ClusterSpec:
@@ -262,6 +289,10 @@ class ClusterSpec(_Spec):
             problems.append(f"gpus ({self.gpus}) is not a multiple of gpus_per_node ({self.gpus_per_node})")
         if self.topology != "rail-only" and self.tiers == 1:
             problems.append(f"{self.topology} needs 2 or 3 tiers (tiers: 1 only for rail-only)")
+        if self.homing == "dual" and self.planes % 2:
+            problems.append(
+                f"homing dual splits each NIC's ports across two leaves: planes ({self.planes}) must be even"
+            )
         if self.tiers is not None and self.tiers < 3 and self.core_models:
             problems.append("core_models given but the fabric has fewer than 3 tiers")
         if problems:
@@ -460,11 +491,14 @@ def _max_down(model: Any, down_gbps: float, up_gbps: float | None, oversub: floa
     return 0
 
 
-def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
-    """(leaf-spine, spine-core) link speed: ``uplink_min_gbps``, else the fastest port speed every candidate
-    of both tiers takes (the catalogue decides; unknown models are reported by ``choose_tiers``)."""
-    if spec.uplink_min_gbps is not None:
-        return spec.uplink_min_gbps, spec.uplink_min_gbps
+PORT_SPEEDS_GBPS = (100, 200, 400, 800, 1600, 3200)
+"""Standard port speeds the uplink choice considers."""
+_CHOSEN_SPEEDS: dict[str, tuple[float, float]] = {}
+
+
+def fastest_speeds(spec: ClusterSpec) -> tuple[float, float]:
+    """(leaf-spine, spine-core): the fastest port speed every candidate of both tiers takes (the catalogue
+    decides; unknown models are reported by ``choose_tiers``)."""
     switches = {s.id: s for s in resolve_catalog(spec).switches}
 
     def common(*tiers: str) -> float:
@@ -472,6 +506,59 @@ def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
         return float(min(speeds)) if speeds else float(spec.nic_gbps)
 
     return common("leaf", "spine"), common("spine", "core")
+
+
+def link_speeds(spec: ClusterSpec) -> tuple[float, float]:
+    """(leaf-spine, spine-core) link speed: ``uplink_min_gbps``; else with ``uplink_choice: fastest`` the
+    fastest port speed every candidate of both tiers takes; else (``fewest-tiers``) the pair of standard speeds
+    between the NIC speed and those fastest ones with the fewest tiers, then the least switch cost (fewest
+    switches of each tier at its cheapest candidate's price), then the fastest."""
+    if spec.uplink_min_gbps is not None:
+        return spec.uplink_min_gbps, spec.uplink_min_gbps
+    if spec._speeds is not None:
+        return spec._speeds
+    fast = fastest_speeds(spec)
+    if spec.uplink_choice == "fastest":
+        return fast
+    key = spec.model_dump_json()
+    if key not in _CHOSEN_SPEEDS:
+        if len(_CHOSEN_SPEEDS) >= 4096:  # a bounded memo (an envelope study generates many sizes)
+            _CHOSEN_SPEEDS.clear()
+        _CHOSEN_SPEEDS[key] = _fewest_tiers_speeds(spec, fast)
+    return _CHOSEN_SPEEDS[key]
+
+
+def _fewest_tiers_speeds(spec: ClusterSpec, fast: tuple[float, float]) -> tuple[float, float]:
+    """The ``fewest-tiers`` uplink choice (see ``link_speeds``); the fastest pair when no pair wires the fabric
+    (``choose_tiers`` then reports why)."""
+    catalog = resolve_catalog(spec)
+    switches = {s.id: s for s in catalog.switches}
+
+    def options(top: float) -> list[float]:
+        slower = [float(g) for g in PORT_SPEEDS_GBPS if spec.nic_gbps <= g < top]
+        return [top, *sorted(slower, reverse=True)]
+
+    best: tuple[tuple[int, float, int], tuple[float, float]] | None = None
+    for rank, pair in enumerate(itertools.product(options(fast[0]), options(fast[1]))):
+        trial = spec.model_copy()
+        trial._speeds = pair
+        try:
+            tiers = choose_tiers(trial, catalog)
+            racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+            if spec.wiring == "integral":
+                counts, used, _ = tier_counts(trial, switches, tiers, racks)
+            else:
+                counts, used = _capacity_counts(trial, switches, tiers, len(racks)), {}
+        except ValueError:
+            continue
+        cost = sum(
+            c["min"] * min(switches[m].cost_usd for m in used.get(t) or default_models(trial, t))
+            for t, c in counts.items()
+        )
+        score = (tiers, cost, rank)
+        if best is None or score < best[0]:
+            best = (score, pair)
+    return fast if best is None else best[1]
 
 
 @dataclass(frozen=True)
@@ -767,7 +854,9 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     nic_id = nic_model(spec, catalog, compat)
     nic_named = {"model": nic_id} if nic_id else {}
 
-    # ---- GPU (NIC) groups and GPU-leaf links
+    # ---- GPU (NIC) groups and GPU-leaf links (dual-homed: a host link's failure need not stop the job)
+    dual = spec.homing == "dual" and spec.reliability is not None
+    dual_homed = {"job_stop_fraction": spec.dual_homed_job_stop_fraction} if dual else {}
     nic_groups: dict[str, int] = {}
     rack_gpu_group: list[str] = []
     gpu_leaf_len: dict[str, tuple[str, int]] = {}
@@ -790,6 +879,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
             "demand_gbps": count * planes * nic,
             "count": count * planes,
             **restrict("gpu-leaf"),
+            **dual_homed,
         }
         for gid, count in nic_groups.items()
     ]
@@ -903,6 +993,8 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         f"{spec.topology} {tiers}-tier, {spec.gpus:,} GPUs ({n_nodes:,} nodes x {spec.gpus_per_node}) at "
         f"{nic}G, {len(racks):,} racks in {halls} hall(s), {spec.granularity}: {len(links)} link groups"
     )
+    if spec.homing == "dual":
+        summary += f", every NIC dual-homed to two leaves ({planes} planes)"
     description = f"{summary}. Generated by: {command_line(spec)}"
     if spec.description:
         description = f"{spec.description} {description}"
@@ -918,6 +1010,8 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     instance["catalog"] = spec.catalog if spec.catalog is not None else "builtin"
     if compat is not None:
         instance["compatibility"] = compat
+    if spec.reliability is not None:
+        instance["reliability"] = dict(spec.reliability)
     instance.update({"nodes": nodes, "links": links, "paths": paths})
     return instance
 
@@ -951,7 +1045,8 @@ def compatibility_section(spec: ClusterSpec, catalog: Catalog) -> dict[str, Any]
 def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None) -> str | None:
     """The NIC model of the GPU NIC groups: the spec's, else (under a profile) the first of the profile's NICs
     whose fastest port is the NIC speed, that is available under the file's statuses, whose protocols include
-    the profile's, and that is a single-port card (not a twin-cage host such as a DGX)."""
+    the profile's, that has one port or one port per plane (a port mode such as ConnectX-8 Ethernet 2 x 400G
+    with 2 planes), and whose cage holds only its own ports (not a twin-cage host such as a DGX)."""
     nics = {n.id: n for n in getattr(catalog, "nics", [])}
     if spec.nic_model is not None:
         if spec.nic_model not in nics:
@@ -972,7 +1067,9 @@ def nic_model(spec: ClusterSpec, catalog: Catalog, compat: dict[str, Any] | None
         protocols = nic.protocol or []
         if profile.protocol and protocols and profile.protocol not in protocols:
             continue
-        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps:
+        if nic.ports not in (1, spec.planes):
+            continue  # a multi-port mode (e.g. ConnectX-8 Ethernet 4 x 200G) serves one port per plane
+        if nic.cage_gbps is not None and nic.cage_gbps > nic.max_port_gbps * nic.ports:
             continue
         return str(nid)
     return None
@@ -995,6 +1092,8 @@ def command_line(spec: ClusterSpec) -> str:
         "gpus_per_node",
         "nic_gbps",
         "planes",
+        "homing",
+        "dual_homed_job_stop_fraction",
         "nodes_per_su",
         "tiers",
         "ecosystem",
@@ -1002,6 +1101,7 @@ def command_line(spec: ClusterSpec) -> str:
         "oversubscription",
         "core_oversubscription",
         "uplink_min_gbps",
+        "uplink_choice",
         "granularity",
         "objective",
         "max_power_w",
@@ -1026,6 +1126,8 @@ def command_line(spec: ClusterSpec) -> str:
             args += [f"--{key.split('_')[0]}", _fmt(value)]
     for item, value in spec.supply.items():
         args += ["--supply", f"{item}={value}"]
+    for key, value in (spec.reliability or {}).items():
+        args += ["--reliability", f"{key}={_fmt(value)}"]
     if spec.exclude:
         args += ["--exclude", ",".join(spec.exclude)]
     for tier, ids in spec.allowed.items():
