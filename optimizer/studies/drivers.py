@@ -18,14 +18,30 @@ with the value where it changes. Finding them takes three steps:
    end further out, not below 0; all in parallel on the executor). A figure whose solve there keeps every
    choice is robust over its range and beyond.
 3. Break-even. For a figure whose solve changes choices, the plan's objective is linear in a price or a
-   power figure, so the value where the base plan and the new plan cost the same is where the two cost
-   lines cross: each plan is re-priced exactly at a second value (``optimizer.core.verify.plan_objective``
-   from its decisions) and the crossing is solved just below and just above it (``BRACKET``). When the
-   solve below keeps the base choices and the one above changes them, that bracket is the break-even; a
-   third plan between the two (or a figure the objective is not linear in, e.g. an MTBF) moves the
-   nearer end of the bracket to the new solve and the crossing is recomputed, as a secant search, up to
-   ``MAX_ROUNDS`` rounds, after which the bracket found is reported. Without confirmation
-   (``confirm=False``) the first crossing is reported as it is, unsolved.
+   power figure, so the value where the base plan ("lo", keeping the watched groups' choices) and the new
+   plan ("hi") cost the same is where the two cost lines cross: each plan is re-priced exactly at the
+   other's value (``optimizer.core.verify.plan_objective`` from its decisions) and one solve is made at
+   the crossing (kept at least ``BRACKET`` inside the bracket). For a price (``cost_usd``,
+   ``cost_usd_per_m``) of an instance without a capex limit a price enters no constraint, so the optimum
+   Z(p) = min over plans of (a + u p) is a concave function of the price p. Certificate: when the solve at
+   the crossing x proves (its bound) that no plan costs less there than the lo plan's cost line by more
+   than the MIP gap, then, with the lo plan optimal at its end (to the gap), concavity puts Z above the
+   chord between the two, which is the lo plan's own line: the lo plan stays optimal (to the gap) over
+   the whole interval up to x. The same for the hi plan from x on. When both hold the break-even is x,
+   confirmed by one solve instead of a solve on each side; the bracket reported is ``BRACKET`` either side
+   of x (where the other plan is worse by at least twice the gap). When only one holds, that end moves to
+   x; when neither does, the solve found a third, cheaper plan, which becomes the new lo (it keeps the
+   watched choices) or hi end, as a secant search. A figure without the certificate (a power figure, a
+   reliability figure, whose objective need not be linear, or any figure under a capex limit) moves the
+   end its solve's choices belong to. The break-even is confirmed once the lo and hi ends, each solved
+   (or certified), are at most ``2 x BRACKET`` apart; after ``MAX_ROUNDS`` solves of one search the
+   bracket found is reported unconfirmed. Groups that change at a later value of the same figure are
+   searched on from there. A group whose change costs less than the MIP gap may show at the first
+   break-even of the figure: on either side of it both plans are optimal to the gap. Without
+   confirmation (``confirm=False``) the first crossing is reported as it is, unsolved.
+4. Every solve gets a MIP start (``optimizer.core.start``): the base plan for the solves past the adverse
+   ends, the plan of the cheaper end at the crossing for a bracket's solve (feasible: prices do not
+   change feasibility; HiGHS ignores a start that is not).
 """
 
 from __future__ import annotations
@@ -81,7 +97,8 @@ class Driver:
     """Where the choice changes (None: it does not change within the range)."""
     below: float | None
     above: float | None
-    """The confirming bracket: solved values on each side of the break-even."""
+    """The confirming bracket (below < above): values on each side of the break-even where the choice is
+    known, by a solve or by the certificate of the module docstring's step 3."""
     new_choice: str
     """The group's choice past the break-even ("" when robust)."""
     robust: bool
@@ -396,10 +413,10 @@ def plan_drivers(
         def settle(st: dict[str, Any], x: float, above: dict[str, Any], bracket: tuple[float, float]) -> None:
             """A confirmed change at ``x``: record it and search on for the groups that change later."""
             changed = changed_in(above["row"], st["watch"])
-            found.append((st["f"], x, bracket[0], bracket[1], above["row"], changed, True))
+            found.append((st["f"], x, min(bracket), max(bracket), above["row"], changed, True))
             rest = st["watch"] - changed
             if rest and _sign(st["far"]["x"] - above["x"]) == _sign(st["far"]["x"] - st["lo"]["x"]):
-                nxt.append({**st, "lo": above, "watch": rest, "n": 0})
+                nxt.append({**st, "lo": above, "hi": st["far"], "watch": rest, "n": 0})
 
         rounds = 0
         while state and rounds < MAX_ROUNDS * 3:
