@@ -386,7 +386,7 @@ def plan_drivers(
         ends = run(solve_point, [point(f, far[f.path], base_doc) for f in kept])
 
         # one search per (figure, groups still to change): "lo" keeps those groups' base choices, "hi" does not;
-        # each end is a point {x, plan (plan.json), obj, bound, row (its choices), opt (solved to optimality)}
+        # each end is a point {x, plan (plan.json), obj, bound (-inf unless solved to optimality), row (choices)}
         def at(x: float, row: Mapping[str, Any], doc: Mapping[str, Any], obj: float, bound: Any) -> dict[str, Any]:
             sure = str(doc.get("status")) == "optimal" and bound is not None and math.isfinite(float(bound))
             return {"x": x, "plan": doc, "obj": obj, "bound": float(bound) if sure else -math.inf, "row": row}
