@@ -98,3 +98,31 @@ def test_cli_solve_drivers_writes_plan_json_and_csv(tmp_path, capsys) -> None:
     assert (out / "drivers.csv").read_text().startswith("kind,group,choice,figure")
     assert main(["solve", str(TWO), "--out", str(out), "-q"]) == 0  # without --drivers: no drivers file
     assert not (out / "drivers.csv").exists() and "drivers" not in json.loads((out / "plan.json").read_text())
+
+
+def test_a_price_break_even_is_certified_by_one_solve_at_the_crossing() -> None:
+    # The objective is linear in a price and prices do not enter the constraints, so the optimum is a concave
+    # function of cab-b's price. The base plan (4 x cab-a: 4,000 + sw-a 5,000 = 9,000) is optimal at 1,100; the
+    # far solve (cab-b at 800 - (1,100 - 800) = 500) takes cab-b: 4 x 500 + 5,000 = 7,000. Their cost lines
+    # 9,000 and 4x + 5,000 cross at x = 1,000, and one solve there (optimum 9,000, both plans) proves each plan
+    # optimal on its side: 2 solves for cab-b, likewise for sw-b (far at 2,800; crossing 5,000): 4 in all.
+    doc = two_options()
+    result = plan_drivers(doc, base_dir=TWO.parent)
+    assert result.solves == 4
+    by_figure = {d.figure: d for d in result.drivers}
+    cab = by_figure["catalog.cab-b.cost_usd"]
+    assert cab.confirmed and cab.breakeven == pytest.approx(1000.0, abs=1e-6)
+    assert cab.below < 1000.0 < cab.above
+    # the certified bracket holds: cab-a just above the break-even, cab-b just below
+    assert choices_at(doc, cab.figure, cab.above)[0] == {"gpu-leaf": "cab-a"}
+    assert choices_at(doc, cab.figure, cab.below)[0] == {"gpu-leaf": "cab-b"}
+    # a capex limit puts prices in a constraint: the optimum need not be concave in a price, no certificate;
+    # the bracket is then solved on both sides (one solve per round: 2 rounds each, 6 solves in all), with the
+    # same break-evens
+    doc["limits"] = {"max_capex_usd": 1e9}
+    capped = plan_drivers(doc, base_dir=TWO.parent)
+    assert capped.solves == 6
+    assert {d.figure: d.breakeven for d in capped.drivers} == pytest.approx(
+        {"catalog.cab-b.cost_usd": 1000.0, "catalog.sw-b.cost_usd": 5000.0}, abs=0.5
+    )
+    assert all(d.confirmed for d in capped.drivers)

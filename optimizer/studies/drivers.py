@@ -18,14 +18,30 @@ with the value where it changes. Finding them takes three steps:
    end further out, not below 0; all in parallel on the executor). A figure whose solve there keeps every
    choice is robust over its range and beyond.
 3. Break-even. For a figure whose solve changes choices, the plan's objective is linear in a price or a
-   power figure, so the value where the base plan and the new plan cost the same is where the two cost
-   lines cross: each plan is re-priced exactly at a second value (``optimizer.core.verify.plan_objective``
-   from its decisions) and the crossing is solved just below and just above it (``BRACKET``). When the
-   solve below keeps the base choices and the one above changes them, that bracket is the break-even; a
-   third plan between the two (or a figure the objective is not linear in, e.g. an MTBF) moves the
-   nearer end of the bracket to the new solve and the crossing is recomputed, as a secant search, up to
-   ``MAX_ROUNDS`` rounds, after which the bracket found is reported. Without confirmation
-   (``confirm=False``) the first crossing is reported as it is, unsolved.
+   power figure, so the value where the base plan ("lo", keeping the watched groups' choices) and the new
+   plan ("hi") cost the same is where the two cost lines cross: each plan is re-priced exactly at the
+   other's value (``optimizer.core.verify.plan_objective`` from its decisions) and one solve is made at
+   the crossing (kept at least ``BRACKET`` inside the bracket). For a price (``cost_usd``,
+   ``cost_usd_per_m``) of an instance without a capex limit a price enters no constraint, so the optimum
+   Z(p) = min over plans of (a + u p) is a concave function of the price p. Certificate: when the solve at
+   the crossing x proves (its bound) that no plan costs less there than the lo plan's cost line by more
+   than the MIP gap, then, with the lo plan optimal at its end (to the gap), concavity puts Z above the
+   chord between the two, which is the lo plan's own line: the lo plan stays optimal (to the gap) over
+   the whole interval up to x. The same for the hi plan from x on. When both hold the break-even is x,
+   confirmed by one solve instead of a solve on each side; the bracket reported is ``BRACKET`` either side
+   of x (where the other plan is worse by at least twice the gap). When only one holds, that end moves to
+   x; when neither does, the solve found a third, cheaper plan, which becomes the new lo (it keeps the
+   watched choices) or hi end, as a secant search. A figure without the certificate (a power figure, a
+   reliability figure, whose objective need not be linear, or any figure under a capex limit) moves the
+   end its solve's choices belong to. The break-even is confirmed once the lo and hi ends, each solved
+   (or certified), are at most ``2 x BRACKET`` apart; after ``MAX_ROUNDS`` solves of one search the
+   bracket found is reported unconfirmed. Groups that change at a later value of the same figure are
+   searched on from there. A group whose change costs less than the MIP gap may show at the first
+   break-even of the figure: on either side of it both plans are optimal to the gap. Without
+   confirmation (``confirm=False``) the first crossing is reported as it is, unsolved.
+4. Every solve gets a MIP start (``optimizer.core.start``): the base plan for the solves past the adverse
+   ends, the plan of the cheaper end at the crossing for a bracket's solve (feasible: prices do not
+   change feasibility; HiGHS ignores a start that is not).
 """
 
 from __future__ import annotations
@@ -81,7 +97,8 @@ class Driver:
     """Where the choice changes (None: it does not change within the range)."""
     below: float | None
     above: float | None
-    """The confirming bracket: solved values on each side of the break-even."""
+    """The confirming bracket (below < above): values on each side of the break-even where the choice is
+    known, by a solve or by the certificate of the module docstring's step 3."""
     new_choice: str
     """The group's choice past the break-even ("" when robust)."""
     robust: bool
@@ -135,7 +152,9 @@ def _choices(row: Mapping[str, Any]) -> dict[tuple[str, str], str]:
 def solve_point(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
     """Solve the instance with one figure at one value (runs on a worker); never raises.
 
-    Returns status, objective, the plan's choices and its plan.json mapping (for re-pricing)."""
+    ``task["start"]`` (optional): a MIP start (``optimizer.core.start.plan_start``), e.g. the plan expected
+    to be optimal there. Returns status, objective, the plan's choices and its plan.json mapping (for
+    re-pricing)."""
     from optimizer.core.load import load_instance
     from optimizer.core.pipeline import solve
 
@@ -144,13 +163,21 @@ def solve_point(task: dict[str, Any], shared: dict[str, Any] | None = None) -> d
     try:
         doc = apply_overrides(shared["document"], {task["path"]: task["value"]}, {}, task["base_dir"])
         instance = load_instance(doc, base_dir=task["base_dir"])
-        plan = solve(instance, SolveOptions(**task["options"]))
+        plan = solve(instance, SolveOptions(**task["options"]), mip_start=task.get("start"))
         row.update(status=str(plan.status), objective=plan.objective)
         if plan.totals is not None:
             row.update(choices=link_choices(plan), models=switch_choices(plan), plan=plan.to_dict())
     except Exception as exc:  # a worker reports failures as data
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     return row
+
+
+def _start_of(plan_doc: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
+    """The MIP start (``optimizer.core.start.plan_start``) of a plan.json mapping."""
+    return {
+        "links": [[r["group"], r["option"], r["count"]] for r in plan_doc.get("links") or []],
+        "nodes": [[r["group"], r["model"], r["count"]] for r in plan_doc.get("nodes") or []],
+    }
 
 
 def _reprice(task: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -281,6 +308,7 @@ def plan_drivers(
     margin: float = SCREEN_MARGIN,
     extend: float = EXTEND,
     confirm: bool = True,
+    starts: bool = True,
 ) -> DriversResult:
     """The decision drivers of the instance's optimal plan (see the module docstring).
 
@@ -296,6 +324,8 @@ def plan_drivers(
         confirm: bracket each break-even by solves (step 3); False: report where the base plan's and the
             new plan's cost lines cross, unsolved (``confirmed`` false; exact unless a third plan is
             cheaper in between), for one solve per kept figure in all.
+        starts: give every solve a MIP start (step 4 of the module docstring); False: solve each from
+            scratch (the same choices, slower near a tie).
     """
     from optimizer.core.load import load_instance
     from optimizer.core.pipeline import solve
@@ -343,26 +373,51 @@ def plan_drivers(
                 solves["n"] += len(tasks)
             return out
 
-        def point(f: Figure, x: float) -> dict[str, Any]:
-            return {"path": f.path, "value": x, "base_dir": base_dir_s, "options": opts}
+        def point(f: Figure, x: float, near: Mapping[str, Any]) -> dict[str, Any]:
+            """A solve of ``f`` at ``x`` started from the plan ``near`` (a plan.json mapping)."""
+            start = _start_of(near) if starts else None
+            return {"path": f.path, "value": x, "base_dir": base_dir_s, "options": opts, "start": start}
 
         def solved(row: Mapping[str, Any]) -> bool:
             return row.get("status") in ("optimal", "feasible") and "plan" in row
 
         adverse = {f.path: (f.high if f.item in used_items else f.low) for f in kept}
         far = {p: max(x + extend * (x - f.value), 0.0) for f in kept for p, x in [(f.path, adverse[f.path])]}
-        ends = run(solve_point, [point(f, far[f.path]) for f in kept])
-        # one search per (figure, groups still to change): "lo" keeps those groups' base choices, "hi" does not
+        ends = run(solve_point, [point(f, far[f.path], base_doc) for f in kept])
+
+        # one search per (figure, groups still to change): "lo" keeps those groups' base choices, "hi" does not;
+        # each end is a point {x, plan (plan.json), obj, bound (-inf unless solved to optimality), row (choices)}
+        def at(x: float, row: Mapping[str, Any], doc: Mapping[str, Any], obj: float, bound: Any) -> dict[str, Any]:
+            sure = str(doc.get("status")) == "optimal" and bound is not None and math.isfinite(float(bound))
+            return {"x": x, "plan": doc, "obj": obj, "bound": float(bound) if sure else -math.inf, "row": row}
+
+        base_pt = at(0.0, base_row, base_doc, float(plan.objective), plan.bound)
+        capex_free = instance.limits.max_capex_usd is None
         state: list[dict[str, Any]] = []
         for f, row in zip(kept, ends, strict=True):
             if not solved(row):
                 continue
             watch = frozenset(k for k, c in base_choice.items() if _choices(row).get(k) != c)
             if watch:
-                hi = (far[f.path], row["plan"], row["objective"], row)
-                state.append({"f": f, "lo": (f.value, base_doc, plan.objective), "hi": hi, "far": hi, "watch": watch})
-        # (figure, break-even, bracket below, above, the solve past it, groups changed there, confirmed)
-        found: list[tuple[Figure, float, float | None, float | None, dict[str, Any], frozenset[Any], bool]] = []
+                hi = at(far[f.path], row, row["plan"], row["objective"], row["plan"].get("bound"))
+                linear = capex_free and f.name in ("cost_usd", "cost_usd_per_m")
+                lo = {**base_pt, "x": f.value}
+                state.append({"f": f, "lo": lo, "hi": hi, "far": hi, "watch": watch, "linear": linear, "n": 0})
+        # (figure, break-even, bracket below, above, the row past it, groups changed there, confirmed)
+        found: list[tuple[Figure, float, float | None, float | None, Mapping[str, Any], frozenset[Any], bool]] = []
+
+        def changed_in(row: Mapping[str, Any], watch: frozenset[Any]) -> frozenset[Any]:
+            got = _choices(row)
+            return frozenset(k for k in watch if got.get(k) != base_choice[k])
+
+        def settle(st: dict[str, Any], x: float, above: dict[str, Any], bracket: tuple[float, float]) -> None:
+            """A confirmed change at ``x``: record it and search on for the groups that change later."""
+            changed = changed_in(above["row"], st["watch"])
+            found.append((st["f"], x, min(bracket), max(bracket), above["row"], changed, True))
+            rest = st["watch"] - changed
+            if rest and _sign(st["far"]["x"] - above["x"]) == _sign(st["far"]["x"] - st["lo"]["x"]):
+                nxt.append({**st, "lo": above, "hi": st["far"], "watch": rest, "n": 0})
+
         rounds = 0
         while state and rounds < MAX_ROUNDS * 3:
             rounds += 1
@@ -371,15 +426,17 @@ def plan_drivers(
                 [
                     {"path": st["f"].path, "value": x, "plans": [other], "mode": mode, "base_dir": base_dir_s}
                     for st in state
-                    for x, other in ((st["lo"][0], st["hi"][1]), (st["hi"][0], st["lo"][1]))
+                    for x, other in ((st["lo"]["x"], st["hi"]["plan"]), (st["hi"]["x"], st["lo"]["plan"]))
                 ],
             )
+            nxt: list[dict[str, Any]] = []
+            asked: list[dict[str, Any]] = []
             tasks: list[dict[str, Any]] = []
             for j, st in enumerate(state):
-                (xl, _, ol), (xh, _, oh, _) = st["lo"], st["hi"]
+                lo, hi, f = st["lo"], st["hi"], st["f"]
+                xl, xh, ol, oh = lo["x"], hi["x"], lo["obj"], hi["obj"]
                 hi_at_lo = (priced[2 * j].get("objectives") or [math.nan])[0]
                 lo_at_hi = (priced[2 * j + 1].get("objectives") or [math.nan])[0]
-                f = st["f"]
                 x = _crossing(xl, xh, ol, lo_at_hi, hi_at_lo, oh)
                 eps = BRACKET * max(f.high - f.low, abs(f.value) * 1e-3, 1e-9)
                 # the two plans' objectives must differ by more than the MIP gap on each side of the
@@ -387,46 +444,48 @@ def plan_drivers(
                 slopes = abs((lo_at_hi - ol) - (oh - hi_at_lo)) / abs(xh - xl) if xh != xl else 0.0
                 if slopes > 0 and math.isfinite(slopes):
                     eps = max(eps, 2.0 * gap * max(abs(ol), abs(oh)) / slopes)
-                wide = abs(xh - xl) > 2 * eps
-                x = min(max(x, min(xl, xh) + eps), max(xl, xh) - eps) if wide else (xl + xh) / 2
-                st.update(x=x, eps=eps, step=eps if xh > xl else -eps)
-                if confirm:
-                    tasks += [point(f, x - st["step"]), point(f, x + st["step"])]
-            rows = run(solve_point, tasks) if confirm else []
-            nxt: list[dict[str, Any]] = []
-            for j, st in enumerate(state):
-                f, x, step, watch = st["f"], st["x"], st["step"], st["watch"]
-                st["n"] = st.get("n", 0) + 1
+                step = eps if xh > xl else -eps
                 if not confirm:  # the crossing of the two plans' cost lines, unsolved
-                    found.append((f, x, None, None, st["hi"][3], watch, False))
+                    found.append((f, x, None, None, hi["row"], st["watch"], False))
                     continue
-                below, above = rows[2 * j], rows[2 * j + 1]
-                if not (solved(below) and solved(above)):
+                if abs(xh - xl) <= 2 * eps * (1 + 1e-9):  # solved on both sides of a bracket this narrow
+                    x = min(max(x, min(xl, xh)), max(xl, xh))
+                    settle(st, x, hi, (min(xl, xh), max(xl, xh)))
                     continue
-
-                def keeps(row: Mapping[str, Any], watch: frozenset[Any] = watch) -> bool:
-                    got = _choices(row)
-                    return all(got.get(k) == base_choice[k] for k in watch)
-
-                hi_pt = (x + step, above["plan"], above["objective"], above)
-                if keeps(below) and not keeps(above):
-                    changed = frozenset(k for k in watch if _choices(above).get(k) != base_choice[k])
-                    found.append((f, x, x - step, x + step, above, changed, True))
-                    rest = watch - changed
-                    if rest and _sign(st["far"][0] - hi_pt[0]) == _sign(step):  # later changes: search on
-                        nxt.append({"f": f, "lo": hi_pt[:3], "hi": st["far"], "far": st["far"], "watch": rest})
+                if st["n"] >= MAX_ROUNDS:  # report the bracket found
+                    changed = changed_in(hi["row"], st["watch"])
+                    found.append((f, (xl + xh) / 2, min(xl, xh), max(xl, xh), hi["row"], changed, False))
                     continue
-                if keeps(below):  # both keep: the change is further out
-                    st["lo"] = hi_pt[:3]
-                else:  # both change: the change is nearer
-                    st["hi"] = (x - step, below["plan"], below["objective"], below)
-                narrow = abs(st["hi"][0] - st["lo"][0]) <= 2.5 * st["eps"]
-                if narrow or st["n"] >= MAX_ROUNDS:  # report the bracket found
-                    xl, xh = st["lo"][0], st["hi"][0]
-                    changed = frozenset(k for k in watch if _choices(st["hi"][3]).get(k) != base_choice[k])
-                    found.append((f, (xl + xh) / 2, min(xl, xh), max(xl, xh), st["hi"][3], changed, False))
+                x = min(max(x, min(xl, xh) + eps), max(xl, xh) - eps)
+                t = (x - xl) / (xh - xl)
+                lo_x, hi_x = ol + t * (lo_at_hi - ol), hi_at_lo + t * (oh - hi_at_lo)
+                st.update(x=x, step=step, lo_x=lo_x, hi_x=hi_x, n=st["n"] + 1)
+                asked.append(st)
+                tasks.append(point(f, x, lo["plan"] if lo_x <= hi_x else hi["plan"]))
+            rows = run(solve_point, tasks)
+            for st, row in zip(asked, rows, strict=True):
+                if not solved(row):
+                    continue
+                lo, hi, x, step, lo_x, hi_x = st["lo"], st["hi"], st["x"], st["step"], st["lo_x"], st["hi_x"]
+                got = at(x, row, row["plan"], row["objective"], row["plan"].get("bound"))
+                # certificate (module docstring, step 3): no plan is cheaper at x than the lo (hi) plan by
+                # more than the gap, so by concavity that plan stays optimal from its end up to x
+                ends_sure = st["linear"] and lo["bound"] > -math.inf and hi["bound"] > -math.inf
+                tol = gap * max(abs(lo_x), abs(hi_x)) + 1e-12 * max(abs(lo_x), abs(hi_x), 1.0)
+                sure_lo = ends_sure and got["bound"] >= lo_x - tol
+                sure_hi = ends_sure and got["bound"] >= hi_x - tol
+                if sure_lo and sure_hi:  # the lo plan is optimal up to x, the hi plan from x on
+                    settle(st, x, {**hi, "x": x, "obj": hi_x, "bound": got["bound"]}, (x - step, x + step))
+                    continue
+                if sure_lo:
+                    st["lo"] = {**lo, "x": x, "obj": lo_x, "bound": got["bound"]}
+                elif sure_hi:
+                    st["hi"] = {**hi, "x": x, "obj": hi_x, "bound": got["bound"]}
+                elif not changed_in(row, st["watch"]):
+                    st["lo"] = got
                 else:
-                    nxt.append(st)
+                    st["hi"] = got
+                nxt.append(st)
             state = nxt
         for f, value, below_x, above_x, after_row, changed, confirmed in found:
             after = _choices(after_row)
