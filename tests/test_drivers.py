@@ -126,3 +126,27 @@ def test_a_price_break_even_is_certified_by_one_solve_at_the_crossing() -> None:
         {"catalog.cab-b.cost_usd": 1000.0, "catalog.sw-b.cost_usd": 5000.0}, abs=0.5
     )
     assert all(d.confirmed for d in capped.drivers)
+
+
+def test_a_cpo_switch_premium_is_screened_as_a_price() -> None:
+    """A switch's premium is a price: cost_usd per unit of premium. sw-b (4,700 USD, premium 0.1: pays 5,170)
+    loses to sw-a (5,000); with premium p sw-b pays 4,700 (1 + p), equal to 5,000 at p = 5,000 / 4,700 - 1 =
+    0.063830 (hand), inside the range 0-0.3: below it the leaf takes sw-b."""
+    doc = two_options()
+    doc["catalog"]["switches"][1].update({"cost_usd": 4700, "cpo_premium_fraction": 0.1})
+    doc["ranges"] = [
+        r for r in doc["ranges"] if r["path"] not in ("catalog.sw-b.cost_usd", "catalog.cab-b.cost_usd")
+    ] + [
+        {"path": "catalog.sw-b.cost_usd", "low": 1, "high": 1, "relative": True, "source": "firm"},
+        {"path": "catalog.cab-b.cost_usd", "low": 1, "high": 1, "relative": True, "source": "firm"},
+        {"path": "catalog.sw-b.cpo_premium_fraction", "low": 0.0, "high": 0.3, "source": "test range"},
+    ]
+    result = plan_drivers(doc, base_dir=TWO.parent)
+    by_figure = {d.figure: d for d in result.drivers}
+    assert "catalog.sw-b.cpo_premium_fraction" in result.screened
+    premium = by_figure["catalog.sw-b.cpo_premium_fraction"]
+    assert (premium.group, premium.choice, premium.new_choice) == ("leaf", "sw-a", "sw-b")
+    assert premium.breakeven == pytest.approx(5000 / 4700 - 1, abs=1e-4) and not premium.robust
+    _, above = choices_at(doc, premium.figure, premium.breakeven + 1e-3)
+    _, below = choices_at(doc, premium.figure, premium.breakeven - 1e-3)
+    assert above == {"leaf": "sw-a"} and below == {"leaf": "sw-b"}

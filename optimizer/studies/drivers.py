@@ -13,7 +13,9 @@ with the value where it changes. Finding them takes three steps:
    chosen option (model) less than ``SCREEN_MARGIN`` cheaper per Gb/s than its runner-up at those figures
    and changes the gap between them by at least ``MIN_EFFECT`` of the chosen one's coefficient.
    This per-unit comparison ignores what couples the groups (switch ports, latency paths, supply), hence
-   the margin; failure and flap rates (whose cost is not per unit) pass whenever their item is used.
+   the margin; failure and flap rates (whose cost is not per unit) pass whenever their item is used. A
+   switch's price moves its coefficient by (1 + its ``cpo_premium_fraction``) per USD, and its premium by
+   its ``cost_usd`` per unit of premium (both are prices, weighted like ``cost_usd``).
 2. One solve per kept figure past the adverse end (``EXTEND`` times the distance from its value to that
    end further out, not below 0; all in parallel on the executor). A figure whose solve there keeps every
    choice is robust over its range and beyond.
@@ -252,6 +254,9 @@ def screen(instance: Any, plan: Any, figures: list[Figure], margin: float = SCRE
             )
         )
     relevant = used | {item for _, r, _, _, _, _ in pairs for item in r}
+    switches = instance.resolved_catalog.switches
+    switch_cost_usd = {sw.id: sw.cost_usd for sw in switches}
+    switch_premium = {sw.id: sw.cpo_premium_fraction for sw in switches}
     kept = []
     for f in figures:
         if f.item not in relevant or f.high <= f.low:  # a firm figure cannot move
@@ -260,7 +265,12 @@ def screen(instance: Any, plan: Any, figures: list[Figure], margin: float = SCRE
         if name in RELIABILITY_FIELDS or name == "cost_usd_per_m":
             kept.append(f)
             continue
-        weight = cost_w if name == "cost_usd" else power_w
+        if name == "cpo_premium_fraction":  # a switch pays cost_usd x (1 + premium): a price per unit of premium
+            weight = cost_w * switch_cost_usd.get(f.item, 0.0)
+        elif name == "cost_usd":  # a CPO switch pays its premium on top of the figure
+            weight = cost_w * (1.0 + switch_premium.get(f.item, 0.0))
+        else:
+            weight = power_w
         adverse = f.high if f.item in used else f.low
         delta = (adverse - f.value) * weight
         for mine_units, other_units, per_mine, per_other, speed_mine, speed_other in pairs:
