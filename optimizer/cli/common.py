@@ -100,6 +100,33 @@ def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], 
     )
 
 
+WORKERS_HELP = "Local worker processes [default: by size: in this process up to 16 solves, else one per core]."
+
+
+def study_options(fn: Any) -> Any:
+    """The solve options every study shares, with the same defaults in every command: ``--time-limit`` (of
+    each solve), ``--gap``, ``--threads`` (per solve), ``--solver``, ``--workers`` (by size when not given)
+    and ``--scheduler`` (a Dask scheduler to solve on)."""
+    for option in reversed(
+        (
+            time_limit_option("Wall-clock limit of each solve in seconds."),
+            click.option(
+                "--gap",
+                type=click.FloatRange(min=0),
+                default=1e-4,
+                show_default=True,
+                help="Relative MIP gap of each solve.",
+            ),
+            click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve."),
+            solver_option,
+            click.option("--workers", type=click.IntRange(min=1), default=None, help=WORKERS_HELP),
+            click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve on."),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
 def check_out_dir(out_dir: Path | None) -> str | None:
     """Make ``out_dir`` ready for a run's files, before any solve: create it, check that a file can be written
     there, and remove the temporary files a run killed while writing left behind. The files of an earlier

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from optimizer.cli.common import THREADS, finite_number, solver_missing, solver_option, time_limit_option
+from optimizer.cli.common import finite_number, solver_missing, study_options
 
 LIST_FIELDS = ("leaf_models", "spine_models", "core_models", "exclude", "status")
 
@@ -107,19 +107,7 @@ def _variants(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
     show_default=True,
     help="Write envelope.csv, points.csv, plans/<variant>.json and envelope.png here.",
 )
-@time_limit_option("Wall-clock limit of each solve in seconds.")
-@click.option(
-    "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
-)
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve.")
-@solver_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
+@study_options
 @click.option("--no-plot", is_flag=True, help="Do not draw envelope.png.")
 @click.option(
     "--report", "html_report", is_flag=True, help="Also write report.html (one self-contained HTML page) there."

@@ -8,13 +8,11 @@ from typing import Any
 import click
 
 from optimizer.cli.common import (
-    THREADS,
     StudyProgress,
     out_console,
     print_table,
     solver_missing,
-    solver_option,
-    time_limit_option,
+    study_options,
 )
 from optimizer.errors import InstanceError
 
@@ -35,19 +33,7 @@ from optimizer.errors import InstanceError
     default=None,
     help="Write pareto.csv, pareto.json and pareto.png here [default: pareto-<instance>].",
 )
-@time_limit_option("Wall-clock limit of each solve in seconds.")
-@click.option(
-    "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
-)
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve.")
-@solver_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to solve points on.")
+@study_options
 @click.option(
     "--max-solves",
     type=click.IntRange(min=2),

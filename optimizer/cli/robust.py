@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from optimizer.cli.common import THREADS, time_limit_option
+from optimizer.cli.common import solver_missing, study_options
 from optimizer.errors import InstanceError
 
 MAX_CHANGES = 20
@@ -41,25 +41,13 @@ MAX_CHANGES = 20
     default=None,
     help="Folder for the robust plan's files, robust.csv, robust.json and base-plan/ [default: robust-<instance>].",
 )
-@time_limit_option("Wall-clock limit of each solve (each scenario's, the base plan's and the robust MILP's).")
-@click.option(
-    "--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap of each solve."
-)
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
+@study_options
 @click.option(
     "--objective",
     type=click.Choice(["tco", "capex", "power", "weighted"]),
     default=None,
     help="Override the instance's objective.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes for the scenarios solved alone (1 = in this process).",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--json", "as_json", is_flag=True, help="Print robust.json (summary and checks) instead of tables.")
 @click.option("-q", "--quiet", is_flag=True, help="No line per scenario while they are solved.")
 def robust(
@@ -71,7 +59,8 @@ def robust(
     gap: float,
     threads: int,
     objective: str | None,
-    workers: int,
+    solver: str,
+    workers: int | None,
     scheduler: str | None,
     as_json: bool,
     quiet: bool,
@@ -99,6 +88,9 @@ def robust(
     from optimizer.core.solve import SolveOptions
     from optimizer.studies.robust import UNIT, read_scenarios, robust_plan
 
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
     err = Console(file=sys.stderr, highlight=False)
 
@@ -117,7 +109,7 @@ def robust(
         result = robust_plan(
             file,
             scenarios,
-            SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, objective=objective),
+            SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, objective=objective, solver=solver),
             criterion,
             workers=workers,
             scheduler=scheduler,

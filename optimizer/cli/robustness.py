@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from optimizer.cli.common import THREADS, time_limit_option
+from optimizer.cli.common import out_console, solver_missing, study_options
 from optimizer.errors import InstanceError
 
 
@@ -35,16 +35,7 @@ from optimizer.errors import InstanceError
 )
 @click.option("--no-plot", is_flag=True, help="Do not draw robustness.png.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@time_limit_option("Wall-clock limit of each solve in seconds.")
-@click.option("--gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap.")
-@click.option("--threads", type=THREADS, default=1, show_default=True, help="HiGHS threads per solve.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes [default: the core count; 1 = in this process].",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
+@study_options
 def robustness(
     file: Path,
     samples: int,
@@ -56,6 +47,7 @@ def robustness(
     time_limit: float,
     gap: float,
     threads: int,
+    solver: str,
     workers: int | None,
     scheduler: str | None,
 ) -> int:
@@ -73,7 +65,10 @@ def robustness(
     from optimizer.studies.robustness import read_price_book, run_robustness, write_robustness
     from optimizer.studies.sweep import SweepError
 
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
+    missing = solver_missing(solver)
+    if missing is not None:
+        return missing
+    out = out_console()
     try:
         document, issues = read_document(file)
         if issues:
@@ -105,7 +100,7 @@ def robustness(
                 samples=samples,
                 seed=seed,
                 base_dir=file.parent,
-                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads),
+                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, solver=solver),
                 price_book=book,
                 workers=workers,
                 scheduler=scheduler,
