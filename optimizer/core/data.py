@@ -226,8 +226,8 @@ class ModelData:
         count = np.array([np.nan if g.count is None else g.count for g in self.groups], dtype=np.float64)
         need = np.array([g.demand_gbps - g.installed_gbps for g in self.groups], dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            out = (need > 0) & np.isfinite(slowest) & (count * slowest >= need)  # NaN (no count) compares False
-        return out
+            implied = (need > 0) & np.isfinite(slowest) & (count * slowest >= need)  # NaN (no count): False
+        return np.asarray(implied, dtype=bool)
 
     def nic_ports_implied(self) -> np.ndarray:
         """Per NIC group: True where its port row is implied by exact-count rows (the row can be left out).
@@ -397,10 +397,10 @@ def build_data(
 
     # groups on a latency path (their options' latency matters; with routed demands, every group's does)
     path_groups: set[int] = set()
-    link_pos = {g.id: i for i, g in enumerate(instance.links)}
+    link_pos = {lk.id: i for i, lk in enumerate(instance.links)}
     joining: dict[frozenset[str], list[int]] = defaultdict(list)
-    for gi, g in enumerate(instance.links):
-        joining[frozenset((g.a, g.b))].append(gi)
+    for gi, lk in enumerate(instance.links):
+        joining[frozenset((lk.a, lk.b))].append(gi)
     path_steps: list[list[int]] = []
     for path in instance.paths:
         steps = []
