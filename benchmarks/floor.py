@@ -142,9 +142,10 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
 
     r = _Rows() if r is None else r
     # capacity: demand, count, uniform link, uniform one
-    row_of = np.cumsum(demand > 0) - 1
-    sel = demand[col_group] > 0
-    r.add(row_of[col_group[sel]], cols[sel], speed[sel], demand[demand > 0], np.full(int((demand > 0).sum()), INF))
+    has_row = (demand > 0) & ~d.demand_implied()  # rows the count rows imply are left out, as in the planner
+    row_of = np.cumsum(has_row) - 1
+    sel = has_row[col_group]
+    r.add(row_of[col_group[sel]], cols[sel], speed[sel], demand[has_row], np.full(int(has_row.sum()), INF))
     row_of = np.cumsum(count >= 0) - 1
     sel = count[col_group] >= 0
     r.add(row_of[col_group[sel]], cols[sel], np.ones(int(sel.sum())), count[count >= 0], count[count >= 0])
@@ -185,7 +186,7 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
         np.full(len(qm), INF),
     )
     # forms: sum n[cols] - big_m sum z[accepting] <= 0
-    classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
+    classes = d.form_class_rows()  # the big-M rows the tightening rows imply are left out, as in the planner
     if classes:
         row_n = np.repeat(np.arange(len(classes)), [len(c) for c, _, _ in classes])
         n_part = np.fromiter((i for c, _, _ in classes for i in c), dtype=np.int64, count=len(row_n))
@@ -266,7 +267,8 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
             np.zeros(ne),
         )
     # nic_capacity
-    nics = [v for v in d.nic_groups if v.ends]
+    implied = d.nic_ports_implied().tolist()  # rows the count rows imply are left out, as in the planner
+    nics = [v for v, skip in zip(d.nic_groups, implied, strict=True) if v.ends and not skip]
     if nics:
         er, ec, em = _flatten([v.ends for v in nics])
         r.add(er, ec, em.astype(float), np.full(len(nics), -INF), np.array([v.ports for v in nics], dtype=float))

@@ -216,6 +216,25 @@ def test_milp_matches_enumeration(data: dict[str, Any]) -> None:
         assert math.isclose(plan.objective, expected, rel_tol=1e-7, abs_tol=1e-6)
 
 
+@st.composite
+def counted_instances(draw: st.DrawFn) -> dict[str, Any]:
+    """As ``instances``, with exact link counts: the reductions that read counts (options no plan can use at
+    the count, demand and NIC rows the count rows imply, forms rows the tightening implies) take effect."""
+    inst = draw(instances())
+    fewest = math.ceil(inst["links"][0]["demand_gbps"] / 800)  # links at the fastest speed of the catalogue
+    tight = draw(st.booleans())
+    inst["links"][0]["count"] = max(1, fewest + draw(st.integers(0, 1))) if tight else draw(st.integers(1, 4))
+    if len(inst["links"]) > 1:
+        inst["links"][1]["demand_gbps"] = draw(st.sampled_from([0, 400, 800, 1600]))
+    return inst
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(counted_instances())
+def test_milp_matches_enumeration_with_exact_counts(data: dict[str, Any]) -> None:
+    test_milp_matches_enumeration.hypothesis.inner_test(data)  # type: ignore[attr-defined]
+
+
 def test_pruning_never_changes_the_optimum() -> None:
     """Dominated-option pruning on vs off gives the same optimum on every bundled-style case above."""
     catalog = tiny_catalog()

@@ -17,9 +17,9 @@ from optimizer.errors import InstanceError
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None, help="Write to this file.")
 def schema(out_file: Path | None) -> int:
     """Print the JSON Schema of instance files (generated from the validation models)."""
-    from optimizer.core.schema import Instance
+    from optimizer.core.schema import json_schema
 
-    text = json.dumps(Instance.model_json_schema(), indent=2) + "\n"
+    text = json.dumps(json_schema(), indent=2) + "\n"
     if out_file is None:
         click.echo(text, nl=False)
     else:

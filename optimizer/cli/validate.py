@@ -26,6 +26,7 @@ def validate(file: Path) -> int:
     out_console().print(
         f"{file}: valid: {len(instance.nodes)} node groups ({switch_groups} switch), {len(instance.links)} link "
         f"groups, {len(instance.paths)} paths, {len(instance.bandwidth)} bandwidth entries; "
-        f"{data.n_cols} link options after filters ({data.pruned_options} dominated options dropped)"
+        f"{data.n_cols} link options after filters ({data.pruned_options} dominated options dropped, "
+        f"{data.unreachable_options} no plan can use at their group's exact count)"
     )
     return EXIT_OK

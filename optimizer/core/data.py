@@ -166,6 +166,8 @@ class ModelData:
     """(item, limit, [(column, units per link)], [switch choices of that model])."""
     uniform_groups: list[int]
     pruned_options: int = 0
+    unreachable_options: int = 0
+    """Options dropped because no feasible plan uses them at their group's exact count (``usable_at_count``)."""
     tighten: bool = True
     """Add the valid tightening rows of the forms family (the optimum is unchanged either way)."""
     routing: RoutingData | None = None
@@ -207,6 +209,70 @@ class ModelData:
     def col_speed_gbps(self) -> np.ndarray:
         """Speed (Gb/s) of each column's option as an array (several families read it; computed once)."""
         return np.fromiter((o.speed_gbps for o in self.col_option), dtype=np.float64, count=len(self.col_option))
+
+    def demand_implied(self) -> np.ndarray:
+        """Per group: True where its demand row is implied by its exact-count row (the row can be left out).
+
+        For a group with exact count C whose slowest option runs at s_min, every plan with
+        sum_i n[i] = C and n >= 0 carries sum_i speed_i n[i] >= s_min C; when s_min C >= demand - installed,
+        the demand row holds at every point the count row allows. Never on the elastic copy (it relaxes
+        the counts) nor with routed demands (their rows read the groups' capacity too).
+        """
+        out = np.zeros(len(self.groups), dtype=bool)
+        if self.elastic is not None or self.routing is not None or not self.col_group:
+            return out
+        slowest = np.full(len(self.groups), np.inf)
+        np.minimum.at(slowest, np.asarray(self.col_group, dtype=np.int64), self.col_speed_gbps)
+        count = np.array([np.nan if g.count is None else g.count for g in self.groups], dtype=np.float64)
+        need = np.array([g.demand_gbps - g.installed_gbps for g in self.groups], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            implied = (need > 0) & np.isfinite(slowest) & (count * slowest >= need)  # NaN (no count): False
+        return np.asarray(implied, dtype=bool)
+
+    def nic_ports_implied(self) -> np.ndarray:
+        """Per NIC group: True where its port row is implied by exact-count rows (the row can be left out).
+
+        When every link group ending at NIC group v has an exact count C(g), the ends at v total
+        sum_g e(g) C(g) at every point the count rows allow (e(g) = 2 when a == b == v); when that is at
+        most count(v) x ports(v), the port row always holds. Never on the elastic copy (it relaxes the counts).
+        """
+        out = np.zeros(len(self.nic_groups), dtype=bool)
+        used = [vi for vi, v in enumerate(self.nic_groups) if v.ends]
+        if self.elastic is not None or not used:
+            return out
+        lengths = np.array([len(self.nic_groups[vi].ends) for vi in used], dtype=np.int64)
+        row = np.repeat(np.asarray(used, dtype=np.int64), lengths)
+        pairs = np.array([p for vi in used for p in self.nic_groups[vi].ends], dtype=np.int64).reshape(-1, 2)
+        group = np.asarray(self.col_group, dtype=np.int64)[pairs[:, 0]]
+        # one (NIC group, link group) pair per link group: e(g) is the same for all its columns
+        _, first = np.unique(row * len(self.groups) + group, return_index=True)
+        row, group, ends = row[first], group[first], pairs[first, 1].astype(np.float64)
+        count = np.array([np.nan if g.count is None else g.count for g in self.groups], dtype=np.float64)[group]
+        total = np.zeros(len(self.nic_groups))
+        np.add.at(total, row, ends * count)  # NaN where some group has no exact count
+        ports = np.array([v.ports for v in self.nic_groups], dtype=np.float64)
+        out[used] = (total <= ports)[used]
+        return out
+
+    def form_class_rows(self) -> list[tuple[list[int], list[int], int]]:
+        """The form classes (``SwitchGroupData.form_classes``, in order) whose big-M row the forms family adds.
+
+        With the tightening rows on, the big-M row of a class of group g is implied where g has an exact
+        count equal to n_max(g): if a model of the accepting set A is chosen, the row's right side is
+        n_max(g) = count(g) = sum_{i in g} n[i] >= its left side; if none is, k[q] <= k_max z[q] = 0 for
+        every q in A, and the tightening row sum_{i: A(i,s) = A} e(i) n[i] <= sum_{q in A} max_ports(q) k[q]
+        forces every column of the class to 0. Either way the row holds, so it is left out. Never on the
+        elastic copy (its counts have slacks) nor without the tightening rows.
+        """
+        classes = [fc for sg in self.switch_groups for fc in sg.form_classes]
+        if not getattr(self, "tighten", True) or self.elastic is not None:
+            return classes
+        out = []
+        for fc in classes:
+            g = self.groups[self.col_group[fc[0][0]]] if fc[0] else None
+            if g is None or g.count is None or g.n_max != g.count:
+                out.append(fc)
+        return out
 
     def objective_coefficients(self) -> tuple[list[float], list[float]]:
         """Objective coefficients of n (per column) and k (per switch choice)."""
@@ -265,7 +331,10 @@ def energy_usd_per_w(instance: Instance) -> float:
 
 @paused_gc()  # many long-lived option objects: no cyclic-GC passes over them
 def build_data(
-    instance: Instance | str | os.PathLike[str], objective: Objective | None = None, prune: bool = True
+    instance: Instance | str | os.PathLike[str],
+    objective: Objective | None = None,
+    prune: bool = True,
+    reduce: bool | None = None,
 ) -> ModelData:
     """Derive options and index sets for a loaded instance.
 
@@ -273,7 +342,12 @@ def build_data(
         instance: a validated instance (from ``load_instance``), or the path of an instance file.
         objective: override the instance's objective mode.
         prune: drop dominated options (never changes the optimal value; see ``prune_dominated``).
+        reduce: drop options no feasible plan uses at their group's exact count (never changes the
+            feasible plans; see ``usable_at_count``); default: as ``prune``. The elastic explanation of an
+            infeasible instance relaxes the counts, so it reads data built with ``reduce=False``.
     """
+    if reduce is None:
+        reduce = prune
     from optimizer.core.load import as_instance
 
     instance = as_instance(instance)
@@ -321,6 +395,21 @@ def build_data(
         sg = switch_groups[sg_index[node_id]]
         return sg.k_max * max(index.switches[m].max_ports for m in node.models)
 
+    # groups on a latency path (their options' latency matters; with routed demands, every group's does)
+    path_groups: set[int] = set()
+    link_pos = {lk.id: i for i, lk in enumerate(instance.links)}
+    joining: dict[frozenset[str], list[int]] = defaultdict(list)
+    for gi, lk in enumerate(instance.links):
+        joining[frozenset((lk.a, lk.b))].append(gi)
+    path_steps: list[list[int]] = []
+    for path in instance.paths:
+        steps = []
+        for j in range(len(path.via) - 1):
+            named = path.links[j] if path.links is not None else None
+            steps.append(link_pos[named] if named is not None else joining[frozenset(path.via[j : j + 2])][0])
+        path_steps.append(steps)
+        path_groups.update(steps)
+
     groups: list[GroupData] = []
     col_group: list[int] = []
     col_option: list[Option] = []
@@ -331,6 +420,8 @@ def build_data(
     # filters), and many groups share one: derive, check compatibility and prune once per signature.
     Accepts = frozenset[str] | None
     by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, Accepts, Accepts, Accepts]], int]] = {}
+    reduced_cache: dict[tuple[object, ...], list[tuple[Option, Accepts, Accepts, Accepts]]] = {}
+    unreachable = 0
     for gi, link in enumerate(instance.links):
         cap_a, cap_b = port_cap(link.a), port_cap(link.b)
         same = link.a == link.b
@@ -352,7 +443,8 @@ def build_data(
             max_count=link.max_count,
         )
         groups.append(group)
-        key = deriver.signature(link)
+        latency_matters = bool(instance.demands) or gi in path_groups
+        key = (*deriver.signature(link), latency_matters)
         if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
             key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
             key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
@@ -363,7 +455,7 @@ def build_data(
             if not prune:
                 keep = list(range(len(options)))
             elif rel_params is None:
-                keep = prune_dominated(options, compat, protected, whole_unit)
+                keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters)
             else:  # reliability extension: downtime and spares change what dominates
                 keep = _priced_keep(
                     instance,
@@ -388,6 +480,17 @@ def build_data(
             by_signature[key] = hit
         usable, n_pruned = hit
         pruned += n_pruned
+        need_gbps = link.demand_gbps - link.installed_gbps
+        if reduce and not instance.demands and link.count is not None and need_gbps > 0 and len(usable) > 1:
+            at_count = (key, link.count, need_gbps, link.uniform)
+            reduced = reduced_cache.get(at_count)
+            if reduced is None:
+                speeds = [u[0].speed_gbps for u in usable]
+                kept = usable_at_count(speeds, link.count, at_count[2], link.uniform)
+                reduced = [usable[i] for i in kept] if kept else usable  # none: infeasible, left to the solver
+                reduced_cache[at_count] = reduced
+            unreachable += len(usable) - len(reduced)
+            usable = reduced
         ends = ((link.a, 2, 0),) if same else ((link.a, 1, 0), (link.b, 1, 1))
         targets = [
             (sg_index[node_id], mult, side, True) if node_id in sg_index else (nic_index[node_id], mult, side, False)
@@ -416,19 +519,6 @@ def build_data(
         sg.form_classes.append((cols, ok, groups[gi].n_max))
 
     # indicators: uniform groups and groups on a latency path
-    path_groups: set[int] = set()
-    link_pos = {g.id: i for i, g in enumerate(groups)}
-    joining: dict[frozenset[str], list[int]] = defaultdict(list)
-    for gi, g in enumerate(groups):
-        joining[frozenset((g.a, g.b))].append(gi)
-    path_steps: list[list[int]] = []
-    for path in instance.paths:
-        steps = []
-        for j in range(len(path.via) - 1):
-            named = path.links[j] if path.links is not None else None
-            steps.append(link_pos[named] if named is not None else joining[frozenset(path.via[j : j + 2])][0])
-        path_steps.append(steps)
-        path_groups.update(steps)
     uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]
     ind_col: list[int] = []
     col_ind: dict[int, int] = {}
@@ -526,6 +616,7 @@ def build_data(
         supply=supply,
         uniform_groups=uniform_groups,
         pruned_options=pruned,
+        unreachable_options=unreachable,
         whole_units=whole_units,
         fabric_choice=fabric_choice,
     )
@@ -543,6 +634,28 @@ def build_data(
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
         data.routing = build_routing(instance, group_min, switch_min)
     return data
+
+
+def usable_at_count(speeds_gbps: list[float], count: int, need_gbps: float, uniform: bool) -> list[int]:
+    """Indices of a group's options some plan meeting its demand at its exact count can use.
+
+    The capacity family holds, for a group with exact count C and need D = demand - installed > 0,
+
+        sum_i n[i] = C,   sum_i speed_i n[i] >= D,   n[i] >= 0 integer.
+
+    With n[i] >= 1, the other C - 1 links carry at most (C - 1) s_max (s_max: the fastest option of the
+    group), so every feasible point has n[i] = 0 when speed_i + (C - 1) s_max < D: dropping column i
+    removes no feasible plan and changes no optimum (the group's options may mix, and a mix with i can
+    still help whenever that bound reaches D, so such options are kept). In a ``uniform`` group all C
+    links use one option, so n[i] >= 1 needs C speed_i >= D. The fastest option always passes when any
+    does. A margin of 1e-9 relative keeps every option within the solver's feasibility tolerance.
+    Every other family only restricts plans further, so their rows never make a dropped option usable.
+    """
+    fastest = max(speeds_gbps)
+    floor = need_gbps * (1.0 - 1e-9) - 1e-9
+    if uniform:
+        return [i for i, s in enumerate(speeds_gbps) if count * s >= floor]
+    return [i for i, s in enumerate(speeds_gbps) if s + (count - 1) * fastest >= floor]
 
 
 def _priced_keep(

@@ -332,10 +332,13 @@ def prune_dominated(
     compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
     protected_items: frozenset[str],
     whole_unit_items: frozenset[str] = frozenset(),
+    latency: bool = True,
 ) -> list[int]:
     """Indices of options to keep after removing dominated ones (the optimum is unchanged).
 
-    Option p dominates q when both run at the same speed, p is no worse in power, cost and latency,
+    Option p dominates q when both run at the same speed, p is no worse in power, cost and latency
+    (latency only when ``latency`` is True: the group is a step of a latency path, or the instance
+    routes demands; elsewhere no row and no objective reads an option's latency),
     the switch models accepting p's ends include those accepting q's (so p fits wherever q does),
     and p uses no supply-limited item (or exactly q's items); under the compatibility rules p must be
     qualified for every protocol q is, and neither may use a whole-unit part (twin-port module,
@@ -350,7 +353,9 @@ def prune_dominated(
         for pi, p in enumerate(options):
             if pi == qi or p.speed_gbps != q.speed_gbps:
                 continue
-            if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd and p.latency_ns <= q.latency_ns):
+            if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd):
+                continue
+            if latency and p.latency_ns > q.latency_ns:
                 continue
             ends = zip(compat[pi], compat[qi], strict=True)
             if any(cp is not None and cq is not None and not cq <= cp for cp, cq in ends):
@@ -366,7 +371,7 @@ def prune_dominated(
             tie = (
                 p.power_w == q.power_w
                 and p.cost_usd == q.cost_usd
-                and p.latency_ns == q.latency_ns
+                and (p.latency_ns == q.latency_ns or not latency)
                 and compat[pi] == compat[qi]
             )
             if tie and pi > qi:

@@ -146,8 +146,11 @@ def _solve(
         diagnostics = presolve_reasons(data)
     if report.status == SolveStatus.INFEASIBLE:
         _stage[0] = "explain"
-        relaxations, explain_note = explain_infeasible(instance, data, options, deadline)
-        diagnostics += rule_conflicts(instance, data, options, deadline)  # compatibility: rules, not limits
+        full = data  # the explanation relaxes exact counts: it needs the options they made unusable
+        if data.unreachable_options:
+            full = build_data(instance, objective=options.objective, prune=options.prune_dominated, reduce=False)  # type: ignore[arg-type]
+        relaxations, explain_note = explain_infeasible(instance, full, options, deadline)
+        diagnostics += rule_conflicts(instance, full, options, deadline)  # compatibility: rules, not limits
         if extend is not None:  # the explanation relaxes the instance's limits, never the hook's rows
             name = getattr(extend, "__qualname__", type(extend).__name__)
             diagnostics.append(

@@ -186,7 +186,7 @@ YearKey = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_year_key)]
 class Strict(BaseModel):
     """Base of every model: unknown fields are errors, models are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update``, validated again (an edit never bypasses the checks of a file).
@@ -918,7 +918,7 @@ class Installed(Strict):
 class Instance(Strict):
     """An optimizer instance file, format version 1."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, title="optimizer instance v1")
+    model_config = ConfigDict(extra="forbid", frozen=True, title="optimizer instance v1")
 
     schema_version: Literal[1]
     name: Annotated[Text, Field(min_length=1)]
@@ -982,3 +982,30 @@ class Instance(Strict):
         if not isinstance(self.catalog, Catalog):
             raise TypeError("catalogue not resolved: use optimizer.load_instance")
         return self.catalog
+
+
+def _strict_models() -> list[type[Strict]]:
+    """Every model of this module in definition order (a model is defined after the models it uses)."""
+    return [v for v in globals().values() if isinstance(v, type) and issubclass(v, Strict)]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of instance files, each field described by its attribute docstring.
+
+    Reading the docstrings parses this module's source, so it happens here (``optimizer schema``) and not
+    when the models are defined: loading an instance never needs them.
+    """
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    models = _strict_models()
+    for cls in models:
+        for base in reversed(cls.__mro__):  # docstrings of inherited fields come from the class defining them
+            if not (isinstance(base, type) and issubclass(base, Strict)):
+                continue
+            for name, doc in extract_docstrings_from_cls(base, use_inspect=True).items():
+                info = cls.model_fields.get(name)
+                if info is not None and info.description is None:
+                    info.description = doc
+    for cls in models:
+        cls.model_rebuild(force=True)
+    return Instance.model_json_schema()

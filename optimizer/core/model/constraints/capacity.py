@@ -4,6 +4,10 @@
     sum_{i in g} n[i] = count(g)                               for every group g with ``count``
     n[i] <= n_max(g) y[j(i)],  sum_{i in g} y[j(i)] <= 1        for every ``uniform`` group g
 
+The demand row of a group is left out where its exact-count row implies it: count(g) x the slowest
+option's speed >= demand - installed (``ModelData.demand_implied``; every point the count row allows
+meets the demand, so the feasible set is unchanged). Not on the elastic copy, whose counts have slacks.
+
 Big-M: n_max(g) is the group's exact count if given, else the fewest ports its two ends offer
 (NIC count x ports; switch k_max x the largest max_ports of its models; half of it for a == b):
 no feasible plan exceeds it, so the bound is valid and as tight as the data allows.
@@ -24,7 +28,12 @@ FAMILY = "capacity"
 def add(m: Model, d: ModelData) -> None:
     """Add the capacity rows (see module docstring)."""
     speed = d.col_speed_gbps
-    need = [(g.demand_gbps - g.installed_gbps, g.cols) for g in d.groups if g.demand_gbps - g.installed_gbps > 0]
+    implied = d.demand_implied().tolist()
+    need = [
+        (g.demand_gbps - g.installed_gbps, g.cols)
+        for g, skip in zip(d.groups, implied, strict=True)
+        if g.demand_gbps - g.installed_gbps > 0 and not skip
+    ]
     need_row, need_cols = flat([c for _, c in need])
     need_gbps = np.array([x for x, _ in need], dtype=np.float64)
     demand = Coo(need_row, first_column(m, m.n) + need_cols, speed[need_cols], need_gbps, np.full(len(need), np.inf))

@@ -8,6 +8,9 @@ v <= its max_port_gbps. For each group g, switch group s and set A of accepting 
 
 Big-M: n_max(g) bounds every n[i] of g, so the row is inactive when an accepting model is chosen.
 
+The big-M row of a group whose exact count equals n_max(g) is left out when the tightening rows below
+are added: they imply it (``ModelData.form_class_rows`` has the argument).
+
 Tightening (valid inequalities, added unless ``d.tighten`` is False): ends whose accepting set at s
 is A must terminate on switches of a model in A, so for every switch group s and accepting set A
 
@@ -32,7 +35,7 @@ FAMILY = "forms"
 
 def add(m: Model, d: ModelData) -> None:
     """Add the form/speed compatibility rows (see module docstring)."""
-    classes = [fc for sg in d.switch_groups for fc in sg.form_classes]
+    classes = d.form_class_rows()
     if classes:
         row_n, n_part = flat([c for c, _, _ in classes])
         row_z, z_part = flat([a for _, a, _ in classes])

@@ -2,6 +2,10 @@
 
 sum_i e(i) n[i] <= count(v) x ports(v)      for every NIC group v (e(i) = 2 when a == b == v)
 
+The row of a NIC group is left out where exact-count rows imply it: every link group ending there has
+an exact count and sum_g e(g) count(g) <= count(v) x ports(v) (``ModelData.nic_ports_implied``; the
+count rows fix the left side at that sum, so the feasible set is unchanged). Not on the elastic copy.
+
 Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 """
 
@@ -18,7 +22,8 @@ FAMILY = "nic_capacity"
 
 def add(m: Model, d: ModelData) -> None:
     """Add one port row per NIC group with link ends."""
-    used = [v for v in d.nic_groups if v.ends]
+    implied = d.nic_ports_implied().tolist()
+    used = [v for v, skip in zip(d.nic_groups, implied, strict=True) if v.ends and not skip]
     if not used:
         return
     ports = np.array([float(v.ports) for v in used])
