@@ -185,6 +185,28 @@ def _num(value: Any, digits: int | None = None) -> str:
     return f"{value:,.6g}"
 
 
+def _part_view(kind: str) -> tuple[list[Column], Callable[[dict[str, Any]], list[str]]]:
+    """The compact view of a section of parts (transceivers by technology, cables by kind)."""
+    columns: list[Column] = [
+        ("id", "left"),
+        (kind, "left"),
+        ("speed Gb/s", "right"),
+        ("reach m", "right"),
+        ("power W", "right"),
+        ("price USD", "right"),
+        ("status", "left"),
+    ]
+    return columns, lambda r: [
+        r["id"],
+        r[kind],
+        _num(r["speed_gbps"]),
+        _num(r["reach_m"]),
+        _num(r["power_w"]),
+        _num(r["cost_usd"], 0),
+        r.get("status", "shipping"),
+    ]
+
+
 COMPACT: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[str]]]] = {
     "switches": (
         [
@@ -206,46 +228,8 @@ COMPACT: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[str]]]] =
             r.get("status", "shipping"),
         ],
     ),
-    "transceivers": (
-        [
-            ("id", "left"),
-            ("technology", "left"),
-            ("speed Gb/s", "right"),
-            ("reach m", "right"),
-            ("power W", "right"),
-            ("price USD", "right"),
-            ("status", "left"),
-        ],
-        lambda r: [
-            r["id"],
-            r["technology"],
-            _num(r["speed_gbps"]),
-            _num(r["reach_m"]),
-            _num(r["power_w"]),
-            _num(r["cost_usd"], 0),
-            r.get("status", "shipping"),
-        ],
-    ),
-    "cables": (
-        [
-            ("id", "left"),
-            ("kind", "left"),
-            ("speed Gb/s", "right"),
-            ("reach m", "right"),
-            ("power W", "right"),
-            ("price USD", "right"),
-            ("status", "left"),
-        ],
-        lambda r: [
-            r["id"],
-            r["kind"],
-            _num(r["speed_gbps"]),
-            _num(r["reach_m"]),
-            _num(r["power_w"]),
-            _num(r["cost_usd"], 0),
-            r.get("status", "shipping"),
-        ],
-    ),
+    "transceivers": _part_view("technology"),
+    "cables": _part_view("kind"),
     "media": (
         [("id", "left"), ("USD per m", "right"), ("latency ns per m", "right")],
         lambda r: [r["id"], _num(r.get("cost_usd_per_m")), _num(r.get("latency_ns_per_m"))],

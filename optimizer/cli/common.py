@@ -100,6 +100,15 @@ def time_limit_option(help_text: str, default: float = 60.0) -> Callable[[Any], 
     )
 
 
+objective_option = click.option(
+    "--objective",
+    type=click.Choice(["tco", "capex", "power", "weighted"]),
+    default=None,
+    help="Override the instance's objective.",
+)
+"""``--objective``: override the instance's objective mode."""
+
+
 WORKERS_HELP = "Local worker processes [default: by size: in this process up to 16 solves, else one per core]."
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from optimizer.cli.common import solver_missing, study_options
+from optimizer.cli.common import err_console, objective_option, out_console, solver_missing, study_options
 from optimizer.errors import InstanceError
 
 MAX_CHANGES = 20
@@ -42,12 +41,7 @@ MAX_CHANGES = 20
     help="Folder for the robust plan's files, robust.csv, robust.json and base-plan/ [default: robust-<instance>].",
 )
 @study_options
-@click.option(
-    "--objective",
-    type=click.Choice(["tco", "capex", "power", "weighted"]),
-    default=None,
-    help="Override the instance's objective.",
-)
+@objective_option
 @click.option("--json", "as_json", is_flag=True, help="Print robust.json (summary and checks) instead of tables.")
 @click.option("-q", "--quiet", is_flag=True, help="No line per scenario while they are solved.")
 def robust(
@@ -72,7 +66,6 @@ def robust(
     demands, counts, caps or availability (such a scenario is refused). Writes the robust plan, a table of
     each scenario's costs and regrets for the robust plan and the base plan (robust.csv), and the summary.
     """
-    from rich.console import Console
     from rich.table import Table
 
     from optimizer.cli.common import (
@@ -91,8 +84,7 @@ def robust(
     missing = solver_missing(solver)
     if missing is not None:
         return missing
-    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, highlight=False)
-    err = Console(file=sys.stderr, highlight=False)
+    out, err = out_console(), err_console()
 
     def on_scenario(name: str, row: dict[str, Any]) -> None:
         if not quiet and not as_json:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from optimizer.cli.common import out_console, solver_missing, study_options
+from optimizer.cli.common import StudyProgress, out_console, solver_missing, study_options
 from optimizer.errors import InstanceError
 
 
@@ -79,19 +76,10 @@ def robustness(
         return report_issues(exc)
     assert isinstance(document, dict)
     target = out_dir or Path(f"robustness-{document.get('name', 'instance')}")
-    progress = Progress(
-        TextColumn("[bold]robustness"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(file=sys.stderr),
-        disable=quiet,
-        transient=False,
-    )
-    task_id = progress.add_task("robustness", total=samples)
+    progress = StudyProgress("robustness", quiet, total=samples)
 
     def on_row(row: dict[str, Any], done: int, total: int) -> None:
-        progress.update(task_id, total=total, completed=done)
+        progress.update(done, total=total)
 
     try:
         with progress:

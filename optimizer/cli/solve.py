@@ -25,6 +25,7 @@ from optimizer.cli.common import (
     emit_plan,
     finish_process,
     guarded_solve,
+    objective_option,
     report_issues,
     shows_progress,
     solver_missing,
@@ -165,12 +166,7 @@ def _drivers(file: Path, plan: Any, gap: float, objective: str | None, time_limi
 @click.option(
     "--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True, help="HiGHS random seed."
 )
-@click.option(
-    "--objective",
-    type=click.Choice(["tco", "capex", "power", "weighted"]),
-    default=None,
-    help="Override the instance's objective.",
-)
+@objective_option
 @click.option(
     "--out",
     "out_dir",

@@ -8,14 +8,13 @@ from typing import Any
 import click
 
 from optimizer.cli.common import (
-    THREADS,
     StudyProgress,
     finite_number,
+    objective_option,
     out_console,
     print_table,
     solver_missing,
-    solver_option,
-    time_limit_option,
+    study_options,
 )
 from optimizer.errors import InstanceError
 
@@ -48,35 +47,8 @@ def _solve_options(time_limit: float, gap: float, threads: int, objective: str |
 
 
 def _solve_flags(fn: Any) -> Any:
-    for decorator in reversed(
-        [
-            time_limit_option("Wall-clock limit of each solve in seconds."),
-            click.option(
-                "--gap",
-                type=click.FloatRange(min=0),
-                default=1e-4,
-                show_default=True,
-                help="Relative MIP gap of each solve.",
-            ),
-            click.option("--threads", type=THREADS, default=1, show_default=True, help="Solver threads per solve."),
-            solver_option,
-            click.option(
-                "--objective",
-                type=click.Choice(["tco", "capex", "power", "weighted"]),
-                default=None,
-                help="Override the instance's objective.",
-            ),
-            click.option(
-                "--workers",
-                type=click.IntRange(min=1),
-                default=None,
-                help="Local worker processes [default: by size: in this process up to 16 solves, else one per core].",
-            ),
-            click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
-        ]
-    ):
-        fn = decorator(fn)
-    return fn
+    """The study options every study shares (``study_options``) and ``--objective``."""
+    return study_options(objective_option(fn))
 
 
 def _read_base(file: Path) -> tuple[dict[str, Any], Path, dict[str, Any]]:
