@@ -26,14 +26,15 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 
 from optimizer.core.gcpause import paused_gc
+from optimizer.core.outcome import SolveReport as SolveReport
+from optimizer.core.outcome import SolveStatus as SolveStatus
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -41,22 +42,6 @@ if TYPE_CHECKING:
     from optimizer.core.model.linear import Model
 
 log = logging.getLogger(__name__)
-
-
-class SolveStatus(StrEnum):
-    """Solver outcome, as written to plan.json."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        """True when a plan (incumbent) exists."""
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
 @dataclass(frozen=True)
@@ -155,29 +140,6 @@ def option_problems(options: SolveOptions) -> list[str]:
     if options.solver not in SOLVER_NAMES:
         out.append(f"solver must be one of {', '.join(SOLVER_NAMES)}, got {options.solver!r}")
     return out
-
-
-@dataclass(frozen=True)
-class SolveReport:
-    """What the solver said, independent of the domain."""
-
-    status: SolveStatus
-    objective: float | None
-    bound: float | None
-    solve_s: float
-    threads: int
-    nodes: int
-    highs_status: str
-    """The solver's own status text (HiGHS's model status, or another solver's termination condition)."""
-    message: str = ""
-    handoff_s: float = 0.0
-    """Seconds spent handing the model to HiGHS (included in ``solve_s``)."""
-    extract_s: float = 0.0
-    """Seconds spent loading the solution back into the Pyomo variables (included in ``solve_s``)."""
-    highs_s: float = 0.0
-    """The solver's own run time (HiGHS's, or the one another solver reports; else its call's wall time)."""
-    size: dict[str, int] | None = None
-    """Model size handed to HiGHS: columns, integers, rows, nonzeros."""
 
 
 def _finite(value: float) -> float | None:
@@ -810,20 +772,7 @@ def _solve_other(m: Model, options: SolveOptions, deadline: float, threads: int)
     if not isinstance(m, linear.ArrayModel):
         a = linear_arrays(m)
         size = {"columns": a.n_cols, "integers": a.n_integer, "rows": a.n_rows, "nonzeros": a.nnz}
-    return SolveReport(
-        SolveStatus(r.status),
-        r.objective,
-        r.bound,
-        r.solve_s,
-        r.threads,
-        r.nodes,
-        r.text,
-        message=message,
-        handoff_s=r.handoff_s,
-        extract_s=r.extract_s,
-        highs_s=r.solver_s,
-        size=size,
-    )
+    return replace(r, message=message, size=size)
 
 
 def _highs_error(what: str, run: _Run, start: float, threads: int, size: dict[str, int]) -> SolveReport:

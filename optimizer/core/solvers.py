@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from optimizer.core.outcome import SolveReport, SolveStatus
 from optimizer.errors import SolverUnavailableError
 
 SolveOptions = Any
@@ -212,40 +213,7 @@ def solver_version(name: str) -> str:
 # ------------------------------------------------------------------------------ solving
 
 
-@dataclass(frozen=True)
-class Result:
-    """A solve's outcome in the fields of ``optimizer.core.solve.SolveReport`` (which builds the report:
-    ``status`` is a ``SolveStatus`` value)."""
-
-    status: str
-    objective: float | None
-    bound: float | None
-    solve_s: float
-    threads: int
-    nodes: int
-    text: str
-    message: str = ""
-    handoff_s: float = 0.0
-    extract_s: float = 0.0
-    solver_s: float = 0.0
-
-
-class _Status:
-    """The ``optimizer.core.solve.SolveStatus`` values used here."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"
-    ERROR = "error"
-
-
-def _has_solution(status: str) -> bool:
-    return status in (_Status.OPTIMAL, _Status.FEASIBLE)
-
-
-def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) -> Result:
+def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) -> SolveReport:
     """Solve Pyomo model ``m`` with ``options.solver`` and load its incumbent; never raises for outcomes.
 
     The solver gets the time left until ``deadline`` (a ``time.monotonic()`` value) as its own limit.
@@ -256,8 +224,8 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
     used_threads = threads if spec.threads else 1
     start = time.perf_counter()
     if isinstance(m, ArrayModel):
-        return Result(
-            _Status.ERROR,
+        return SolveReport(
+            SolveStatus.ERROR,
             None,
             None,
             0.0,
@@ -275,8 +243,8 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
             outcome = _solve_legacy(m, spec, options, native)
     except Exception as exc:  # solver failure must come back as data
         log.error("%s failed", spec.name, exc_info=exc)
-        return Result(
-            _Status.ERROR,
+        return SolveReport(
+            SolveStatus.ERROR,
             None,
             None,
             time.perf_counter() - start,
@@ -287,14 +255,14 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
         )
     status, objective, bound = outcome.status, outcome.objective, outcome.bound
     extract_s = 0.0
-    if _has_solution(status):
+    if status.has_solution:
         t = time.perf_counter()
         try:
             outcome.load()
         except Exception as exc:  # a solution the interface cannot load is no plan
             log.error("%s: loading the solution failed", spec.name, exc_info=exc)
-            return Result(
-                _Status.ERROR,
+            return SolveReport(
+                SolveStatus.ERROR,
                 None,
                 None,
                 time.perf_counter() - start,
@@ -308,14 +276,14 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
             import pyomo.environ as pyo
 
             objective = float(pyo.value(m.objective))
-        if bound is None and status == _Status.OPTIMAL:
+        if bound is None and status == SolveStatus.OPTIMAL:
             bound = objective
     else:
         objective = None
-        bound = outcome.bound if status == _Status.NO_SOLUTION else None
+        bound = outcome.bound if status == SolveStatus.NO_SOLUTION else None
     end = time.perf_counter()
     solver_s = outcome.solver_s if outcome.solver_s is not None else outcome.call_s
-    return Result(
+    return SolveReport(
         status,
         objective,
         bound,
@@ -326,13 +294,13 @@ def solve_pyomo(m: Any, options: SolveOptions, deadline: float, threads: int) ->
         message=outcome.message,
         handoff_s=max(0.0, outcome.call_s - solver_s),
         extract_s=extract_s,
-        solver_s=solver_s,
+        highs_s=solver_s,
     )
 
 
 @dataclass
 class _Outcome:
-    status: Any
+    status: SolveStatus
     objective: float | None
     bound: float | None
     nodes: int
@@ -383,19 +351,19 @@ def _solve_contrib(m: Any, spec: SolverSpec, options: SolveOptions, native: dict
     has = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     T = TerminationCondition
     if tc == T.convergenceCriteriaSatisfied:
-        status = _Status.OPTIMAL if has else _Status.ERROR
+        status = SolveStatus.OPTIMAL if has else SolveStatus.ERROR
     elif tc in (T.provenInfeasible, T.locallyInfeasible, T.infeasibleOrUnbounded):
-        status = _Status.INFEASIBLE
+        status = SolveStatus.INFEASIBLE
     elif tc == T.unbounded:
-        status = _Status.UNBOUNDED
+        status = SolveStatus.UNBOUNDED
     elif tc in (T.maxTimeLimit, T.iterationLimit, T.objectiveLimit, T.minStepLength, T.interrupted):
-        status = _Status.FEASIBLE if has else _Status.NO_SOLUTION
+        status = SolveStatus.FEASIBLE if has else SolveStatus.NO_SOLUTION
     else:
-        status = _Status.FEASIBLE if has and tc == T.unknown else _Status.ERROR
+        status = SolveStatus.FEASIBLE if has and tc == T.unknown else SolveStatus.ERROR
     nodes = int(_first_number(res.extra_info, ("NNodes", "NodeCount", "mip_node_count")) or 0)
     solver_s = _first_number(res.timing_info, ("scip_time", "gurobi_time", "solver_wall_time"))
-    message = "" if status != _Status.ERROR else f"{spec.name} ended with {tc.name}"
-    if status == _Status.FEASIBLE or (status == _Status.NO_SOLUTION and tc == T.maxTimeLimit):
+    message = "" if status != SolveStatus.ERROR else f"{spec.name} ended with {tc.name}"
+    if status == SolveStatus.FEASIBLE or (status == SolveStatus.NO_SOLUTION and tc == T.maxTimeLimit):
         message = "stopped: time limit" if tc == T.maxTimeLimit else f"stopped: {tc.name}"
     return _Outcome(
         status,
@@ -434,11 +402,11 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
         SolStat.locallyOptimal,
     )
     if tc in (TC.optimal, TC.globallyOptimal, TC.locallyOptimal):
-        status = _Status.OPTIMAL if has else _Status.ERROR
+        status = SolveStatus.OPTIMAL if has else SolveStatus.ERROR
     elif tc in (TC.infeasible, TC.infeasibleOrUnbounded, TC.invalidProblem) and not has:
-        status = _Status.INFEASIBLE
+        status = SolveStatus.INFEASIBLE
     elif tc == TC.unbounded:
-        status = _Status.UNBOUNDED
+        status = SolveStatus.UNBOUNDED
     elif tc in (
         TC.maxTimeLimit,
         TC.maxIterations,
@@ -448,9 +416,9 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
         TC.resourceInterrupt,
         TC.intermediateNonInteger,
     ):
-        status = _Status.FEASIBLE if has else _Status.NO_SOLUTION
+        status = SolveStatus.FEASIBLE if has else SolveStatus.NO_SOLUTION
     else:
-        status = _Status.ERROR
+        status = SolveStatus.ERROR
     minimise = m.objective.sense == pyo.minimize
     upper, lower = _number(res.problem.upper_bound), _number(res.problem.lower_bound)
     incumbent, bound = (upper, lower) if minimise else (lower, upper)
@@ -458,9 +426,9 @@ def _solve_legacy(m: Any, spec: SolverSpec, options: SolveOptions, native: dict[
     nodes = int(_number(getattr(stats, "number_of_created_subproblems", None)) or 0)
     wall = _number(getattr(res.solver, "wallclock_time", None))
     message = ""
-    if status == _Status.ERROR:
+    if status == SolveStatus.ERROR:
         message = f"{spec.name} ended with {tc}: {res.solver.message or res.solver.termination_message or ''}".strip()
-    elif status in (_Status.FEASIBLE, _Status.NO_SOLUTION) and tc != TC.infeasible:
+    elif status in (SolveStatus.FEASIBLE, SolveStatus.NO_SOLUTION) and tc != TC.infeasible:
         message = "stopped: time limit" if tc == TC.maxTimeLimit else f"stopped: {tc}"
     return _Outcome(
         status,
