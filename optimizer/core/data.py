@@ -363,6 +363,7 @@ def build_data(
         whole_unit = frozenset(multi)
     rel_params = params(instance)
     rel_modes = modes_by_item(index) if rel_params is not None else {}
+    site = site_params(instance)  # site extension (read once: priced pruning and the model data)
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -468,6 +469,7 @@ def build_data(
                     whole_unit,
                     link,
                     nodes,
+                    site,
                 )
             usable = []
             for oi in keep:
@@ -621,7 +623,7 @@ def build_data(
         fabric_choice=fabric_choice,
     )
     data.weights_interruptions = instance.weights.interruptions_per_day
-    data.site = site_params(instance)
+    data.site = site
     data.max_power_w, data.power_cap_site = power_cap(instance.limits.max_power_w, data.site)
     col_length_m = [groups[g].length_m for g in col_group]
     switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
@@ -669,13 +671,13 @@ def _priced_keep(
     whole_unit: frozenset[str],
     link: Link,
     nodes: dict[str, NicNode | SwitchNode],
+    site: SiteParams | None,
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
     downtime included, and only the figures some constraint of the instance limits (of links of the group
     ``link``: its length prices the spares of a cable priced per metre, its job stops, NIC ends and size
-    price the downtime and spares)."""
+    price the downtime and spares; ``site``: the instance's site figures)."""
     e = energy_usd_per_w(instance)
-    site = site_params(instance)
     e_tco = e + (site.usd_per_w if site is not None else 0.0)  # site extension: the GPU capacity displaced
     w = instance.weights
     by_id = {m.id: m for ms in modes.values() for m in ms}
