@@ -146,6 +146,53 @@ def check_instance(
                 issues.append(Issue(file, f"bandwidth[{i}].links[{j}]", f"unknown link group '{ref}'"))
     issues += _check_reliability(instance)
     issues += _check_periods(instance, nodes, links_by_id, item_ids)
+    issues += _check_facility(instance, index, links_by_id, bad_links)
+    return issues
+
+
+def _check_facility(
+    instance: Instance, index: CatalogIndex, links_by_id: Mapping[str, object], bad_links: set[str]
+) -> list[Issue]:
+    """Facility extension: every switch model a group may choose has rack units and fits one switch rack,
+    every transceiver has a fibre count, fibre paths name known link groups, no periods."""
+    f = instance.facility
+    if f is None:
+        return []
+    file = instance.source
+    issues: list[Issue] = []
+    if instance.periods is not None:
+        issues.append(Issue(file, "facility", "a facility section cannot be combined with periods (roadmaps)"))
+    models = sorted({m for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models if m in index.switches})
+    for m in models:
+        sw = index.switches[m]
+        if sw.rack_units is None:
+            issues.append(Issue(file, "facility", f"switch model '{m}' has no rack_units (the facility section needs it)"))
+        elif sw.rack_units > f.switch_rack_units:
+            issues.append(
+                Issue(
+                    file,
+                    "facility.switch_rack_units",
+                    f"switch model '{m}' takes {sw.rack_units} U, more than one switch rack's {f.switch_rack_units} U",
+                )
+            )
+        if f.switch_rack_kw is not None and sw.power_w > 1000.0 * f.switch_rack_kw:
+            issues.append(
+                Issue(
+                    file,
+                    "facility.switch_rack_kw",
+                    f"switch model '{m}' draws {sw.power_w:g} W, more than one switch rack's {f.switch_rack_kw:g} kW",
+                )
+            )
+    missing = sorted(t.id for t in index.transceivers.values() if t.fibres is None)
+    if missing:
+        shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
+        issues.append(Issue(file, "facility", f"transceivers without fibres (the facility section needs them): {shown}"))
+    for i, fp in enumerate(f.fibre_paths):
+        for j, ref in enumerate(fp.links):
+            if ref not in links_by_id and ref not in bad_links:
+                issues.append(Issue(file, f"facility.fibre_paths[{i}].links[{j}]", f"unknown link group '{ref}'"))
+    ids = [fp.id for fp in f.fibre_paths]
+    issues += _duplicates(file, "facility.fibre_paths", ids)
     return issues
 
 

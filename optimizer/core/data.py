@@ -19,6 +19,7 @@ import numpy as np
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
+from optimizer.core.facility import FacilityData, build_facility, facility_figures
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
 from optimizer.core.reliability import (
@@ -185,6 +186,8 @@ class ModelData:
     """The site power envelope when the instance has a ``site`` section, else None."""
     power_cap_site: bool = False
     """True when ``max_power_w`` is the site's cap (it_power_w - gpus x gpu_w), not ``limits.max_power_w``."""
+    facility: FacilityData | None = None
+    """The facility figures when the instance has a ``facility`` section, else None."""
     elastic: ElasticBounds | None = None
     """Set on the elastic copy (``optimizer.core.elastic.elastic_data``): the families that own a hard limit
     add priced slacks to it (``optimizer.core.model.elastic``) and the objective is the slacks' price."""
@@ -453,10 +456,14 @@ def build_data(
         if hit is None:
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
+            ends_nic = (isinstance(nodes[link.a], NicNode), isinstance(nodes[link.b], NicNode))
+            extra = (  # facility extension: rows read each end's power and the fibres
+                [facility_figures(o, index, *ends_nic) for o in options] if instance.facility is not None else None
+            )
             if not prune:
                 keep = list(range(len(options)))
             elif rel_params is None:
-                keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters)
+                keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters, extra=extra)
             else:  # reliability extension: downtime and spares change what dominates
                 keep = _priced_keep(
                     instance,
@@ -470,6 +477,7 @@ def build_data(
                     link,
                     nodes,
                     site,
+                    extra,
                 )
             usable = []
             for oi in keep:
@@ -631,6 +639,15 @@ def build_data(
     data.reliability = _reliability_data(
         instance, index, col_option, col_length_m, col_group, choice_model, choice_node
     )
+    data.facility = build_facility(
+        instance,
+        index,
+        col_option,
+        col_group,
+        [(g.a, g.b) for g in groups],
+        choice_model,
+        {g.id: g.cols for g in groups},
+    )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
@@ -672,11 +689,13 @@ def _priced_keep(
     link: Link,
     nodes: dict[str, NicNode | SwitchNode],
     site: SiteParams | None,
+    extra: list[tuple[float, int | float, int]] | None = None,
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
     downtime included, and only the figures some constraint of the instance limits (of links of the group
     ``link``: its length prices the spares of a cable priced per metre, its job stops, NIC ends and size
-    price the downtime and spares; ``site``: the instance's site figures)."""
+    price the downtime and spares; ``site``: the instance's site figures; ``extra``: the facility figures
+    of each option, which facility rows read)."""
     e = energy_usd_per_w(instance)
     e_tco = e + (site.usd_per_w if site is not None else 0.0)  # site extension: the GPU capacity displaced
     w = instance.weights
@@ -686,7 +705,7 @@ def _priced_keep(
     latency = bool(instance.paths or instance.demands)
     priced = []
     stop, nic_items = job_stop_fraction(nodes, link), host_ends(nodes, link, modes)
-    for o in options:
+    for oi, o in enumerate(options):
         r = link_rates(o.items, o.kind, modes, link.length_m, stop, nic_items)
         lost = r.lost_gpu_h(p)
         spares = spares_usd(r.units, by_id, p, group_size(link, o.speed_gbps))
@@ -704,6 +723,7 @@ def _priced_keep(
             *((o.latency_ns,) if latency else ()),
             *((r.interruptions,) if rel.max_interruptions_per_day is not None else ()),
             *((lost,) if rel.min_availability is not None else ()),
+            *(extra[oi] if extra is not None else ()),
         )
         priced.append(PricedOption(obj, constrained))
     return prune_priced(options, compat, protected, priced, whole_unit)

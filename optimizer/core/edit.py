@@ -4,7 +4,7 @@ A parameter path is a dotted path to a field of the instance document (the langu
 break-evens, ``optimizer.studies.sweep``, and of ``Instance.with_changes``):
 
     economics.electricity_usd_per_kwh       a field of a top-level section (economics, weights, limits,
-                                            reliability, site)
+                                            reliability, site, facility)
     limits.supply.cpo-dr-800                a supply limit by catalogue id
     links.gpu-leaf.length_m                 a field of a list entry addressed by id (nodes, links,
     nodes.spine.count                         paths, bandwidth, demands); the id may be a glob
@@ -49,11 +49,22 @@ from optimizer.errors import InstanceError, Issue
 
 LIST_SECTIONS = ("nodes", "links", "paths", "bandwidth", "demands")
 CATALOG_SECTIONS = ("transceivers", "cables", "switches", "nics", "media", "reliability")
-DICT_SECTIONS = ("economics", "weights", "limits", "reliability", "site")
+DICT_SECTIONS = ("economics", "weights", "limits", "reliability", "site", "facility")
 RELIABILITY_FIELDS = ("fit", "mtbf_h", "domain_ends", "mttr_h", "spare_cost_usd", "flap_fit")
 """Fields of catalogue failure modes (reliability extension): a catalog path with one of them targets
 only ``reliability`` rows."""
-INTEGER_FIELDS = ("count", "ports", "min", "max", "gpus", "gpus_per_interruption", "domain_ends")
+INTEGER_FIELDS = (
+    "count",
+    "ports",
+    "min",
+    "max",
+    "gpus",
+    "gpus_per_interruption",
+    "domain_ends",
+    "max_switch_racks",
+    "gpu_racks",
+    "switch_rack_units",
+)
 
 
 class ParameterError(ValueError):

@@ -333,6 +333,7 @@ def prune_dominated(
     protected_items: frozenset[str],
     whole_unit_items: frozenset[str] = frozenset(),
     latency: bool = True,
+    extra: list[tuple[float, ...]] | None = None,
 ) -> list[int]:
     """Indices of options to keep after removing dominated ones (the optimum is unchanged).
 
@@ -343,8 +344,9 @@ def prune_dominated(
     and p uses no supply-limited item (or exactly q's items); under the compatibility rules p must be
     qualified for every protocol q is, and neither may use a whole-unit part (twin-port module,
     breakout) unless both use exactly the same items (removing q's halves could leave a node with an
-    odd count). Then replacing every q link by a p link keeps every constraint satisfied and no
-    objective (all weights are >= 0) gets worse.
+    odd count). ``extra`` (per option, facility extension): more per-link figures that rows read (the
+    power at NIC ends and at switch ends, the fibres); p must be no worse in each. Then replacing every q
+    link by a p link keeps every constraint satisfied and no objective (all weights are >= 0) gets worse.
     Exact ties keep the first option only.
     """
     keep: list[int] = []
@@ -356,6 +358,8 @@ def prune_dominated(
             if not (p.power_w <= q.power_w and p.cost_usd <= q.cost_usd):
                 continue
             if latency and p.latency_ns > q.latency_ns:
+                continue
+            if extra is not None and any(x > y for x, y in zip(extra[pi], extra[qi], strict=True)):
                 continue
             ends = zip(compat[pi], compat[qi], strict=True)
             if any(cp is not None and cq is not None and not cq <= cp for cp, cq in ends):
@@ -373,6 +377,7 @@ def prune_dominated(
                 and p.cost_usd == q.cost_usd
                 and (p.latency_ns == q.latency_ns or not latency)
                 and compat[pi] == compat[qi]
+                and (extra is None or extra[pi] == extra[qi])
             )
             if tie and pi > qi:
                 continue

@@ -127,6 +127,9 @@ class Plan:
     """Infeasible plans: ``Relaxation`` entries (limit, id, unit, current, needed, field, value, text)."""
     fabrics: list[dict[str, Any]] | None = None
     """Compatibility rules only: each fabric's node groups and the protocol it runs (plan.json ``fabrics``)."""
+    facility: dict[str, Any] | None = None
+    """Facility extension only: switch racks, rack units, rack power per rack type, liquid load, fibres per
+    link group and cable path, structured-cabling lines (plan.json ``facility``)."""
     drivers: list[dict[str, Any]] | None = None
     """Decision drivers, when asked for (``optimizer solve --drivers``): the uncertain figures whose change
     flips a group's choice, with the break-even (plan.json ``drivers``, drivers.csv)."""
@@ -158,6 +161,7 @@ class Plan:
                 **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
                 **({} if self.reliability is None else {"reliability": self.reliability}),
                 **({} if self.fabrics is None else {"fabrics": self.fabrics}),
+                **({} if self.facility is None else {"facility": self.facility}),
                 **({} if self.drivers is None else {"drivers": self.drivers}),
             }
         )
@@ -290,6 +294,7 @@ def plan_from_dict(doc: Mapping[str, Any]) -> Plan:
         reliability_rows=rel_rows,
         relaxations=[Relaxation(**r) for r in doc.get("relaxations") or []],
         fabrics=doc.get("fabrics"),
+        facility=doc.get("facility"),
     )
 
 
@@ -623,6 +628,16 @@ def extract_plan(
         totals["gpus_displaced"], site_usd = d.site.displaced(power)
         totals["gpus_displaced_usd"] = site_usd
         totals["tco_usd"] += site_usd
+    facility = cabling = None
+    if d.facility is not None:  # facility extension: racks, rack power, liquid load, fibres, cabling
+        from optimizer.core.facility import facility_section
+
+        facility, cabling = facility_section(n, k, chosen, d, index)
+        totals["switch_racks"] = facility["switch_racks"]
+        totals["fibres"] = facility["fibres"]
+        if "cabling_capex_usd" in facility:
+            totals["cabling_capex_usd"] = facility["cabling_capex_usd"]
+        facility = _clean_figures(facility)
     totals = {key: _round_total(key, v) for key, v in totals.items()}
     objective = {
         "tco": capex + energy + (rel_totals["downtime_usd"] if rel is not None else 0.0) + site_usd,
@@ -640,6 +655,9 @@ def extract_plan(
         from optimizer.core.reliability_plan import bom_spares
 
         bom = bom_spares(bom, rel)
+    if cabling:  # facility extension: the structured-cabling lines
+        rows = [{**r, "capex_usd": _round(r["capex_usd"])} for r in cabling]
+        bom = typed(pd.concat([bom, pd.DataFrame(rows, columns=BOM_COLUMNS)], ignore_index=True))
     return Plan(
         d.name,
         d.objective,
@@ -658,7 +676,19 @@ def extract_plan(
         routing=routing,
         reliability=rel,
         reliability_rows=rel_rows,
+        facility=facility,
     )
+
+
+def _clean_figures(value: Any) -> Any:
+    """A plan section with every float rounded as the totals are (``_round``)."""
+    if isinstance(value, float):
+        return _round(value)
+    if isinstance(value, dict):
+        return {key: _clean_figures(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_figures(v) for v in value]
+    return value
 
 
 def option_technology(index: CatalogIndex, option_id: str) -> str:

@@ -342,6 +342,10 @@ class Transceiver(PartRules):
     """Compatibility extension: dsp (retimed), lpo (linear), lro (linear receive) or cpo. Default, in
     this order: cpo for form cpo; lro if the id contains 'lro' or the description 'linear receive'; lpo
     if the id contains 'lpo' or the description 'linear pluggable' (case-insensitive); else dsp."""
+    fibres: NonNegInt | None = None
+    """Facility extension: fibres one link of this end runs over the structured cabling (DR8 16, 2xFR4 4, DR4 8,
+    FR4 2, a breakout end its own share); read only under a ``facility`` section, which needs it for every
+    transceiver a plan may use."""
 
 
 class Cable(PartRules):
@@ -407,6 +411,12 @@ class Switch(PortRules, Availability):
     """Extension (CPO switches): the pluggable switch of the same ASIC whose price ``cost_usd`` repeats,
     so that ``cpo_premium_fraction`` is the premium over it. Informational: it must name a switch
     without the cpo form; it does not change a figure."""
+    rack_units: PositiveInt | None = None
+    """Facility extension: rack units (U) one switch takes in a switch rack; read only under a ``facility``
+    section, which needs it for every model a switch group may choose."""
+    cooling: Literal["air", "liquid"] = "air"
+    """Facility extension: how the switch is cooled; the power of liquid-cooled switches counts against
+    ``facility.liquid_cooling_kw``."""
     source: Text
     confidence: Confidence | None = None
     description: Text | None = None
@@ -630,6 +640,70 @@ class Site(Strict):
     gpu_hour_usd: NonNegNumber | None = None
     """Value of one GPU-hour of capacity. Default: ``reliability.gpu_hour_usd`` when the instance has a
     ``reliability`` section, else 0 (the cap only)."""
+
+
+class FibrePath(Strict):
+    """Facility extension: a cable path (a duct or tray between halls) and the fibres it can carry."""
+
+    id: Id
+    links: Annotated[list[Id], Field(min_length=1), AfterValidator(_unique)]
+    """The link groups whose fibres run along this path."""
+    max_fibres: NonNegInt
+    """Fibres the path can carry (the summed fibres of every link of the listed groups)."""
+
+
+class Cabling(Strict):
+    """Facility extension: the structured-cabling rule (instances/README.md, "Facility"): per link group g of
+    at least ``min_length_m`` whose links run F(g) > 0 fibres, trunks = ceil(F / trunk_fibres), cassettes
+    = 2 x ceil(F / cassette_fibres) (one set per end) and patch panels = 2 x ceil(ceil(F / cassette_fibres)
+    / cassettes_per_panel). A bill-of-materials rule: priced in the plan's cabling lines, not in the optimum."""
+
+    min_length_m: NonNegNumber = 0.0
+    """Link groups shorter than this are patched directly (no trunk, cassette or panel)."""
+    trunk_fibres: PositiveInt = 144
+    """Fibres per MPO trunk cable."""
+    trunk_cost_usd: NonNegNumber = 0.0
+    """Price of one trunk (its connectors and fixed part)."""
+    trunk_cost_usd_per_m: NonNegNumber = 0.0
+    """Price of one trunk per metre of the link group's length."""
+    cassette_fibres: PositiveInt = 24
+    """Fibres one MPO cassette (or MPO adapter plate) breaks out."""
+    cassette_cost_usd: NonNegNumber = 0.0
+    cassettes_per_panel: PositiveInt = 4
+    """Cassettes one patch panel (1U) holds."""
+    panel_cost_usd: NonNegNumber = 0.0
+
+
+class Facility(Strict):
+    """Facility extension: the room the fabric stands in (instances/README.md, "Facility"). With this section
+    the plan counts switch racks, rack units, rack power, liquid-cooling load and fibres, and the limits given
+    here become rows of the model."""
+
+    switch_rack_units: PositiveInt = 42
+    """Usable rack units (U) of one switch rack."""
+    switch_rack_kw: PositiveNumber | None = None
+    """Power cap of one switch rack (kW): its switches and the link ends in their ports. Absent: racks are
+    counted by space only."""
+    max_switch_racks: NonNegInt | None = None
+    """Switch racks the hall has room for (absent: no cap)."""
+    gpu_racks: PositiveInt | None = None
+    """GPU racks the NIC groups stand in (the NICs' link ends are spread evenly over them)."""
+    gpu_rack_kw: PositiveNumber | None = None
+    """Power cap of one GPU rack (kW); needs ``gpu_racks``."""
+    gpu_rack_base_kw: NonNegNumber = 0.0
+    """Draw of one GPU rack without the link ends at its NICs (GPUs, hosts, NICs, fans; kW)."""
+    liquid_cooling_kw: NonNegNumber | None = None
+    """Liquid-cooling capacity available to the liquid-cooled switches (kW); absent: no cap."""
+    cabling: Cabling | None = None
+    """The structured-cabling rule (absent: no cabling lines)."""
+    fibre_paths: list[FibrePath] = []
+    """Cable paths between halls with a fibre limit each."""
+
+    @model_validator(mode="after")
+    def _gpu_racks_given(self) -> Facility:
+        if self.gpu_rack_kw is not None and self.gpu_racks is None:
+            raise ValueError("gpu_rack_kw needs gpu_racks")
+        return self
 
 
 class CountRange(Strict):
@@ -955,6 +1029,8 @@ class Instance(Strict):
     """Roadmap extension: plan several periods in one model (see instances/README.md "Roadmaps")."""
     installed: Installed | None = None
     """Roadmap extension: the equipment in place before the first period (only with ``periods``)."""
+    facility: Facility | None = None
+    """Facility extension: rack space, rack power, cooling and fibres (see instances/README.md "Facility")."""
 
     _source: str = PrivateAttr(default="<mapping>")
 

@@ -20,6 +20,9 @@ The limits and the families that own them:
 
     limits          max_power_w, max_capex_usd (upper); supply(x) per catalogue item (upper)
     reliability     365.25 x max_interruptions_per_day, (1 - min_availability) x gpus x 8766 (upper)
+    facility_racks  max_switch_racks x switch_rack_units, max_switch_racks x switch_rack_kw (upper)
+    facility_power  gpu_racks x (gpu_rack_kw - gpu_rack_base_kw), liquid_cooling_kw (upper)
+    facility_fibres max_fibres(P) per cable path (upper)
     latency         max_latency_ns(p) per path (upper)
     bandwidth       min_gbps(B) per aggregate bandwidth entry (lower)
     nic_capacity    count(v) x ports(v) per NIC group (upper)
