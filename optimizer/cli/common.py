@@ -356,6 +356,47 @@ def finish_process(code: int) -> int:
     return code
 
 
+def _print_facility(out: Console, f: dict[str, Any]) -> None:
+    """The plan's facility figures (facility extension): one table of racks and loads, the fibres, the cabling."""
+
+    def cap(value: Any, unit: str) -> str:
+        return "-" if value is None else f"{_fmt(value, 3)} {unit}"
+
+    rows = [
+        [
+            "switch racks",
+            f"{f['switch_racks']:,} ({f['switch_racks_by_space']:,} by space, {f['switch_racks_by_power']:,} by power)",
+            cap(f.get("max_switch_racks"), "racks"),
+        ],
+        ["rack units", f"{f['rack_units']:,} U", f"{f['switch_rack_units']} U per rack"],
+        ["switch rack power", f"{_fmt(f['switch_rack_kw'], 3)} kW per rack", cap(f.get("switch_rack_kw_cap"), "kW")],
+    ]
+    if f.get("gpu_racks"):
+        rows.append(
+            [
+                "GPU rack power",
+                f"{_fmt(f['gpu_rack_kw'], 3)} kW per rack ({f['gpu_racks']:,} racks)",
+                cap(f.get("gpu_rack_kw_cap"), "kW"),
+            ]
+        )
+    rows.append(["liquid load", f"{_fmt(f['liquid_load_w'] / 1000.0, 3)} kW", cap(f.get("liquid_cooling_kw_cap"), "kW")])
+    rows.append(["fibres", f"{f['fibres']:,}", "-"])
+    rows += [[f"fibres on path {p['id']}", f"{p['fibres']:,}", f"{p['max_fibres']:,} fibres"] for p in f["fibre_paths"]]
+    print_table(out, "facility", [("", "left"), ("plan", "right"), ("limit", "right")], rows)
+    groups = f.get("link_groups") or []
+    if groups:
+        shown = ", ".join(f"{g['group']} {g['fibres']:,}" for g in groups[:MAX_TABLE_ROWS])
+        more = f", ... ({len(groups) - MAX_TABLE_ROWS:,} more)" if len(groups) > MAX_TABLE_ROWS else ""
+        out.print(f"fibres per link group: {shown}{more}")
+    if "cabling" in f:
+        lines = f["cabling"]
+        out.print(
+            f"structured cabling: {sum(c['trunks'] for c in lines):,} trunks, {sum(c['cassettes'] for c in lines):,} "
+            f"cassettes, {sum(c['panels'] for c in lines):,} patch panels over {len(lines):,} link groups, "
+            f"{_fmt(f['cabling_capex_usd'], 0)} USD (bill of materials; not in the capex)"
+        )
+
+
 def _width(stream: Any) -> int | None:
     """A console's width: the terminal's (or ``COLUMNS``, which rich reads), else 160 for files and pipes."""
     try:
@@ -760,6 +801,8 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
                 f"site: the network displaces {_fmt(t['gpus_displaced'], 2)} GPUs, worth "
                 f"{_fmt(t['gpus_displaced_usd'], 0)} USD over the horizon (in the TCO)"
             )
+        if plan.facility is not None:  # facility extension: racks, rack power, liquid load, fibres, cabling
+            _print_facility(out, plan.facility)
         if "routing_capex_usd" in t:  # routed demands: network costs inside capex, and the flows
             out.print(
                 f"network costs: installed {_fmt(t['installed_capex_usd'])}, setup {_fmt(t['setup_capex_usd'])}, "

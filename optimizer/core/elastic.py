@@ -37,11 +37,12 @@ class Relaxation:
         limit: which kind of limit: ``max_power_w``, ``max_capex_usd``, ``supply``, ``path_latency``,
             ``bandwidth``, ``switch_count_max``, ``switch_count_min``, ``switch_count``, ``nic_ports``,
             ``link_count``, ``interruptions_cap``, ``availability_floor`` (reliability caps), ``site_power``
-            (the site's ``it_power_w``).
+            (the site's ``it_power_w``), ``switch_racks``, ``gpu_rack_power``, ``liquid_cooling``,
+            ``fibre_path`` (facility limits).
         id: the path, bandwidth entry, node, link group or catalogue item (None for power and capex caps
             and the reliability caps).
         unit: the limit's unit (``W``, ``USD``, ``units``, ``ns``, ``Gb/s``, ``switches``, ``ports``, ``links``,
-            ``interruptions/day``; empty for availability, a fraction).
+            ``interruptions/day``, ``racks``, ``kW``, ``fibres``; empty for availability, a fraction).
         current: the limit's value in the instance.
         needed: the value that suffices (at least this for upper limits, at most for lower ones, exactly
             for exact counts).
@@ -256,6 +257,106 @@ def _site_relaxations(d: ModelData, gpu_power_w: float, cap_w: float, n: list[in
     ]
 
 
+def _kw_up(x: float) -> float:
+    """``x`` kW rounded up to a whole watt (ignoring float noise)."""
+    return math.ceil(x * 1000.0 - 1e-6) / 1000.0
+
+
+def _facility_relaxations(d: ModelData, n: list[int], k: list[int]) -> list[Relaxation]:
+    """Facility extension: the switch racks, GPU-rack power, liquid cooling and fibres per cable path that
+    the plan exceeds, each with the value that makes it fit."""
+    from optimizer.core.facility import switch_racks
+
+    f = d.facility
+    assert f is not None
+    p = f.params
+    out: list[Relaxation] = []
+    if p.max_switch_racks is not None:
+        units = sum(u * x for u, x in zip(f.choice_rack_units, k, strict=True))
+        power = sum(w * x for w, x in zip(d.choice_power_w, k, strict=True))
+        power += sum(w * x for w, x in zip(f.col_switch_w, n, strict=True))
+        racks, by_space, by_power = switch_racks(units, power, p)
+        if racks > p.max_switch_racks:
+            why = [f"{_num(units)} U at {p.switch_rack_units} U per rack: {by_space}"]
+            if p.switch_rack_kw is not None:
+                why.append(f"{_num(_up(power))} W at {_num(p.switch_rack_kw)} kW per rack: {by_power}")
+            other = ""
+            if p.switch_rack_kw is not None and by_space <= p.max_switch_racks < by_power and p.max_switch_racks:
+                kw = _kw_up(power / 1000.0 / p.max_switch_racks)
+                other = f", or raise facility.switch_rack_kw to at least {_num(kw)} kW"
+            out.append(
+                Relaxation(
+                    "switch_racks",
+                    None,
+                    "racks",
+                    p.max_switch_racks,
+                    racks,
+                    "facility.max_switch_racks",
+                    racks,
+                    f"switch racks: the hall has room for {p.max_switch_racks}, the plan needs {racks} "
+                    f"({'; '.join(why)}): raise facility.max_switch_racks to at least {racks} "
+                    f"(+{racks - p.max_switch_racks}){other}",
+                )
+            )
+    cap_w = f.gpu_network_cap_w
+    if cap_w is not None and p.gpu_racks is not None and p.gpu_rack_kw is not None:
+        used = sum(w * x for w, x in zip(f.col_nic_w, n, strict=True))
+        if _exceeds(used, cap_w):
+            need = _kw_up(p.gpu_rack_base_kw + used / 1000.0 / p.gpu_racks)
+            out.append(
+                Relaxation(
+                    "gpu_rack_power",
+                    None,
+                    "kW",
+                    p.gpu_rack_kw,
+                    need,
+                    "facility.gpu_rack_kw",
+                    need,
+                    f"GPU rack power {_num(p.gpu_rack_kw)} kW: each of the {p.gpu_racks} GPU racks draws "
+                    f"{_num(p.gpu_rack_base_kw)} kW plus {_num(_kw_up(used / 1000.0 / p.gpu_racks))} kW of link "
+                    f"ends at its NICs: raise facility.gpu_rack_kw to at least {_num(need)} kW "
+                    f"(+{_num(_kw_up(need - p.gpu_rack_kw))} kW)",
+                )
+            )
+    liquid_w = f.liquid_cap_w
+    if liquid_w is not None and p.liquid_cooling_kw is not None:
+        used = sum(w * x for w, x, liq in zip(d.choice_power_w, k, f.choice_liquid, strict=True) if liq)
+        used += sum(w * x for w, x in zip(f.col_liquid_w, n, strict=True))
+        if _exceeds(used, liquid_w):
+            need = _kw_up(used / 1000.0)
+            out.append(
+                Relaxation(
+                    "liquid_cooling",
+                    None,
+                    "kW",
+                    p.liquid_cooling_kw,
+                    need,
+                    "facility.liquid_cooling_kw",
+                    need,
+                    f"liquid cooling {_num(p.liquid_cooling_kw)} kW: the liquid-cooled switches need "
+                    f"{_num(need)} kW: raise facility.liquid_cooling_kw to at least {_num(need)} kW "
+                    f"(+{_num(_kw_up(need - p.liquid_cooling_kw))} kW)",
+                )
+            )
+    for path_id, cols, limit in f.fibre_paths:
+        used_fibres = sum(f.col_fibres[i] * n[i] for i in cols)
+        if used_fibres > limit:
+            out.append(
+                Relaxation(
+                    "fibre_path",
+                    path_id,
+                    "fibres",
+                    limit,
+                    used_fibres,
+                    f"facility.fibre_paths.{path_id}.max_fibres",
+                    used_fibres,
+                    f"cable path {path_id}: {_num(limit)} fibres: raise to at least {_num(used_fibres)} "
+                    f"(+{_num(used_fibres - limit)})",
+                )
+            )
+    return out
+
+
 def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -> list[Relaxation]:
     """The limits of ``d`` that the elastic model's rounded plan exceeds, with the values that admit it."""
     n = [round(x or 0.0) for x in var_values(m.n)]
@@ -297,6 +398,9 @@ def read_relaxations(m: Model, e: ModelData, d: ModelData, instance: Instance) -
 
     if rel is not None:
         out += _reliability_relaxations(rel, n, k)
+
+    if d.facility is not None:
+        out += _facility_relaxations(d, n, k)
 
     for item, limit, col_terms, choices in d.supply:
         used = sum(u * n[i] for i, u in col_terms) + sum(k[q] for q in choices)

@@ -268,12 +268,168 @@ def _totals(
         t["interruptions_per_day"] = fig["interruptions_per_day"]
         t["capex_usd"] += t["spares_capex_usd"]
         t["tco_usd"] += t["spares_capex_usd"] + t["downtime_usd"]
+    if instance.facility is not None:  # facility extension: racks, fibres and cabling (not in capex)
+        fac = facility_figures(instance, links, nodes)
+        t["switch_racks"] = fac["switch_racks"]
+        t["fibres"] = fac["fibres"]
+        if "cabling_capex_usd" in fac:
+            t["cabling_capex_usd"] = fac["cabling_capex_usd"]
     if instance.site is not None:  # site extension: the GPU capacity the network's power displaces
         gpus, gpu_w, gpu_hour_usd = site_figures(instance)
         t["gpus_displaced"] = t["power_w"] / gpu_w
         t["gpus_displaced_usd"] = t["gpus_displaced"] * gpu_hour_usd * HOURS_PER_YEAR * e.years
         t["tco_usd"] += t["gpus_displaced_usd"]
     return t
+
+
+def _end_power_w(ix_transceivers: Mapping[str, Transceiver], r: _LinkRow) -> tuple[float, float]:
+    """Facility extension: the power of one link's end at a and at b (a pair: each transceiver's power_w;
+    a cable: half of its power per link at each end)."""
+    if "+" in r.option:  # a transceiver pair (a cable id has no '+': see _attributes)
+        t, _, u = r.option.partition("+")
+        return ix_transceivers[t].power_w, ix_transceivers[u].power_w
+    return r.attrs["power_w"] / 2.0, r.attrs["power_w"] / 2.0
+
+
+def facility_figures(instance: Instance, links: list[_LinkRow], nodes: Mapping[str, _NodeRow]) -> dict[str, Any]:
+    """Facility extension (instances/README.md, "Facility"): the plan's switch racks, rack units, rack power,
+    NIC-end power in the GPU racks, liquid load, fibres per link group and cable path, and the structured
+    cabling, recomputed from its decisions by the rules of the format doc."""
+    f = instance.facility
+    assert f is not None
+    cat = instance.resolved_catalog
+    trans = {t.id: t for t in cat.transceivers}
+    nics = {n.id for n in instance.nodes if isinstance(n, NicNode)}
+    switches = {s.id: s for s in cat.switches}
+    liquid_only = {
+        n.id
+        for n in instance.nodes
+        if isinstance(n, SwitchNode) and all(switches[m].cooling == "liquid" for m in n.models if m in switches)
+    }
+    rack_units = sum(r.count * (r.model.rack_units or 0) for r in nodes.values())
+    rack_power = sum(r.count * r.model.power_w for r in nodes.values())
+    liquid = sum(r.count * r.model.power_w for r in nodes.values() if r.model.cooling == "liquid")
+    nic_w = 0.0
+    fibres: dict[str, int] = defaultdict(int)
+    for r in links:
+        p_a, p_b = _end_power_w(trans, r)
+        for node_id, p in ((r.link.a, p_a), (r.link.b, p_b)):
+            if node_id in nics:
+                nic_w += r.count * p
+            else:
+                rack_power += r.count * p
+            if node_id in liquid_only:
+                liquid += r.count * p
+        if "+" in r.option:
+            t, _, u = r.option.partition("+")
+            fibres[r.link.id] += r.count * max(trans[t].fibres or 0, trans[u].fibres or 0)
+    by_space = math.ceil(rack_units / f.switch_rack_units - 1e-9) if rack_units > 0 else 0
+    by_power = 0
+    if f.switch_rack_kw is not None and rack_power > 0:
+        by_power = math.ceil(rack_power / (1000.0 * f.switch_rack_kw) - 1e-9)
+    out: dict[str, Any] = {
+        "switch_racks": max(by_space, by_power),
+        "switch_racks_by_space": by_space,
+        "switch_racks_by_power": by_power,
+        "rack_units": rack_units,
+        "switch_rack_power_w": rack_power,
+        "gpu_rack_network_w": nic_w,
+        "liquid_load_w": liquid,
+        "fibres": sum(fibres.values()),
+        "link_groups": dict(fibres),
+        "fibre_paths": {fp.id: sum(fibres.get(g, 0) for g in set(fp.links)) for fp in f.fibre_paths},
+    }
+    rule = f.cabling
+    if rule is not None:
+        lines = {}
+        for link in instance.links:
+            x = fibres.get(link.id, 0)
+            if x <= 0 or link.length_m < rule.min_length_m:
+                continue
+            trunks = math.ceil(x / rule.trunk_fibres)
+            per_end = math.ceil(x / rule.cassette_fibres)
+            panels = 2 * math.ceil(per_end / rule.cassettes_per_panel)
+            cost = trunks * (rule.trunk_cost_usd + rule.trunk_cost_usd_per_m * link.length_m)
+            cost += 2 * per_end * rule.cassette_cost_usd + panels * rule.panel_cost_usd
+            lines[link.id] = {"trunks": trunks, "cassettes": 2 * per_end, "panels": panels, "capex_usd": cost}
+        out["cabling"] = lines
+        out["cabling_capex_usd"] = sum(v["capex_usd"] for v in lines.values())
+    return out
+
+
+def check_facility(
+    instance: Instance, plan: Mapping[str, Any], links: list[_LinkRow], nodes: Mapping[str, _NodeRow], rel_tol: float
+) -> list[Violation]:
+    """Facility extension: the hall's limits (switch racks, GPU-rack power, liquid cooling, fibres per cable
+    path) hold for the plan, and the plan's ``facility`` section states the recomputed figures."""
+    f = instance.facility
+    assert f is not None
+    fig = facility_figures(instance, links, nodes)
+    out: list[Violation] = []
+
+    def same(where: str, stated: Any, expected: float) -> None:
+        number = _number(stated)
+        if number is None or not math.isclose(number, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
+            out.append(Violation(where, f"states {stated!r}, recomputed {expected:.10g}"))
+
+    if f.max_switch_racks is not None and fig["switch_racks"] > f.max_switch_racks:
+        out.append(
+            Violation(
+                "facility.max_switch_racks",
+                f"{fig['switch_racks']} switch racks ({fig['rack_units']} U, {fig['switch_rack_power_w']:g} W) "
+                f"exceed {f.max_switch_racks}",
+            )
+        )
+    if f.gpu_rack_kw is not None and f.gpu_racks is not None:
+        per_rack_kw = f.gpu_rack_base_kw + fig["gpu_rack_network_w"] / 1000.0 / f.gpu_racks
+        if not _le(per_rack_kw, f.gpu_rack_kw, rel_tol):
+            out.append(Violation("facility.gpu_rack_kw", f"a GPU rack draws {per_rack_kw:g} kW, above {f.gpu_rack_kw:g}"))
+    if f.liquid_cooling_kw is not None and not _le(fig["liquid_load_w"], 1000.0 * f.liquid_cooling_kw, rel_tol):
+        out.append(
+            Violation(
+                "facility.liquid_cooling_kw",
+                f"liquid load {fig['liquid_load_w']:g} W exceeds {f.liquid_cooling_kw:g} kW",
+            )
+        )
+    for fp in f.fibre_paths:
+        if fig["fibre_paths"][fp.id] > fp.max_fibres:
+            out.append(
+                Violation(
+                    f"facility.fibre_paths.{fp.id}",
+                    f"{fig['fibre_paths'][fp.id]} fibres exceed max_fibres {fp.max_fibres}",
+                )
+            )
+    section = plan.get("facility")
+    if not isinstance(section, Mapping):
+        return [*out, Violation("facility", "missing: the instance has a facility section")]
+    for key in (
+        "switch_racks",
+        "switch_racks_by_space",
+        "switch_racks_by_power",
+        "rack_units",
+        "switch_rack_power_w",
+        "gpu_rack_network_w",
+        "liquid_load_w",
+        "fibres",
+    ):
+        same(f"facility.{key}", section.get(key), fig[key])
+    stated_groups = {r.get("group"): r.get("fibres") for r in section.get("link_groups") or [] if isinstance(r, Mapping)}
+    for gid in set(stated_groups) | set(fig["link_groups"]):
+        same(f"facility.link_groups.{gid}", stated_groups.get(gid), fig["link_groups"].get(gid, 0))
+    stated_paths = {r.get("id"): r.get("fibres") for r in section.get("fibre_paths") or [] if isinstance(r, Mapping)}
+    for pid, x in fig["fibre_paths"].items():
+        same(f"facility.fibre_paths.{pid}", stated_paths.get(pid), x)
+    if "cabling" in fig:
+        stated_lines = {r.get("group"): r for r in section.get("cabling") or [] if isinstance(r, Mapping)}
+        for gid in set(stated_lines) | set(fig["cabling"]):
+            line, row = fig["cabling"].get(gid), stated_lines.get(gid, {})
+            if line is None:
+                out.append(Violation(f"facility.cabling.{gid}", "a cabling line for a group the rule gives none"))
+                continue
+            for key in ("trunks", "cassettes", "panels", "capex_usd"):
+                same(f"facility.cabling.{gid}.{key}", row.get(key), line[key])
+        same("facility.cabling_capex_usd", section.get("cabling_capex_usd"), fig["cabling_capex_usd"])
+    return out
 
 
 def site_figures(instance: Instance) -> tuple[int, float, float]:
@@ -513,6 +669,8 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
         out += _check_compatibility(instance, ix, links, nodes, plan.get("fabrics"))
     if instance.reliability is not None:
         out += check_reliability(instance, plan, links, nodes, rel_tol)
+    if instance.facility is not None:
+        out += check_facility(instance, plan, links, nodes, rel_tol)
     totals, lim = _totals(instance, links, nodes, plan), instance.limits  # constraint 7
     if lim.max_power_w is not None and not _le(totals["power_w"], lim.max_power_w, rel_tol):
         add("limits.max_power_w", f"power {totals['power_w']:g} W exceeds {lim.max_power_w:g}")
