@@ -185,11 +185,13 @@ def decides(instance: optimizer.Instance, plan: optimizer.Plan, threads: int, ti
                 {"limits": limits.model_copy(update={"supply": {}})},
             )
         )
+    if instance.facility is not None:
+        relaxations.append(("facility limits", {"facility": None}))
     for label, update in relaxations:
         relaxed = instance.model_copy(update=update)
         other = optimizer.solve(relaxed, optimizer.SolveOptions(threads=threads, time_limit_s=time_limit))
         if other.objective is not None and other.objective < plan.objective * (1 - 1e-6):
-            verb = "bind" if label.startswith(("latency", "supply")) else "binds"
+            verb = "bind" if label.startswith(("latency", "supply", "facility")) else "binds"
             binding.append(
                 f"{label} {verb}: without {'them' if verb == 'bind' else 'it'} the optimum is {other.objective:,.2f}"
             )
@@ -213,8 +215,17 @@ def row(path: Path, threads: int, time_limit: float) -> str:
     rule = technology_rule(instance, plan, shares, why) if plan.totals is not None else "-"
     return (
         f"| `{path.relative_to(ROOT / 'instances')}` | {size} | {status} | {optimum} | {wall:.2f} | "
-        f"{mix_text(shares)} | {rule} | {why} |"
+        f"{mix_text(shares)} | {rule} | {why} | {facility_cells(plan)} |"
     )
+
+
+def facility_cells(plan: optimizer.Plan) -> str:
+    """The switch-racks and fibres cells of a plan whose instance has a facility section ("-" otherwise)."""
+    f = plan.facility
+    if f is None:
+        return "- | -"
+    racks = f"{f['switch_racks']:,} ({f['switch_racks_by_space']:,} by space, {f['switch_racks_by_power']:,} by power)"
+    return f"{racks} | {f['fibres']:,}"
 
 
 def main() -> int:
@@ -229,7 +240,8 @@ def main() -> int:
     )
     header = (
         "| file | size | status | optimum (objective) | wall s | technology mix (link ends) | "
-        "DSP / LPO / CPO / copper decided by | what decides it |\n|---|---|---|---|---|---|---|---|"
+        "DSP / LPO / CPO / copper decided by | what decides it | switch racks (facility) | fibres (facility) |"
+        "\n|---|---|---|---|---|---|---|---|---|---|"
     )
     rows = [row(p, args.threads, args.time_limit) for p in files]
     from optimizer.core.solve import highs_version

@@ -43,6 +43,20 @@ LIBRARY: dict[str, list[str]] = {
         "The fabric of rail-fat-tree-16k-800g-nvidia under a site envelope (the site section at the end of the file).",
         *LAT,
     ],
+    # the same fabric in a hall: 48 U / 40 kW air-cooled switch racks, room for 64 of them, a 1.6 MW liquid loop
+    # for liquid-cooled switches, 57 kW GPU racks capped at 60 kW, structured cabling (its facility section is
+    # appended after generation: see FACILITY below)
+    "facility-hall-16k-800g-nvidia": [
+        "--gpus",
+        "16384",
+        "--nic-gbps",
+        "800",
+        "--ecosystem",
+        "nvidia-ib",
+        "--description",
+        "The fabric of rail-fat-tree-16k-800g-nvidia in a hall (the facility section at the end of the file).",
+        *LAT,
+    ],
     # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
     "spectrum-x-4k-2x400g": [
         "--gpus",
@@ -149,6 +163,35 @@ SITE: dict[str, str] = {
 }
 
 
+# The hall of facility-hall-16k-800g-nvidia (instances/README.md, "Facility"): GPU racks of 4 DGX-class nodes
+# (57 kW before the link ends at their NICs, capped at 60 kW), 48 U switch racks of 40 kW (air), room for 64
+# of them, 1.6 MW of liquid cooling for liquid-cooled switches; MPO-144 trunks, 24-fibre cassettes and 1U
+# panels of 4 cassettes at estimated prices; one cable path between the two halls.
+FACILITY: dict[str, str] = {
+    "facility-hall-16k-800g-nvidia": (
+        "facility:\n"
+        "  switch_rack_units: 48\n"
+        "  switch_rack_kw: 40\n"
+        "  max_switch_racks: 64\n"
+        "  gpu_racks: 512\n"
+        "  gpu_rack_kw: 60\n"
+        "  gpu_rack_base_kw: 57\n"
+        "  liquid_cooling_kw: 1600\n"
+        "  cabling:\n"
+        "    min_length_m: 15\n"
+        "    trunk_fibres: 144\n"
+        "    trunk_cost_usd: 600\n"
+        "    trunk_cost_usd_per_m: 4\n"
+        "    cassette_fibres: 24\n"
+        "    cassette_cost_usd: 250\n"
+        "    cassettes_per_panel: 4\n"
+        "    panel_cost_usd: 150\n"
+        "  fibre_paths:\n"
+        "    - {id: hall-a-to-hall-b, links: [spine-core-xhall-125m], max_fibres: 98304}\n"
+    ),
+}
+
+
 def build(only: str = "") -> int:
     """Write every library file whose name contains ``only``; the exit code of the first failure, or 0."""
     for name, args in LIBRARY.items():
@@ -161,6 +204,8 @@ def build(only: str = "") -> int:
             return code
         if name in SITE:
             path.write_text(path.read_text(encoding="utf-8") + SITE[name], encoding="utf-8")
+        if name in FACILITY:
+            path.write_text(path.read_text(encoding="utf-8") + FACILITY[name], encoding="utf-8")
     return 0
 
 
