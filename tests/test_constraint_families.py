@@ -201,7 +201,9 @@ TESTS_OF_FAMILY = {
         "test_reliability.py::test_downtime_flips_the_choice",
         "test_reliability.py::test_caps_on_interruptions_and_availability",
     ],
-    "facility_racks": ["test_facility.py::test_plan_within_the_power_cap_does_not_fit_the_hall_and_the_explanation_says_why"],
+    "facility_racks": [
+        "test_facility.py::test_plan_within_the_power_cap_does_not_fit_the_hall_and_the_explanation_says_why"
+    ],
     "facility_power": [
         "test_facility.py::test_gpu_rack_cap_moves_nic_ends_to_the_low_power_part",
         "test_facility.py::test_liquid_cooling_capacity_keeps_the_air_cooled_model",

@@ -107,7 +107,9 @@ def test_fibre_path_limit_moves_links_to_duplex_optics() -> None:
     """512 fibres on the path: 16 x + 4 (64 - x) <= 512 gives x <= 21 DR links, the other 43 FR."""
     plan = solve_verified(hall({"fibre_paths": [{"id": "a-b", "links": ["gpu-leaf"], "max_fibres": 512}]}))
     assert counts(plan) == {"dr-800+dr-800": 21, "fr-800+fr-800": 43}
-    assert plan.facility is not None and plan.facility["fibre_paths"] == [{"id": "a-b", "fibres": 508, "max_fibres": 512}]
+    assert plan.facility is not None and plan.facility["fibre_paths"] == [
+        {"id": "a-b", "fibres": 508, "max_fibres": 512}
+    ]
 
 
 def test_liquid_cooling_capacity_keeps_the_air_cooled_model() -> None:

@@ -379,7 +379,9 @@ def _print_facility(out: Console, f: dict[str, Any]) -> None:
                 cap(f.get("gpu_rack_kw_cap"), "kW"),
             ]
         )
-    rows.append(["liquid load", f"{_fmt(f['liquid_load_w'] / 1000.0, 3)} kW", cap(f.get("liquid_cooling_kw_cap"), "kW")])
+    rows.append(
+        ["liquid load", f"{_fmt(f['liquid_load_w'] / 1000.0, 3)} kW", cap(f.get("liquid_cooling_kw_cap"), "kW")]
+    )
     rows.append(["fibres", f"{f['fibres']:,}", "-"])
     rows += [[f"fibres on path {p['id']}", f"{p['fibres']:,}", f"{p['max_fibres']:,} fibres"] for p in f["fibre_paths"]]
     print_table(out, "facility", [("", "left"), ("plan", "right"), ("limit", "right")], rows)

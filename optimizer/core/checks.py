@@ -166,7 +166,9 @@ def _check_facility(
     for m in models:
         sw = index.switches[m]
         if sw.rack_units is None:
-            issues.append(Issue(file, "facility", f"switch model '{m}' has no rack_units (the facility section needs it)"))
+            issues.append(
+                Issue(file, "facility", f"switch model '{m}' has no rack_units (the facility section needs it)")
+            )
         elif sw.rack_units > f.switch_rack_units:
             issues.append(
                 Issue(
@@ -186,7 +188,9 @@ def _check_facility(
     missing = sorted(t.id for t in index.transceivers.values() if t.fibres is None)
     if missing:
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
-        issues.append(Issue(file, "facility", f"transceivers without fibres (the facility section needs them): {shown}"))
+        issues.append(
+            Issue(file, "facility", f"transceivers without fibres (the facility section needs them): {shown}")
+        )
     for i, fp in enumerate(f.fibre_paths):
         for j, ref in enumerate(fp.links):
             if ref not in links_by_id and ref not in bad_links:

@@ -457,7 +457,7 @@ def build_data(
             options, _, _ = deriver.derive(link)
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
             ends_nic = (isinstance(nodes[link.a], NicNode), isinstance(nodes[link.b], NicNode))
-            extra = (  # facility extension: rows read each end's power and the fibres
+            extra: list[tuple[float, ...]] | None = (  # facility extension: rows read each end's power, fibres
                 [facility_figures(o, index, *ends_nic) for o in options] if instance.facility is not None else None
             )
             if not prune:
@@ -689,7 +689,7 @@ def _priced_keep(
     link: Link,
     nodes: dict[str, NicNode | SwitchNode],
     site: SiteParams | None,
-    extra: list[tuple[float, int | float, int]] | None = None,
+    extra: list[tuple[float, ...]] | None = None,
 ) -> list[int]:
     """Options kept by ``prune_priced`` (reliability extension): compares each link's objective coefficient,
     downtime included, and only the figures some constraint of the instance limits (of links of the group

@@ -179,9 +179,7 @@ def build_facility(
         switch_w.append(y)
         liquid_w.append((p_a if a in liquid else 0.0) + (p_b if b in liquid else 0.0))
         fibres.append(f)
-    paths = [
-        (fp.id, [i for gid in fp.links for i in group_cols.get(gid, [])], fp.max_fibres) for fp in p.fibre_paths
-    ]
+    paths = [(fp.id, [i for gid in fp.links for i in group_cols.get(gid, [])], fp.max_fibres) for fp in p.fibre_paths]
     return FacilityData(
         params=p,
         col_nic_w=nic_w,
@@ -239,9 +237,7 @@ def facility_section(
             }
             for sg, q in zip(d.switch_groups, chosen, strict=True)
         ],
-        "link_groups": [
-            {"group": g.id, "fibres": x} for g, x in zip(d.groups, fibres_by_group, strict=True) if x > 0
-        ],
+        "link_groups": [{"group": g.id, "fibres": x} for g, x in zip(d.groups, fibres_by_group, strict=True) if x > 0],
         "fibre_paths": [
             {"id": pid, "fibres": sum(f.col_fibres[i] * n[i] for i in cols), "max_fibres": limit}
             for pid, cols, limit in f.fibre_paths

@@ -383,7 +383,9 @@ def check_facility(
     if f.gpu_rack_kw is not None and f.gpu_racks is not None:
         per_rack_kw = f.gpu_rack_base_kw + fig["gpu_rack_network_w"] / 1000.0 / f.gpu_racks
         if not _le(per_rack_kw, f.gpu_rack_kw, rel_tol):
-            out.append(Violation("facility.gpu_rack_kw", f"a GPU rack draws {per_rack_kw:g} kW, above {f.gpu_rack_kw:g}"))
+            out.append(
+                Violation("facility.gpu_rack_kw", f"a GPU rack draws {per_rack_kw:g} kW, above {f.gpu_rack_kw:g}")
+            )
     if f.liquid_cooling_kw is not None and not _le(fig["liquid_load_w"], 1000.0 * f.liquid_cooling_kw, rel_tol):
         out.append(
             Violation(
@@ -413,7 +415,9 @@ def check_facility(
         "fibres",
     ):
         same(f"facility.{key}", section.get(key), fig[key])
-    stated_groups = {r.get("group"): r.get("fibres") for r in section.get("link_groups") or [] if isinstance(r, Mapping)}
+    stated_groups = {
+        r.get("group"): r.get("fibres") for r in section.get("link_groups") or [] if isinstance(r, Mapping)
+    }
     for gid in set(stated_groups) | set(fig["link_groups"]):
         same(f"facility.link_groups.{gid}", stated_groups.get(gid), fig["link_groups"].get(gid, 0))
     stated_paths = {r.get("id"): r.get("fibres") for r in section.get("fibre_paths") or [] if isinstance(r, Mapping)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
-from optimizer.core.model.linear import Model, Row, add_rows, columns
+from optimizer.core.model.linear import Model, add_rows, columns
 
 FAMILY = "facility_power"
 
