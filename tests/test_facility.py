@@ -105,10 +105,15 @@ def test_gpu_rack_cap_moves_nic_ends_to_the_low_power_part() -> None:
 
 def test_fibre_path_limit_moves_links_to_duplex_optics() -> None:
     """512 fibres on the path: 16 x + 4 (64 - x) <= 512 gives x <= 21 DR links, the other 43 FR."""
-    plan = solve_verified(hall({"fibre_paths": [{"id": "a-b", "links": ["gpu-leaf"], "max_fibres": 512}]}))
+    inst = optimizer.load_instance(hall({"fibre_paths": [{"id": "a-b", "links": ["gpu-leaf"], "max_fibres": 512}]}))
+    plan = solve_verified(inst)
     assert counts(plan) == {"dr-800+dr-800": 21, "fr-800+fr-800": 43}
-    assert plan.facility is not None and plan.facility["fibre_paths"] == [
-        {"id": "a-b", "fibres": 508, "max_fibres": 512}
+    assert plan.facility is not None
+    assert plan.facility["fibre_paths"] == [{"id": "a-b", "fibres": 508, "max_fibres": 512}]
+    tight = optimizer.solve(inst.with_changes({"facility.fibre_paths.a-b.max_fibres": 200}), optimizer.SolveOptions())
+    assert tight.status == "infeasible"  # 64 FR links need 256 fibres: the explanation gives the path's limit
+    assert [(r.limit, r.id, r.field, r.value) for r in tight.relaxations] == [
+        ("fibre_path", "a-b", "facility.fibre_paths.a-b.max_fibres", 256)
     ]
 
 

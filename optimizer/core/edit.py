@@ -15,6 +15,7 @@ break-evens, ``optimizer.studies.sweep``, and of ``Instance.with_changes``):
     catalog.cpo-dr-800.engine.fit           a failure mode (catalogue ``reliability`` row) by its id; a
                                             reliability field (fit, mtbf_h, mttr_h, ...) only matches
                                             failure modes, any other field only the other sections
+    facility.fibre_paths.a-b.max_fibres     a cable path of the facility section by id
     reliability.gpu_hour_usd                a field of a section the instance does not have yet creates it
     objective                               (``with_changes`` only) a top-level field of the instance
 
@@ -44,7 +45,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from optimizer.core.io import _models_in, _pick, read_document, validation_issues
-from optimizer.core.schema import Catalog, Instance
+from optimizer.core.schema import Catalog, FibrePath, Instance
 from optimizer.errors import InstanceError, Issue
 
 LIST_SECTIONS = ("nodes", "links", "paths", "bandwidth", "demands")
@@ -64,6 +65,7 @@ INTEGER_FIELDS = (
     "max_switch_racks",
     "gpu_racks",
     "switch_rack_units",
+    "max_fibres",
 )
 
 
@@ -190,6 +192,17 @@ def targets(doc: dict[str, Any], base_dir: Path, path: str) -> tuple[list[dict[s
         for model, _ in found:
             _check_field(path, model, fields[-1], what)
         return [h for _, h in found], fields[-1]
+    if section == "facility" and rest.startswith(
+        "fibre_paths."
+    ):  # a cable path by id: facility.fibre_paths.<id>.<field>
+        *ids, name = rest.split(".")[1:]
+        if not ids:
+            raise ParameterError(f"{path}: expected facility.fibre_paths.<id>.<field>")
+        entries = _entries((doc.get("facility") or {}).get("fibre_paths") or [], ".".join(ids))
+        if not entries:
+            raise ParameterError(f"{path}: no facility.fibre_paths entry with id matching '{'.'.join(ids)}'")
+        _check_field(path, FibrePath, name, "a facility.fibre_paths entry")
+        return entries, name
     if section in DICT_SECTIONS:
         keys = rest.split(".")
         if section == "limits" and keys[0] == "supply" and len(keys) > 2:
