@@ -155,6 +155,7 @@ def test_gpu_rack_power_explained_when_no_part_fits() -> None:
     assert [(r.limit, r.field, r.value) for r in plan.relaxations] == [
         ("gpu_rack_power", "facility.gpu_rack_kw", pytest.approx(10.014))
     ]
+    assert "facility: the plan needs at least 512 W of link ends at the NICs" in plan.diagnostics[0]
     fixed = optimizer.load_instance(inst).with_changes({"facility.gpu_rack_kw": 10.014})
     assert counts(solve_verified(fixed)) == {"lp-800+dr-800": 64}
 

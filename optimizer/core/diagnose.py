@@ -86,6 +86,7 @@ def presolve_reasons(d: ModelData) -> list[str]:
             reasons.append(f"bandwidth '{bw_id}': at most {top:g} Gb/s possible, {min_gbps:g} required")
     reasons += _budget_reasons(d)
     reasons += _reliability_reasons(d)
+    reasons += _facility_reasons(d)
     return reasons
 
 
@@ -110,6 +111,45 @@ def _reliability_reasons(d: ModelData) -> list[str]:
             best = 1.0 - low / (p.gpus * 8766.0)
             if best < cap - 1e-12:
                 out.append(f"reliability: availability is at most {best:.9g}, the floor is {cap:g}")
+    return out
+
+
+def _facility_reasons(d: ModelData) -> list[str]:
+    """Facility extension: lower bounds (``_lower_bound``) of the switch racks' space and power, the GPU
+    racks' network power, the liquid load and each cable path's fibres against the section's limits."""
+    f = d.facility
+    if f is None:
+        return []
+    p = f.params
+    zero_q = [0.0] * len(d.choice_model)
+    zero_i = [0.0] * d.n_cols
+    liquid_q = [w if liq else 0.0 for w, liq in zip(d.choice_power_w, f.choice_liquid, strict=True)]
+    racks = f"{p.max_switch_racks} switch racks (max_switch_racks)"
+    checks = [
+        ("U of switches", f.racks_cap_space_u, zero_i, [float(u) for u in f.choice_rack_units], f"{racks} hold"),
+        ("W in the switch racks", f.racks_cap_w, f.col_switch_w, d.choice_power_w, f"{racks} take"),
+        (
+            "W of link ends at the NICs",
+            f.gpu_network_cap_w,
+            f.col_nic_w,
+            zero_q,
+            "the GPU racks leave (gpu_racks x (gpu_rack_kw - gpu_rack_base_kw))",
+        ),
+        ("W of liquid-cooled load", f.liquid_cap_w, f.col_liquid_w, liquid_q, "liquid_cooling_kw is"),
+    ]
+    out = []
+    for label, cap, per_col, per_choice, limit in checks:
+        if cap is None:
+            continue
+        low = _lower_bound(d, per_col, per_choice)
+        if low > cap + 1e-6:
+            out.append(f"facility: the plan needs at least {low:,.0f} {label}, {limit} {cap:,.0f}")
+    for path_id, cols, limit in f.fibre_paths:
+        on_path = set(cols)
+        per_col = [float(x) if i in on_path else 0.0 for i, x in enumerate(f.col_fibres)]
+        low = _lower_bound(d, per_col, zero_q)
+        if low > limit + 1e-6:
+            out.append(f"facility: cable path '{path_id}' needs at least {low:,.0f} fibres, max_fibres is {limit:,}")
     return out
 
 
