@@ -144,12 +144,14 @@ def _facility_reasons(d: ModelData) -> list[str]:
         low = _lower_bound(d, per_col, per_choice)
         if low > cap + 1e-6:
             out.append(f"facility: the plan needs at least {low:,.0f} {label}, {limit} {cap:,.0f}")
-    for path_id, cols, limit in f.fibre_paths:
+    for path_id, cols, max_fibres in f.fibre_paths:
         on_path = set(cols)
-        per_col = [float(x) if i in on_path else 0.0 for i, x in enumerate(f.col_fibres)]
-        low = _lower_bound(d, per_col, zero_q)
-        if low > limit + 1e-6:
-            out.append(f"facility: cable path '{path_id}' needs at least {low:,.0f} fibres, max_fibres is {limit:,}")
+        fibres = [float(x) if i in on_path else 0.0 for i, x in enumerate(f.col_fibres)]
+        least = _lower_bound(d, fibres, zero_q)
+        if least > max_fibres + 1e-6:
+            out.append(
+                f"facility: cable path '{path_id}' needs at least {least:,.0f} fibres, max_fibres is {max_fibres:,}"
+            )
     return out
 
 
