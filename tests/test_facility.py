@@ -15,12 +15,15 @@ so without limits every link is dr+dr: 64 x 2,450 + 40,000 = 196,800 USD capex, 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import E_PER_W, solve_verified, tiny_catalog
 
 import optimizer
+from optimizer.cli import main
 from optimizer.core.verify import check_plan
 from optimizer.errors import InstanceError
 
@@ -184,3 +187,17 @@ def test_bad_facility_input_is_reported_at_once() -> None:
         optimizer.load_instance(good_fields)
     text = str(err.value)
     assert "switch model 'sw64' has no rack_units" in text and "unknown link group 'nope'" in text
+
+
+def test_cli_summary_and_files_carry_the_facility(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rule = {"trunk_fibres": 144, "trunk_cost_usd": 300, "trunk_cost_usd_per_m": 2, "cassette_cost_usd": 250}
+    file = tmp_path / "hall.yaml"
+    file.write_text(yaml.safe_dump(hall({"switch_rack_kw": 2.5, "cabling": rule})), encoding="utf-8")
+    assert main(["solve", str(file), "--out", str(tmp_path / "out")]) == 0
+    shown = capsys.readouterr().out
+    assert "switch racks" in shown and "1 (1 by space, 1 by power)" in shown
+    assert "structured cabling: 8 trunks, 86 cassettes, 22 patch panels over 1 link groups, 25,500 USD" in shown
+    back = optimizer.Plan.read(tmp_path / "out")
+    assert back.facility is not None and back.facility["fibres"] == 1024
+    bom = (tmp_path / "out" / "bom.csv").read_text(encoding="utf-8")
+    assert "mpo-trunk-144f,cabling,8,8,800.0,0.0,4000.0" in bom

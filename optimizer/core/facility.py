@@ -11,7 +11,8 @@ Per link of option o (a column) the facility figures are:
 
 Per switch model: its rack units RU and whether it is liquid-cooled. The constraint families
 (``optimizer.core.model.constraints.facility_racks``, ``facility_power``, ``facility_fibres``) read these
-figures; ``switch_racks`` and ``cabling_lines`` are the plan's counts (results and verifier alike).
+figures; ``switch_racks`` and ``cabling_line`` are the plan's counts (``facility_section``, the plan's
+``facility`` section; ``optimizer.core.verify`` recomputes them on its own).
 """
 
 from __future__ import annotations
