@@ -138,7 +138,9 @@ def technology_rule(instance: optimizer.Instance, plan: optimizer.Plan, shares: 
         parts.append("the power ceiling trades capex for watts")
     if "supply limits" in why:
         parts.append("supply limits cap CPO")
-    if "cpo" in used and "power ceiling" not in why:
+    if "facility limits bind" in why:
+        parts.append("the hall (switch-rack power, liquid cooling) trades capex for watts in the switch racks")
+    if "cpo" in used and "power ceiling" not in why and "facility limits bind" not in why:
         cpo_models = sorted({r.model for r in plan.nodes.itertuples() if "cpo" in str(r.model)})
         parts.append(f"CPO: {', '.join(cpo_models) or 'a CPO switch'} gives the lowest objective in its tier")
     if "aoc" in used:

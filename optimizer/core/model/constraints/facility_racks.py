@@ -14,9 +14,10 @@ are whole numbers, racks <= M holds exactly when both
     sum_q RU(q) k[q]                       <= U x M          (space)
     sum_q power_w(q) k[q] + sum_i sw_i n[i] <= W x M          (power; only with switch_rack_kw)
 
-hold, so the cap needs no rack variable. Racks are counted by space and power in aggregate: a plan whose
-switches each fit a rack (checked on input) packs into that many racks whenever switches are small against
-a rack, which the built-in models are (2-8 U, at most a few kW against 42-52 U and 15-140 kW racks).
+hold, so the cap needs no rack variable. Racks are counted by space and power in aggregate (each switch
+fits one rack: checked on input): a lower bound of a switch-by-switch packing, which reaches it or comes
+close when switches are small against a rack, as the built-in models are (1-8 U, at most a few kW against
+42-52 U and 15-140 kW racks).
 Elastic model: each row gets a priced slack (optimizer.core.model.elastic).
 """
 
