@@ -129,6 +129,8 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
         empty.add("compatibility")
     if data.reliability is None:  # likewise the reliability family without a reliability section
         empty.add("reliability")
+    if data.facility is None:  # and the facility families without a facility section
+        empty |= {"facility_racks", "facility_power", "facility_fibres"}
     missing = sorted({f.FAMILY for f in FAMILIES} - FLOOR_FAMILIES - empty)
     if missing:
         return {
