@@ -94,10 +94,19 @@ def _ids(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--wiring",
-    type=click.Choice(["integral", "capacity"]),
+    type=click.Choice(["balanced", "integral", "capacity"]),
     default=None,
-    help="Size tiers so every leaf reaches every spine with equal whole numbers of links, or by capacity only "
-    "[default: integral].",
+    help="Size every tier at its port minimum with every leaf reaching every spine, a switch's pair link counts "
+    "differing by at most one (balanced); or with equal whole numbers of links on every pair (integral: "
+    "NVIDIA's SU rule, e.g. 18 / 36 Quantum-X800 spines at 2,304 / 4,608 GPUs); or by capacity only "
+    "[default: balanced].",
+)
+@click.option(
+    "--system",
+    type=click.Choice(["nvl72"]),
+    default=None,
+    help="Rack-scale GPU system: nvl72 = GB200 / GB300 NVL72 (4 GPUs and 4 NICs per compute tray, 18 trays per "
+    "rack, SU of 8 racks = 576 GPUs) sets --gpus-per-node 4, --nodes-per-su 144 and 18 nodes per rack.",
 )
 @click.option(
     "--tiers",

@@ -158,6 +158,26 @@ DEFAULT_ECOSYSTEM: Ecosystem = "broadcom"
 PROTOCOL: dict[str, str] = {"nvidia-ib": "infiniband", "spectrum-x": "ethernet", "broadcom": "ethernet"}
 
 
+@dataclass(frozen=True)
+class SystemLayout:
+    """A rack-scale GPU system's node, rack and scalable-unit sizes."""
+
+    gpus_per_node: int
+    """GPUs (each with its own NIC) per node (compute tray)."""
+    nodes_per_rack: int
+    nodes_per_su: int
+    """Nodes per scalable unit: the SU the scale-out fabric is sized by."""
+
+
+SYSTEMS: dict[str, SystemLayout] = {
+    # GB200 / GB300 NVL72 (NVIDIA DGX SuperPOD GB200 reference architecture; NVIDIA NVL72 AI Factory enterprise
+    # RA): 18 compute trays per rack, 4 GPUs and 4 NICs (ConnectX-7 400G or ConnectX-8 800G) per tray, one NVLink
+    # domain of 72 GPUs per rack, an SU of 8 racks = 144 trays = 576 GPUs
+    "nvl72": SystemLayout(gpus_per_node=4, nodes_per_rack=18, nodes_per_su=144),
+}
+"""Rack-scale systems (``ClusterSpec.system``)."""
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
@@ -230,9 +250,16 @@ class ClusterSpec(_Spec):
     ecosystem: Ecosystem | None = None
     """Switch family of every tier's candidates (``ECOSYSTEMS``): default inferred from given models, else
     ``broadcom``. All switch candidates must share one protocol (InfiniBand or Ethernet)."""
-    wiring: Literal["integral", "capacity"] = "integral"
-    """How tiers are sized: ``integral`` (every leaf reaches every spine of its pod, and every spine every core
-    of its core group, with equal whole numbers of links) or ``capacity`` (summed bandwidth and ports only)."""
+    wiring: Literal["balanced", "integral", "capacity"] = "balanced"
+    """How tiers are sized: ``balanced`` (the default: each tier at its port minimum, every leaf reaching every
+    spine of its pod and every spine every core of its core group, the link counts of one switch's pairs
+    differing by at most one; where the sizes divide, every pair gets the same number), ``integral`` (equal
+    whole numbers of links on every pair: NVIDIA's published SU rule, which can take more switches than the
+    port minimum) or ``capacity`` (summed bandwidth and ports only)."""
+    system: Literal["nvl72"] | None = None
+    """A rack-scale GPU system whose layout fixes the node, rack and SU sizes (``SYSTEMS``): ``nvl72`` = GB200 /
+    GB300 NVL72, 18 compute trays of 4 GPUs with one NIC each per rack, an SU of 8 racks (576 GPUs). Fields given
+    explicitly must agree with it; ``gpus`` must fill whole racks."""
     oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Leaf down:up bandwidth ratio."""
     core_oversubscription: Annotated[float, Field(ge=1)] = 1.0
@@ -281,6 +308,36 @@ class ClusterSpec(_Spec):
     """Extra text appended to the generated description."""
     _speeds: tuple[float, float] | None = PrivateAttr(default=None)
     """Link speeds fixed while the uplink choice evaluates a candidate pair (internal)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _system_layout(cls, data: Any) -> Any:
+        """Fill the node, rack and SU sizes of ``system`` where not given; report the given ones that differ."""
+        if not isinstance(data, Mapping) or data.get("system") not in SYSTEMS:
+            return data
+        preset = SYSTEMS[str(data["system"])]
+        out = dict(data)
+        layout = out.get("layout")
+        layout = dict(layout.model_dump(exclude_defaults=True) if isinstance(layout, Layout) else layout or {})
+        wanted = {"gpus_per_node": preset.gpus_per_node, "nodes_per_su": preset.nodes_per_su}
+        problems = [
+            f"system {data['system']} has {value} {key.replace('_', ' ')}, not {out[key]}"
+            for key, value in wanted.items()
+            if out.get(key) is not None and out[key] != value
+        ]
+        if layout.get("nodes_per_rack") is not None and layout["nodes_per_rack"] != preset.nodes_per_rack:
+            problems.append(
+                f"system {data['system']} has {preset.nodes_per_rack} nodes per rack, not {layout['nodes_per_rack']}"
+            )
+        gpus = out.get("gpus")
+        rack_gpus = preset.gpus_per_node * preset.nodes_per_rack
+        if isinstance(gpus, int) and gpus % rack_gpus:
+            problems.append(f"system {data['system']} fills racks of {rack_gpus} GPUs: gpus ({gpus}) is not a multiple")
+        if problems:
+            raise ValueError("; ".join(problems))
+        out.update({k: v for k, v in wanted.items() if out.get(k) is None})
+        out["layout"] = {**layout, "nodes_per_rack": preset.nodes_per_rack}
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> ClusterSpec:
@@ -545,7 +602,7 @@ def _fewest_tiers_speeds(spec: ClusterSpec, fast: tuple[float, float]) -> tuple[
         try:
             tiers = choose_tiers(trial, catalog)
             racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
-            if spec.wiring == "integral":
+            if spec.wiring != "capacity":
                 counts, used, _ = tier_counts(trial, switches, tiers, racks)
             else:
                 counts, used = _capacity_counts(trial, switches, tiers, len(racks)), {}
@@ -615,7 +672,7 @@ def choose_tiers(spec: ClusterSpec, catalog: Catalog) -> int:
         return spec.tiers
     if not fits:
         raise ValueError(f"{endpoints:,} {what} exceed 3 tiers of these switches (reach {_max_endpoints(r, 3):,})")
-    if spec.wiring == "integral":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
+    if spec.wiring != "capacity":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
         racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
         for t in fits:
             if _wirings(spec, switches, t, racks):
@@ -651,6 +708,9 @@ class Wiring:
     cores: int = 0
     spine_core_links: int = 0
     """Links between a spine and each core of its core group."""
+    balanced: bool = False
+    """Balanced wiring (``wiring: balanced``): the pair link counts above are the fewest on any pair; a switch's
+    pairs differ by at most one link (``balanced_links``)."""
 
 
 def _leaves(spec: ClusterSpec, racks: list[_Rack], per_leaf: int) -> tuple[int, int]:
@@ -738,6 +798,136 @@ def wire(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rac
     return Wiring(leaves, down, up, spines=pods * s, pods=pods, leaf_spine_links=k1, cores=s * c, spine_core_links=k2)
 
 
+def balanced_links(ups: list[int], tops: int) -> list[list[int]]:
+    """Links from each lower switch to each of ``tops`` upper switches, balanced: lower switch i gives every upper
+    switch floor(ups[i] / tops) or one more, its extra links starting where the previous switch's ended (in
+    turn), so the upper switches' loads differ by at most one (at most ceil(sum(ups) / tops) each). Every pair
+    has a link when every ups[i] >= tops."""
+    out = []
+    start = 0
+    for up in ups:
+        row = [up // tops] * tops
+        for j in range(up % tops):
+            row[(start + j) % tops] += 1
+        start = (start + up % tops) % tops
+        out.append(row)
+    return out
+
+
+def _leaf_downs(spec: ClusterSpec, racks: list[_Rack], per_leaf: int) -> list[int]:
+    """GPU links on every leaf of one fabric at the port minimum (``wiring: balanced``): each leaf location's
+    GPUs over the fewest leaves that take them, as evenly as possible. A rail-fat-tree SU's leaves take its
+    GPUs of every rail (a leaf may hold the end of one rail and the start of the next, as NVL72's 4 rails of
+    144 GPUs on 32-port leaves: 18 leaves per SU, not 4 x 5); top-of-rack leaves serve their rack."""
+    n_nodes = spec.gpus // spec.gpus_per_node
+    if spec.topology == "rail-fat-tree":
+        su = nodes_per_su(spec)
+        groups = [min(su, n_nodes - i) * spec.gpus_per_node for i in range(0, n_nodes, su)]
+    elif spec.topology == "rail-only":
+        groups = [n_nodes]
+    elif spec.layout.leaf_placement == "top-of-rack":
+        groups = [r.nodes * spec.gpus_per_node for r in racks]
+    else:
+        groups = [spec.gpus]
+    downs = []
+    for g in groups:
+        k = math.ceil(g / per_leaf)
+        downs += [g // k + (1 if i < g % k else 0) for i in range(k)]
+    return downs
+
+
+def _chunks(items: list[int], parts: int) -> list[list[int]]:
+    """``items`` in ``parts`` consecutive runs whose lengths differ by at most one."""
+    size, extra = divmod(len(items), parts)
+    out, at = [], 0
+    for j in range(parts):
+        n = size + (1 if j < extra else 0)
+        out.append(items[at : at + n])
+        at += n
+    return out
+
+
+def wire_balanced(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rack]) -> Wiring | None:
+    """The balanced wiring of one fabric (``wiring: balanced``) with one model per tier, or None.
+
+    Leaves: each location's GPUs over the fewest leaves (``_leaf_downs``); leaf i has up_i = ceil(down_i x NIC
+    speed / (oversubscription x uplink speed)) uplinks, U = sum up_i in all.
+    2 tiers: S = ceil(U / spine ports) spines (the port minimum); every leaf gives every spine floor(up_i / S) or
+    one more link (``balanced_links``), so a spine takes at most ceil(U / S) <= its ports; valid when every
+    up_i >= S (a link on every pair) and the leaves fit a spine's ports.
+    3 tiers: P pods of consecutive leaves (sizes differing by at most one), s spines per pod, s = max over pods
+    ceil(U_pod / spine down links); spine t of every pod forms core group t, whose c_t = ceil(T_t / core ports)
+    cores take the group's spine uplinks T_t, balanced again; valid when every leaf has >= s uplinks, every
+    spine >= c_t, and P <= core ports. Of every P from ceil(leaves / spine down links) to min(leaves, core
+    ports) the one with the fewest spines + cores is kept; the port minima ceil(U / spine down links) spines
+    and ceil(spine uplinks / core ports) cores end the search when reached."""
+    n = spec.nic_gbps
+    w1, w2 = link_speeds(spec)
+    if tiers == 1:
+        per_leaf = _max_down(models["leaf"], n, None, 1.0)
+        if per_leaf == 0:
+            return None
+        downs = _leaf_downs(spec, racks, per_leaf)
+        return Wiring(len(downs), max(downs), 0, balanced=True)
+    per_leaf = _max_down(models["leaf"], n, w1, spec.oversubscription)
+    if per_leaf == 0:
+        return None
+    downs = _leaf_downs(spec, racks, per_leaf)
+    ups = [_ups(d, n, w1, spec.oversubscription) for d in downs]
+    leaves, total_up = len(downs), sum(ups)
+    if tiers == 2:
+        spine_ports = _max_down(models["spine"], w1, None, 1.0)
+        if spine_ports == 0:
+            return None
+        spines = math.ceil(total_up / spine_ports)
+        if leaves > spine_ports or spines > min(ups):
+            return None
+        return Wiring(
+            leaves, max(downs), max(ups), spines=spines, leaf_spine_links=min(ups) // spines, balanced=True
+        )
+    spine_down = _max_down(models["spine"], w1, w2, spec.core_oversubscription)
+    core_ports = _max_down(models["core"], w2, None, 1.0)
+    if spine_down == 0 or core_ports == 0:
+        return None
+    spine_floor = math.ceil(total_up / spine_down)
+    best: tuple[int, Wiring] | None = None
+    for pods in range(max(1, math.ceil(leaves / spine_down)), min(leaves, core_ports) + 1):
+        pod_ups = _chunks(ups, pods)
+        s = max(math.ceil(sum(u) / spine_down) for u in pod_ups)
+        if s > min(ups):
+            continue
+        # spine loads per pod (balanced over its s spines, the extra links in turn across pods)
+        groups: list[list[int]] = [[] for _ in range(s)]
+        start = 0
+        for u in pod_ups:
+            load, extra = divmod(sum(u), s)
+            for t in range(s):
+                d = load + (1 if (t - start) % s < extra else 0)
+                groups[t].append(_ups(d, w1, w2, spec.core_oversubscription))
+            start = (start + extra) % s
+        cores = [math.ceil(sum(g) / core_ports) for g in groups]
+        if any(c > min(g) for c, g in zip(cores, groups, strict=True)):
+            continue
+        wiring = Wiring(
+            leaves,
+            max(downs),
+            max(ups),
+            spines=pods * s,
+            pods=pods,
+            leaf_spine_links=min(ups) // s,
+            cores=sum(cores),
+            spine_core_links=min(min(g) // c for c, g in zip(cores, groups, strict=True)),
+            balanced=True,
+        )
+        total = wiring.spines + wiring.cores
+        if best is None or total < best[0]:
+            best = (total, wiring)
+        spine_up = sum(sum(g) for g in groups)
+        if wiring.spines == spine_floor and wiring.cores == math.ceil(spine_up / core_ports):
+            break
+    return None if best is None else best[1]
+
+
 def nodes_per_su(spec: ClusterSpec) -> int:
     """The spec's SU size, or the GPU links one leaf of the smallest leaf candidate takes (one leaf per rail)."""
     if spec.nodes_per_su is not None:
@@ -759,9 +949,10 @@ def _wirings(
     """Every combination of one candidate per tier that wires the fabric integrally, with its wiring."""
     names = TIERS[:tiers]
     out: list[tuple[dict[str, str], Wiring]] = []
+    build = wire_balanced if spec.wiring == "balanced" else wire
     for combo in itertools.product(*(default_models(spec, t) for t in names)):
         chosen = dict(zip(names, combo, strict=True))
-        w = wire(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
+        w = build(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
         if w is not None:
             out.append((chosen, w))
     return out
@@ -776,10 +967,11 @@ def tier_counts(
     cands = {t: default_models(spec, t) for t in names}
     combos = _wirings(spec, switches, tiers, racks)
     if not combos:
+        how = "equal whole numbers of" if spec.wiring == "integral" else "balanced"
         raise ValueError(
-            f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with equal "
-            "whole numbers of links between every leaf and spine (and spine and core): use other models, "
-            "another size, or --wiring capacity"
+            f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with {how} "
+            "links between every leaf and spine (and spine and core): use other models, another size, or "
+            "--wiring capacity"
         )
     k = fabrics(spec)
     counts = {
@@ -923,7 +1115,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         )
 
     # ---- switch tiers
-    if spec.wiring == "integral":
+    if spec.wiring != "capacity":
         counts, models_of, _ = tier_counts(spec, switches, tiers, racks)
     else:
         counts, models_of = _capacity_counts(spec, switches, tiers, len(racks)), {}
@@ -1086,7 +1278,13 @@ def command_line(spec: ClusterSpec) -> str:
     args = ["optimizer", "generate"]
     default = ClusterSpec(gpus=spec.gpus)
     flat = spec.model_dump(exclude_defaults=True)
+    preset = SYSTEMS.get(spec.system or "")
+    implied = {"gpus_per_node": preset.gpus_per_node, "nodes_per_su": preset.nodes_per_su} if preset else {}
+    for key, value in implied.items():  # the system's sizes are recorded by --system
+        if flat.get(key) == value:
+            del flat[key]
     for key in (
+        "system",
         "topology",
         "gpus",
         "gpus_per_node",
@@ -1120,7 +1318,8 @@ def command_line(spec: ClusterSpec) -> str:
     for key, value in spec.latency.model_dump(exclude_none=True).items():
         args += ["--latency", f"{key.removesuffix('_ns').replace('_', '-')}={_fmt(value)}"]
     for key, value in spec.layout.model_dump(exclude_defaults=True).items():
-        args += ["--layout", f"{key}={_fmt(value)}"]
+        if not (preset and key == "nodes_per_rack" and value == preset.nodes_per_rack):
+            args += ["--layout", f"{key}={_fmt(value)}"]
     for key, value in spec.economics.model_dump().items():
         if value != getattr(default.economics, key):
             args += [f"--{key.split('_')[0]}", _fmt(value)]
@@ -1166,7 +1365,9 @@ class Design:
     @property
     def gpus_per_node(self) -> int:
         """The generator's granularity: ``gpus`` must be a multiple of it."""
-        return int(self.options.get("gpus_per_node", ClusterSpec.model_fields["gpus_per_node"].default))
+        preset = SYSTEMS.get(str(self.options.get("system")))
+        default = preset.gpus_per_node * preset.nodes_per_rack if preset else ClusterSpec.model_fields["gpus_per_node"].default
+        return int(self.options.get("gpus_per_node") or default)
 
     def spec(self, gpus: int) -> ClusterSpec:
         """The generator parameters at ``gpus`` GPUs (raises ValueError, a pydantic ValidationError, when invalid)."""
