@@ -190,12 +190,115 @@ def test_quantum_x800_superpod_switch_counts(gpus: int) -> None:
     """Quantum-X800 SuperPOD switch counts per tier (NVIDIA DGX SuperPOD B300 XDR RA, "Example Compute Fabric
     Components"; Lambda GB300 NVL72 via convergedigest.com: 12 / 100 / 216 / 1,440 switches), including NVIDIA's
     18 and 36 spines at 2,304 and 4,608 GPUs: a leaf's 72 uplinks reach every spine with the same whole number of
-    links (4 or 2), which 16 or 32 spines (the capacity bound) cannot give. The SU (72 nodes) is the generator's
-    default for a 144-port leaf."""
+    links (4 or 2), which 16 or 32 spines (the port minimum: 32 x 72 / 144 and 64 x 72 / 144) cannot give. This is
+    NVIDIA's SU rule, ``wiring: integral``; the default (balanced) wiring takes the port minimum (see below). The
+    SU (72 nodes) is the generator's default for a 144-port leaf."""
     leaf, spine, core = QUANTUM_X800[gpus]
-    switches, links = _fabric(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib"))
+    switches, links = _fabric(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral"))
     assert switches == {"leaf": leaf, "spine": spine, **({"core": core} if core else {})}
     assert set(links.values()) == {gpus}
+
+
+def _sized(spec: ClusterSpec) -> tuple[dict[str, tuple[int, int]], int]:
+    """Solve a generated fabric: per switch group (count, port minimum), and the plan's switches above the port
+    minimum in all (plan totals), both checked by the verifier."""
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert plan.status == "optimal", plan.diagnostics
+    groups = {r.group: (int(r.count), int(r.port_minimum)) for r in plan.nodes.itertuples()}
+    above = plan.totals["switches_above_port_minimum"]
+    assert above == sum(c - m for c, m in groups.values())
+    return groups, above
+
+
+def test_quantum_x800_default_wiring_takes_the_port_minimum_and_the_plan_states_nvidias_surplus() -> None:
+    """The same 2,304- and 4,608-GPU Quantum-X800 fabrics with the default (balanced) wiring: 16 and 32 spines, the
+    port minimum (a leaf's 72 uplinks as 4 or 5 links to each of 16 spines, 2 or 3 to each of 32), and the plan
+    states 0 switches above it. Built by NVIDIA's SU rule (``wiring: integral``, the published 18 / 36) the plan
+    states 2 and 4 spines above the port minimum (18 - 16, 36 - 32: +4 % switches)."""
+    for gpus, leaves, minimum, published in ((2304, 32, 16, 18), (4608, 64, 32, 36)):
+        groups, above = _sized(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib"))
+        assert groups == {"leaf": (leaves, leaves), "spine": (minimum, minimum)} and above == 0
+        even = ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral")
+        groups, above = _sized(even)
+        assert groups == {"leaf": (leaves, leaves), "spine": (published, minimum)}
+        assert above == published - minimum
+
+
+# GB200 / GB300 NVL72 (``system: nvl72``): 18 compute trays of 4 GPUs per rack, one NIC per GPU (ConnectX-7 400G on
+# GB200, ConnectX-8 800G on GB300), an SU of 8 racks = 144 trays = 576 GPUs, 4 rails. Sources: NVIDIA DGX SuperPOD
+# GB200 reference architecture (docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-gb200:
+# SU of 8 DGX GB200 racks, NDR 400G compute fabric, "up to and beyond 128 racks with 9216 GPUs"; it publishes no
+# switch counts); NVIDIA NVL72 AI Factory enterprise RA (GB300 NVL72 compute tray: 4 GPUs, 4 ConnectX-8); Lambda's
+# GB300 NVL72 cluster on Quantum-X800 (convergedigest.com, "Lambda evaluates NVIDIA Quantum-X Photonics CPO
+# switch"): 12 switches for 576 GPUs, 100 for 4,608, 216 for 10,368, 1,440 for 41,472 in three tiers.
+GB300_NVL72_LAMBDA = {576: (8, 4, 0), 10368: (144, 72, 0), 41472: (576, 576, 288)}
+
+
+@pytest.mark.parametrize("gpus", sorted(GB300_NVL72_LAMBDA))
+def test_gb300_nvl72_on_quantum_x800_reproduces_lambdas_switch_counts(gpus: int) -> None:
+    """GB300 NVL72 racks (``system: nvl72``, 800G ConnectX-8) on Quantum-X800 (144 x 800G: 72 GPUs down, 72 up).
+    Per SU of 576 GPUs: each rail's 144 GPUs on 2 leaves, 8 leaves; 576 uplinks / 144 spine ports = 4 spines:
+    Lambda's 12 switches for 576 GPUs. 18 SUs (10,368 GPUs): 144 leaves, 144 x 72 / 144 = 72 spines (216).
+    72 SUs (41,472 GPUs, 3 tiers): 576 leaves, 576 spines (72 down, 72 up), 41,472 / 144 = 288 cores (1,440).
+    Every count is the port minimum, so the default and NVIDIA's SU rule agree and nothing is above it."""
+    leaf, spine, core = GB300_NVL72_LAMBDA[gpus]
+    spec = ClusterSpec(gpus=gpus, system="nvl72", nic_gbps=800, ecosystem="nvidia-ib")
+    groups, above = _sized(spec)
+    expected = {"leaf": leaf, "spine": spine, **({"core": core} if core else {})}
+    assert {g: c for g, (c, _) in groups.items()} == expected and above == 0
+    assert sum(expected.values()) == {576: 12, 10368: 216, 41472: 1440}[gpus]
+
+
+def test_gb300_nvl72_at_4608_gpus_lambdas_100_switches_are_nvidias_su_rule() -> None:
+    """Lambda's 100 switches for 4,608 GB300 NVL72 GPUs are NVIDIA's SU rule: 64 leaves and 36 spines (a leaf's 72
+    uplinks as 2 links to each of 36 spines), ``wiring: integral``. The port minimum is 64 x 72 / 144 = 32 spines
+    (96 switches), which the default takes; the published design's plan states 4 switches above it."""
+    base = {"gpus": 4608, "system": "nvl72", "nic_gbps": 800, "ecosystem": "nvidia-ib"}
+    groups, above = _sized(ClusterSpec(**base, wiring="integral"))
+    assert groups == {"leaf": (64, 64), "spine": (36, 32)} and above == 4
+    groups, above = _sized(ClusterSpec(**base))
+    assert groups == {"leaf": (64, 64), "spine": (32, 32)} and above == 0
+
+
+# The non-divisible sizes: generated with the defaults, measured with NVIDIA's SU rule (even wiring) before the
+# balanced wiring was the default. (gpus, spec, port minimum per tier, even wiring per tier)
+NON_DIVISIBLE = {
+    "gb200-nvl72-576": (dict(gpus=576, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"), (18, 9, 0), (20, 29, 0)),
+    "gb200-nvl72-2304": (
+        dict(gpus=2304, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"),
+        (72, 72, 36),
+        (80, 116, 58),
+    ),
+    "gb200-nvl72-9216": (
+        dict(gpus=9216, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"),
+        (288, 288, 144),
+        (320, 290, 232),
+    ),
+    "sn5600-100352": (dict(gpus=100352, nic_gbps=400, ecosystem="spectrum-x"), (1568, 1568, 784), (1568, 1568, 1024)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_DIVISIBLE))
+def test_non_divisible_sizes_get_the_port_minimum_by_default(name: str) -> None:
+    """Sizes that do not divide evenly: the default plan has the port minimum in every tier and states 0 switches
+    above it; the even wiring (``wiring: integral``) states its surplus.
+
+    GB200 NVL72 on QM9700 (64 x 400G; a leaf 32 GPUs down, 32 up; a spine 32 down, 32 up with 3 tiers; a core 64):
+    576 GPUs (1 SU): 576 / 32 = 18 leaves, 576 / 64 = 9 spines (2 tiers: 32 x 64 = 2,048 GPUs reach).
+    2,304 (4 SUs, 3 tiers): 2,304 / 32 = 72 leaves, 2,304 / 32 = 72 spines, 2,304 / 64 = 36 cores.
+    9,216 (16 SUs, NVIDIA's 128 racks): 9,216 / 32 = 288 leaves, 288 spines, 9,216 / 64 = 144 cores.
+    The even wiring splits each SU's rail of 144 GPUs over 5 leaves of 29 (20 per SU), whose 29 uplinks only
+    29 spines split evenly, or pods that divide the leaves: 20 / 29, 80 / 116 / 58, 320 / 290 / 232.
+    100,352 GPUs at 400G on SN5600 (128 x 400G or 64 x 800G; leaves 64 GPUs down, 32 x 800G up): 100,352 / 64 =
+    1,568 leaves, 50,176 uplinks / 32 = 1,568 spines, 50,176 / 64 = 784 cores; even: 1,024 cores."""
+    options, minimum, even = NON_DIVISIBLE[name]
+    tiers = ("leaf", "spine", "core")
+    groups, above = _sized(ClusterSpec(**options))
+    assert groups == {t: (m, m) for t, m in zip(tiers, minimum, strict=True) if m}
+    assert above == 0
+    inst = generate_instance(ClusterSpec(**options, wiring="integral"))
+    counts = {n["id"]: n["count"]["min"] for n in inst["nodes"] if n["kind"] == "switch"}
+    assert counts == {t: e for t, e in zip(tiers, even, strict=True) if e}
 
 
 # NVIDIA DGX SuperPOD B300 with Spectrum-X Ethernet: SN5600 (51.2T: 64 x 800G or 128 x 400G), SU of 64 nodes x

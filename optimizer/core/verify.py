@@ -456,6 +456,7 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
         if link.uniform and len(by_group[gid]) > 1:
             add(f"links.{gid}", f"uniform group uses {len(by_group[gid])} options")
 
+    above_minimum = 0
     for node_id, node in ix.nodes.items():  # constraints 2-4 (an a == b link has two ends here)
         used_gbps = sum(r.attrs["speed_gbps"] * r.count for r, _ in ends[node_id])
         used_ports = sum(r.count for r, _ in ends[node_id])
@@ -477,6 +478,11 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
             add(nr.where, f"used_gbps {used_gbps:g} exceeds {nr.count} x capacity_gbps {m.capacity_gbps:g}")
         if used_ports > nr.count * m.max_ports:
             add(nr.where, f"used_ports {used_ports} exceeds {nr.count} x max_ports {m.max_ports}")
+        least = max(0, math.ceil(used_ports / m.max_ports - 1e-9), math.ceil(used_gbps / m.capacity_gbps - 1e-9))
+        above_minimum += nr.count - least
+        if "port_minimum" in nr.row:  # plans written before the column have none
+            same(f"{nr.where}.port_minimum", nr.row.get("port_minimum"), least)
+            same(f"{nr.where}.switches_above_port_minimum", nr.row.get("switches_above_port_minimum"), nr.count - least)
 
     worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
     path_rows = {r.get("id"): r for r in _rows(plan, "paths", out)}
@@ -538,6 +544,8 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
         for key, value in totals.items():
             tol = RELIABILITY_ABS_TOL if key == "interruptions_per_day" else ABS_TOL  # 12 significant digits
             same(f"totals.{key}", stated.get(key), value, tol)
+        if "switches_above_port_minimum" in stated:
+            same("totals.switches_above_port_minimum", stated.get("switches_above_port_minimum"), above_minimum)
     mode = plan.get("objective_mode", instance.objective)
     if mode not in MODES:
         add("objective_mode", f"unknown objective mode {mode!r}")
