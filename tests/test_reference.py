@@ -80,23 +80,31 @@ def test_about_five_transceivers_per_gpu_in_a_128k_three_tier_optical_fabric() -
     The planner runs GPU-leaf and leaf-spine at 800G (2 + 2 modules per GPU) and spine-core at 1.6T (1 per GPU):
     5.0 modules per GPU. This mixes 100G-lane (TH5) and 200G-lane (TH6) ports on 800G links, which the
     compatibility rules forbid, so it runs under the format-v1 rules (``--no-compat``); with the rules and
-    twin-port modules a 3-tier fabric needs about 3.5 modules per GPU (the twin-port checks below)."""
-    spec = ClusterSpec(
-        gpus=131072,
-        nic_gbps=800,
-        tiers=3,
-        compat=False,
-        exclude=[*CABLES, *TWIN],
-        leaf_models=["th5", "th6"],
-        spine_models=["th5", "th6"],
-        core_models=["th5", "th6"],
-    )
+    twin-port modules a 3-tier fabric needs about 3.5 modules per GPU (the twin-port checks below).
+
+    NVIDIA's fabric has one leaf per rail of each SU (SU of 32 nodes: ``wiring: integral``, 4,096 leaves of 32
+    GPUs). The default (balanced) wiring sizes the leaf tier at its port minimum: a TH6 leaf (64 GPUs down) takes
+    two rails of an SU, 131,072 / 64 = 2,048 leaves, whose 1.6T uplinks give 2 + 1 + 1 = 4.0 modules per GPU."""
+    options = {
+        "gpus": 131072,
+        "nic_gbps": 800,
+        "tiers": 3,
+        "compat": False,
+        "exclude": [*CABLES, *TWIN],
+        "leaf_models": ["th5", "th6"],
+        "spine_models": ["th5", "th6"],
+        "core_models": ["th5", "th6"],
+    }
+    spec = ClusterSpec(**options, wiring="integral")
     plan = solve_verified(load_instance(generate_instance(spec)))
     assert plan.status == "optimal"
     modules = plan.bom[plan.bom["section"] == "transceivers"]["modules"].sum()
     per_gpu = modules / spec.gpus
     assert per_gpu == pytest.approx(5.1, abs=0.35)
     assert modules == pytest.approx(655_000, rel=0.05)
+    balanced = solve_verified(load_instance(generate_instance(ClusterSpec(**options))))
+    assert {r.group: (r.model, int(r.count)) for r in balanced.nodes.itertuples()}["leaf"] == ("th6", 2048)
+    assert balanced.bom[balanced.bom["section"] == "transceivers"]["modules"].sum() == 4 * 131072
 
 
 @pytest.mark.parametrize(
@@ -545,10 +553,12 @@ def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
     """An HPN-style pod (Alibaba HPN, SIGCOMM 2024): 15 segments of 128 nodes x 8 GPUs, 2 x 200G per GPU homed to
     two ToRs, one per plane, on 51.2T switches (th5-256x200: 200G host ports and 400G uplinks). Per plane a segment
     has one ToR per rail: 15 x 8 = 120 ToRs with 128 x 200G down and 64 x 400G up (25.6T each way); the uplink
-    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: a 128-port spine at 400G
-    takes one link from each of the 120 ToRs, so 64 spines per plane (120 x 64 = 7,680 = 15,360 / 2 uplinks of
-    400G). Both planes: 240 ToRs (HPN's 15 x 16) and 128 spines. With a reliability section every host link is
-    dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still go down."""
+    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: 120 x 64 = 7,680 uplinks of
+    400G per plane on 128-port spines: 60 spines per plane at the port minimum (the default balanced wiring: each
+    ToR gives 56 spines one link and 4 spines two, in turn, so every spine has 128; the even wiring, one link per
+    pair, takes 64). Both planes: 240 ToRs (HPN's 15 x 16) and 120 spines. With a reliability section every host
+    link is dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still
+    go down."""
     spec = ClusterSpec(**HPN, reliability={"gpu_hour_usd": 2.5})
     inst = generate_instance(spec)
     host = [g for g in inst["links"] if g["b"] == "leaf"]
@@ -557,7 +567,10 @@ def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
     assert "--homing dual" in inst["description"]
     plan = solve_verified(load_instance(inst))
     assert plan.status == "optimal"
-    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 120}
+    assert plan.totals["switches_above_port_minimum"] == 0
+    even = generate_instance(ClusterSpec(**HPN, wiring="integral"))
+    assert {n["id"]: n["count"]["min"] for n in even["nodes"] if n["kind"] == "switch"} == {"leaf": 240, "spine": 128}
     rows = [r for r in plan.reliability["rows"] if r["group"] in {g["id"] for g in host}]
     assert rows and all(r["interruptions_per_day"] == 0 and r["links_down_per_year"] > 0 for r in rows)
 
@@ -570,7 +583,7 @@ def test_single_homed_host_links_stop_the_job() -> None:
     inst = generate_instance(single)
     assert all("job_stop_fraction" not in g for g in inst["links"])
     plan = solve_verified(load_instance(inst))
-    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 120}
     host = {g["id"] for g in inst["links"] if g["b"] == "leaf"}
     rows = [r for r in plan.reliability["rows"] if r["group"] in host]
     assert rows and all(r["job_stop_fraction"] == 1 and r["interruptions_per_day"] > 0 for r in rows)
