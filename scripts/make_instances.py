@@ -52,6 +52,15 @@ LIBRARY: dict[str, list[str]] = {
         "The fabric of rail-fat-tree-16k-800g-nvidia under a site envelope (the site section at the end of the file).",
         *LAT,
     ],
+    # GB200 / GB300 NVL72 racks (18 trays x 4 GPUs, SU of 8 racks = 576 GPUs): GB200 on Quantum-2 at 4 SUs, where
+    # the SU's rails of 144 GPUs do not divide onto 32-port leaves (the default wiring takes the port minimum,
+    # 72 / 72 / 36), and GB300 on Quantum-X800 at 18 SUs (144 / 72, Lambda's 216 switches for 10,368 GPUs)
+    "nvl72-gb200-2304-400g": [
+        *["--system", "nvl72", "--gpus", "2304", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT]
+    ],
+    "nvl72-gb300-10368-800g": [
+        *["--system", "nvl72", "--gpus", "10368", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT]
+    ],
     # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
     "spectrum-x-4k-2x400g": [
         "--gpus",

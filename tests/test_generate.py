@@ -391,7 +391,9 @@ def test_cli_takes_200g_ports_and_records_the_uplink_choice(capsys: pytest.Captu
 
 
 @pytest.mark.parametrize(("ups", "tops"), [([32] * 18, 9), ([29, 29, 28, 28, 29], 4), ([72] * 32, 16), ([5, 7, 6], 5)])
-def test_balanced_links_reach_every_upper_switch_with_counts_differing_by_at_most_one(ups: list[int], tops: int) -> None:
+def test_balanced_links_reach_every_upper_switch_with_counts_differing_by_at_most_one(
+    ups: list[int], tops: int
+) -> None:
     """``balanced_links``: lower switch i gives each of the upper switches floor(ups[i] / tops) or one more link
     (so every pair has a link when ups[i] >= tops), all its uplinks are used, and the upper switches' loads differ
     by at most one: at most ceil(sum(ups) / tops), the port minimum's load. E.g. 18 NVL72 leaves of 32 uplinks
@@ -438,7 +440,11 @@ def test_balanced_three_tier_wiring_reaches_the_core_port_minimum_at_100352_gpus
     switches = {s.id: s for s in catalog.switches}
     racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
     counts, _, wirings = tier_counts(spec, switches, 3, racks)
-    assert counts == {"leaf": {"min": 1568, "max": 1568}, "spine": {"min": 1568, "max": 1568}, "core": {"min": 784, "max": 784}}
+    assert counts == {
+        "leaf": {"min": 1568, "max": 1568},
+        "spine": {"min": 1568, "max": 1568},
+        "core": {"min": 784, "max": 784},
+    }
     (w,) = wirings
     assert (w.pods, w.spines // w.pods, w.cores // (w.spines // w.pods)) == (56, 28, 28)
     even = ClusterSpec(gpus=100352, nic_gbps=400, ecosystem="spectrum-x", wiring="integral")

@@ -19,7 +19,7 @@ QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spe
 profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
 leaf under an Ethernet spine): mixing is an input error.
 
-Tiers and integral wiring (``wiring: integral``, the default)
+Tiers
 Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
 (``fewest-tiers``) per tier boundary the standard speed from the NIC speed up to the fastest port every candidate
 of both tiers takes with the fewest tiers, then the least switch cost, then the fastest (a slower uplink gives a
@@ -28,13 +28,29 @@ always takes the fastest. A leaf takes as many GPU links as fit with their uplin
 the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
 ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
 (3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
-The tiers are then wired with equal whole numbers of links: every leaf reaches every spine of its pod with
-k1 links (leaf uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod
-reaches every core of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core
-ports); the wiring with the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and
-4,608 GPUs on Quantum-X800 where bandwidth alone gives 16 and 32. Candidates of one radix give one count per
-tier (written as ``{min: n, max: n}``); candidates of different radix give the range over their wirings, and a
-candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Wiring (``wiring``). ``balanced`` (the default) sizes every tier at its port minimum: each leaf location's
+GPUs (a rail-fat-tree SU, a top-of-rack rack, a rail) go on the fewest leaves that take them, as evenly as
+possible (so an NVL72 SU's 4 rails of 144 GPUs fill 18 32-port leaves, one leaf holding the end of one rail and
+the start of the next); leaf i has up_i uplinks, U in all; 2 tiers: ceil(U / spine ports) spines, every leaf
+giving every spine floor(up_i / spines) or one more link, in turn, so the spines' loads differ by at most one
+(``balanced_links``); 3 tiers: pods of consecutive leaves and per pod the fewest spines that take its uplinks,
+spine j of every pod in core group j with the fewest cores that take the group's uplinks, balanced the same way,
+over every pod count, keeping the fewest spines + cores. Where the sizes divide, every pair gets the same number
+of links and this is the even wiring below. ``integral`` is NVIDIA's SU rule: one leaf per rail of each SU, and
+equal whole numbers of links on every pair: every leaf reaches every spine of its pod with k1 links (leaf
+uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod reaches every core
+of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core ports); the wiring with
+the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and 4,608 GPUs on
+Quantum-X800 where the port minimum is 16 and 32, and 20 leaves / 29 spines for a GB200 NVL72 SU where it is
+18 / 9. A plan states each switch group's port minimum and the switches above it, whichever wiring built the
+file. Candidates of one radix give one count per tier (written as ``{min: n, max: n}``); candidates of
+different radix give the range over their wirings, and a candidate that cannot wire the fabric is left out.
+``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Systems (``system``): ``nvl72`` (GB200 / GB300 NVL72) sets 4 GPUs per node (a compute tray with 4 NICs), 18
+nodes per rack and an SU of 144 nodes (8 racks, 576 GPUs), NVIDIA's SU of the DGX SuperPOD GB200 reference
+architecture.
 
 Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
 every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
@@ -882,9 +898,7 @@ def wire_balanced(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: 
         spines = math.ceil(total_up / spine_ports)
         if leaves > spine_ports or spines > min(ups):
             return None
-        return Wiring(
-            leaves, max(downs), max(ups), spines=spines, leaf_spine_links=min(ups) // spines, balanced=True
-        )
+        return Wiring(leaves, max(downs), max(ups), spines=spines, leaf_spine_links=min(ups) // spines, balanced=True)
     spine_down = _max_down(models["spine"], w1, w2, spec.core_oversubscription)
     core_ports = _max_down(models["core"], w2, None, 1.0)
     if spine_down == 0 or core_ports == 0:
@@ -1366,7 +1380,11 @@ class Design:
     def gpus_per_node(self) -> int:
         """The generator's granularity: ``gpus`` must be a multiple of it."""
         preset = SYSTEMS.get(str(self.options.get("system")))
-        default = preset.gpus_per_node * preset.nodes_per_rack if preset else ClusterSpec.model_fields["gpus_per_node"].default
+        default = (
+            preset.gpus_per_node * preset.nodes_per_rack
+            if preset
+            else ClusterSpec.model_fields["gpus_per_node"].default
+        )
         return int(self.options.get("gpus_per_node") or default)
 
     def spec(self, gpus: int) -> ClusterSpec:
