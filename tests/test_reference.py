@@ -6,11 +6,17 @@ Each test names its public source; where the planner's number differs from the p
 
 from __future__ import annotations
 
-import pytest
+import shlex
+from pathlib import Path
 
+import pytest
+import yaml
+
+from optimizer.cli import main
 from optimizer.core.catalog import builtin_catalog
 from optimizer.core.load import load_instance
-from optimizer.sources.generate import ClusterSpec, generate_instance, resolve_ecosystem
+from optimizer.core.verify import check_plan
+from optimizer.sources.generate import ClusterSpec, command_line, generate_instance, resolve_ecosystem
 from tests.helpers import INSTANCES, solve_verified
 
 TWIN = [t.id for t in builtin_catalog().transceivers if t.ends_per_module > 1]
@@ -591,3 +597,31 @@ def test_single_homed_host_links_stop_the_job() -> None:
     assert "reliability" not in plain and all("job_stop_fraction" not in g for g in plain["links"])
     with pytest.raises(ValueError, match="planes .* must be even"):
         ClusterSpec(**{**HPN, "planes": 1})
+
+
+def test_the_plan_states_nvidias_surplus_spines_in_its_summary_and_the_verifier_checks_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 2,304-GPU Quantum-X800 SuperPOD as NVIDIA publishes it (``--wiring integral``: 32 leaves, 18 spines;
+    port minimum 32 x 72 uplinks / 144 ports = 16): ``optimizer solve`` prints one line with the switches above the
+    port minimum and the group; plan.json and nodes.csv carry them; a plan stating another port minimum or total
+    is rejected by the verifier, which recomputes them from the links."""
+    spec = ClusterSpec(gpus=2304, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral")
+    assert "--wiring integral" in command_line(spec)
+    path = tmp_path / "x800.yaml"
+    assert main([*shlex.split(command_line(spec))[1:], "-o", str(path)]) == 0
+    assert main(["solve", str(path), "--out", str(tmp_path / "out"), "--threads", "1"]) == 0
+    assert "switches: 2 above the port minimum (spine 18 for 16)" in capsys.readouterr().out
+    nodes = (tmp_path / "out" / "nodes.csv").read_text(encoding="utf-8").splitlines()
+    assert nodes[0].endswith("port_minimum,switches_above_port_minimum")
+    instance = load_instance(path)
+    plan = solve_verified(instance).to_dict()
+    assert plan["totals"]["switches_above_port_minimum"] == 2
+    wrong = {**plan, "nodes": [{**r, "port_minimum": r["count"]} for r in plan["nodes"]]}
+    assert {v.where for v in check_plan(instance, wrong)} == {"nodes.spine.port_minimum"}
+    wrong = {**plan, "totals": {**plan["totals"], "switches_above_port_minimum": 0}}
+    assert {v.where for v in check_plan(instance, wrong)} == {"totals.switches_above_port_minimum"}
+    balanced = generate_instance(ClusterSpec(gpus=2304, nic_gbps=800, ecosystem="nvidia-ib"))
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(balanced), encoding="utf-8")
+    assert main(["solve", str(tmp_path / "b.yaml"), "--threads", "1"]) == 0
+    assert "switches: every group at its port minimum (0 above)" in capsys.readouterr().out
