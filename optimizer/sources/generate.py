@@ -1378,7 +1378,8 @@ class Design:
 
     @property
     def gpus_per_node(self) -> int:
-        """The generator's granularity: ``gpus`` must be a multiple of it."""
+        """The generator's granularity: ``gpus`` must be a multiple of it (a node; a whole rack of a rack-scale
+        ``system``, 72 GPUs for NVL72)."""
         preset = SYSTEMS.get(str(self.options.get("system")))
         default = (
             preset.gpus_per_node * preset.nodes_per_rack
