@@ -14,7 +14,7 @@ Topologies (``ClusterSpec.topology``)
 
 Switch candidates (``ecosystem``)
 Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
-QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics at 1.6T) or
+QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics or a pluggable Spectrum-6 box at 1.6T) or
 ``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
 profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
 leaf under an Ethernet spine): mixing is an input error.
@@ -132,13 +132,14 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         400: {t: ["qm9700"] for t in TIERS},
         800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
     },
-    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T, and at 200G
-    # (its 102.4T as 512 x 200G ports, the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); at 1.6T Spectrum-X Photonics (CPO, sampling) or
+    # a pluggable Spectrum-6 box (what-if) of the same radix; at 200G Spectrum-X Photonics' 102.4T as 512 x 200G
+    # ports (the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
     "spectrum-x": {
         200: {t: ["spx-photonics-102t-512x200"] for t in TIERS},
         400: {t: ["sn5600"] for t in TIERS},
         800: {t: ["sn5600"] for t in TIERS},
-        1600: {t: ["spx-photonics-102t"] for t in TIERS},
+        1600: {t: ["spx-photonics-102t", "sn6-102t"] for t in TIERS},
     },
     # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 100G TH5 as 512 x 100G, at
     # 200G TH6 as 512 x 200G (Broadcom's two-tier 131,072-XPU arithmetic); at 800G the TH5 leaves (100G lanes)
