@@ -77,7 +77,8 @@ def test_a_line_card_failure_takes_down_its_ports_and_stops_the_job_as_a_link_wo
     failures 2 x (4 x 2000 + 500) x 1e-9 x 8766 = 0.149022; interruptions 2 x (0.5 x 0.070128 + 0.004383) =
     0.078894; links down 2 x (0.070128 x 16 + 0.004383 x 64) = 2.80512; down link-hours 2 x (0.070128 x 16 x 1
     + 0.004383 x 64 x 4) = 4.488192; GPU-hours lost 0.078894 x 32 GPUs x 0.5 h + 4.488192 x 1 idle GPU =
-    5.750496. Spares (factor 2, lead time 1,000 h): 2 x 8 cards x 2e-6 x 1000 = 0.032 cards at 80,000 / 4 = 20,000 USD (a card's share of the chassis price) = 640 USD; 2 x 2 x 5e-7 x 1000 =
+    5.750496. Spares (factor 2, lead time 1,000 h): 2 x 8 cards x 2e-6 x 1000 = 0.032 cards at
+    80,000 / 4 = 20,000 USD (a card's share of the chassis price) = 640 USD; 2 x 2 x 5e-7 x 1000 =
     0.002 chassis at 80,000 USD = 160 USD."""
     plan = solve_verified(chassis_instance())
     assert plan.status == "optimal"

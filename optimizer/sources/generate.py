@@ -15,9 +15,9 @@ Topologies (``ClusterSpec.topology``)
 Switch candidates (``ecosystem``)
 Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
 QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics or a
-pluggable Spectrum-6 box at 1.6T) or ``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
-profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
-leaf under an Ethernet spine): mixing is an input error.
+pluggable Spectrum-6 box at 1.6T) or ``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models
+given per tier override the profile, and the profile is inferred from them when not named. All candidates of one
+fabric share one protocol (no InfiniBand leaf under an Ethernet spine): mixing is an input error.
 
 Tiers and integral wiring (``wiring: integral``, the default)
 Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
