@@ -31,6 +31,7 @@ def test_front_end_is_a_fabric_of_its_own_beside_an_unchanged_back_end() -> None
     assert [g for g in inst["links"] if not g["id"].startswith("fe-")] == plain["links"]
     nics = [n for n in fe_nodes if n["kind"] == "nic"]
     assert sum(n["count"] for n in nics) == 128 and {(n["ports"], n["max_port_gbps"]) for n in nics} == {(2, 200)}
+    assert all(n["id"].startswith("fe-node-") for n in nics)
     assert {k: v for k, v in _switches(inst).items() if k.startswith("fe-")} == {
         "fe-leaf": (["th5-256x200"], 2),
         "fe-spine": (["th5-256x200"], 2),

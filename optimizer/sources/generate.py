@@ -1069,28 +1069,30 @@ def frontend_spec(spec: ClusterSpec) -> ClusterSpec:
     if not fe.models and fe.gbps not in defaults:
         raise ValueError(f"no default front-end switch at {fe.gbps}G beside a {eco} back-end: give frontend models")
     models = list(fe.models) if fe.models else defaults[fe.gbps]
-    return ClusterSpec(
-        topology="clos",
-        gpus=spec.gpus // spec.gpus_per_node,
-        gpus_per_node=1,
-        nic_gbps=fe.gbps,
-        planes=fe.ports_per_node,
-        oversubscription=fe.oversubscription,
-        ecosystem="spectrum-x" if eco == "nvidia-ib" else eco,  # type: ignore[arg-type]
-        wiring=spec.wiring,
-        uplink_choice=spec.uplink_choice,
-        leaf_models=models,
-        spine_models=models,
-        core_models=models,
-        layout=spec.layout,
-        economics=spec.economics,
-        objective=spec.objective,
-        exclude=spec.exclude,
-        catalog=spec.catalog,
-        compat=spec.compat,
-        status=spec.status,
-        available_by=spec.available_by,
-        nic_model=fe.nic_model,
+    return ClusterSpec.model_validate(
+        {
+            "topology": "clos",
+            "gpus": spec.gpus // spec.gpus_per_node,
+            "gpus_per_node": 1,
+            "nic_gbps": fe.gbps,
+            "planes": fe.ports_per_node,
+            "oversubscription": fe.oversubscription,
+            "ecosystem": "spectrum-x" if eco == "nvidia-ib" else eco,
+            "wiring": spec.wiring,
+            "uplink_choice": spec.uplink_choice,
+            "leaf_models": models,
+            "spine_models": models,
+            "core_models": models,
+            "layout": spec.layout,
+            "economics": spec.economics,
+            "objective": spec.objective,
+            "exclude": spec.exclude,
+            "catalog": spec.catalog,
+            "compat": spec.compat,
+            "status": spec.status,
+            "available_by": spec.available_by,
+            "nic_model": fe.nic_model,
+        }
     )
 
 
@@ -1100,7 +1102,10 @@ def add_frontend(spec: ClusterSpec, instance: dict[str, Any]) -> None:
     Ethernet fabric cannot share an instance whose compatibility profile fixes InfiniBand (one profile fixes one
     protocol for every fabric): a ValueError says so. With a ``reliability`` section its link groups stop no job
     (``job_stop_fraction: 0``; their outages still idle GPUs while down) and the section's ``gpus`` is the
-    back-end's GPUs unless given (the front-end NICs are not GPUs)."""
+    back-end's GPUs unless given (the front-end NICs are not GPUs). The front-end's NIC groups are the nodes'
+    (``fe-node-...``, the back-end's ``gpu-...`` renamed)."""
+    if spec.frontend is None:
+        return
     fe_spec = frontend_spec(spec)
     compat = instance.get("compatibility")
     profile = compat.get("profile") if isinstance(compat, dict) else None
@@ -1112,7 +1117,7 @@ def add_frontend(spec: ClusterSpec, instance: dict[str, Any]) -> None:
     fe = generate_instance(fe_spec)
 
     def renamed(node_id: str) -> str:
-        return FRONTEND_PREFIX + node_id
+        return FRONTEND_PREFIX + ("node-" + node_id[4:] if node_id.startswith("gpu-") else node_id)
 
     for node in fe["nodes"]:
         instance["nodes"].append({**node, "id": renamed(node["id"])})
@@ -1122,7 +1127,6 @@ def add_frontend(spec: ClusterSpec, instance: dict[str, Any]) -> None:
         instance["links"].append({**moved, **stop})
     if spec.reliability is not None and "gpus" not in instance["reliability"]:
         instance["reliability"]["gpus"] = spec.gpus
-    assert spec.frontend is not None
     speeds = f"{spec.frontend.ports_per_node} x {spec.frontend.gbps}G"
     switch_tiers = sum(1 for n in fe["nodes"] if n["kind"] == "switch")
     instance["description"] = instance["description"].replace(
