@@ -204,8 +204,9 @@ class FrontEnd(_Spec):
     """An optional front-end / storage fabric generated beside the back-end (compute) fabric, in the same instance:
     every node's ``ports_per_node`` ports of ``gbps`` Ethernet (a converged front-end and storage network, e.g. one
     or two 200/400GbE ports per node on a BlueField-3 or a CPU-attached NIC) on a Clos of its own, sized as the
-    generator sizes a back-end Clos (``frontend_spec``); its node and link groups are the back-end's ids prefixed
-    with ``fe-``. The back-end's layout, wiring, uplink choice, catalogue, statuses and exclusions apply."""
+    generator sizes a back-end Clos (``frontend_spec``); its node and link groups are named as a back-end's,
+    prefixed ``fe-`` (NIC groups ``fe-node-*``). The back-end's layout, wiring, uplink choice, catalogue, statuses
+    and exclusions apply."""
 
     ports_per_node: Literal[1, 2] = 1
     """Front-end ports per node, one per front-end plane (2: two parallel networks, each port on its own)."""
