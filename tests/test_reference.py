@@ -16,7 +16,15 @@ from optimizer.cli import main
 from optimizer.core.catalog import builtin_catalog
 from optimizer.core.load import load_instance
 from optimizer.core.verify import check_plan
-from optimizer.sources.generate import ClusterSpec, command_line, generate_instance, resolve_ecosystem
+from optimizer.errors import InstanceError
+from optimizer.sources.generate import (
+    ClusterSpec,
+    _racks,
+    command_line,
+    generate_instance,
+    resolve_ecosystem,
+    tier_counts,
+)
 from tests.helpers import INSTANCES, solve_verified
 
 TWIN = [t.id for t in builtin_catalog().transceivers if t.ends_per_module > 1]
@@ -625,3 +633,107 @@ def test_the_plan_states_nvidias_surplus_spines_in_its_summary_and_the_verifier_
     (tmp_path / "b.yaml").write_text(yaml.safe_dump(balanced), encoding="utf-8")
     assert main(["solve", str(tmp_path / "b.yaml"), "--threads", "1"]) == 0
     assert "switches: every group at its port minimum (0 above)" in capsys.readouterr().out
+
+
+# Meta's 24k-GPU RoCE cluster (Llama 3): 24,576 H100 in 3,072 nodes, two 8-GPU servers per rack under one rack
+# training switch (RTSW, a TH4 Minipack2), so 1,536 RTSWs; 192 racks (3,072 GPUs) per pod with full bisection
+# bandwidth through the cluster training switches (CTSW), 8 pods joined by aggregation training switches (ATSW) at
+# 1:7 oversubscription; 400G throughout, copper in the rack, modular deep-buffer CTSWs (Arista 7800). Sources:
+# Meta, "The Llama 3 Herd of Models" (2024), network topology section; Gangidi et al., "RDMA over Ethernet for
+# Distributed AI Training at Meta Scale", SIGCOMM 2024, and Meta's engineering blog "A RoCE network for
+# distributed AI training at scale" (2024-08-05); glennklockwood.com, Meta's H100 clusters. Meta publishes no
+# CTSW or ATSW count.
+META_24K = {
+    "topology": "clos",
+    "gpus": 24576,
+    "nic_gbps": 400,
+    "tiers": 3,
+    "core_oversubscription": 7,
+    "ecosystem": "broadcom",
+    "wiring": "integral",
+    "leaf_models": ["th4"],
+    "spine_models": ["7816r3"],
+    "core_models": ["7816r3"],
+    "layout": {"nodes_per_rack": 2, "leaf_placement": "top-of-rack"},
+}
+
+
+def test_meta_24k_roce_cluster_with_1536_tors() -> None:
+    """Meta's 24k RoCE cluster, generated and solved: 1,536 RTSWs (one per rack of 16 GPUs, 16 x 400G down and
+    16 up: full bisection to the CTSWs), the CTSWs and ATSWs 16-slot modular chassis of 576 x 400G. Hand
+    arithmetic of the integral wiring: at 7:1 a chassis takes at most 504 links down with their 72 uplinks; pods
+    of p RTSWs, each with k1 links to each of its pod's CTSWs, need p x k1 <= 504 with p dividing 1,536 and k1
+    dividing 16: at most 384, so 1,536 x 16 / 384 = 64 CTSWs, each with 384 links down and ceil(384 / 7) = 55 up.
+    Of the splits of 384 the fewest ATSWs come with Meta's pods: p = 192 racks (3,072 GPUs), 8 pods of 8 CTSWs,
+    k1 = 2; CTSW j of every pod sends its 55 uplinks to ATSW j (8 x 55 = 440 <= 576 ports): 8 ATSWs. The solved
+    plan carries 24,576 GPU links and 24,576 RTSW-CTSW links at 400G (full bisection in a pod) and at least
+    24,576 / 7 CTSW-ATSW links (1:7), at most the 64 x 55 = 3,520 of the wiring."""
+    spec = ClusterSpec(**META_24K)
+    switches = {s.id: s for s in builtin_catalog().switches}
+    _, _, wirings = tier_counts(spec, switches, 3, _racks(spec.gpus // spec.gpus_per_node, spec.layout))
+    assert [(w.pods, w.leaves // w.pods, w.leaf_spine_links, w.leaf_down) for w in wirings] == [(8, 192, 2, 16)]
+    inst = generate_instance(spec)
+    assert "1,536 racks" in inst["description"]
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: (r.model, int(r.count)) for r in plan.nodes.itertuples()} == {
+        "leaf": ("th4", 1536),
+        "spine": ("7816r3", 64),
+        "core": ("7816r3", 8),
+    }
+    tiers: dict[str, int] = {}
+    for r in plan.links.itertuples():
+        assert r.speed_gbps == 400
+        tier = next(t for p, t in TIER_PREFIX.items() if r.group.startswith(p))
+        tiers[tier] = tiers.get(tier, 0) + int(r.count)
+    assert tiers["node-leaf"] == tiers["leaf-spine"] == 24576
+    assert 24576 / 7 <= tiers["spine-core"] <= 64 * 55
+
+
+# Quantum-X800 at 131,072 GPUs: 3 tiers of 144-port Q3400, 16 halls, so spine-core runs of 600 and 800 m, beyond the
+# 500 m of every DR4 part on NVIDIA's XDR LinkX list (docs.nvidia.com/networking/display/800g200gpam4list). The
+# twin-port 1.6T 2xFR4 (2 km; LightCounting: "XDR systems will use 1.6T DR8 and 2xFR4 pluggables", via
+# lightwaveonline.com) is sampling, so the file opts in to sampling parts.
+def test_quantum_x800_at_131072_gpus_needs_the_2xfr4_module_beyond_500_m() -> None:
+    """Without sampling parts the generated 131,072-GPU Quantum-X800 fabric has no option for its 600 m and 800 m
+    spine-core groups; with them (``--status sampling``) it solves, every link beyond 500 m runs on twin-port
+    2xFR4 modules at both ends and every shorter switch-to-switch link on DR4 parts: 2 x 81,920 = 163,840
+    2xFR4 ends = 81,920 modules."""
+    base = {"gpus": 131072, "nic_gbps": 800, "ecosystem": "nvidia-ib"}
+    with pytest.raises(InstanceError, match="no option survives the filters"):
+        load_instance(generate_instance(ClusterSpec(**base)))
+    inst = generate_instance(ClusterSpec(**base, status=["sampling"]))
+    long_ids = {g["id"] for g in inst["links"] if g["length_m"] > 500}
+    assert long_ids and all(i.startswith("spine-core") for i in long_ids)
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    long = plan.links[plan.links["length_m"] > 500]
+    assert set(long["option"]) == {"twin-2xfr4-1600+twin-2xfr4-1600"}
+    assert int(long["count"].sum()) == 81920
+    assert _modules(plan, "twin-2xfr4-1600") == 81920
+    short = plan.links[(plan.links["length_m"] <= 500) & ~plan.links["group"].str.startswith("gpu-")]
+    assert not any("fr4" in o for o in short["option"])
+
+
+def test_spectrum_x_at_1600g_on_a_pluggable_spectrum_6_box() -> None:
+    """Spectrum-X at 1.6T is no longer CPO by construction: the pluggable Spectrum-6 box (what-if: NVIDIA's
+    announced Spectrum-6 systems are the CPO SN6810 / SN6800) has the radix of Spectrum-X Photonics (64 x 1.6T),
+    so both are candidates of every tier with one count: a leaf takes 32 GPUs and 32 uplinks, 32 leaves; 16
+    spines of 64 ports take 2 links from each leaf. With a free choice (format-v1 rules, ``--no-compat``: no
+    catalogued 1.6T module fits the OSFP-RHS cage of the ConnectX-9, so under the Spectrum-X profile the host
+    links have no option) the plan takes the pluggable box, 10 % below its CPO twin, and no CPO engine."""
+    spec = ClusterSpec(gpus=1024, nic_gbps=1600, ecosystem="spectrum-x", compat=False)
+    inst = generate_instance(spec)
+    assert {n["id"]: n["models"] for n in inst["nodes"] if n["kind"] == "switch"} == {
+        "leaf": ["spx-photonics-102t", "sn6-102t"],
+        "spine": ["spx-photonics-102t", "sn6-102t"],
+    }
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: (r.model, int(r.count)) for r in plan.nodes.itertuples()} == {
+        "leaf": ("sn6-102t", 32),
+        "spine": ("sn6-102t", 16),
+    }
+    forms = {t.id: t.form for t in builtin_catalog().transceivers}
+    used = {item for o in plan.links["option"] for item in o.split("+")}
+    assert used and all(forms.get(i) != "cpo" for i in used)

@@ -1017,7 +1017,7 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in cat.reliability:
         fit = r.fit if r.fit is not None else 1e9 / float(r.mtbf_h or 1.0)
-        price_per_m, per_length = 0.0, False
+        price_per_m, per_length, cards = 0.0, False, None
         if r.item in trans:
             domain = r.domain_ends or trans[r.item].ends_per_module
             price = trans[r.item].cost_usd * domain
@@ -1027,6 +1027,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
             price_per_m, per_length = cable.cost_usd_per_m, cable.cost_usd_per_m > 0
         elif r.item in switches:
             domain, price = r.domain_ends or switches[r.item].max_ports, _switch_price_usd(switches[r.item])
+            cards = switches[r.item].line_cards
+            if r.repair == "line_card" and cards:  # each card fails alone: its ports, its share of the price
+                domain, price = r.domain_ends or switches[r.item].max_ports // cards, price / cards
         elif r.item in nics:
             domain, price = r.domain_ends or nics[r.item].ports, nics[r.item].cost_usd
         elif r.item == "nic":
@@ -1047,7 +1050,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
                 "spare_cost_usd": price,
                 "spare_cost_usd_per_m": price_per_m,
                 "per_length": per_length,
-                "whole": r.item in cables or r.item in switches,  # one per link, one per switch
+                "whole": r.item in cables or r.item in switches,  # one per link, one per switch (or card)
+                "per_switch": cards if r.item in switches and r.repair == "line_card" and cards else 1,
+                "line_card": r.item in switches and r.repair == "line_card",
             }
         )
     return out
@@ -1090,10 +1095,13 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
         count = node_by_id[node_id].count
         return count if isinstance(count, int) else count.min
 
-    def account(item: str, per: float, count: float, length_m: float, share: float, size: int) -> None:
+    def account(
+        item: str, per: float, count: float, length_m: float, share: float, size: int, card_share: float = 1.0
+    ) -> None:
         nonlocal failures, flaps, stops, down_link_h, links_down
         for m in modes.get(item, ()):
-            u = count * (1.0 if m["whole"] else per / m["domain"])
+            u = count * (m["per_switch"] if m["whole"] else per / m["domain"])
+            stop_share = card_share if m["line_card"] else share
             key = (m["id"], length_m if m["per_length"] else None)
             units[key] += u
             lead = m["fit"] * _FIT_HOURS * rel.spares_lead_time_h  # expected failures of one unit per lead time
@@ -1104,19 +1112,22 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
                 need[key] += _poisson_quantile(level, size * per_unit * lead) * count / size
             failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
             flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
-            stops += share * u * (m["fit"] + m["flap_fit"]) * _FIT_HOURS * HOURS_PER_YEAR
+            stops += stop_share * u * (m["fit"] + m["flap_fit"]) * _FIT_HOURS * HOURS_PER_YEAR
             links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
             down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["repair_domain"] * m["mttr_h"]
 
+    shares: dict[str, float] = {}
+    for g in instance.links:
+        if g.job_stop_fraction is not None:
+            shares[g.id] = g.job_stop_fraction
+        elif any(isinstance(node_by_id[x], NicNode) for x in (g.a, g.b)):
+            shares[g.id] = 1.0
+        else:
+            shares[g.id] = 1.0 / max(1, min(lowest(g.a), lowest(g.b)))
     for r in links:
         g = r.link
         nic_ends = [x for x in (g.a, g.b) if isinstance(node_by_id[x], NicNode)]
-        if g.job_stop_fraction is not None:
-            share = g.job_stop_fraction
-        elif nic_ends:
-            share = 1.0
-        else:
-            share = 1.0 / max(1, min(lowest(g.a), lowest(g.b)))
+        share = shares[g.id]
         size = g.count if g.count is not None else math.ceil(g.demand_gbps / float(r.attrs["speed_gbps"]) - 1e-9)
         size = max(1, size)
         for item, per_link in r.attrs["items"].items():
@@ -1127,8 +1138,9 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
             nic_items[model if model is not None and model in modes else "nic"] += 1.0
         for item, ends in nic_items.items():  # u(m) per link sums the ends (one quantile per mode and link)
             account(item, ends, r.count, g.length_m, share, size)
-    for group_id, nr in nodes.items():
-        account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)))
+    for group_id, nr in nodes.items():  # a line card stops the job as its group's most disruptive link would
+        card_share = max((shares[g.id] for g in instance.links if group_id in (g.a, g.b)), default=1.0)
+        account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)), card_share)
     lost = stops * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
     by_id = {m["id"]: m for ms in modes.values() for m in ms}
     stock = {

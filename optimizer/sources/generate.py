@@ -14,10 +14,10 @@ Topologies (``ClusterSpec.topology``)
 
 Switch candidates (``ecosystem``)
 Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
-QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics at 1.6T) or
-``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
-profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
-leaf under an Ethernet spine): mixing is an input error.
+QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics or a
+pluggable Spectrum-6 box at 1.6T) or ``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models
+given per tier override the profile, and the profile is inferred from them when not named. All candidates of one
+fabric share one protocol (no InfiniBand leaf under an Ethernet spine): mixing is an input error.
 
 Tiers
 Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
@@ -148,13 +148,14 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         400: {t: ["qm9700"] for t in TIERS},
         800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
     },
-    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T, and at 200G
-    # (its 102.4T as 512 x 200G ports, the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); at 1.6T Spectrum-X Photonics (CPO, sampling) or
+    # a pluggable Spectrum-6 box (what-if) of the same radix; at 200G Spectrum-X Photonics' 102.4T as 512 x 200G
+    # ports (the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
     "spectrum-x": {
         200: {t: ["spx-photonics-102t-512x200"] for t in TIERS},
         400: {t: ["sn5600"] for t in TIERS},
         800: {t: ["sn5600"] for t in TIERS},
-        1600: {t: ["spx-photonics-102t"] for t in TIERS},
+        1600: {t: ["spx-photonics-102t", "sn6-102t"] for t in TIERS},
     },
     # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 100G TH5 as 512 x 100G, at
     # 200G TH6 as 512 x 200G (Broadcom's two-tier 131,072-XPU arithmetic); at 800G the TH5 leaves (100G lanes)
@@ -233,6 +234,37 @@ class LatencyBudgets(_Spec):
     """GPU -> leaf -> spine -> leaf -> GPU."""
     cross_core_ns: Annotated[float, Field(gt=0)] | None = None
     """GPU -> leaf -> spine -> core -> spine -> leaf -> GPU (3 tiers)."""
+
+
+class FrontEnd(_Spec):
+    """An optional front-end / storage fabric generated beside the back-end (compute) fabric, in the same instance:
+    every node's ``ports_per_node`` ports of ``gbps`` Ethernet (a converged front-end and storage network, e.g. one
+    or two 200/400GbE ports per node on a BlueField-3 or a CPU-attached NIC) on a Clos of its own, sized as the
+    generator sizes a back-end Clos (``frontend_spec``); its node and link groups are named as a back-end's,
+    prefixed ``fe-`` (NIC groups ``fe-node-*``). The back-end's layout, wiring, uplink choice, catalogue, statuses
+    and exclusions apply."""
+
+    ports_per_node: Literal[1, 2] = 1
+    """Front-end ports per node, one per front-end plane (2: two parallel networks, each port on its own)."""
+    gbps: Literal[200, 400] = 400
+    """Speed of each front-end port."""
+    oversubscription: Annotated[float, Field(ge=1)] = 1.0
+    """Front-end leaf down:up bandwidth ratio."""
+    models: list[str] | None = None
+    """Candidate switch models of every front-end tier; default ``FRONTEND_MODELS`` of the back-end's
+    ecosystem (Ethernet: a front-end network is Ethernet whatever the back-end runs)."""
+    nic_model: str | None = None
+    """Catalogue NIC model of the front-end NIC groups (default: none named)."""
+
+
+FRONTEND_MODELS: dict[str, dict[int, list[str]]] = {
+    "broadcom": {200: ["th5-256x200"], 400: ["th5"]},
+    "spectrum-x": {400: ["sn5600"]},
+    "nvidia-ib": {400: ["sn5600"]},
+}
+"""Default front-end switch candidates per back-end ecosystem and front-end port speed: 51.2T pluggable Ethernet
+boxes (TH5 as 128 x 400G, or with 200G host ports and 400G uplinks as Alibaba HPN's; NVIDIA's Ethernet SN5600 at
+400G, also beside an InfiniBand back-end: the NVIDIA Ethernet profile has no 200G host part for its cages)."""
 
 
 class ClusterSpec(_Spec):
@@ -322,6 +354,8 @@ class ClusterSpec(_Spec):
     """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
+    frontend: FrontEnd | None = None
+    """An optional front-end / storage fabric of its own in the same instance (``FrontEnd``); default none."""
     _speeds: tuple[float, float] | None = PrivateAttr(default=None)
     """Link speeds fixed while the uplink choice evaluates a candidate pair (internal)."""
 
@@ -1219,7 +1253,94 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     if spec.reliability is not None:
         instance["reliability"] = dict(spec.reliability)
     instance.update({"nodes": nodes, "links": links, "paths": paths})
+    if spec.frontend is not None:
+        add_frontend(spec, instance)
     return instance
+
+
+# ------------------------------------------------------------------------------------------ front-end fabric
+FRONTEND_PREFIX = "fe-"
+
+
+def frontend_spec(spec: ClusterSpec) -> ClusterSpec:
+    """The front-end fabric of ``spec`` as a cluster of its own: a Clos (``clos``) with one endpoint per node
+    (``gpus_per_node`` 1, ``gpus`` = the nodes) of ``frontend.gbps``, ``ports_per_node`` planes, the front-end's
+    oversubscription and models (every tier), and the back-end's layout, wiring, uplink choice, catalogue,
+    statuses, exclusions and economics. The ecosystem is the back-end's, Spectrum-X Ethernet for an InfiniBand
+    back-end."""
+    fe = spec.frontend
+    if fe is None:
+        raise ValueError("the spec has no front-end fabric")
+    eco = resolve_ecosystem(spec) or DEFAULT_ECOSYSTEM
+    defaults = FRONTEND_MODELS.get(eco, FRONTEND_MODELS[DEFAULT_ECOSYSTEM])
+    if not fe.models and fe.gbps not in defaults:
+        raise ValueError(f"no default front-end switch at {fe.gbps}G beside a {eco} back-end: give frontend models")
+    models = list(fe.models) if fe.models else defaults[fe.gbps]
+    return ClusterSpec.model_validate(
+        {
+            "topology": "clos",
+            "gpus": spec.gpus // spec.gpus_per_node,
+            "gpus_per_node": 1,
+            "nic_gbps": fe.gbps,
+            "planes": fe.ports_per_node,
+            "oversubscription": fe.oversubscription,
+            "ecosystem": "spectrum-x" if eco == "nvidia-ib" else eco,
+            "wiring": spec.wiring,
+            "uplink_choice": spec.uplink_choice,
+            "leaf_models": models,
+            "spine_models": models,
+            "core_models": models,
+            "layout": spec.layout,
+            "economics": spec.economics,
+            "objective": spec.objective,
+            "exclude": spec.exclude,
+            "catalog": spec.catalog,
+            "compat": spec.compat,
+            "status": spec.status,
+            "available_by": spec.available_by,
+            "nic_model": fe.nic_model,
+        }
+    )
+
+
+def add_frontend(spec: ClusterSpec, instance: dict[str, Any]) -> None:
+    """Add the front-end fabric (``frontend_spec``, generated as a cluster of its own) to the back-end's
+    instance: its node and link groups with ``fe-``-prefixed ids, no paths (no latency budget). A front-end
+    Ethernet fabric cannot share an instance whose compatibility profile fixes InfiniBand (one profile fixes one
+    protocol for every fabric): a ValueError says so. With a ``reliability`` section its link groups stop no job
+    (``job_stop_fraction: 0``; their outages still idle GPUs while down) and the section's ``gpus`` is the
+    back-end's GPUs unless given (the front-end NICs are not GPUs). The front-end's NIC groups are the nodes'
+    (``fe-node-...``, the back-end's ``gpu-...`` renamed)."""
+    if spec.frontend is None:
+        return
+    fe_spec = frontend_spec(spec)
+    compat = instance.get("compatibility")
+    profile = compat.get("profile") if isinstance(compat, dict) else None
+    if profile is not None and PROTOCOL.get(resolve_ecosystem(spec) or "") == "infiniband":
+        raise ValueError(
+            f"a front-end Ethernet fabric cannot share an instance with the {profile} profile (one profile fixes "
+            "one protocol for every fabric): use --no-compat or an Ethernet ecosystem"
+        )
+    fe = generate_instance(fe_spec)
+
+    def renamed(node_id: str) -> str:
+        return FRONTEND_PREFIX + ("node-" + node_id[4:] if node_id.startswith("gpu-") else node_id)
+
+    for node in fe["nodes"]:
+        instance["nodes"].append({**node, "id": renamed(node["id"])})
+    stop = {"job_stop_fraction": 0.0} if spec.reliability is not None else {}
+    for link in fe["links"]:
+        moved = {**link, "id": renamed(link["id"]), "a": renamed(link["a"]), "b": renamed(link["b"])}
+        instance["links"].append({**moved, **stop})
+    if spec.reliability is not None and "gpus" not in instance["reliability"]:
+        instance["reliability"]["gpus"] = spec.gpus
+    speeds = f"{spec.frontend.ports_per_node} x {spec.frontend.gbps}G"
+    switch_tiers = sum(1 for n in fe["nodes"] if n["kind"] == "switch")
+    instance["description"] = instance["description"].replace(
+        ". Generated by:",
+        f"; a {switch_tiers}-tier front-end fabric of {speeds} per node ({FRONTEND_PREFIX}*). Generated by:",
+        1,
+    )
 
 
 ECOSYSTEM_PROFILE = {
@@ -1355,6 +1476,10 @@ def command_line(spec: ClusterSpec) -> str:
         args += ["--available-by", str(spec.available_by)]
     if spec.nic_model is not None:
         args += ["--nic-model", spec.nic_model]
+    if spec.frontend is not None:
+        for key, value in spec.frontend.model_dump(exclude_none=True).items():
+            text = ",".join(value) if isinstance(value, list) else _fmt(value)
+            args += ["--frontend", f"{key}={text}"]
     return shlex.join(args)
 
 
