@@ -375,7 +375,7 @@ def plan_drivers(
     fast = FigureModels(instance, plan, options) if one_model else None
     adverse = {f.path: (f.high if f.item in used_items else f.low) for f in kept}
     far = {p: max(x + extend * (x - f.value), 0.0) for f in kept for p, x in [(f.path, adverse[f.path])]}
-    on_one = {f.path for f in kept if fast is not None and fast.line(f, far[f.path]) is not None}
+    on_one = fast.prepare(kept, far) if fast is not None else set()
     # figures moving the plan's costs along one ray share their searches (step 6 of the module docstring)
     follows = _shared_rays([f for f in kept if f.path in on_one], far, fast) if fast is not None else {}
     searched = [f for f in kept if f.path not in follows]
@@ -621,7 +621,7 @@ class FigureModels:
         from optimizer.core.start import apply_start, plan_start
 
         self.instance = instance
-        self.options = dataclasses.replace(options, warm_start=True, progress=None)
+        self.options = dataclasses.replace(options, warm_start=True, progress=None, feasibility_jump=False)
         mode = options.objective
         self.mode = mode
         self.usable = options.solver == "highs" and options.interface == "direct" and not instance.demands
@@ -648,46 +648,113 @@ class FigureModels:
         self.dominance: _Dominance | None = None
         self.solves = 0
 
-    def line(self, f: Figure, far: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """(cost gradient per unit of the figure, upper bounds of the n columns, figure value) of ``f`` for
-        values between its value and ``far``; None when the figure needs full solves (it may enter a
-        constraint, it is no linear field, or moving it changes the model's columns)."""
-        if f.path in self.lines:
-            return self.lines[f.path]
-        self.lines[f.path] = out = self._line(f, far) if self.usable else None
-        return out
+    def prepare(self, figures: list[Figure], far: Mapping[str, float]) -> set[str]:
+        """Find the line (``lines``) of each figure that can move on this model between its value and its
+        ``far`` value; returns their paths. A figure cannot when it may enter a constraint (a price under
+        a capex limit, a power figure under a power cap), is no linear field, or moving it changes the
+        model's columns. Transceiver and cable figures of items no option uses together are moved
+        together in one derivation of the data (each column's change belongs to the one item it uses)."""
+        if not self.usable:
+            return set()
+        d = self.data
+        items_of = [{item for item, _ in o.items} for o in d.col_option]
+        index = self.instance.resolved_catalog
+        optics = {t.id for t in index.transceivers} | {c.id for c in index.cables}
+        batches: list[list[Figure]] = []
+        taken: list[set[str]] = []
+        for f in figures:
+            parts = f.path.split(".")
+            if not self._eligible(parts, f.value, far[f.path]):
+                self.lines[f.path] = None
+                continue
+            item = parts[1] if parts[0] == "catalog" and parts[1] in optics else None
+            for batch, items in zip(batches, taken, strict=True):
+                if item is None or item in items or not all(x is not None for x in items):
+                    continue
+                if any(item in used and used & items for used in items_of):
+                    continue  # an option uses this item with one of the batch's
+                batch.append(f)
+                items.add(item)
+                break
+            else:
+                batches.append([f])
+                taken.append({item} if item is not None else {None})  # type: ignore[arg-type]
+        for batch in batches:
+            if not self._derive(batch, far, items_of):
+                for f in batch:
+                    self._derive([f], far, items_of)
+        return {p for p, line in self.lines.items() if line is not None}
 
-    def _line(self, f: Figure, far: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+    def _eligible(self, parts: list[str], value: float, far: float) -> bool:
+        d = self.data
+        if far == value:
+            return False
+        if parts[0] == "economics":
+            return len(parts) == 2 and parts[1] in ECONOMICS_FIELDS and d.max_power_w is None
+        if parts[0] != "catalog" or len(parts) != 3 or parts[2] not in LINEAR_FIELDS:
+            return False
+        if parts[2] == "power_w":
+            return d.max_power_w is None  # a power figure enters the power cap
+        return d.max_capex_usd is None  # a price enters the capex limit
+
+    def _derive(self, batch: list[Figure], far: Mapping[str, float], items_of: list[set[str]]) -> bool:
+        """Set the lines of ``batch`` from one derivation with all its figures at their far values; False
+        when a changed cost does not belong to exactly one of them (then each is derived alone)."""
         from optimizer.core.data import build_data
 
         d = self.data
-        parts = f.path.split(".")
-        name = parts[-1]
-        if name == "power_w" or parts[0] == "economics":
-            if d.max_power_w is not None:  # a power figure enters the power cap
-                return None
-        elif d.max_capex_usd is not None:  # a price enters the capex limit
-            return None
-        if far == f.value:
-            return None
-        moved = _moved(self.instance, parts, far)
-        if moved is None:
-            return None
-        d_far = build_data(moved, objective=self.mode, prune=False, reduce=True)  # type: ignore[arg-type]
-        same = [(d_far.col_group[i], d_far.col_option[i].id) for i in range(d_far.n_cols)] == self.columns
-        if not same or d_far.choice_model != d.choice_model or d_far.max_power_w != d.max_power_w:
-            return None
-        col0, choice0 = d.objective_coefficients()
-        col1, choice1 = d_far.objective_coefficients()
-        grad = np.zeros_like(self.cost)
-        step = far - f.value
-        grad[self.first_n : self.first_n + len(col0)] = (np.asarray(col1) - np.asarray(col0)) / step
-        grad[self.first_k : self.first_k + len(choice0)] = (np.asarray(choice1) - np.asarray(choice0)) / step
-        upper = self.upper.copy()
+        moved = self.instance
+        for f in batch:
+            moved = _moved(moved, f.path.split("."), far[f.path])
+            if moved is None:
+                break
+        d_far = None if moved is None else build_data(moved, objective=self.mode, prune=False, reduce=True)  # type: ignore[arg-type]
+        if d_far is None or (
+            [(d_far.col_group[i], d_far.col_option[i].id) for i in range(d_far.n_cols)] != self.columns
+            or d_far.choice_model != d.choice_model
+            or d_far.max_power_w != d.max_power_w
+        ):
+            if len(batch) > 1:
+                return False
+            self.lines[batch[0].path] = None
+            return True
+        col0, choice0 = (np.asarray(v, dtype=np.float64) for v in d.objective_coefficients())
+        col1, choice1 = (np.asarray(v, dtype=np.float64) for v in d_far.objective_coefficients())
+        d_col, d_choice = col1 - col0, choice1 - choice0
+        owner_col = np.full(len(d_col), -1)
+        owner_choice = np.full(len(d_choice), -1)
+        changed_opt = [
+            o0.cost_usd != o1.cost_usd or o0.power_w != o1.power_w
+            for o0, o1 in zip(d.col_option, d_far.col_option, strict=True)
+        ]
+        if len(batch) == 1:
+            owner_col[:] = 0
+            owner_choice[:] = 0
+        else:  # optics only: each changed column uses exactly one of the batch's items
+            items = [f.path.split(".")[1] for f in batch]
+            for i in range(len(d_col)):
+                owners = [j for j, item in enumerate(items) if item in items_of[i]]
+                if len(owners) == 1:
+                    owner_col[i] = owners[0]
+                elif d_col[i] != 0 or changed_opt[i]:
+                    return False
+            if np.any(d_choice != 0):
+                return False
         if self.dominance is None:
             self.dominance = _Dominance(self.instance, d)
-        upper[self.dominance.removed(d_far)] = 0.0
-        return grad, upper, f.value
+        for j, f in enumerate(batch):
+            step = far[f.path] - f.value
+            grad = np.zeros_like(self.cost)
+            grad[self.first_n : self.first_n + len(d_col)] = np.where(owner_col == j, d_col, 0.0) / step
+            grad[self.first_k : self.first_k + len(d_choice)] = np.where(owner_choice == j, d_choice, 0.0) / step
+            options1 = [
+                o1 if owner_col[i] == j else o0
+                for i, (o0, o1) in enumerate(zip(d.col_option, d_far.col_option, strict=True))
+            ]
+            upper = self.upper.copy()
+            upper[self.dominance.removed(options1)] = 0.0
+            self.lines[f.path] = (grad, upper, f.value)
+        return True
 
     def choices(self, x: np.ndarray) -> dict[str, Any]:
         """The row of a plan vector: its link choices and switch models (as ``link_choices``)."""
@@ -812,28 +879,31 @@ class _Dominance:
             _compat(nodes, index, d.groups[d.col_group[i]].a, d.groups[d.col_group[i]].b, o)
             for i, o in enumerate(d.col_option)
         ]
-        self.base = {gi: self._group(gi, d) for gi in range(len(d.groups))}
+        self.base = {gi: self._group(gi, d.col_option) for gi in range(len(d.groups))}
 
-    def removed(self, d1: Any) -> list[int]:
-        """The dominated columns over the segment from the base data to ``d1`` (same columns)."""
+    def removed(self, options1: list[Any]) -> list[int]:
+        """The dominated columns over the segment from the base data to the columns' options ``options1``
+        at its other end."""
         d0 = self.d
         touched = {
             d0.col_group[i]
-            for i, (o0, o1) in enumerate(zip(d0.col_option, d1.col_option, strict=True))
+            for i, (o0, o1) in enumerate(zip(d0.col_option, options1, strict=True))
             if o0.cost_usd != o1.cost_usd or o0.power_w != o1.power_w
         }
-        return [i for gi in range(len(d0.groups)) for i in (self._group(gi, d1) if gi in touched else self.base[gi])]
+        return [
+            i for gi in range(len(d0.groups)) for i in (self._group(gi, options1) if gi in touched else self.base[gi])
+        ]
 
-    def _group(self, gi: int, d1: Any) -> list[int]:
+    def _group(self, gi: int, options1: list[Any]) -> list[int]:
         d0 = self.d
         cols = d0.groups[gi].cols
         latency = self.latency[gi]
         compat = self.compat
         out: list[int] = []
         for qi in cols:
-            q0, q1 = d0.col_option[qi], d1.col_option[qi]
+            q0, q1 = d0.col_option[qi], options1[qi]
             for pi in cols:
-                p0, p1 = d0.col_option[pi], d1.col_option[pi]
+                p0, p1 = d0.col_option[pi], options1[pi]
                 if pi == qi or p0.speed_gbps != q0.speed_gbps:
                     continue
                 if not (p0.power_w <= q0.power_w and p0.cost_usd <= q0.cost_usd):
