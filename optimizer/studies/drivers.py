@@ -49,6 +49,7 @@ with the value where it changes. Finding them takes three steps:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -606,6 +607,8 @@ LINEAR_FIELDS = ("cost_usd", "cost_usd_per_m", "cpo_premium_fraction", "power_w"
 """Catalogue fields a figure may move on the figure's own model (step 5 of the module docstring): each
 enters the objective linearly (a CPO switch pays ``cost_usd x (1 + cpo_premium_fraction)``: linear in
 each) and, under the conditions of ``FigureModels.line``, no constraint."""
+MAX_SPLIT = 32
+"""Most ways to give every switch group one model for which a re-solve is split into one MILP per way."""
 ECONOMICS_FIELDS = ("electricity_usd_per_kwh", "pue", "years")
 
 
@@ -647,6 +650,11 @@ class FigureModels:
         self.lines: dict[str, tuple[np.ndarray, np.ndarray, float] | None] = {}
         self.dominance: _Dominance | None = None
         self.solves = 0
+        self.first_z = first_column(m, m.z)
+        ways = math.prod(len(sg.choices) for sg in d.switch_groups)
+        self.splits: list[tuple[int, ...]] | None = None
+        if 1 < ways <= MAX_SPLIT:
+            self.splits = list(itertools.product(*[sg.choices for sg in d.switch_groups]))
 
     def prepare(self, figures: list[Figure], far: Mapping[str, float]) -> set[str]:
         """Find the line (``lines``) of each figure that can move on this model between its value and its
@@ -776,28 +784,64 @@ class FigureModels:
         return float((self.cost + (value - v0) * grad) @ x + self.rec.offset)
 
     def solve(self, f: Figure, value: float, start: np.ndarray | None) -> dict[str, Any]:
-        """Solve with the figure at ``value`` from the MIP start ``start`` (a plan vector); never raises."""
+        """Solve with the figure at ``value`` from the MIP start ``start`` (a plan vector); never raises.
+
+        With at most ``MAX_SPLIT`` ways to give every switch group one model, one small MILP per way
+        (the group's other models' ``z`` bounded to 0), and the best of them (step 5 of the module
+        docstring); else the whole MILP."""
         from optimizer.core.model.linear import column_values, load_columns
-        from optimizer.core.solve import solve_model
 
         grad, upper, v0 = self.lines[f.path]  # type: ignore[misc]
         m = self.model
         self.solves += 1
+        z_upper = np.array(m.z.upper, dtype=np.float64)
         try:
             self.rec.cost = self.cost + (value - v0) * grad
             m.n.upper[:] = upper
-            load_columns(m, start if start is not None else np.full(len(self.base), np.nan))
-            report = solve_model(m, self.options)
+            if self.splits is None:
+                load_columns(m, start if start is not None else np.full(len(self.base), np.nan))
+                return self._row(self._solve_model(), column_values(m))
+            parts = []
+            for chosen in self.splits:
+                m.z.upper[:] = 0.0
+                m.z.upper[list(chosen)] = z_upper[list(chosen)]
+                fits = start is not None and all(start[self.first_z + q] > 0.5 for q in chosen)
+                load_columns(m, start if fits else np.full(len(self.base), np.nan))  # type: ignore[arg-type]
+                parts.append((self._solve_model(), column_values(m)))
+            return self._best(parts)
         except Exception as exc:  # a failed solve is data
             return {"status": "error", "message": f"{type(exc).__name__}: {exc}"}
         finally:
             self.rec.cost = self.cost
             m.n.upper[:] = self.upper
+            m.z.upper[:] = z_upper
+
+    def _solve_model(self) -> Any:
+        from optimizer.core.solve import solve_model
+
+        return solve_model(self.model, self.options)
+
+    def _row(self, report: Any, values: np.ndarray) -> dict[str, Any]:
         row: dict[str, Any] = {"status": str(report.status), "objective": report.objective, "bound": report.bound}
         if report.status.has_solution and report.objective is not None:
-            x = np.nan_to_num(column_values(m), nan=0.0)
+            x = np.nan_to_num(values, nan=0.0)
             row.update(self.choices(x), plan=x)
         return row
+
+    def _best(self, parts: list[tuple[Any, np.ndarray]]) -> dict[str, Any]:
+        """The row of the best of the split solves: its plan, the least objective, and the least bound
+        (optimal when every part is optimal or infeasible, so no plan is missed)."""
+        solved = [(r, v) for r, v in parts if r.status.has_solution and r.objective is not None]
+        closed = all(str(r.status) in ("optimal", "infeasible") for r, _ in parts)
+        if not solved:
+            status = "infeasible" if all(str(r.status) == "infeasible" for r, _ in parts) else "no_solution"
+            return {"status": status, "objective": None, "bound": None}
+        report, values = min(solved, key=lambda rv: float(rv[0].objective))
+        bounds = [r.bound for r, _ in parts if str(r.status) != "infeasible"]
+        bound = min(bounds) if closed and all(b is not None for b in bounds) else None
+        x = np.nan_to_num(values, nan=0.0)
+        row = {"status": "optimal" if closed else "feasible", "objective": report.objective, "bound": bound}
+        return {**row, **self.choices(x), "plan": x}
 
 
 def _shared_rays(
