@@ -1,12 +1,15 @@
 """Decision drivers against one solve, in one process.
 
     python -m benchmarks.drivers FILE [FILE ...] [--repeat 3] [--workers 1] [--extend 1.0] [--no-confirm]
+                                 [--no-starts] [--full-solves]
 
 Prints one JSON line per file: the median wall time of one solve (load + build + HiGHS, threads 1, after a
 warm-up solve), the wall time of ``optimizer.plan_drivers`` given that plan (screen, solves, re-pricing),
 their ratio, the same three in CPU time of this process (``time.process_time``: the fair measure on a
 loaded machine, and complete with ``--workers 1``, where every solve runs in this process), and the
-drivers' counts (figures, screened, solves, drivers, of which flip within range).
+drivers' counts (figures, screened, solves, drivers, of which flip within range). ``--full-solves`` times
+the method without the figure's own model (every solve loads and solves the instance in full), for a
+before/after comparison in one run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ def main() -> None:
     parser.add_argument("--extend", type=float, default=1.0)
     parser.add_argument("--no-confirm", action="store_true")
     parser.add_argument("--no-starts", action="store_true", help="solve every point from scratch (no MIP start)")
+    parser.add_argument("--full-solves", action="store_true", help="no figure model: every solve in full")
     args = parser.parse_args()
     from optimizer.core.io import read_document
     from optimizer.core.load import load_instance
@@ -55,6 +59,7 @@ def main() -> None:
             extend=args.extend,
             confirm=not args.no_confirm,
             starts=not args.no_starts,
+            one_model=not args.full_solves,
         )
         took, took_cpu = time.perf_counter() - start, time.process_time() - cpu
         row = {
@@ -69,6 +74,7 @@ def main() -> None:
             "extend": args.extend,
             "confirm": not args.no_confirm,
             "starts": not args.no_starts,
+            "one_model": not args.full_solves,
             "figures": result.figures,
             "screened": len(result.screened),
             "solves": result.solves,
