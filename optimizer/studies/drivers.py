@@ -399,7 +399,7 @@ def plan_drivers(
     if str(plan.status) == "optimal" and plan.bound is not None and math.isfinite(float(plan.bound)):
         base_bound = float(plan.bound)
 
-    fast = FigureModels(instance, plan, options) if one_model else None
+    fast = FigureModels(instance, plan, options) if one_model and kept else None
     adverse = {f.path: (f.high if f.item in used_items else f.low) for f in kept}
     far = {p: max(x + extend * (x - f.value), 0.0) for f in kept for p, x in [(f.path, adverse[f.path])]}
     on_one = fast.prepare(kept, far) if fast is not None else set()
