@@ -17,8 +17,8 @@ with the value where it changes. Finding them takes three steps:
    switch's price moves its coefficient by (1 + its ``cpo_premium_fraction``) per USD, and its premium by
    its ``cost_usd`` per unit of premium (both are prices, weighted like ``cost_usd``).
 2. One solve per kept figure past the adverse end (``EXTEND`` times the distance from its value to that
-   end further out, not below 0; all in parallel on the executor). A figure whose solve there keeps every
-   choice is robust over its range and beyond.
+   end further out, not below 0; in parallel on the executor for the figures solved in full). A figure
+   whose solve there keeps every choice is robust over its range and beyond.
 3. Break-even. For a figure whose solve changes choices, the plan's objective is linear in a price or a
    power figure, so the value where the base plan ("lo", keeping the watched groups' choices) and the new
    plan ("hi") cost the same is where the two cost lines cross: each plan is re-priced exactly at the
@@ -33,14 +33,16 @@ with the value where it changes. Finding them takes three steps:
    confirmed by one solve instead of a solve on each side; the bracket reported is ``BRACKET`` either side
    of x (where the other plan is worse by at least twice the gap). When only one holds, that end moves to
    x; when neither does, the solve found a third, cheaper plan, which becomes the new lo (it keeps the
-   watched choices) or hi end, as a secant search. A figure without the certificate (a power figure, a
-   reliability figure, whose objective need not be linear, or any figure under a capex limit) moves the
-   end its solve's choices belong to. The break-even is confirmed once the lo and hi ends, each solved
-   (or certified), are at most ``2 x BRACKET`` apart; after ``MAX_ROUNDS`` solves of one search the
-   bracket found is reported unconfirmed. Groups that change at a later value of the same figure are
-   searched on from there. A group whose change costs less than the MIP gap may show at the first
-   break-even of the figure: on either side of it both plans are optimal to the gap. Without
-   confirmation (``confirm=False``) the first crossing is reported as it is, unsolved.
+   watched choices) or hi end, as a secant search. A figure on its own model (step 5) has the certificate
+   too: there only its cost vector moves. A figure without it (one solved in full that is not a price: a
+   reliability figure, whose objective need not be linear, a power figure under a power cap, or any
+   figure under a capex limit) moves the end its solve's choices belong to. The break-even is confirmed
+   once the lo and hi ends, each solved (or certified), are at most ``2 x BRACKET`` apart; after
+   ``MAX_ROUNDS`` solves of one search the bracket found is reported unconfirmed. Groups that change at
+   a later value of the same figure are searched on from there. A group whose change costs less than the
+   MIP gap may show at the first break-even of the figure: on either side of it both plans are optimal
+   to the gap. Without confirmation (``confirm=False``) the first crossing is reported as it is,
+   unsolved.
 4. Every solve gets a MIP start (``optimizer.core.start``): the base plan for the solves past the adverse
    ends, the plan of the cheaper end at the crossing for a bracket's solve (feasible: prices do not
    change feasibility; HiGHS ignores a start that is not).
@@ -632,7 +634,7 @@ def plan_drivers(
 LINEAR_FIELDS = ("cost_usd", "cost_usd_per_m", "cpo_premium_fraction", "power_w")
 """Catalogue fields a figure may move on the figure's own model (step 5 of the module docstring): each
 enters the objective linearly (a CPO switch pays ``cost_usd x (1 + cpo_premium_fraction)``: linear in
-each) and, under the conditions of ``FigureModels.line``, no constraint."""
+each) and, under the conditions of ``FigureModels.prepare``, no constraint."""
 MAX_SPLIT = 32
 """Most ways to give every switch group one model for which a re-solve is split into one MILP per way."""
 ECONOMICS_FIELDS = ("electricity_usd_per_kwh", "pue", "years")
