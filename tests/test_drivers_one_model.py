@@ -168,3 +168,21 @@ def test_lines_derived_together_equal_lines_derived_alone() -> None:
         n, k = len(col0), len(choice0)
         assert grad[fm.first_n : fm.first_n + n] == pytest.approx((col1 - col0) / step, rel=1e-9, abs=1e-12), f.path
         assert grad[fm.first_k : fm.first_k + k] == pytest.approx((choice1 - choice0) / step, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_drivers_of_a_16k_library_file_equal_those_of_full_solves() -> None:
+    # The Broadcom 16k 800G file: 13 screened figures, 40 drivers; the figure's own model, the split solves
+    # and the shared rays give the same drivers as loading and solving the instance at every value.
+    path = ROOT / "instances" / "library" / "rail-fat-tree-16k-800g.yaml"
+    doc, issues = read_document(path)
+    assert not issues
+    plan = optimizer.solve(optimizer.load_instance(doc, base_dir=path.parent), OPTIONS)
+    fast = plan_drivers(doc, base_dir=path.parent, options=OPTIONS, plan=plan)
+    full = plan_drivers(doc, base_dir=path.parent, options=OPTIONS, plan=plan, one_model=False)
+    assert fast.solves < full.solves and len(fast.drivers) == len(full.drivers) == 40
+    got = {(d.figure, d.group): d for d in fast.drivers}
+    for d in full.drivers:
+        mine = got[(d.figure, d.group)]
+        assert (mine.new_choice, mine.robust, mine.confirmed) == (d.new_choice, d.robust, d.confirmed)
+        assert mine.breakeven == pytest.approx(d.breakeven, rel=1e-9)
