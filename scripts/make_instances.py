@@ -26,12 +26,19 @@ LAT = ["--latency", "same-leaf=2000", "--latency", "cross-spine=4000", "--latenc
 LIBRARY: dict[str, list[str]] = {
     # the NVIDIA scalable unit, generated (compare superpod-su-256.yaml, written by hand)
     "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
-    # NVIDIA InfiniBand SuperPODs: DGX H100 class (Quantum-2, 3 tiers) and Quantum-X800 (18 x 2 spines)
+    # NVIDIA InfiniBand SuperPODs: DGX H100 class (Quantum-2, 3 tiers) and Quantum-X800 as NVIDIA publishes it
+    # (18 x 2 spines: NVIDIA's SU rule, equal links on every leaf-spine pair, --wiring integral; the default
+    # balanced wiring takes the port minimum, 32 spines)
     "superpod-h100-4k-400g": ["--gpus", "4096", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
-    "superpod-x800-4608-800g": ["--gpus", "4608", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT],
+    "superpod-x800-4608-800g": [
+        *["--gpus", "4608", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", "--wiring", "integral", *LAT]
+    ],
     # the 16k 800G fabric on Quantum-X800 (Q3400 / Q3450-CPO, 3 tiers): priced at electricity only, and the same
-    # fabric under a site envelope (its site section is appended after generation: see SITE below)
-    "rail-fat-tree-16k-800g-nvidia": ["--gpus", "16384", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT],
+    # fabric under a site envelope (its site section is appended after generation: see SITE below); both keep the
+    # SU rule (--wiring integral: 29 SUs of 8 rail leaves, 232 / 232 / 144) their studies were measured on
+    "rail-fat-tree-16k-800g-nvidia": [
+        *["--gpus", "16384", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", "--wiring", "integral", *LAT]
+    ],
     "site-envelope-16k-800g-nvidia": [
         "--gpus",
         "16384",
@@ -39,6 +46,8 @@ LIBRARY: dict[str, list[str]] = {
         "800",
         "--ecosystem",
         "nvidia-ib",
+        "--wiring",
+        "integral",
         "--description",
         "The fabric of rail-fat-tree-16k-800g-nvidia under a site envelope (the site section at the end of the file).",
         *LAT,
@@ -53,9 +62,20 @@ LIBRARY: dict[str, list[str]] = {
         "800",
         "--ecosystem",
         "nvidia-ib",
+        "--wiring",
+        "integral",
         "--description",
         "The fabric of rail-fat-tree-16k-800g-nvidia in a hall (the facility section at the end of the file).",
         *LAT,
+    ],
+    # GB200 / GB300 NVL72 racks (18 trays x 4 GPUs, SU of 8 racks = 576 GPUs): GB200 on Quantum-2 at 4 SUs, where
+    # the SU's rails of 144 GPUs do not divide onto 32-port leaves (the default wiring takes the port minimum,
+    # 72 / 72 / 36), and GB300 on Quantum-X800 at 18 SUs (144 / 72, Lambda's 216 switches for 10,368 GPUs)
+    "nvl72-gb200-2304-400g": [
+        *["--system", "nvl72", "--gpus", "2304", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT]
+    ],
+    "nvl72-gb300-10368-800g": [
+        *["--system", "nvl72", "--gpus", "10368", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT]
     ],
     # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
     "spectrum-x-4k-2x400g": [
@@ -97,6 +117,8 @@ LIBRARY: dict[str, list[str]] = {
         "800",
         "--oversubscription",
         "2",
+        "--wiring",
+        "integral",
         *LAT,
     ],
     "rail-only-16k-800g": [

@@ -16,14 +16,17 @@ from optimizer.sources.generate import (
     PROTOCOL,
     ClusterSpec,
     LatencyBudgets,
+    _leaf_downs,
     _racks,
     _switch_protocol,
+    balanced_links,
     choose_tiers,
     fabrics,
     generate_instance,
     resolve_catalog,
     resolve_ecosystem,
     tier_counts,
+    wire_balanced,
 )
 from tests.helpers import solve_verified
 
@@ -233,7 +236,9 @@ def test_ecosystem_is_inferred_from_given_models_and_fills_the_other_tiers() -> 
 def test_integral_wiring_gives_every_pair_the_same_whole_number_of_links(spec: ClusterSpec, tiers: int) -> None:
     """Every leaf reaches every spine of its pod with k1 links and every spine every core of its core group with
     k2 links: a leaf's uplinks are k1 x spines per pod, a spine's down links (pod leaves x k1) and a core's
-    (pods x k2) fit their ports, and the tier counts written into the file are these wirings' counts."""
+    (pods x k2) fit their ports, and the tier counts written into the file are these wirings' counts
+    (``wiring: integral``, NVIDIA's SU rule)."""
+    spec = ClusterSpec.model_validate({**spec.model_dump(exclude_defaults=True), "wiring": "integral"})
     catalog = resolve_catalog(spec)
     switches = {s.id: s for s in catalog.switches}
     assert choose_tiers(spec, catalog) == tiers
@@ -383,3 +388,81 @@ def test_cli_takes_200g_ports_and_records_the_uplink_choice(capsys: pytest.Captu
     argv = ["generate", "--gpus", "1024", "--nic-gbps", "400", "--uplink-choice", "fastest"]
     assert main(argv) == 0
     assert "--uplink-choice fastest" in yaml.safe_load(capsys.readouterr().out)["description"]
+
+
+@pytest.mark.parametrize(("ups", "tops"), [([32] * 18, 9), ([29, 29, 28, 28, 29], 4), ([72] * 32, 16), ([5, 7, 6], 5)])
+def test_balanced_links_reach_every_upper_switch_with_counts_differing_by_at_most_one(
+    ups: list[int], tops: int
+) -> None:
+    """``balanced_links``: lower switch i gives each of the upper switches floor(ups[i] / tops) or one more link
+    (so every pair has a link when ups[i] >= tops), all its uplinks are used, and the upper switches' loads differ
+    by at most one: at most ceil(sum(ups) / tops), the port minimum's load. E.g. 18 NVL72 leaves of 32 uplinks
+    over 9 spines: 3 or 4 links per pair, 64 links on every spine (a QM9700's 64 ports)."""
+    rows = balanced_links(ups, tops)
+    for up, row in zip(ups, rows, strict=True):
+        assert sum(row) == up and len(row) == tops
+        assert max(row) - min(row) <= 1 and min(row) >= 1
+    loads = [sum(col) for col in zip(*rows, strict=True)]
+    assert max(loads) - min(loads) <= 1
+    assert max(loads) == -(-sum(ups) // tops)
+
+
+def test_balanced_wiring_of_an_nvl72_su_takes_the_port_minimum() -> None:
+    """GB200 NVL72 SU (576 GPUs: 8 racks x 18 trays x 4 NICs, 4 rails of 144) on QM9700 (64 x 400G: 32 GPUs down,
+    32 up). Port minimum: 576 / 32 = 18 leaves, 576 uplinks / 64 ports = 9 spines. The even wiring (one SU's rail
+    of 144 GPUs on ceil(144 / 32) = 5 leaves of 29: 20 leaves, 29 uplinks each, which only 29 spines split evenly)
+    takes 20 / 29; the balanced wiring puts the SU's 576 GPUs on 18 leaves of 32 and each leaf's 32 uplinks on the
+    9 spines as 3 or 4 links (every spine 64 links)."""
+    spec = ClusterSpec(gpus=576, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib")
+    switches = {s.id: s for s in resolve_catalog(spec).switches}
+    racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+    assert len(racks) == 8 and {r.nodes for r in racks} == {18}
+    assert _leaf_downs(spec, racks, 32) == [32] * 18
+    w = wire_balanced(spec, {"leaf": switches["qm9700"], "spine": switches["qm9700"]}, 2, racks)
+    assert w is not None and (w.leaves, w.spines, w.leaf_up, w.leaf_spine_links) == (18, 9, 32, 3)
+    rows = balanced_links([w.leaf_up] * w.leaves, w.spines)
+    assert {min(r) for r in rows} == {3} and {max(r) for r in rows} == {4}
+    assert {sum(c) for c in zip(*rows, strict=True)} == {64}
+    even = ClusterSpec(gpus=576, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib", wiring="integral")
+    counts = {n["id"]: n["count"]["min"] for n in generate_instance(even)["nodes"] if n["kind"] == "switch"}
+    assert counts == {"leaf": 20, "spine": 29}
+
+
+def test_balanced_three_tier_wiring_reaches_the_core_port_minimum_at_100352_gpus() -> None:
+    """100,352 GPUs at 400G on SN5600 (xAI Colossus class): leaves of 64 GPUs down and 32 x 800G up; 1,568 leaves,
+    50,176 uplinks. Port minimum: 50,176 / 32 spine down links = 1,568 spines, 50,176 spine uplinks / 64 core
+    ports = 784 cores. The even wiring needs the pods to divide the 1,568 leaves and a whole number of links per
+    pair: 49 pods of 32 leaves and 32 core groups of 32 cores whose 64 ports see only 49 pods (1,024 cores).
+    Balanced: 56 pods of 28 leaves with 28 spines each (a leaf's 32 uplinks as 1 or 2 links per spine, 32 down
+    links per spine), 28 core groups of 56 spines x 32 uplinks = 1,792 links on 28 cores of 64 ports: 784."""
+    spec = ClusterSpec(gpus=100352, nic_gbps=400, ecosystem="spectrum-x")
+    catalog = resolve_catalog(spec)
+    switches = {s.id: s for s in catalog.switches}
+    racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
+    counts, _, wirings = tier_counts(spec, switches, 3, racks)
+    assert counts == {
+        "leaf": {"min": 1568, "max": 1568},
+        "spine": {"min": 1568, "max": 1568},
+        "core": {"min": 784, "max": 784},
+    }
+    (w,) = wirings
+    assert (w.pods, w.spines // w.pods, w.cores // (w.spines // w.pods)) == (56, 28, 28)
+    even = ClusterSpec(gpus=100352, nic_gbps=400, ecosystem="spectrum-x", wiring="integral")
+    assert tier_counts(even, switches, 3, racks)[0]["core"] == {"min": 1024, "max": 1024}
+
+
+def test_nvl72_system_sets_the_tray_rack_and_su_sizes_and_is_recorded(tmp_path) -> None:
+    """``system: nvl72`` (GB200 / GB300 NVL72): 4 GPUs per compute tray, 18 trays per rack, an SU of 144 trays;
+    the command line records ``--system nvl72`` alone and reproduces the file; sizes given against it, or GPUs
+    that do not fill whole racks of 72, are input errors (all reported at once)."""
+    spec = ClusterSpec(gpus=1152, system="nvl72", nic_gbps=800, ecosystem="nvidia-ib")
+    assert (spec.gpus_per_node, spec.nodes_per_su, spec.layout.nodes_per_rack) == (4, 144, 18)
+    inst = generate_instance(spec)
+    command = inst["description"].split("Generated by: ", 1)[1]
+    assert "--system nvl72" in command and "--gpus-per-node" not in command and "nodes_per_rack" not in command
+    out = tmp_path / "nvl72.yaml"
+    assert main([*shlex.split(command)[1:], "-o", str(out)]) == 0
+    assert yaml.safe_load(out.read_text(encoding="utf-8")) == inst
+    with pytest.raises(ValueError, match="has 4 gpus per node, not 8") as err:
+        ClusterSpec(gpus=100, system="nvl72", gpus_per_node=8)
+    assert "multiple" in str(err.value)

@@ -52,6 +52,8 @@ def test_library_is_complete() -> None:
         "superpod-h100-4k-400g.yaml",
         "superpod-x800-4608-800g.yaml",
         "spectrum-x-4k-2x400g.yaml",
+        "nvl72-gb200-2304-400g.yaml",
+        "nvl72-gb300-10368-800g.yaml",
         "rail-fat-tree-16k-800g-nvidia.yaml",
         "site-envelope-16k-800g-nvidia.yaml",
         "facility-hall-16k-800g-nvidia.yaml",

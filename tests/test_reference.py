@@ -6,11 +6,25 @@ Each test names its public source; where the planner's number differs from the p
 
 from __future__ import annotations
 
-import pytest
+import shlex
+from pathlib import Path
 
+import pytest
+import yaml
+
+from optimizer.cli import main
 from optimizer.core.catalog import builtin_catalog
 from optimizer.core.load import load_instance
-from optimizer.sources.generate import ClusterSpec, generate_instance, resolve_ecosystem
+from optimizer.core.verify import check_plan
+from optimizer.errors import InstanceError
+from optimizer.sources.generate import (
+    ClusterSpec,
+    _racks,
+    command_line,
+    generate_instance,
+    resolve_ecosystem,
+    tier_counts,
+)
 from tests.helpers import INSTANCES, solve_verified
 
 TWIN = [t.id for t in builtin_catalog().transceivers if t.ends_per_module > 1]
@@ -80,23 +94,31 @@ def test_about_five_transceivers_per_gpu_in_a_128k_three_tier_optical_fabric() -
     The planner runs GPU-leaf and leaf-spine at 800G (2 + 2 modules per GPU) and spine-core at 1.6T (1 per GPU):
     5.0 modules per GPU. This mixes 100G-lane (TH5) and 200G-lane (TH6) ports on 800G links, which the
     compatibility rules forbid, so it runs under the format-v1 rules (``--no-compat``); with the rules and
-    twin-port modules a 3-tier fabric needs about 3.5 modules per GPU (the twin-port checks below)."""
-    spec = ClusterSpec(
-        gpus=131072,
-        nic_gbps=800,
-        tiers=3,
-        compat=False,
-        exclude=[*CABLES, *TWIN],
-        leaf_models=["th5", "th6"],
-        spine_models=["th5", "th6"],
-        core_models=["th5", "th6"],
-    )
+    twin-port modules a 3-tier fabric needs about 3.5 modules per GPU (the twin-port checks below).
+
+    NVIDIA's fabric has one leaf per rail of each SU (SU of 32 nodes: ``wiring: integral``, 4,096 leaves of 32
+    GPUs). The default (balanced) wiring sizes the leaf tier at its port minimum: a TH6 leaf (64 GPUs down) takes
+    two rails of an SU, 131,072 / 64 = 2,048 leaves, whose 1.6T uplinks give 2 + 1 + 1 = 4.0 modules per GPU."""
+    options = {
+        "gpus": 131072,
+        "nic_gbps": 800,
+        "tiers": 3,
+        "compat": False,
+        "exclude": [*CABLES, *TWIN],
+        "leaf_models": ["th5", "th6"],
+        "spine_models": ["th5", "th6"],
+        "core_models": ["th5", "th6"],
+    }
+    spec = ClusterSpec(**options, wiring="integral")
     plan = solve_verified(load_instance(generate_instance(spec)))
     assert plan.status == "optimal"
     modules = plan.bom[plan.bom["section"] == "transceivers"]["modules"].sum()
     per_gpu = modules / spec.gpus
     assert per_gpu == pytest.approx(5.1, abs=0.35)
     assert modules == pytest.approx(655_000, rel=0.05)
+    balanced = solve_verified(load_instance(generate_instance(ClusterSpec(**options))))
+    assert {r.group: (r.model, int(r.count)) for r in balanced.nodes.itertuples()}["leaf"] == ("th6", 2048)
+    assert balanced.bom[balanced.bom["section"] == "transceivers"]["modules"].sum() == 4 * 131072
 
 
 @pytest.mark.parametrize(
@@ -190,12 +212,115 @@ def test_quantum_x800_superpod_switch_counts(gpus: int) -> None:
     """Quantum-X800 SuperPOD switch counts per tier (NVIDIA DGX SuperPOD B300 XDR RA, "Example Compute Fabric
     Components"; Lambda GB300 NVL72 via convergedigest.com: 12 / 100 / 216 / 1,440 switches), including NVIDIA's
     18 and 36 spines at 2,304 and 4,608 GPUs: a leaf's 72 uplinks reach every spine with the same whole number of
-    links (4 or 2), which 16 or 32 spines (the capacity bound) cannot give. The SU (72 nodes) is the generator's
-    default for a 144-port leaf."""
+    links (4 or 2), which 16 or 32 spines (the port minimum: 32 x 72 / 144 and 64 x 72 / 144) cannot give. This is
+    NVIDIA's SU rule, ``wiring: integral``; the default (balanced) wiring takes the port minimum (see below). The
+    SU (72 nodes) is the generator's default for a 144-port leaf."""
     leaf, spine, core = QUANTUM_X800[gpus]
-    switches, links = _fabric(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib"))
+    switches, links = _fabric(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral"))
     assert switches == {"leaf": leaf, "spine": spine, **({"core": core} if core else {})}
     assert set(links.values()) == {gpus}
+
+
+def _sized(spec: ClusterSpec) -> tuple[dict[str, tuple[int, int]], int]:
+    """Solve a generated fabric: per switch group (count, port minimum), and the plan's switches above the port
+    minimum in all (plan totals), both checked by the verifier."""
+    plan = solve_verified(load_instance(generate_instance(spec)))
+    assert plan.status == "optimal", plan.diagnostics
+    groups = {r.group: (int(r.count), int(r.port_minimum)) for r in plan.nodes.itertuples()}
+    above = plan.totals["switches_above_port_minimum"]
+    assert above == sum(c - m for c, m in groups.values())
+    return groups, above
+
+
+def test_quantum_x800_default_wiring_takes_the_port_minimum_and_the_plan_states_nvidias_surplus() -> None:
+    """The same 2,304- and 4,608-GPU Quantum-X800 fabrics with the default (balanced) wiring: 16 and 32 spines, the
+    port minimum (a leaf's 72 uplinks as 4 or 5 links to each of 16 spines, 2 or 3 to each of 32), and the plan
+    states 0 switches above it. Built by NVIDIA's SU rule (``wiring: integral``, the published 18 / 36) the plan
+    states 2 and 4 spines above the port minimum (18 - 16, 36 - 32: +4 % switches)."""
+    for gpus, leaves, minimum, published in ((2304, 32, 16, 18), (4608, 64, 32, 36)):
+        groups, above = _sized(ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib"))
+        assert groups == {"leaf": (leaves, leaves), "spine": (minimum, minimum)} and above == 0
+        even = ClusterSpec(gpus=gpus, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral")
+        groups, above = _sized(even)
+        assert groups == {"leaf": (leaves, leaves), "spine": (published, minimum)}
+        assert above == published - minimum
+
+
+# GB200 / GB300 NVL72 (``system: nvl72``): 18 compute trays of 4 GPUs per rack, one NIC per GPU (ConnectX-7 400G on
+# GB200, ConnectX-8 800G on GB300), an SU of 8 racks = 144 trays = 576 GPUs, 4 rails. Sources: NVIDIA DGX SuperPOD
+# GB200 reference architecture (docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-gb200:
+# SU of 8 DGX GB200 racks, NDR 400G compute fabric, "up to and beyond 128 racks with 9216 GPUs"; it publishes no
+# switch counts); NVIDIA NVL72 AI Factory enterprise RA (GB300 NVL72 compute tray: 4 GPUs, 4 ConnectX-8); Lambda's
+# GB300 NVL72 cluster on Quantum-X800 (convergedigest.com, "Lambda evaluates NVIDIA Quantum-X Photonics CPO
+# switch"): 12 switches for 576 GPUs, 100 for 4,608, 216 for 10,368, 1,440 for 41,472 in three tiers.
+GB300_NVL72_LAMBDA = {576: (8, 4, 0), 10368: (144, 72, 0), 41472: (576, 576, 288)}
+
+
+@pytest.mark.parametrize("gpus", sorted(GB300_NVL72_LAMBDA))
+def test_gb300_nvl72_on_quantum_x800_reproduces_lambdas_switch_counts(gpus: int) -> None:
+    """GB300 NVL72 racks (``system: nvl72``, 800G ConnectX-8) on Quantum-X800 (144 x 800G: 72 GPUs down, 72 up).
+    Per SU of 576 GPUs: each rail's 144 GPUs on 2 leaves, 8 leaves; 576 uplinks / 144 spine ports = 4 spines:
+    Lambda's 12 switches for 576 GPUs. 18 SUs (10,368 GPUs): 144 leaves, 144 x 72 / 144 = 72 spines (216).
+    72 SUs (41,472 GPUs, 3 tiers): 576 leaves, 576 spines (72 down, 72 up), 41,472 / 144 = 288 cores (1,440).
+    Every count is the port minimum, so the default and NVIDIA's SU rule agree and nothing is above it."""
+    leaf, spine, core = GB300_NVL72_LAMBDA[gpus]
+    spec = ClusterSpec(gpus=gpus, system="nvl72", nic_gbps=800, ecosystem="nvidia-ib")
+    groups, above = _sized(spec)
+    expected = {"leaf": leaf, "spine": spine, **({"core": core} if core else {})}
+    assert {g: c for g, (c, _) in groups.items()} == expected and above == 0
+    assert sum(expected.values()) == {576: 12, 10368: 216, 41472: 1440}[gpus]
+
+
+def test_gb300_nvl72_at_4608_gpus_lambdas_100_switches_are_nvidias_su_rule() -> None:
+    """Lambda's 100 switches for 4,608 GB300 NVL72 GPUs are NVIDIA's SU rule: 64 leaves and 36 spines (a leaf's 72
+    uplinks as 2 links to each of 36 spines), ``wiring: integral``. The port minimum is 64 x 72 / 144 = 32 spines
+    (96 switches), which the default takes; the published design's plan states 4 switches above it."""
+    base = {"gpus": 4608, "system": "nvl72", "nic_gbps": 800, "ecosystem": "nvidia-ib"}
+    groups, above = _sized(ClusterSpec(**base, wiring="integral"))
+    assert groups == {"leaf": (64, 64), "spine": (36, 32)} and above == 4
+    groups, above = _sized(ClusterSpec(**base))
+    assert groups == {"leaf": (64, 64), "spine": (32, 32)} and above == 0
+
+
+# The non-divisible sizes: generated with the defaults, measured with NVIDIA's SU rule (even wiring) before the
+# balanced wiring was the default. (gpus, spec, port minimum per tier, even wiring per tier)
+NON_DIVISIBLE = {
+    "gb200-nvl72-576": (dict(gpus=576, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"), (18, 9, 0), (20, 29, 0)),
+    "gb200-nvl72-2304": (
+        dict(gpus=2304, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"),
+        (72, 72, 36),
+        (80, 116, 58),
+    ),
+    "gb200-nvl72-9216": (
+        dict(gpus=9216, system="nvl72", nic_gbps=400, ecosystem="nvidia-ib"),
+        (288, 288, 144),
+        (320, 290, 232),
+    ),
+    "sn5600-100352": (dict(gpus=100352, nic_gbps=400, ecosystem="spectrum-x"), (1568, 1568, 784), (1568, 1568, 1024)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_DIVISIBLE))
+def test_non_divisible_sizes_get_the_port_minimum_by_default(name: str) -> None:
+    """Sizes that do not divide evenly: the default plan has the port minimum in every tier and states 0 switches
+    above it; the even wiring (``wiring: integral``) states its surplus.
+
+    GB200 NVL72 on QM9700 (64 x 400G; a leaf 32 GPUs down, 32 up; a spine 32 down, 32 up with 3 tiers; a core 64):
+    576 GPUs (1 SU): 576 / 32 = 18 leaves, 576 / 64 = 9 spines (2 tiers: 32 x 64 = 2,048 GPUs reach).
+    2,304 (4 SUs, 3 tiers): 2,304 / 32 = 72 leaves, 2,304 / 32 = 72 spines, 2,304 / 64 = 36 cores.
+    9,216 (16 SUs, NVIDIA's 128 racks): 9,216 / 32 = 288 leaves, 288 spines, 9,216 / 64 = 144 cores.
+    The even wiring splits each SU's rail of 144 GPUs over 5 leaves of 29 (20 per SU), whose 29 uplinks only
+    29 spines split evenly, or pods that divide the leaves: 20 / 29, 80 / 116 / 58, 320 / 290 / 232.
+    100,352 GPUs at 400G on SN5600 (128 x 400G or 64 x 800G; leaves 64 GPUs down, 32 x 800G up): 100,352 / 64 =
+    1,568 leaves, 50,176 uplinks / 32 = 1,568 spines, 50,176 / 64 = 784 cores; even: 1,024 cores."""
+    options, minimum, even = NON_DIVISIBLE[name]
+    tiers = ("leaf", "spine", "core")
+    groups, above = _sized(ClusterSpec(**options))
+    assert groups == {t: (m, m) for t, m in zip(tiers, minimum, strict=True) if m}
+    assert above == 0
+    inst = generate_instance(ClusterSpec(**options, wiring="integral"))
+    counts = {n["id"]: n["count"]["min"] for n in inst["nodes"] if n["kind"] == "switch"}
+    assert counts == {t: e for t, e in zip(tiers, even, strict=True) if e}
 
 
 # NVIDIA DGX SuperPOD B300 with Spectrum-X Ethernet: SN5600 (51.2T: 64 x 800G or 128 x 400G), SU of 64 nodes x
@@ -442,10 +567,12 @@ def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
     """An HPN-style pod (Alibaba HPN, SIGCOMM 2024): 15 segments of 128 nodes x 8 GPUs, 2 x 200G per GPU homed to
     two ToRs, one per plane, on 51.2T switches (th5-256x200: 200G host ports and 400G uplinks). Per plane a segment
     has one ToR per rail: 15 x 8 = 120 ToRs with 128 x 200G down and 64 x 400G up (25.6T each way); the uplink
-    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: a 128-port spine at 400G
-    takes one link from each of the 120 ToRs, so 64 spines per plane (120 x 64 = 7,680 = 15,360 / 2 uplinks of
-    400G). Both planes: 240 ToRs (HPN's 15 x 16) and 128 spines. With a reliability section every host link is
-    dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still go down."""
+    choice keeps 400G (200G uplinks also give 2 tiers, with the same switches). 2 tiers: 120 x 64 = 7,680 uplinks of
+    400G per plane on 128-port spines: 60 spines per plane at the port minimum (the default balanced wiring: each
+    ToR gives 56 spines one link and 4 spines two, in turn, so every spine has 128; the even wiring, one link per
+    pair, takes 64). Both planes: 240 ToRs (HPN's 15 x 16) and 120 spines. With a reliability section every host
+    link is dual-homed: job_stop_fraction 0, so its failures stop no job (0 interruptions) while its links still
+    go down."""
     spec = ClusterSpec(**HPN, reliability={"gpu_hour_usd": 2.5})
     inst = generate_instance(spec)
     host = [g for g in inst["links"] if g["b"] == "leaf"]
@@ -454,7 +581,10 @@ def test_hpn_style_dual_tor_pod_of_15360_gpus() -> None:
     assert "--homing dual" in inst["description"]
     plan = solve_verified(load_instance(inst))
     assert plan.status == "optimal"
-    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 120}
+    assert plan.totals["switches_above_port_minimum"] == 0
+    even = generate_instance(ClusterSpec(**HPN, wiring="integral"))
+    assert {n["id"]: n["count"]["min"] for n in even["nodes"] if n["kind"] == "switch"} == {"leaf": 240, "spine": 128}
     rows = [r for r in plan.reliability["rows"] if r["group"] in {g["id"] for g in host}]
     assert rows and all(r["interruptions_per_day"] == 0 and r["links_down_per_year"] > 0 for r in rows)
 
@@ -467,7 +597,7 @@ def test_single_homed_host_links_stop_the_job() -> None:
     inst = generate_instance(single)
     assert all("job_stop_fraction" not in g for g in inst["links"])
     plan = solve_verified(load_instance(inst))
-    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 128}
+    assert {r.group: int(r.count) for r in plan.nodes.itertuples()} == {"leaf": 240, "spine": 120}
     host = {g["id"] for g in inst["links"] if g["b"] == "leaf"}
     rows = [r for r in plan.reliability["rows"] if r["group"] in host]
     assert rows and all(r["job_stop_fraction"] == 1 and r["interruptions_per_day"] > 0 for r in rows)
@@ -475,3 +605,135 @@ def test_single_homed_host_links_stop_the_job() -> None:
     assert "reliability" not in plain and all("job_stop_fraction" not in g for g in plain["links"])
     with pytest.raises(ValueError, match="planes .* must be even"):
         ClusterSpec(**{**HPN, "planes": 1})
+
+
+def test_the_plan_states_nvidias_surplus_spines_in_its_summary_and_the_verifier_checks_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 2,304-GPU Quantum-X800 SuperPOD as NVIDIA publishes it (``--wiring integral``: 32 leaves, 18 spines;
+    port minimum 32 x 72 uplinks / 144 ports = 16): ``optimizer solve`` prints one line with the switches above the
+    port minimum and the group; plan.json and nodes.csv carry them; a plan stating another port minimum or total
+    is rejected by the verifier, which recomputes them from the links."""
+    spec = ClusterSpec(gpus=2304, nic_gbps=800, ecosystem="nvidia-ib", wiring="integral")
+    assert "--wiring integral" in command_line(spec)
+    path = tmp_path / "x800.yaml"
+    assert main([*shlex.split(command_line(spec))[1:], "-o", str(path)]) == 0
+    assert main(["solve", str(path), "--out", str(tmp_path / "out"), "--threads", "1"]) == 0
+    assert "switches: 2 above the port minimum (spine 18 for 16)" in capsys.readouterr().out
+    nodes = (tmp_path / "out" / "nodes.csv").read_text(encoding="utf-8").splitlines()
+    assert nodes[0].endswith("port_minimum,switches_above_port_minimum")
+    instance = load_instance(path)
+    plan = solve_verified(instance).to_dict()
+    assert plan["totals"]["switches_above_port_minimum"] == 2
+    wrong = {**plan, "nodes": [{**r, "port_minimum": r["count"]} for r in plan["nodes"]]}
+    assert {v.where for v in check_plan(instance, wrong)} == {"nodes.spine.port_minimum"}
+    wrong = {**plan, "totals": {**plan["totals"], "switches_above_port_minimum": 0}}
+    assert {v.where for v in check_plan(instance, wrong)} == {"totals.switches_above_port_minimum"}
+    balanced = generate_instance(ClusterSpec(gpus=2304, nic_gbps=800, ecosystem="nvidia-ib"))
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(balanced), encoding="utf-8")
+    assert main(["solve", str(tmp_path / "b.yaml"), "--threads", "1"]) == 0
+    assert "switches: every group at its port minimum (0 above)" in capsys.readouterr().out
+
+
+# Meta's 24k-GPU RoCE cluster (Llama 3): 24,576 H100 in 3,072 nodes, two 8-GPU servers per rack under one rack
+# training switch (RTSW, a TH4 Minipack2), so 1,536 RTSWs; 192 racks (3,072 GPUs) per pod with full bisection
+# bandwidth through the cluster training switches (CTSW), 8 pods joined by aggregation training switches (ATSW) at
+# 1:7 oversubscription; 400G throughout, copper in the rack, modular deep-buffer CTSWs (Arista 7800). Sources:
+# Meta, "The Llama 3 Herd of Models" (2024), network topology section; Gangidi et al., "RDMA over Ethernet for
+# Distributed AI Training at Meta Scale", SIGCOMM 2024, and Meta's engineering blog "A RoCE network for
+# distributed AI training at scale" (2024-08-05); glennklockwood.com, Meta's H100 clusters. Meta publishes no
+# CTSW or ATSW count.
+META_24K = {
+    "topology": "clos",
+    "gpus": 24576,
+    "nic_gbps": 400,
+    "tiers": 3,
+    "core_oversubscription": 7,
+    "ecosystem": "broadcom",
+    "wiring": "integral",
+    "leaf_models": ["th4"],
+    "spine_models": ["7816r3"],
+    "core_models": ["7816r3"],
+    "layout": {"nodes_per_rack": 2, "leaf_placement": "top-of-rack"},
+}
+
+
+def test_meta_24k_roce_cluster_with_1536_tors() -> None:
+    """Meta's 24k RoCE cluster, generated and solved: 1,536 RTSWs (one per rack of 16 GPUs, 16 x 400G down and
+    16 up: full bisection to the CTSWs), the CTSWs and ATSWs 16-slot modular chassis of 576 x 400G. Hand
+    arithmetic of the integral wiring: at 7:1 a chassis takes at most 504 links down with their 72 uplinks; pods
+    of p RTSWs, each with k1 links to each of its pod's CTSWs, need p x k1 <= 504 with p dividing 1,536 and k1
+    dividing 16: at most 384, so 1,536 x 16 / 384 = 64 CTSWs, each with 384 links down and ceil(384 / 7) = 55 up.
+    Of the splits of 384 the fewest ATSWs come with Meta's pods: p = 192 racks (3,072 GPUs), 8 pods of 8 CTSWs,
+    k1 = 2; CTSW j of every pod sends its 55 uplinks to ATSW j (8 x 55 = 440 <= 576 ports): 8 ATSWs. The solved
+    plan carries 24,576 GPU links and 24,576 RTSW-CTSW links at 400G (full bisection in a pod) and at least
+    24,576 / 7 CTSW-ATSW links (1:7), at most the 64 x 55 = 3,520 of the wiring."""
+    spec = ClusterSpec(**META_24K)
+    switches = {s.id: s for s in builtin_catalog().switches}
+    _, _, wirings = tier_counts(spec, switches, 3, _racks(spec.gpus // spec.gpus_per_node, spec.layout))
+    assert [(w.pods, w.leaves // w.pods, w.leaf_spine_links, w.leaf_down) for w in wirings] == [(8, 192, 2, 16)]
+    inst = generate_instance(spec)
+    assert "1,536 racks" in inst["description"]
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: (r.model, int(r.count)) for r in plan.nodes.itertuples()} == {
+        "leaf": ("th4", 1536),
+        "spine": ("7816r3", 64),
+        "core": ("7816r3", 8),
+    }
+    tiers: dict[str, int] = {}
+    for r in plan.links.itertuples():
+        assert r.speed_gbps == 400
+        tier = next(t for p, t in TIER_PREFIX.items() if r.group.startswith(p))
+        tiers[tier] = tiers.get(tier, 0) + int(r.count)
+    assert tiers["node-leaf"] == tiers["leaf-spine"] == 24576
+    assert 24576 / 7 <= tiers["spine-core"] <= 64 * 55
+
+
+# Quantum-X800 at 131,072 GPUs: 3 tiers of 144-port Q3400, 16 halls, so spine-core runs of 600 and 800 m, beyond the
+# 500 m of every DR4 part on NVIDIA's XDR LinkX list (docs.nvidia.com/networking/display/800g200gpam4list). The
+# twin-port 1.6T 2xFR4 (2 km; LightCounting: "XDR systems will use 1.6T DR8 and 2xFR4 pluggables", via
+# lightwaveonline.com) is sampling, so the file opts in to sampling parts.
+def test_quantum_x800_at_131072_gpus_needs_the_2xfr4_module_beyond_500_m() -> None:
+    """Without sampling parts the generated 131,072-GPU Quantum-X800 fabric has no option for its 600 m and 800 m
+    spine-core groups; with them (``--status sampling``) it solves, every link beyond 500 m runs on twin-port
+    2xFR4 modules at both ends and every shorter switch-to-switch link on DR4 parts: 2 x 81,920 = 163,840
+    2xFR4 ends = 81,920 modules."""
+    base = {"gpus": 131072, "nic_gbps": 800, "ecosystem": "nvidia-ib"}
+    with pytest.raises(InstanceError, match="no option survives the filters"):
+        load_instance(generate_instance(ClusterSpec(**base)))
+    inst = generate_instance(ClusterSpec(**base, status=["sampling"]))
+    long_ids = {g["id"] for g in inst["links"] if g["length_m"] > 500}
+    assert long_ids and all(i.startswith("spine-core") for i in long_ids)
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    long = plan.links[plan.links["length_m"] > 500]
+    assert set(long["option"]) == {"twin-2xfr4-1600+twin-2xfr4-1600"}
+    assert int(long["count"].sum()) == 81920
+    assert _modules(plan, "twin-2xfr4-1600") == 81920
+    short = plan.links[(plan.links["length_m"] <= 500) & ~plan.links["group"].str.startswith("gpu-")]
+    assert not any("fr4" in o for o in short["option"])
+
+
+def test_spectrum_x_at_1600g_on_a_pluggable_spectrum_6_box() -> None:
+    """Spectrum-X at 1.6T is no longer CPO by construction: the pluggable Spectrum-6 box (what-if: NVIDIA's
+    announced Spectrum-6 systems are the CPO SN6810 / SN6800) has the radix of Spectrum-X Photonics (64 x 1.6T),
+    so both are candidates of every tier with one count: a leaf takes 32 GPUs and 32 uplinks, 32 leaves; 16
+    spines of 64 ports take 2 links from each leaf. With a free choice (format-v1 rules, ``--no-compat``: no
+    catalogued 1.6T module fits the OSFP-RHS cage of the ConnectX-9, so under the Spectrum-X profile the host
+    links have no option) the plan takes the pluggable box, 10 % below its CPO twin, and no CPO engine."""
+    spec = ClusterSpec(gpus=1024, nic_gbps=1600, ecosystem="spectrum-x", compat=False)
+    inst = generate_instance(spec)
+    assert {n["id"]: n["models"] for n in inst["nodes"] if n["kind"] == "switch"} == {
+        "leaf": ["spx-photonics-102t", "sn6-102t"],
+        "spine": ["spx-photonics-102t", "sn6-102t"],
+    }
+    plan = solve_verified(load_instance(inst))
+    assert plan.status == "optimal"
+    assert {r.group: (r.model, int(r.count)) for r in plan.nodes.itertuples()} == {
+        "leaf": ("sn6-102t", 32),
+        "spine": ("sn6-102t", 16),
+    }
+    forms = {t.id: t.form for t in builtin_catalog().transceivers}
+    used = {item for o in plan.links["option"] for item in o.split("+")}
+    assert used and all(forms.get(i) != "cpo" for i in used)

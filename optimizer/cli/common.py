@@ -743,6 +743,19 @@ def _print_drivers(out: Console, drivers: list[dict[str, Any]], out_dir: Path | 
     _more(out, len(drivers), "drivers.csv", out_dir)
 
 
+def port_minimum_line(nodes: Any, above: int) -> str:
+    """The plan's switch sizing in one line: the switches above the port minimum in all, and per group that has
+    any (count against its port minimum)."""
+    if above == 0:
+        return "switches: every group at its port minimum (0 above)"
+    groups = [
+        f"{r.group} {r.count:,} for {r.port_minimum:,}"
+        for r in nodes.itertuples()
+        if getattr(r, "switches_above_port_minimum", 0) and r.switches_above_port_minimum > 0
+    ]
+    return f"switches: {above:,} above the port minimum ({'; '.join(groups)})"
+
+
 def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
     out = out_console()
     s = plan.solver
@@ -798,6 +811,8 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
             styles=[None, None, "bold"],
         )
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
+        if "switches_above_port_minimum" in t and len(plan.nodes):
+            out.print(port_minimum_line(plan.nodes, int(t["switches_above_port_minimum"])))
         if "gpus_displaced" in t:  # site extension: the GPU capacity the network's power displaces
             out.print(
                 f"site: the network displaces {_fmt(t['gpus_displaced'], 2)} GPUs, worth "

@@ -21,6 +21,25 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
+def _frontend(pairs: dict[str, str]) -> dict[str, Any]:
+    """The ``--frontend`` pairs as ``FrontEnd`` fields: whole numbers for ports and speed, a number for the
+    oversubscription, a list for the models (other values as given, for the spec to check)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs.items():
+        if key in ("ports_per_node", "gbps") and value.isdigit():
+            out[key] = int(value)
+        elif key == "oversubscription":
+            try:
+                out[key] = float(value)
+            except ValueError:
+                raise click.BadParameter(f"{key}: expected a number, got {value!r}", param_hint="--frontend") from None
+        elif key == "models":
+            out[key] = _ids(value)
+        else:
+            out[key] = value
+    return out
+
+
 def _ids(value: str | None) -> list[str] | None:
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
@@ -94,10 +113,19 @@ def _ids(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--wiring",
-    type=click.Choice(["integral", "capacity"]),
+    type=click.Choice(["balanced", "integral", "capacity"]),
     default=None,
-    help="Size tiers so every leaf reaches every spine with equal whole numbers of links, or by capacity only "
-    "[default: integral].",
+    help="Size every tier at its port minimum with every leaf reaching every spine, a switch's pair link counts "
+    "differing by at most one (balanced); or with equal whole numbers of links on every pair (integral: "
+    "NVIDIA's SU rule, e.g. 18 / 36 Quantum-X800 spines at 2,304 / 4,608 GPUs); or by capacity only "
+    "[default: balanced].",
+)
+@click.option(
+    "--system",
+    type=click.Choice(["nvl72"]),
+    default=None,
+    help="Rack-scale GPU system: nvl72 = GB200 / GB300 NVL72 (4 GPUs and 4 NICs per compute tray, 18 trays per "
+    "rack, SU of 8 racks = 576 GPUs) sets --gpus-per-node 4, --nodes-per-su 144 and 18 nodes per rack.",
 )
 @click.option(
     "--tiers",
@@ -126,6 +154,13 @@ def _ids(value: str | None) -> list[str] | None:
 @click.option("--core-models", default=None, help="Candidate switch ids for the core tier.")
 @click.option("--latency", multiple=True, help="Budget per traffic class: same-leaf=NS, cross-spine=NS, cross-core=NS.")
 @click.option("--layout", multiple=True, help="Layout parameter KEY=VALUE, e.g. racks_per_row=10 (repeatable).")
+@click.option(
+    "--frontend",
+    "frontend_items",
+    multiple=True,
+    help="A front-end / storage fabric of its own in the same file, KEY=VALUE (repeatable): ports_per_node=1|2, "
+    "gbps=200|400, oversubscription=X, models=ID,ID, nic_model=ID; --frontend gbps=400 alone gives the defaults.",
+)
 @click.option(
     "--granularity",
     type=click.Choice(["aggregated", "explicit"]),
@@ -187,6 +222,7 @@ def generate(
     supply: tuple[str, ...],
     allow: tuple[str, ...],
     reliability_items: tuple[str, ...],
+    frontend_items: tuple[str, ...],
     growth: str | None,
     growth_years: str | None,
     growth_tiers: str,
@@ -235,6 +271,7 @@ def generate(
         except ValueError:
             raise click.BadParameter(f"{key}: expected a number, got {value!r}", param_hint="--reliability") from None
     options["reliability"] = reliability or None
+    options["frontend"] = _frontend(_pairs(frontend_items, "--frontend")) if frontend_items else None
     economics = {k: options.pop(k) for k in ("electricity", "pue", "years")}
     econ = {"electricity_usd_per_kwh": economics["electricity"], "pue": economics["pue"], "years": economics["years"]}
     options["economics"] = {k: v for k, v in econ.items() if v is not None} or None

@@ -29,6 +29,7 @@ from optimizer.core.reliability import (
     group_size,
     host_ends,
     job_stop_fraction,
+    line_card_job_stop_fraction,
     link_rates,
     modes_by_item,
     params,
@@ -120,6 +121,8 @@ class ReliabilityData:
     """Links the service-level spares rule sizes column i's group for."""
     choice_size: list[int] = field(default_factory=list)
     """Switches the service-level spares rule sizes choice q's group for."""
+    choice_card_stop: list[float] = field(default_factory=list)
+    """Probability that a line card's failure in choice q's switch group stops the job."""
 
     def downtime_usd(self, lost_gpu_h: float) -> float:
         """Downtime cost over the horizon of ``lost_gpu_h`` GPU-hours lost per year."""
@@ -753,7 +756,9 @@ def _reliability_data(
         for o, x, g in zip(col_option, col_length_m, links, strict=True)
     ]
     col_size = [group_size(g, o.speed_gbps) for o, g in zip(col_option, links, strict=True)]
-    choice_rates = [switch_rates(m, modes) for m in choice_model]
+    card_stop = {node.id: line_card_job_stop_fraction(nodes, instance.links, node.id) for node in choice_node}
+    choice_card_stop = [card_stop[node.id] for node in choice_node]
+    choice_rates = [switch_rates(m, modes, c) for m, c in zip(choice_model, choice_card_stop, strict=True)]
     choice_size = [switch_group_size(node) for node in choice_node]
     return ReliabilityData(
         params=p,
@@ -767,6 +772,7 @@ def _reliability_data(
         col_nic_items=[nic_items[g.id] for g in links],
         col_size=col_size,
         choice_size=choice_size,
+        choice_card_stop=choice_card_stop,
     )
 
 

@@ -12,9 +12,11 @@ one unit fails. Per link of an option (or per switch of a model) the failing uni
     u(m) = 1                                  cables (one cable per link; D default: 1 link)
     u(m) = 1 / D(m) per NIC end of a host link NICs (D default: the NIC's ports; ``nic``: 1 port)
     u(m) = 1 per switch                       switches (D default: max_ports)
+    u(m) = line_cards per switch              line cards of a modular chassis (``repair: line_card``;
+                                              D default: max_ports / line_cards)
 
 where an explicit ``domain_ends`` of the mode overrides the default D(m) for every kind of item (a
-switch mode of a line card loses its 8 ports, a cable mode may take 2 links down together). A NIC end
+CPO engine loses the ports it serves, a cable mode may take 2 links down together). A NIC end
 takes the modes of its group's catalogue NIC (``model``) when that NIC has rows, else those of the
 generic item ``nic``. With h = 8766 hours per year, R(m) the links down during the repair
 (``repair_domain_ends``, default D(m)) and T(m) the hours they stay down (``mttr_h``; a part that fails
@@ -27,7 +29,10 @@ in place keeps only its domain down, R = D, for T = window_h / 2), per link (or 
     down link-hours r = sum_m u(m) fit(m) h / 1e9 x R(m) x T(m)
 
 s is 1 for a switch, and for a link group its ``job_stop_fraction``, by default 1 for a host link and
-1 / P between switch groups (``job_stop_fraction``). The instance's ``reliability`` section prices them:
+1 / P between switch groups (``job_stop_fraction``). A line card's failure takes down only its own ports,
+so it stops the job as the loss of one link of the switch group would: s = the largest job stop fraction
+of the link groups with an end at the switch group (``line_card_job_stop_fraction``; 1 for a ToR chassis
+with host links, 1 / P for a spine chassis between switch groups). The instance's ``reliability`` section prices them:
 every job stop stops G_stop GPUs (``gpus_per_interruption``, default the fabric's ``gpus``) for
 ``restart_h``, and every link down idles ``idle_gpus_per_lost_link`` GPUs while it is down (a failure that
 does not stop the job costs only this), so the GPU-hours lost per year are
@@ -103,6 +108,8 @@ class Mode:
     """Added to the spare price per metre of the link's length (a cable priced per metre, default price)."""
     per_length: bool = False
     """Spares are distinct parts per link length (a cable priced per metre)."""
+    units_per_switch: int = 1
+    """Failing units per switch of the item: its line cards for a line-card mode, else 1."""
 
     @property
     def down_links(self) -> int:
@@ -193,7 +200,7 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
     """Failure modes per catalogue item, defaults resolved (see the module docstring)."""
     out: dict[str, list[Mode]] = {}
     for r in index.reliability.values():
-        per_m, per_length = 0.0, False
+        per_m, per_length, per_switch = 0.0, False, 1
         if r.item in index.transceivers:
             t = index.transceivers[r.item]
             domain = r.domain_ends or t.ends_per_module
@@ -206,6 +213,9 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
         elif r.item in index.switches:
             s = index.switches[r.item]
             domain, spare = r.domain_ends or s.max_ports, s.price_usd
+            if r.repair == "line_card" and s.line_cards is not None:  # one card: its ports, its share of the price
+                domain, spare = r.domain_ends or s.max_ports // s.line_cards, s.price_usd / s.line_cards
+                per_switch = s.line_cards
         elif r.item in index.nics:
             nic = index.nics[r.item]
             domain, spare = r.domain_ends or nic.ports, nic.cost_usd
@@ -228,6 +238,7 @@ def modes_by_item(index: CatalogIndex) -> dict[str, list[Mode]]:
                 spare if r.spare_cost_usd is None else r.spare_cost_usd,
                 per_m,
                 per_length,
+                per_switch,
             )
         )
     return out
@@ -265,13 +276,23 @@ def link_rates(
     return rates
 
 
-def switch_rates(model: str, modes: dict[str, list[Mode]]) -> Rates:
-    """Figures per year of one switch of a model (its link ends are separate items); every switch failure
-    stops the job."""
+def switch_rates(model: str, modes: dict[str, list[Mode]], card_stop: float = 1.0) -> Rates:
+    """Figures per year of one switch of a model (its link ends are separate items); every whole-switch
+    failure stops the job, a line card's failure (``units_per_switch`` cards per switch) with probability
+    ``card_stop`` (``line_card_job_stop_fraction``)."""
     rates = Rates()
     for mode in modes.get(model, ()):
-        _add(rates, mode, 1.0, 0.0, 1.0)
+        stop = card_stop if mode.repair == "line_card" else 1.0
+        _add(rates, mode, float(mode.units_per_switch), 0.0, stop)
     return rates
+
+
+def line_card_job_stop_fraction(nodes: Mapping[str, NicNode | SwitchNode], links: list[Link], node_id: str) -> float:
+    """Probability that a line card's failure in switch group ``node_id`` stops the job: the largest
+    ``job_stop_fraction`` of the link groups with an end at the group (a card carries links of any of them
+    and loses only those), 1 when no link group reaches it."""
+    stops = [job_stop_fraction(nodes, g) for g in links if node_id in (g.a, g.b)]
+    return max(stops, default=1.0)
 
 
 def _count_min(node: NicNode | SwitchNode) -> int:

@@ -161,7 +161,8 @@ def reliability_section(
         for q in sg.choices:
             if k[q]:
                 model = d.choice_model[q]
-                rates = switch_rates(model, modes)
+                card_stop = r.choice_card_stop[q] if r.choice_card_stop else 1.0
+                rates = switch_rates(model, modes, card_stop)
                 domains = _domains(((model, 1),), modes)
                 add_row(sg.id, "switch", model, "switch", k[q], rates, domains, r.choice_size[q])
 

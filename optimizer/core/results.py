@@ -43,7 +43,21 @@ LINK_COLUMNS = [
     "kind",
     "technology",
 ]
-NODE_COLUMNS = ["group", "model", "count", "used_gbps", "used_ports", "capacity_gbps", "ports", "power_w", "capex_usd"]
+NODE_COLUMNS = [
+    "group",
+    "model",
+    "count",
+    "used_gbps",
+    "used_ports",
+    "capacity_gbps",
+    "ports",
+    "power_w",
+    "capex_usd",
+    "port_minimum",
+    "switches_above_port_minimum",
+]
+"""Columns of nodes.csv. ``port_minimum``: the fewest switches of the chosen model that terminate the group's
+link ends at their chosen speeds (``port_minimum``); ``switches_above_port_minimum``: count minus that."""
 PATH_COLUMNS = ["id", "latency_ns", "max_latency_ns", "slack_ns"]
 DRIVER_COLUMNS = [
     "kind",
@@ -69,7 +83,9 @@ TEXT_COLUMNS = frozenset(
     {"group", "option", "a", "b", "kind", "technology", "model", "id", "item", "section", "commodity", "from", "to"}
 )
 """Columns of the plan's tables that hold text; every other column holds numbers."""
-INTEGER_COLUMNS = frozenset({"count", "used_ports", "ports", "units", "modules", "spares"})
+INTEGER_COLUMNS = frozenset(
+    {"count", "used_ports", "ports", "units", "modules", "spares", "port_minimum", "switches_above_port_minimum"}
+)
 """Columns of whole numbers (integer dtype; a divisible routed group's fractional count makes ``count`` float)."""
 TOTAL_KEYS = [
     "capex_usd",
@@ -80,6 +96,7 @@ TOTAL_KEYS = [
     "switch_power_w",
     "optics_capex_usd",
     "switch_capex_usd",
+    "switches_above_port_minimum",
 ]
 
 
@@ -505,6 +522,8 @@ def _round_total(key: str, x: float) -> float:
     extension) to 12 significant digits, as every reliability figure."""
     if key == "interruptions_per_day":
         return round_significant(x)
+    if key == "switches_above_port_minimum":
+        return int(x)
     return _round(x)
 
 
@@ -559,17 +578,22 @@ def extract_plan(
         q = max(sg.choices, key=lambda c: z[c])
         chosen.append(q)
         count = sum(k[c] for c in sg.choices)
+        used_gbps = sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)
+        used_ports = sum(mult * n[i] for i, mult in sg.ends)
+        least = port_minimum(used_ports, used_gbps, d.choice_max_ports[q], d.choice_capacity_gbps[q])
         node_rows.append(
             {
                 "group": sg.id,
                 "model": d.choice_model[q],
                 "count": count,
-                "used_gbps": _round(sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)),
-                "used_ports": sum(mult * n[i] for i, mult in sg.ends),
+                "used_gbps": _round(used_gbps),
+                "used_ports": used_ports,
                 "capacity_gbps": _round(count * d.choice_capacity_gbps[q]),
                 "ports": count * d.choice_max_ports[q],
                 "power_w": _round(count * d.choice_power_w[q]),
                 "capex_usd": _round(count * d.choice_cost_usd[q]),
+                "port_minimum": least,
+                "switches_above_port_minimum": count - least,
             }
         )
     slot_group = d.lat_group
@@ -616,6 +640,7 @@ def extract_plan(
         "switch_power_w": switch_power,
         "optics_capex_usd": optics_capex,
         "switch_capex_usd": switch_capex,
+        "switches_above_port_minimum": sum(r["switches_above_port_minimum"] for r in node_rows),
         **network,
     }
     interruptions_weight = 0.0
@@ -701,6 +726,16 @@ def option_technology(index: CatalogIndex, option_id: str) -> str:
     a, b = option_id.split("+", 1)
     ends = [technology(index.transceivers[a]), technology(index.transceivers[b])]
     return ends[0] if ends[0] == ends[1] else "+".join(ends)
+
+
+def port_minimum(used_ports: float, used_gbps: float, max_ports: int, capacity_gbps: float) -> int:
+    """The fewest switches of one model that terminate ``used_ports`` link ends carrying ``used_gbps``:
+    max(ceil(used_ports / max_ports), ceil(used_gbps / capacity_gbps)), the two rows of the switch capacity
+    family (a 1e-9 tolerance absorbs float noise). A group sized above it has switches its links do not need,
+    e.g. spines added so that every leaf-spine pair gets the same whole number of links."""
+    by_ports = math.ceil(used_ports / max_ports - 1e-9) if max_ports > 0 else 0
+    by_gbps = math.ceil(used_gbps / capacity_gbps - 1e-9) if capacity_gbps > 0 else 0
+    return max(0, by_ports, by_gbps)
 
 
 def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> pd.DataFrame:

@@ -420,6 +420,42 @@ class Switch(PortRules, Availability):
     source: Text
     confidence: Confidence | None = None
     description: Text | None = None
+    line_cards: PositiveInt | None = None
+    """Extension: a modular chassis's line cards (all slots filled). Its ports are split evenly over them
+    (max_ports / line_cards per card, which must divide), and a failure mode with ``repair: line_card`` fails
+    one card at a time: only that card's ports go down, not the switch. Absent: a fixed-configuration switch."""
+    line_card_capacity_gbps: PositiveNumber | None = None
+    """Extension (with ``line_cards``): one card's switching capacity (one direction); line_cards x it must
+    equal capacity_gbps."""
+    line_card_power_w: NonNegNumber | None = None
+    """Extension (with ``line_cards``): one card's power; line_cards x it may not exceed power_w (the rest is
+    the chassis: fabric cards, supervisors, fans). Informational: the plan charges power_w per switch."""
+
+    @model_validator(mode="after")
+    def _line_cards(self) -> Switch:
+        cards = self.line_cards
+        card_fields = (self.line_card_capacity_gbps, self.line_card_power_w)
+        if cards is None:
+            if any(f is not None for f in card_fields):
+                raise ValueError("line_card_capacity_gbps and line_card_power_w need line_cards")
+            return self
+        problems = []
+        if self.max_ports % cards:
+            problems.append(f"max_ports ({self.max_ports}) is not a multiple of line_cards ({cards})")
+        cap = self.line_card_capacity_gbps
+        if cap is not None and abs(cap * cards - self.capacity_gbps) > 1e-6 * self.capacity_gbps:
+            problems.append(f"line_cards x line_card_capacity_gbps ({cards * cap:g}) != capacity_gbps")
+        watts = self.line_card_power_w
+        if watts is not None and watts * cards > self.power_w + 1e-9:
+            problems.append(f"line_cards x line_card_power_w ({cards * watts:g}) exceeds power_w")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def ports_per_line_card(self) -> int | None:
+        """Ports of one line card (max_ports / line_cards), None for a fixed-configuration switch."""
+        return None if self.line_cards is None else self.max_ports // self.line_cards
 
     @property
     def price_usd(self) -> float:
@@ -489,9 +525,12 @@ class FailureMode(Strict):
     repair_domain_ends: PositiveInt | None = None
     """Link ends (ports) down while the repair is made, when more than the failure domain (e.g. a CPO
     engine repaired by swapping the switch takes all the switch's ports down). Default: domain_ends."""
-    repair: Literal["module", "laser_module", "cable", "engine", "switch", "nic", "fail_in_place"]
+    repair: Literal["module", "laser_module", "cable", "engine", "switch", "line_card", "nic", "fail_in_place"]
     """Repair class: hot-swap of a pluggable module, swap of an external laser module, cable replacement,
-    optical engine replacement, replacement of the whole switch, replacement of a NIC, or fail in place
+    optical engine replacement, replacement of the whole switch, swap of one line card of a modular chassis
+    (a switch with ``line_cards``: each of its cards fails on its own and takes only its own ports down,
+    default domain max_ports / line_cards; its failure stops the job as the loss of a link of the switch
+    group would, see instances/README.md "Reliability"), replacement of a NIC, or fail in place
     (the failed ports stay down until the next maintenance window, ``window_h``, where the part is
     replaced while the job is stopped anyway)."""
     mttr_h: NonNegNumber

@@ -79,6 +79,9 @@ class SolveOptions:
         warm_start: hand the variable values set on the model to HiGHS as a MIP start (routed demands:
             the pipeline first sets them with ``optimizer.core.routed.rounding_start``).
         relaxation: solve the LP relaxation only (integrality dropped).
+        feasibility_jump: run HiGHS's feasibility-jump heuristic before the root LP (HiGHS's default);
+            False skips it, which saves its time on small models re-solved from a MIP start (it only
+            looks for a first incumbent: the optimum and the proof of it are unchanged).
         routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
         solver: ``highs`` (default: the array hand-off above) or another MILP solver reached through Pyomo's
             interfaces on the Pyomo model (``scip``, ``cbc``, ``gurobi``, ``cplex``: see
@@ -100,6 +103,7 @@ class SolveOptions:
     objective_scaling: bool = True
     warm_start: bool = False
     relaxation: bool = False
+    feasibility_jump: bool = True
     routing_cuts: bool = True
     solver: str = "highs"
 
@@ -677,6 +681,8 @@ def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.nd
     h.setOptionValue("presolve", "on")
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if not options.feasibility_jump:
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
 
 
 def solve_model(m: Model, options: SolveOptions, deadline: float | None = None) -> SolveReport:

@@ -616,6 +616,7 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
         if link.uniform and len(by_group[gid]) > 1:
             add(f"links.{gid}", f"uniform group uses {len(by_group[gid])} options")
 
+    above_minimum = 0
     for node_id, node in ix.nodes.items():  # constraints 2-4 (an a == b link has two ends here)
         used_gbps = sum(r.attrs["speed_gbps"] * r.count for r, _ in ends[node_id])
         used_ports = sum(r.count for r, _ in ends[node_id])
@@ -637,6 +638,11 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
             add(nr.where, f"used_gbps {used_gbps:g} exceeds {nr.count} x capacity_gbps {m.capacity_gbps:g}")
         if used_ports > nr.count * m.max_ports:
             add(nr.where, f"used_ports {used_ports} exceeds {nr.count} x max_ports {m.max_ports}")
+        least = max(0, math.ceil(used_ports / m.max_ports - 1e-9), math.ceil(used_gbps / m.capacity_gbps - 1e-9))
+        above_minimum += nr.count - least
+        if "port_minimum" in nr.row:  # plans written before the column have none
+            same(f"{nr.where}.port_minimum", nr.row.get("port_minimum"), least)
+            same(f"{nr.where}.switches_above_port_minimum", nr.row.get("switches_above_port_minimum"), nr.count - least)
 
     worst = {gid: max(r.attrs["latency_ns"] for r in rows) for gid, rows in by_group.items() if rows}
     path_rows = {r.get("id"): r for r in _rows(plan, "paths", out)}
@@ -700,6 +706,8 @@ def _check_plan(instance: Instance, plan: Mapping[str, Any], rel_tol: float) -> 
         for key, value in totals.items():
             tol = RELIABILITY_ABS_TOL if key == "interruptions_per_day" else ABS_TOL  # 12 significant digits
             same(f"totals.{key}", stated.get(key), value, tol)
+        if "switches_above_port_minimum" in stated:
+            same("totals.switches_above_port_minimum", stated.get("switches_above_port_minimum"), above_minimum)
     mode = plan.get("objective_mode", instance.objective)
     if mode not in MODES:
         add("objective_mode", f"unknown objective mode {mode!r}")
@@ -1171,7 +1179,7 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in cat.reliability:
         fit = r.fit if r.fit is not None else 1e9 / float(r.mtbf_h or 1.0)
-        price_per_m, per_length = 0.0, False
+        price_per_m, per_length, cards = 0.0, False, None
         if r.item in trans:
             domain = r.domain_ends or trans[r.item].ends_per_module
             price = trans[r.item].cost_usd * domain
@@ -1181,6 +1189,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
             price_per_m, per_length = cable.cost_usd_per_m, cable.cost_usd_per_m > 0
         elif r.item in switches:
             domain, price = r.domain_ends or switches[r.item].max_ports, _switch_price_usd(switches[r.item])
+            cards = switches[r.item].line_cards
+            if r.repair == "line_card" and cards:  # each card fails alone: its ports, its share of the price
+                domain, price = r.domain_ends or switches[r.item].max_ports // cards, price / cards
         elif r.item in nics:
             domain, price = r.domain_ends or nics[r.item].ports, nics[r.item].cost_usd
         elif r.item == "nic":
@@ -1201,7 +1212,9 @@ def _failure_modes(instance: Instance) -> dict[str, list[dict[str, Any]]]:
                 "spare_cost_usd": price,
                 "spare_cost_usd_per_m": price_per_m,
                 "per_length": per_length,
-                "whole": r.item in cables or r.item in switches,  # one per link, one per switch
+                "whole": r.item in cables or r.item in switches,  # one per link, one per switch (or card)
+                "per_switch": cards if r.item in switches and r.repair == "line_card" and cards else 1,
+                "line_card": r.item in switches and r.repair == "line_card",
             }
         )
     return out
@@ -1244,10 +1257,13 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
         count = node_by_id[node_id].count
         return count if isinstance(count, int) else count.min
 
-    def account(item: str, per: float, count: float, length_m: float, share: float, size: int) -> None:
+    def account(
+        item: str, per: float, count: float, length_m: float, share: float, size: int, card_share: float = 1.0
+    ) -> None:
         nonlocal failures, flaps, stops, down_link_h, links_down
         for m in modes.get(item, ()):
-            u = count * (1.0 if m["whole"] else per / m["domain"])
+            u = count * (m["per_switch"] if m["whole"] else per / m["domain"])
+            stop_share = card_share if m["line_card"] else share
             key = (m["id"], length_m if m["per_length"] else None)
             units[key] += u
             lead = m["fit"] * _FIT_HOURS * rel.spares_lead_time_h  # expected failures of one unit per lead time
@@ -1258,19 +1274,22 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
                 need[key] += _poisson_quantile(level, size * per_unit * lead) * count / size
             failures += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR
             flaps += u * m["flap_fit"] * _FIT_HOURS * HOURS_PER_YEAR
-            stops += share * u * (m["fit"] + m["flap_fit"]) * _FIT_HOURS * HOURS_PER_YEAR
+            stops += stop_share * u * (m["fit"] + m["flap_fit"]) * _FIT_HOURS * HOURS_PER_YEAR
             links_down += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["domain"]
             down_link_h += u * m["fit"] * _FIT_HOURS * HOURS_PER_YEAR * m["repair_domain"] * m["mttr_h"]
 
+    shares: dict[str, float] = {}
+    for g in instance.links:
+        if g.job_stop_fraction is not None:
+            shares[g.id] = g.job_stop_fraction
+        elif any(isinstance(node_by_id[x], NicNode) for x in (g.a, g.b)):
+            shares[g.id] = 1.0
+        else:
+            shares[g.id] = 1.0 / max(1, min(lowest(g.a), lowest(g.b)))
     for r in links:
         g = r.link
         nic_ends = [x for x in (g.a, g.b) if isinstance(node_by_id[x], NicNode)]
-        if g.job_stop_fraction is not None:
-            share = g.job_stop_fraction
-        elif nic_ends:
-            share = 1.0
-        else:
-            share = 1.0 / max(1, min(lowest(g.a), lowest(g.b)))
+        share = shares[g.id]
         size = g.count if g.count is not None else math.ceil(g.demand_gbps / float(r.attrs["speed_gbps"]) - 1e-9)
         size = max(1, size)
         for item, per_link in r.attrs["items"].items():
@@ -1281,8 +1300,9 @@ def reliability_figures(instance: Instance, links: list[_LinkRow], nodes: Mappin
             nic_items[model if model is not None and model in modes else "nic"] += 1.0
         for item, ends in nic_items.items():  # u(m) per link sums the ends (one quantile per mode and link)
             account(item, ends, r.count, g.length_m, share, size)
-    for group_id, nr in nodes.items():
-        account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)))
+    for group_id, nr in nodes.items():  # a line card stops the job as its group's most disruptive link would
+        card_share = max((shares[g.id] for g in instance.links if group_id in (g.a, g.b)), default=1.0)
+        account(nr.model.id, 1.0, nr.count, 0.0, 1.0, max(1, lowest(group_id)), card_share)
     lost = stops * stop * rel.restart_h + down_link_h * rel.idle_gpus_per_lost_link
     by_id = {m["id"]: m for ms in modes.values() for m in ms}
     stock = {

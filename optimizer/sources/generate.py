@@ -14,12 +14,12 @@ Topologies (``ClusterSpec.topology``)
 
 Switch candidates (``ecosystem``)
 Every tier's candidate models come from one ecosystem profile (``ECOSYSTEMS``): ``nvidia-ib`` (Quantum-2
-QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics at 1.6T) or
-``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models given per tier override the profile, and the
-profile is inferred from them when not named. All candidates of one fabric share one protocol (no InfiniBand
-leaf under an Ethernet spine): mixing is an input error.
+QM9700 at 400G, Quantum-X800 Q3400 / Q3450 at 800G), ``spectrum-x`` (SN5600; Spectrum-X Photonics or a
+pluggable Spectrum-6 box at 1.6T) or ``broadcom`` (Tomahawk 5 / 6, pluggable or CPO; the default). Models
+given per tier override the profile, and the profile is inferred from them when not named. All candidates of one
+fabric share one protocol (no InfiniBand leaf under an Ethernet spine): mixing is an input error.
 
-Tiers and integral wiring (``wiring: integral``, the default)
+Tiers
 Leaf-spine and spine-core links run at ``uplink_min_gbps``, else at the speed ``uplink_choice`` picks: by default
 (``fewest-tiers``) per tier boundary the standard speed from the NIC speed up to the fastest port every candidate
 of both tiers takes with the fewest tiers, then the least switch cost, then the fastest (a slower uplink gives a
@@ -28,13 +28,29 @@ always takes the fastest. A leaf takes as many GPU links as fit with their uplin
 the tier count is the fewest whose reach covers the GPUs: one leaf's down links (1 tier); times the spine's
 ports (2 tiers: every leaf one link to every spine); times a spine's down links (a pod) times the core's ports
 (3 tiers). Each tier uses its own candidates' radix (a TH5 leaf under TH6 spines reaches 131,072 GPUs at 800G).
-The tiers are then wired with equal whole numbers of links: every leaf reaches every spine of its pod with
-k1 links (leaf uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod
-reaches every core of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core
-ports); the wiring with the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and
-4,608 GPUs on Quantum-X800 where bandwidth alone gives 16 and 32. Candidates of one radix give one count per
-tier (written as ``{min: n, max: n}``); candidates of different radix give the range over their wirings, and a
-candidate that cannot wire the fabric is left out. ``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Wiring (``wiring``). ``balanced`` (the default) sizes every tier at its port minimum: each leaf location's
+GPUs (a rail-fat-tree SU, a top-of-rack rack, a rail) go on the fewest leaves that take them, as evenly as
+possible (so an NVL72 SU's 4 rails of 144 GPUs fill 18 32-port leaves, one leaf holding the end of one rail and
+the start of the next); leaf i has up_i uplinks, U in all; 2 tiers: ceil(U / spine ports) spines, every leaf
+giving every spine floor(up_i / spines) or one more link, in turn, so the spines' loads differ by at most one
+(``balanced_links``); 3 tiers: pods of consecutive leaves and per pod the fewest spines that take its uplinks,
+spine j of every pod in core group j with the fewest cores that take the group's uplinks, balanced the same way,
+over every pod count, keeping the fewest spines + cores. Where the sizes divide, every pair gets the same number
+of links and this is the even wiring below. ``integral`` is NVIDIA's SU rule: one leaf per rail of each SU, and
+equal whole numbers of links on every pair: every leaf reaches every spine of its pod with k1 links (leaf
+uplinks = k1 x spines per pod; pod leaves x k1 <= spine down ports), and spine j of every pod reaches every core
+of core group j with k2 links (spine uplinks = k2 x cores per group; pods x k2 <= core ports); the wiring with
+the fewest spines and cores is kept. This gives NVIDIA's 18 and 36 spines at 2,304 and 4,608 GPUs on
+Quantum-X800 where the port minimum is 16 and 32, and 20 leaves / 29 spines for a GB200 NVL72 SU where it is
+18 / 9. A plan states each switch group's port minimum and the switches above it, whichever wiring built the
+file. Candidates of one radix give one count per tier (written as ``{min: n, max: n}``); candidates of
+different radix give the range over their wirings, and a candidate that cannot wire the fabric is left out.
+``wiring: capacity`` sizes tiers by bandwidth and ports only.
+
+Systems (``system``): ``nvl72`` (GB200 / GB300 NVL72) sets 4 GPUs per node (a compute tray with 4 NICs), 18
+nodes per rack and an SU of 144 nodes (8 racks, 576 GPUs), NVIDIA's SU of the DGX SuperPOD GB200 reference
+architecture.
 
 Planes (``planes``): identical parallel fabrics; every GPU has one NIC port in each (``ports: planes``), and
 every link and switch count is the one-plane count times the planes. A rail-only fabric is wired per rail.
@@ -132,13 +148,14 @@ ECOSYSTEMS: dict[str, dict[int, dict[str, list[str]]]] = {
         400: {t: ["qm9700"] for t in TIERS},
         800: {t: ["q3400", "q3450-cpo"] for t in TIERS},
     },
-    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); Spectrum-X Photonics at 1.6T, and at 200G
-    # (its 102.4T as 512 x 200G ports, the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
+    # NVIDIA Spectrum-X Ethernet: SN5600 (64 x 800G / 128 x 400G); at 1.6T Spectrum-X Photonics (CPO, sampling) or
+    # a pluggable Spectrum-6 box (what-if) of the same radix; at 200G Spectrum-X Photonics' 102.4T as 512 x 200G
+    # ports (the multi-plane fabric of ConnectX-8 NICs in 4 x 200G mode)
     "spectrum-x": {
         200: {t: ["spx-photonics-102t-512x200"] for t in TIERS},
         400: {t: ["sn5600"] for t in TIERS},
         800: {t: ["sn5600"] for t in TIERS},
-        1600: {t: ["spx-photonics-102t"] for t in TIERS},
+        1600: {t: ["spx-photonics-102t", "sn6-102t"] for t in TIERS},
     },
     # Broadcom-based Ethernet: Tomahawk 5 / 6 boxes, pluggable or co-packaged; at 100G TH5 as 512 x 100G, at
     # 200G TH6 as 512 x 200G (Broadcom's two-tier 131,072-XPU arithmetic); at 800G the TH5 leaves (100G lanes)
@@ -156,6 +173,26 @@ at the tier's link speed (a pluggable box and its co-packaged twin), so the inte
 DEFAULT_ECOSYSTEM: Ecosystem = "broadcom"
 """Open-market Ethernet: the one profile with 400G, 800G and 1.6T candidates and both pluggable and CPO boxes."""
 PROTOCOL: dict[str, str] = {"nvidia-ib": "infiniband", "spectrum-x": "ethernet", "broadcom": "ethernet"}
+
+
+@dataclass(frozen=True)
+class SystemLayout:
+    """A rack-scale GPU system's node, rack and scalable-unit sizes."""
+
+    gpus_per_node: int
+    """GPUs (each with its own NIC) per node (compute tray)."""
+    nodes_per_rack: int
+    nodes_per_su: int
+    """Nodes per scalable unit: the SU the scale-out fabric is sized by."""
+
+
+SYSTEMS: dict[str, SystemLayout] = {
+    # GB200 / GB300 NVL72 (NVIDIA DGX SuperPOD GB200 reference architecture; NVIDIA NVL72 AI Factory enterprise
+    # RA): 18 compute trays per rack, 4 GPUs and 4 NICs (ConnectX-7 400G or ConnectX-8 800G) per tray, one NVLink
+    # domain of 72 GPUs per rack, an SU of 8 racks = 144 trays = 576 GPUs
+    "nvl72": SystemLayout(gpus_per_node=4, nodes_per_rack=18, nodes_per_su=144),
+}
+"""Rack-scale systems (``ClusterSpec.system``)."""
 
 
 class _Spec(BaseModel):
@@ -199,6 +236,37 @@ class LatencyBudgets(_Spec):
     """GPU -> leaf -> spine -> core -> spine -> leaf -> GPU (3 tiers)."""
 
 
+class FrontEnd(_Spec):
+    """An optional front-end / storage fabric generated beside the back-end (compute) fabric, in the same instance:
+    every node's ``ports_per_node`` ports of ``gbps`` Ethernet (a converged front-end and storage network, e.g. one
+    or two 200/400GbE ports per node on a BlueField-3 or a CPU-attached NIC) on a Clos of its own, sized as the
+    generator sizes a back-end Clos (``frontend_spec``); its node and link groups are named as a back-end's,
+    prefixed ``fe-`` (NIC groups ``fe-node-*``). The back-end's layout, wiring, uplink choice, catalogue, statuses
+    and exclusions apply."""
+
+    ports_per_node: Literal[1, 2] = 1
+    """Front-end ports per node, one per front-end plane (2: two parallel networks, each port on its own)."""
+    gbps: Literal[200, 400] = 400
+    """Speed of each front-end port."""
+    oversubscription: Annotated[float, Field(ge=1)] = 1.0
+    """Front-end leaf down:up bandwidth ratio."""
+    models: list[str] | None = None
+    """Candidate switch models of every front-end tier; default ``FRONTEND_MODELS`` of the back-end's
+    ecosystem (Ethernet: a front-end network is Ethernet whatever the back-end runs)."""
+    nic_model: str | None = None
+    """Catalogue NIC model of the front-end NIC groups (default: none named)."""
+
+
+FRONTEND_MODELS: dict[str, dict[int, list[str]]] = {
+    "broadcom": {200: ["th5-256x200"], 400: ["th5"]},
+    "spectrum-x": {400: ["sn5600"]},
+    "nvidia-ib": {400: ["sn5600"]},
+}
+"""Default front-end switch candidates per back-end ecosystem and front-end port speed: 51.2T pluggable Ethernet
+boxes (TH5 as 128 x 400G, or with 200G host ports and 400G uplinks as Alibaba HPN's; NVIDIA's Ethernet SN5600 at
+400G, also beside an InfiniBand back-end: the NVIDIA Ethernet profile has no 200G host part for its cages)."""
+
+
 class ClusterSpec(_Spec):
     """Parameters of a generated cluster (validated; every problem is reported at once)."""
 
@@ -230,9 +298,16 @@ class ClusterSpec(_Spec):
     ecosystem: Ecosystem | None = None
     """Switch family of every tier's candidates (``ECOSYSTEMS``): default inferred from given models, else
     ``broadcom``. All switch candidates must share one protocol (InfiniBand or Ethernet)."""
-    wiring: Literal["integral", "capacity"] = "integral"
-    """How tiers are sized: ``integral`` (every leaf reaches every spine of its pod, and every spine every core
-    of its core group, with equal whole numbers of links) or ``capacity`` (summed bandwidth and ports only)."""
+    wiring: Literal["balanced", "integral", "capacity"] = "balanced"
+    """How tiers are sized: ``balanced`` (the default: each tier at its port minimum, every leaf reaching every
+    spine of its pod and every spine every core of its core group, the link counts of one switch's pairs
+    differing by at most one; where the sizes divide, every pair gets the same number), ``integral`` (equal
+    whole numbers of links on every pair: NVIDIA's published SU rule, which can take more switches than the
+    port minimum) or ``capacity`` (summed bandwidth and ports only)."""
+    system: Literal["nvl72"] | None = None
+    """A rack-scale GPU system whose layout fixes the node, rack and SU sizes (``SYSTEMS``): ``nvl72`` = GB200 /
+    GB300 NVL72, 18 compute trays of 4 GPUs with one NIC each per rack, an SU of 8 racks (576 GPUs). Fields given
+    explicitly must agree with it; ``gpus`` must fill whole racks."""
     oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Leaf down:up bandwidth ratio."""
     core_oversubscription: Annotated[float, Field(ge=1)] = 1.0
@@ -279,8 +354,40 @@ class ClusterSpec(_Spec):
     """Catalogue NIC model of every GPU NIC group (default: the profile's NIC for the port speed, if any)."""
     description: str | None = None
     """Extra text appended to the generated description."""
+    frontend: FrontEnd | None = None
+    """An optional front-end / storage fabric of its own in the same instance (``FrontEnd``); default none."""
     _speeds: tuple[float, float] | None = PrivateAttr(default=None)
     """Link speeds fixed while the uplink choice evaluates a candidate pair (internal)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _system_layout(cls, data: Any) -> Any:
+        """Fill the node, rack and SU sizes of ``system`` where not given; report the given ones that differ."""
+        if not isinstance(data, Mapping) or data.get("system") not in SYSTEMS:
+            return data
+        preset = SYSTEMS[str(data["system"])]
+        out = dict(data)
+        layout = out.get("layout")
+        layout = dict(layout.model_dump(exclude_defaults=True) if isinstance(layout, Layout) else layout or {})
+        wanted = {"gpus_per_node": preset.gpus_per_node, "nodes_per_su": preset.nodes_per_su}
+        problems = [
+            f"system {data['system']} has {value} {key.replace('_', ' ')}, not {out[key]}"
+            for key, value in wanted.items()
+            if out.get(key) is not None and out[key] != value
+        ]
+        if layout.get("nodes_per_rack") is not None and layout["nodes_per_rack"] != preset.nodes_per_rack:
+            problems.append(
+                f"system {data['system']} has {preset.nodes_per_rack} nodes per rack, not {layout['nodes_per_rack']}"
+            )
+        gpus = out.get("gpus")
+        rack_gpus = preset.gpus_per_node * preset.nodes_per_rack
+        if isinstance(gpus, int) and gpus % rack_gpus:
+            problems.append(f"system {data['system']} fills racks of {rack_gpus} GPUs: gpus ({gpus}) is not a multiple")
+        if problems:
+            raise ValueError("; ".join(problems))
+        out.update({k: v for k, v in wanted.items() if out.get(k) is None})
+        out["layout"] = {**layout, "nodes_per_rack": preset.nodes_per_rack}
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> ClusterSpec:
@@ -545,7 +652,7 @@ def _fewest_tiers_speeds(spec: ClusterSpec, fast: tuple[float, float]) -> tuple[
         try:
             tiers = choose_tiers(trial, catalog)
             racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
-            if spec.wiring == "integral":
+            if spec.wiring != "capacity":
                 counts, used, _ = tier_counts(trial, switches, tiers, racks)
             else:
                 counts, used = _capacity_counts(trial, switches, tiers, len(racks)), {}
@@ -615,7 +722,7 @@ def choose_tiers(spec: ClusterSpec, catalog: Catalog) -> int:
         return spec.tiers
     if not fits:
         raise ValueError(f"{endpoints:,} {what} exceed 3 tiers of these switches (reach {_max_endpoints(r, 3):,})")
-    if spec.wiring == "integral":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
+    if spec.wiring != "capacity":  # the reach assumes full leaves; top-of-rack leaves may need a tier more
         racks = _racks(spec.gpus // spec.gpus_per_node, spec.layout)
         for t in fits:
             if _wirings(spec, switches, t, racks):
@@ -651,6 +758,9 @@ class Wiring:
     cores: int = 0
     spine_core_links: int = 0
     """Links between a spine and each core of its core group."""
+    balanced: bool = False
+    """Balanced wiring (``wiring: balanced``): the pair link counts above are the fewest on any pair; a switch's
+    pairs differ by at most one link (``balanced_links``)."""
 
 
 def _leaves(spec: ClusterSpec, racks: list[_Rack], per_leaf: int) -> tuple[int, int]:
@@ -738,6 +848,134 @@ def wire(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rac
     return Wiring(leaves, down, up, spines=pods * s, pods=pods, leaf_spine_links=k1, cores=s * c, spine_core_links=k2)
 
 
+def balanced_links(ups: list[int], tops: int) -> list[list[int]]:
+    """Links from each lower switch to each of ``tops`` upper switches, balanced: lower switch i gives every upper
+    switch floor(ups[i] / tops) or one more, its extra links starting where the previous switch's ended (in
+    turn), so the upper switches' loads differ by at most one (at most ceil(sum(ups) / tops) each). Every pair
+    has a link when every ups[i] >= tops."""
+    out = []
+    start = 0
+    for up in ups:
+        row = [up // tops] * tops
+        for j in range(up % tops):
+            row[(start + j) % tops] += 1
+        start = (start + up % tops) % tops
+        out.append(row)
+    return out
+
+
+def _leaf_downs(spec: ClusterSpec, racks: list[_Rack], per_leaf: int) -> list[int]:
+    """GPU links on every leaf of one fabric at the port minimum (``wiring: balanced``): each leaf location's
+    GPUs over the fewest leaves that take them, as evenly as possible. A rail-fat-tree SU's leaves take its
+    GPUs of every rail (a leaf may hold the end of one rail and the start of the next, as NVL72's 4 rails of
+    144 GPUs on 32-port leaves: 18 leaves per SU, not 4 x 5); top-of-rack leaves serve their rack."""
+    n_nodes = spec.gpus // spec.gpus_per_node
+    if spec.topology == "rail-fat-tree":
+        su = nodes_per_su(spec)
+        groups = [min(su, n_nodes - i) * spec.gpus_per_node for i in range(0, n_nodes, su)]
+    elif spec.topology == "rail-only":
+        groups = [n_nodes]
+    elif spec.layout.leaf_placement == "top-of-rack":
+        groups = [r.nodes * spec.gpus_per_node for r in racks]
+    else:
+        groups = [spec.gpus]
+    downs = []
+    for g in groups:
+        k = math.ceil(g / per_leaf)
+        downs += [g // k + (1 if i < g % k else 0) for i in range(k)]
+    return downs
+
+
+def _chunks(items: list[int], parts: int) -> list[list[int]]:
+    """``items`` in ``parts`` consecutive runs whose lengths differ by at most one."""
+    size, extra = divmod(len(items), parts)
+    out, at = [], 0
+    for j in range(parts):
+        n = size + (1 if j < extra else 0)
+        out.append(items[at : at + n])
+        at += n
+    return out
+
+
+def wire_balanced(spec: ClusterSpec, models: dict[str, Any], tiers: int, racks: list[_Rack]) -> Wiring | None:
+    """The balanced wiring of one fabric (``wiring: balanced``) with one model per tier, or None.
+
+    Leaves: each location's GPUs over the fewest leaves (``_leaf_downs``); leaf i has up_i = ceil(down_i x NIC
+    speed / (oversubscription x uplink speed)) uplinks, U = sum up_i in all.
+    2 tiers: S = ceil(U / spine ports) spines (the port minimum); every leaf gives every spine floor(up_i / S) or
+    one more link (``balanced_links``), so a spine takes at most ceil(U / S) <= its ports; valid when every
+    up_i >= S (a link on every pair) and the leaves fit a spine's ports.
+    3 tiers: P pods of consecutive leaves (sizes differing by at most one), s spines per pod, s = max over pods
+    ceil(U_pod / spine down links); spine t of every pod forms core group t, whose c_t = ceil(T_t / core ports)
+    cores take the group's spine uplinks T_t, balanced again; valid when every leaf has >= s uplinks, every
+    spine >= c_t, and P <= core ports. Of every P from ceil(leaves / spine down links) to min(leaves, core
+    ports) the one with the fewest spines + cores is kept; the port minima ceil(U / spine down links) spines
+    and ceil(spine uplinks / core ports) cores end the search when reached."""
+    n = spec.nic_gbps
+    w1, w2 = link_speeds(spec)
+    if tiers == 1:
+        per_leaf = _max_down(models["leaf"], n, None, 1.0)
+        if per_leaf == 0:
+            return None
+        downs = _leaf_downs(spec, racks, per_leaf)
+        return Wiring(len(downs), max(downs), 0, balanced=True)
+    per_leaf = _max_down(models["leaf"], n, w1, spec.oversubscription)
+    if per_leaf == 0:
+        return None
+    downs = _leaf_downs(spec, racks, per_leaf)
+    ups = [_ups(d, n, w1, spec.oversubscription) for d in downs]
+    leaves, total_up = len(downs), sum(ups)
+    if tiers == 2:
+        spine_ports = _max_down(models["spine"], w1, None, 1.0)
+        if spine_ports == 0:
+            return None
+        spines = math.ceil(total_up / spine_ports)
+        if leaves > spine_ports or spines > min(ups):
+            return None
+        return Wiring(leaves, max(downs), max(ups), spines=spines, leaf_spine_links=min(ups) // spines, balanced=True)
+    spine_down = _max_down(models["spine"], w1, w2, spec.core_oversubscription)
+    core_ports = _max_down(models["core"], w2, None, 1.0)
+    if spine_down == 0 or core_ports == 0:
+        return None
+    spine_floor = math.ceil(total_up / spine_down)
+    best: tuple[int, Wiring] | None = None
+    for pods in range(max(1, math.ceil(leaves / spine_down)), min(leaves, core_ports) + 1):
+        pod_ups = _chunks(ups, pods)
+        s = max(math.ceil(sum(u) / spine_down) for u in pod_ups)
+        if s > min(ups):
+            continue
+        # spine loads per pod (balanced over its s spines, the extra links in turn across pods)
+        groups: list[list[int]] = [[] for _ in range(s)]
+        start = 0
+        for u in pod_ups:
+            load, extra = divmod(sum(u), s)
+            for t in range(s):
+                d = load + (1 if (t - start) % s < extra else 0)
+                groups[t].append(_ups(d, w1, w2, spec.core_oversubscription))
+            start = (start + extra) % s
+        cores = [math.ceil(sum(g) / core_ports) for g in groups]
+        if any(c > min(g) for c, g in zip(cores, groups, strict=True)):
+            continue
+        wiring = Wiring(
+            leaves,
+            max(downs),
+            max(ups),
+            spines=pods * s,
+            pods=pods,
+            leaf_spine_links=min(ups) // s,
+            cores=sum(cores),
+            spine_core_links=min(min(g) // c for c, g in zip(cores, groups, strict=True)),
+            balanced=True,
+        )
+        total = wiring.spines + wiring.cores
+        if best is None or total < best[0]:
+            best = (total, wiring)
+        spine_up = sum(sum(g) for g in groups)
+        if wiring.spines == spine_floor and wiring.cores == math.ceil(spine_up / core_ports):
+            break
+    return None if best is None else best[1]
+
+
 def nodes_per_su(spec: ClusterSpec) -> int:
     """The spec's SU size, or the GPU links one leaf of the smallest leaf candidate takes (one leaf per rail)."""
     if spec.nodes_per_su is not None:
@@ -759,9 +997,10 @@ def _wirings(
     """Every combination of one candidate per tier that wires the fabric integrally, with its wiring."""
     names = TIERS[:tiers]
     out: list[tuple[dict[str, str], Wiring]] = []
+    build = wire_balanced if spec.wiring == "balanced" else wire
     for combo in itertools.product(*(default_models(spec, t) for t in names)):
         chosen = dict(zip(names, combo, strict=True))
-        w = wire(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
+        w = build(spec, {t: switches[m] for t, m in chosen.items()}, tiers, racks)
         if w is not None:
             out.append((chosen, w))
     return out
@@ -776,10 +1015,11 @@ def tier_counts(
     cands = {t: default_models(spec, t) for t in names}
     combos = _wirings(spec, switches, tiers, racks)
     if not combos:
+        how = "equal whole numbers of" if spec.wiring == "integral" else "balanced"
         raise ValueError(
-            f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with equal "
-            "whole numbers of links between every leaf and spine (and spine and core): use other models, "
-            "another size, or --wiring capacity"
+            f"no combination of the candidate switches wires {spec.gpus:,} GPUs in {tiers} tier(s) with {how} "
+            "links between every leaf and spine (and spine and core): use other models, another size, or "
+            "--wiring capacity"
         )
     k = fabrics(spec)
     counts = {
@@ -923,7 +1163,7 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
         )
 
     # ---- switch tiers
-    if spec.wiring == "integral":
+    if spec.wiring != "capacity":
         counts, models_of, _ = tier_counts(spec, switches, tiers, racks)
     else:
         counts, models_of = _capacity_counts(spec, switches, tiers, len(racks)), {}
@@ -1013,7 +1253,94 @@ def generate_instance(spec: ClusterSpec) -> dict[str, Any]:
     if spec.reliability is not None:
         instance["reliability"] = dict(spec.reliability)
     instance.update({"nodes": nodes, "links": links, "paths": paths})
+    if spec.frontend is not None:
+        add_frontend(spec, instance)
     return instance
+
+
+# ------------------------------------------------------------------------------------------ front-end fabric
+FRONTEND_PREFIX = "fe-"
+
+
+def frontend_spec(spec: ClusterSpec) -> ClusterSpec:
+    """The front-end fabric of ``spec`` as a cluster of its own: a Clos (``clos``) with one endpoint per node
+    (``gpus_per_node`` 1, ``gpus`` = the nodes) of ``frontend.gbps``, ``ports_per_node`` planes, the front-end's
+    oversubscription and models (every tier), and the back-end's layout, wiring, uplink choice, catalogue,
+    statuses, exclusions and economics. The ecosystem is the back-end's, Spectrum-X Ethernet for an InfiniBand
+    back-end."""
+    fe = spec.frontend
+    if fe is None:
+        raise ValueError("the spec has no front-end fabric")
+    eco = resolve_ecosystem(spec) or DEFAULT_ECOSYSTEM
+    defaults = FRONTEND_MODELS.get(eco, FRONTEND_MODELS[DEFAULT_ECOSYSTEM])
+    if not fe.models and fe.gbps not in defaults:
+        raise ValueError(f"no default front-end switch at {fe.gbps}G beside a {eco} back-end: give frontend models")
+    models = list(fe.models) if fe.models else defaults[fe.gbps]
+    return ClusterSpec.model_validate(
+        {
+            "topology": "clos",
+            "gpus": spec.gpus // spec.gpus_per_node,
+            "gpus_per_node": 1,
+            "nic_gbps": fe.gbps,
+            "planes": fe.ports_per_node,
+            "oversubscription": fe.oversubscription,
+            "ecosystem": "spectrum-x" if eco == "nvidia-ib" else eco,
+            "wiring": spec.wiring,
+            "uplink_choice": spec.uplink_choice,
+            "leaf_models": models,
+            "spine_models": models,
+            "core_models": models,
+            "layout": spec.layout,
+            "economics": spec.economics,
+            "objective": spec.objective,
+            "exclude": spec.exclude,
+            "catalog": spec.catalog,
+            "compat": spec.compat,
+            "status": spec.status,
+            "available_by": spec.available_by,
+            "nic_model": fe.nic_model,
+        }
+    )
+
+
+def add_frontend(spec: ClusterSpec, instance: dict[str, Any]) -> None:
+    """Add the front-end fabric (``frontend_spec``, generated as a cluster of its own) to the back-end's
+    instance: its node and link groups with ``fe-``-prefixed ids, no paths (no latency budget). A front-end
+    Ethernet fabric cannot share an instance whose compatibility profile fixes InfiniBand (one profile fixes one
+    protocol for every fabric): a ValueError says so. With a ``reliability`` section its link groups stop no job
+    (``job_stop_fraction: 0``; their outages still idle GPUs while down) and the section's ``gpus`` is the
+    back-end's GPUs unless given (the front-end NICs are not GPUs). The front-end's NIC groups are the nodes'
+    (``fe-node-...``, the back-end's ``gpu-...`` renamed)."""
+    if spec.frontend is None:
+        return
+    fe_spec = frontend_spec(spec)
+    compat = instance.get("compatibility")
+    profile = compat.get("profile") if isinstance(compat, dict) else None
+    if profile is not None and PROTOCOL.get(resolve_ecosystem(spec) or "") == "infiniband":
+        raise ValueError(
+            f"a front-end Ethernet fabric cannot share an instance with the {profile} profile (one profile fixes "
+            "one protocol for every fabric): use --no-compat or an Ethernet ecosystem"
+        )
+    fe = generate_instance(fe_spec)
+
+    def renamed(node_id: str) -> str:
+        return FRONTEND_PREFIX + ("node-" + node_id[4:] if node_id.startswith("gpu-") else node_id)
+
+    for node in fe["nodes"]:
+        instance["nodes"].append({**node, "id": renamed(node["id"])})
+    stop = {"job_stop_fraction": 0.0} if spec.reliability is not None else {}
+    for link in fe["links"]:
+        moved = {**link, "id": renamed(link["id"]), "a": renamed(link["a"]), "b": renamed(link["b"])}
+        instance["links"].append({**moved, **stop})
+    if spec.reliability is not None and "gpus" not in instance["reliability"]:
+        instance["reliability"]["gpus"] = spec.gpus
+    speeds = f"{spec.frontend.ports_per_node} x {spec.frontend.gbps}G"
+    switch_tiers = sum(1 for n in fe["nodes"] if n["kind"] == "switch")
+    instance["description"] = instance["description"].replace(
+        ". Generated by:",
+        f"; a {switch_tiers}-tier front-end fabric of {speeds} per node ({FRONTEND_PREFIX}*). Generated by:",
+        1,
+    )
 
 
 ECOSYSTEM_PROFILE = {
@@ -1086,7 +1413,13 @@ def command_line(spec: ClusterSpec) -> str:
     args = ["optimizer", "generate"]
     default = ClusterSpec(gpus=spec.gpus)
     flat = spec.model_dump(exclude_defaults=True)
+    preset = SYSTEMS.get(spec.system or "")
+    implied = {"gpus_per_node": preset.gpus_per_node, "nodes_per_su": preset.nodes_per_su} if preset else {}
+    for key, value in implied.items():  # the system's sizes are recorded by --system
+        if flat.get(key) == value:
+            del flat[key]
     for key in (
+        "system",
         "topology",
         "gpus",
         "gpus_per_node",
@@ -1120,7 +1453,8 @@ def command_line(spec: ClusterSpec) -> str:
     for key, value in spec.latency.model_dump(exclude_none=True).items():
         args += ["--latency", f"{key.removesuffix('_ns').replace('_', '-')}={_fmt(value)}"]
     for key, value in spec.layout.model_dump(exclude_defaults=True).items():
-        args += ["--layout", f"{key}={_fmt(value)}"]
+        if not (preset and key == "nodes_per_rack" and value == preset.nodes_per_rack):
+            args += ["--layout", f"{key}={_fmt(value)}"]
     for key, value in spec.economics.model_dump().items():
         if value != getattr(default.economics, key):
             args += [f"--{key.split('_')[0]}", _fmt(value)]
@@ -1142,6 +1476,10 @@ def command_line(spec: ClusterSpec) -> str:
         args += ["--available-by", str(spec.available_by)]
     if spec.nic_model is not None:
         args += ["--nic-model", spec.nic_model]
+    if spec.frontend is not None:
+        for key, value in spec.frontend.model_dump(exclude_none=True).items():
+            text = ",".join(value) if isinstance(value, list) else _fmt(value)
+            args += ["--frontend", f"{key}={text}"]
     return shlex.join(args)
 
 
@@ -1165,8 +1503,15 @@ class Design:
 
     @property
     def gpus_per_node(self) -> int:
-        """The generator's granularity: ``gpus`` must be a multiple of it."""
-        return int(self.options.get("gpus_per_node", ClusterSpec.model_fields["gpus_per_node"].default))
+        """The generator's granularity: ``gpus`` must be a multiple of it (a node; a whole rack of a rack-scale
+        ``system``, 72 GPUs for NVL72)."""
+        preset = SYSTEMS.get(str(self.options.get("system")))
+        default = (
+            preset.gpus_per_node * preset.nodes_per_rack
+            if preset
+            else ClusterSpec.model_fields["gpus_per_node"].default
+        )
+        return int(self.options.get("gpus_per_node") or default)
 
     def spec(self, gpus: int) -> ClusterSpec:
         """The generator parameters at ``gpus`` GPUs (raises ValueError, a pydantic ValidationError, when invalid)."""

@@ -146,10 +146,12 @@ def catalog_issues(catalog: Catalog, file: str, prefix: str, extra_media: frozen
 
 def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
     """Failure modes (reliability extension) naming an item the (resolved) catalogue does not have
-    (``nic``, the NIC port of any host link, is always known)."""
+    (``nic``, the NIC port of any host link, is always known), and line-card modes (``repair: line_card``)
+    of an item that is not a modular switch (one with ``line_cards``)."""
     sections = ("transceivers", "cables", "switches", "nics")
     items = {e.id for section in sections for e in getattr(catalog, section)} | {"nic"}
-    return [
+    modular = {s.id for s in catalog.switches if s.line_cards is not None}
+    issues = [
         Issue(
             file,
             f"{prefix}reliability[{i}].item",
@@ -158,6 +160,16 @@ def reliability_issues(catalog: Catalog, file: str, prefix: str) -> list[Issue]:
         for i, r in enumerate(catalog.reliability)
         if r.item not in items
     ]
+    issues += [
+        Issue(
+            file,
+            f"{prefix}reliability[{i}].repair",
+            f"repair line_card needs a modular switch (one with line_cards); '{r.item}' is not one",
+        )
+        for i, r in enumerate(catalog.reliability)
+        if r.repair == "line_card" and r.item in items and r.item not in modular
+    ]
+    return issues
 
 
 def twin_issues(catalog: Catalog, file: str, prefix: str, base: Catalog | None = None) -> list[Issue]:
