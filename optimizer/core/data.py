@@ -364,6 +364,7 @@ def build_data(
     rel_params = params(instance)
     rel_modes = modes_by_item(index) if rel_params is not None else {}
     site = site_params(instance)  # site extension (read once: priced pruning and the model data)
+    site_priced = site is not None and site.usd_per_w > 0 and (objective or instance.objective) == "tco"
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -455,6 +456,8 @@ def build_data(
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
             if not prune:
                 keep = list(range(len(options)))
+            elif rel_params is None and site_priced:
+                keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site)
             elif rel_params is None:
                 keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters)
             else:  # reliability extension: downtime and spares change what dominates
@@ -706,6 +709,37 @@ def _priced_keep(
             *((lost,) if rel.min_availability is not None else ()),
         )
         priced.append(PricedOption(obj, constrained))
+    return prune_priced(options, compat, protected, priced, whole_unit)
+
+
+def _site_keep(
+    instance: Instance,
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected: frozenset[str],
+    whole_unit: frozenset[str],
+    latency: bool,
+    site: SiteParams,
+) -> list[int]:
+    """Options kept by ``prune_priced`` under a site's price of a watt (site extension, ``tco`` objective, no
+    ``reliability`` section): compares each link's objective coefficient, cost + (energy + site) x power,
+    and only the figures some row of the instance limits (power under a power cap, cost under a capex cap,
+    latency on a latency path), so an option that draws less power dominates a dearer-to-run one even when
+    it costs more to buy."""
+    per_w = energy_usd_per_w(instance) + site.usd_per_w
+    lim = instance.limits
+    power_capped = lim.max_power_w is not None or site.it_power_w is not None
+    priced = [
+        PricedOption(
+            o.cost_usd + per_w * o.power_w,
+            (
+                *((o.power_w,) if power_capped else ()),
+                *((o.cost_usd,) if lim.max_capex_usd is not None else ()),
+                *((o.latency_ns,) if latency else ()),
+            ),
+        )
+        for o in options
+    ]
     return prune_priced(options, compat, protected, priced, whole_unit)
 
 
