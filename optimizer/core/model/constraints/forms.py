@@ -21,11 +21,19 @@ is A must terminate on switches of a model in A, so for every switch group s and
 in A, the rows above force those n[i] to 0; otherwise the left side is part of the switch_capacity
 row of s, whose right side is the same single term. They replace the weak big-M coupling through
 z by the costed switch count k in the LP relaxation (measured effect: benchmarks/README.md).
+
+Model cover (valid inequalities, with the tightening rows; ``ModelData.cover_rows`` has the argument):
+for a switch group s with a choice of models, a link group g with ends at s that not every model
+accepts, L(g) the fewest links g has in any plan, and each model q of s
+
+    sum_{i in g: q accepts i's end at s} n[i] >= L(g) z[q]
+
+The port rows alone let the LP relaxation choose a fraction of a cheaper model that carries no links
+(a model dearer per switch but cheaper per link, e.g. a CPO switch under a high price of a watt, is then
+chosen fractionally); the cover rows close that gap (benchmarks/README.md, "site benchmark").
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -52,7 +60,6 @@ def add(m: Model, d: ModelData) -> None:
         add_rows(m, "forms_accepting_model", rows)
     if not getattr(d, "tighten", True):
         return
-    _cover_rows(m, d)
     with_classes = [sg for sg in d.switch_groups if sg.form_classes]
     row_cols: list[list[int]] = []  # one tightening row per (switch group, accepting set)
     row_group: list[int] = []  # its switch group (index in with_classes)
@@ -83,54 +90,17 @@ def add(m: Model, d: ModelData) -> None:
     add_rows(m, "forms_model_ports", Coo(tight_rows, cols, np.concatenate([ends, -max_ports[q]]), none, zero))
     gbps = np.concatenate([ends * speed[col], -capacity[q]])
     add_rows(m, "forms_model_gbps", Coo(tight_rows, cols, gbps, none.copy(), zero.copy()))
-
-
-def _cover_rows(m: Model, d: ModelData) -> None:
-    """Model cover rows (see module docstring): per switch group s with a model choice, link group g with
-    a lower bound L(g) on its links, and model q of s that does not accept every option of g at s."""
-    if d.elastic is not None:  # the elastic copy's counts have slacks: L(g) would not bound them
-        return
-    row_n: list[list[int]] = []
-    row_z: list[int] = []
-    row_l: list[float] = []
-    for sg in d.switch_groups:
-        if len(sg.choices) < 2:
-            continue
-        accepting: dict[int, frozenset[int]] = {}
-        for class_cols, ok, _ in sg.form_classes:
-            accepting.update((i, frozenset(ok)) for i in class_cols)
-        cols_of: dict[int, list[int]] = {}
-        for i, _ in sg.ends:
-            cols_of.setdefault(d.col_group[i], []).append(i)
-        for gi, cols in cols_of.items():
-            least = _least_links(d, gi)
-            if least <= 0 or not any(i in accepting for i in cols):
-                continue
-            for q in sg.choices:
-                row_n.append([i for i in cols if q in accepting.get(i, (q,))])
-                row_z.append(q)
-                row_l.append(float(least))
-    if not row_n:
-        return
-    rows, n_part = flat(row_n)
-    r = np.arange(len(row_n), dtype=np.int64)
-    cover = Coo(
-        np.concatenate([rows, r]),
-        np.concatenate([first_column(m, m.n) + n_part, first_column(m, m.z) + np.asarray(row_z, dtype=np.int64)]),
-        np.concatenate([np.ones(len(n_part)), -np.asarray(row_l)]),
-        np.zeros(len(row_n)),
-        np.full(len(row_n), np.inf),
-    )
-    add_rows(m, "forms_model_cover", cover)
-
-
-def _least_links(d: ModelData, gi: int) -> int:
-    """Fewest links group ``gi`` has in any plan: its exact count, else its demand over its fastest option."""
-    g = d.groups[gi]
-    if g.count is not None:
-        return g.count
-    need = g.demand_gbps - g.installed_gbps
-    if need <= 0 or not g.cols:
-        return 0
-    fastest = max(d.col_option[i].speed_gbps for i in g.cols)
-    return math.ceil(need / fastest - 1e-9)
+    cover = d.cover_rows()
+    if cover:
+        row_n, n_part = flat([c for c, _, _ in cover])
+        r = np.arange(len(cover), dtype=np.int64)
+        z_part = np.array([q for _, q, _ in cover], dtype=np.int64)
+        least = np.array([float(x) for _, _, x in cover], dtype=np.float64)
+        rows = Coo(
+            np.concatenate([row_n, r]),
+            np.concatenate([first_column(m, m.n) + n_part, first_column(m, m.z) + z_part]),
+            np.concatenate([np.ones(len(n_part)), -least]),
+            np.zeros(len(cover)),
+            np.full(len(cover), np.inf),
+        )
+        add_rows(m, "forms_model_cover", rows)

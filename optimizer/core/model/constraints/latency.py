@@ -13,21 +13,16 @@ A step whose group uses no links adds 0 (lat may fall to 0); NIC groups inside `
 Big-M: n_max(g) as in the capacity family. Elastic model: each budget row gets a priced slack
 (optimizer.core.model.elastic).
 
-Paths that cannot bind are left out: when the slowest column of every step plus the slowest model of
-every switch visited fits the budget,
-
-    sum_r max_{i in g_r} latency_i + sum_t max_{q in s_t} latency_ns(q) <= max_latency_ns(p),
-
-every plan meets the budget, so its row cuts off no plan; and a group on no path left in gets no
-indicator or worst-option row (its y and lat are then free, costless and read by no row: the feasible
-plans are unchanged). Dropping them spares the solver the weak big-M rows n[i] <= n_max(g) y[j(i)],
-whose fractional y keeps an otherwise integral LP relaxation fractional. Not on the elastic copy (its
-budget rows carry slacks that the explanation reads).
+Only the paths that some plan could exceed get a row (``ModelData.binding_paths``: the slowest columns
+and switch models of a left-out path fit its budget), and only the groups on those paths get indicator
+and worst-option rows: elsewhere y and lat are free, costless and read by no row, so the feasible plans
+and the optimum are unchanged. This spares the solver the weak big-M rows n[i] <= n_max(g) y[j(i)]
+where they decide nothing: their fractional y keep an otherwise integral LP relaxation fractional.
 """
 
 from __future__ import annotations
 
-from optimizer.core.data import ModelData, PathData
+from optimizer.core.data import ModelData
 from optimizer.core.model import elastic
 from optimizer.core.model.linear import Model, Row, add_rows, columns
 
@@ -38,7 +33,7 @@ def add(m: Model, d: ModelData) -> None:
     """Add indicator, worst-option and path-budget rows (see module docstring)."""
     n, y, z, lat = columns(m, m.n), columns(m, m.y), columns(m, m.z), columns(m, m.lat)
     uniform = set(d.uniform_groups)
-    paths = d.paths if elastic.active(d) else [p for p in d.paths if not _never_binds(d, p)]
+    paths = d.binding_paths()
     slots = {s for p in paths for s in p.step_slots}
     used: list[Row] = []
     worst: list[Row] = []
@@ -63,12 +58,3 @@ def add(m: Model, d: ModelData) -> None:
     add_rows(m, "latency_used", used)
     add_rows(m, "latency_worst_option", worst)
     add_rows(m, "latency_path_budget", budget)
-
-
-def _never_binds(d: ModelData, p: PathData) -> bool:
-    """True when every plan meets path ``p``'s budget (its slowest columns and switch models fit it)."""
-    worst = sum(
-        max((d.col_option[i].latency_ns for i in d.groups[d.lat_group[s]].cols), default=0.0) for s in p.step_slots
-    )
-    worst += sum(max(d.choice_latency_ns[q] for q in d.switch_groups[si].choices) for si in p.switch_visits)
-    return worst <= p.max_latency_ns
