@@ -517,7 +517,7 @@ def build_data(
             compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
             if not prune:
                 keep = list(range(len(options)))
-            elif rel_params is None and site_priced:
+            elif rel_params is None and site is not None and site_priced:
                 keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site)
             elif rel_params is None:
                 keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters)
