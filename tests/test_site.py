@@ -262,7 +262,8 @@ def _relaxation(d: ModelData) -> float:
 
 def test_model_cover_rows_close_the_relaxation_gap_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     """8 hosts x 8 ports, one leaf of sw64 (20,000 USD, 500 W) or sw-cpo (30,000 USD, 600 W), 6,400 Gb/s:
-    8 links of dr-800 + dr-800 (2,405 USD, 32 W, at sw64) or dr-800 + cpo-800 (2,005 USD, 21 W, at sw-cpo).
+    8 links of dr-800 + dr-800 (2 x 1,200 USD + 10 m of fibre at 0.5 USD/m = 2,405 USD, 32 W, at sw64) or
+    dr-800 + cpo-800 (1,200 + 800 + 5 = 2,005 USD, 21 W, at sw-cpo).
     With P = e + s USD per W: sw64 costs 39,240 + 756 P, sw-cpo 46,040 + 768 P: the MIP picks sw64.
     Without the cover rows the relaxation carries every link on CPO ends and buys 1/8 of a sw-cpo (its 64
     ports take 8 links) and 7/8 of a sw64 carrying nothing: 7/8 (20,000 + 500 P) + 1/8 (30,000 + 600 P)
