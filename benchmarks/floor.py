@@ -243,6 +243,18 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
                 np.full(nt, -INF),
                 np.zeros(nt),
             )
+    cover = d.cover_rows()  # forms model cover: sum n[cols] - L z[q] >= 0
+    if cover:
+        row_n = np.repeat(np.arange(len(cover)), [len(c) for c, _, _ in cover])
+        n_part = np.fromiter((i for c, _, _ in cover for i in c), dtype=np.int64, count=len(row_n))
+        nc = len(cover)
+        r.add(
+            np.concatenate([row_n, np.arange(nc)]),
+            np.concatenate([n_part, oz + np.array([qq for _, qq, _ in cover], dtype=np.int64)]),
+            np.concatenate([np.ones(len(n_part)), -np.array([float(x) for _, _, x in cover])]),
+            np.zeros(nc),
+            np.full(nc, INF),
+        )
     # switch_capacity: gbps rows for every group with ends, then port rows
     with_ends = [sg for sg in d.switch_groups if sg.ends]
     if with_ends:
@@ -272,12 +284,16 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
     if nics:
         er, ec, em = _flatten([v.ends for v in nics])
         r.add(er, ec, em.astype(float), np.full(len(nics), -INF), np.array([v.ports for v in nics], dtype=float))
-    # latency: used (non-uniform path groups), worst option, path budget
+    # latency: used (non-uniform path groups), worst option, path budget; paths that cannot bind left out
     uniform_set = set(d.uniform_groups)
+    paths = d.binding_paths()
+    on_path = {s for p in paths for s in p.step_slots}
     used_c: list[int] = []
     worst_slot: list[int] = []
     worst_c: list[int] = []
     for slot, gi in enumerate(d.lat_group):
+        if slot not in on_path:
+            continue
         for i in d.groups[gi].cols:
             if gi not in uniform_set:
                 used_c.append(i)
@@ -302,7 +318,7 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
         np.full(nw, INF),
     )
     b_rows, b_cols, b_vals = [], [], []
-    for pr, p in enumerate(d.paths):
+    for pr, p in enumerate(paths):
         for s in p.step_slots:
             b_rows.append(pr)
             b_cols.append(olat + s)
@@ -316,8 +332,8 @@ def floor_arrays(d: ModelData, r: _Rows | None = None) -> dict[str, np.ndarray |
         np.asarray(b_rows),
         np.asarray(b_cols),
         np.asarray(b_vals),
-        np.full(len(d.paths), -INF),
-        np.array([p.max_latency_ns for p in d.paths], dtype=float),
+        np.full(len(paths), -INF),
+        np.array([p.max_latency_ns for p in paths], dtype=float),
     )
     # bandwidth
     if d.bandwidth:

@@ -16,16 +16,18 @@ machine's load falls on all alike (after one untimed warm-up solve of each):
   ``with`` / ``same_prices`` is the cost of the section itself (its cap row, its report);
 - ``cap_only``: ``with`` at gpu_hour_usd 0 (the cap, no value): the objective of ``without`` plus the cap.
  Each solve is ``optimizer.solve`` from the loaded
-instance (data, model build, hand-off, HiGHS, results): ``solve_s`` is its wall time and ``highs_s`` HiGHS's
-own. Prints one JSON line per file with the medians, the ratios of each variant to ``without`` and of
-``with`` to ``same_prices`` (the target: at most 1.2), and every time measured. Default files: the library's
-16k NVIDIA site file and the 16k 800G and 400G Broadcom fabrics.
+instance (data, model build, hand-off, HiGHS, results): ``cpu_s`` is the process CPU time it takes (HiGHS
+runs one thread), ``solve_s`` its wall time and ``highs_s`` HiGHS's own wall time. Prints one JSON line per
+file with the medians, the ratios of each variant to ``without`` (the target: ``with/without`` at most 1.2
+in CPU seconds) and of ``with`` to ``same_prices``, the load average before and after, and every time
+measured. Default files: the library's 16k NVIDIA site file and the 16k 800G and 400G Broadcom fabrics.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -78,14 +80,16 @@ def main() -> None:
     options = optimizer.SolveOptions(threads=args.threads, mip_rel_gap=1e-4, time_limit_s=600.0)
     for f in args.files:
         instances = variants(Path(f), args.gpu_w, args.gpu_hour_usd, args.headroom_w)
-        times: dict[str, dict[str, list[float]]] = {k: {"solve_s": [], "highs_s": []} for k in instances}
+        times: dict[str, dict[str, list[float]]] = {k: {"cpu_s": [], "solve_s": [], "highs_s": []} for k in instances}
+        load_before = os.getloadavg()
         objective: dict[str, float] = {}
         for instance in instances.values():  # warm-up, not timed: the first solve of a process pays imports
             optimizer.solve(instance, options)
         for _ in range(args.repeat):
             for label, instance in instances.items():
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 plan = optimizer.solve(instance, options)
+                times[label]["cpu_s"].append(round(time.process_time() - cpu, 4))
                 times[label]["solve_s"].append(round(time.perf_counter() - start, 4))
                 times[label]["highs_s"].append(round(float(plan.to_dict()["solver"]["highs_s"]), 4))
                 assert plan.status == "optimal", (f, label, plan.status)
@@ -97,9 +101,10 @@ def main() -> None:
             "site": instances["with"].site.model_dump(exclude_none=True),
             "median": median,
             "ratio": {
-                f"{a}/{b}": {m: round(median[a][m] / median[b][m], 3) for m in ("solve_s", "highs_s")}
+                f"{a}/{b}": {m: round(median[a][m] / median[b][m], 3) for m in ("cpu_s", "solve_s", "highs_s")}
                 for a, b in (("with", "without"), ("with", "same_prices"), ("cap_only", "without"))
             },
+            "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
             "objective": objective,
             "times": times,
         }

@@ -48,6 +48,7 @@ INSTANCES = [
     "instances/library/latency-critical-16k-800g.yaml",
     "instances/library/rail-fat-tree-16k-3200g-whatif.yaml",
     "instances/library/superpod-x800-4608-800g.yaml",
+    "instances/library/rail-fat-tree-16k-800g-nvidia.yaml",
 ]
 OUT = ROOT / "optimizer" / "core" / "catalog" / "drivers.json"
 OPTIONS = optimizer.SolveOptions(threads=1, mip_rel_gap=1e-4, time_limit_s=60.0)

@@ -23,6 +23,10 @@ from helpers import E_PER_W, solve_verified, tiny_instance
 
 import optimizer
 from optimizer.cli import main
+from optimizer.core.data import ModelData, build_data
+from optimizer.core.load import load_instance
+from optimizer.core.model import build_model
+from optimizer.core.solve import linear_arrays
 from optimizer.core.verify import check_plan
 from optimizer.errors import InstanceError
 
@@ -218,3 +222,90 @@ def test_both_hand_offs_price_and_cap_the_site(interface: str) -> None:
     assert plan.objective == pytest.approx(31200 + 532 * (E_PER_W + SITE_PER_W), rel=1e-9)
     plan = solve_verified(site_instance({"gpu_w": 1000, "it_power_w": 8550}), interface=interface)
     assert counts(plan) == {"aoc-800": 2, "lp-aoc-800": 6}
+
+
+def test_site_price_prunes_the_option_dearer_to_run() -> None:
+    """At 2 USD per GPU-hour lp-aoc (1,768.87 USD per link over the horizon) beats aoc (2,306.62) and draws
+    less power: aoc is dominated and left out before the build. Without the site neither dominates the
+    other (aoc is cheaper to buy, lp-aoc draws less), and the optimum never depends on the pruning."""
+    site = {"gpu_w": 1000, "gpu_hour_usd": 2.0}
+    assert [o.id for o in build_data(load_instance(site_instance(site))).col_option] == ["lp-aoc-800"]
+    assert len(build_data(load_instance(site_instance(None))).col_option) == 2
+    pruned = solve_verified(site_instance(site))
+    kept = solve_verified(site_instance(site), prune_dominated=False)
+    assert pruned.objective == pytest.approx(kept.objective, rel=1e-12)
+    assert pruned.objective == pytest.approx(31200 + 532 * (E_PER_W + SITE_PER_W), rel=1e-9)
+    # under a power cap the cheaper-to-run option must also draw no more power: aoc draws more, still pruned;
+    # the dearer-to-run lp-aoc is never pruned by aoc, which draws more
+    capped = {**site, "it_power_w": 9000}
+    assert [o.id for o in build_data(load_instance(site_instance(capped))).col_option] == ["lp-aoc-800"]
+
+
+def _relaxation(d: ModelData) -> float:
+    """Objective of the LP relaxation of the model of ``d`` (integrality dropped, no presolve)."""
+    import highspy
+
+    a = linear_arrays(build_model(d))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(a.cost), len(a.row_lower)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = a.cost, a.col_lower, a.col_upper
+    lp.row_lower_, lp.row_upper_ = a.row_lower, a.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.values
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
+    h.passModel(lp)
+    h.run()
+    return float(h.getInfo().objective_function_value) + a.offset
+
+
+def test_model_cover_rows_close_the_relaxation_gap_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """8 hosts x 8 ports, one leaf of sw64 (20,000 USD, 500 W) or sw-cpo (30,000 USD, 600 W), 6,400 Gb/s:
+    8 links of dr-800 + dr-800 (2 x 1,200 USD + 10 m of fibre at 0.5 USD/m = 2,405 USD, 32 W, at sw64) or
+    dr-800 + cpo-800 (1,200 + 800 + 5 = 2,005 USD, 21 W, at sw-cpo).
+    With P = e + s USD per W: sw64 costs 39,240 + 756 P, sw-cpo 46,040 + 768 P: the MIP picks sw64.
+    Without the cover rows the relaxation carries every link on CPO ends and buys 1/8 of a sw-cpo (its 64
+    ports take 8 links) and 7/8 of a sw64 carrying nothing: 7/8 (20,000 + 500 P) + 1/8 (30,000 + 600 P)
+    + 8 (2,005 + 21 P) = 37,290 + 680.5 P. The cover rows n[i at sw64] >= 8 z[sw64] and
+    n[i at sw-cpo] >= 8 z[sw-cpo] tie each model to the links it carries: the relaxation is the MIP's."""
+    inst = site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0})
+    inst["nodes"][0]["ports"] = 8
+    inst["nodes"][1]["models"] = ["sw64", "sw-cpo"]
+    inst["links"][0]["allowed"] = ["dr-800", "cpo-800"]
+    p = E_PER_W + SITE_PER_W
+    d = build_data(load_instance(inst))
+    assert [(o.id, o.cost_usd, o.power_w) for o in d.col_option] == [
+        ("dr-800+cpo-800", 2005.0, 21.0),
+        ("dr-800+dr-800", 2405.0, 32.0),
+    ]
+    assert d.cover_rows() == [([1], 0, 8), ([0], 1, 8)]  # (columns at the model, choice, fewest links)
+    plan = solve_verified(inst)
+    assert plan.objective == pytest.approx(39240 + 756 * p, rel=1e-9)
+    assert str(plan.nodes["model"].iloc[0]) == "sw64"
+    assert _relaxation(d) == pytest.approx(39240 + 756 * p, rel=1e-9)
+    monkeypatch.setattr(ModelData, "cover_rows", lambda self: [])
+    assert _relaxation(d) == pytest.approx(37290 + 680.5 * p, rel=1e-9)
+
+
+def test_a_path_no_plan_can_exceed_gets_no_row() -> None:
+    """A path gpu -> leaf -> gpu over two 149 ns cables (100 ns plus 49 ns of propagation over 10 m) and a
+    200 ns sw64 takes at most 498 ns in any plan: with a 498 ns budget its row (and the group's indicator
+    rows) is left out and the plan is the one without the path; at 497 ns it stays (and no plan meets it)."""
+
+    def with_path(budget_ns: float) -> dict[str, Any]:
+        path = {"id": "p", "via": ["gpu", "leaf", "gpu"], "links": ["gpu-leaf", "gpu-leaf"]}
+        return site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}, paths=[{**path, "max_latency_ns": budget_ns}])
+
+    loose = build_data(load_instance(with_path(498)))
+    assert [o.latency_ns for o in loose.col_option] == [149.0]
+    assert loose.binding_paths() == [] and len(loose.paths) == 1
+    assert [p.id for p in build_data(load_instance(with_path(497))).binding_paths()] == ["p"]
+    m = build_model(loose)
+    assert not any(hasattr(m, name) for name in ("latency_used", "latency_worst_option", "latency_path_budget"))
+    assert hasattr(build_model(build_data(load_instance(with_path(497)))), "latency_path_budget")
+    base = solve_verified(site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0}))
+    plan = solve_verified(with_path(498))
+    assert plan.objective == pytest.approx(base.objective, rel=1e-12)
+    assert float(plan.paths["latency_ns"].iloc[0]) == 498.0
+    assert optimizer.solve(load_instance(with_path(497))).status == "infeasible"  # the row is there and decides

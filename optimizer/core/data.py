@@ -260,6 +260,67 @@ class ModelData:
         out[used] = (total <= ports)[used]
         return out
 
+    def binding_paths(self) -> list[PathData]:
+        """The paths whose budget row the latency family adds: every path but those no plan can exceed.
+
+        A path whose slowest column on every step plus the slowest model of every switch group it visits
+        fits its budget (sum_r max_{i in g_r} latency_i + sum_t max_{q in s_t} latency_ns(q) <=
+        max_latency_ns) holds at every plan the other rows allow, so its row cuts off nothing. Never on the
+        elastic copy (its budget rows carry the slacks the explanation reads).
+        """
+        if self.elastic is not None:
+            return list(self.paths)
+
+        def worst_ns(p: PathData) -> float:
+            steps = (self.groups[self.lat_group[s]].cols for s in p.step_slots)
+            worst = sum(max((self.col_option[i].latency_ns for i in cols), default=0.0) for cols in steps)
+            visits = (self.switch_groups[si].choices for si in p.switch_visits)
+            return worst + sum(max((self.choice_latency_ns[q] for q in qs), default=0.0) for qs in visits)
+
+        return [p for p in self.paths if worst_ns(p) > p.max_latency_ns]
+
+    def cover_rows(self) -> list[tuple[list[int], int, int]]:
+        """Model cover rows of the forms family: (columns, choice q, L) for sum_{i in columns} n[i] >= L z[q].
+
+        For a switch group s with a choice of models, a link group g with ends at s whose options are not
+        all accepted there by every model, and a model q of s: the columns of g whose end at s model q
+        accepts, and L(g), the fewest links g has in any plan (its exact count; else its demand less what
+        is installed over its fastest option's speed, rounded up). Valid: if z[q] = 1 no other model is
+        chosen, so every link of g uses a column q accepts (the forms rows force the others to 0) and there
+        are at least L(g) of them; if z[q] = 0 the row is n >= 0. It ties z to the links, which the port
+        rows do only through k: without it the LP relaxation may put a fraction of a group on a cheaper
+        model that carries none of its links. Never on the elastic copy (its counts have slacks).
+        """
+        if self.elastic is not None or not getattr(self, "tighten", True):
+            return []
+        out = []
+        for sg in self.switch_groups:
+            if len(sg.choices) < 2 or not sg.form_classes:
+                continue
+            accepting: dict[int, list[int]] = {}
+            for class_cols, ok, _ in sg.form_classes:
+                accepting.update((i, ok) for i in class_cols)
+            by_group: dict[int, list[int]] = {}
+            for i, _ in sg.ends:
+                by_group.setdefault(self.col_group[i], []).append(i)
+            for gi, cols in by_group.items():
+                least = self._least_links(gi)
+                if least > 0 and any(i in accepting for i in cols):
+                    out += [
+                        ([i for i in cols if i not in accepting or q in accepting[i]], q, least) for q in sg.choices
+                    ]
+        return out
+
+    def _least_links(self, gi: int) -> int:
+        """Fewest links group ``gi`` has in any plan (0 when nothing bounds it from below)."""
+        g = self.groups[gi]
+        if g.count is not None:
+            return g.count
+        need = g.demand_gbps - g.installed_gbps
+        if need <= 0 or not g.cols:
+            return 0
+        return math.ceil(need / max(self.col_option[i].speed_gbps for i in g.cols) - 1e-9)
+
     def form_class_rows(self) -> list[tuple[list[int], list[int], int]]:
         """The form classes (``SwitchGroupData.form_classes``, in order) whose big-M row the forms family adds.
 
@@ -370,6 +431,7 @@ def build_data(
     rel_params = params(instance)
     rel_modes = modes_by_item(index) if rel_params is not None else {}
     site = site_params(instance)  # site extension (read once: priced pruning and the model data)
+    site_priced = site is not None and site.usd_per_w > 0 and (objective or instance.objective) == "tco"
 
     switch_groups: list[SwitchGroupData] = []
     sg_index: dict[str, int] = {}
@@ -465,6 +527,8 @@ def build_data(
             )
             if not prune:
                 keep = list(range(len(options)))
+            elif rel_params is None and site is not None and site_priced:
+                keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site)
             elif rel_params is None:
                 keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters, extra=extra)
             else:  # reliability extension: downtime and spares change what dominates
@@ -729,6 +793,37 @@ def _priced_keep(
             *(extra[oi] if extra is not None else ()),
         )
         priced.append(PricedOption(obj, constrained))
+    return prune_priced(options, compat, protected, priced, whole_unit)
+
+
+def _site_keep(
+    instance: Instance,
+    options: list[Option],
+    compat: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    protected: frozenset[str],
+    whole_unit: frozenset[str],
+    latency: bool,
+    site: SiteParams,
+) -> list[int]:
+    """Options kept by ``prune_priced`` under a site's price of a watt (site extension, ``tco`` objective, no
+    ``reliability`` section): compares each link's objective coefficient, cost + (energy + site) x power,
+    and only the figures some row of the instance limits (power under a power cap, cost under a capex cap,
+    latency on a latency path), so an option that draws less power dominates a dearer-to-run one even when
+    it costs more to buy."""
+    per_w = energy_usd_per_w(instance) + site.usd_per_w
+    lim = instance.limits
+    power_capped = lim.max_power_w is not None or site.it_power_w is not None
+    priced = [
+        PricedOption(
+            o.cost_usd + per_w * o.power_w,
+            (
+                *((o.power_w,) if power_capped else ()),
+                *((o.cost_usd,) if lim.max_capex_usd is not None else ()),
+                *((o.latency_ns,) if latency else ()),
+            ),
+        )
+        for o in options
+    ]
     return prune_priced(options, compat, protected, priced, whole_unit)
 
 

@@ -21,6 +21,16 @@ is A must terminate on switches of a model in A, so for every switch group s and
 in A, the rows above force those n[i] to 0; otherwise the left side is part of the switch_capacity
 row of s, whose right side is the same single term. They replace the weak big-M coupling through
 z by the costed switch count k in the LP relaxation (measured effect: benchmarks/README.md).
+
+Model cover (valid inequalities, with the tightening rows; ``ModelData.cover_rows`` has the argument):
+for a switch group s with a choice of models, a link group g with ends at s that not every model
+accepts, L(g) the fewest links g has in any plan, and each model q of s
+
+    sum_{i in g: q accepts i's end at s} n[i] >= L(g) z[q]
+
+The port rows alone let the LP relaxation choose a fraction of a cheaper model that carries no links
+(a model dearer per switch but cheaper per link, e.g. a CPO switch under a high price of a watt, is then
+chosen fractionally); the cover rows close that gap (benchmarks/README.md, "site benchmark").
 """
 
 from __future__ import annotations
@@ -80,3 +90,17 @@ def add(m: Model, d: ModelData) -> None:
     add_rows(m, "forms_model_ports", Coo(tight_rows, cols, np.concatenate([ends, -max_ports[q]]), none, zero))
     gbps = np.concatenate([ends * speed[col], -capacity[q]])
     add_rows(m, "forms_model_gbps", Coo(tight_rows, cols, gbps, none.copy(), zero.copy()))
+    cover = d.cover_rows()
+    if cover:
+        row_n, n_part = flat([c for c, _, _ in cover])
+        r = np.arange(len(cover), dtype=np.int64)
+        z_part = np.array([q for _, q, _ in cover], dtype=np.int64)
+        least = np.array([float(x) for _, _, x in cover], dtype=np.float64)
+        rows = Coo(
+            np.concatenate([row_n, r]),
+            np.concatenate([first_column(m, m.n) + n_part, first_column(m, m.z) + z_part]),
+            np.concatenate([np.ones(len(n_part)), -least]),
+            np.zeros(len(cover)),
+            np.full(len(cover), np.inf),
+        )
+        add_rows(m, "forms_model_cover", rows)
