@@ -77,6 +77,32 @@ LIBRARY: dict[str, list[str]] = {
     "nvl72-gb300-10368-800g": [
         *["--system", "nvl72", "--gpus", "10368", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", *LAT]
     ],
+    # Published fabrics of 2025-27 (each reproduced in tests/test_reference.py, which cites its source):
+    # DGX B300 Ethernet SuperPOD at 8,192 GPUs (2 x 400G planes, 256 leaf / 128 spine with the default uplink
+    # choice); Broadcom Tomahawk 6 at 200G (512 x 200G: 131,072 GPUs in 2 tiers, 512 leaves / 256 spines); a
+    # Spectrum-X multiplane fabric (4 x 200G planes of 512-port Spectrum-X Photonics, a sampling part: 131,072
+    # GPUs in 2 tiers); Meta's 24k RoCE cluster (1,536 ToRs, modular chassis above them, 1:7 to the aggregation
+    # tier, NVIDIA-style integral wiring as the test pins it); an Alibaba HPN-style pod (15,360 GPUs, 2 x 200G per
+    # GPU homed to two ToRs). The 131k fabrics and Meta's cluster carry no latency budgets: their cross-hall runs and
+    # deep-buffer chassis exceed the library's default budgets, and the published designs state none.
+    "b300-ethernet-8192-2x400g": [
+        *["--gpus", "8192", "--nic-gbps", "400", "--planes", "2", "--ecosystem", "spectrum-x", *LAT]
+    ],
+    "th6-131k-200g": ["--gpus", "131072", "--nic-gbps", "200"],
+    "spectrum-x-multiplane-131k-4x200g": [
+        *["--gpus", "131072", "--nic-gbps", "200", "--planes", "4", "--ecosystem", "spectrum-x"],
+        *["--status", "sampling", "--layout", "rows_per_hall=128"],
+    ],
+    "meta-24k-roce-400g": [
+        *["--topology", "clos", "--gpus", "24576", "--nic-gbps", "400", "--tiers", "3"],
+        *["--core-oversubscription", "7", "--ecosystem", "broadcom", "--wiring", "integral"],
+        *["--leaf-models", "th4", "--spine-models", "7816r3", "--core-models", "7816r3"],
+        *["--layout", "nodes_per_rack=2", "--layout", "leaf_placement=top-of-rack"],
+    ],
+    "hpn-pod-15360-2x200g-dual": [
+        *["--gpus", "15360", "--nic-gbps", "200", "--planes", "2", "--homing", "dual", "--nodes-per-su", "128"],
+        *["--leaf-models", "th5-256x200", "--spine-models", "th5-256x200", *LAT],
+    ],
     # NVIDIA Spectrum-X Ethernet, two planes of 400G per GPU
     "spectrum-x-4k-2x400g": [
         "--gpus",

@@ -57,6 +57,11 @@ def test_library_is_complete() -> None:
         "rail-fat-tree-16k-800g-nvidia.yaml",
         "site-envelope-16k-800g-nvidia.yaml",
         "facility-hall-16k-800g-nvidia.yaml",
+        "b300-ethernet-8192-2x400g.yaml",
+        "th6-131k-200g.yaml",
+        "spectrum-x-multiplane-131k-4x200g.yaml",
+        "meta-24k-roce-400g.yaml",
+        "hpn-pod-15360-2x200g-dual.yaml",
     } <= names
     assert set(_table()) == names
     for n in names:  # every file opts in to the compatibility rules
