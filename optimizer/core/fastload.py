@@ -20,7 +20,7 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -226,11 +226,12 @@ def _build(model: type[M], items: Sequence[Any], columns: dict[str, list[Any]]) 
     # the four slots pydantic's BaseModel gives every instance, set through their descriptors (C-level loops)
     out: list[M] = list(map(object.__new__, itertools.repeat(model, len(records))))
     slots = BaseModel.__dict__
-    for slot, values in (
+    slot_values: tuple[tuple[str, Iterable[Any]], ...] = (
         ("__dict__", records),
         ("__pydantic_fields_set__", map(set, items)),
         ("__pydantic_extra__", itertools.repeat(None)),
         ("__pydantic_private__", itertools.repeat(None)),
-    ):
-        collections.deque(map(slots[slot].__set__, out, values), maxlen=0)
+    )
+    for slot, given in slot_values:
+        collections.deque(map(slots[slot].__set__, out, given), maxlen=0)
     return out

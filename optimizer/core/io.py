@@ -204,9 +204,8 @@ def _json_checks(data: Any) -> int:
         if depth > MAX_DEPTH:
             raise _Refused("file", f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")
         keys = list(itertools.chain.from_iterable(dicts))
-        children = list(
-            itertools.chain(itertools.chain.from_iterable(map(dict.values, dicts)), itertools.chain.from_iterable(lists))
-        )
+        values = itertools.chain.from_iterable(map(dict.values, dicts))
+        children = list(itertools.chain(values, itertools.chain.from_iterable(lists)))
         kinds = list(map(type, children))
         strings = list(itertools.compress(children, map(is_str, kinds)))
         colons += len(keys) + "".join(keys).count(":") + "".join(strings).count(":")
