@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
+from operator import attrgetter
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
@@ -49,7 +50,8 @@ def check_instance(
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
     issues: list[Issue] = []
     issues += _duplicates(file, "nodes", [n.id for n in instance.nodes])
-    issues += _duplicates(file, "links", [g.id for g in instance.links])
+    link_ids = [g.id for g in instance.links]
+    issues += _duplicates(file, "links", link_ids)
     issues += _duplicates(file, "paths", [p.id for p in instance.paths])
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
@@ -93,9 +95,15 @@ def check_instance(
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
-    links_by_id: dict[str, Link] = {}
-    for i, link in enumerate(instance.links):
-        links_by_id.setdefault(link.id, link)
+    links_by_id: dict[str, Link] = dict(zip(link_ids, instance.links, strict=True))
+    if len(links_by_id) < len(link_ids):  # an id given twice: the first group holds it
+        links_by_id = {}
+        for link in instance.links:
+            links_by_id.setdefault(link.id, link)
+    # a large file usually names known nodes only and no catalogue items: then there is nothing to report
+    ends_known = set(map(attrgetter("a"), instance.links)) | set(map(attrgetter("b"), instance.links)) <= nodes.keys()
+    no_items = not any(link.allowed is not None or link.exclude for link in instance.links)
+    for i, link in enumerate(instance.links if not (ends_known and no_items) else ()):
         for end in ("a", "b"):
             ref = getattr(link, end)
             if ref not in nodes and ref not in bad_nodes:

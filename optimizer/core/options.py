@@ -81,6 +81,9 @@ def _node_signature(node: NodeSpec | None) -> tuple[object, ...]:
     return ("unknown",)
 
 
+_NONE_EXCLUDED: frozenset[str] = frozenset()
+
+
 class OptionDeriver:
     """Derives options per link group, caching by the group's signature (many groups share one)."""
 
@@ -89,6 +92,8 @@ class OptionDeriver:
         self.index = index
         self.ctx = ctx
         self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
+        self._node_keys: dict[str, int] = {}
+        self._node_signatures: dict[tuple[object, ...], int] = {}
         buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
         for t in index.transceivers.values():
             if ctx is None and t.compatibility_only:
@@ -110,14 +115,23 @@ class OptionDeriver:
             compat_key = ()
         return (
             compat_key,
-            _node_signature(self.nodes.get(link.a)),
-            _node_signature(self.nodes.get(link.b)),
+            self._node_key(link.a),
+            self._node_key(link.b),
             link.a == link.b,
             link.length_m,
             link.min_link_gbps,
             None if link.allowed is None else frozenset(link.allowed),
-            frozenset(link.exclude),
+            frozenset(link.exclude) if link.exclude else _NONE_EXCLUDED,
         )
+
+    def _node_key(self, node_id: str) -> int:
+        """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
+        signatures hash and compare fast when many groups share them."""
+        key = self._node_keys.get(node_id)
+        if key is None:
+            signature = _node_signature(self.nodes.get(node_id))
+            key = self._node_keys[node_id] = self._node_signatures.setdefault(signature, len(self._node_signatures))
+        return key
 
     def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         """Options of a link group, the count of candidates each filter removed, and the candidate count."""
