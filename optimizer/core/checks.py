@@ -132,13 +132,14 @@ def check_instance(
                 nodes.setdefault(node.id, node)
     if models_ok and derive_options:
         deriver = OptionDeriver(nodes, index, ctx)
-        for i, link in enumerate(instance.links):
-            if link.a not in nodes or link.b not in nodes:
-                continue
-            needs_links = link.demand_gbps > 0 or (link.count or 0) > 0
-            if not needs_links:
-                continue
-            options, removed, candidates = deriver.derive(link)
+        checked = [
+            (i, link)
+            for i, link in enumerate(instance.links)
+            if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
+        ]
+        keys = deriver.signatures([link for _, link in checked])
+        for (i, link), key in zip(checked, keys, strict=True):
+            options, removed, candidates = deriver.derive_keyed(link, key)
             if not options:
                 message = f"link group '{link.id}': " + no_option_message(removed, candidates)
                 issues.append(Issue(file, f"links[{i}]", message))

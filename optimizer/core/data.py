@@ -434,6 +434,7 @@ def build_data(
     classes_cache: dict[tuple[int, int, int], list[tuple[frozenset[str], list[int]]]] = {}
     unreachable = 0
     any_demands = bool(instance.demands)
+    signatures = deriver.signatures(instance.links)
     for gi, link in enumerate(instance.links):
         a, b = link.a, link.b
         same = a == b
@@ -456,13 +457,14 @@ def build_data(
         )
         groups.append(group)
         latency_matters = any_demands or gi in path_groups
-        key = (*deriver.signature(link), latency_matters)
+        signature = signatures[gi]
+        key: tuple[object, ...] = (signature, latency_matters)
         if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
             key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
             key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
         hit = by_signature.get(key)
         if hit is None:
-            options, _, _ = deriver.derive(link)
+            options, _, _ = deriver.derive_keyed(link, signature)
             compat = [_compat(nodes, index, a, b, o) for o in options]
             if not prune:
                 keep = list(range(len(options)))

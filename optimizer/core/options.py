@@ -15,8 +15,12 @@ meet its fabric's. The filter report names the rule and the parts it removed.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
@@ -124,6 +128,39 @@ class OptionDeriver:
             frozenset(link.exclude) if link.exclude else _NONE_EXCLUDED,
         )
 
+    def signatures(self, links: Sequence[Link]) -> list[tuple[object, ...]]:
+        """``signature`` of every group, computed column by column (equal to it, element by element)."""
+        if self.ctx is not None:
+            return [self.signature(link) for link in links]
+        ends_a = list(map(attrgetter("a"), links))
+        ends_b = list(map(attrgetter("b"), links))
+        node_key = self._node_key
+        allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
+        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
+        return list(
+            zip(
+                itertools.repeat(()),
+                map(node_key, ends_a),
+                map(node_key, ends_b),
+                map(operator.eq, ends_a, ends_b),
+                map(attrgetter("length_m"), links),
+                map(attrgetter("min_link_gbps"), links),
+                allowed,
+                excluded,
+                strict=False,
+            )
+        )
+
+    def derive_keyed(self, link: Link, key: tuple[object, ...]) -> tuple[list[Option], Counter[str], int]:
+        """``derive`` for a group whose ``signature`` is already known."""
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._derive(link)
+            self._cache[key] = hit
+        if not hit[0]:
+            return self._derive(link)  # filter messages name this group's own nodes
+        return hit
+
     def _node_key(self, node_id: str) -> int:
         """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
         signatures hash and compare fast when many groups share them."""
@@ -135,14 +172,7 @@ class OptionDeriver:
 
     def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         """Options of a link group, the count of candidates each filter removed, and the candidate count."""
-        key = self.signature(link)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._derive(link)
-            self._cache[key] = hit
-        if not hit[0]:
-            return self._derive(link)  # filter messages name this group's own nodes
-        return hit
+        return self.derive_keyed(link, self.signature(link))
 
     def _derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         index = self.index
