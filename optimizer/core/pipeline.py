@@ -190,8 +190,10 @@ def finish_plan(instance: Instance, index: CatalogIndex, plan: Plan) -> Plan:
     if instance.compatibility is not None and plan.totals is not None:  # the protocol each fabric runs
         from optimizer.core.compat import plan_fabrics
 
-        links = list(zip(plan.links["group"], plan.links["option"], strict=True))
-        nodes = list(zip(plan.nodes["group"], plan.nodes["model"], strict=True))
+        link_rows, node_rows = plan.table("links"), plan.table("nodes")  # plain rows: no DataFrame needed
+        assert link_rows is not None and node_rows is not None
+        links = list(zip(link_rows["group"], link_rows["option"], strict=True))
+        nodes = list(zip(node_rows["group"], node_rows["model"], strict=True))
         plan.fabrics = plan_fabrics(instance, index, links, nodes)
     if plan.objective_mode == "weighted":  # the plan says which weights its objective used
         plan.objective_weights = instance.weights.model_dump()
