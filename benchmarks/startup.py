@@ -6,7 +6,8 @@ Each run is ``python -m optimizer solve FILE --threads 1 -q --out TMP`` in a fre
 system, from ``wait4``) is what the table reports, with the median over the repeats. ``--tree LABEL=DIR`` adds a
 source tree (a checkout of another commit), run from that folder with ``PYTHONPATH=DIR`` in the same environment
 and interleaved with this one (label ``this``) run by run, so that both see the same load. The load average
-(``os.getloadavg``) is printed at the start and the end.
+(``os.getloadavg``) is printed at the start and the end. Runs write and read bytecode caches as an installed
+package does (``PYTHONDONTWRITEBYTECODE`` is dropped for them; one untimed warm-up run per file and tree).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cpu_s(file: str, tree: str | None) -> float:
     """CPU seconds (user + system) of one ``optimizer solve`` process."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed package runs: modules from their cached bytecode
     if tree:  # the tree's package first: run from its folder (``-m`` puts the working folder first on the path)
         env["PYTHONPATH"] = tree
     with tempfile.TemporaryDirectory() as out:
@@ -52,6 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.tree:
         label, _, path = spec.partition("=")
         trees.append((label, str(Path(path).resolve())))
+    for file in args.files:  # a warm-up run per tree writes the bytecode caches (not timed)
+        for _, tree in trees:
+            run_cpu_s(file, tree)
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
     times: dict[tuple[str, str], list[float]] = {}
     for file in args.files:

@@ -134,6 +134,7 @@ class OptionDeriver:
             return [self.signature(link) for link in links]
         ends_a = list(map(attrgetter("a"), links))
         ends_b = list(map(attrgetter("b"), links))
+        self._number_nodes()
         node_key = self._node_key
         allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
         excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
@@ -160,6 +161,27 @@ class OptionDeriver:
         if not hit[0]:
             return self._derive(link)  # filter messages name this group's own nodes
         return hit
+
+    def _number_nodes(self) -> None:
+        """``_node_key`` of every NIC group at once (C-level passes: a large file has one NIC group per link
+        group); switch groups and ids without a node are numbered on demand."""
+        nics = [(node_id, node) for node_id, node in self.nodes.items() if type(node) is NicNode]
+        if not nics or len(self._node_keys) >= len(nics):
+            return
+        ids = [node_id for node_id, _ in nics]
+        specs = [node for _, node in nics]
+        signatures = list(
+            zip(
+                itertools.repeat("nic"),
+                map(tuple, map(attrgetter("forms"), specs)),
+                map(attrgetter("max_port_gbps"), specs),
+                strict=False,
+            )
+        )
+        numbers = self._node_signatures
+        for signature in dict.fromkeys(signatures):  # the distinct ones, few
+            numbers.setdefault(signature, len(numbers))
+        self._node_keys.update(zip(ids, map(numbers.__getitem__, signatures), strict=True))
 
     def _node_key(self, node_id: str) -> int:
         """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
