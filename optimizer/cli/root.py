@@ -7,7 +7,8 @@ its own, or a second Ctrl-C in ``solve``); a closed output pipe (``optimizer sol
 command quietly with 141 (128 + SIGPIPE, what a shell reports for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
-inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
+inside the commands), so ``optimizer --help`` and ``--version`` stay fast; the root imports a command's module
+only when the command is named (``COMMANDS``).
 """
 
 from __future__ import annotations
