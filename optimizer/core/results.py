@@ -200,7 +200,7 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self._columns)
-        cells = [[_csv_cell(v) for v in plain[c]] for c in self._columns]
+        cells = [_csv_cells(plain[c]) for c in self._columns]
         writer.writerows(zip(*cells, strict=True))
         return out.getvalue()
 
@@ -216,6 +216,11 @@ def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
     """A column's values as ``typed`` gives them, and whether the column is numeric."""
     if name in TEXT_COLUMNS:
         return [None if _missing(v) else v for v in values], False
+    kinds = set(map(type, values))
+    if kinds == {float} and name not in INTEGER_COLUMNS and not any(v != v for v in values):
+        return list(values), True  # the common case: floats already, none missing
+    if kinds == {int} and name in INTEGER_COLUMNS:
+        return list(values), True
     given = [v for v in values if not _missing(v)]
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
         return list(values), False  # not a number column: left as it is (as ``typed`` leaves it)
@@ -224,12 +229,14 @@ def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
     return [None if _missing(v) else float(v) for v in values], True
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+def _csv_cells(values: list[Any]) -> list[str]:
+    """A column's CSV cells: floats by ``repr`` (as pandas writes float64), missing values empty."""
+    kinds = set(map(type, values))
+    if kinds == {float}:
+        return list(map(float.__repr__, values))
+    if kinds <= {str}:
+        return values
+    return ["" if v is None else repr(v) if isinstance(v, float) else str(v) for v in values]
 
 
 class _TableField:
