@@ -422,7 +422,7 @@ def build_data(
     col_option: list[Option] = []
     col_ub: list[int] = []
     pruned = 0
-    class_cols: dict[tuple[int, int, frozenset[str]], list[int]] = defaultdict(list)
+    accepting_choices: dict[tuple[int, frozenset[str]], list[int]] = {}
     # Everything about a group's options depends only on its signature (end nodes' specs, length,
     # filters), and many groups share one: derive, check compatibility and prune once per signature.
     Accepts = frozenset[str] | None
@@ -530,15 +530,12 @@ def build_data(
                     if accepted is not None and len(accepted) < n_models:
                         by_accepted.setdefault(accepted, []).append(j)
                 classes = classes_cache[class_key] = list(by_accepted.items())
+            # one end of this group at this switch group: its form classes, in the order of the options
             for accepted, offsets in classes:
-                class_cols[(target, gi, accepted)].extend([first + j for j in offsets])
-    accepting_choices: dict[tuple[int, frozenset[str]], list[int]] = {}
-    for (si, gi, accepted), cols_ in class_cols.items():
-        sg = switch_groups[si]
-        ok = accepting_choices.get((si, accepted))
-        if ok is None:
-            ok = accepting_choices[(si, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
-        sg.form_classes.append((cols_, list(ok), groups[gi].n_max))
+                ok = accepting_choices.get((target, accepted))
+                if ok is None:
+                    ok = accepting_choices[(target, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
+                sg.form_classes.append(([first + j for j in offsets], list(ok), n_max))
 
     # indicators: uniform groups and groups on a latency path
     uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]

@@ -129,7 +129,9 @@ class OptionDeriver:
         )
 
     def signatures(self, links: Sequence[Link]) -> list[tuple[object, ...]]:
-        """``signature`` of every group, computed column by column (equal to it, element by element)."""
+        """The signature of every group, computed column by column: equal for groups with equal options (the
+        full ``signature``, or a shorter key when no group filters catalogue items); keys for
+        ``derive_keyed``."""
         if self.ctx is not None:
             return [self.signature(link) for link in links]
         ends_a = list(map(attrgetter("a"), links))
@@ -138,6 +140,19 @@ class OptionDeriver:
         node_key = self._node_key
         allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
         excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
+        if allowed.count(None) == len(allowed) and excluded.count(_NONE_EXCLUDED) == len(excluded):
+            # no group filters catalogue items: shorter keys (never equal to a key with filters, which is
+            # longer), equal for groups with equal options as the full ones are
+            return list(
+                zip(
+                    map(node_key, ends_a),
+                    map(node_key, ends_b),
+                    map(operator.eq, ends_a, ends_b),
+                    map(attrgetter("length_m"), links),
+                    map(attrgetter("min_link_gbps"), links),
+                    strict=False,
+                )
+            )
         return list(
             zip(
                 itertools.repeat(()),
