@@ -18,6 +18,8 @@ from optimizer.errors import InputWarning, Issue
 
 
 def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
+    if len(set(ids)) == len(ids):  # the usual case, in one C-level pass
+        return []
     seen: dict[str, int] = {}
     issues = []
     for i, item_id in enumerate(ids):
@@ -56,22 +58,28 @@ def check_instance(
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
     nodes: dict[str, NicNode | SwitchNode] = {}
+    switch_nodes: list[SwitchNode] = []
+    nic_nodes: list[NicNode] = []
     for i, node in enumerate(instance.nodes):
         nodes.setdefault(node.id, node)
-        if isinstance(node, SwitchNode):
-            for j, model in enumerate(node.models):
-                if model not in index.switches:
-                    known_elsewhere = model in item_ids | set(index.media)
-                    hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
-                    issues.append(
-                        Issue(
-                            file,
-                            f"nodes[{i}].models[{j}]",
-                            f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}",
-                        )
+        if not isinstance(node, SwitchNode):
+            if isinstance(node, NicNode):
+                nic_nodes.append(node)
+            continue
+        switch_nodes.append(node)
+        for j, model in enumerate(node.models):
+            if model not in index.switches:
+                known_elsewhere = model in item_ids | set(index.media)
+                hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
+                issues.append(
+                    Issue(
+                        file,
+                        f"nodes[{i}].models[{j}]",
+                        f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}",
                     )
-            if len(set(node.models)) != len(node.models):
-                issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
+                )
+        if len(set(node.models)) != len(node.models):
+            issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
     rules_off_only: set[str] = set()  # parts that are options only under the compatibility rules
     if instance.compatibility is None:
@@ -102,7 +110,8 @@ def check_instance(
             links_by_id.setdefault(link.id, link)
     # a large file usually names known nodes only and no catalogue items: then there is nothing to report
     ends_known = set(map(attrgetter("a"), instance.links)) | set(map(attrgetter("b"), instance.links)) <= nodes.keys()
-    no_items = not any(link.allowed is not None or link.exclude for link in instance.links)
+    allowed = list(map(attrgetter("allowed"), instance.links))
+    no_items = allowed.count(None) == len(allowed) and not any(map(attrgetter("exclude"), instance.links))
     for i, link in enumerate(instance.links if not (ends_known and no_items) else ()):
         for end in ("a", "b"):
             ref = getattr(link, end)
@@ -119,8 +128,8 @@ def check_instance(
             issues.append(Issue(file, f"limits.supply.{item}", f"unknown catalogue id '{item}'"))
 
     # option derivation needs valid references; report groups with demand and no option
-    models_ok = all(m in index.switches for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models)
-    models_ok = models_ok and all(n.max_port_gbps is not None for n in instance.nodes if isinstance(n, NicNode))
+    models_ok = all(m in index.switches for n in switch_nodes for m in n.models)
+    models_ok = models_ok and None not in map(attrgetter("max_port_gbps"), nic_nodes)
     ctx = None
     if models_ok:  # compatibility rules: usable models per switch group, one protocol per fabric
         ctx, effective, compat_issues = build_context(instance, index)
@@ -263,8 +272,10 @@ def _check_paths(
     file = instance.source
     issues: list[Issue] = []
     joining: dict[frozenset[str], list[str]] = defaultdict(list)
-    for link in instance.links:
-        joining[frozenset((link.a, link.b))].append(link.id)
+    on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
+    for link in instance.links if on_paths else ():
+        if link.a in on_paths and link.b in on_paths:
+            joining[frozenset((link.a, link.b))].append(link.id)
     for i, path in enumerate(instance.paths):
         bad_node = False
         for j, ref in enumerate(path.via):

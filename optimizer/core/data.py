@@ -406,8 +406,10 @@ def build_data(
     path_groups: set[int] = set()
     link_pos = {lk.id: i for i, lk in enumerate(instance.links)}
     joining: dict[frozenset[str], list[int]] = defaultdict(list)
-    for gi, lk in enumerate(instance.links):
-        joining[frozenset((lk.a, lk.b))].append(gi)
+    on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
+    for gi, lk in enumerate(instance.links if on_paths else ()):
+        if lk.a in on_paths and lk.b in on_paths:
+            joining[frozenset((lk.a, lk.b))].append(gi)
     path_steps: list[list[int]] = []
     for path in instance.paths:
         steps = []
