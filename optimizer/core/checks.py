@@ -147,7 +147,11 @@ def check_instance(
             if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
         ]
         keys = deriver.signatures([link for _, link in checked])
-        for (i, link), key in zip(checked, keys, strict=True):
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # key -> its first group
+        none = {key for key, at in first.items() if not deriver.derive_keyed(checked[at][1], key)[0]}
+        for (i, link), key in zip(checked, keys, strict=True) if none else ():
+            if key not in none:
+                continue  # groups of one signature have the same options: these have some
             options, removed, candidates = deriver.derive_keyed(link, key)
             if not options:
                 message = f"link group '{link.id}': " + no_option_message(removed, candidates)
