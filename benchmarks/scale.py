@@ -234,6 +234,12 @@ def scale_table(records: list[dict[str, Any]]) -> str:
             for n in sizes
         ),
         "",
+        "Load and option derivation against the model build (planner hand-off runs, CPU s):",
+        "",
+        "| link groups | load CPU s | options CPU s | build CPU s | (load + options) / build |",
+        "|---|---|---|---|---|",
+        *(_stages_row(records, n) for n in sizes),
+        "",
         "| link groups | CLI wall s | HiGHS s | wall / HiGHS | load s | status | same optimum as floor | "
         "load average |",
         "|" + "---|" * 8,
@@ -252,3 +258,11 @@ def scale_table(records: list[dict[str, Any]]) -> str:
             f"{_f(min(loads), 1) if loads else '-'}-{_f(max(loads), 1) if loads else '-'} |"
         )
     return "\n".join(lines)
+
+
+def _stages_row(records: list[dict[str, Any]], size: int) -> str:
+    load = _median(records, size, "planner-handoff", lambda r: r.get("load_cpu_s"))
+    options = _median(records, size, "planner-handoff", lambda r: r.get("options_cpu_s"))
+    build = _median(records, size, "planner-handoff", lambda r: r.get("build_cpu_s"))
+    both = None if load is None or options is None else load + options
+    return f"| {size:,} | {_f(load)} | {_f(options)} | {_f(build)} | {_ratio(both, build)} |"

@@ -677,6 +677,8 @@ def _more(out: Console, rows: int, csv: str, out_dir: Path | None) -> None:
 def link_technologies(links: Any, catalog: Any) -> list[str]:
     """The optics technology of each link row (``optimizer.report.link_technologies``: the plan's ``technology``
     column, else the technologies of the option's two ends in ``catalog``, e.g. ``dsp`` or ``cpo+lpo``)."""
+    if "technology" in links:  # a plan's table has the column (no need for the report module and pandas)
+        return [str(t) for t in links["technology"]]
     from optimizer.report import link_technologies as of_links
 
     return of_links(links, catalog)
@@ -685,13 +687,15 @@ def link_technologies(links: Any, catalog: Any) -> list[str]:
 def bom_rows(bom: Any) -> tuple[list[Column], list[list[str]]]:
     """Columns and formatted rows of a bill of materials table (whatever columns it has: text left,
     numbers right; whole numbers without decimals, watts to 0.1 W, money to the dollar)."""
-    import pandas as pd
+    from optimizer.core.results import Table
 
+    if not isinstance(bom, Table):
+        bom = Table.of_frame(bom)
     columns: list[Column] = []
     cells: list[list[str]] = [[] for _ in range(len(bom))]
     for name in bom.columns:
         series = bom[name]
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        numeric = bom.is_numeric(name)
         if not numeric:  # a column of numbers stored as objects (mixed with blanks) is still numbers
             values = [v for v in series if not _blank(v)]
             numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
@@ -714,9 +718,9 @@ def _header(column: str) -> str:
 
 def _blank(v: Any) -> bool:
     """True for a missing cell: None, NaN, pandas' NA (typed integer columns) or an empty string."""
-    import pandas as pd
-
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and v == "")
+    pandas = sys.modules.get("pandas")  # pandas' NA exists only where pandas was imported
+    na = pandas.NA if pandas is not None else None
+    return v is None or v is na or (isinstance(v, float) and v != v) or (isinstance(v, str) and v == "")
 
 
 def _number(column: str, v: Any) -> str:
@@ -811,8 +815,9 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
             styles=[None, None, "bold"],
         )
         out.print(f"energy {_fmt(t['energy_usd'], 0)} USD over the horizon; TCO {_fmt(t['tco_usd'], 0)} USD")
-        if "switches_above_port_minimum" in t and len(plan.nodes):
-            out.print(port_minimum_line(plan.nodes, int(t["switches_above_port_minimum"])))
+        nodes = plan.table("nodes")  # rows, not a DataFrame: printing a plan does not import pandas
+        if "switches_above_port_minimum" in t and nodes is not None and len(nodes):
+            out.print(port_minimum_line(nodes, int(t["switches_above_port_minimum"])))
         if "gpus_displaced" in t:  # site extension: the GPU capacity the network's power displaces
             out.print(
                 f"site: the network displaces {_fmt(t['gpus_displaced'], 2)} GPUs, worth "
@@ -826,8 +831,10 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
                 f"routing {_fmt(t['routing_capex_usd'])} USD; "
                 f"{0 if plan.flows is None else len(plan.flows)} flow rows"
             )
-    if len(plan.links):
-        shown = plan.links.head(MAX_TABLE_ROWS)
+    links, nodes, paths, bom = (plan.table(name) for name in ("links", "nodes", "paths", "bom"))
+    assert links is not None and nodes is not None and paths is not None and bom is not None
+    if len(links):
+        shown = links.head(MAX_TABLE_ROWS)
         tech = link_technologies(shown, catalog)
         print_table(
             out,
@@ -858,8 +865,8 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
                 for i, r in enumerate(shown.itertuples())
             ],
         )
-        _more(out, len(plan.links), "links.csv", out_dir)
-    if len(plan.nodes):
+        _more(out, len(links), "links.csv", out_dir)
+    if len(nodes):
         print_table(
             out,
             "switch groups",
@@ -884,25 +891,25 @@ def print_summary(plan: Any, out_dir: Path | None, catalog: Any = None) -> None:
                     f"{r.ports:,}",
                     _fmt(r.power_w, 1),
                 ]
-                for r in plan.nodes.head(MAX_TABLE_ROWS).itertuples()
+                for r in nodes.head(MAX_TABLE_ROWS).itertuples()
             ],
         )
-        _more(out, len(plan.nodes), "nodes.csv", out_dir)
-    if len(plan.paths):
+        _more(out, len(nodes), "nodes.csv", out_dir)
+    if len(paths):
         print_table(
             out,
             "paths",
             [("path", "left"), ("latency ns", "right"), ("budget ns", "right"), ("slack ns", "right")],
             [
                 [str(r.id), _fmt(r.latency_ns, 1), _fmt(r.max_latency_ns, 1), _fmt(r.slack_ns, 1)]
-                for r in plan.paths.head(MAX_TABLE_ROWS).itertuples()
+                for r in paths.head(MAX_TABLE_ROWS).itertuples()
             ],
         )
-        _more(out, len(plan.paths), "paths.csv", out_dir)
-    if len(plan.bom):
-        columns, cells = bom_rows(plan.bom.head(MAX_TABLE_ROWS))
+        _more(out, len(paths), "paths.csv", out_dir)
+    if len(bom):
+        columns, cells = bom_rows(bom.head(MAX_TABLE_ROWS))
         print_table(out, "bill of materials", columns, cells)
-        _more(out, len(plan.bom), "bom.csv", out_dir)
+        _more(out, len(bom), "bom.csv", out_dir)
     if getattr(plan, "reliability", None) is not None:
         _print_reliability(out, plan.reliability, out_dir)
     if getattr(plan, "drivers", None) is not None:

@@ -7,13 +7,15 @@ its own, or a second Ctrl-C in ``solve``); a closed output pipe (``optimizer sol
 command quietly with 141 (128 + SIGPIPE, what a shell reports for a writer whose reader went away).
 Each command lives in its own module of this package; they share helpers through ``optimizer.cli.common``.
 Command modules import nothing heavy at module level (pyomo, pandas, numpy, pydantic, matplotlib load
-inside the commands), so ``optimizer --help`` and ``--version`` stay fast.
+inside the commands), so ``optimizer --help`` and ``--version`` stay fast; the root imports a command's module
+only when the command is named (``COMMANDS``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import sys
 import warnings
@@ -24,7 +26,6 @@ import click
 from rich.text import Text
 
 from optimizer import __version__
-from optimizer.cli.catalog import catalog, schema
 from optimizer.cli.common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -34,23 +35,45 @@ from optimizer.cli.common import (
     EXIT_OUTPUT,
     err_console,
 )
-from optimizer.cli.envelope import envelope
-from optimizer.cli.generate import generate
-from optimizer.cli.pareto import pareto
-from optimizer.cli.report import report
-from optimizer.cli.robust import robust
-from optimizer.cli.robustness import robustness
-from optimizer.cli.sndlib import import_group
-from optimizer.cli.solve import solve
-from optimizer.cli.sweep import breakeven, sweep
-from optimizer.cli.validate import validate
 from optimizer.errors import InputWarning, OptimizerError
 
 EXIT_PIPE = 141
 """A closed output pipe: 128 + SIGPIPE."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("optimizer.cli.validate", "validate"),
+    "solve": ("optimizer.cli.solve", "solve"),
+    "schema": ("optimizer.cli.catalog", "schema"),
+    "catalog": ("optimizer.cli.catalog", "catalog"),
+    "generate": ("optimizer.cli.generate", "generate"),
+    "pareto": ("optimizer.cli.pareto", "pareto"),
+    "sweep": ("optimizer.cli.sweep", "sweep"),
+    "breakeven": ("optimizer.cli.sweep", "breakeven"),
+    "robust": ("optimizer.cli.robust", "robust"),
+    "robustness": ("optimizer.cli.robustness", "robustness"),
+    "envelope": ("optimizer.cli.envelope", "envelope"),
+    "import": ("optimizer.cli.sndlib", "import_group"),
+    "report": ("optimizer.cli.report", "report"),
+}
+"""Command name -> (module, attribute): a command's module is imported when the command is named (or listed
+by ``--help``), so that ``optimizer solve`` does not import every other command."""
+
+
+class _Commands(click.Group):
+    """The root group, its commands imported on first use (``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="optimizer")
 def cli() -> None:
     """Plan optics, port speeds and switch models of an AI cluster network (MILP, HiGHS).
@@ -59,24 +82,6 @@ def cli() -> None:
     limits (or solver error; also solve stopped while loading), 5 output files could not be written,
     130 interrupted, 1 internal error (141: the output pipe was closed).
     """
-
-
-for _command in (
-    validate,
-    solve,
-    schema,
-    catalog,
-    generate,
-    pareto,
-    sweep,
-    breakeven,
-    robust,
-    robustness,
-    envelope,
-    import_group,
-    report,
-):
-    cli.add_command(_command)
 
 
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG})

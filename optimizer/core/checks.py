@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
+from operator import attrgetter
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
@@ -17,6 +18,8 @@ from optimizer.errors import InputWarning, Issue
 
 
 def _duplicates(file: str, section: str, ids: list[str]) -> list[Issue]:
+    if len(set(ids)) == len(ids):  # the usual case, in one C-level pass
+        return []
     seen: dict[str, int] = {}
     issues = []
     for i, item_id in enumerate(ids):
@@ -49,27 +52,34 @@ def check_instance(
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
     issues: list[Issue] = []
     issues += _duplicates(file, "nodes", [n.id for n in instance.nodes])
-    issues += _duplicates(file, "links", [g.id for g in instance.links])
+    link_ids = [g.id for g in instance.links]
+    issues += _duplicates(file, "links", link_ids)
     issues += _duplicates(file, "paths", [p.id for p in instance.paths])
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
     nodes: dict[str, NicNode | SwitchNode] = {}
+    switch_nodes: list[SwitchNode] = []
+    nic_nodes: list[NicNode] = []
     for i, node in enumerate(instance.nodes):
         nodes.setdefault(node.id, node)
-        if isinstance(node, SwitchNode):
-            for j, model in enumerate(node.models):
-                if model not in index.switches:
-                    known_elsewhere = model in item_ids | set(index.media)
-                    hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
-                    issues.append(
-                        Issue(
-                            file,
-                            f"nodes[{i}].models[{j}]",
-                            f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}",
-                        )
+        if not isinstance(node, SwitchNode):
+            if isinstance(node, NicNode):
+                nic_nodes.append(node)
+            continue
+        switch_nodes.append(node)
+        for j, model in enumerate(node.models):
+            if model not in index.switches:
+                known_elsewhere = model in item_ids | set(index.media)
+                hint = f" ('{model}' is a {index.section_of(model)} entry)" if known_elsewhere else ""
+                issues.append(
+                    Issue(
+                        file,
+                        f"nodes[{i}].models[{j}]",
+                        f"unknown switch model '{model}'{hint}; known: {_known(index.switches)}",
                     )
-            if len(set(node.models)) != len(node.models):
-                issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
+                )
+        if len(set(node.models)) != len(node.models):
+            issues.append(Issue(file, f"nodes[{i}].models", "lists a model twice"))
 
     rules_off_only: set[str] = set()  # parts that are options only under the compatibility rules
     if instance.compatibility is None:
@@ -93,9 +103,16 @@ def check_instance(
             elif item not in item_ids:
                 issues.append(Issue(file, f"{where}[{j}]", f"unknown catalogue id '{item}'"))
 
-    links_by_id: dict[str, Link] = {}
-    for i, link in enumerate(instance.links):
-        links_by_id.setdefault(link.id, link)
+    links_by_id: dict[str, Link] = dict(zip(link_ids, instance.links, strict=True))
+    if len(links_by_id) < len(link_ids):  # an id given twice: the first group holds it
+        links_by_id = {}
+        for link in instance.links:
+            links_by_id.setdefault(link.id, link)
+    # a large file usually names known nodes only and no catalogue items: then there is nothing to report
+    ends_known = set(map(attrgetter("a"), instance.links)) | set(map(attrgetter("b"), instance.links)) <= nodes.keys()
+    allowed = list(map(attrgetter("allowed"), instance.links))
+    no_items = allowed.count(None) == len(allowed) and not any(map(attrgetter("exclude"), instance.links))
+    for i, link in enumerate(instance.links if not (ends_known and no_items) else ()):
         for end in ("a", "b"):
             ref = getattr(link, end)
             if ref not in nodes and ref not in bad_nodes:
@@ -111,8 +128,8 @@ def check_instance(
             issues.append(Issue(file, f"limits.supply.{item}", f"unknown catalogue id '{item}'"))
 
     # option derivation needs valid references; report groups with demand and no option
-    models_ok = all(m in index.switches for n in instance.nodes if isinstance(n, SwitchNode) for m in n.models)
-    models_ok = models_ok and all(n.max_port_gbps is not None for n in instance.nodes if isinstance(n, NicNode))
+    models_ok = all(m in index.switches for n in switch_nodes for m in n.models)
+    models_ok = models_ok and None not in map(attrgetter("max_port_gbps"), nic_nodes)
     ctx = None
     if models_ok:  # compatibility rules: usable models per switch group, one protocol per fabric
         ctx, effective, compat_issues = build_context(instance, index)
@@ -124,13 +141,18 @@ def check_instance(
                 nodes.setdefault(node.id, node)
     if models_ok and derive_options:
         deriver = OptionDeriver(nodes, index, ctx)
-        for i, link in enumerate(instance.links):
-            if link.a not in nodes or link.b not in nodes:
-                continue
-            needs_links = link.demand_gbps > 0 or (link.count or 0) > 0
-            if not needs_links:
-                continue
-            options, removed, candidates = deriver.derive(link)
+        checked = [
+            (i, link)
+            for i, link in enumerate(instance.links)
+            if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
+        ]
+        keys = deriver.signatures([link for _, link in checked])
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # key -> its first group
+        none = {key for key, at in first.items() if not deriver.derive_keyed(checked[at][1], key)[0]}
+        for (i, link), key in zip(checked, keys, strict=True) if none else ():
+            if key not in none:
+                continue  # groups of one signature have the same options: these have some
+            options, removed, candidates = deriver.derive_keyed(link, key)
             if not options:
                 message = f"link group '{link.id}': " + no_option_message(removed, candidates)
                 issues.append(Issue(file, f"links[{i}]", message))
@@ -305,8 +327,10 @@ def _check_paths(
     file = instance.source
     issues: list[Issue] = []
     joining: dict[frozenset[str], list[str]] = defaultdict(list)
-    for link in instance.links:
-        joining[frozenset((link.a, link.b))].append(link.id)
+    on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
+    for link in instance.links if on_paths else ():
+        if link.a in on_paths and link.b in on_paths:
+            joining[frozenset((link.a, link.b))].append(link.id)
     for i, path in enumerate(instance.paths):
         bad_node = False
         for j, ref in enumerate(path.via):

@@ -9,6 +9,7 @@ Index conventions (used by every constraint family):
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections import defaultdict
@@ -457,19 +458,26 @@ def build_data(
             nic_index[node.id] = len(nic_groups)
             nic_groups.append(NicGroupData(node.id, node.count * node.ports))
 
-    def port_cap(node_id: str) -> int:
-        node = nodes[node_id]
+    # per node group: its port capacity and where its ends go (switch or NIC group index)
+    caps: dict[str, int] = {}
+    targets_of: dict[str, tuple[int, bool]] = {}
+    for node in instance.nodes:
         if isinstance(node, NicNode):
-            return node.count * node.ports
-        sg = switch_groups[sg_index[node_id]]
-        return sg.k_max * max(index.switches[m].max_ports for m in node.models)
+            caps[node.id] = node.count * node.ports
+            targets_of.setdefault(node.id, (nic_index[node.id], False))
+        else:
+            sg = switch_groups[sg_index[node.id]]
+            caps[node.id] = sg.k_max * max(index.switches[m].max_ports for m in node.models)
+            targets_of[node.id] = (sg_index[node.id], True)
 
     # groups on a latency path (their options' latency matters; with routed demands, every group's does)
     path_groups: set[int] = set()
     link_pos = {lk.id: i for i, lk in enumerate(instance.links)}
     joining: dict[frozenset[str], list[int]] = defaultdict(list)
-    for gi, lk in enumerate(instance.links):
-        joining[frozenset((lk.a, lk.b))].append(gi)
+    on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
+    for gi, lk in enumerate(instance.links if on_paths else ()):
+        if lk.a in on_paths and lk.b in on_paths:
+            joining[frozenset((lk.a, lk.b))].append(gi)
     path_steps: list[list[int]] = []
     for path in instance.paths:
         steps = []
@@ -484,25 +492,31 @@ def build_data(
     col_option: list[Option] = []
     col_ub: list[int] = []
     pruned = 0
-    class_cols: dict[tuple[int, int, frozenset[str]], list[int]] = defaultdict(list)
+    accepting_choices: dict[tuple[int, frozenset[str]], list[int]] = {}
     # Everything about a group's options depends only on its signature (end nodes' specs, length,
     # filters), and many groups share one: derive, check compatibility and prune once per signature.
     Accepts = frozenset[str] | None
-    by_signature: dict[tuple[object, ...], tuple[list[tuple[Option, Accepts, Accepts, Accepts]], int]] = {}
-    reduced_cache: dict[tuple[object, ...], list[tuple[Option, Accepts, Accepts, Accepts]]] = {}
+    Usable = list[tuple[Option, Accepts, Accepts, Accepts]]
+    by_signature: dict[tuple[object, ...], tuple[Usable, int]] = {}
+    reduced_cache: dict[tuple[object, ...], Usable] = {}
+    # per (usable options, end side, switch group's model count): the options' columns (offsets in the
+    # group) by the models accepting them, where not every model does
+    classes_cache: dict[tuple[int, int, int], list[tuple[frozenset[str], list[int]]]] = {}
     unreachable = 0
+    any_demands = bool(instance.demands)
+    signatures = deriver.signatures(instance.links)
     for gi, link in enumerate(instance.links):
-        cap_a, cap_b = port_cap(link.a), port_cap(link.b)
-        same = link.a == link.b
-        n_max = cap_a // 2 if same else min(cap_a, cap_b)
+        a, b = link.a, link.b
+        same = a == b
+        n_max = caps[a] // 2 if same else min(caps[a], caps[b])
         if link.count is not None:
             n_max = link.count
         if link.max_count is not None:
             n_max = min(n_max, link.max_count)
         group = GroupData(
             link.id,
-            link.a,
-            link.b,
+            a,
+            b,
             link.length_m,
             link.demand_gbps,
             link.count,
@@ -512,16 +526,17 @@ def build_data(
             max_count=link.max_count,
         )
         groups.append(group)
-        latency_matters = bool(instance.demands) or gi in path_groups
-        key = (*deriver.signature(link), latency_matters)
+        latency_matters = any_demands or gi in path_groups
+        signature = signatures[gi]
+        key: tuple[object, ...] = (signature, latency_matters)
         if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
             key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
             key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
         hit = by_signature.get(key)
         if hit is None:
-            options, _, _ = deriver.derive(link)
-            compat = [_compat(nodes, index, link.a, link.b, o) for o in options]
-            ends_nic = (isinstance(nodes[link.a], NicNode), isinstance(nodes[link.b], NicNode))
+            options, _, _ = deriver.derive_keyed(link, signature)
+            compat = [_compat(nodes, index, a, b, o) for o in options]
+            ends_nic = (isinstance(nodes[a], NicNode), isinstance(nodes[b], NicNode))
             extra: list[tuple[float, ...]] | None = (  # facility extension: rows read each end's power, fibres
                 [facility_figures(o, index, *ends_nic) for o in options] if instance.facility is not None else None
             )
@@ -558,7 +573,7 @@ def build_data(
         usable, n_pruned = hit
         pruned += n_pruned
         need_gbps = link.demand_gbps - link.installed_gbps
-        if reduce and not instance.demands and link.count is not None and need_gbps > 0 and len(usable) > 1:
+        if reduce and not any_demands and link.count is not None and need_gbps > 0 and len(usable) > 1:
             at_count = (key, link.count, need_gbps, link.uniform)
             reduced = reduced_cache.get(at_count)
             if reduced is None:
@@ -568,32 +583,36 @@ def build_data(
                 reduced_cache[at_count] = reduced
             unreachable += len(usable) - len(reduced)
             usable = reduced
-        ends = ((link.a, 2, 0),) if same else ((link.a, 1, 0), (link.b, 1, 1))
-        targets = [
-            (sg_index[node_id], mult, side, True) if node_id in sg_index else (nic_index[node_id], mult, side, False)
-            for node_id, mult, side in ends
-        ]
         first = len(col_group)
         n_opts = len(usable)
-        col_group.extend([gi] * n_opts)
-        col_option.extend(u[0] for u in usable)
-        col_ub.extend([n_max] * n_opts)
-        group.cols.extend(range(first, first + n_opts))
-        for target, mult, side, is_switch in targets:
+        cols = range(first, first + n_opts)
+        col_group.extend(itertools.repeat(gi, n_opts))
+        col_option.extend([u[0] for u in usable])
+        col_ub.extend(itertools.repeat(n_max, n_opts))
+        group.cols.extend(cols)
+        for node_id, mult, side in ((a, 2, 0),) if same else ((a, 1, 0), (b, 1, 1)):
+            target, is_switch = targets_of[node_id]
             if not is_switch:
-                nic_groups[target].ends.extend((first + j, mult) for j in range(n_opts))
+                nic_groups[target].ends.extend(zip(cols, itertools.repeat(mult)))
                 continue
             sg = switch_groups[target]
-            sg.ends.extend((first + j, mult) for j in range(n_opts))
+            sg.ends.extend(zip(cols, itertools.repeat(mult)))
             n_models = len(sg.choices)
-            for j, (_, c_a, c_b, both) in enumerate(usable):
-                accepted = both if same else (c_a if side == 0 else c_b)
-                if accepted is not None and len(accepted) < n_models:
-                    class_cols[(target, gi, accepted)].append(first + j)
-    for (si, gi, accepted), cols in class_cols.items():
-        sg = switch_groups[si]
-        ok = [q for q in sg.choices if choice_model[q] in accepted]
-        sg.form_classes.append((cols, ok, groups[gi].n_max))
+            class_key = (id(usable), side, n_models)
+            classes = classes_cache.get(class_key)
+            if classes is None:
+                by_accepted: dict[frozenset[str], list[int]] = {}
+                for j, (_, c_a, c_b, both) in enumerate(usable):
+                    accepted = both if same else (c_a if side == 0 else c_b)
+                    if accepted is not None and len(accepted) < n_models:
+                        by_accepted.setdefault(accepted, []).append(j)
+                classes = classes_cache[class_key] = list(by_accepted.items())
+            # one end of this group at this switch group: its form classes, in the order of the options
+            for accepted, offsets in classes:
+                ok = accepting_choices.get((target, accepted))
+                if ok is None:
+                    ok = accepting_choices[(target, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
+                sg.form_classes.append(([first + j for j in offsets], list(ok), n_max))
 
     # indicators: uniform groups and groups on a latency path
     uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]

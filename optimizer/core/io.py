@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import json
 import os
 import re
@@ -151,6 +152,10 @@ def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]
     """Parse YAML or JSON text with the nesting and alias bounds of ``read_document``."""
     try:
         if as_json:
+            if "\\u" not in text:  # no escape can put a colon into a string: the quick checks hold
+                data = json.loads(text)
+                if _json_checks(data) == text.count(":"):
+                    return data, []
             twice: list[_KeysGivenTwice] = []
             data = json.loads(text, object_pairs_hook=functools.partial(_json_object, twice))
             check_structure(data)
@@ -177,6 +182,36 @@ def parse_text(text: str, file: str, *, as_json: bool) -> tuple[Any, list[Issue]
         if "integer string conversion" in reason:
             reason = "a whole number with more digits than Python converts (4,300)"
         return None, [Issue(file, "file", f"invalid {kind}: {reason[:200]}")]
+
+
+def _json_checks(data: Any) -> int:
+    """Depth bound of freshly parsed JSON (raises ``_Refused``) and its count of colons: keys plus the colons
+    inside its strings, level by level with C-level iteration (no Python frame per value).
+
+    A JSON text has one colon per key it writes, plus those inside its strings. Without ``\\u`` escapes a
+    parsed string has the colons of its text, so the count equals ``text.count(":")`` exactly when no key
+    was given twice (the parser keeps one of two equal keys and drops the other with its value); when the
+    counts differ, the caller parses again with the hook that finds the repeated keys. JSON data contains no
+    shared or self-containing parts, so depth is the only bound to check here.
+    """
+    dicts: list[Any] = [data] if type(data) is dict else []
+    lists: list[Any] = [data] if type(data) is list else []
+    colons = data.count(":") if type(data) is str else 0
+    depth = 0
+    is_dict, is_list, is_str = {dict}.__contains__, {list}.__contains__, {str}.__contains__
+    while dicts or lists:
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _Refused("file", f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)")
+        keys = list(itertools.chain.from_iterable(dicts))
+        values = itertools.chain.from_iterable(map(dict.values, dicts))
+        children = list(itertools.chain(values, itertools.chain.from_iterable(lists)))
+        kinds = list(map(type, children))
+        strings = list(itertools.compress(children, map(is_str, kinds)))
+        colons += len(keys) + "".join(keys).count(":") + "".join(strings).count(":")
+        dicts = list(itertools.compress(children, map(is_dict, kinds)))
+        lists = list(itertools.compress(children, map(is_list, kinds)))
+    return colons
 
 
 class _KeysGivenTwice(dict):  # type: ignore[type-arg]

@@ -20,6 +20,7 @@ from optimizer.core.catalog import (
 )
 from optimizer.core.checks import check_instance
 from optimizer.core.compat import resolve_nic_models
+from optimizer.core.fastload import fast_links, fast_nic_nodes
 from optimizer.core.gcpause import paused_gc
 from optimizer.core.io import MAX_CATALOG_BYTES, read_document, structure_issues, validation_issues
 from optimizer.core.schema import Bandwidth, Catalog, Instance, Link, NicNode, Node, SwitchNode
@@ -135,9 +136,16 @@ def _validate_items(
         raw = data.get(section)
         if not isinstance(raw, list):
             continue
-        kept = []
+        kept: list[Any] = []
         positions[section] = []
+        fast = _fast_section(section, raw)
         for i, item in enumerate(raw):
+            if fast is not None:
+                done = fast[i]
+                if done is not None:
+                    positions[section].append(i)
+                    kept.append(done)
+                    continue
             try:
                 positions[section].append(i)
                 kept.append(_NODE.validate_python(item) if section == "nodes" else model.model_validate(item))
@@ -160,6 +168,23 @@ def _validate_items(
         issues += [i for i in top if i.where not in dropped]
         return None, issues, invalid_ids, positions
     return instance, issues, invalid_ids, positions
+
+
+def _fast_section(section: str, raw: list[Any]) -> list[Any] | None:
+    """Per entry, the model built by the columnar fast path (``optimizer.core.fastload``), or None where the
+    entry is validated on its own (every entry of a section the fast path does not take)."""
+    if section == "links":
+        return fast_links(raw)
+    if section != "nodes":
+        return None
+    nic_at = [i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("kind") == "nic"]
+    nics = fast_nic_nodes([raw[i] for i in nic_at])
+    if nics is None:
+        return None
+    built: list[Any] = [None] * len(raw)
+    for i, node in zip(nic_at, nics, strict=True):
+        built[i] = node
+    return built
 
 
 def _resolve_catalog(spec: str | Catalog, file: str, folder: Path) -> tuple[Catalog | None, list[Issue]]:

@@ -15,8 +15,12 @@ meet its fabric's. The filter report names the rule and the parts it removed.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
@@ -81,6 +85,9 @@ def _node_signature(node: NodeSpec | None) -> tuple[object, ...]:
     return ("unknown",)
 
 
+_NONE_EXCLUDED: frozenset[str] = frozenset()
+
+
 class OptionDeriver:
     """Derives options per link group, caching by the group's signature (many groups share one)."""
 
@@ -89,6 +96,8 @@ class OptionDeriver:
         self.index = index
         self.ctx = ctx
         self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
+        self._node_keys: dict[str, int] = {}
+        self._node_signatures: dict[tuple[object, ...], int] = {}
         buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
         for t in index.transceivers.values():
             if ctx is None and t.compatibility_only:
@@ -110,18 +119,56 @@ class OptionDeriver:
             compat_key = ()
         return (
             compat_key,
-            _node_signature(self.nodes.get(link.a)),
-            _node_signature(self.nodes.get(link.b)),
+            self._node_key(link.a),
+            self._node_key(link.b),
             link.a == link.b,
             link.length_m,
             link.min_link_gbps,
             None if link.allowed is None else frozenset(link.allowed),
-            frozenset(link.exclude),
+            frozenset(link.exclude) if link.exclude else _NONE_EXCLUDED,
         )
 
-    def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
-        """Options of a link group, the count of candidates each filter removed, and the candidate count."""
-        key = self.signature(link)
+    def signatures(self, links: Sequence[Link]) -> list[tuple[object, ...]]:
+        """The signature of every group, computed column by column: equal for groups with equal options (the
+        full ``signature``, or a shorter key when no group filters catalogue items); keys for
+        ``derive_keyed``."""
+        if self.ctx is not None:
+            return [self.signature(link) for link in links]
+        ends_a = list(map(attrgetter("a"), links))
+        ends_b = list(map(attrgetter("b"), links))
+        self._number_nodes()
+        node_key = self._node_key
+        allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
+        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
+        if allowed.count(None) == len(allowed) and excluded.count(_NONE_EXCLUDED) == len(excluded):
+            # no group filters catalogue items: shorter keys (never equal to a key with filters, which is
+            # longer), equal for groups with equal options as the full ones are
+            return list(
+                zip(
+                    map(node_key, ends_a),
+                    map(node_key, ends_b),
+                    map(operator.eq, ends_a, ends_b),
+                    map(attrgetter("length_m"), links),
+                    map(attrgetter("min_link_gbps"), links),
+                    strict=False,
+                )
+            )
+        return list(
+            zip(
+                itertools.repeat(()),
+                map(node_key, ends_a),
+                map(node_key, ends_b),
+                map(operator.eq, ends_a, ends_b),
+                map(attrgetter("length_m"), links),
+                map(attrgetter("min_link_gbps"), links),
+                allowed,
+                excluded,
+                strict=False,
+            )
+        )
+
+    def derive_keyed(self, link: Link, key: tuple[object, ...]) -> tuple[list[Option], Counter[str], int]:
+        """``derive`` for a group whose ``signature`` is already known."""
         hit = self._cache.get(key)
         if hit is None:
             hit = self._derive(link)
@@ -129,6 +176,40 @@ class OptionDeriver:
         if not hit[0]:
             return self._derive(link)  # filter messages name this group's own nodes
         return hit
+
+    def _number_nodes(self) -> None:
+        """``_node_key`` of every NIC group at once (C-level passes: a large file has one NIC group per link
+        group); switch groups and ids without a node are numbered on demand."""
+        nics = [(node_id, node) for node_id, node in self.nodes.items() if type(node) is NicNode]
+        if not nics or len(self._node_keys) >= len(nics):
+            return
+        ids = [node_id for node_id, _ in nics]
+        specs = [node for _, node in nics]
+        signatures = list(
+            zip(
+                itertools.repeat("nic"),
+                map(tuple, map(attrgetter("forms"), specs)),
+                map(attrgetter("max_port_gbps"), specs),
+                strict=False,
+            )
+        )
+        numbers = self._node_signatures
+        for signature in dict.fromkeys(signatures):  # the distinct ones, few
+            numbers.setdefault(signature, len(numbers))
+        self._node_keys.update(zip(ids, map(numbers.__getitem__, signatures), strict=True))
+
+    def _node_key(self, node_id: str) -> int:
+        """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
+        signatures hash and compare fast when many groups share them."""
+        key = self._node_keys.get(node_id)
+        if key is None:
+            signature = _node_signature(self.nodes.get(node_id))
+            key = self._node_keys[node_id] = self._node_signatures.setdefault(signature, len(self._node_signatures))
+        return key
+
+    def derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
+        """Options of a link group, the count of candidates each filter removed, and the candidate count."""
+        return self.derive_keyed(link, self.signature(link))
 
     def _derive(self, link: Link) -> tuple[list[Option], Counter[str], int]:
         index = self.index

@@ -15,12 +15,10 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.data import ModelData, build_data
-from optimizer.core.diagnose import presolve_reasons
-from optimizer.core.elastic import Relaxation, explain_infeasible, rule_conflicts
 from optimizer.core.load import as_instance
 from optimizer.core.model import build_for_solve, build_model
 from optimizer.core.model.linear import ArrayModel, Model, record
@@ -29,6 +27,9 @@ from optimizer.core.schema import Instance
 from optimizer.core.solve import SolveOptions, SolveReport, SolveStatus, highs_version, solve_model
 
 _stage = ["idle"]
+
+if TYPE_CHECKING:
+    from optimizer.core.elastic import Relaxation
 
 
 def current_stage() -> str:
@@ -143,8 +144,12 @@ def _solve(
     relaxations: list[Relaxation] = []
     explain_note = ""
     if report.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION):
+        from optimizer.core.diagnose import presolve_reasons  # imported where needed: a plan needs none
+
         diagnostics = presolve_reasons(data)
     if report.status == SolveStatus.INFEASIBLE:
+        from optimizer.core.elastic import explain_infeasible, rule_conflicts
+
         _stage[0] = "explain"
         full = data  # the explanation relaxes exact counts: it needs the options they made unusable
         if data.unreachable_options:
@@ -190,8 +195,10 @@ def finish_plan(instance: Instance, index: CatalogIndex, plan: Plan) -> Plan:
     if instance.compatibility is not None and plan.totals is not None:  # the protocol each fabric runs
         from optimizer.core.compat import plan_fabrics
 
-        links = list(zip(plan.links["group"], plan.links["option"], strict=True))
-        nodes = list(zip(plan.nodes["group"], plan.nodes["model"], strict=True))
+        link_rows, node_rows = plan.table("links"), plan.table("nodes")  # plain rows: no DataFrame needed
+        assert link_rows is not None and node_rows is not None
+        links = list(zip(link_rows["group"], link_rows["option"], strict=True))
+        nodes = list(zip(node_rows["group"], node_rows["model"], strict=True))
         plan.fabrics = plan_fabrics(instance, index, links, nodes)
     if plan.objective_mode == "weighted":  # the plan says which weights its objective used
         plan.objective_weights = instance.weights.model_dump()

@@ -7,16 +7,18 @@ data, so the plan is exactly consistent with itself; ``optimizer.verify`` checks
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import math
 import os
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections import namedtuple
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, cast
 
 from optimizer.core.catalog import CatalogIndex, technology
 from optimizer.core.data import ModelData
@@ -26,6 +28,8 @@ from optimizer.core.reliability import round_significant
 from optimizer.core.solve import SolveReport, SolveStatus
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from optimizer.core.elastic import Relaxation
 
 PLAN_FORMAT = "optimizer-plan/1"
@@ -100,6 +104,179 @@ TOTAL_KEYS = [
 ]
 
 
+class Table:
+    """A plan table held as plain Python until a DataFrame is asked for.
+
+    A solve builds its tables as rows (or columns) of Python values; ``frame`` turns them into the typed
+    DataFrame (``typed``) the first time a caller reads ``Plan.links`` and the others, so that a run which only
+    prints and writes its plan (``optimizer solve``) never imports pandas. ``records``, ``to_csv`` and the row
+    access give what the typed DataFrame gives (``_records``, ``DataFrame.to_csv(index=False)``,
+    ``itertuples``): text as it is; whole-number columns as ints (None where a row has none); every other
+    number column as floats (None where missing).
+    """
+
+    __slots__ = ("_columns", "_data", "_rows", "_plain", "_numeric")
+
+    def __init__(
+        self,
+        columns: list[str],
+        *,
+        data: Mapping[str, list[Any]] | None = None,
+        rows: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        self._columns = list(columns)
+        self._data = dict(data) if data is not None else None
+        self._rows = rows if data is None else None
+        if self._data is None and self._rows is None:
+            self._rows = []
+        self._plain: dict[str, list[Any]] | None = None
+        self._numeric: dict[str, bool] = {}
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> Table:
+        """A typed DataFrame's rows as a table (what a plan read back or built by a study holds)."""
+        names = [str(c) for c in frame.columns]
+        data = {n: frame[c].tolist() for n, c in zip(names, frame.columns, strict=True)}
+        table = cls(names, data=data)
+        pandas = sys.modules["pandas"]
+        table._plain = {n: [None if _missing(v) else v for v in values] for n, values in data.items()}
+        for n, c in zip(names, frame.columns, strict=True):
+            dtype = frame[c].dtype
+            table._numeric[n] = bool(
+                pandas.api.types.is_numeric_dtype(dtype) and not pandas.api.types.is_bool_dtype(dtype)
+            )
+        return table
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, in order."""
+        return list(self._columns)
+
+    def __len__(self) -> int:
+        if self._data is not None:
+            return len(next(iter(self._data.values()), []))
+        return len(self._rows or [])
+
+    def frame(self) -> pd.DataFrame:
+        """The typed DataFrame (``typed``) of these rows: imports pandas."""
+        import pandas as pd
+
+        if self._data is not None:
+            return typed(pd.DataFrame(self._data, columns=self._columns))
+        return typed(pd.DataFrame(self._rows, columns=self._columns))
+
+    def plain(self) -> dict[str, list[Any]]:
+        """Column name -> values, typed as ``typed`` types them (see the class docstring)."""
+        if self._plain is None:
+            raw = (
+                self._data
+                if self._data is not None
+                else {c: [r.get(c) for r in (self._rows or [])] for c in self._columns}
+            )
+            self._plain = {}
+            for name in self._columns:
+                values, numeric = _typed_values(name, raw[name])
+                self._plain[name] = values
+                self._numeric[name] = numeric
+        return self._plain
+
+    def is_numeric(self, name: str) -> bool:
+        """Whether a column holds numbers (as a typed DataFrame's numeric dtype)."""
+        self.plain()
+        return self._numeric.get(name, False)
+
+    def __getitem__(self, name: str) -> list[Any]:
+        return self.plain()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def head(self, n: int) -> Table:
+        """The first ``n`` rows."""
+        plain = self.plain()
+        table = Table(self._columns, data={c: v[:n] for c, v in plain.items()})
+        table._plain = table._data
+        table._numeric = dict(self._numeric)
+        return table
+
+    def itertuples(self) -> Iterator[Any]:
+        """Rows as named tuples (fields: the column names), as ``DataFrame.itertuples`` without the index."""
+        plain = self.plain()
+        row = namedtuple("Row", self._columns, rename=True)  # type: ignore[misc]  # names known at run time
+        return map(row._make, zip(*(plain[c] for c in self._columns), strict=True))
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as mappings (``_records`` of the typed DataFrame)."""
+        plain = self.plain()
+        columns = [plain[c] for c in self._columns]
+        return [dict(zip(self._columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    def to_csv(self) -> str:
+        """CSV text as ``DataFrame.to_csv(index=False)`` writes the typed DataFrame."""
+        plain = self.plain()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self._columns)
+        cells = [_csv_cells(plain[c]) for c in self._columns]
+        writer.writerows(zip(*cells, strict=True))
+        return out.getvalue()
+
+
+def _missing(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
+
+
+def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
+    """A column's values as ``typed`` gives them, and whether the column is numeric."""
+    if name in TEXT_COLUMNS:
+        return [None if _missing(v) else v for v in values], False
+    kinds = set(map(type, values))
+    if kinds == {float} and name not in INTEGER_COLUMNS and not any(v != v for v in values):
+        return list(values), True  # the common case: floats already, none missing
+    if kinds == {int} and name in INTEGER_COLUMNS:
+        return list(values), True
+    given = [v for v in values if not _missing(v)]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
+        return list(values), False  # not a number column: left as it is (as ``typed`` leaves it)
+    if name in INTEGER_COLUMNS and all(float(v).is_integer() for v in given):
+        return [None if _missing(v) else int(v) for v in values], True
+    return [None if _missing(v) else float(v) for v in values], True
+
+
+def _csv_cells(values: list[Any]) -> list[str]:
+    """A column's CSV cells: floats by ``repr`` (as pandas writes float64), missing values empty."""
+    kinds = set(map(type, values))
+    if kinds == {float}:
+        return list(map(float.__repr__, values))
+    if kinds <= {str}:
+        return values
+    return ["" if v is None else repr(v) if isinstance(v, float) else str(v) for v in values]
+
+
+class _TableField:
+    """A ``Plan`` table attribute (installed on the class after its dataclass fields): holds a ``Table`` or a
+    DataFrame; reading it gives a DataFrame (a ``Table`` is turned into one on first read). ``Plan.table``
+    reads the rows without pandas."""
+
+    def __init__(self, name: str):
+        self.slot = "_table_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, Table):
+            value = value.frame()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class Plan:
     """The planner's answer for one instance.
@@ -151,6 +328,14 @@ class Plan:
     """Decision drivers, when asked for (``optimizer solve --drivers``): the uncertain figures whose change
     flips a group's choice, with the break-even (plan.json ``drivers``, drivers.csv)."""
 
+    def table(self, name: str) -> Table | None:
+        """A table (``links``, ``nodes``, ``paths``, ``bom``, ``flows``, ``reliability_rows``) as plain rows, without
+        building a DataFrame (None for an absent optional table)."""
+        value = self.__dict__.get("_table_" + name)
+        if value is None or isinstance(value, Table):
+            return value
+        return Table.of_frame(value)
+
     def to_dict(self) -> dict[str, Any]:
         """The plan as the plan.json mapping (format optimizer-plan/1)."""
         with paused_gc():  # tens of thousands of row dicts next to a live Pyomo model
@@ -167,15 +352,15 @@ class Plan:
                 "bound": self.bound,
                 "gap": self.gap,
                 "totals": self.totals,
-                "links": _records(self.links),
-                "nodes": _records(self.nodes),
-                "paths": _records(self.paths),
-                "bom": _records(self.bom),
+                "links": self._records("links"),
+                "nodes": self._records("nodes"),
+                "paths": self._records("paths"),
+                "bom": self._records("bom"),
                 "diagnostics": list(self.diagnostics),
                 **({"relaxations": [r.to_dict() for r in self.relaxations]} if self.relaxations else {}),
                 "solver": self.solver,
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
-                **({} if self.flows is None else {"flows": _records(self.flows), **(self.routing or {})}),
+                **({} if self.flows is None else {"flows": self._records("flows"), **(self.routing or {})}),
                 **({} if self.reliability is None else {"reliability": self.reliability}),
                 **({} if self.fabrics is None else {"fabrics": self.fabrics}),
                 **({} if self.facility is None else {"facility": self.facility}),
@@ -183,6 +368,10 @@ class Plan:
             }
         )
         return out
+
+    def _records(self, name: str) -> list[dict[str, Any]]:
+        value: Table | pd.DataFrame = self.__dict__["_table_" + name]
+        return value.records() if isinstance(value, Table) else _records(value)
 
     def to_json(self, indent: int | None = 2) -> str:
         """plan.json text (plain JSON numbers only: no NaN or Infinity).
@@ -215,14 +404,19 @@ class Plan:
         except OSError as exc:
             raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
         remove_stale_temporaries(out)
-        frames = [("links", self.links), ("nodes", self.nodes), ("paths", self.paths), ("bom", self.bom)]
-        if self.flows is not None:
-            frames.append(("flows", self.flows))
-        if self.reliability_rows is not None:
-            frames.append(("reliability", self.reliability_rows))
+        names = [("links", "links"), ("nodes", "nodes"), ("paths", "paths"), ("bom", "bom")]
+        names += [("flows", "flows"), ("reliability", "reliability_rows")]
+        files = []
+        for file_name, attribute in names:
+            value = self.__dict__.get("_table_" + attribute)
+            if value is not None:
+                text = value.to_csv() if isinstance(value, Table) else value.to_csv(index=False)
+                files.append((out / f"{file_name}.csv", text))
         if self.drivers is not None:
-            frames.append(("drivers", pd.DataFrame(self.drivers, columns=DRIVER_COLUMNS)))
-        files = [(out / f"{name}.csv", frame.to_csv(index=False)) for name, frame in frames]
+            import pandas as pd
+
+            drivers = pd.DataFrame(self.drivers, columns=DRIVER_COLUMNS)
+            files.append((out / "drivers.csv", drivers.to_csv(index=False)))
         files.append((out / "plan.json", self.to_json() + "\n"))
         written = {path.name for path, _ in files}
         stale = tuple(n for n in ("flows.csv", "reliability.csv", "drivers.csv", *remove) if n not in written)
@@ -250,10 +444,24 @@ class Plan:
         return plan_from_dict(doc)
 
 
+TABLES = ("links", "nodes", "paths", "bom", "flows", "reliability_rows")
+"""The ``Plan`` attributes that hold tables."""
+for _name in TABLES:  # after @dataclass has read the fields (and their defaults: None for the optional ones)
+    setattr(Plan, _name, _TableField(_name))
+
+
+def as_frame(table: Table) -> pd.DataFrame:
+    """A ``Table`` where a plan table (a DataFrame when read back) is expected: a ``Plan`` holds either and gives
+    a DataFrame when read, so building a plan from rows needs no pandas."""
+    return cast("pd.DataFrame", table)
+
+
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """A plan table with one dtype per column: text columns as they are, whole-number columns (``count``,
     ``ports``, ``units``, ``modules``, ...) as ``int64`` (``Int64`` where a row has none, as a media row of the
     bill of materials), every other column ``float64`` (missing: NaN)."""
+    import pandas as pd
+
     out = frame.copy()
     for name in out.columns:
         if name in TEXT_COLUMNS:
@@ -273,6 +481,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def plan_from_dict(doc: Mapping[str, Any]) -> Plan:
     """A ``Plan`` from its plan.json mapping (``Plan.to_dict()``), with typed tables (``typed``)."""
+    import pandas as pd
+
     from optimizer.core.elastic import Relaxation
 
     def table(key: str, columns: list[str]) -> pd.DataFrame:
@@ -483,7 +693,7 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
-    if value is pd.NA:
+    if _missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
@@ -494,6 +704,8 @@ def _clean(value: Any) -> Any:
 
 def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Empty links/nodes/paths/bom tables with their columns (typed)."""
+    import pandas as pd
+
     return (
         typed(pd.DataFrame(columns=LINK_COLUMNS)),
         typed(pd.DataFrame(columns=NODE_COLUMNS)),
@@ -506,7 +718,7 @@ def empty_plan(
     name: str, objective_mode: str, status: SolveStatus, solver: dict[str, Any], diagnostics: list[str] | None = None
 ) -> Plan:
     """A plan without links or nodes (no incumbent)."""
-    links, nodes, paths, bom = empty_frames()
+    links, nodes, paths, bom = (as_frame(Table(c)) for c in (LINK_COLUMNS, NODE_COLUMNS, PATH_COLUMNS, BOM_COLUMNS))
     return Plan(
         name, objective_mode, status, None, None, None, None, links, nodes, paths, bom, solver, diagnostics or []
     )
@@ -555,8 +767,9 @@ def extract_plan(
     for i, o in zip(used, opts, strict=True):
         gi = d.col_group[i]
         group_worst[gi] = max(group_worst[gi], o.latency_ns)
-    links = pd.DataFrame(
-        {
+    links = Table(
+        LINK_COLUMNS,
+        data={
             "group": [g.id for g in groups],
             "option": [o.id for o in opts],
             "speed_gbps": [o.speed_gbps for o in opts],
@@ -570,7 +783,6 @@ def extract_plan(
             "kind": [o.kind for o in opts],
             "technology": [option_technology(index, o.id) for o in opts],
         },
-        columns=LINK_COLUMNS,
     )
     chosen: list[int] = []
     node_rows = []
@@ -622,6 +834,8 @@ def extract_plan(
 
         network, flow_rows, routes, commodities = routed_plan_rows(m, d, [float(x) for x in n])
         capex += sum(network.values())
+        import pandas as pd  # routed demands build the Pyomo model, which reads pandas anyway
+
         flows = pd.DataFrame(flow_rows, columns=["commodity", "group", "from", "to", "gbps"])
         routing = {"commodities": commodities, "routes": routes}
     rel = rel_rows = None
@@ -675,14 +889,20 @@ def extract_plan(
         bound = objective  # HiGHS's bound can exceed the rounded plan's value by float noise
     gap = None if bound is None else abs(objective - bound) / max(abs(objective), 1e-9)
 
-    bom = _bill_of_materials(n, k, d, index)
+    bom_rows = _bill_of_materials(n, k, d, index)
+    bom = as_frame(bom_rows)
     if rel is not None:
         from optimizer.core.reliability_plan import bom_spares
 
-        bom = bom_spares(bom, rel)
-    if cabling:  # facility extension: the structured-cabling lines
+        bom = bom_spares(bom_rows.frame(), rel)
+    if cabling:  # facility extension: the structured-cabling lines (no spares of their own)
         rows = [{**r, "capex_usd": _round(r["capex_usd"])} for r in cabling]
-        bom = typed(pd.concat([bom, pd.DataFrame(rows, columns=BOM_COLUMNS)], ignore_index=True))
+        if rel is not None:
+            import pandas as pd
+
+            bom = typed(pd.concat([bom, pd.DataFrame(rows, columns=BOM_COLUMNS)], ignore_index=True))
+        else:
+            bom = as_frame(Table(BOM_COLUMNS, rows=[*bom_rows.records(), *rows]))
     return Plan(
         d.name,
         d.objective,
@@ -691,10 +911,10 @@ def extract_plan(
         bound,
         gap,
         totals,
-        typed(links),
-        typed(pd.DataFrame(node_rows, columns=NODE_COLUMNS)),
-        typed(pd.DataFrame(path_rows, columns=PATH_COLUMNS)),
-        typed(bom),
+        as_frame(links),
+        as_frame(Table(NODE_COLUMNS, rows=node_rows)),
+        as_frame(Table(PATH_COLUMNS, rows=path_rows)),
+        bom,
         solver,
         diagnostics,
         flows=flows,
@@ -738,7 +958,7 @@ def port_minimum(used_ports: float, used_gbps: float, max_ports: int, capacity_g
     return max(0, by_ports, by_gbps)
 
 
-def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> pd.DataFrame:
+def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogIndex) -> Table:
     """Units per catalogue item: transceiver ends (and whole modules), cables, switches, fibre metres."""
     units: dict[str, int] = {}
     cable_capex: dict[str, float] = {}  # per-metre cost depends on each group's length
@@ -812,4 +1032,4 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
                 "capex_usd": _round(metres * index.media[media].cost_usd_per_m),
             }
         )
-    return typed(pd.DataFrame(rows, columns=BOM_COLUMNS))
+    return Table(BOM_COLUMNS, rows=rows)
