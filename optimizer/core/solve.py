@@ -140,7 +140,9 @@ def option_problems(options: SolveOptions) -> list[str]:
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or not 0 <= options.seed < 2**31:
         out.append(f"seed must be an integer from 0 to 2**31 - 1, got {options.seed!r}")
     if options.feasibility_jump not in (None, True, False):
-        out.append(f"feasibility_jump must be True, False or None (the planner decides), got {options.feasibility_jump!r}")
+        out.append(
+            f"feasibility_jump must be True, False or None (the planner decides), got {options.feasibility_jump!r}"
+        )
     if options.objective is not None and options.objective not in OBJECTIVES:
         out.append(
             f"objective must be one of {', '.join(OBJECTIVES)} (or None: the instance's), got {options.objective!r}"
