@@ -11,7 +11,7 @@ machine's load falls on all alike (after one untimed warm-up solve of each):
 - ``without``: the instance without ``site`` (the file's own section, if any, removed);
 - ``with`` at each value v of ``--gpu-hour-usd``: the same instance with ``site: {gpu_w, gpu_hour_usd: v,
   it_power_w}`` (``it_power_w`` = the GPUs' power plus ``--headroom-w-per-gpu`` per GPU: 4.06 MW at 16,384
-  GPUs; a file that has a site section keeps its own, with only ``gpu_hour_usd`` set to v when more than
+  GPUs, twice that for the 3200G what-if, ``HEADROOM_W_PER_GPU_BY_FILE``; a file that has a site section keeps its own, with only ``gpu_hour_usd`` set to v when more than
   one value is swept). Its objective prices each watt at e + s instead of e, so its optimum, and HiGHS's
   search, differ from ``without``;
 - ``same_prices`` at each v: ``without`` with the electricity price raised until a watt costs e + s (price
@@ -27,7 +27,7 @@ Prints one JSON line per file and value with the medians, the ratios of each var
 target: ``with/without`` at most 1.2 in CPU seconds) and of ``with`` to ``same_prices``, the load average
 before and after the file, and every time measured; ``--table`` prints a markdown table of the CPU
 medians instead. Default files: the library's 16k NVIDIA site file and the 16k 800G and 400G Broadcom
-fabrics; ``--sweep``: the library's 4k, 16k and 128k files (``SWEEP_FILES``).
+fabrics; ``--sweep``: the library's 4k, 16k and 128k files (``SWEEP_FILES``, 18 files).
 """
 
 from __future__ import annotations
@@ -46,21 +46,16 @@ FILES = (
     "instances/library/rail-fat-tree-16k-800g.yaml",
     "instances/library/rail-fat-tree-16k-400g.yaml",
 )
-#: The library files of 4k, 16k and 128k GPUs that have no other variant of the same fabric in the sweep.
-SWEEP_FILES = (
-    "instances/library/rail-fat-tree-4k-400g.yaml",
-    "instances/library/rail-fat-tree-4k-800g.yaml",
-    "instances/library/spectrum-x-4k-2x400g.yaml",
-    "instances/library/rail-fat-tree-16k-400g.yaml",
-    "instances/library/rail-fat-tree-16k-800g.yaml",
-    "instances/library/rail-fat-tree-16k-800g-nvidia.yaml",
-    "instances/library/cpo-capped-16k-400g.yaml",
-    "instances/library/rail-only-16k-800g.yaml",
-    "instances/library/rail-fat-tree-128k-400g.yaml",
-    "instances/library/rail-fat-tree-128k-800g.yaml",
+#: The library's files of 4k, 16k and 128k GPUs (their names say so).
+SWEEP_FILES = tuple(
+    str(f.relative_to(ROOT))
+    for f in sorted((ROOT / "instances/library").glob("*.yaml"))
+    if any(size in f.stem.split("-") for size in ("4k", "16k", "128k"))
 )
 #: Network headroom per GPU: 4.06 MW at 16,384 GPUs.
 HEADROOM_W_PER_GPU = 4.06e6 / 16384
+#: Files whose network alone draws more than that get their own: the 3200G what-if's plan draws 6.8 MW.
+HEADROOM_W_PER_GPU_BY_FILE = {"rail-fat-tree-16k-3200g-whatif": 8.12e6 / 16384}
 TIMED = ("cpu_s", "solve_s", "highs_s")
 
 
@@ -81,6 +76,7 @@ def variants(
         own = isinstance(gpu_hour_usd, float | int)
     else:
         gpus = sum(n.count for n in instance.nodes if n.kind == "nic")
+        headroom_w_per_gpu = max(headroom_w_per_gpu, HEADROOM_W_PER_GPU_BY_FILE.get(path.stem, 0.0))
         site = {"gpu_w": gpu_w, "gpu_hour_usd": values[0], "it_power_w": gpus * (gpu_w + headroom_w_per_gpu)}
         without, base = instance, instance.with_changes({"site": site})
         own = False
