@@ -11,9 +11,9 @@ machine's load falls on all alike (after one untimed warm-up solve of each):
 - ``without``: the instance without ``site`` (the file's own section, if any, removed);
 - ``with`` at each value v of ``--gpu-hour-usd``: the same instance with ``site: {gpu_w, gpu_hour_usd: v,
   it_power_w}`` (``it_power_w`` = the GPUs' power plus ``--headroom-w-per-gpu`` per GPU: 4.06 MW at 16,384
-  GPUs, twice that for the 3200G what-if, ``HEADROOM_W_PER_GPU_BY_FILE``; a file that has a site section keeps its own, with only ``gpu_hour_usd`` set to v when more than
-  one value is swept). Its objective prices each watt at e + s instead of e, so its optimum, and HiGHS's
-  search, differ from ``without``;
+  GPUs, twice that for the 3200G what-if, ``HEADROOM_W_PER_GPU_BY_FILE``; a file that has a site section
+  keeps its own, with only ``gpu_hour_usd`` set to v when more than one value is swept). Its objective
+  prices each watt at e + s instead of e, so its optimum, and HiGHS's search, differ from ``without``;
 - ``same_prices`` at each v: ``without`` with the electricity price raised until a watt costs e + s (price
   + 1,000 v / (gpu_w x pue) USD/kWh): the objective coefficients of ``with`` without the section, so
   ``with`` / ``same_prices`` is the cost of the section itself (its cap row, its report);
