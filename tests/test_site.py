@@ -309,3 +309,33 @@ def test_a_path_no_plan_can_exceed_gets_no_row() -> None:
     assert plan.objective == pytest.approx(base.objective, rel=1e-12)
     assert float(plan.paths["latency_ns"].iloc[0]) == 498.0
     assert optimizer.solve(load_instance(with_path(497))).status == "infeasible"  # the row is there and decides
+
+
+def test_planner_decides_the_feasibility_jump(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SolveOptions.feasibility_jump=None`` (the default) reaches HiGHS as off for the link-count model and on
+    for routed demands; an explicit True or False is passed through. The optimum is the same either way."""
+    from test_routing import net
+
+    from optimizer.core import pipeline
+
+    seen: list[bool | None] = []
+    real = pipeline.solve_model
+
+    def spy(m: Any, options: optimizer.SolveOptions, deadline: float | None = None) -> Any:
+        seen.append(options.feasibility_jump)
+        return real(m, options, deadline)
+
+    monkeypatch.setattr(pipeline, "solve_model", spy)
+    inst = site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0})
+    off = optimizer.solve(inst)
+    on = optimizer.solve(inst, optimizer.SolveOptions(feasibility_jump=True))
+    assert seen == [False, True]
+    assert off.objective == pytest.approx(on.objective, rel=1e-12)
+    routed = net(
+        [{"id": "AB", "a": "A", "b": "B", "allowed": ["c100", "c400"]}],
+        [{"id": "d", "src": "A", "dst": "B", "gbps": 300}],
+    )
+    assert optimizer.solve(routed).objective == pytest.approx(30.0)  # 3 x c100 (30 USD) or 1 x c400 (30 USD)
+    assert seen[-1] is True
+    with pytest.raises(ValueError, match="feasibility_jump"):
+        optimizer.SolveOptions(feasibility_jump="off")  # type: ignore[arg-type]

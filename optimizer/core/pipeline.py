@@ -117,6 +117,8 @@ def _solve(
         return stopped_plan(instance, options, why, data_s=data_s)
     if data.routing is not None:
         data.routing.strengthen = options.routing_cuts
+    if options.feasibility_jump is None:  # the planner's choice: see SolveOptions.feasibility_jump
+        options = replace(options, feasibility_jump=data.routing is not None)
     _stage[0] = "build"
     model = _build(data, options, extend)
     if mip_start is not None and data.routing is None:

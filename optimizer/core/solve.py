@@ -79,9 +79,15 @@ class SolveOptions:
         warm_start: hand the variable values set on the model to HiGHS as a MIP start (routed demands:
             the pipeline first sets them with ``optimizer.core.routed.rounding_start``).
         relaxation: solve the LP relaxation only (integrality dropped).
-        feasibility_jump: run HiGHS's feasibility-jump heuristic before the root LP (HiGHS's default);
-            False skips it, which saves its time on small models re-solved from a MIP start (it only
-            looks for a first incumbent: the optimum and the proof of it are unchanged).
+        feasibility_jump: run HiGHS's feasibility-jump heuristic before the root LP (True, HiGHS's own
+            default) or skip it (False). It only looks for a first incumbent: the optimum and the proof of
+            it are the same either way. None (the default) lets ``optimizer.solve`` decide: off for the
+            link-count model (no routed demands), whose root LP HiGHS solves in a few milliseconds and
+            which it mostly closes at the root; when the heuristic finds the optimum first, the root LP's
+            integral solution no longer improves on the incumbent and HiGHS runs its root reduced-cost
+            fixing, quadratic in up to 1,024 bounds per link count (3-4 x the whole solve of the 16k
+            NVIDIA fabric under a site value, see ``benchmarks/README.md``); on for routed demands (hard
+            MILPs) and for ``solve_model`` called directly.
         routing_cuts: routed demands: add the cut-set and symmetry rows (the strengthened formulation).
         solver: ``highs`` (default: the array hand-off above) or another MILP solver reached through Pyomo's
             interfaces on the Pyomo model (``scip``, ``cbc``, ``gurobi``, ``cplex``: see
@@ -103,7 +109,7 @@ class SolveOptions:
     objective_scaling: bool = True
     warm_start: bool = False
     relaxation: bool = False
-    feasibility_jump: bool = True
+    feasibility_jump: bool | None = None
     routing_cuts: bool = True
     solver: str = "highs"
 
@@ -133,6 +139,10 @@ def option_problems(options: SolveOptions) -> list[str]:
         out.append(f"threads must be an integer from 1 to {MAX_THREADS} (or None: all cores), got {n!r}")
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or not 0 <= options.seed < 2**31:
         out.append(f"seed must be an integer from 0 to 2**31 - 1, got {options.seed!r}")
+    if options.feasibility_jump not in (None, True, False):
+        out.append(
+            f"feasibility_jump must be True, False or None (the planner decides), got {options.feasibility_jump!r}"
+        )
     if options.objective is not None and options.objective not in OBJECTIVES:
         out.append(
             f"objective must be one of {', '.join(OBJECTIVES)} (or None: the instance's), got {options.objective!r}"
@@ -681,7 +691,7 @@ def configure(h: highspy.Highs, options: SolveOptions, threads: int, cost: np.nd
     h.setOptionValue("presolve", "on")
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if not options.feasibility_jump:
+    if options.feasibility_jump is False:
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
 
 
