@@ -268,24 +268,24 @@ def test_atlanta_sum_convention_reproduces_raack_optimum() -> None:
 
 # ------------------------------------------------------------------------------ array build and cut loop
 def _separated_rows_hold_at_the_optimum(problem: str) -> int:
-    """Separate at the root of one build; solve another build (no separated rows) to optimality; every
-    separated row must hold at that optimum. Returns the number of rows checked."""
+    """Separate at the root of one build; solve another build (no separated rows); every separated row must
+    hold at its plan (valid rows hold at every integer plan, optimal or not). Returns the number of rows."""
     import numpy as np
 
     from optimizer.core.data import build_data
     from optimizer.core.model import build_arrays
     from optimizer.core.model.linear import column_values, record
     from optimizer.core.routed import separate_cutsets
-    from optimizer.core.solve import SolveOptions, SolveStatus, solve_model
+    from optimizer.core.solve import SolveOptions, solve_model
 
     d = build_data(load_problem(*problem_files(problem, FOLDER)))
-    options = SolveOptions(threads=1, time_limit_s=120, mip_rel_gap=1e-9)
+    options = SolveOptions(threads=1, time_limit_s=60, mip_rel_gap=1e-9)
     cut_model = build_arrays(d)
     sep = separate_cutsets(cut_model, d, options)
     assert sep is not None and sep.cuts > 0 and sep.lp_after > sep.lp_before
     block = next(b for b in record(cut_model).blocks if b.component == "routing_cutset_separated")
     plain = build_arrays(d)
-    assert solve_model(plain, options).status == SolveStatus.OPTIMAL
+    assert solve_model(plain, options).status.has_solution
     x = column_values(plain)
     starts = np.concatenate(([0], np.cumsum(block.lengths)))
     activity = np.add.reduceat(block.values * x[block.indices], starts[:-1])

@@ -452,7 +452,7 @@ class _Network:
 
     n_nodes: int
     usable: list[int]
-    """Groups with arcs and options (the others carry no routed flow)."""
+    """Groups with arcs (the others carry no routed flow)."""
     ends: dict[int, tuple[int, int]]
     undirected: bool
     """Every usable group is undirected (one cut side: demand both ways)."""
@@ -619,8 +619,8 @@ def separate_cutsets(m: Any, d: ModelData, options: Any, deadline: float | None 
 
 
 def _network(r: RoutingData, d: ModelData, ncol: list[int], xcols: list[int]) -> _Network | None:
-    usable = [gi for gi, arcs in enumerate(r.group_arcs) if arcs and d.groups[gi].cols]
-    if not usable:
+    usable = [gi for gi, arcs in enumerate(r.group_arcs) if arcs]  # with or without options: installed capacity
+    if not any(d.groups[gi].cols for gi in usable):
         return None
     n = len(r.nodes)
     ends = {gi: (r.arcs[r.group_arcs[gi][0]][1], r.arcs[r.group_arcs[gi][0]][2]) for gi in usable}
@@ -654,7 +654,7 @@ def _network(r: RoutingData, d: ModelData, ncol: list[int], xcols: list[int]) ->
         adj,
         cols,
         speed,
-        max(speed[i] for gi in usable for i in cols[gi]),
+        max((speed[i] for gi in usable for i in cols[gi]), default=0.0),
         [gr.installed_gbps - gr.own_gbps for gr in r.groups],
         {gi for gi in usable if r.groups[gi].direction == "directed"},
         ncol,
