@@ -10,7 +10,7 @@ Usage (from the repository root; SNDlib data resolved as in ``optimizer.sources.
 entries (the header then lists every run start and what was re-run).
 
 Every problem is solved with the strengthened routed formulation (cut-set rows, symmetry rows,
-LP-rounding warm start) at threads=1; the plain formulation (aggregated arc flow only) is solved
+root cutting-plane loop, LP-rounding warm start) at threads=1; the plain formulation (aggregated arc flow only) is solved
 for the comparison set with its own stated limit. The markdown is rewritten after every solve, so
 a cut-short run still leaves its results.
 """
@@ -199,7 +199,8 @@ def write_md(
         "plus the constant pre-installed cost (MIPLIB convention).",
         "",
         "Formulations: *strengthened* = source-aggregated arc flow + rounded cut-set rows (single nodes and "
-        "link end pairs) + symmetry rows for identical parallel links + LP-rounding warm start; *plain* = "
+        "link end pairs) + symmetry rows for identical parallel links + root cutting-plane loop (MIR "
+        "cut-set, flow-cutset, cardinality and metric rows) + LP-rounding warm start; *plain* = "
         "source-aggregated arc flow only.",
         "",
         "## MIPLIB problems (published values)",
