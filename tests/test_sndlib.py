@@ -267,7 +267,7 @@ def test_atlanta_sum_convention_reproduces_raack_optimum() -> None:
 
 
 # ------------------------------------------------------------------------------ array build and cut loop
-def _separated_rows_hold_at_the_optimum(problem: str) -> int:
+def _separated_rows_hold_at_a_plan(problem: str) -> int:
     """Separate at the root of one build; solve another build (no separated rows); every separated row must
     hold at its plan (valid rows hold at every integer plan, optimal or not). Returns the number of rows."""
     import numpy as np
@@ -279,7 +279,7 @@ def _separated_rows_hold_at_the_optimum(problem: str) -> int:
     from optimizer.core.solve import SolveOptions, solve_model
 
     d = build_data(load_problem(*problem_files(problem, FOLDER)))
-    options = SolveOptions(threads=1, time_limit_s=60, mip_rel_gap=1e-9)
+    options = SolveOptions(threads=1, time_limit_s=60, mip_rel_gap=1e-3)
     cut_model = build_arrays(d)
     sep = separate_cutsets(cut_model, d, options)
     assert sep is not None and sep.cuts > 0 and sep.lp_after > sep.lp_before
@@ -293,9 +293,15 @@ def _separated_rows_hold_at_the_optimum(problem: str) -> int:
     return len(block.lower)
 
 
+@pytest.mark.parametrize("problem", ["abilene--D-B-M-N-C-A-N-N", "abilene--U-U-M-N-C-A-N-N"])
+def test_separated_cut_set_rows_cut_off_no_plan(problem: str) -> None:
+    assert _separated_rows_hold_at_a_plan(problem) > 0
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", ["polska--D-B-M-N-C-A-N-N", "polska--U-U-M-N-C-A-N-N", "atlanta--D-B-M-N-C-A-N-N"])
-def test_separated_cut_set_rows_cut_off_no_optimum(problem: str) -> None:
-    assert _separated_rows_hold_at_the_optimum(problem) > 0
+def test_separated_cut_set_rows_cut_off_no_plan_of_larger_networks(problem: str) -> None:
+    assert _separated_rows_hold_at_a_plan(problem) > 0
 
 
 def test_routed_solve_imports_no_pyomo() -> None:
@@ -308,13 +314,13 @@ def test_routed_solve_imports_no_pyomo() -> None:
         "from optimizer.core.pipeline import solve\n"
         "from optimizer.core.solve import SolveOptions\n"
         "from optimizer.sources.sndlib import data_dir, load_problem, problem_files\n"
-        "inst = load_problem(*problem_files('polska--D-B-M-N-C-A-N-N', data_dir()))\n"
+        "inst = load_problem(*problem_files('abilene--D-B-M-N-C-A-N-N', data_dir()))\n"
         "plan = solve(inst, SolveOptions(threads=1))\n"
         "print(plan.status, plan.objective, plan.solver['interface'], plan.solver['cuts_separated'] > 0,\n"
         "      sorted(k for k in sys.modules if k.split('.')[0] == 'pyomo'))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["optimal", "15717.0", "arrays", "True", "[]"]
+    assert out.stdout.split() == ["optimal", "114606.0", "arrays", "True", "[]"]
 
 
 @pytest.mark.parametrize("problem", ["polska--D-B-M-N-C-A-N-N", "abilene--U-U-M-N-C-A-N-N"])
