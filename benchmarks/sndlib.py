@@ -11,8 +11,8 @@ Usage (from the repository root; SNDlib data resolved as in ``optimizer.sources.
 entries (the header then lists every run start and what was re-run).
 
 Every problem is solved with the strengthened routed formulation (cut-set rows, symmetry rows,
-root cutting-plane loop, LP-rounding warm start) at threads=1; the plain formulation (aggregated arc flow only) is solved
-for the comparison set with its own stated limit. The markdown is rewritten after every solve, so
+root cutting-plane loop, LP-rounding warm start) at threads=1; the plain formulation (aggregated arc
+flow only) is solved for the comparison set with its own stated limit. The markdown is rewritten after every solve, so
 a cut-short run still leaves its results.
 """
 

@@ -308,7 +308,11 @@ def test_cut_loop_adds_the_rounded_cut_of_three_nodes() -> None:
         (
             float(block.lower[k]),
             tuple(
-                zip(block.indices[starts[k] : starts[k + 1]].tolist(), block.values[starts[k] : starts[k + 1]].tolist())
+                zip(
+                    block.indices[starts[k] : starts[k + 1]].tolist(),
+                    block.values[starts[k] : starts[k + 1]].tolist(),
+                    strict=True,
+                )
             ),
         )
         for k in range(len(block.lower))
