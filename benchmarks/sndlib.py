@@ -45,6 +45,8 @@ MIPLIB = [  # (problem, published value, proven optimal?)
 ]
 PLAIN_MIPLIB = ["germany50--D-B-M-N-C-A-N-N", "dfn-gwin--U-U-M-N-C-A-N-N", "ta1--U-U-M-N-C-A-N-N"]
 TOL = 1e-4
+KEPT_SECTION = "## One thread, 600 s: before and after the root cutting-plane loop"
+"""Heading of the section of sndlib.md measured with the CLI (not by this script): kept when it re-writes the file."""
 
 
 @dataclass
@@ -261,7 +263,12 @@ def write_md(
             f"| {problem} | {strong.status}, {strong.time_s:.1f}, {fmt(strong.gap, 4)} | "
             f"{plain.status}, {plain.time_s:.1f}, {fmt(plain.gap, 4)} | {ratio} |"
         )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = ""
+    if path.exists():  # the hand-written before/after section is kept across re-runs
+        text = path.read_text(encoding="utf-8")
+        if KEPT_SECTION in text:
+            kept = "\n" + text[text.index(KEPT_SECTION) :]
+    path.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 def _ordered(runs: list[Run]) -> list[Run]:
