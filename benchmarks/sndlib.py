@@ -5,13 +5,14 @@ Usage (from the repository root; SNDlib data resolved as in ``optimizer.sources.
     python -m benchmarks.sndlib [--small-limit 60] [--miplib-limit 300] [--plain-small-limit 30]
                                 [--plain-miplib-limit 120] [--only NAME ...] [--formulation F]
                                 [--keep benchmarks/sndlib.md] [--out benchmarks/sndlib.md]
+    python -m benchmarks.sndlib --root-lp PROBLEM ...   (the root cut loop's LP bound, before and after)
 
 ``--keep`` reads the runs of an earlier output and re-runs only the selected jobs, replacing those
 entries (the header then lists every run start and what was re-run).
 
 Every problem is solved with the strengthened routed formulation (cut-set rows, symmetry rows,
-LP-rounding warm start) at threads=1; the plain formulation (aggregated arc flow only) is solved
-for the comparison set with its own stated limit. The markdown is rewritten after every solve, so
+root cutting-plane loop, LP-rounding warm start) at threads=1; the plain formulation (aggregated arc
+flow only) is solved for the comparison set with its own stated limit. The markdown is rewritten after every solve, so
 a cut-short run still leaves its results.
 """
 
@@ -44,6 +45,8 @@ MIPLIB = [  # (problem, published value, proven optimal?)
 ]
 PLAIN_MIPLIB = ["germany50--D-B-M-N-C-A-N-N", "dfn-gwin--U-U-M-N-C-A-N-N", "ta1--U-U-M-N-C-A-N-N"]
 TOL = 1e-4
+KEPT_SECTION = "## One thread, 600 s: before and after the root cutting-plane loop"
+"""Heading of the section of sndlib.md measured with the CLI (not by this script): kept when it re-writes the file."""
 
 
 @dataclass
@@ -199,7 +202,8 @@ def write_md(
         "plus the constant pre-installed cost (MIPLIB convention).",
         "",
         "Formulations: *strengthened* = source-aggregated arc flow + rounded cut-set rows (single nodes and "
-        "link end pairs) + symmetry rows for identical parallel links + LP-rounding warm start; *plain* = "
+        "link end pairs) + symmetry rows for identical parallel links + root cutting-plane loop (MIR "
+        "cut-set, flow-cutset, cardinality and metric rows) + LP-rounding warm start; *plain* = "
         "source-aggregated arc flow only.",
         "",
         "## MIPLIB problems (published values)",
@@ -259,7 +263,12 @@ def write_md(
             f"| {problem} | {strong.status}, {strong.time_s:.1f}, {fmt(strong.gap, 4)} | "
             f"{plain.status}, {plain.time_s:.1f}, {fmt(plain.gap, 4)} | {ratio} |"
         )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = ""
+    if path.exists():  # the hand-written before/after section is kept across re-runs
+        text = path.read_text(encoding="utf-8")
+        if KEPT_SECTION in text:
+            kept = "\n" + text[text.index(KEPT_SECTION) :]
+    path.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 def _ordered(runs: list[Run]) -> list[Run]:
@@ -268,6 +277,37 @@ def _ordered(runs: list[Run]) -> list[Run]:
     return sorted(
         runs, key=lambda r: (r.formulation != "strengthened", r.published is not None, order.get(r.problem, 0))
     )
+
+
+def root_lp_table(folder: Path, problems: list[str], time_limit_s: float = 600.0) -> list[str]:
+    """Markdown rows: the LP bound of the strengthened build before and after the root cutting-plane loop
+    (``optimizer.core.routed.separate_cutsets``, as a run with ``time_limit_s`` gets it), its rounds, rows
+    and CPU seconds (one thread), with the 1-minute load average."""
+    import os
+
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_arrays
+    from optimizer.core.routed import separate_cutsets
+
+    rows = [
+        "| problem | LP before | LP after | rise % | rounds | rows added | loop CPU s | load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for problem in problems:
+        data = build_data(load_problem(*problem_files(problem, folder)))
+        model = build_arrays(data)
+        cpu = time.process_time()
+        sep = separate_cutsets(model, data, SolveOptions(time_limit_s=time_limit_s, threads=1))
+        cpu = time.process_time() - cpu
+        if sep is None or sep.lp_before is None or sep.lp_after is None:
+            rows.append(f"| {problem} | - | - | - | - | - | {cpu:.1f} | {os.getloadavg()[0]:.1f} |")
+            continue
+        rise = 100 * (sep.lp_after / sep.lp_before - 1)
+        rows.append(
+            f"| {problem} | {sep.lp_before:,.2f} | {sep.lp_after:,.2f} | {rise:.2f} | {sep.rounds} | {sep.cuts} | "
+            f"{cpu:.1f} | {os.getloadavg()[0]:.1f} |"
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,11 +323,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--keep", default=None, help="Earlier output whose other runs are kept.")
     ap.add_argument("--out", default=str(Path(__file__).with_name("sndlib.md")))
+    ap.add_argument(
+        "--root-lp",
+        nargs="+",
+        default=None,
+        metavar="PROBLEM",
+        help="Only print the root cutting-plane loop's effect on these problems (a markdown table) and exit.",
+    )
     args = ap.parse_args(argv)
     folder = data_dir()
     if folder is None:
         print("no SNDlib data found (set SNDLIB_DIR)", file=sys.stderr)
         return 1
+    if args.root_lp:
+        print("\n".join(root_lp_table(folder, args.root_lp)))
+        return 0
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     jobs: list[tuple[str, str, float, float | None, bool]] = []
     for p in small_problems(folder):

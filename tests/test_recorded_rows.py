@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -189,12 +190,32 @@ def test_the_array_model_takes_the_same_mip_start_and_solution() -> None:
     assert linear.var_values(am.n) == pytest.approx(linear.var_values(pm.n))
 
 
-def test_build_arrays_refuses_routed_demands() -> None:
+def _routed(routing: str, divisible: bool = False) -> Any:
+    links = [dict(link) for link in TRIANGLE]
+    links[0].update(routing_cost_usd_per_gbps=1.0, direction="bidirected")
+    links[1].update(setup_cost_usd=50.0, divisible=divisible)
+    links[2].update(allowed=["c100", "c400"], routing_cost_usd_per_gbps=0.5)
+    demands = [
+        {"id": "d1", "src": "A", "dst": "C", "gbps": 300, "max_latency_ns": 5000},
+        {"id": "d2", "src": "C", "dst": "B", "gbps": 120},
+    ]
+    return load_instance(net(links, demands, routing=routing))
+
+
+@pytest.mark.parametrize(
+    ("routing", "divisible"), [("single_path", False), ("splittable", False), ("splittable", True)]
+)
+def test_the_array_build_of_routed_demands_is_the_pyomo_model(routing: str, divisible: bool) -> None:
+    """Routed demands on ``build_arrays``: the same matrix, integrality (divisible groups continuous) and
+    objective as the Pyomo model."""
     from optimizer.core.model import build_arrays
 
-    inst = load_instance(net([dict(link) for link in TRIANGLE], [{"id": "d", "src": "A", "dst": "C", "gbps": 100}]))
-    with pytest.raises(ValueError, match="routed demands"):
-        build_arrays(build_data(inst))
+    d = build_data(_routed(routing, divisible))
+    array_model, pyomo_model = build_arrays(d), build_model(d)
+    a = linear_arrays(array_model)
+    _same_matrix(a, _linear_arrays(pyomo_model))
+    divisible_cols = d.groups[1].cols
+    assert all(a.integrality[i] == (0 if divisible else 1) for i in divisible_cols)
 
 
 def test_a_plan_without_routed_demands_never_imports_pyomo() -> None:
@@ -221,10 +242,10 @@ def test_the_plan_names_the_hand_off_it_used() -> None:
     routed = load_instance(net([dict(link) for link in TRIANGLE], [{"id": "d", "src": "A", "dst": "C", "gbps": 100}]))
     arrays = solve(tiny, SolveOptions(threads=1))
     appsi = solve(tiny, SolveOptions(threads=1, interface="appsi"))
-    pyomo = solve(routed, SolveOptions(threads=1))
-    assert (arrays.solver["interface"], appsi.solver["interface"], pyomo.solver["interface"]) == (
+    routed_arrays = solve(routed, SolveOptions(threads=1))
+    assert (arrays.solver["interface"], appsi.solver["interface"], routed_arrays.solver["interface"]) == (
         "arrays",
         "pyomo-appsi",
-        "pyomo-direct",
+        "arrays",
     )
     assert arrays.objective == pytest.approx(appsi.objective, rel=1e-9)

@@ -276,3 +276,61 @@ def test_cli_solve_of_a_routed_instance_prints_network_costs_and_writes_flows(tm
     assert "network costs: installed 0.00, setup 0.00, routing 3.00 USD" in printed
     assert "flow rows" in printed
     assert (tmp_path / "out" / "flows.csv").read_text(encoding="utf-8").count("\n") >= 2
+
+
+def test_cut_loop_adds_the_rounded_cut_of_three_nodes() -> None:
+    """Six-node ring A-B-C-D-E-F of c100 links; demands A->D 150, B->E 150, C->F 50 Gb/s. The set {A, B, C}
+    sends 350 Gb/s out over CD and FA: the LP relaxation (8.5 modules, 85 USD) buys 3.5 modules there;
+    the cut-set row rounds it to n[CD] + n[FA] >= 4. The single-node and link-end rows built up front do
+    not contain that set, so the loop separates it; the optimum (9 modules, 90 USD) is unchanged."""
+    import numpy as np
+
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_arrays
+    from optimizer.core.model.linear import record
+    from optimizer.core.routed import separate_cutsets
+    from optimizer.core.solve import SolveOptions
+
+    pairs = ("AB", "BC", "CD", "DE", "EF", "FA")
+    links = [{"id": f"{a}{b}", "a": a, "b": b, "allowed": ["c100"]} for a, b in pairs]
+    demands = [
+        {"id": f"d{i}", "src": s, "dst": t, "gbps": g}
+        for i, (s, t, g) in enumerate([("A", "D", 150), ("B", "E", 150), ("C", "F", 50)])
+    ]
+    inst = optimizer.load_instance(net(links, demands, "ABCDEF"))
+    d = build_data(inst)
+    m = build_arrays(d)
+    sep = separate_cutsets(m, d, SolveOptions(threads=1))
+    assert sep is not None and sep.lp_before == pytest.approx(85.0) and sep.lp_after == pytest.approx(90.0)
+    block = next(b for b in record(m).blocks if b.component == "routing_cutset_separated")
+    starts = np.concatenate(([0], np.cumsum(block.lengths)))
+    rows = {
+        (
+            float(block.lower[k]),
+            tuple(
+                zip(
+                    block.indices[starts[k] : starts[k + 1]].tolist(),
+                    block.values[starts[k] : starts[k + 1]].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        for k in range(len(block.lower))
+    }
+    cd, fa = (d.groups[pairs.index(p)].cols[0] for p in ("CD", "FA"))
+    assert (4.0, ((cd, 1.0), (fa, 1.0))) in rows
+    assert solve_verified(inst).objective == pytest.approx(90.0)
+    assert solve_verified(inst, routing_cuts=False).objective == pytest.approx(90.0)
+
+
+def test_cut_loop_counts_installed_capacity_of_groups_without_options() -> None:
+    """A link group with installed capacity and no option still carries flow across a cut: A-B has 300
+    Gb/s installed and nothing to buy, A-C and C-B c100 only; demand A->B 350 Gb/s needs one c100 on each
+    of A-C and C-B (20 USD). A cut {A} that left A-B out would ask for 4 modules on A-C alone."""
+    links = [
+        {"id": "AB", "a": "A", "b": "B", "allowed": [], "installed_gbps": 300},
+        {"id": "AC", "a": "A", "b": "C", "allowed": ["c100"]},
+        {"id": "CB", "a": "C", "b": "B", "allowed": ["c100"]},
+    ]
+    plan = solve_verified(net(links, [{"id": "d", "src": "A", "dst": "B", "gbps": 350}]))
+    assert plan.objective == pytest.approx(20.0)

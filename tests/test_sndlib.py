@@ -264,3 +264,79 @@ def test_atlanta_sum_convention_reproduces_raack_optimum() -> None:
     report = solve_model(m, SolveOptions(time_limit_s=300, threads=1, mip_rel_gap=1e-6))
     assert str(report.status) == "optimal"
     assert report.objective == pytest.approx(46244642.4, rel=1e-6)
+
+
+# ------------------------------------------------------------------------------ array build and cut loop
+def _separated_rows_hold_at_a_plan(problem: str) -> int:
+    """Separate at the root of one build; solve another build (no separated rows); every separated row must
+    hold at its plan (valid rows hold at every integer plan, optimal or not). Returns the number of rows."""
+    import numpy as np
+
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_arrays
+    from optimizer.core.model.linear import column_values, record
+    from optimizer.core.routed import separate_cutsets
+    from optimizer.core.solve import SolveOptions, solve_model
+
+    d = build_data(load_problem(*problem_files(problem, FOLDER)))
+    options = SolveOptions(threads=1, time_limit_s=60, mip_rel_gap=1e-3)
+    cut_model = build_arrays(d)
+    sep = separate_cutsets(cut_model, d, options)
+    assert sep is not None and sep.cuts > 0 and sep.lp_after > sep.lp_before
+    block = next(b for b in record(cut_model).blocks if b.component == "routing_cutset_separated")
+    plain = build_arrays(d)
+    assert solve_model(plain, options).status.has_solution
+    x = column_values(plain)
+    starts = np.concatenate(([0], np.cumsum(block.lengths)))
+    activity = np.add.reduceat(block.values * x[block.indices], starts[:-1])
+    assert np.all(activity >= block.lower - 1e-6 * np.maximum(1.0, block.lower)), problem
+    return len(block.lower)
+
+
+@pytest.mark.parametrize("problem", ["abilene--D-B-M-N-C-A-N-N", "abilene--U-U-M-N-C-A-N-N"])
+def test_separated_cut_set_rows_cut_off_no_plan(problem: str) -> None:
+    assert _separated_rows_hold_at_a_plan(problem) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem", ["polska--D-B-M-N-C-A-N-N", "polska--U-U-M-N-C-A-N-N", "atlanta--D-B-M-N-C-A-N-N"])
+def test_separated_cut_set_rows_cut_off_no_plan_of_larger_networks(problem: str) -> None:
+    assert _separated_rows_hold_at_a_plan(problem) > 0
+
+
+def test_routed_solve_imports_no_pyomo() -> None:
+    """A plain solve of routed demands is built as arrays: Pyomo is never imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from optimizer.core.pipeline import solve\n"
+        "from optimizer.core.solve import SolveOptions\n"
+        "from optimizer.sources.sndlib import data_dir, load_problem, problem_files\n"
+        "inst = load_problem(*problem_files('abilene--D-B-M-N-C-A-N-N', data_dir()))\n"
+        "plan = solve(inst, SolveOptions(threads=1))\n"
+        "print(plan.status, plan.objective, plan.solver['interface'], plan.solver['cuts_separated'] > 0,\n"
+        "      sorted(k for k in sys.modules if k.split('.')[0] == 'pyomo'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["optimal", "114606.0", "arrays", "True", "[]"]
+
+
+@pytest.mark.parametrize("problem", ["polska--D-B-M-N-C-A-N-N", "abilene--U-U-M-N-C-A-N-N"])
+def test_rounding_start_on_arrays_equals_the_pyomo_one(problem: str) -> None:
+    """The LP-rounding start reads and writes value arrays: the same start on both builds."""
+    import numpy as np
+
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_arrays, build_model
+    from optimizer.core.model.linear import column_values
+    from optimizer.core.routed import objective_value, rounding_start
+    from optimizer.core.solve import SolveOptions
+
+    d = build_data(load_problem(*problem_files(problem, FOLDER)))
+    options = SolveOptions(threads=1, time_limit_s=60)
+    array_model, pyomo_model = build_arrays(d), build_model(d)
+    assert rounding_start(array_model, d, options) and rounding_start(pyomo_model, d, options)
+    np.testing.assert_allclose(column_values(array_model), column_values(pyomo_model), rtol=1e-9, atol=1e-9)
+    assert objective_value(array_model) == pytest.approx(objective_value(pyomo_model), rel=1e-12)

@@ -126,6 +126,11 @@ def _solve(
 
         applied = apply_start(model, data, mip_start)
         options = replace(options, warm_start=options.warm_start or applied)
+    separation = None
+    if data.routing is not None and options.routing_cuts:  # root cutting-plane loop (strengthened form)
+        from optimizer.core.routed import separate_cutsets
+
+        separation = separate_cutsets(model, data, options, deadline)
     if options.warm_start and data.routing is not None:
         from optimizer.core.routed import rounding_start
 
@@ -139,8 +144,7 @@ def _solve(
         from optimizer.core.routed import start_misread
 
         if start_misread(model, data, report):  # guard against HiGHS misreading the MIP start: solve again
-            model = _build(data, replace(options, interface="appsi"), extend)  # a Pyomo model again
-            options = replace(options, warm_start=False)
+            options = replace(options, warm_start=False)  # the same model (its cut rows too), no start
             report = solve_model(model, options, deadline)
     diagnostics: list[str] = []
     relaxations: list[Relaxation] = []
@@ -179,6 +183,8 @@ def _solve(
             "columns_pruned": data.pruned_options,
         }
     )
+    if separation is not None:
+        solver.update(separation.as_dict())
     if report.size is not None:
         solver["nonzeros"] = report.size["nonzeros"]
     if explain_note:
@@ -289,7 +295,7 @@ def _model_size(model: Model, report: SolveReport) -> tuple[int, int]:
         return report.size["columns"], report.size["integers"]
     if isinstance(model, ArrayModel):
         rec = record(model)
-        return rec.n_columns, sum(len(v) for v in rec.var_components if v.integer)
+        return rec.n_columns, sum(int(v.integrality().sum()) for v in rec.var_components)
     import pyomo.environ as pyo
 
     n_vars = n_int = 0

@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from optimizer.core.data import ModelData
 from optimizer.core.routing import RoutingData, routed_volume
@@ -158,9 +161,10 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
     For every group the capacity needed by the LP flows (larger direction, or the sum when undirected,
     plus its own demand_gbps, less installed_gbps) is covered by the cheapest combination of its options
     found by ``cheapest_cover`` (one option, or k of one plus the remainder of another). The result is
-    a feasible plan, set as the model's variable values for a MIP start. Returns False (and sets
-    nothing) when the model has parts the heuristic does not handle (switch groups, indicators,
-    single-path or latency-bounded demands) or the LP has no solution.
+    a feasible plan, set as the model's variable values for a MIP start (read and written as value
+    arrays: the same on a Pyomo model and an ``ArrayModel``). Returns False (and sets nothing) when the
+    model has parts the heuristic does not handle (switch groups, indicators, single-path or
+    latency-bounded demands) or the LP has no solution.
     """
     from dataclasses import replace
 
@@ -184,7 +188,9 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
     if not report.status.has_solution:
         _clear(m)
         return False
-    flow = _arc_flows(m, r)
+    x = _values(m.route_x)
+    flow = _arc_flows(x, _values(m.route_path), r)
+    n = [0.0] * d.n_cols
     caps = []
     for gi, gr in enumerate(r.groups):
         arcs = r.group_arcs[gi]
@@ -195,51 +201,66 @@ def rounding_start(m: Any, d: ModelData, options: Any) -> bool:
         g = d.groups[gi]
         opts = [(i, d.col_option[i].speed_gbps, d.col_option[i].cost_usd) for i in g.cols]
         counts = cheapest_cover(need * (1 + 1e-9), opts, gr.max_count, gr.divisible)
-        if counts is None:
+        if counts is None or any(counts.get(i, 0.0) > d.col_ub[i] + 1e-9 for i in g.cols):
             _clear(m)
             return False
         for i in g.cols:
-            m.n[i].set_value(min(float(d.col_ub[i]), counts.get(i, 0.0)), skip_validation=True)
+            n[i] = min(float(d.col_ub[i]), counts.get(i, 0.0))
         caps.append(sum(d.col_option[i].speed_gbps * counts.get(i, 0.0) for i in g.cols))
-        if any(counts.get(i, 0.0) > d.col_ub[i] + 1e-9 for i in g.cols):
-            _clear(m)
-            return False
-    # symmetric pairs must be ordered by capacity: otherwise drop the start (swapping is not attempted)
+    # symmetric pairs must be ordered by capacity: swap the pairs' columns and flows
     if r.strengthen and any(caps[g] < caps[h] - 1e-9 for g, h in symmetric_pairs(r, d)):
-        _swap_symmetric(m, d, r, caps)
-        flow = _arc_flows(m, r)
+        _swap_symmetric(n, x, d, r, caps)
+        flow = _arc_flows(x, _values(m.route_path), r)
+        set_var_values(m.route_x, x)
+    set_var_values(m.n, n)
     gi_r = [
         gi
         for gi, gr in enumerate(r.groups)
         if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]
     ]
-    for t, gi in enumerate(gi_r):
-        m.route_r[t].set_value(max(flow[a] for a in r.group_arcs[gi]), skip_validation=True)
+    set_var_values(m.route_r, [max(flow[a] for a in r.group_arcs[gi]) for gi in gi_r])
     setup = [gi for gi, gr in enumerate(r.groups) if gr.setup_cost_usd > 0 and gr.installed_gbps <= 0]
-    for t, gi in enumerate(setup):
-        is_open = any((m.n[i].value or 0) > 1e-9 for i in d.groups[gi].cols)
-        m.route_open[t].set_value(1.0 if is_open else 0.0, skip_validation=True)
+    set_var_values(m.route_open, [1.0 if any(n[i] > 1e-9 for i in d.groups[gi].cols) else 0.0 for gi in setup])
     return True
 
 
-def _arc_flows(m: Any, r: RoutingData) -> list[float]:
-    """Flow per arc from the model's current aggregated and path flow values."""
+def _values(var: Any) -> list[float]:
+    """The values of a variable block (Pyomo or arrays), unset ones as 0."""
+    from optimizer.core.model.linear import var_values
+
+    return [0.0 if v is None else float(v) for v in var_values(var)]
+
+
+def set_var_values(var: Any, values: list[float]) -> None:
+    """Set the values of a variable block (Pyomo or arrays), in index order."""
+    from optimizer.core.model.linear import set_var_values as put
+
+    put(var, values)
+
+
+def _x_index(r: RoutingData) -> list[tuple[int, int]]:
+    """(commodity, arc) of each aggregated flow column, in the routing family's order."""
+    return [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs)) if r.arcs[a][2] != com.source]
+
+
+def _arc_flows(x: list[float], path: list[float], r: RoutingData) -> list[float]:
+    """Flow per arc from aggregated flow values ``x`` and path flow values ``path``."""
     flow = [0.0] * len(r.arcs)
-    x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs)) if r.arcs[a][2] != com.source]
-    for k, (_c, a) in enumerate(x_index):
-        flow[a] += max(0.0, m.route_x[k].value or 0.0)
+    for k, (_c, a) in enumerate(_x_index(r)):
+        flow[a] += max(0.0, x[k])
     j = 0
     for pd in r.path_demands:
         for p in pd.paths:
-            v = max(0.0, m.route_path[j].value or 0.0)
+            v = max(0.0, path[j])
             for a in p:
                 flow[a] += v
             j += 1
     return flow
 
 
-def _swap_symmetric(m: Any, d: ModelData, r: RoutingData, caps: list[float]) -> None:
-    """Order interchangeable parallel groups by capacity by exchanging their columns and arc flows."""
+def _swap_symmetric(n: list[float], x: list[float], d: ModelData, r: RoutingData, caps: list[float]) -> None:
+    """Order interchangeable parallel groups by capacity by exchanging their columns ``n`` and arc flows ``x``."""
+    arc_pos = {key: k for k, key in enumerate(_x_index(r))}
     changed = True
     pairs = symmetric_pairs(r, d)
     while changed:
@@ -249,29 +270,26 @@ def _swap_symmetric(m: Any, d: ModelData, r: RoutingData, caps: list[float]) -> 
                 changed = True
                 caps[g], caps[h] = caps[h], caps[g]
                 for i, j in zip(d.groups[g].cols, d.groups[h].cols, strict=True):
-                    vi, vj = m.n[i].value, m.n[j].value
-                    m.n[i].set_value(vj, skip_validation=True)
-                    m.n[j].set_value(vi, skip_validation=True)
-                arc_pos = {}
-                x_index = [
-                    (c, a)
-                    for c, com in enumerate(r.commodities)
-                    for a in range(len(r.arcs))
-                    if r.arcs[a][2] != com.source
-                ]
-                for k, key in enumerate(x_index):
-                    arc_pos[key] = k
+                    n[i], n[j] = n[j], n[i]
                 for a, b in zip(r.group_arcs[g], r.group_arcs[h], strict=True):
                     for c in range(len(r.commodities)):
                         ka, kb = arc_pos.get((c, a)), arc_pos.get((c, b))
                         if ka is not None and kb is not None:
-                            va, vb = m.route_x[ka].value, m.route_x[kb].value
-                            m.route_x[ka].set_value(vb, skip_validation=True)
-                            m.route_x[kb].set_value(va, skip_validation=True)
+                            x[ka], x[kb] = x[kb], x[ka]
 
 
 def _clear(m: Any) -> None:
-    for v in m.component_data_objects(ctype=__import__("pyomo.environ", fromlist=["Var"]).Var):
+    """Unset every variable value of the model (no MIP start)."""
+    from optimizer.core.model.linear import ArrayModel, ArrayVar, record
+
+    if isinstance(m, ArrayModel):
+        for var in record(m).var_components:
+            if isinstance(var, ArrayVar):
+                var.value[:] = np.nan
+        return
+    import pyomo.environ as pyo
+
+    for v in m.component_data_objects(ctype=pyo.Var):
         v.set_value(None, skip_validation=True)
 
 
@@ -305,11 +323,10 @@ def routed_plan_rows(
             }
         )
 
-    x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs)) if r.arcs[a][2] != com.source]
-    for k, (c, a) in enumerate(x_index):
-        v = m.route_x[k].value or 0.0
-        if v > 1e-9:
-            arc_row(r.commodity_id(c), a, v)
+    x = _values(m.route_x)
+    for k, (c, a) in enumerate(_x_index(r)):
+        if x[k] > 1e-9:
+            arc_row(r.commodity_id(c), a, x[k])
     for c, com in enumerate(r.commodities):
         commodities.append({"id": r.commodity_id(c), "source": r.nodes[com.source], "demands": list(com.demand_ids)})
     u_index = [
@@ -318,15 +335,17 @@ def routed_plan_rows(
         for a in range(len(r.arcs))
         if r.arcs[a][2] != r.single_demands[k].src and r.arcs[a][1] != r.single_demands[k].dst
     ]
+    u = _values(m.route_u)
     for j, (k, a) in enumerate(u_index):
-        if (m.route_u[j].value or 0.0) > 0.5 and r.single_demands[k].gbps > 0:
+        if u[j] > 0.5 and r.single_demands[k].gbps > 0:
             arc_row(f"demand:{r.single_demands[k].id}", a, r.single_demands[k].gbps)
     for sd in r.single_demands:
         commodities.append({"id": f"demand:{sd.id}", "source": r.nodes[sd.src], "demands": [sd.id]})
+    path = _values(m.route_path)
     j = 0
     for pd in r.path_demands:
         for p in pd.paths:
-            v = m.route_path[j].value or 0.0
+            v = path[j]
             j += 1
             if v > 1e-9:
                 for a in p:
@@ -366,12 +385,575 @@ def start_misread(m: Any, d: ModelData, report: Any) -> bool:
     """
     if not report.status.has_solution or report.objective is None:
         return False
-    value = float(pyo_value(m.objective))
+    value = objective_value(m)
     return bool(abs(value - report.objective) > 1e-6 * max(1.0, abs(value)))
 
 
-def pyo_value(expr: Any) -> float:
-    """Numeric value of a Pyomo expression (kept here so the routing data module imports Pyomo lazily)."""
+def objective_value(m: Any) -> float:
+    """The objective at the model's current values: from the arrays (``ArrayModel``, or a Pyomo model its
+    record still describes), else Pyomo's own evaluation (a model a hook has changed)."""
+    from optimizer.core.model.linear import ArrayModel, column_values, current, record
+
+    if isinstance(m, ArrayModel) or current(m):
+        rec = record(m)
+        assert rec.cost is not None
+        x = np.nan_to_num(column_values(m), nan=0.0)
+        return float(rec.cost @ x[: len(rec.cost)] + rec.offset)
     import pyomo.environ as pyo
 
-    return float(pyo.value(expr))
+    return float(pyo.value(m.objective))
+
+
+# ------------------------------------------------------------------------------ cut-set separation
+
+SEPARATION_ROUNDS = 40
+"""Most rounds of the root cutting-plane loop (``separate_cutsets``); 0 turns the loop off."""
+
+SEPARATION_TIME_SHARE = 0.1
+"""Share of the run's time limit the loop may spend (it stops after the round that passes it)."""
+
+CUTS_PER_ROUND = 500
+"""Most violated inequalities added per round (the most violated first)."""
+
+MIN_VIOLATION = 1e-4
+"""Least violation, relative to the right-hand side, for an inequality to be added."""
+
+STALL_ROUNDS = 3
+"""The loop stops when the LP bound has risen by less than ``STALL_GAIN`` (relative) over this many rounds."""
+
+STALL_GAIN = 1e-5
+
+
+@dataclass
+class Separation:
+    """What the root cutting-plane loop did: rounds, inequalities added and the LP bound before and after."""
+
+    rounds: int
+    cuts: int
+    metric_cuts: int
+    lp_before: float | None
+    lp_after: float | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cut_rounds": self.rounds,
+            "cuts_separated": self.cuts,
+            "metric_cuts_separated": self.metric_cuts,
+            "root_lp_before_cuts": self.lp_before,
+            "root_lp_after_cuts": self.lp_after,
+            "cut_loop_s": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Network:
+    """What separation reads of the routing data, as arrays over nodes and groups."""
+
+    n_nodes: int
+    usable: list[int]
+    """Groups with arcs (the others carry no routed flow)."""
+    ends: dict[int, tuple[int, int]]
+    undirected: bool
+    """Every usable group is undirected (one cut side: demand both ways)."""
+    vol: np.ndarray
+    """vol[s, t]: demand from s to t."""
+    adj: np.ndarray
+    cols: list[list[int]]
+    """Model columns (indices into ``n``) of each group."""
+    speed: list[float]
+    max_speed: float
+    base: list[float]
+    """installed_gbps - demand_gbps of each group (capacity routed flow finds without any module)."""
+    directed: set[int]
+    ncol: list[int]
+    """Model column of each ``n`` index."""
+    src: np.ndarray
+    """Source node of each aggregated commodity."""
+    xcol: np.ndarray
+    """xcol[c, a]: model column of commodity c's flow on arc a (-1: none, an arc into c's source)."""
+    vol_agg: np.ndarray
+    """vol_agg[s, t]: demand from s to t routed as aggregated commodities."""
+    side_arc: dict[int, tuple[int, int]]
+    """Group -> (arc a -> b, arc b -> a; -1 when the group has none)."""
+
+
+def separate_cutsets(m: Any, d: ModelData, options: Any, deadline: float | None = None) -> Separation | None:
+    """Root cutting-plane loop: separate violated cut-set and metric inequalities from the LP relaxation.
+
+    Every routing satisfies, for lengths mu >= 0 on the arcs (one length per undirected group), the
+    metric inequality sum_a mu_a cap(g(a)) >= sum_{s,t} d(s,t) dist_mu(s, t), cap(g) = installed_gbps(g)
+    - demand_gbps(g) + sum_{i in g} speed_i n[i] (flow on a is at most cap(g(a)); the demand from s to t
+    uses paths no shorter than dist_mu(s, t)). A node set S gives the cut-set case: mu = 1 on the arcs
+    leaving S (D(S) the demand leaving S; likewise into S; with D(S) + D(V \\ S) when every group is
+    undirected). Written as sum_i a_i n[i] >= b with the constants moved right (b > 0), a coefficient may
+    be lowered to min(a_i, b) (one such link meets the row alone), and for a divisor C, with a_i and b
+    divided by C and f = b - floor(b) > 0, the mixed-integer rounding (MIR) inequality
+
+        sum_i (floor(a_i) + min(f_i, f) / f) n[i] >= ceil(b),    f_i = a_i - floor(a_i)
+
+    holds for every integer n >= 0 (Nemhauser and Wolsey, "Integer and Combinatorial Optimization",
+    II.1.7; for network design: Bienstock and Guenluek, "Capacitated network design -- polyhedral
+    structure and computation", 1996; Avella, Mattia and Sassano, "Metric inequalities and the network
+    loading problem", 2007; Raack, Koster, Orlowski and Wessaely, "On cut-based inequalities for
+    capacitated network design polyhedra", Networks 57, 2011). The LP relaxation implies the unrounded
+    rows; the rounded ones cut off its fractional capacities. Rows with a ``divisible`` group are skipped
+    (its counts are not integer).
+
+    Separation, each round, at the LP optimum: (1) cut-sets: connected node sets grown from every node,
+    each step adding the neighbour that leaves the least slack (cut capacity less demand); each set met
+    with slack below the largest module speed, with every distinct (lowered) module speed as divisor;
+    (2) metric: mu = the duals of the capacity rows, with the speeds times mu of the columns the LP uses
+    as divisors. The most violated inequalities (at least ``MIN_VIOLATION`` of the right-hand side, at
+    most ``CUTS_PER_ROUND``) are added and the LP is solved again (dual simplex from the last basis);
+    the loop ends when none is violated, the bound stalls (``STALL_ROUNDS``, ``STALL_GAIN``), after
+    ``SEPARATION_ROUNDS`` rounds or ``SEPARATION_TIME_SHARE`` of the time limit. The inequalities found
+    are added to the model (``routing_cutset_separated``) before HiGHS branches: HiGHS 1.16's callbacks
+    take lazy constraints and read its cut pool but take no user cuts, hence the root loop.
+
+    Returns None (and adds nothing) when the loop does not apply (no routing, plain formulation, rounds
+    set to 0) or the LP has no optimum.
+    """
+    import time
+
+    import highspy
+
+    from optimizer.core.model.linear import add_rows, columns, record
+    from optimizer.core.solve import _new_highs, linear_arrays, pass_arrays
+
+    r = d.routing
+    if r is None or not r.strengthen or SEPARATION_ROUNDS <= 0 or not r.arcs:
+        return None
+    start = time.perf_counter()
+    budget = SEPARATION_TIME_SHARE * float(options.time_limit_s)
+    if deadline is not None:
+        budget = min(budget, 0.5 * max(0.0, deadline - time.monotonic()))
+    n_col = columns(m, m.n)
+    net = _network(r, d, n_col, columns(m, m.route_x))
+    if net is None:
+        return None
+    cap_rows = _capacity_row_arcs(r)
+    cap_first = _block_start(record(m), "routing_capacity", len(cap_rows))
+
+    arrays = linear_arrays(m)
+    h = _new_highs()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("presolve", "off")
+    if pass_arrays(h, arrays) != highspy.HighsStatus.kOk:
+        return None
+    h.changeColsIntegrality(
+        arrays.n_cols, np.arange(arrays.n_cols, dtype=np.int32), np.zeros(arrays.n_cols, dtype=np.int32)
+    )
+
+    def lp() -> tuple[np.ndarray, np.ndarray] | None:
+        h.setOptionValue("time_limit", max(1.0, budget - (time.perf_counter() - start)))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        return np.asarray(sol.col_value, dtype=np.float64), np.asarray(sol.row_dual, dtype=np.float64)
+
+    got = lp()
+    if got is None:
+        return None
+    lp_before = lp_after = float(h.getInfo().objective_function_value)
+    history = [lp_before]
+    seen: set[tuple[Any, ...]] = set()
+    rows: list[tuple[float, list[tuple[float, int]]]] = []
+    metric = 0
+    rounds = 0
+    while rounds < SEPARATION_ROUNDS and time.perf_counter() - start < budget:
+        rounds += 1
+        x, duals = got
+        n_val = x[n_col]
+        found: list[tuple[float, tuple[Any, ...], list[tuple[float, int]], float]] = []
+        for s_set in _grown_sets(net, n_val):
+            found += _cutset_cuts(net, r, s_set, x, n_val)
+        if cap_first is not None:
+            weights_m, demand_m = _metric(net, r, cap_rows, np.abs(duals[cap_first : cap_first + len(cap_rows)]))
+            if demand_m > 0:
+                used = [(weights_m[g] * net.speed[i]) for g in weights_m for i in net.cols[g] if n_val[i] > 1e-6]
+                cut = _mir_row(net, r, weights_m, demand_m, n_val, sorted(set(used))[-12:])
+                if cut is not None and cut[0] >= MIN_VIOLATION:
+                    key = ("metric", tuple(sorted((g, round(w, 9)) for g, w in weights_m.items())), cut[3])
+                    found.append((cut[0], key, cut[1], cut[2]))
+        found = [c for c in found if c[1] not in seen]
+        if not found:
+            break
+        found.sort(key=lambda c: -c[0])
+        new = found[:CUTS_PER_ROUND]
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        for _, key, terms, rhs in new:
+            seen.add(key)
+            metric += key[0] == "metric"
+            starts.append(len(index))
+            index += [j for _, j in terms]
+            value += [c for c, _ in terms]
+            rows.append((rhs, terms))
+        h.addRows(
+            len(new),
+            np.array([rhs for *_, rhs in new], dtype=np.float64),
+            np.full(len(new), np.inf),
+            len(index),
+            np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32),
+            np.array(value, dtype=np.float64),
+        )
+        got = lp()
+        if got is None:
+            break
+        lp_after = float(h.getInfo().objective_function_value)
+        log.debug("cut loop round %d: %d inequalities, LP %.6g", rounds, len(new), lp_after)
+        history.append(lp_after)
+        if len(history) > STALL_ROUNDS:
+            old = history[-1 - STALL_ROUNDS]
+            if lp_after - old <= STALL_GAIN * max(1.0, abs(old)):
+                break
+    if rows:
+        add_rows(m, "routing_cutset_separated", [(rhs, terms, None) for rhs, terms in rows])
+    sep = Separation(rounds, len(rows), metric, lp_before, lp_after, time.perf_counter() - start)
+    log.info("cut-set separation: %s", sep)
+    return sep
+
+
+def _network(r: RoutingData, d: ModelData, ncol: list[int], xcols: list[int]) -> _Network | None:
+    usable = [gi for gi, arcs in enumerate(r.group_arcs) if arcs]  # with or without options: installed capacity
+    if not any(d.groups[gi].cols for gi in usable):
+        return None
+    n = len(r.nodes)
+    ends = {gi: (r.arcs[r.group_arcs[gi][0]][1], r.arcs[r.group_arcs[gi][0]][2]) for gi in usable}
+    vol = np.zeros((n, n))
+    for (s, t), v in routed_volume(r).items():
+        vol[s, t] += v
+    adj = np.zeros((n, n), dtype=bool)
+    for a, b in ends.values():
+        adj[a, b] = adj[b, a] = True
+    cols = [list(g.cols) for g in d.groups]
+    speed = [d.col_option[i].speed_gbps for i in range(d.n_cols)]
+    xcol = np.full((len(r.commodities), len(r.arcs)), -1, dtype=np.int64)
+    x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(r.arcs)) if r.arcs[a][2] != com.source]
+    for k, (c, a) in enumerate(x_index):
+        xcol[c, a] = xcols[k]
+    vol_agg = np.zeros((n, n))
+    for com in r.commodities:
+        for t, v in com.sinks.items():
+            vol_agg[com.source, t] += v
+    side_arc = {}
+    for gi in usable:
+        fwd = [a for a in r.group_arcs[gi] if r.arcs[a][3] == 0]
+        back = [a for a in r.group_arcs[gi] if r.arcs[a][3] == 1]
+        side_arc[gi] = (fwd[0] if fwd else -1, back[0] if back else -1)
+    return _Network(
+        n,
+        usable,
+        ends,
+        all(r.groups[gi].direction == "undirected" for gi in usable),
+        vol,
+        adj,
+        cols,
+        speed,
+        max((speed[i] for gi in usable for i in cols[gi]), default=0.0),
+        [gr.installed_gbps - gr.own_gbps for gr in r.groups],
+        {gi for gi in usable if r.groups[gi].direction == "directed"},
+        ncol,
+        np.array([com.source for com in r.commodities], dtype=np.int64),
+        xcol,
+        vol_agg,
+        side_arc,
+    )
+
+
+def _capacity_row_arcs(r: RoutingData) -> list[list[int]]:
+    """The arcs of each ``routing_capacity`` row, in the routing family's row order (a row per arc, one
+    per undirected group; only arcs that carry a flow variable)."""
+    carried = [False] * len(r.arcs)
+    for a, (_, _, head, _) in enumerate(r.arcs):
+        carried[a] = any(com.source != head for com in r.commodities)
+    for sd in r.single_demands:
+        for a, (_, tail, head, _) in enumerate(r.arcs):
+            if head != sd.src and tail != sd.dst:
+                carried[a] = True
+    for pd in r.path_demands:
+        for p in pd.paths:
+            for a in p:
+                carried[a] = True
+    rows = []
+    for gi, gr in enumerate(r.groups):
+        dirs = [[a] for a in r.group_arcs[gi]] if gr.direction != "undirected" else [r.group_arcs[gi]]
+        for arc_list in dirs:
+            if any(carried[a] for a in arc_list):
+                rows.append(arc_list)
+    return rows
+
+
+def _block_start(rec: Any, name: str, n_rows: int) -> int | None:
+    """First row of row block ``name`` in the model's record (None when absent or of another size)."""
+    first = 0
+    for b in rec.blocks:
+        label = b.component if isinstance(b.component, str) else getattr(b.component, "name", None)
+        if label == name:
+            return first if len(b.lower) == n_rows else None
+        first += len(b.lower)
+    return None
+
+
+def _metric(
+    net: _Network, r: RoutingData, cap_rows: list[list[int]], mu_rows: np.ndarray
+) -> tuple[dict[int, float], float]:
+    """Metric inequality of row lengths ``mu_rows`` (one per capacity row): (weight of each group's
+    capacity, sum_{s,t} d(s,t) dist_mu(s,t))."""
+    n = net.n_nodes
+    dist = np.full((n, n), np.inf)
+    np.fill_diagonal(dist, 0.0)
+    weights: dict[int, float] = defaultdict(float)
+    scale = float(mu_rows.max()) if len(mu_rows) else 0.0
+    if scale <= 0:
+        return {}, 0.0
+    for arc_list, mu in zip(cap_rows, (mu_rows / scale).tolist(), strict=True):
+        if mu < 1e-9:
+            mu = 0.0
+        gi = r.arcs[arc_list[0]][0]
+        weights[gi] += mu
+        for a in arc_list:
+            _, tail, head, _ = r.arcs[a]
+            dist[tail, head] = min(dist[tail, head], mu)
+    for k in range(n):
+        np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :], out=dist)
+    mask = net.vol > 0
+    if not np.isfinite(dist[mask]).all():
+        return {}, 0.0
+    weights = {g: w for g, w in weights.items() if w > 0}
+    return weights, float((net.vol[mask] * dist[mask]).sum())
+
+
+def _cutset_cuts(
+    net: _Network, r: RoutingData, s_set: frozenset[int], x: np.ndarray, n_val: np.ndarray
+) -> list[tuple[float, tuple[Any, ...], list[tuple[float, int]], float]]:
+    """The most violated cut-set inequality of each side of the cut of S at LP point ``x`` (see
+    ``separate_cutsets``): (violation relative to the right-hand side, key, terms, right-hand side).
+
+    Flow-cutset form (Atamtuerk, "On capacitated network design cut-set polyhedra", 2002): the flow F_g
+    that the commodities crossing the cut put on group g's arc across it is at most cap(g) and the F_g
+    sum to at least the aggregated demand D across the cut, so for any set Q of the crossing groups,
+    sum_{g in Q} cap(g) + sum_{g not in Q} F_g >= D; its MIR with continuous F
+    (coefficient 1 / (f C)) cuts off more than the capacity-only row (Q = every group). Q is chosen
+    per divisor as the groups whose rounded capacity term is below their flow term at the LP point.
+    """
+    inside = np.zeros(net.n_nodes, dtype=bool)
+    inside[list(s_set)] = True
+    src_in = inside[net.src]
+    out_groups, in_groups = [], []
+    for gi in net.usable:
+        a, b = net.ends[gi]
+        a_in, b_in = bool(inside[a]), bool(inside[b])
+        if a_in == b_in:
+            continue
+        if gi not in net.directed or a_in:
+            out_groups.append(gi)
+        if gi not in net.directed or b_in:
+            in_groups.append(gi)
+    d_out = float(net.vol[np.ix_(inside, ~inside)].sum())
+    d_in = float(net.vol[np.ix_(~inside, inside)].sum())
+    agg_out = float(net.vol_agg[np.ix_(inside, ~inside)].sum())
+    agg_in = float(net.vol_agg[np.ix_(~inside, inside)].sum())
+
+    def crossing_arc(gi: int, leaving: bool) -> int:
+        """Group gi's arc leaving S (``leaving``) or entering it (-1: none)."""
+        fwd, back = net.side_arc[gi]
+        a_in = bool(inside[net.ends[gi][0]])
+        return (fwd if a_in else back) if leaving else (back if a_in else fwd)
+
+    sides: list[tuple[list[int], float, float, list[tuple[np.ndarray, bool]]]]
+    if net.undirected:
+        sides = [(out_groups, d_out + d_in, agg_out + agg_in, [(src_in, True), (~src_in, False)])]
+    else:
+        sides = [(out_groups, d_out, agg_out, [(src_in, True)]), (in_groups, d_in, agg_in, [(~src_in, False)])]
+    found: list[tuple[float, tuple[Any, ...], list[tuple[float, int]], float]] = []
+    for side, (groups, demand, agg, parts) in enumerate(sides):
+        if not groups or any(r.groups[gi].divisible for gi in groups):
+            continue
+        divisors = sorted({net.speed[i] for gi in groups for i in net.cols[gi]})
+        if demand > 0:
+            cut = _mir_row(net, r, dict.fromkeys(groups, 1.0), demand, n_val, divisors)
+            if cut is not None and cut[0] >= MIN_VIOLATION:
+                found.append((cut[0], ("cut", s_set, side, cut[3]), cut[1], cut[2]))
+            count = _cardinality_row(net, r, groups, demand, n_val)
+            if count is not None and count[0] >= MIN_VIOLATION:
+                found.append((count[0], ("count", s_set, side), count[1], count[2]))
+        if agg <= 1e-9 or any(abs(net.base[gi]) > 1e-12 for gi in groups):
+            continue
+        flow_terms: dict[int, list[int]] = {}
+        flow_val: dict[int, float] = {}
+        for gi in groups:
+            cols_g: list[int] = []
+            for mask, leaving in parts:
+                arc = crossing_arc(gi, leaving)
+                if arc < 0:
+                    continue
+                xc = net.xcol[mask, arc]
+                cols_g += xc[xc >= 0].tolist()
+            flow_terms[gi] = cols_g
+            flow_val[gi] = float(x[cols_g].sum()) if cols_g else 0.0
+        best: tuple[float, tuple[Any, ...], list[tuple[float, int]], float] | None = None
+        for speed in divisors:
+            divisor = min(speed, agg)
+            ratio = agg / divisor
+            f = ratio - math.floor(ratio)
+            if f < 1e-6 or f > 1 - 1e-6:
+                continue
+            rhs = float(math.ceil(ratio))
+            lhs = 0.0
+            q_set = []
+            for gi in groups:
+                coefs = []
+                for i in net.cols[gi]:
+                    a_i = min(net.speed[i], agg) / divisor
+                    fl = math.floor(a_i + 1e-9)
+                    coefs.append((fl + min(max(0.0, a_i - fl), f) / f, i))
+                cap_term = sum(c * float(n_val[i]) for c, i in coefs)
+                flow_term = flow_val[gi] / (f * divisor)
+                if cap_term <= flow_term:
+                    q_set.append((gi, coefs))
+                    lhs += cap_term
+                else:
+                    lhs += flow_term
+            violation = (rhs - lhs) / rhs
+            if best is None or violation > best[0]:
+                q_groups = {gi for gi, _ in q_set}
+                terms = [(c, net.ncol[i]) for _, coefs in q_set for c, i in coefs if c > 1e-12]
+                terms += [(1.0 / (f * divisor), j) for gi in groups if gi not in q_groups for j in flow_terms[gi]]
+                best = (violation, ("flow", s_set, side, divisor, frozenset(q_groups)), terms, rhs)
+        if best is not None and best[0] >= MIN_VIOLATION:
+            found.append(best)
+    return found
+
+
+def _cardinality_row(
+    net: _Network, r: RoutingData, groups: list[int], demand: float, n_val: np.ndarray
+) -> tuple[float, list[tuple[float, int]], float] | None:
+    """Cardinality form of a cut: at least k links cross it, k the fewest modules (each group's fastest,
+    at most ``max_count`` of them per group) whose speeds reach the demand less the groups' base
+    capacity: sum_{g} sum_{i in g} n[i] >= k (see ``separate_cutsets``). (violation relative to k,
+    terms, k), or None."""
+    need = demand - sum(net.base[g] for g in groups)
+    if need <= 1e-9:
+        return None
+    modules: list[float] = []
+    for g in groups:
+        if not net.cols[g]:
+            continue
+        fastest = max(net.speed[i] for i in net.cols[g])
+        cap = r.groups[g].max_count
+        enough = int(math.ceil(need / fastest))
+        modules += [fastest] * (enough if cap is None else min(cap, enough))
+    modules.sort(reverse=True)
+    total, k = 0.0, 0
+    for speed in modules:
+        if total >= need - 1e-9:
+            break
+        total += speed
+        k += 1
+    if total < need - 1e-9 or k <= 1:
+        return None
+    terms = [(1.0, i) for g in groups for i in net.cols[g]]
+    violation = (k - sum(float(n_val[i]) for _, i in terms)) / k
+    return violation, [(c, net.ncol[i]) for c, i in terms], float(k)
+
+
+def _mir_row(
+    net: _Network,
+    r: RoutingData,
+    weights: dict[int, float],
+    demand: float,
+    n_val: np.ndarray,
+    divisors: list[float],
+) -> tuple[float, list[tuple[float, int]], float, float] | None:
+    """The most violated MIR inequality of sum_g weight_g cap(g) >= demand at LP point ``n_val`` over the
+    divisors (see ``separate_cutsets``): (violation relative to the right-hand side, (coefficient,
+    column) terms, right-hand side, divisor), or None."""
+    if demand <= 0 or not weights or any(r.groups[g].divisible for g in weights):
+        return None
+    need = demand - sum(w * net.base[g] for g, w in weights.items())
+    cols = [(w * net.speed[i], i) for g, w in weights.items() for i in net.cols[g]]
+    if need <= 1e-9 or not cols:
+        return None
+    lowered = [(min(a, need), i) for a, i in cols if a > 1e-12]
+    best = None
+    for divisor in divisors:
+        divisor = min(divisor, need)
+        if divisor <= 1e-12:
+            continue
+        b = need / divisor
+        f = b - math.floor(b)
+        if f < 1e-6 or f > 1 - 1e-6:
+            continue
+        terms = []
+        for a, i in lowered:
+            a /= divisor
+            fl = math.floor(a + 1e-9)
+            coef = fl + min(max(0.0, a - fl), f) / f
+            if coef > 1e-12:
+                terms.append((coef, i))
+        rhs = float(math.ceil(b))
+        violation = (rhs - sum(c * float(n_val[i]) for c, i in terms)) / rhs
+        if best is None or violation > best[0]:
+            best = (violation, [(c, net.ncol[i]) for c, i in terms], rhs, divisor)
+    return best
+
+
+def _grown_sets(net: _Network, n_val: np.ndarray) -> list[frozenset[int]]:
+    """Connected node sets grown from every node, each step adding the neighbour that leaves the least
+    slack at the LP capacities: cut capacity less the demand across the cut, and (a second pass) less
+    the demand rounded up to whole modules of the largest speed (the rounding a cut-set row gains). The
+    distinct sets met with slack below the largest module speed, and every single node (a set and its
+    complement are one cut)."""
+    n = net.n_nodes
+    cap = np.zeros((n, n))  # LP capacity usable u -> v
+    for gi in net.usable:
+        a, b = net.ends[gi]
+        c = net.base[gi] + sum(net.speed[i] * float(n_val[i]) for i in net.cols[gi])
+        cap[a, b] += c
+        if gi not in net.directed:
+            cap[b, a] += c
+    vol, adj = net.vol, net.adj
+    out: set[frozenset[int]] = set()
+    everything = frozenset(range(n))
+
+    def keep(s_set: frozenset[int]) -> None:
+        out.add(min(s_set, everything - s_set, key=lambda z: (len(z), sorted(z))))
+
+    big = net.max_speed
+
+    def slack_of(cut: np.ndarray, dem: np.ndarray, rounded: bool) -> np.ndarray:
+        return cut - big * np.ceil(dem / big - 1e-9) if rounded else cut - dem
+
+    for rounded in (False, True):
+        for seed in range(n):
+            x = np.zeros(n)
+            x[seed] = 1.0
+            members = [seed]
+            keep(frozenset(members))
+            while len(members) < n - 1:
+                xc = 1.0 - x
+                # each quantity for S + w, for every w outside S
+                cut_out = x @ cap @ xc - (x @ cap) + (cap @ xc)
+                cut_in = xc @ cap @ x - (cap @ x) + (xc @ cap)
+                d_out = x @ vol @ xc - (x @ vol) + (vol @ xc)
+                d_in = xc @ vol @ x - (vol @ x) + (xc @ vol)
+                if net.undirected:
+                    slack = slack_of(cut_out, d_out + d_in, rounded)
+                    plain = cut_out - d_out - d_in
+                else:
+                    slack = np.minimum(slack_of(cut_out, d_out, rounded), slack_of(cut_in, d_in, rounded))
+                    plain = np.minimum(cut_out - d_out, cut_in - d_in)
+                candidate = adj[x > 0].any(axis=0) & (x == 0)
+                if not candidate.any():
+                    break
+                w = int(np.argmin(np.where(candidate, slack, np.inf)))
+                x[w] = 1.0
+                members.append(w)
+                if plain[w] < big:
+                    keep(frozenset(members))
+    return sorted(out, key=lambda z: (len(z), sorted(z)))

@@ -90,12 +90,7 @@ def _bind(m: Model, view: CopyView) -> None:
 
 
 def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> ArrayModel:
-    """The MILP of ``build_model(d)`` as arrays only (no Pyomo component): same columns, rows and objective.
-
-    Routed demands need the Pyomo model (their rounding start reads it), so ``d.routing`` must be None.
-    """
-    if d.routing is not None:
-        raise ValueError("build_arrays: routed demands need the Pyomo model (build_model)")
+    """The MILP of ``build_model(d)`` as arrays only (no Pyomo component): same columns, rows and objective."""
     with paused_gc():
         m = ArrayModel(d.name)
         view = add_copy(m, d, "", 1.0, families)
@@ -106,10 +101,10 @@ def build_arrays(d: ModelData, families: tuple[ModuleType, ...] = FAMILIES) -> A
 
 def build_for_solve(d: ModelData, interface: str = "direct", solver: str = "highs") -> Model:
     """The model ``optimizer.solve`` hands HiGHS through ``interface`` (``direct`` or ``appsi``): the MILP
-    built as arrays only (``build_arrays``: no Pyomo objects), or the Pyomo model (``build_model``) where
-    the run needs its objects: routed demands (their rounding start and its check read the Pyomo
-    variables), the APPSI interface (it takes a Pyomo model) and every ``solver`` but HiGHS (reached
-    through Pyomo's interfaces, ``optimizer.core.solvers``)."""
-    if d.routing is not None or interface != "direct" or solver != "highs":
+    built as arrays only (``build_arrays``: no Pyomo objects; routed demands too, whose rounding start,
+    cut loop and plan rows read the arrays), or the Pyomo model (``build_model``) where the run needs its
+    objects: the APPSI interface (it takes a Pyomo model) and every ``solver`` but HiGHS (reached through
+    Pyomo's interfaces, ``optimizer.core.solvers``)."""
+    if interface != "direct" or solver != "highs":
         return build_model(d)
     return build_arrays(d)

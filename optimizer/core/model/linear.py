@@ -61,16 +61,21 @@ class ArrayVar:
 
     __slots__ = ("integer", "lower", "name", "upper", "value")
 
-    def __init__(self, name: str, lower: np.ndarray, upper: np.ndarray, integer: bool) -> None:
+    def __init__(self, name: str, lower: np.ndarray, upper: np.ndarray, integer: bool | np.ndarray) -> None:
         self.name = name
         self.lower = lower
         self.upper = upper
         self.integer = integer
+        """Every column integer (True) or continuous (False), or a bool per column."""
         self.value = np.full(len(lower), np.nan)
         """The values set (a solution or a MIP start); nan: not set."""
 
     def __len__(self) -> int:
         return len(self.lower)
+
+    def integrality(self) -> np.ndarray:
+        """1 for each integer column, 0 for each continuous one."""
+        return np.broadcast_to(np.asarray(self.integer, dtype=np.int8), (len(self),)).copy()
 
 
 class ArrayModel:
@@ -166,6 +171,21 @@ def new_var(m: Model, name: str, size: int, kind: str, upper: Sequence[float] | 
     m.add_component(name, var)
     columns(m, var)
     return var
+
+
+def set_continuous(var: Any, index: Sequence[int]) -> None:
+    """Make columns ``index`` of variable block ``var`` (Pyomo ``Var`` or ``ArrayVar``) continuous (>= 0)."""
+    if not len(index):
+        return
+    if isinstance(var, ArrayVar):
+        integer = var.integrality().astype(bool)
+        integer[list(index)] = False
+        var.integer = integer
+        return
+    import pyomo.environ as pyo
+
+    for i in index:
+        var[i].domain = pyo.NonNegativeReals
 
 
 def var_values(var: Any) -> list[float | None]:
@@ -531,7 +551,7 @@ def _array_bounds(rec: LinearRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray
         return np.zeros(0), np.zeros(0), np.zeros(0, np.int8)
     lower = np.concatenate([v.lower for v in rec.var_components])
     upper = np.concatenate([v.upper for v in rec.var_components])
-    integrality = np.concatenate([np.full(len(v), int(v.integer), dtype=np.int8) for v in rec.var_components])
+    integrality = np.concatenate([v.integrality() for v in rec.var_components])
     return lower, upper, integrality
 
 

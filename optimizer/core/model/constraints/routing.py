@@ -37,6 +37,9 @@ Strengthened formulation (``RoutingData.strengthen``; the plain one omits these 
   D(S) + D(V \\ S) when every crossing group is undirected. Valid because n is integer and any
   routing crosses the cut; the LP relaxation of the arc-flow model only implies the unrounded form.
 - symmetry: for interchangeable parallel groups g < h: sum_i speed_i n[g,i] >= sum_i speed_i n[h,i].
+- separated at the root (``optimizer.core.routed.separate_cutsets``, after the build): mixed-integer
+  rounded cut-set, flow-cutset, cardinality and metric rows violated by the LP relaxation, added in
+  rounds (block ``routing_cutset_separated``).
 
 Why this formulation: aggregating by source keeps |sources| x |arcs| flow variables instead of
 |demands| x |arcs| with the same LP bound for capacity design (no per-demand path restriction);
@@ -49,15 +52,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from optimizer.core.data import ModelData
-from optimizer.core.model.linear import Row, add_rows, columns
+from optimizer.core.model.linear import Model, Row, add_rows, columns, new_var, set_continuous
 from optimizer.core.routed import cut_sets, symmetric_pairs
 from optimizer.core.routing import RoutingData
-
-if TYPE_CHECKING:
-    import pyomo.environ as pyo
 
 FAMILY = "routing"
 
@@ -67,13 +67,12 @@ def capex_weight(d: ModelData) -> float:
     return {"tco": 1.0, "capex": 1.0, "power": 0.0, "weighted": d.weights_capex}[d.objective]
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Add routing variables and rows (see module docstring); no-op without demands."""
+def add(m: Model, d: ModelData) -> None:
+    """Add routing variables and rows (see module docstring); no-op without demands. The same rows on a
+    Pyomo model (``build_model``) and an ``ArrayModel`` (``build_arrays``)."""
     r: RoutingData | None = getattr(d, "routing", None)
     if r is None:
         return
-    import pyomo.environ as pyo  # routed demands are built on the Pyomo model only
-
     n = columns(m, m.n)  # column indices
     arcs = r.arcs
     arc_terms: list[list[tuple[float, Any]]] = [[] for _ in arcs]
@@ -82,8 +81,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     # source-aggregated arc flows
     x_index = [(c, a) for c, com in enumerate(r.commodities) for a in range(len(arcs)) if arcs[a][2] != com.source]
-    m.route_x = pyo.Var(range(len(x_index)), within=pyo.NonNegativeReals)
-    rx = columns(m, m.route_x)
+    rx = columns(m, new_var(m, "route_x", len(x_index), "real"))
     conserve: list[Row] = []
     by_com: dict[int, list[int]] = defaultdict(list)
     for k, (c, _a) in enumerate(x_index):
@@ -110,8 +108,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for a in range(len(arcs))
         if arcs[a][2] != r.single_demands[k].src and arcs[a][1] != r.single_demands[k].dst
     ]
-    m.route_u = pyo.Var(range(len(u_index)), within=pyo.Binary)
-    ru = columns(m, m.route_u)
+    ru = columns(m, new_var(m, "route_u", len(u_index), "binary"))
     single_rows: list[Row] = []
     by_dem: dict[int, list[int]] = defaultdict(list)
     for j, (k, _a) in enumerate(u_index):
@@ -138,10 +135,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         if r.path_demands[k].single or r.path_demands[k].max_latency_ns is not None
     ]
     w_of = {j: t for t, j in enumerate(w_needed)}
-    m.route_path = pyo.Var(range(len(p_index)), within=pyo.NonNegativeReals)
-    rp = columns(m, m.route_path)
-    m.route_w = pyo.Var(range(len(w_needed)), within=pyo.Binary)
-    rw = columns(m, m.route_w)
+    rp = columns(m, new_var(m, "route_path", len(p_index), "real"))
+    rw = columns(m, new_var(m, "route_w", len(w_needed), "binary"))
     demand_rows: list[Row] = []
     link_rows: list[Row] = []
     by_pd: dict[int, list[int]] = defaultdict(list)
@@ -174,13 +169,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for gi, gr in enumerate(r.groups)
         if gr.routing_cost_usd_per_gbps > 0 and gr.direction == "bidirected" and r.group_arcs[gi]
     ]
-    m.route_r = pyo.Var(range(len(bidir_cost)), within=pyo.NonNegativeReals)
-    rr = columns(m, m.route_r)
+    rr = columns(m, new_var(m, "route_r", len(bidir_cost), "real"))
     setup_groups = [gi for gi, gr in enumerate(r.groups) if gr.setup_cost_usd > 0 and gr.installed_gbps <= 0]
-    m.route_open = pyo.Var(range(len(setup_groups)), within=pyo.Binary)
-    ro = columns(m, m.route_open)
+    ro = columns(m, new_var(m, "route_open", len(setup_groups), "binary"))
     r_of = {gi: t for t, gi in enumerate(bidir_cost)}
     open_of = {gi: t for t, gi in enumerate(setup_groups)}
+    continuous: list[int] = []
     for gi, gr in enumerate(r.groups):
         g = d.groups[gi]
         cap = [(-d.col_option[i].speed_gbps, n[i]) for i in g.cols]
@@ -211,8 +205,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             else:
                 constant += gr.setup_cost_usd
         if gr.divisible:
-            for i in g.cols:
-                m.n[i].domain = pyo.NonNegativeReals
+            continuous += g.cols
+    set_continuous(m.n, continuous)
     add_rows(m, "routing_capacity", cap_rows)
     add_rows(m, "routing_cost_larger_direction", rcost_rows)
     add_rows(m, "routing_max_count", count_rows)
@@ -237,20 +231,14 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.extra_objective_constant = weight * constant
 
 
-def _latency(
-    m: pyo.ConcreteModel, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]], w_of: dict[int, int]
-) -> None:
+def _latency(m: Model, d: ModelData, r: RoutingData, p_index: list[tuple[int, int]], w_of: dict[int, int]) -> None:
     """Latency budgets of latency-bounded path demands (see module docstring)."""
-    import pyomo.environ as pyo
-
     n, z, rw = columns(m, m.n), columns(m, m.z), columns(m, m.route_w)  # column indices
     bounded = [j for j, (k, _p) in enumerate(p_index) if r.path_demands[k].max_latency_ns is not None]
     groups = sorted({r.arcs[a][0] for j in bounded for a in r.path_demands[p_index[j][0]].paths[p_index[j][1]]})
     cols = [i for gi in groups for i in d.groups[gi].cols]
-    m.route_used = pyo.Var(range(len(cols)), within=pyo.Binary)
-    rused = columns(m, m.route_used)
-    m.route_lat = pyo.Var(range(len(groups)), within=pyo.NonNegativeReals)
-    rlat = columns(m, m.route_lat)
+    rused = columns(m, new_var(m, "route_used", len(cols), "binary"))
+    rlat = columns(m, new_var(m, "route_lat", len(groups), "real"))
     lat_of = {gi: t for t, gi in enumerate(groups)}
     rows: list[Row] = []
     for t, i in enumerate(cols):
@@ -275,7 +263,7 @@ def _latency(
     add_rows(m, "routing_latency", rows)
 
 
-def _cut_rows(m: pyo.ConcreteModel, d: ModelData, r: RoutingData) -> list[Row]:
+def _cut_rows(m: Model, d: ModelData, r: RoutingData) -> list[Row]:
     n = columns(m, m.n)  # column indices
     rows: list[Row] = []
     for s_set, d_out, d_in in cut_sets(r, d):
