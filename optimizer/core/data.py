@@ -499,16 +499,12 @@ def build_data(
     Usable = list[tuple[Option, Accepts, Accepts, Accepts]]
     by_signature: dict[tuple[object, ...], tuple[Usable, int]] = {}
     reduced_cache: dict[tuple[object, ...], Usable] = {}
-    # per (usable options, end side, switch group): the options' columns (offsets in the group) and the
-    # group's choices of the models accepting them, where not every model does
-    classes_cache: dict[tuple[int, int, int], list[tuple[list[int], list[int]]]] = {}
+    # per (usable options, end side, switch group's model count): the options' columns (offsets in the
+    # group) by the models accepting them, where not every model does
+    classes_cache: dict[tuple[int, int, int], list[tuple[frozenset[str], list[int]]]] = {}
     unreachable = 0
     any_demands = bool(instance.demands)
     signatures = deriver.signatures(instance.links)
-    numbered = dict.fromkeys(signatures)  # each distinct signature as a small number: keys hash fast
-    for number, distinct in enumerate(numbered):
-        numbered[distinct] = number
-    signature_numbers = list(map(numbered.__getitem__, signatures))
     for gi, link in enumerate(instance.links):
         a, b = link.a, link.b
         same = a == b
@@ -532,7 +528,7 @@ def build_data(
         groups.append(group)
         latency_matters = any_demands or gi in path_groups
         signature = signatures[gi]
-        key: tuple[object, ...] = (signature_numbers[gi], latency_matters)
+        key: tuple[object, ...] = (signature, latency_matters)
         if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
             key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
             key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
@@ -601,25 +597,21 @@ def build_data(
                 continue
             sg = switch_groups[target]
             sg.ends.extend(zip(cols, itertools.repeat(mult)))
-            class_key = (id(usable), side, target)
+            n_models = len(sg.choices)
+            class_key = (id(usable), side, n_models)
             classes = classes_cache.get(class_key)
             if classes is None:
-                n_models = len(sg.choices)
                 by_accepted: dict[frozenset[str], list[int]] = {}
                 for j, (_, c_a, c_b, both) in enumerate(usable):
                     accepted = both if same else (c_a if side == 0 else c_b)
                     if accepted is not None and len(accepted) < n_models:
                         by_accepted.setdefault(accepted, []).append(j)
-                classes = []
-                for accepted, offsets in by_accepted.items():
-                    ok = accepting_choices.get((target, accepted))
-                    if ok is None:
-                        ok = [q for q in sg.choices if choice_model[q] in accepted]
-                        accepting_choices[(target, accepted)] = ok
-                    classes.append((offsets, ok))
-                classes_cache[class_key] = classes
+                classes = classes_cache[class_key] = list(by_accepted.items())
             # one end of this group at this switch group: its form classes, in the order of the options
-            for offsets, ok in classes:
+            for accepted, offsets in classes:
+                ok = accepting_choices.get((target, accepted))
+                if ok is None:
+                    ok = accepting_choices[(target, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
                 sg.form_classes.append(([first + j for j in offsets], list(ok), n_max))
 
     # indicators: uniform groups and groups on a latency path
@@ -727,23 +719,21 @@ def build_data(
     data.weights_interruptions = instance.weights.interruptions_per_day
     data.site = site
     data.max_power_w, data.power_cap_site = power_cap(instance.limits.max_power_w, data.site)
-    if rel_params is not None:  # reliability extension (its arguments built only then: one pass per column)
-        col_length_m = [groups[g].length_m for g in col_group]
-        switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
-        choice_node = [switch_nodes[g] for g in choice_group]
-        data.reliability = _reliability_data(
-            instance, index, col_option, col_length_m, col_group, choice_model, choice_node
-        )
-    if instance.facility is not None:  # facility extension
-        data.facility = build_facility(
-            instance,
-            index,
-            col_option,
-            col_group,
-            [(g.a, g.b) for g in groups],
-            choice_model,
-            {g.id: g.cols for g in groups},
-        )
+    col_length_m = [groups[g].length_m for g in col_group]
+    switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
+    choice_node = [switch_nodes[g] for g in choice_group]
+    data.reliability = _reliability_data(
+        instance, index, col_option, col_length_m, col_group, choice_model, choice_node
+    )
+    data.facility = build_facility(
+        instance,
+        index,
+        col_option,
+        col_group,
+        [(g.a, g.b) for g in groups],
+        choice_model,
+        {g.id: g.cols for g in groups},
+    )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
