@@ -15,8 +15,10 @@ import os
 import sys
 import tempfile
 from collections import namedtuple
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from json.encoder import encode_basestring_ascii as _encode_text
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -115,7 +117,7 @@ class Table:
     number column as floats (None where missing).
     """
 
-    __slots__ = ("_columns", "_data", "_rows", "_plain", "_numeric")
+    __slots__ = ("_columns", "_data", "_rows", "_plain", "_numeric", "_text")
 
     def __init__(
         self,
@@ -131,6 +133,7 @@ class Table:
             self._rows = []
         self._plain: dict[str, list[Any]] | None = None
         self._numeric: dict[str, bool] = {}
+        self._text: dict[str, list[str]] = {}
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> Table:
@@ -211,15 +214,59 @@ class Table:
         columns = [plain[c] for c in self._columns]
         return [dict(zip(self._columns, row, strict=True)) for row in zip(*columns, strict=True)]
 
+    def _cells(self, name: str, cells: Callable[[list[Any], Callable[[list[Any]], list[str]]], list[str]]) -> list[str]:
+        """A column's text cells by ``cells(values, numbers)``, where ``numbers`` gives the ``repr`` of a
+        column of floats only or ints only, computed once per column for both the CSV and the JSON text."""
+        return cells(self.plain()[name], lambda values: self._numbers(name, values))
+
+    def _numbers(self, name: str, values: list[Any]) -> list[str]:
+        text = self._text.get(name)
+        if text is None:
+            text = self._text[name] = _numbers_text(values)
+        return text
+
+    def json_rows(self) -> list[str]:
+        """Each row as the compact JSON text ``json.dumps`` gives its ``records()`` mapping after ``_clean``
+        (keys in column order, ``", "`` and ``": "`` as separators, non-finite floats as null), built
+        column by column and joined per row: no mapping or encoder call per row."""
+        parts: list[Iterable[str]] = []
+        for position, name in enumerate(self._columns):
+            parts.append(repeat(("{" if position == 0 else ", ") + _encode_text(name) + ": "))
+            parts.append(self._cells(name, _json_cells))
+        parts.append(repeat("}"))
+        return list(map("".join, zip(*parts, strict=False))) if len(self) else []  # repeat() is endless
+
     def to_csv(self) -> str:
-        """CSV text as ``DataFrame.to_csv(index=False)`` writes the typed DataFrame."""
-        plain = self.plain()
+        """CSV text as ``DataFrame.to_csv(index=False)`` writes the typed DataFrame (``csv.writer`` with its
+        minimal quoting; the rows are joined directly when no cell needs quotes)."""
+        cells = [self._cells(c, _csv_cells) for c in self._columns]
+        if len(self._columns) > 1 and not any(map(_needs_quotes, [self._columns, *cells])):
+            return "\n".join(map(",".join, [self._columns, *zip(*cells, strict=True)])) + "\n"
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self._columns)
-        cells = [_csv_cells(plain[c]) for c in self._columns]
         writer.writerows(zip(*cells, strict=True))
         return out.getvalue()
+
+
+_QUOTED = (",", '"', "\r", "\n")
+"""Characters for which ``csv.writer`` (minimal quoting) quotes a cell."""
+
+
+def _needs_quotes(cells: list[str]) -> bool:
+    """Whether ``csv.writer`` would quote any of these cells (none empty when a row has several cells)."""
+    text = "\x00".join(cells)
+    return any(c in text for c in _QUOTED)
+
+
+def _numbers_text(values: list[Any]) -> list[str]:
+    """The ``repr`` of each value of a column of floats only or ints only: once per distinct value (a zero
+    float is written as ``0.0`` or ``-0.0``, which compare equal: such a column is written value by value)."""
+    distinct = set(values)
+    if len(distinct) * 4 > len(values) or 0.0 in distinct and type(next(iter(distinct))) is float:
+        return list(map(repr, values))
+    text = {v: repr(v) for v in distinct}
+    return list(map(text.__getitem__, values))
 
 
 def _missing(value: Any) -> bool:
@@ -231,9 +278,11 @@ def _missing(value: Any) -> bool:
 
 def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
     """A column's values as ``typed`` gives them, and whether the column is numeric."""
-    if name in TEXT_COLUMNS:
-        return [None if _missing(v) else v for v in values], False
     kinds = set(map(type, values))
+    if name in TEXT_COLUMNS:
+        if kinds <= {str, type(None)}:
+            return list(values), False  # the common case: text, nothing missing but None
+        return [None if _missing(v) else v for v in values], False
     if kinds == {float} and name not in INTEGER_COLUMNS and not any(v != v for v in values):
         return list(values), True  # the common case: floats already, none missing
     if kinds == {int} and name in INTEGER_COLUMNS:
@@ -246,11 +295,33 @@ def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
     return [None if _missing(v) else float(v) for v in values], True
 
 
-def _csv_cells(values: list[Any]) -> list[str]:
-    """A column's CSV cells: floats by ``repr`` (as pandas writes float64), missing values empty."""
+_NON_FINITE = frozenset({"inf", "-inf", "nan"})
+"""``repr`` of the floats that plan.json writes as null (``_clean``)."""
+_INFINITE = (math.inf, -math.inf)
+
+
+def _json_cells(values: list[Any], numbers: Callable[[list[Any]], list[str]]) -> list[str]:
+    """A column's JSON cells, each as ``json.dumps(_clean(value))`` writes it (floats and ints by their
+    ``repr``, as the C encoder writes them; text escaped to ASCII; None and non-finite floats as null)."""
     kinds = set(map(type, values))
-    if kinds == {float}:
-        return list(map(float.__repr__, values))
+    if kinds <= {str}:
+        return list(map(_encode_text, values))
+    if kinds == {float} or kinds == {int}:
+        cells = numbers(values)
+        if kinds == {float} and not _NON_FINITE.isdisjoint(cells):
+            cells = ["null" if c in _NON_FINITE else c for c in cells]
+        return cells
+    if kinds <= {float, int, type(None)}:
+        return ["null" if v is None or v != v or v in _INFINITE else repr(v) for v in values]
+    encode = json.JSONEncoder(allow_nan=False).encode
+    return [encode(_clean(v)) for v in values]
+
+
+def _csv_cells(values: list[Any], numbers: Callable[[list[Any]], list[str]]) -> list[str]:
+    """A column's CSV cells: numbers by ``repr`` (as pandas writes float64 and int64), missing values empty."""
+    kinds = set(map(type, values))
+    if kinds == {float} or kinds == {int}:
+        return numbers(values)
     if kinds <= {str}:
         return values
     return ["" if v is None else repr(v) if isinstance(v, float) else str(v) for v in values]
@@ -341,7 +412,10 @@ class Plan:
         with paused_gc():  # tens of thousands of row dicts next to a live Pyomo model
             return self._to_dict()
 
-    def _to_dict(self) -> dict[str, Any]:
+    def _to_dict(self, rows: Callable[[str], Any] | None = None) -> dict[str, Any]:
+        """The plan.json mapping; ``rows`` (a table's name -> its value there) replaces the row mappings."""
+        if rows is None:
+            rows = self._records
         out: dict[str, Any] = _clean(
             {
                 "format": PLAN_FORMAT,
@@ -352,15 +426,15 @@ class Plan:
                 "bound": self.bound,
                 "gap": self.gap,
                 "totals": self.totals,
-                "links": self._records("links"),
-                "nodes": self._records("nodes"),
-                "paths": self._records("paths"),
-                "bom": self._records("bom"),
+                "links": rows("links"),
+                "nodes": rows("nodes"),
+                "paths": rows("paths"),
+                "bom": rows("bom"),
                 "diagnostics": list(self.diagnostics),
                 **({"relaxations": [r.to_dict() for r in self.relaxations]} if self.relaxations else {}),
                 "solver": self.solver,
                 **({"objective_weights": self.objective_weights} if self.objective_weights is not None else {}),
-                **({} if self.flows is None else {"flows": self._records("flows"), **(self.routing or {})}),
+                **({} if self.flows is None else {"flows": rows("flows"), **(self.routing or {})}),
                 **({} if self.reliability is None else {"reliability": self.reliability}),
                 **({} if self.fabrics is None else {"fabrics": self.fabrics}),
                 **({} if self.facility is None else {"facility": self.facility}),
@@ -379,11 +453,16 @@ class Plan:
         With ``indent``, the tables (links, nodes, paths, bom, flows) have one row per line: each row goes
         through the C encoder (``json.dumps`` with an indent runs the pure-Python one, ~10x slower).
         """
-        doc = self.to_dict()
         with paused_gc():
             if indent is None:
-                return json.dumps(doc, allow_nan=False)
-            return _dumps_rows_per_line(doc, indent)
+                return json.dumps(self._to_dict(), allow_nan=False)
+            return _dumps_rows_per_line(self._to_dict(self._json_rows), indent)
+
+    def _json_rows(self, name: str) -> Any:
+        """A table for ``_dumps_rows_per_line``: a ``Table``'s rows as JSON text (``Table.json_rows``), a
+        DataFrame's as mappings."""
+        value: Table | pd.DataFrame = self.__dict__["_table_" + name]
+        return _RowsText(value.json_rows()) if isinstance(value, Table) else _records(value)
 
     def write(self, directory: str | Path, *, remove: tuple[str, ...] = ()) -> list[Path]:
         """Write plan.json, links.csv, nodes.csv, paths.csv and bom.csv (and flows.csv, reliability.csv,
@@ -666,13 +745,20 @@ def remove_outputs(directory: Path, names: tuple[str, ...] = OUTPUT_FILES) -> li
     return removed
 
 
+class _RowsText(list[str]):
+    """A table's rows as compact JSON texts (``Table.json_rows``), written one per line as they are."""
+
+
 def _dumps_rows_per_line(doc: dict[str, Any], indent: int) -> str:
-    """JSON text of a mapping, indented, with every list of mappings written one compact row per line."""
+    """JSON text of a mapping, indented, with every list of mappings (and every ``_RowsText``) written one
+    compact row per line."""
     row = json.JSONEncoder(allow_nan=False).encode
     pad, pad2 = " " * indent, " " * (2 * indent)
     parts = []
     for key, value in doc.items():
-        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        if isinstance(value, _RowsText):
+            text = "[\n" + pad2 + (",\n" + pad2).join(value) + "\n" + pad + "]" if value else "[]"
+        elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
             text = "[\n" + pad2 + (",\n" + pad2).join(map(row, value)) + "\n" + pad + "]"
         else:  # JSON strings hold no raw newlines: re-indenting the nested text is safe
             text = json.dumps(value, indent=indent, allow_nan=False).replace("\n", "\n" + pad)
@@ -689,6 +775,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _clean(value: Any) -> Any:
     """numpy scalars -> Python numbers; integral floats stay floats; NaN/inf -> None."""
+    if isinstance(value, _RowsText):  # JSON text already
+        return value
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -767,21 +855,27 @@ def extract_plan(
     for i, o in zip(used, opts, strict=True):
         gi = d.col_group[i]
         group_worst[gi] = max(group_worst[gi], o.latency_ns)
+    # a plan has few distinct (count, figure) pairs and options: each rounding and technology computed once
+    power_of = _Memo(lambda key: _round(key[0] * key[1]))
+    capex_of = _Memo(lambda key: _round(key[0] * key[1]))
+    latency_of = _Memo(_round)
+    tech_of = _Memo(lambda option_id: option_technology(index, option_id))
+    option_ids = [o.id for o in opts]
     links = Table(
         LINK_COLUMNS,
         data={
             "group": [g.id for g in groups],
-            "option": [o.id for o in opts],
+            "option": option_ids,
             "speed_gbps": [o.speed_gbps for o in opts],
             "count": counts,
-            "power_w": [_round(c * o.power_w) for c, o in zip(counts, opts, strict=True)],
-            "capex_usd": [_round(c * o.cost_usd) for c, o in zip(counts, opts, strict=True)],
-            "latency_ns": [_round(o.latency_ns) for o in opts],
+            "power_w": list(map(power_of.__getitem__, zip(counts, [o.power_w for o in opts], strict=True))),
+            "capex_usd": list(map(capex_of.__getitem__, zip(counts, [o.cost_usd for o in opts], strict=True))),
+            "latency_ns": list(map(latency_of.__getitem__, [o.latency_ns for o in opts])),
             "a": [g.a for g in groups],
             "b": [g.b for g in groups],
             "length_m": [g.length_m for g in groups],
             "kind": [o.kind for o in opts],
-            "technology": [option_technology(index, o.id) for o in opts],
+            "technology": list(map(tech_of.__getitem__, option_ids)),
         },
     )
     chosen: list[int] = []
@@ -923,6 +1017,18 @@ def extract_plan(
         reliability_rows=rel_rows,
         facility=facility,
     )
+
+
+class _Memo(dict[Any, Any]):
+    """A function's values by argument, each computed on first use (``memo[x]`` is ``function(x)``)."""
+
+    def __init__(self, function: Callable[[Any], Any]):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.function(key)
+        return value
 
 
 def _clean_figures(value: Any) -> Any:
