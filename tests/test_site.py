@@ -288,6 +288,23 @@ def test_model_cover_rows_close_the_relaxation_gap_by_hand(monkeypatch: pytest.M
     assert _relaxation(d) == pytest.approx(37290 + 680.5 * p, rel=1e-9)
 
 
+def test_model_cover_rows_left_out_beyond_their_cap_keep_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``COVER_ROWS_MAX`` rows (large explicit fabrics) none is added: the relaxation is the weaker one
+    (37,290 + 680.5 P, as without the rows) and the optimum is the same (39,240 + 756 P)."""
+    import optimizer.core.data as data_module
+
+    inst = site_instance({"gpu_w": 1000, "gpu_hour_usd": 2.0})
+    inst["nodes"][0]["ports"] = 8
+    inst["nodes"][1]["models"] = ["sw64", "sw-cpo"]
+    inst["links"][0]["allowed"] = ["dr-800", "cpo-800"]
+    p = E_PER_W + SITE_PER_W
+    monkeypatch.setattr(data_module, "COVER_ROWS_MAX", 1)
+    d = build_data(load_instance(inst))
+    assert d.cover_rows() == []
+    assert _relaxation(d) == pytest.approx(37290 + 680.5 * p, rel=1e-9)
+    assert solve_verified(inst).objective == pytest.approx(39240 + 756 * p, rel=1e-9)
+
+
 def test_a_path_no_plan_can_exceed_gets_no_row() -> None:
     """A path gpu -> leaf -> gpu over two 149 ns cables (100 ns plus 49 ns of propagation over 10 m) and a
     200 ns sw64 takes at most 498 ns in any plan: with a 498 ns budget its row (and the group's indicator

@@ -44,6 +44,12 @@ from optimizer.core.schema import Instance, Link, NicNode, Objective, SwitchNode
 from optimizer.core.site import SiteParams, site_params
 
 HOURS_PER_YEAR = 8766.0
+# The model cover rows (``ModelData.cover_rows``) are left out when there would be more than this many: each
+# strengthens the relaxation of one (link group, switch model) pair, which decides the root of the small
+# aggregated fabrics (at most 288 rows in the library), but at 10^4-10^5 link groups they add back about as
+# many rows as the exact reductions remove and HiGHS's presolve keeps them (100k link groups: 206,108 rows,
+# HiGHS about 1.5x slower with them than without, same optimum; benchmarks/README.md).
+COVER_ROWS_MAX = 10_000
 
 
 @dataclass
@@ -290,7 +296,9 @@ class ModelData:
         chosen, so every link of g uses a column q accepts (the forms rows force the others to 0) and there
         are at least L(g) of them; if z[q] = 0 the row is n >= 0. It ties z to the links, which the port
         rows do only through k: without it the LP relaxation may put a fraction of a group on a cheaper
-        model that carries none of its links. Never on the elastic copy (its counts have slacks).
+        model that carries none of its links. Never on the elastic copy (its counts have slacks), and none
+        when there would be more than ``COVER_ROWS_MAX`` (valid inequalities: leaving them out changes no
+        optimum, only the relaxation).
         """
         if self.elastic is not None or not getattr(self, "tighten", True):
             return []
@@ -310,6 +318,8 @@ class ModelData:
                     out += [
                         ([i for i in cols if i not in accepting or q in accepting[i]], q, least) for q in sg.choices
                     ]
+                    if len(out) > COVER_ROWS_MAX:
+                        return []
         return out
 
     def _least_links(self, gi: int) -> int:
