@@ -334,3 +334,15 @@ def test_cut_loop_counts_installed_capacity_of_groups_without_options() -> None:
     ]
     plan = solve_verified(net(links, [{"id": "d", "src": "A", "dst": "B", "gbps": 350}]))
     assert plan.objective == pytest.approx(20.0)
+
+
+def test_cut_loop_counts_modules_of_a_tiny_speed_without_listing_them() -> None:
+    """A mutated SNDlib file (abilene, splittable) whose module on HSTNng-LOSAng carries 4e-05 Gb/s against
+    demands up to 424,969 Gb/s: the cardinality form of a cut needs about 10^10 such modules, which the cut
+    loop counts per group (it once listed them, and the process ran out of time and memory before the solve).
+    The module is useless, so the plan is the one of the original file's other modules: 123,999 by HiGHS."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "routed" / "slow-module-cut.json"
+    plan = solve_verified(optimizer.load_instance(path))
+    assert plan.status == "optimal" and plan.objective == pytest.approx(123999.0)

@@ -840,21 +840,26 @@ def _cardinality_row(
     need = demand - sum(net.base[g] for g in groups)
     if need <= 1e-9:
         return None
-    modules: list[float] = []
+    # (speed, how many) per group, fastest first; counted, not listed: a slow module against a large demand
+    # would otherwise make a list of millions of entries
+    modules: list[tuple[float, int]] = []
     for g in groups:
         if not net.cols[g]:
             continue
         fastest = max(net.speed[i] for i in net.cols[g])
+        if fastest <= 0:
+            continue
         cap = r.groups[g].max_count
-        enough = int(math.ceil(need / fastest))
-        modules += [fastest] * (enough if cap is None else min(cap, enough))
+        enough = math.ceil(need / fastest)
+        modules.append((fastest, enough if cap is None else min(cap, enough)))
     modules.sort(reverse=True)
     total, k = 0.0, 0
-    for speed in modules:
+    for speed, count in modules:
         if total >= need - 1e-9:
             break
-        total += speed
-        k += 1
+        take = min(count, max(1, math.ceil((need - 1e-9 - total) / speed)))
+        total += take * speed
+        k += take
     if total < need - 1e-9 or k <= 1:
         return None
     terms = [(1.0, i) for g in groups for i in net.cols[g]]
