@@ -201,3 +201,18 @@ def test_cli_summary_and_files_carry_the_facility(tmp_path: Path, capsys: pytest
     assert back.facility is not None and back.facility["fibres"] == 1024
     bom = (tmp_path / "out" / "bom.csv").read_text(encoding="utf-8")
     assert "mpo-trunk-144f,cabling,8,8,800.0,0.0,4000.0" in bom
+
+
+def test_site_priced_pruning_keeps_the_options_a_facility_row_needs() -> None:
+    """The fibre-path case under a site envelope: pruning by the site's price of a watt compares the facility
+    figures too (fibres per option here), so the duplex FR links the path needs are kept and the optimum is
+    the unpruned model's (pruning by the priced coefficient alone left only 16-fibre links: infeasible). At the
+    site's price of a watt the linear (LPO) pair takes the DR pair's place: 21 of them, 43 FR."""
+    doc = hall({"fibre_paths": [{"id": "a-b", "links": ["gpu-leaf"], "max_fibres": 512}]})
+    doc["site"] = {"it_power_w": 10_000_000, "gpu_w": 1000, "gpu_hour_usd": 2.0}
+    plan = solve_verified(doc)
+    assert counts(plan) == {"lp-800+lp-800": 21, "fr-800+fr-800": 43}
+    unpruned = optimizer.solve(
+        optimizer.load_instance(doc), optimizer.SolveOptions(threads=1, mip_rel_gap=0.0, prune_dominated=False)
+    )
+    assert plan.objective == pytest.approx(unpruned.objective, rel=1e-12)

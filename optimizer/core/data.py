@@ -553,7 +553,7 @@ def build_data(
             if not prune:
                 keep = list(range(len(options)))
             elif rel_params is None and site is not None and site_priced:
-                keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site)
+                keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site, extra)
             elif rel_params is None:
                 keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters, extra=extra)
             else:  # reliability extension: downtime and spares change what dominates
@@ -833,12 +833,13 @@ def _site_keep(
     whole_unit: frozenset[str],
     latency: bool,
     site: SiteParams,
+    extra: list[tuple[float, ...]] | None = None,
 ) -> list[int]:
     """Options kept by ``prune_priced`` under a site's price of a watt (site extension, ``tco`` objective, no
     ``reliability`` section): compares each link's objective coefficient, cost + (energy + site) x power,
     and only the figures some row of the instance limits (power under a power cap, cost under a capex cap,
-    latency on a latency path), so an option that draws less power dominates a dearer-to-run one even when
-    it costs more to buy."""
+    latency on a latency path, ``extra``: the facility figures of each option, which facility rows read), so
+    an option that draws less power dominates a dearer-to-run one even when it costs more to buy."""
     per_w = energy_usd_per_w(instance) + site.usd_per_w
     lim = instance.limits
     power_capped = lim.max_power_w is not None or site.it_power_w is not None
@@ -849,9 +850,10 @@ def _site_keep(
                 *((o.power_w,) if power_capped else ()),
                 *((o.cost_usd,) if lim.max_capex_usd is not None else ()),
                 *((o.latency_ns,) if latency else ()),
+                *(extra[oi] if extra is not None else ()),
             ),
         )
-        for o in options
+        for oi, o in enumerate(options)
     ]
     return prune_priced(options, compat, protected, priced, whole_unit)
 
