@@ -186,3 +186,20 @@ def test_drivers_of_a_16k_library_file_equal_those_of_full_solves() -> None:
         mine = got[(d.figure, d.group)]
         assert (mine.new_choice, mine.robust, mine.confirmed) == (d.new_choice, d.robust, d.confirmed)
         assert mine.breakeven == pytest.approx(d.breakeven, rel=1e-9)
+
+
+def test_a_power_figure_is_not_moved_on_one_model_under_facility_power_rows() -> None:
+    """A module's power enters the facility's power rows (GPU-rack power, liquid load), as it enters a power
+    cap: with a ``facility`` section its drivers are found by full solves, not on the one model, whose rows
+    would keep the power of the base value."""
+    doc = two_options()
+    doc["economics"] = {"electricity_usd_per_kwh": 0.1}
+    doc["ranges"].append({"path": "catalog.cab-b.power_w", "low": 0.0, "high": 20.0})
+    fm, figures = models_for(doc)
+    power = figures["catalog.cab-b.power_w"]
+    assert fm.prepare([power], {power.path: 20.0}) == {power.path}
+    for sw in doc["catalog"]["switches"]:
+        sw["rack_units"] = 1
+    doc["facility"] = {"gpu_racks": 1, "gpu_rack_kw": 1000, "gpu_rack_base_kw": 0}
+    fm, figures = models_for(doc)
+    assert fm.prepare([figures[power.path]], {power.path: 20.0}) == set()

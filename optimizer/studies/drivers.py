@@ -48,7 +48,8 @@ with the value where it changes. Finding them takes three steps:
    change feasibility; HiGHS ignores a start that is not).
 5. The figure's own model (``FigureModels``). A figure that enters only the objective, linearly (a
    catalogue ``cost_usd``, ``cost_usd_per_m`` or ``cpo_premium_fraction`` without a capex limit, a
-   ``power_w`` or an ``economics`` energy figure without a power cap; no reliability section, no routed
+   ``power_w`` without a power cap or ``facility`` section, an ``economics`` energy figure without a power cap;
+   no reliability section, no routed
    demands), is solved on one MILP built once for the plan: the instance's model without dominance
    pruning, whose cost vector at value x is c0 + (x - value) g. The gradient g is read from the data
    derived with the figure at its far value (optics figures of items no option uses together share one
@@ -729,8 +730,8 @@ class FigureModels:
             return len(parts) == 2 and parts[1] in ECONOMICS_FIELDS and d.max_power_w is None
         if parts[0] != "catalog" or len(parts) != 3 or parts[2] not in LINEAR_FIELDS:
             return False
-        if parts[2] == "power_w":
-            return d.max_power_w is None  # a power figure enters the power cap
+        if parts[2] == "power_w":  # a power figure enters the power cap and the facility's power rows
+            return d.max_power_w is None and d.facility is None
         return d.max_capex_usd is None  # a price enters the capex limit
 
     def _derive(self, batch: list[Figure], far: Mapping[str, float], items_of: list[set[str]]) -> bool:
