@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.startup import source_trees
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _CHILD = """
@@ -58,10 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", action="append", default=[], help="LABEL=DIR: another source tree to compare")
     args = parser.parse_args(argv)
-    trees: list[tuple[str, str | None]] = [("this", None)]
-    for spec in args.tree:
-        label, _, path = spec.partition("=")
-        trees.append((label, str(Path(path).resolve())))
+    trees = source_trees(args.tree)
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
     runs: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     for _ in range(args.repeat):

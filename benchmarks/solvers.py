@@ -32,6 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.harness import _fmt as _f  # one number format for every benchmark table
+
 SGM_SHIFT_S = 10.0
 """Shift of the shifted geometric mean of times (seconds), as in MIPLIB benchmark practice."""
 
@@ -98,14 +100,6 @@ def run_solvers(
                     + (f" [{record['message']}]" if record.get("message") else "")
                 )
     return records
-
-
-def _f(x: Any, digits: int = 2) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float) and not math.isfinite(x):
-        return "inf"
-    return f"{x:,.{digits}f}" if isinstance(x, int | float) else str(x)
 
 
 def latest_runs(records: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:

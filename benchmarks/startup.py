@@ -44,16 +44,22 @@ def run_cpu_s(file: str, tree: str | None) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def source_trees(specs: list[str]) -> list[tuple[str, str | None]]:
+    """("this", None) and each ``--tree LABEL=DIR`` as (label, resolved directory)."""
+    trees: list[tuple[str, str | None]] = [("this", None)]
+    for spec in specs:
+        label, _, path = spec.partition("=")
+        trees.append((label, str(Path(path).resolve())))
+    return trees
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--tree", action="append", default=[], help="LABEL=DIR: another source tree to compare")
     args = parser.parse_args(argv)
-    trees: list[tuple[str, str | None]] = [("this", None)]
-    for spec in args.tree:
-        label, _, path = spec.partition("=")
-        trees.append((label, str(Path(path).resolve())))
+    trees = source_trees(args.tree)
     for file in args.files:  # a warm-up run per tree writes the bytecode caches (not timed)
         for _, tree in trees:
             run_cpu_s(file, tree)
