@@ -49,8 +49,8 @@ with the value where it changes. Finding them takes three steps:
 5. The figure's own model (``FigureModels``). A figure that enters only the objective, linearly (a
    catalogue ``cost_usd``, ``cost_usd_per_m`` or ``cpo_premium_fraction`` without a capex limit, a
    ``power_w`` without a power cap or ``facility`` section, an ``economics`` energy figure without a power cap;
-   no reliability section, no routed demands), is solved on one MILP built once for the plan: the instance's model without dominance
-   pruning, whose cost vector at value x is c0 + (x - value) g. The gradient g is read from the data
+   no reliability section, no routed demands), is solved on one MILP built once for the plan: the
+   instance's model without dominance pruning, whose cost vector at value x is c0 + (x - value) g. The gradient g is read from the data
    derived with the figure at its far value (optics figures of items no option uses together share one
    derivation; a far value that changes the model's columns, e.g. a module's power past a cage's limit,
    leaves the figure to full solves). A column is bounded to 0 over the figure's segment (value to far
