@@ -46,23 +46,22 @@ with the value where it changes. Finding them takes three steps:
 4. Every solve gets a MIP start (``optimizer.core.start``): the base plan for the solves past the adverse
    ends, the plan of the cheaper end at the crossing for a bracket's solve (feasible: prices do not
    change feasibility; HiGHS ignores a start that is not).
-5. The figure's own model (``FigureModels``). A figure that enters only the objective, linearly (a
-   catalogue ``cost_usd``, ``cost_usd_per_m`` or ``cpo_premium_fraction`` without a capex limit, a
-   ``power_w`` without a power cap or ``facility`` section, an ``economics`` energy figure without a power cap;
-   no reliability section, no routed demands), is solved on one MILP built once for the plan: the
-   instance's model without dominance pruning, whose cost vector at value x is c0 + (x - value) g. The gradient g is read from the data
-   derived with the figure at its far value (optics figures of items no option uses together share one
-   derivation; a far value that changes the model's columns, e.g. a module's power past a cage's limit,
-   leaves the figure to full solves). A column is bounded to 0 over the figure's segment (value to far
-   value) only where another column of its group dominates it at both ends (the rule of
-   ``prune_dominated`` with each end's cost and power): costs are linear along the segment, so the
-   dominance holds all along it and the optimum is unchanged. A plan is its column vector, priced at any
-   value as the cost vector times it (no re-derivation). When at most ``MAX_SPLIT`` ways exist to give
-   every switch group one model, a solve is one MILP per way (the other models' ``z`` bounded to 0) and
-   their best: every group takes exactly one model, so the least of the parts is the optimum and the least
-   of their bounds a bound (the whole MILP is slow to prove near a tie between models, where each part is
-   not). A solve counts once however many parts it has. Solves of the one model skip HiGHS's
-   feasibility-jump heuristic (a MIP start is always given; the optimum is unchanged).
+5. The figure's own model (``FigureModels``). A figure that enters only the objective, linearly (a catalogue
+   ``cost_usd``, ``cost_usd_per_m`` or ``cpo_premium_fraction`` without a capex limit, a ``power_w`` without a power
+   cap or ``facility`` section, an ``economics`` energy figure without a power cap; no reliability section, no routed
+   demands), is solved on one MILP built once for the plan: the instance's model without dominance pruning, whose
+   cost vector at value x is c0 + (x - value) g. The gradient g is read from the data derived with the figure at its
+   far value (optics figures of items no option uses together share one derivation; a far value that changes the
+   model's columns, e.g. a module's power past a cage's limit, leaves the figure to full solves). A column is bounded
+   to 0 over the figure's segment (value to far value) only where another column of its group dominates it at both
+   ends (the rule of ``prune_dominated`` with each end's cost and power): costs are linear along the segment, so the
+   dominance holds all along it and the optimum is unchanged. A plan is its column vector, priced at any value as the
+   cost vector times it (no re-derivation). When at most ``MAX_SPLIT`` ways exist to give every switch group one
+   model, a solve is one MILP per way (the other models' ``z`` bounded to 0) and their best: every group takes
+   exactly one model, so the least of the parts is the optimum and the least of their bounds a bound (the whole MILP
+   is slow to prove near a tie between models, where each part is not). A solve counts once however many parts it
+   has. Solves of the one model skip HiGHS's feasibility-jump heuristic (a MIP start is always given; the optimum is
+   unchanged).
 6. Shared rays. Figures on the one model whose gradients are parallel (a switch's price, premium and
    power all move its choice's cost) and move the costs the same way share one search: the follower at
    v2 + s is the leader at v1 + a s (g2 = a g1), the leader is the one moving the costs furthest, and the
