@@ -23,14 +23,23 @@ ALL_SECTIONS = (*SECTIONS, "nics", "profiles", "reliability")
 
 @functools.lru_cache(maxsize=1)
 def builtin_catalog() -> Catalog:
-    """The catalogue shipped with the package (optimizer/core/catalog/builtin.yaml)."""
-    from optimizer.core.io import read_document, validation_issues
+    """The catalogue shipped with the package (optimizer/core/catalog/builtin.yaml).
 
-    ref = resources.files("optimizer.core.catalog").joinpath("builtin.yaml")
-    with resources.as_file(ref) as path:
-        data, issues = read_document(Path(path), BUILTIN_LABEL)
-    if issues:
-        raise InstanceError(issues)
+    The document is read from its parsed form (``optimizer.core.catalog.parsed``: the same data, checked
+    against the YAML file's digest) and parsed from the YAML only when that form is missing or stale.
+    """
+    from optimizer.core.catalog.parsed import read_parsed
+    from optimizer.core.io import validation_issues
+
+    data = read_parsed()
+    if data is None:
+        from optimizer.core.io import read_document
+
+        ref = resources.files("optimizer.core.catalog").joinpath("builtin.yaml")
+        with resources.as_file(ref) as path:
+            data, issues = read_document(Path(path), BUILTIN_LABEL)
+        if issues:
+            raise InstanceError(issues)
     try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
