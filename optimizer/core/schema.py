@@ -8,10 +8,11 @@ JSON Schema printed by ``optimizer schema``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Self
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -40,7 +41,21 @@ interruptions per day, and a cap well below that (e.g. 1e-9: a pod's share of a 
 legitimate question whose answer is a diagnostic, so this field has its own, lower bound."""
 _NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
+
+def _presigned(func: _F) -> _F:
+    """``func`` with its signature computed once (as ``__signature__``, which ``inspect.signature`` returns).
+
+    pydantic reads a validator function's signature (does it take a validation-info argument?) each time a
+    field uses the function, and these few functions serve about 300 fields: computing the signature once
+    saves that work when the models are built, with the same signature and so the same validators.
+    """
+    func.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
+    return func
+
+
+@_presigned
 def _number(value: Any) -> Any:
     """Accept int/float (not bool): a number field holds a number, as the JSON Schema says.
 
@@ -74,6 +89,7 @@ def _shown(value: float) -> str:
     return f"{value:.3g}" if isinstance(value, float) else repr(value)
 
 
+@_presigned
 def _integer(value: Any) -> Any:
     """Accept integers, and floats with an integral value (e.g. 4e3); strings are refused as by ``_number``."""
     real = isinstance(value, int | float) and not isinstance(value, bool)
@@ -89,6 +105,7 @@ def _integer(value: Any) -> Any:
     return number
 
 
+@_presigned
 def _not_tiny(value: float) -> float:
     if value < MIN_POSITIVE:
         raise ValueError(f"must be at least {MIN_POSITIVE:g}, got {value!r}")
@@ -113,12 +130,14 @@ def _at_most(limit: float, what: str) -> Any:
     return AfterValidator(check)
 
 
+@_presigned
 def _strict_str(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
     return value
 
 
+@_presigned
 def _strict_bool(value: Any) -> Any:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -137,6 +156,7 @@ EndForm = Literal["pluggable", "cpo", "cable"]
 Confidence = Literal["A", "B", "C", "EST"]
 
 
+@_presigned
 def _unique_forms(forms: list[str]) -> list[str]:
     if len(set(forms)) != len(forms):
         raise ValueError(f"lists a form twice: {forms}")
@@ -154,6 +174,7 @@ Status = Literal["shipping", "sampling", "announced", "what-if"]
 Cage = Literal["osfp", "osfp-rhs", "osfp-flat", "qsfp112", "qsfp-dd"]
 
 
+@_presigned
 def _as_list(value: Any) -> Any:
     """A scalar is read as a one-element list (``protocol: ethernet`` == ``protocol: [ethernet]``)."""
     if value is None or isinstance(value, list):
@@ -161,6 +182,7 @@ def _as_list(value: Any) -> Any:
     return [value]
 
 
+@_presigned
 def _unique(values: list[Any]) -> list[Any]:
     if len(set(values)) != len(values):
         raise ValueError(f"lists a value twice: {values}")
@@ -173,6 +195,7 @@ Cages = Annotated[list[Cage], BeforeValidator(_as_list), Field(min_length=1), Af
 Year = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_integer)]
 
 
+@_presigned
 def _year_key(value: Any) -> Any:
     """A year as a mapping key: a whole number, or its digits as a string (JSON keys are strings)."""
     if isinstance(value, str) and value.isdigit():
@@ -209,7 +232,7 @@ class Strict(BaseModel):
         return super().model_copy(update=update)
 
 
-class Availability(Strict):
+class Availability(Strict, defer_build=True):
     """Compatibility extension: when a catalogue part can be bought (read only under ``compatibility``)."""
 
     status: Status | None = None
@@ -250,7 +273,7 @@ class Availability(Strict):
     together (e.g. the modules built on one laser)."""
 
 
-class PortRules(Strict):
+class PortRules(Strict, defer_build=True):
     """Compatibility extension: what the ports (cages) of a switch model or NIC take.
 
     Every field is optional and only read when the instance has a ``compatibility`` section; a field
@@ -294,7 +317,7 @@ class Media(Strict):
     """Extension: a short human label."""
 
 
-class PartRules(Availability):
+class PartRules(Availability, defer_build=True):
     """Compatibility extension fields of a link part (transceiver or cable); optional."""
 
     protocol: Protocols | None = None
@@ -305,7 +328,7 @@ class PartRules(Availability):
     """Cage form factors the part plugs into (a cable: those of its connectors)."""
 
 
-class Transceiver(PartRules):
+class Transceiver(PartRules, defer_build=False):
     """One module or optical engine at ONE end of a link."""
 
     id: Id
@@ -348,7 +371,7 @@ class Transceiver(PartRules):
     transceiver a plan may use."""
 
 
-class Cable(PartRules):
+class Cable(PartRules, defer_build=False):
     """A whole cable assembly with both ends (DAC, ACC, AEC, AOC); its ends have form ``cable``."""
 
     id: Id
@@ -386,7 +409,7 @@ class Cable(PartRules):
         return 4.9 if self.kind == "aoc" else 4.5
 
 
-class Switch(PortRules, Availability):
+class Switch(PortRules, Availability, defer_build=False):
     """A switch model; power and cost exclude the link ends (a CPO switch's engines are transceivers)."""
 
     id: Id
@@ -463,7 +486,7 @@ class Switch(PortRules, Availability):
         return self.cost_usd * (1.0 + self.cpo_premium_fraction)
 
 
-class Nic(PortRules, Availability):
+class Nic(PortRules, Availability, defer_build=False):
     """Compatibility extension: a NIC model that a NIC node group can name with ``model``."""
 
     id: Id
@@ -768,13 +791,14 @@ SwitchCount = Annotated[
 ]
 
 
+@_presigned
 def _nic_count(value: Any) -> Any:
     if isinstance(value, Mapping):
         raise ValueError("a {min, max} range is only allowed for switch groups; a NIC group has a fixed count")
     return value
 
 
-class NicNode(PortRules):
+class NicNode(PortRules, defer_build=False):
     """A group of identical NICs (endpoints)."""
 
     id: Id
