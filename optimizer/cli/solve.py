@@ -9,11 +9,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.live import Live
 from rich.text import Text
 
 from optimizer.cli.common import (
@@ -34,6 +33,9 @@ from optimizer.cli.common import (
     time_limit_option,
 )
 from optimizer.errors import InstanceError
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 STAGES = {
     "idle": "loading the instance",
@@ -108,6 +110,8 @@ class _ProgressView:
     def _run(self) -> None:
         if self._stop.wait(0.5) or self._console is None:
             return
+        from rich.live import Live  # only a run on a terminal that lasts draws the display
+
         with Live(self._line(), console=self._console, transient=True, refresh_per_second=4) as live:
             while not self._stop.wait(0.25):
                 live.update(self._line())

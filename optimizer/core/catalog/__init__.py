@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ def builtin_catalog() -> Catalog:
 
     data = read_parsed()
     if data is None:
+        from importlib import resources
+
         from optimizer.core.io import read_document
 
         ref = resources.files("optimizer.core.catalog").joinpath("builtin.yaml")
@@ -66,6 +67,7 @@ def decision_drivers() -> dict[str, Any]:
     ``scripts/decision_drivers.py``): per instance and figure, the values at which some link group's
     optics technology changes, each with the ``optimizer breakeven`` command that reproduces it."""
     import json
+    from importlib import resources
 
     ref = resources.files("optimizer.core.catalog").joinpath("drivers.json")
     if not ref.is_file():
