@@ -207,7 +207,18 @@ YearKey = Annotated[int, Field(ge=1990, le=2100), BeforeValidator(_year_key)]
 
 
 class Strict(BaseModel):
-    """Base of every model: unknown fields are errors, models are immutable."""
+    """Base of every model: unknown fields are errors, models are immutable.
+
+    A model declared with ``defer_build=True`` builds its own validator and serializer when first used
+    (``model_validate``, ``model_dump``) rather than when this module is imported. Those are the models a
+    file only meets inside another one (the abstract bases, the catalogue's entries, the sections of the
+    extensions): ``Instance``, ``Catalog`` and the entries validated one by one (``Link``, ``Path``,
+    ``Bandwidth``, the nodes) contain their schemas and do not need the nested models' own validators, so a
+    run that never validates such a model alone never builds them. Their core schemas, and so validation
+    and its messages, are the same either way; a model used by two others (``CountRange``, by switch
+    groups and by roadmap periods, and so ``Period`` and ``Periods``) is built at import, so that the
+    schemas of the models that contain it stay exactly what they were.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -301,7 +312,7 @@ class PortRules(Strict, defer_build=True):
 
 
 # ----------------------------------------------------------------------------------------- catalogue
-class Media(Strict):
+class Media(Strict, defer_build=True):
     """A fibre type that a transceiver pair runs over."""
 
     id: Id
@@ -328,7 +339,7 @@ class PartRules(Availability, defer_build=True):
     """Cage form factors the part plugs into (a cable: those of its connectors)."""
 
 
-class Transceiver(PartRules, defer_build=False):
+class Transceiver(PartRules, defer_build=True):
     """One module or optical engine at ONE end of a link."""
 
     id: Id
@@ -371,7 +382,7 @@ class Transceiver(PartRules, defer_build=False):
     transceiver a plan may use."""
 
 
-class Cable(PartRules, defer_build=False):
+class Cable(PartRules, defer_build=True):
     """A whole cable assembly with both ends (DAC, ACC, AEC, AOC); its ends have form ``cable``."""
 
     id: Id
@@ -409,7 +420,7 @@ class Cable(PartRules, defer_build=False):
         return 4.9 if self.kind == "aoc" else 4.5
 
 
-class Switch(PortRules, Availability, defer_build=False):
+class Switch(PortRules, Availability, defer_build=True):
     """A switch model; power and cost exclude the link ends (a CPO switch's engines are transceivers)."""
 
     id: Id
@@ -486,7 +497,7 @@ class Switch(PortRules, Availability, defer_build=False):
         return self.cost_usd * (1.0 + self.cpo_premium_fraction)
 
 
-class Nic(PortRules, Availability, defer_build=False):
+class Nic(PortRules, Availability, defer_build=True):
     """Compatibility extension: a NIC model that a NIC node group can name with ``model``."""
 
     id: Id
@@ -505,7 +516,7 @@ class Nic(PortRules, Availability, defer_build=False):
     description: Text | None = None
 
 
-class Profile(Strict):
+class Profile(Strict, defer_build=True):
     """Compatibility extension: an ecosystem profile (a vendor's qualified set of parts)."""
 
     id: Id
@@ -522,7 +533,7 @@ class Profile(Strict):
     description: Text | None = None
 
 
-class FailureMode(Strict):
+class FailureMode(Strict, defer_build=True):
     """Reliability extension: one failure mode of a catalogue item (a row of the catalogue's
     ``reliability`` section). An item may have several modes (e.g. a CPO engine and its laser module);
     items without a row never fail in the model."""
@@ -646,7 +657,7 @@ class Limits(Strict):
     link, a switch model per switch)."""
 
 
-class Reliability(Strict):
+class Reliability(Strict, defer_build=True):
     """Reliability extension: the economics of downtime. With this section the catalogue's failure modes
     give expected failures, job interruptions, downtime cost and spares, and the ``tco`` objective
     includes the downtime cost and the spares' capex."""
@@ -686,7 +697,7 @@ class Reliability(Strict):
         return self
 
 
-class Site(Strict):
+class Site(Strict, defer_build=True):
     """Site power envelope extension: the IT power a site gives its GPUs and their network, and what a GPU's
     capacity is worth. With this section the ``tco`` objective prices every network watt at the GPU capacity
     it displaces over the horizon (on top of its electricity), and ``it_power_w`` caps the network at the
@@ -704,7 +715,7 @@ class Site(Strict):
     ``reliability`` section, else 0 (the cap only)."""
 
 
-class FibrePath(Strict):
+class FibrePath(Strict, defer_build=True):
     """Facility extension: a cable path (a duct or tray between halls) and the fibres it can carry."""
 
     id: Id
@@ -714,7 +725,7 @@ class FibrePath(Strict):
     """Fibres the path can carry (the summed fibres of every link of the listed groups)."""
 
 
-class Cabling(Strict):
+class Cabling(Strict, defer_build=True):
     """Facility extension: the structured-cabling rule (instances/README.md, "Facility"): per link group g of
     at least ``min_length_m`` whose links run F(g) > 0 fibres, trunks = ceil(F / trunk_fibres), cassettes
     = 2 x ceil(F / cassette_fibres) (one set per end) and patch panels = 2 x ceil(ceil(F / cassette_fibres)
@@ -736,7 +747,7 @@ class Cabling(Strict):
     panel_cost_usd: NonNegNumber = 0.0
 
 
-class Facility(Strict):
+class Facility(Strict, defer_build=True):
     """Facility extension: the room the fabric stands in (instances/README.md, "Facility"). With this section
     the plan counts switch racks, rack units, rack power, liquid-cooling load and fibres, and the limits given
     here become rows of the model."""
@@ -905,7 +916,7 @@ class Bandwidth(Strict):
     min_gbps: NonNegNumber
 
 
-class Demand(Strict):
+class Demand(Strict, defer_build=True):
     """A traffic demand routed through the link groups from ``src`` to ``dst``."""
 
     id: Id
@@ -921,7 +932,7 @@ class Demand(Strict):
     """Admissible paths (each a list of link group ids from src to dst); default: all paths."""
 
 
-class FigureRange(Strict):
+class FigureRange(Strict, defer_build=True):
     """Robustness extension: the plausible range of one uncertain figure (or of every figure a glob path
     matches), read by ``optimizer robustness`` and the decision drivers; solving ignores it."""
 
@@ -952,7 +963,7 @@ class FigureRange(Strict):
 Objective = Literal["tco", "capex", "power", "weighted"]
 
 
-class Compatibility(Strict):
+class Compatibility(Strict, defer_build=True):
     """Compatibility extension: turns on the compatibility rules (instances/README.md, "Compatibility").
 
     Present (even empty): every link joins ports of one protocol and each fabric (node groups joined by
@@ -973,7 +984,7 @@ class Compatibility(Strict):
     fixes a protocol it must be the same."""
 
 
-class LinkOverride(Strict):
+class LinkOverride(Strict, defer_build=True):
     """Roadmap extension: what one link group carries in one period (replacing the scaled figures)."""
 
     demand_gbps: NonNegNumber | None = None
@@ -1018,7 +1029,7 @@ class Periods(Strict):
     """The periods in increasing year order (a roadmap of one period is the single-period plan)."""
 
 
-class InstalledSwitch(Strict):
+class InstalledSwitch(Strict, defer_build=True):
     """Roadmap extension: switches of one model in place in a switch group before the first period."""
 
     group: Id
@@ -1026,7 +1037,7 @@ class InstalledSwitch(Strict):
     count: NonNegInt
 
 
-class InstalledLink(Strict):
+class InstalledLink(Strict, defer_build=True):
     """Roadmap extension: links of one option in place in a link group (with their fibre, for a pair)."""
 
     group: Id
@@ -1035,7 +1046,7 @@ class InstalledLink(Strict):
     count: NonNegInt
 
 
-class InstalledFibre(Strict):
+class InstalledFibre(Strict, defer_build=True):
     """Roadmap extension: fibre of one medium laid along a link group, in links' worth."""
 
     group: Id
@@ -1044,7 +1055,7 @@ class InstalledFibre(Strict):
     """Links' worth of fibre of this medium laid along the group (beyond the fibre of installed links)."""
 
 
-class Installed(Strict):
+class Installed(Strict, defer_build=True):
     """Roadmap extension: what is in place before the first period (the starting stock)."""
 
     switches: list[InstalledSwitch] = []
