@@ -8,6 +8,11 @@ source tree (a checkout of another commit), run from that folder with ``PYTHONPA
 and interleaved with this one (label ``this``) run by run, so that both see the same load. The load average
 (``os.getloadavg``) is printed at the start and the end. Runs write and read bytecode caches as an installed
 package does (``PYTHONDONTWRITEBYTECODE`` is dropped for them; one untimed warm-up run per file and tree).
+
+The runs inherit the environment. The console entry point runs numpy's OpenBLAS with one thread unless the
+environment sets a count (``optimizer.cli.entry``), which a tree without that rule does not do; to compare
+the trees with the same BLAS setting, set it for the whole run (``OPENBLAS_NUM_THREADS=2`` is OpenBLAS's
+default on a 2-core machine).
 """
 
 from __future__ import annotations
