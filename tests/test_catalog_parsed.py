@@ -38,6 +38,17 @@ def test_the_parsed_form_is_made_from_the_current_yaml() -> None:
     assert parsed.read_parsed() is not None
 
 
+def test_line_ends_do_not_change_the_digest(tmp_path: Path) -> None:
+    """A checkout with CRLF line ends (the same YAML document) still uses the parsed form."""
+    lf = parsed.YAML_FILE.read_bytes().replace(b"\r\n", b"\n")
+    source = tmp_path / "builtin.yaml"
+    source.write_bytes(lf.replace(b"\n", b"\r\n"))
+    assert read_document(source)[0] == read_document(parsed.YAML_FILE)[0]
+    assert parsed.digest(source.read_bytes()) == parsed.digest(lf)
+    assert parsed.read_parsed(source, parsed.PARSED_FILE) is not None
+    assert parsed.digest(lf + b"# an edit\n") != parsed.digest(lf)
+
+
 def test_the_parsed_document_equals_the_yaml_loaders() -> None:
     from_yaml, issues = read_document(parsed.YAML_FILE, BUILTIN_LABEL)
     assert issues == []

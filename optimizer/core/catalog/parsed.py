@@ -3,7 +3,7 @@
 Parsing the 160 kB ``builtin.yaml`` with the checked YAML loader (``optimizer.core.io``) takes about 25 ms of
 CPU on every run that resolves a catalogue; ``json.loads`` of the same document takes well under 1 ms.
 ``builtin.parsed.json`` holds the document the YAML loader gives (the plain data before validation) and the
-SHA-256 of the YAML file's bytes it was made from. ``read_parsed`` returns that document only when the
+SHA-256 of the YAML file's bytes it was made from (``digest``). ``read_parsed`` returns that document only when the
 digest matches the YAML file next to it, so an edited ``builtin.yaml`` is never shadowed by a stale parsed
 form: the catalogue is then parsed from the YAML as before (same data, same messages), and
 ``tests/test_catalog_parsed.py`` fails until the parsed form is written again::
@@ -35,8 +35,11 @@ PAIRS_KEY = "\u0000pairs"
 
 
 def digest(data: bytes) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    return hashlib.sha256(data).hexdigest()
+    """The SHA-256 of a file's bytes with CRLF line ends read as LF, as hex.
+
+    A YAML parser reads every line break as LF, so the same text with either line ends is the same document:
+    a checkout that converts line ends (``core.autocrlf``) keeps using the parsed form."""
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def encode(value: Any) -> Any:
