@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
-from optimizer.core.options import OptionDeriver, no_option_message
+from optimizer.core.options import OptionDeriver, instance_derivation, no_option_message
 from optimizer.core.schema import Instance, Link, NicNode, SwitchNode
 from optimizer.errors import InputWarning, Issue
 
@@ -140,13 +140,17 @@ def check_instance(
             for node in effective.nodes:
                 nodes.setdefault(node.id, node)
     if models_ok and derive_options:
-        deriver = OptionDeriver(nodes, index, ctx)
         checked = [
             (i, link)
             for i, link in enumerate(instance.links)
             if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
         ]
-        keys = deriver.signatures([link for _, link in checked])
+        if ctx is None:  # shared with build_data, which derives the options of the same groups again
+            deriver, every_key = instance_derivation(instance, nodes, index)
+            keys = [every_key[i] for i, _ in checked]
+        else:
+            deriver = OptionDeriver(nodes, index, ctx)
+            keys = deriver.signatures([link for _, link in checked])
         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # key -> its first group
         none = {key for key, at in first.items() if not deriver.derive_keyed(checked[at][1], key)[0]}
         for (i, link), key in zip(checked, keys, strict=True) if none else ():

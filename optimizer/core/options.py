@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import CompatContext, fast_end_at_b, port_name, port_problem, protocols_of
-from optimizer.core.schema import PROTOCOLS, Cable, Link, NicNode, SwitchNode, Transceiver
+from optimizer.core.schema import PROTOCOLS, Cable, Instance, Link, NicNode, SwitchNode, Transceiver
 
 NodeSpec = NicNode | SwitchNode
 
@@ -387,6 +388,66 @@ class OptionDeriver:
                 shown = ", ".join(sorted(ids)[:6]) + (", ..." if len(ids) > 6 else "")
                 removed[f"{reason} [{shown}]"] = removed.pop(reason)
         return options, removed, candidates
+
+
+class _Derivation:
+    """A deriver and the signature of every link group of one instance, with what they were computed from."""
+
+    __slots__ = ("instance", "catalog", "links", "node_ids", "node_specs", "deriver", "signatures")
+
+    def __init__(
+        self,
+        instance: Instance,
+        nodes: dict[str, NodeSpec],
+        deriver: OptionDeriver,
+        signatures: list[tuple[object, ...]],
+    ):
+        self.instance = weakref.ref(instance)
+        self.catalog = instance.catalog
+        self.links = tuple(instance.links)
+        self.node_ids = tuple(nodes)
+        self.node_specs = tuple(nodes.values())
+        self.deriver = deriver
+        self.signatures = signatures
+
+    def serves(self, instance: Instance, nodes: dict[str, NodeSpec]) -> bool:
+        """True when computed for this very instance, with the same link groups, node groups and catalogue."""
+        return (
+            self.instance() is instance
+            and self.catalog is instance.catalog
+            and len(self.links) == len(instance.links)
+            and all(map(operator.is_, self.links, instance.links))
+            and len(self.node_specs) == len(nodes)
+            and all(map(operator.is_, self.node_specs, nodes.values()))
+            and self.node_ids == tuple(nodes)
+        )
+
+
+_last_derivation: _Derivation | None = None
+
+
+def instance_derivation(
+    instance: Instance, nodes: dict[str, NodeSpec], index: CatalogIndex
+) -> tuple[OptionDeriver, list[tuple[object, ...]]]:
+    """An ``OptionDeriver`` for an instance without compatibility rules and the signature of each of its link
+    groups (``OptionDeriver.signatures`` of ``instance.links``), computed once per instance.
+
+    Loading derives the options of every signature (the semantic checks report a group without options)
+    and ``build_data`` derives them again for the same instance: the second call reuses the first's
+    deriver, its signatures and its derived options. The answer is kept for the last instance asked about
+    (held weakly) and reused only for that very object with the same link-group and node-group objects
+    (identity, so a list edited in place is noticed) and the same catalogue; the models are frozen, so the
+    same objects have the same fields. Anything else computes them anew. ``nodes``: node groups by id;
+    ``index``: the instance's catalogue indexed (``CatalogIndex.of(instance.resolved_catalog)``).
+    """
+    global _last_derivation
+    last = _last_derivation
+    if last is not None and last.serves(instance, nodes):
+        return last.deriver, last.signatures
+    deriver = OptionDeriver(nodes, index)
+    signatures = deriver.signatures(instance.links)
+    _last_derivation = _Derivation(instance, nodes, deriver, signatures)
+    return deriver, signatures
 
 
 def _pair_problem(t: Transceiver, u: Transceiver) -> str | None:
