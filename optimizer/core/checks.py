@@ -140,14 +140,24 @@ def check_instance(
             for node in effective.nodes:
                 nodes.setdefault(node.id, node)
     if models_ok and derive_options:
-        checked = [
-            (i, link)
-            for i, link in enumerate(instance.links)
-            if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
+        links = instance.links
+        # the groups whose options must exist: known ends, and a demand or a count
+        wanted = [
+            i
+            for i, demand, count in zip(
+                range(len(links)),
+                map(attrgetter("demand_gbps"), links),
+                map(attrgetter("count"), links),
+                strict=False,
+            )
+            if demand > 0 or (count or 0) > 0
         ]
+        if not ends_known or ctx is not None:  # (the effective node groups of the compatibility rules)
+            wanted = [i for i in wanted if links[i].a in nodes and links[i].b in nodes]
+        checked = list(zip(wanted, map(links.__getitem__, wanted), strict=True))
         if ctx is None:  # shared with build_data, which derives the options of the same groups again
             deriver, every_key = instance_derivation(instance, nodes, index)
-            keys = [every_key[i] for i, _ in checked]
+            keys = list(map(every_key.__getitem__, wanted))
         else:
             deriver = OptionDeriver(nodes, index, ctx)
             keys = deriver.signatures([link for _, link in checked])

@@ -9,6 +9,7 @@ Index conventions (used by every constraint family):
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import operator
@@ -644,60 +645,88 @@ def build_data(
     end_lists: dict[str, list[tuple[int, int]]] = {}
     for node_id, (target, is_switch) in targets_of.items():
         end_lists[node_id] = (switch_groups[target] if is_switch else nic_groups[target]).ends
-    accepting_choices: dict[tuple[int, frozenset[str]], list[int]] = {}
-    # per (usable options, end side, switch group's model count): the options' columns (offsets in the
-    # group) by the models accepting them, where not every model does
-    classes_cache: dict[tuple[int, int, int], list[tuple[frozenset[str], list[int]]]] = {}
-    # per (usable options, end side, node group): those classes with their accepting choices
-    templates: dict[tuple[int, int, str], list[tuple[list[int], list[int]]]] = {}
-
-    def template(usable: Usable, same: bool, side: int, node_id: str) -> list[tuple[list[int], list[int]]]:
-        """The form classes of one end of a group with these usable options at node group ``node_id``:
-        (column offsets in the group, accepting switch choices); none at a NIC group."""
-        target, is_switch = targets_of[node_id]
-        if not is_switch:
-            return []
-        sg = switch_groups[target]
-        n_models = len(sg.choices)
-        class_key = (id(usable), side, n_models)
-        classes = classes_cache.get(class_key)
-        if classes is None:
-            by_accepted: dict[frozenset[str], list[int]] = {}
-            for j, (_, c_a, c_b, both) in enumerate(usable):
-                accepted = both if same else (c_a if side == 0 else c_b)
-                if accepted is not None and len(accepted) < n_models:
-                    by_accepted.setdefault(accepted, []).append(j)
-            classes = classes_cache[class_key] = list(by_accepted.items())
-        out = []
-        for accepted, offsets in classes:
-            ok = accepting_choices.get((target, accepted))
-            if ok is None:
-                ok = accepting_choices[(target, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
-            out.append((offsets, ok))
-        return out
-
-    form_lists = {sg.id: sg.form_classes for sg in switch_groups}
+    # the ends, in C-level passes: per group its end a's (column, 2) pairs (a == b) or (column, 1) pairs, then
+    # its end b's (column, 1) pairs, each extending its node group's list (a group with a == b has no end b:
+    # its pairs go to a list thrown away)
     ones, twos = itertools.repeat(1), itertools.repeat(2)
-    for first, cols, a, b, same, usable, n_max in zip(
-        bounds, group_cols, ends_a, ends_b, same_ends, usables, n_maxes, strict=False
-    ):
-        if same:
-            end_lists[a].extend(zip(cols, twos, strict=False))
-            sides: tuple[tuple[str, int], ...] = ((a, 0),)
-        else:
-            end_lists[a].extend(zip(cols, ones, strict=False))
-            end_lists[b].extend(zip(cols, ones, strict=False))
-            sides = ((a, 0), (b, 1))
-        for node_id, side in sides:
-            if node_id not in form_lists:
-                continue  # a NIC group: no form classes
-            template_key = (id(usable), side, node_id)
-            classes_here = templates.get(template_key)
-            if classes_here is None:
-                classes_here = templates[template_key] = template(usable, same, side, node_id)
-            if classes_here:
-                form_lists[node_id].extend(
-                    [([first + j for j in offsets], list(ok), n_max) for offsets, ok in classes_here]
+    lists_a = list(map(end_lists.__getitem__, ends_a))
+    lists_b = list(map(end_lists.__getitem__, ends_b))
+    if any(same_ends):
+        unused: list[tuple[int, int]] = []
+        lists_b = [unused if same else to for to, same in zip(lists_b, same_ends, strict=True)]
+    pairs_a = map(zip, group_cols, map({True: twos, False: ones}.__getitem__, same_ends))
+    pairs_b = map(zip, group_cols, itertools.repeat(ones))
+    collections.deque(
+        map(
+            list.extend,
+            itertools.chain.from_iterable(zip(lists_a, lists_b, strict=True)),
+            itertools.chain.from_iterable(zip(pairs_a, pairs_b, strict=False)),
+        ),
+        maxlen=0,
+    )
+
+    # the form classes: per end at a switch group with a choice of models (in the order of the groups, end a
+    # before end b), its columns by the models accepting them where not every model does. A switch group's
+    # choices are consecutive (its first + the model's position), so the classes depend only on the group's
+    # options, the side and the switch group's models: found once per such triple (``Classes``).
+    form_lists: dict[str, list[tuple[list[int], list[int], int]]] = {}
+    first_choice: dict[str, int] = {}
+    models_number: dict[str, int] = {}
+    numbered: dict[tuple[str, ...], int] = {}
+    for sg in switch_groups:
+        models = tuple(choice_model[q] for q in sg.choices)
+        form_lists[sg.id] = sg.form_classes
+        first_choice[sg.id] = sg.choices[0] if sg.choices else 0
+        models_number[sg.id] = numbered.setdefault(models, len(numbered))
+    models_of = list(numbered)
+    usable_ids = list(map(id, usables))
+    usable_of = dict(zip(usable_ids, zip(usables, same_ends, strict=True), strict=True))
+
+    class Classes(dict[tuple[int, int, int | None], list[tuple[list[int], list[int]]]]):
+        """(usable options' id, side, switch group's models' number or None at a NIC group) -> the classes:
+        (column offsets in the group, positions of the accepting models), computed when first asked for."""
+
+        def __missing__(self, key: tuple[int, int, int | None]) -> list[tuple[list[int], list[int]]]:
+            uid, side, number = key
+            value: list[tuple[list[int], list[int]]] = []
+            if number is not None:
+                usable, same = usable_of[uid]
+                models = models_of[number]
+                by_accepted: dict[frozenset[str], list[int]] = {}
+                for j, (_, c_a, c_b, both) in enumerate(usable):
+                    accepted = both if same else (c_a if side == 0 else c_b)
+                    if accepted is not None and len(accepted) < len(models):
+                        by_accepted.setdefault(accepted, []).append(j)
+                for accepted, offsets in by_accepted.items():
+                    value.append((offsets, [k for k, model in enumerate(models) if model in accepted]))
+            self[key] = value
+            return value
+
+    classes = Classes()
+    per_side = [
+        list(map(classes.__getitem__, zip(usable_ids, itertools.repeat(side), map(models_number.get, ends))))
+        for side, ends in ((0, ends_a), (1, ends_b))
+    ]
+    if any(per_side[0]) or any(per_side[1]):
+        for first, n_max, a, b, q_a, q_b, same, classes_a, classes_b in zip(
+            bounds,
+            n_maxes,
+            ends_a,
+            ends_b,
+            map(first_choice.get, ends_a),
+            map(first_choice.get, ends_b),
+            same_ends,
+            per_side[0],
+            per_side[1],
+            strict=False,
+        ):
+            if classes_a:
+                form_lists[a].extend(
+                    [([first + j for j in offsets], [q_a + k for k in at], n_max) for offsets, at in classes_a]
+                )
+            if classes_b and not same:
+                form_lists[b].extend(
+                    [([first + j for j in offsets], [q_b + k for k in at], n_max) for offsets, at in classes_b]
                 )
 
     # indicators: uniform groups and groups on a latency path

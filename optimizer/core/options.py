@@ -99,6 +99,7 @@ class OptionDeriver:
         self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
         self._node_keys: dict[str, int] = {}
         self._node_signatures: dict[tuple[object, ...], int] = {}
+        self._numbered = False
         buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
         for t in index.transceivers.values():
             if ctx is None and t.compatibility_only:
@@ -138,27 +139,34 @@ class OptionDeriver:
         ends_a = list(map(attrgetter("a"), links))
         ends_b = list(map(attrgetter("b"), links))
         self._number_nodes()
-        node_key = self._node_key
-        allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
-        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
-        if allowed.count(None) == len(allowed) and excluded.count(_NONE_EXCLUDED) == len(excluded):
+        known = self._node_keys
+        keys_a = list(map(known.get, ends_a))
+        if None in keys_a:  # an id without a node group
+            keys_a = list(map(self._node_key, ends_a))
+        keys_b = list(map(known.get, ends_b))
+        if None in keys_b:
+            keys_b = list(map(self._node_key, ends_b))
+        allowed_given = list(map(attrgetter("allowed"), links))
+        if allowed_given.count(None) == len(allowed_given) and not any(map(attrgetter("exclude"), links)):
             # no group filters catalogue items: shorter keys (never equal to a key with filters, which is
             # longer), equal for groups with equal options as the full ones are
             return list(
                 zip(
-                    map(node_key, ends_a),
-                    map(node_key, ends_b),
+                    keys_a,
+                    keys_b,
                     map(operator.eq, ends_a, ends_b),
                     map(attrgetter("length_m"), links),
                     map(attrgetter("min_link_gbps"), links),
-                    strict=False,
+                    strict=True,
                 )
             )
+        allowed = [None if x is None else frozenset(x) for x in allowed_given]
+        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
         return list(
             zip(
                 itertools.repeat(()),
-                map(node_key, ends_a),
-                map(node_key, ends_b),
+                keys_a,
+                keys_b,
                 map(operator.eq, ends_a, ends_b),
                 map(attrgetter("length_m"), links),
                 map(attrgetter("min_link_gbps"), links),
@@ -179,25 +187,30 @@ class OptionDeriver:
         return hit
 
     def _number_nodes(self) -> None:
-        """``_node_key`` of every NIC group at once (C-level passes: a large file has one NIC group per link
-        group); switch groups and ids without a node are numbered on demand."""
-        nics = [(node_id, node) for node_id, node in self.nodes.items() if type(node) is NicNode]
-        if not nics or len(self._node_keys) >= len(nics):
+        """``_node_key`` of every node group at once, once: the NIC groups in C-level passes (a large file has
+        one per link group), the switch groups one by one; ids without a node are numbered on demand."""
+        if self._numbered:
             return
-        ids = [node_id for node_id, _ in nics]
-        specs = [node for _, node in nics]
+        self._numbered = True
+        ids = list(self.nodes)
+        specs = list(self.nodes.values())
+        is_nic = list(map({NicNode}.__contains__, map(type, specs)))
+        nic_specs = list(itertools.compress(specs, is_nic))
         signatures = list(
             zip(
                 itertools.repeat("nic"),
-                map(tuple, map(attrgetter("forms"), specs)),
-                map(attrgetter("max_port_gbps"), specs),
+                map(tuple, map(attrgetter("forms"), nic_specs)),
+                map(attrgetter("max_port_gbps"), nic_specs),
                 strict=False,
             )
         )
         numbers = self._node_signatures
         for signature in dict.fromkeys(signatures):  # the distinct ones, few
             numbers.setdefault(signature, len(numbers))
-        self._node_keys.update(zip(ids, map(numbers.__getitem__, signatures), strict=True))
+        nic_ids = itertools.compress(ids, is_nic)
+        self._node_keys.update(zip(nic_ids, map(numbers.__getitem__, signatures), strict=True))
+        for node_id in itertools.compress(ids, map(operator.not_, is_nic)):
+            self._node_key(node_id)
 
     def _node_key(self, node_id: str) -> int:
         """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
