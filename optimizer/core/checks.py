@@ -51,22 +51,22 @@ def check_instance(
     index = CatalogIndex.of(instance.resolved_catalog)
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
     issues: list[Issue] = []
-    issues += _duplicates(file, "nodes", [n.id for n in instance.nodes])
-    link_ids = [g.id for g in instance.links]
+    node_ids = list(map(attrgetter("id"), instance.nodes))
+    issues += _duplicates(file, "nodes", node_ids)
+    link_ids = list(map(attrgetter("id"), instance.links))
     issues += _duplicates(file, "links", link_ids)
     issues += _duplicates(file, "paths", [p.id for p in instance.paths])
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
-    nodes: dict[str, NicNode | SwitchNode] = {}
-    switch_nodes: list[SwitchNode] = []
-    nic_nodes: list[NicNode] = []
-    for i, node in enumerate(instance.nodes):
-        nodes.setdefault(node.id, node)
-        if not isinstance(node, SwitchNode):
-            if isinstance(node, NicNode):
-                nic_nodes.append(node)
-            continue
-        switch_nodes.append(node)
+    nodes: dict[str, NicNode | SwitchNode] = dict(zip(node_ids, instance.nodes, strict=True))
+    if len(nodes) < len(node_ids):  # an id given twice: the first node group holds it
+        nodes = {}
+        for node in instance.nodes:
+            nodes.setdefault(node.id, node)
+    nic_nodes = [node for node in instance.nodes if isinstance(node, NicNode)]
+    switch_at = [(i, node) for i, node in enumerate(instance.nodes) if isinstance(node, SwitchNode)]
+    switch_nodes = [node for _, node in switch_at]
+    for i, node in switch_at:
         for j, model in enumerate(node.models):
             if model not in index.switches:
                 known_elsewhere = model in item_ids | set(index.media)
@@ -109,7 +109,9 @@ def check_instance(
         for link in instance.links:
             links_by_id.setdefault(link.id, link)
     # a large file usually names known nodes only and no catalogue items: then there is nothing to report
-    ends_known = set(map(attrgetter("a"), instance.links)) | set(map(attrgetter("b"), instance.links)) <= nodes.keys()
+    ends_known = all(map(nodes.__contains__, map(attrgetter("a"), instance.links))) and all(
+        map(nodes.__contains__, map(attrgetter("b"), instance.links))
+    )
     allowed = list(map(attrgetter("allowed"), instance.links))
     no_items = allowed.count(None) == len(allowed) and not any(map(attrgetter("exclude"), instance.links))
     for i, link in enumerate(instance.links if not (ends_known and no_items) else ()):

@@ -490,7 +490,10 @@ def build_data(
 
     # groups on a latency path (their options' latency matters; with routed demands, every group's does)
     path_groups: set[int] = set()
-    link_pos = dict(zip(map(attrgetter("id"), instance.links), range(len(instance.links)), strict=True))
+    named_links = instance.bandwidth or any(path.links is not None for path in instance.paths)
+    link_pos = (  # a link group's index by id (read where paths or bandwidth rows name groups)
+        dict(zip(map(attrgetter("id"), instance.links), range(len(instance.links)), strict=True)) if named_links else {}
+    )
     joining: dict[frozenset[str], list[int]] = defaultdict(list)
     on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
     for gi, lk in enumerate(instance.links if on_paths else ()):
@@ -841,15 +844,12 @@ def build_data(
     data.reliability = _reliability_data(
         instance, index, col_option, col_length_m, col_group, choice_model, choice_node
     )
-    data.facility = build_facility(
-        instance,
-        index,
-        col_option,
-        col_group,
-        list(zip(ends_a, ends_b, strict=True)),
-        choice_model,
-        {g.id: g.cols for g in groups},
-    )
+    if instance.facility is not None:  # facility extension
+        group_ends = list(zip(ends_a, ends_b, strict=True))
+        group_cols_by_id = {g.id: g.cols for g in groups}
+        data.facility = build_facility(
+            instance, index, col_option, col_group, group_ends, choice_model, group_cols_by_id
+        )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]
