@@ -196,19 +196,19 @@ class OptionDeriver:
         specs = list(self.nodes.values())
         is_nic = list(map({NicNode}.__contains__, map(type, specs)))
         nic_specs = list(itertools.compress(specs, is_nic))
-        signatures = list(
-            zip(
-                itertools.repeat("nic"),
-                map(tuple, map(attrgetter("forms"), nic_specs)),
-                map(attrgetter("max_port_gbps"), nic_specs),
-                strict=False,
-            )
-        )
+        forms = list(map(tuple, map(attrgetter("forms"), nic_specs)))
+        port_gbps = list(map(attrgetter("max_port_gbps"), nic_specs))
         numbers = self._node_signatures
-        for signature in dict.fromkeys(signatures):  # the distinct ones, few
-            numbers.setdefault(signature, len(numbers))
         nic_ids = itertools.compress(ids, is_nic)
-        self._node_keys.update(zip(nic_ids, map(numbers.__getitem__, signatures), strict=True))
+        if nic_specs and forms.count(forms[0]) == len(forms) and port_gbps.count(port_gbps[0]) == len(port_gbps):
+            # one signature for every NIC group (a generated file): numbered once, no hashing per group
+            number = numbers.setdefault(("nic", forms[0], port_gbps[0]), len(numbers))
+            self._node_keys.update(zip(nic_ids, itertools.repeat(number)))
+        else:
+            signatures = list(zip(itertools.repeat("nic"), forms, port_gbps, strict=False))
+            for signature in dict.fromkeys(signatures):  # the distinct ones, few
+                numbers.setdefault(signature, len(numbers))
+            self._node_keys.update(zip(nic_ids, map(numbers.__getitem__, signatures), strict=True))
         for node_id in itertools.compress(ids, map(operator.not_, is_nic)):
             self._node_key(node_id)
 
