@@ -472,20 +472,17 @@ def build_data(
     nic_ids = list(map(attrgetter("id"), nic_nodes))
     nic_caps = list(map(operator.mul, map(attrgetter("count"), nic_nodes), map(attrgetter("ports"), nic_nodes)))
     nic_groups = list(map(NicGroupData, nic_ids, nic_caps))
-    nic_index = dict(zip(nic_ids, range(len(nic_ids)), strict=True))
 
-    # per node group: its port capacity and where its ends go (switch or NIC group index)
+    # per node group: its port capacity and the list its link ends go to (its switch or NIC group's)
     def switch_cap(node: SwitchNode) -> int:
         return switch_groups[sg_index[node.id]].k_max * max(index.switches[m].max_ports for m in node.models)
 
     caps: dict[str, int] = dict(zip(nic_ids, nic_caps, strict=True))
-    targets_of: dict[str, tuple[int, bool]] = dict(
-        zip(nic_ids, zip(map(nic_index.__getitem__, nic_ids), itertools.repeat(False)), strict=False)
-    )
+    end_lists: dict[str, list[tuple[int, int]]] = dict(zip(nic_ids, map(attrgetter("ends"), nic_groups), strict=True))
     for node in switch_nodes:
         caps[node.id] = switch_cap(node)
-        targets_of[node.id] = (sg_index[node.id], True)
-    if sg_index.keys() & nic_index.keys():  # an id of a NIC and a switch group (an input error): the last one's
+        end_lists[node.id] = switch_groups[sg_index[node.id]].ends
+    if not sg_index.keys().isdisjoint(nic_ids):  # an id of a NIC and a switch group (an input error): the last
         caps = {n.id: switch_cap(n) if isinstance(n, SwitchNode) else n.count * n.ports for n in instance.nodes}
 
     # groups on a latency path (their options' latency matters; with routed demands, every group's does)
@@ -519,12 +516,11 @@ def build_data(
     demands = list(map(attrgetter("demand_gbps"), links))
     installed = list(map(attrgetter("installed_gbps"), links))
     same_ends = list(map(operator.eq, ends_a, ends_b))
-    n_maxes = [
-        (cap_a // 2 if same else min(cap_a, cap_b)) if count is None else count
-        for cap_a, cap_b, same, count in zip(
-            map(caps.__getitem__, ends_a), map(caps.__getitem__, ends_b), same_ends, counts, strict=True
-        )
-    ]
+    # at most the given count, else the ports at its ends (half of them for a group within one node group)
+    n_maxes = [0 if count is None else count for count in counts]
+    for gi in [gi for gi, count in enumerate(counts) if count is None] if None in counts else ():
+        a, b = ends_a[gi], ends_b[gi]
+        n_maxes[gi] = caps[a] // 2 if same_ends[gi] else min(caps[a], caps[b])
     if max_counts.count(None) < n_groups:
         n_maxes = [n if m is None else min(n, m) for n, m in zip(n_maxes, max_counts, strict=True)]
     any_demands = bool(instance.demands)
@@ -644,13 +640,9 @@ def build_data(
     )
 
     # link ends at node groups: (column, ends per link) at the NIC or switch group, in the order of the groups
-    # (end a before end b); at a switch group with a choice of models, the form classes of the group's end
-    end_lists: dict[str, list[tuple[int, int]]] = {}
-    for node_id, (target, is_switch) in targets_of.items():
-        end_lists[node_id] = (switch_groups[target] if is_switch else nic_groups[target]).ends
-    # the ends, in C-level passes: per group its end a's (column, 2) pairs (a == b) or (column, 1) pairs, then
-    # its end b's (column, 1) pairs, each extending its node group's list (a group with a == b has no end b:
-    # its pairs go to a list thrown away)
+    # (end a before end b), in C-level passes: per group its end a's (column, 2) pairs (a == b) or (column, 1)
+    # pairs, then its end b's (column, 1) pairs, each extending its node group's list (a group with a == b has
+    # no end b: its pairs go to a list thrown away)
     ones, twos = itertools.repeat(1), itertools.repeat(2)
     lists_a = list(map(end_lists.__getitem__, ends_a))
     lists_b = list(map(end_lists.__getitem__, ends_b))
