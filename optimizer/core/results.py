@@ -286,7 +286,7 @@ def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
         if kinds <= {str, type(None)}:
             return list(values), False  # the common case: text, nothing missing but None
         return [None if _missing(v) else v for v in values], False
-    if kinds == {float} and name not in INTEGER_COLUMNS and not any(v != v for v in values):
+    if kinds == {float} and name not in INTEGER_COLUMNS and not any(map(operator.ne, values, values)):  # no NaN
         return list(values), True  # the common case: floats already, none missing
     if kinds == {int} and name in INTEGER_COLUMNS:
         return list(values), True
