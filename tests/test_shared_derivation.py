@@ -5,6 +5,7 @@ instance whose link or node groups changed (in place or as a new instance) never
 from __future__ import annotations
 
 import copy
+import gc
 from typing import Any
 
 import pytest
@@ -86,3 +87,12 @@ def test_node_groups_edited_in_place_are_noticed() -> None:
     data = build_data(instance)
     assert options._last_derivation is not before
     assert data == _cold(instance)
+
+
+def test_nothing_is_kept_once_the_instance_is_gone() -> None:
+    instance = load_instance(_document())
+    build_data(instance)
+    assert options._last_derivation is not None
+    del instance
+    gc.collect()
+    assert options._last_derivation is None

@@ -406,7 +406,7 @@ class OptionDeriver:
 class _Derivation:
     """A deriver and the signature of every link group of one instance, with what they were computed from."""
 
-    __slots__ = ("instance", "catalog", "links", "node_ids", "node_specs", "deriver", "signatures")
+    __slots__ = ("instance", "catalog", "links", "node_ids", "node_specs", "deriver", "signatures", "__weakref__")
 
     def __init__(
         self,
@@ -448,9 +448,10 @@ def instance_derivation(
     Loading derives the options of every signature (the semantic checks report a group without options)
     and ``build_data`` derives them again for the same instance: the second call reuses the first's
     deriver, its signatures and its derived options. The answer is kept for the last instance asked about
-    (held weakly) and reused only for that very object with the same link-group and node-group objects
-    (identity, so a list edited in place is noticed) and the same catalogue; the models are frozen, so the
-    same objects have the same fields. Anything else computes them anew. ``nodes``: node groups by id;
+    (held weakly, and dropped when that instance no longer exists) and reused only for that very object
+    with the same link-group and node-group objects (identity, so a list edited in place is noticed) and
+    the same catalogue; the models are frozen, so the same objects have the same fields. Anything else
+    computes them anew. ``nodes``: node groups by id;
     ``index``: the instance's catalogue indexed (``CatalogIndex.of(instance.resolved_catalog)``).
     """
     global _last_derivation
@@ -459,8 +460,16 @@ def instance_derivation(
         return last.deriver, last.signatures
     deriver = OptionDeriver(nodes, index)
     signatures = deriver.signatures(instance.links)
-    _last_derivation = _Derivation(instance, nodes, deriver, signatures)
+    derivation = _last_derivation = _Derivation(instance, nodes, deriver, signatures)
+    weakref.finalize(instance, _forget, weakref.ref(derivation))  # nothing kept once the instance is gone
     return deriver, signatures
+
+
+def _forget(derivation: weakref.ref[_Derivation]) -> None:
+    """Drop the kept derivation if it is still this one (its instance no longer exists)."""
+    global _last_derivation
+    if _last_derivation is not None and _last_derivation is derivation():
+        _last_derivation = None
 
 
 def _pair_problem(t: Transceiver, u: Transceiver) -> str | None:
