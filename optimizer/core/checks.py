@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
-from optimizer.core.options import OptionDeriver, no_option_message
+from optimizer.core.options import OptionDeriver, instance_derivation, no_option_message
 from optimizer.core.schema import Instance, Link, NicNode, SwitchNode
 from optimizer.errors import InputWarning, Issue
 
@@ -51,22 +51,22 @@ def check_instance(
     index = CatalogIndex.of(instance.resolved_catalog)
     item_ids = set(index.transceivers) | set(index.cables) | set(index.switches)
     issues: list[Issue] = []
-    issues += _duplicates(file, "nodes", [n.id for n in instance.nodes])
-    link_ids = [g.id for g in instance.links]
+    node_ids = list(map(attrgetter("id"), instance.nodes))
+    issues += _duplicates(file, "nodes", node_ids)
+    link_ids = list(map(attrgetter("id"), instance.links))
     issues += _duplicates(file, "links", link_ids)
     issues += _duplicates(file, "paths", [p.id for p in instance.paths])
     issues += _duplicates(file, "bandwidth", [b.id for b in instance.bandwidth])
 
-    nodes: dict[str, NicNode | SwitchNode] = {}
-    switch_nodes: list[SwitchNode] = []
-    nic_nodes: list[NicNode] = []
-    for i, node in enumerate(instance.nodes):
-        nodes.setdefault(node.id, node)
-        if not isinstance(node, SwitchNode):
-            if isinstance(node, NicNode):
-                nic_nodes.append(node)
-            continue
-        switch_nodes.append(node)
+    nodes: dict[str, NicNode | SwitchNode] = dict(zip(node_ids, instance.nodes, strict=True))
+    if len(nodes) < len(node_ids):  # an id given twice: the first node group holds it
+        nodes = {}
+        for node in instance.nodes:
+            nodes.setdefault(node.id, node)
+    nic_nodes = [node for node in instance.nodes if isinstance(node, NicNode)]
+    switch_at = [(i, node) for i, node in enumerate(instance.nodes) if isinstance(node, SwitchNode)]
+    switch_nodes = [node for _, node in switch_at]
+    for i, node in switch_at:
         for j, model in enumerate(node.models):
             if model not in index.switches:
                 known_elsewhere = model in item_ids | set(index.media)
@@ -109,7 +109,9 @@ def check_instance(
         for link in instance.links:
             links_by_id.setdefault(link.id, link)
     # a large file usually names known nodes only and no catalogue items: then there is nothing to report
-    ends_known = set(map(attrgetter("a"), instance.links)) | set(map(attrgetter("b"), instance.links)) <= nodes.keys()
+    ends_known = all(map(nodes.__contains__, map(attrgetter("a"), instance.links))) and all(
+        map(nodes.__contains__, map(attrgetter("b"), instance.links))
+    )
     allowed = list(map(attrgetter("allowed"), instance.links))
     no_items = allowed.count(None) == len(allowed) and not any(map(attrgetter("exclude"), instance.links))
     for i, link in enumerate(instance.links if not (ends_known and no_items) else ()):
@@ -140,13 +142,27 @@ def check_instance(
             for node in effective.nodes:
                 nodes.setdefault(node.id, node)
     if models_ok and derive_options:
-        deriver = OptionDeriver(nodes, index, ctx)
-        checked = [
-            (i, link)
-            for i, link in enumerate(instance.links)
-            if link.a in nodes and link.b in nodes and (link.demand_gbps > 0 or (link.count or 0) > 0)
+        links = instance.links
+        # the groups whose options must exist: known ends, and a demand or a count
+        wanted = [
+            i
+            for i, demand, count in zip(
+                range(len(links)),
+                map(attrgetter("demand_gbps"), links),
+                map(attrgetter("count"), links),
+                strict=False,
+            )
+            if demand > 0 or (count or 0) > 0
         ]
-        keys = deriver.signatures([link for _, link in checked])
+        if not ends_known or ctx is not None:  # (the effective node groups of the compatibility rules)
+            wanted = [i for i in wanted if links[i].a in nodes and links[i].b in nodes]
+        checked = list(zip(wanted, map(links.__getitem__, wanted), strict=True))
+        if ctx is None:  # shared with build_data, which derives the options of the same groups again
+            deriver, every_key = instance_derivation(instance, nodes, index)
+            keys = list(map(every_key.__getitem__, wanted))
+        else:
+            deriver = OptionDeriver(nodes, index, ctx)
+            keys = deriver.signatures([link for _, link in checked])
         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # key -> its first group
         none = {key for key, at in first.items() if not deriver.derive_keyed(checked[at][1], key)[0]}
         for (i, link), key in zip(checked, keys, strict=True) if none else ():

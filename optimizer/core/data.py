@@ -9,12 +9,15 @@ Index conventions (used by every constraint family):
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
+import operator
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
@@ -22,7 +25,7 @@ from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import build_context
 from optimizer.core.facility import FacilityData, build_facility, facility_figures
 from optimizer.core.gcpause import paused_gc
-from optimizer.core.options import Option, OptionDeriver, accepting_models, prune_dominated
+from optimizer.core.options import Option, OptionDeriver, accepting_models, instance_derivation, prune_dominated
 from optimizer.core.reliability import (
     Mode,
     Params,
@@ -431,8 +434,12 @@ def build_data(
     instance = as_instance(instance)
     index = CatalogIndex.of(instance.resolved_catalog)
     ctx, instance, _ = build_context(instance, index)  # compatibility rules (no-op without the section)
-    nodes = {n.id: n for n in instance.nodes}
-    deriver = OptionDeriver(nodes, index, ctx)
+    nodes = dict(zip(map(attrgetter("id"), instance.nodes), instance.nodes, strict=True))
+    if ctx is None:  # the deriver and signatures loading computed for this instance, when it did
+        deriver, signatures = instance_derivation(instance, nodes, index)
+    else:
+        deriver = OptionDeriver(nodes, index, ctx)
+        signatures = deriver.signatures(instance.links)
     protected = frozenset(instance.limits.supply)
     whole_unit: frozenset[str] = frozenset()
     if ctx is not None:  # options with whole-unit parts never replace or get replaced (parity rows)
@@ -448,41 +455,42 @@ def build_data(
     sg_index: dict[str, int] = {}
     choice_group: list[int] = []
     choice_model: list[str] = []
-    for node in instance.nodes:
-        if isinstance(node, SwitchNode):
-            if isinstance(node.count, int):
-                k_min = k_max = node.count
-            else:
-                k_min, k_max = node.count.min, node.count.max
-            sg = SwitchGroupData(node.id, k_min, k_max, fixed=k_min == k_max)
-            for model in node.models:
-                sg.choices.append(len(choice_model))
-                choice_group.append(len(switch_groups))
-                choice_model.append(model)
-            sg_index[node.id] = len(switch_groups)
-            switch_groups.append(sg)
-    nic_groups: list[NicGroupData] = []
-    nic_index: dict[str, int] = {}
-    for node in instance.nodes:
-        if isinstance(node, NicNode):
-            nic_index[node.id] = len(nic_groups)
-            nic_groups.append(NicGroupData(node.id, node.count * node.ports))
-
-    # per node group: its port capacity and where its ends go (switch or NIC group index)
-    caps: dict[str, int] = {}
-    targets_of: dict[str, tuple[int, bool]] = {}
-    for node in instance.nodes:
-        if isinstance(node, NicNode):
-            caps[node.id] = node.count * node.ports
-            targets_of.setdefault(node.id, (nic_index[node.id], False))
+    switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
+    for node in switch_nodes:
+        if isinstance(node.count, int):
+            k_min = k_max = node.count
         else:
-            sg = switch_groups[sg_index[node.id]]
-            caps[node.id] = sg.k_max * max(index.switches[m].max_ports for m in node.models)
-            targets_of[node.id] = (sg_index[node.id], True)
+            k_min, k_max = node.count.min, node.count.max
+        sg = SwitchGroupData(node.id, k_min, k_max, fixed=k_min == k_max)
+        for model in node.models:
+            sg.choices.append(len(choice_model))
+            choice_group.append(len(switch_groups))
+            choice_model.append(model)
+        sg_index[node.id] = len(switch_groups)
+        switch_groups.append(sg)
+    nic_nodes = [node for node in instance.nodes if isinstance(node, NicNode)]
+    nic_ids = list(map(attrgetter("id"), nic_nodes))
+    nic_caps = list(map(operator.mul, map(attrgetter("count"), nic_nodes), map(attrgetter("ports"), nic_nodes)))
+    nic_groups = list(map(NicGroupData, nic_ids, nic_caps))
+
+    # per node group: its port capacity and the list its link ends go to (its switch or NIC group's)
+    def switch_cap(node: SwitchNode) -> int:
+        return switch_groups[sg_index[node.id]].k_max * max(index.switches[m].max_ports for m in node.models)
+
+    caps: dict[str, int] = dict(zip(nic_ids, nic_caps, strict=True))
+    end_lists: dict[str, list[tuple[int, int]]] = dict(zip(nic_ids, map(attrgetter("ends"), nic_groups), strict=True))
+    for node in switch_nodes:
+        caps[node.id] = switch_cap(node)
+        end_lists[node.id] = switch_groups[sg_index[node.id]].ends
+    if not sg_index.keys().isdisjoint(nic_ids):  # an id of a NIC and a switch group (an input error): the last
+        caps = {n.id: switch_cap(n) if isinstance(n, SwitchNode) else n.count * n.ports for n in instance.nodes}
 
     # groups on a latency path (their options' latency matters; with routed demands, every group's does)
     path_groups: set[int] = set()
-    link_pos = {lk.id: i for i, lk in enumerate(instance.links)}
+    named_links = instance.bandwidth or any(path.links is not None for path in instance.paths)
+    link_pos = (  # a link group's index by id (read where paths or bandwidth rows name groups)
+        dict(zip(map(attrgetter("id"), instance.links), range(len(instance.links)), strict=True)) if named_links else {}
+    )
     joining: dict[frozenset[str], list[int]] = defaultdict(list)
     on_paths = {v for path in instance.paths for v in path.via}  # steps join only these node groups
     for gi, lk in enumerate(instance.links if on_paths else ()):
@@ -497,132 +505,224 @@ def build_data(
         path_steps.append(steps)
         path_groups.update(steps)
 
-    groups: list[GroupData] = []
-    col_group: list[int] = []
-    col_option: list[Option] = []
-    col_ub: list[int] = []
-    pruned = 0
-    accepting_choices: dict[tuple[int, frozenset[str]], list[int]] = {}
-    # Everything about a group's options depends only on its signature (end nodes' specs, length,
-    # filters), and many groups share one: derive, check compatibility and prune once per signature.
+    # Per link group, as columns (C-level passes over the section: a large file has 10^5 groups).
+    links = instance.links
+    n_groups = len(links)
+    ends_a = list(map(attrgetter("a"), links))
+    ends_b = list(map(attrgetter("b"), links))
+    counts = list(map(attrgetter("count"), links))
+    max_counts = list(map(attrgetter("max_count"), links))
+    uniforms = list(map(attrgetter("uniform"), links))
+    demands = list(map(attrgetter("demand_gbps"), links))
+    installed = list(map(attrgetter("installed_gbps"), links))
+    same_ends = list(map(operator.eq, ends_a, ends_b))
+    # at most the given count, else the ports at its ends (half of them for a group within one node group)
+    n_maxes = [0 if count is None else count for count in counts]
+    for gi in [gi for gi, count in enumerate(counts) if count is None] if None in counts else ():
+        a, b = ends_a[gi], ends_b[gi]
+        n_maxes[gi] = caps[a] // 2 if same_ends[gi] else min(caps[a], caps[b])
+    if max_counts.count(None) < n_groups:
+        n_maxes = [n if m is None else min(n, m) for n, m in zip(n_maxes, max_counts, strict=True)]
+    any_demands = bool(instance.demands)
+    latency = [any_demands] * n_groups  # the group's options' latency matters
+    for gi in path_groups:
+        latency[gi] = True
+
+    # Everything about a group's options depends only on its key (signature: end nodes' specs, length,
+    # filters; whether latency matters; with the reliability extension, what priced pruning reads of the
+    # group), and many groups share one: derive, check compatibility and prune once per key.
+    keys: list[tuple[object, ...]]
+    if rel_params is None:
+        keys = list(zip(signatures, latency, strict=True))
+    else:  # priced pruning also reads the group's job stops, NIC ends and size
+        demand_key = rel_params.spares_factor is None
+        keys = [
+            (
+                signature,
+                lat,
+                job_stop_fraction(nodes, link),
+                host_ends(nodes, link, rel_modes),
+                link.count,
+                link.demand_gbps if demand_key else None,
+            )
+            for signature, lat, link in zip(signatures, latency, links, strict=True)
+        ]
     Accepts = frozenset[str] | None
     Usable = list[tuple[Option, Accepts, Accepts, Accepts]]
-    by_signature: dict[tuple[object, ...], tuple[Usable, int]] = {}
-    reduced_cache: dict[tuple[object, ...], Usable] = {}
-    # per (usable options, end side, switch group's model count): the options' columns (offsets in the
-    # group) by the models accepting them, where not every model does
-    classes_cache: dict[tuple[int, int, int], list[tuple[frozenset[str], list[int]]]] = {}
-    unreachable = 0
-    any_demands = bool(instance.demands)
-    signatures = deriver.signatures(instance.links)
-    for gi, link in enumerate(instance.links):
+
+    def usable_options(link: Link, key: tuple[object, ...]) -> tuple[Usable, int]:
+        """The options of a group with this key that survive pruning and can be used, with the number pruned."""
         a, b = link.a, link.b
         same = a == b
-        n_max = caps[a] // 2 if same else min(caps[a], caps[b])
-        if link.count is not None:
-            n_max = link.count
-        if link.max_count is not None:
-            n_max = min(n_max, link.max_count)
-        group = GroupData(
-            link.id,
-            a,
-            b,
-            link.length_m,
-            link.demand_gbps,
-            link.count,
-            link.uniform,
-            n_max,
-            installed_gbps=link.installed_gbps,
-            max_count=link.max_count,
+        latency_matters = bool(key[1])
+        options, _, _ = deriver.derive_keyed(link, key[0])  # type: ignore[arg-type]
+        compat = [_compat(nodes, index, a, b, o) for o in options]
+        ends_nic = (isinstance(nodes[a], NicNode), isinstance(nodes[b], NicNode))
+        extra: list[tuple[float, ...]] | None = (  # facility extension: rows read each end's power, fibres
+            [facility_figures(o, index, *ends_nic) for o in options] if instance.facility is not None else None
         )
-        groups.append(group)
-        latency_matters = any_demands or gi in path_groups
-        signature = signatures[gi]
-        key: tuple[object, ...] = (signature, latency_matters)
-        if rel_params is not None:  # priced pruning also reads the group's job stops, NIC ends and size
-            key = (*key, job_stop_fraction(nodes, link), host_ends(nodes, link, rel_modes), link.count)
-            key = (*key, link.demand_gbps if rel_params.spares_factor is None else None)
-        hit = by_signature.get(key)
-        if hit is None:
-            options, _, _ = deriver.derive_keyed(link, signature)
-            compat = [_compat(nodes, index, a, b, o) for o in options]
-            ends_nic = (isinstance(nodes[a], NicNode), isinstance(nodes[b], NicNode))
-            extra: list[tuple[float, ...]] | None = (  # facility extension: rows read each end's power, fibres
-                [facility_figures(o, index, *ends_nic) for o in options] if instance.facility is not None else None
+        if not prune:
+            keep = list(range(len(options)))
+        elif rel_params is None and site is not None and site_priced:
+            keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site, extra)
+        elif rel_params is None:
+            keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters, extra=extra)
+        else:  # reliability extension: downtime and spares change what dominates
+            keep = _priced_keep(
+                instance,
+                objective or instance.objective,
+                options,
+                compat,
+                protected,
+                rel_modes,
+                rel_params,
+                whole_unit,
+                link,
+                nodes,
+                site,
+                extra,
             )
-            if not prune:
-                keep = list(range(len(options)))
-            elif rel_params is None and site is not None and site_priced:
-                keep = _site_keep(instance, options, compat, protected, whole_unit, latency_matters, site, extra)
-            elif rel_params is None:
-                keep = prune_dominated(options, compat, protected, whole_unit, latency=latency_matters, extra=extra)
-            else:  # reliability extension: downtime and spares change what dominates
-                keep = _priced_keep(
-                    instance,
-                    objective or instance.objective,
-                    options,
-                    compat,
-                    protected,
-                    rel_modes,
-                    rel_params,
-                    whole_unit,
-                    link,
-                    nodes,
-                    site,
-                    extra,
-                )
-            usable = []
-            for oi in keep:
-                c_a, c_b = compat[oi]
-                if same and c_a is not None and c_b is not None and not (c_a & c_b):
-                    continue  # the two ends need different models of one group: never usable
-                both = (c_a & c_b) if same and c_a is not None and c_b is not None else None
-                usable.append((options[oi], c_a, c_b, both))
-            hit = (usable, len(options) - len(keep))
-            by_signature[key] = hit
-        usable, n_pruned = hit
-        pruned += n_pruned
-        need_gbps = link.demand_gbps - link.installed_gbps
-        if reduce and not any_demands and link.count is not None and need_gbps > 0 and len(usable) > 1:
-            at_count = (key, link.count, need_gbps, link.uniform)
-            reduced = reduced_cache.get(at_count)
-            if reduced is None:
-                speeds = [u[0].speed_gbps for u in usable]
-                kept = usable_at_count(speeds, link.count, at_count[2], link.uniform)
-                reduced = [usable[i] for i in kept] if kept else usable  # none: infeasible, left to the solver
-                reduced_cache[at_count] = reduced
-            unreachable += len(usable) - len(reduced)
-            usable = reduced
-        first = len(col_group)
-        n_opts = len(usable)
-        cols = range(first, first + n_opts)
-        col_group.extend(itertools.repeat(gi, n_opts))
-        col_option.extend([u[0] for u in usable])
-        col_ub.extend(itertools.repeat(n_max, n_opts))
-        group.cols.extend(cols)
-        for node_id, mult, side in ((a, 2, 0),) if same else ((a, 1, 0), (b, 1, 1)):
-            target, is_switch = targets_of[node_id]
-            if not is_switch:
-                nic_groups[target].ends.extend(zip(cols, itertools.repeat(mult)))
+        usable = []
+        for oi in keep:
+            c_a, c_b = compat[oi]
+            if same and c_a is not None and c_b is not None and not (c_a & c_b):
+                continue  # the two ends need different models of one group: never usable
+            both = (c_a & c_b) if same and c_a is not None and c_b is not None else None
+            usable.append((options[oi], c_a, c_b, both))
+        return usable, len(options) - len(keep)
+
+    # the first group of each key derives its options (dict(zip(...)) keeps a key's last value: reversed)
+    first_of = dict(zip(reversed(keys), range(n_groups - 1, -1, -1), strict=True))
+    by_key = {key: usable_options(links[gi], key) for key, gi in first_of.items()}
+    hits = list(map(by_key.__getitem__, keys))
+    usables: list[Usable] = list(map(itemgetter(0), hits))
+    pruned = sum(map(itemgetter(1), hits))
+    unreachable = 0
+    if reduce and not any_demands:
+        # a group with an exact count and demand left to meet keeps the options some plan uses at its count
+        # (one option set per distinct (options, count, need, uniform); ``usable_at_count``)
+        needs = list(map(operator.sub, demands, installed))
+        at_keys = list(zip(map(id, usables), counts, needs, uniforms, strict=True))
+        reduced_of: dict[tuple[int, int | None, float, bool], Usable] = {}
+        for at_key, gi in dict(zip(at_keys, range(n_groups), strict=True)).items():
+            usable, count, need_gbps, uniform = usables[gi], at_key[1], at_key[2], at_key[3]
+            if count is None or need_gbps <= 0 or len(usable) < 2:
+                reduced_of[at_key] = usable
                 continue
-            sg = switch_groups[target]
-            sg.ends.extend(zip(cols, itertools.repeat(mult)))
-            n_models = len(sg.choices)
-            class_key = (id(usable), side, n_models)
-            classes = classes_cache.get(class_key)
-            if classes is None:
+            kept = usable_at_count([u[0].speed_gbps for u in usable], count, need_gbps, uniform)
+            reduced_of[at_key] = [usable[i] for i in kept] if kept else usable  # none: infeasible, left to the solver
+        before = sum(map(len, usables))
+        usables = list(map(reduced_of.__getitem__, at_keys))
+        unreachable = before - sum(map(len, usables))
+
+    # columns: group gi's are first..first + n_opts - 1, in the order of its usable options
+    n_opts = list(map(len, usables))
+    bounds = [0, *itertools.accumulate(n_opts)]
+    group_cols = list(map(list, map(range, bounds[:-1], bounds[1:])))
+    col_group = list(itertools.chain.from_iterable(map(itertools.repeat, range(n_groups), n_opts)))
+    col_option: list[Option] = list(map(itemgetter(0), itertools.chain.from_iterable(usables)))
+    col_ub = list(itertools.chain.from_iterable(map(itertools.repeat, n_maxes, n_opts)))
+    groups = list(
+        map(
+            GroupData,
+            map(attrgetter("id"), links),
+            ends_a,
+            ends_b,
+            map(attrgetter("length_m"), links),
+            demands,
+            counts,
+            uniforms,
+            n_maxes,
+            group_cols,
+            installed,
+            max_counts,
+        )
+    )
+
+    # link ends at node groups: (column, ends per link) at the NIC or switch group, in the order of the groups
+    # (end a before end b), in C-level passes: per group its end a's (column, 2) pairs (a == b) or (column, 1)
+    # pairs, then its end b's (column, 1) pairs, each extending its node group's list (a group with a == b has
+    # no end b: its pairs go to a list thrown away)
+    ones, twos = itertools.repeat(1), itertools.repeat(2)
+    lists_a = list(map(end_lists.__getitem__, ends_a))
+    lists_b = list(map(end_lists.__getitem__, ends_b))
+    if any(same_ends):
+        unused: list[tuple[int, int]] = []
+        lists_b = [unused if same else to for to, same in zip(lists_b, same_ends, strict=True)]
+    pairs_a = map(zip, group_cols, map({True: twos, False: ones}.__getitem__, same_ends))
+    pairs_b = map(zip, group_cols, itertools.repeat(ones))
+    collections.deque(
+        map(
+            list.extend,
+            itertools.chain.from_iterable(zip(lists_a, lists_b, strict=True)),
+            itertools.chain.from_iterable(zip(pairs_a, pairs_b, strict=False)),
+        ),
+        maxlen=0,
+    )
+
+    # the form classes: per end at a switch group with a choice of models (in the order of the groups, end a
+    # before end b), its columns by the models accepting them where not every model does. A switch group's
+    # choices are consecutive (its first + the model's position), so the classes depend only on the group's
+    # options, the side and the switch group's models: found once per such triple (``Classes``).
+    form_lists: dict[str, list[tuple[list[int], list[int], int]]] = {}
+    first_choice: dict[str, int] = {}
+    models_number: dict[str, int] = {}
+    numbered: dict[tuple[str, ...], int] = {}
+    for sg in switch_groups:
+        models = tuple(choice_model[q] for q in sg.choices)
+        form_lists[sg.id] = sg.form_classes
+        first_choice[sg.id] = sg.choices[0] if sg.choices else 0
+        models_number[sg.id] = numbered.setdefault(models, len(numbered))
+    models_of = list(numbered)
+    usable_ids = list(map(id, usables))
+    usable_of = dict(zip(usable_ids, zip(usables, same_ends, strict=True), strict=True))
+
+    class Classes(dict[tuple[int, int, int | None], list[tuple[list[int], list[int]]]]):
+        """(usable options' id, side, switch group's models' number or None at a NIC group) -> the classes:
+        (column offsets in the group, positions of the accepting models), computed when first asked for."""
+
+        def __missing__(self, key: tuple[int, int, int | None]) -> list[tuple[list[int], list[int]]]:
+            uid, side, number = key
+            value: list[tuple[list[int], list[int]]] = []
+            if number is not None:
+                usable, same = usable_of[uid]
+                models = models_of[number]
                 by_accepted: dict[frozenset[str], list[int]] = {}
                 for j, (_, c_a, c_b, both) in enumerate(usable):
                     accepted = both if same else (c_a if side == 0 else c_b)
-                    if accepted is not None and len(accepted) < n_models:
+                    if accepted is not None and len(accepted) < len(models):
                         by_accepted.setdefault(accepted, []).append(j)
-                classes = classes_cache[class_key] = list(by_accepted.items())
-            # one end of this group at this switch group: its form classes, in the order of the options
-            for accepted, offsets in classes:
-                ok = accepting_choices.get((target, accepted))
-                if ok is None:
-                    ok = accepting_choices[(target, accepted)] = [q for q in sg.choices if choice_model[q] in accepted]
-                sg.form_classes.append(([first + j for j in offsets], list(ok), n_max))
+                for accepted, offsets in by_accepted.items():
+                    value.append((offsets, [k for k, model in enumerate(models) if model in accepted]))
+            self[key] = value
+            return value
+
+    classes = Classes()
+    per_side = [
+        list(map(classes.__getitem__, zip(usable_ids, itertools.repeat(side), map(models_number.get, ends))))
+        for side, ends in ((0, ends_a), (1, ends_b))
+    ]
+    if any(per_side[0]) or any(per_side[1]):
+        for first, n_max, a, b, q_a, q_b, same, classes_a, classes_b in zip(
+            bounds,
+            n_maxes,
+            ends_a,
+            ends_b,
+            map(first_choice.get, ends_a),
+            map(first_choice.get, ends_b),
+            same_ends,
+            per_side[0],
+            per_side[1],
+            strict=False,
+        ):
+            if classes_a:
+                form_lists[a].extend(
+                    [([first + j for j in offsets], [q_a + k for k in at], n_max) for offsets, at in classes_a]
+                )
+            if classes_b and not same:
+                form_lists[b].extend(
+                    [([first + j for j in offsets], [q_b + k for k in at], n_max) for offsets, at in classes_b]
+                )
 
     # indicators: uniform groups and groups on a latency path
     uniform_groups = [gi for gi, g in enumerate(groups) if g.uniform]
@@ -729,21 +829,19 @@ def build_data(
     data.weights_interruptions = instance.weights.interruptions_per_day
     data.site = site
     data.max_power_w, data.power_cap_site = power_cap(instance.limits.max_power_w, data.site)
-    col_length_m = [groups[g].length_m for g in col_group]
-    switch_nodes = [node for node in instance.nodes if isinstance(node, SwitchNode)]
+    col_length_m = list(
+        itertools.chain.from_iterable(map(itertools.repeat, map(attrgetter("length_m"), links), n_opts))
+    )
     choice_node = [switch_nodes[g] for g in choice_group]
     data.reliability = _reliability_data(
         instance, index, col_option, col_length_m, col_group, choice_model, choice_node
     )
-    data.facility = build_facility(
-        instance,
-        index,
-        col_option,
-        col_group,
-        [(g.a, g.b) for g in groups],
-        choice_model,
-        {g.id: g.cols for g in groups},
-    )
+    if instance.facility is not None:  # facility extension
+        group_ends = list(zip(ends_a, ends_b, strict=True))
+        group_cols_by_id = {g.id: g.cols for g in groups}
+        data.facility = build_facility(
+            instance, index, col_option, col_group, group_ends, choice_model, group_cols_by_id
+        )
     if instance.demands:
         group_min = [min((col_option[i].latency_ns for i in g.cols), default=0.0) for g in groups]
         switch_min = [min(data.choice_latency_ns[q] for q in g.choices) for g in switch_groups]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -139,13 +141,18 @@ def _validate_items(
         kept: list[Any] = []
         positions[section] = []
         fast = _fast_section(section, raw)
-        for i, item in enumerate(raw):
-            if fast is not None:
-                done = fast[i]
-                if done is not None:
-                    positions[section].append(i)
-                    kept.append(done)
-                    continue
+        # the entries the fast path built are kept as they are (whole runs at once); the others are validated
+        # one by one, in the order of the section
+        todo: Iterable[int] = range(len(raw))
+        if fast is not None:
+            todo = list(itertools.compress(todo, map(operator.is_, fast, itertools.repeat(None))))
+        built_to = 0  # fast[:built_to] is kept or passed over
+        for i in todo:
+            if fast is not None and built_to < i:
+                kept += fast[built_to:i]
+                positions[section] += range(built_to, i)
+            built_to = i + 1
+            item = raw[i]
             try:
                 positions[section].append(i)
                 kept.append(_NODE.validate_python(item) if section == "nodes" else model.model_validate(item))
@@ -159,6 +166,9 @@ def _validate_items(
                 dropped.add(section)
                 if isinstance(item, Mapping) and isinstance(item.get("id"), str):
                     invalid_ids[section].add(item["id"])
+        if fast is not None and built_to < len(raw):
+            kept += fast[built_to:]
+            positions[section] += range(built_to, len(raw))
         cleaned[section] = kept
     try:
         instance = Instance.model_validate(cleaned)
@@ -177,7 +187,11 @@ def _fast_section(section: str, raw: list[Any]) -> list[Any] | None:
         return fast_links(raw)
     if section != "nodes":
         return None
-    nic_at = [i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("kind") == "nic"]
+    if set(map(type, raw)) == {dict}:  # the usual case, in C-level passes
+        kinds = map(dict.get, raw, itertools.repeat("kind"))
+        nic_at = list(itertools.compress(range(len(raw)), map(operator.eq, kinds, itertools.repeat("nic"))))
+    else:
+        nic_at = [i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("kind") == "nic"]
     nics = fast_nic_nodes([raw[i] for i in nic_at])
     if nics is None:
         return None

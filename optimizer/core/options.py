@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Literal
 
 from optimizer.core.catalog import CatalogIndex
 from optimizer.core.compat import CompatContext, fast_end_at_b, port_name, port_problem, protocols_of
-from optimizer.core.schema import PROTOCOLS, Cable, Link, NicNode, SwitchNode, Transceiver
+from optimizer.core.schema import PROTOCOLS, Cable, Instance, Link, NicNode, SwitchNode, Transceiver
 
 NodeSpec = NicNode | SwitchNode
 
@@ -98,6 +99,7 @@ class OptionDeriver:
         self._cache: dict[tuple[object, ...], tuple[list[Option], Counter[str], int]] = {}
         self._node_keys: dict[str, int] = {}
         self._node_signatures: dict[tuple[object, ...], int] = {}
+        self._numbered = False
         buckets: dict[tuple[str, float], list[str]] = defaultdict(list)
         for t in index.transceivers.values():
             if ctx is None and t.compatibility_only:
@@ -137,27 +139,34 @@ class OptionDeriver:
         ends_a = list(map(attrgetter("a"), links))
         ends_b = list(map(attrgetter("b"), links))
         self._number_nodes()
-        node_key = self._node_key
-        allowed = [None if x is None else frozenset(x) for x in map(attrgetter("allowed"), links)]
-        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
-        if allowed.count(None) == len(allowed) and excluded.count(_NONE_EXCLUDED) == len(excluded):
+        known = self._node_keys
+        keys_a = list(map(known.get, ends_a))
+        if None in keys_a:  # an id without a node group
+            keys_a = list(map(self._node_key, ends_a))
+        keys_b = list(map(known.get, ends_b))
+        if None in keys_b:
+            keys_b = list(map(self._node_key, ends_b))
+        allowed_given = list(map(attrgetter("allowed"), links))
+        if allowed_given.count(None) == len(allowed_given) and not any(map(attrgetter("exclude"), links)):
             # no group filters catalogue items: shorter keys (never equal to a key with filters, which is
             # longer), equal for groups with equal options as the full ones are
             return list(
                 zip(
-                    map(node_key, ends_a),
-                    map(node_key, ends_b),
+                    keys_a,
+                    keys_b,
                     map(operator.eq, ends_a, ends_b),
                     map(attrgetter("length_m"), links),
                     map(attrgetter("min_link_gbps"), links),
-                    strict=False,
+                    strict=True,
                 )
             )
+        allowed = [None if x is None else frozenset(x) for x in allowed_given]
+        excluded = [frozenset(x) if x else _NONE_EXCLUDED for x in map(attrgetter("exclude"), links)]
         return list(
             zip(
                 itertools.repeat(()),
-                map(node_key, ends_a),
-                map(node_key, ends_b),
+                keys_a,
+                keys_b,
                 map(operator.eq, ends_a, ends_b),
                 map(attrgetter("length_m"), links),
                 map(attrgetter("min_link_gbps"), links),
@@ -178,25 +187,30 @@ class OptionDeriver:
         return hit
 
     def _number_nodes(self) -> None:
-        """``_node_key`` of every NIC group at once (C-level passes: a large file has one NIC group per link
-        group); switch groups and ids without a node are numbered on demand."""
-        nics = [(node_id, node) for node_id, node in self.nodes.items() if type(node) is NicNode]
-        if not nics or len(self._node_keys) >= len(nics):
+        """``_node_key`` of every node group at once, once: the NIC groups in C-level passes (a large file has
+        one per link group), the switch groups one by one; ids without a node are numbered on demand."""
+        if self._numbered:
             return
-        ids = [node_id for node_id, _ in nics]
-        specs = [node for _, node in nics]
-        signatures = list(
-            zip(
-                itertools.repeat("nic"),
-                map(tuple, map(attrgetter("forms"), specs)),
-                map(attrgetter("max_port_gbps"), specs),
-                strict=False,
-            )
-        )
+        self._numbered = True
+        ids = list(self.nodes)
+        specs = list(self.nodes.values())
+        is_nic = list(map({NicNode}.__contains__, map(type, specs)))
+        nic_specs = list(itertools.compress(specs, is_nic))
+        forms = list(map(tuple, map(attrgetter("forms"), nic_specs)))
+        port_gbps = list(map(attrgetter("max_port_gbps"), nic_specs))
         numbers = self._node_signatures
-        for signature in dict.fromkeys(signatures):  # the distinct ones, few
-            numbers.setdefault(signature, len(numbers))
-        self._node_keys.update(zip(ids, map(numbers.__getitem__, signatures), strict=True))
+        nic_ids = itertools.compress(ids, is_nic)
+        if nic_specs and forms.count(forms[0]) == len(forms) and port_gbps.count(port_gbps[0]) == len(port_gbps):
+            # one signature for every NIC group (a generated file): numbered once, no hashing per group
+            number = numbers.setdefault(("nic", forms[0], port_gbps[0]), len(numbers))
+            self._node_keys.update(zip(nic_ids, itertools.repeat(number)))
+        else:
+            signatures = list(zip(itertools.repeat("nic"), forms, port_gbps, strict=False))
+            for signature in dict.fromkeys(signatures):  # the distinct ones, few
+                numbers.setdefault(signature, len(numbers))
+            self._node_keys.update(zip(nic_ids, map(numbers.__getitem__, signatures), strict=True))
+        for node_id in itertools.compress(ids, map(operator.not_, is_nic)):
+            self._node_key(node_id)
 
     def _node_key(self, node_id: str) -> int:
         """The node group's ``_node_signature`` as a small number (equal signatures, equal numbers), so that
@@ -387,6 +401,75 @@ class OptionDeriver:
                 shown = ", ".join(sorted(ids)[:6]) + (", ..." if len(ids) > 6 else "")
                 removed[f"{reason} [{shown}]"] = removed.pop(reason)
         return options, removed, candidates
+
+
+class _Derivation:
+    """A deriver and the signature of every link group of one instance, with what they were computed from."""
+
+    __slots__ = ("instance", "catalog", "links", "node_ids", "node_specs", "deriver", "signatures", "__weakref__")
+
+    def __init__(
+        self,
+        instance: Instance,
+        nodes: dict[str, NodeSpec],
+        deriver: OptionDeriver,
+        signatures: list[tuple[object, ...]],
+    ):
+        self.instance = weakref.ref(instance)
+        self.catalog = instance.catalog
+        self.links = tuple(instance.links)
+        self.node_ids = tuple(nodes)
+        self.node_specs = tuple(nodes.values())
+        self.deriver = deriver
+        self.signatures = signatures
+
+    def serves(self, instance: Instance, nodes: dict[str, NodeSpec]) -> bool:
+        """True when computed for this very instance, with the same link groups, node groups and catalogue."""
+        return (
+            self.instance() is instance
+            and self.catalog is instance.catalog
+            and len(self.links) == len(instance.links)
+            and all(map(operator.is_, self.links, instance.links))
+            and len(self.node_specs) == len(nodes)
+            and all(map(operator.is_, self.node_specs, nodes.values()))
+            and self.node_ids == tuple(nodes)
+        )
+
+
+_last_derivation: _Derivation | None = None
+
+
+def instance_derivation(
+    instance: Instance, nodes: dict[str, NodeSpec], index: CatalogIndex
+) -> tuple[OptionDeriver, list[tuple[object, ...]]]:
+    """An ``OptionDeriver`` for an instance without compatibility rules and the signature of each of its link
+    groups (``OptionDeriver.signatures`` of ``instance.links``), computed once per instance.
+
+    Loading derives the options of every signature (the semantic checks report a group without options)
+    and ``build_data`` derives them again for the same instance: the second call reuses the first's
+    deriver, its signatures and its derived options. The answer is kept for the last instance asked about
+    (held weakly, and dropped when that instance no longer exists) and reused only for that very object
+    with the same link-group and node-group objects (identity, so a list edited in place is noticed) and
+    the same catalogue; the models are frozen, so the same objects have the same fields. Anything else
+    computes them anew. ``nodes``: node groups by id;
+    ``index``: the instance's catalogue indexed (``CatalogIndex.of(instance.resolved_catalog)``).
+    """
+    global _last_derivation
+    last = _last_derivation
+    if last is not None and last.serves(instance, nodes):
+        return last.deriver, last.signatures
+    deriver = OptionDeriver(nodes, index)
+    signatures = deriver.signatures(instance.links)
+    derivation = _last_derivation = _Derivation(instance, nodes, deriver, signatures)
+    weakref.finalize(instance, _forget, weakref.ref(derivation))  # nothing kept once the instance is gone
+    return deriver, signatures
+
+
+def _forget(derivation: weakref.ref[_Derivation]) -> None:
+    """Drop the kept derivation if it is still this one (its instance no longer exists)."""
+    global _last_derivation
+    if _last_derivation is not None and _last_derivation is derivation():
+        _last_derivation = None
 
 
 def _pair_problem(t: Transceiver, u: Transceiver) -> str | None:

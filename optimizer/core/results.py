@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import math
+import operator
 import os
 import sys
 import tempfile
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from json.encoder import encode_basestring_ascii as _encode_text
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -283,7 +286,7 @@ def _typed_values(name: str, values: list[Any]) -> tuple[list[Any], bool]:
         if kinds <= {str, type(None)}:
             return list(values), False  # the common case: text, nothing missing but None
         return [None if _missing(v) else v for v in values], False
-    if kinds == {float} and name not in INTEGER_COLUMNS and not any(v != v for v in values):
+    if kinds == {float} and name not in INTEGER_COLUMNS and not any(map(operator.ne, values, values)):  # no NaN
         return list(values), True  # the common case: floats already, none missing
     if kinds == {int} and name in INTEGER_COLUMNS:
         return list(values), True
@@ -880,12 +883,24 @@ def extract_plan(
     )
     chosen: list[int] = []
     node_rows = []
+    # per end at a switch group, in order: its Gb/s (ends x speed x links) and ports (ends x links), summed per
+    # switch group below left to right as a sum over its ends would
+    all_ends = list(itertools.chain.from_iterable(sg.ends for sg in d.switch_groups))
+    end_cols = list(map(itemgetter(0), all_ends))
+    end_mults = list(map(itemgetter(1), all_ends))
+    end_links = list(map(n.__getitem__, end_cols))
+    end_speeds = map(attrgetter("speed_gbps"), map(d.col_option.__getitem__, end_cols))
+    end_gbps = list(map(operator.mul, map(operator.mul, end_mults, end_speeds), end_links))
+    end_ports = list(map(operator.mul, end_mults, end_links))
+    end_at = 0
     for sg in d.switch_groups:
         q = max(sg.choices, key=lambda c: z[c])
         chosen.append(q)
         count = sum(k[c] for c in sg.choices)
-        used_gbps = sum(mult * d.col_option[i].speed_gbps * n[i] for i, mult in sg.ends)
-        used_ports = sum(mult * n[i] for i, mult in sg.ends)
+        end_to = end_at + len(sg.ends)
+        used_gbps = sum(end_gbps[end_at:end_to])
+        used_ports = sum(end_ports[end_at:end_to])
+        end_at = end_to
         least = port_minimum(used_ports, used_gbps, d.choice_max_ports[q], d.choice_capacity_gbps[q])
         node_rows.append(
             {
@@ -1068,22 +1083,23 @@ def _bill_of_materials(n: list[int], k: list[int], d: ModelData, index: CatalogI
     """Units per catalogue item: transceiver ends (and whole modules), cables, switches, fibre metres."""
     units: dict[str, int] = {}
     cable_capex: dict[str, float] = {}  # per-metre cost depends on each group's length
-    for i, count in enumerate(n):
-        if count:
-            option = d.col_option[i]
-            for item, per_link in option.items:
-                units[item] = units.get(item, 0) + per_link * count
-            if option.kind == "cable":
-                cable_capex[option.id] = cable_capex.get(option.id, 0.0) + count * option.cost_usd
+    used = [i for i, count in enumerate(n) if count]  # the columns with links, in order
+    for i in used:
+        count = n[i]
+        option = d.col_option[i]
+        for item, per_link in option.items:
+            units[item] = units.get(item, 0) + per_link * count
+        if option.kind == "cable":
+            cable_capex[option.id] = cable_capex.get(option.id, 0.0) + count * option.cost_usd
     for q, count in enumerate(k):
         if count:
             units[d.choice_model[q]] = units.get(d.choice_model[q], 0) + count
     fibre_m: dict[str, float] = {}
-    for i, count in enumerate(n):
+    for i in used:
         o = d.col_option[i]
-        if count and o.kind == "pair":
+        if o.kind == "pair":
             media = index.transceivers[o.items[0][0]].media
-            fibre_m[media] = fibre_m.get(media, 0.0) + count * d.groups[d.col_group[i]].length_m
+            fibre_m[media] = fibre_m.get(media, 0.0) + n[i] * d.groups[d.col_group[i]].length_m
     rows = []
     for item in sorted(units):
         u = units[item]
