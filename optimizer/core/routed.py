@@ -497,19 +497,24 @@ def separate_cutsets(m: Any, d: ModelData, options: Any, deadline: float | None 
     structure and computation", 1996; Avella, Mattia and Sassano, "Metric inequalities and the network
     loading problem", 2007; Raack, Koster, Orlowski and Wessaely, "On cut-based inequalities for
     capacitated network design polyhedra", Networks 57, 2011). The LP relaxation implies the unrounded
-    rows; the rounded ones cut off its fractional capacities. Rows with a ``divisible`` group are skipped
-    (its counts are not integer).
+    rows; the rounded ones cut off its fractional capacities. When b is integral (f = 0) the MIR is void and
+    the lowered row itself is used (the MIR formula with f = 1): sum_i a_i n[i] >= b with every a_i <= b;
+    it is stronger than the LP's row wherever a coefficient was lowered. Rows with a ``divisible`` group
+    are skipped (its counts are not integer).
 
     Separation, each round, at the LP optimum: (1) cut-sets: connected node sets grown from every node,
     each step adding the neighbour that leaves the least slack (cut capacity less demand); each set met
-    with slack below the largest module speed, with every distinct (lowered) module speed as divisor;
-    (2) metric: mu = the duals of the capacity rows, with the speeds times mu of the columns the LP uses
-    as divisors. The most violated inequalities (at least ``MIN_VIOLATION`` of the right-hand side, at
-    most ``CUTS_PER_ROUND``) are added and the LP is solved again (dual simplex from the last basis);
+    with slack below the largest module speed, with every distinct (lowered) module speed as divisor, and
+    the flow-cutset rows of subsets K of the commodities crossing the cut (``_flow_cutsets``: a small
+    D_K gives "a module on this link or K's flow on the others"); (2) metric: mu = the duals of the
+    capacity rows, with the speeds times mu of the columns the LP uses as divisors. The most violated
+    inequalities (at least ``MIN_VIOLATION`` of the right-hand side, at most ``CUTS_PER_ROUND``) are
+    added and the LP is solved again (dual simplex from the last basis);
     the loop ends when none is violated, the bound stalls (``STALL_ROUNDS``, ``STALL_GAIN``), after
     ``SEPARATION_ROUNDS`` rounds or ``SEPARATION_TIME_SHARE`` of the time limit. The inequalities found
-    are added to the model (``routing_cutset_separated``) before HiGHS branches: HiGHS 1.16's callbacks
-    take lazy constraints and read its cut pool but take no user cuts, hence the root loop.
+    are added to the model (``routing_cutset_separated``) before HiGHS branches: through highspy 1.16 a
+    callback reads the cut pool, sets a solution or interrupts, but its input has no rows, so it can add
+    neither lazy constraints nor user cuts during branch and bound; hence the root loop.
 
     Returns None (and adds nothing) when the loop does not apply (no routing, plain formulation, rounds
     set to 0) or the LP has no optimum.
