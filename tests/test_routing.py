@@ -348,15 +348,17 @@ def test_cut_loop_counts_modules_of_a_tiny_speed_without_listing_them() -> None:
     assert plan.status == "optimal" and plan.objective == pytest.approx(123999.0)
 
 
-def test_cut_loop_flow_cutset_of_a_small_commodity_subset() -> None:
+def test_cut_loop_flow_cutset_of_a_small_commodity_subset(monkeypatch: pytest.MonkeyPatch) -> None:
     """Triangle, c100 on every link; demands A->C 10 and B->C 90 Gb/s. At the LP point n(AC) = 0.1, n(BC) =
     0.9 with A's flow on A->C and B's on B->C, every cut-set row of S = {C} holds (one module enters C in
     total), but A's 10 Gb/s alone give the flow-cutset row of K = {A}: D_K = 10 is below the module speed,
     so (lowered, integral ratio) n(AC) + x[A, B->C] / 10 >= 1 -- a module on A-C or A's whole demand via
     B. It is violated by 0.9 and holds at every plan (with n(AC) = 0 A's flow must enter C through B-C);
-    the optimum (20 USD) is the same with and without the cut loop."""
+    the optimum (20 USD) is the same with and without the cut loop (subset rows on). Off (the default),
+    the same point gives no row of K = {A}."""
     import numpy as np
 
+    import optimizer.core.routed as routed
     from optimizer.core.data import build_data
     from optimizer.core.model import build_arrays
     from optimizer.core.model.linear import columns
@@ -382,6 +384,9 @@ def test_cut_loop_flow_cutset_of_a_small_commodity_subset() -> None:
     x_at = {key: x_cols[k] for k, key in enumerate(_x_index(r))}
     x[x_at[(source[node["A"]], arc[("A", "C")])]] = 10.0
     x[x_at[(source[node["B"]], arc[("B", "C")])]] = 90.0
+    assert not routed.SUBSET_FLOW_CUTS
+    assert all(key[-1] is None for _, key, _, _ in _cutset_cuts(network, r, frozenset([node["C"]]), x, x[n_col]))
+    monkeypatch.setattr(routed, "SUBSET_FLOW_CUTS", True)
     cuts = _cutset_cuts(network, r, frozenset([node["C"]]), x, x[n_col])
     assert all(key[0] == "flow" for _, key, _, _ in cuts)
     strong = {(rhs, tuple(sorted(terms))) for _, _, terms, rhs in cuts}

@@ -409,6 +409,12 @@ def objective_value(m: Any) -> float:
 SEPARATION_ROUNDS = 40
 """Most rounds of the root cutting-plane loop (``separate_cutsets``); 0 turns the loop off."""
 
+SUBSET_FLOW_CUTS = False
+"""Also separate flow-cutset rows of commodity subsets (``_flow_cutsets``). Off: they raise the loop's LP
+bound (germany50 D-B-M 447,768 -> 455,559, U-U-M 614,202 -> 616,829, dfn-gwin U-U-M 30,896 -> 34,329)
+but HiGHS's own root cuts reach the same bound on germany50 D-B-M, and their many rows slowed zib54 U-U-E
+from proven in 386 s to a 9.0% gap at 600 s (7,846 rows instead of 1,538; benchmarks/sndlib-formulations.md)."""
+
 SEPARATION_TIME_SHARE = 0.1
 """Share of the run's time limit the loop may spend (it stops after the round that passes it)."""
 
@@ -826,13 +832,16 @@ def _flow_cutsets(
     sum_{g not in Q} F_g^K >= D_K for every Q; its MIR is the one for K = every commodity with D_K in
     place of the cut's demand. A small D_K (below a module's speed) makes the strong form "a module on
     one of the groups in Q, or the K-flow on the others": sum_{g in Q} n_g + sum_{g not in Q} F_g^K / D_K
-    >= 1 for single-module groups. Subsets tried: every commodity, the largest-demand-first prefixes and
-    each commodity alone. Evaluated for all subsets at once (arrays: subsets x groups).
+    >= 1 for single-module groups. Subsets tried: every commodity, and with ``SUBSET_FLOW_CUTS`` the
+    largest-demand-first prefixes and each commodity alone. Evaluated for all subsets at once (arrays:
+    subsets x groups).
     """
     if not coms:
         return []
     order = sorted(range(len(coms)), key=lambda k: -coms[k][0])
-    subsets = [order] + [order[: k + 1] for k in range(len(order) - 1)] + [[k] for k in order[1:]]
+    subsets = [order]
+    if SUBSET_FLOW_CUTS:
+        subsets += [order[: k + 1] for k in range(len(order) - 1)] + [[k] for k in order[1:]]
     member = np.zeros((len(subsets), len(coms)))
     for row, subset in enumerate(subsets):
         member[row, subset] = 1.0
