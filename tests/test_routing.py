@@ -346,3 +346,52 @@ def test_cut_loop_counts_modules_of_a_tiny_speed_without_listing_them() -> None:
     path = Path(__file__).parent / "data" / "routed" / "slow-module-cut.json"
     plan = solve_verified(optimizer.load_instance(path))
     assert plan.status == "optimal" and plan.objective == pytest.approx(123999.0)
+
+
+def test_cut_loop_flow_cutset_of_a_small_commodity_subset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triangle, c100 on every link; demands A->C 10 and B->C 90 Gb/s. At the LP point n(AC) = 0.1, n(BC) =
+    0.9 with A's flow on A->C and B's on B->C, every cut-set row of S = {C} holds (one module enters C in
+    total), but A's 10 Gb/s alone give the flow-cutset row of K = {A}: D_K = 10 is below the module speed,
+    so (lowered, integral ratio) n(AC) + x[A, B->C] / 10 >= 1 -- a module on A-C or A's whole demand via
+    B. It is violated by 0.9 and holds at every plan (with n(AC) = 0 A's flow must enter C through B-C);
+    the optimum (20 USD) is the same with and without the cut loop (subset rows on). Off (the default),
+    the same point gives no row of K = {A}."""
+    import numpy as np
+
+    import optimizer.core.routed as routed
+    from optimizer.core.data import build_data
+    from optimizer.core.model import build_arrays
+    from optimizer.core.model.linear import columns
+    from optimizer.core.routed import _cutset_cuts, _network, _x_index
+
+    links = [{"id": p, "a": p[0], "b": p[1], "allowed": ["c100"]} for p in ("AB", "BC", "AC")]
+    demands = [{"id": "a", "src": "A", "dst": "C", "gbps": 10}, {"id": "b", "src": "B", "dst": "C", "gbps": 90}]
+    inst = optimizer.load_instance(net(links, demands))
+    d = build_data(inst)
+    r = d.routing
+    assert r is not None
+    m = build_arrays(d)
+    n_col, x_cols = columns(m, m.n), columns(m, m.route_x)
+    network = _network(r, d, n_col, x_cols)
+    assert network is not None
+    node = {v: k for k, v in enumerate(r.nodes)}
+    source = {com.source: c for c, com in enumerate(r.commodities)}
+    arc = {(r.nodes[t], r.nodes[h]): a for a, (_, t, h, _) in enumerate(r.arcs)}
+    group_col = {d.groups[gi].id: d.groups[gi].cols[0] for gi in range(len(d.groups))}
+    x = np.zeros(max([*n_col, *x_cols]) + 1)
+    x[n_col[group_col["AC"]]] = 0.1
+    x[n_col[group_col["BC"]]] = 0.9
+    x_at = {key: x_cols[k] for k, key in enumerate(_x_index(r))}
+    x[x_at[(source[node["A"]], arc[("A", "C")])]] = 10.0
+    x[x_at[(source[node["B"]], arc[("B", "C")])]] = 90.0
+    assert not routed.SUBSET_FLOW_CUTS
+    assert all(key[-1] is None for _, key, _, _ in _cutset_cuts(network, r, frozenset([node["C"]]), x, x[n_col]))
+    monkeypatch.setattr(routed, "SUBSET_FLOW_CUTS", True)
+    cuts = _cutset_cuts(network, r, frozenset([node["C"]]), x, x[n_col])
+    assert all(key[0] == "flow" for _, key, _, _ in cuts)
+    strong = {(rhs, tuple(sorted(terms))) for _, _, terms, rhs in cuts}
+    a_via_b = x_at[(source[node["A"]], arc[("B", "C")])]
+    assert (1.0, tuple(sorted([(1.0, n_col[group_col["AC"]]), (0.1, a_via_b)]))) in strong
+    assert max(v for v, *_ in cuts) == pytest.approx(0.9)
+    assert solve_verified(inst).objective == pytest.approx(20.0)
+    assert solve_verified(inst, routing_cuts=False).objective == pytest.approx(20.0)

@@ -409,6 +409,12 @@ def objective_value(m: Any) -> float:
 SEPARATION_ROUNDS = 40
 """Most rounds of the root cutting-plane loop (``separate_cutsets``); 0 turns the loop off."""
 
+SUBSET_FLOW_CUTS = False
+"""Also separate flow-cutset rows of commodity subsets (``_flow_cutsets``). Off: they raise the loop's LP
+bound (germany50 D-B-M 447,768 -> 455,559, U-U-M 614,202 -> 616,829, dfn-gwin U-U-M 30,896 -> 34,329)
+but HiGHS's own root cuts reach the same bound on germany50 D-B-M, and their many rows slowed zib54 U-U-E
+from proven in 386 s to a 9.0% gap at 600 s (7,846 rows instead of 1,538; benchmarks/sndlib-formulations.md)."""
+
 SEPARATION_TIME_SHARE = 0.1
 """Share of the run's time limit the loop may spend (it stops after the round that passes it)."""
 
@@ -497,19 +503,24 @@ def separate_cutsets(m: Any, d: ModelData, options: Any, deadline: float | None 
     structure and computation", 1996; Avella, Mattia and Sassano, "Metric inequalities and the network
     loading problem", 2007; Raack, Koster, Orlowski and Wessaely, "On cut-based inequalities for
     capacitated network design polyhedra", Networks 57, 2011). The LP relaxation implies the unrounded
-    rows; the rounded ones cut off its fractional capacities. Rows with a ``divisible`` group are skipped
-    (its counts are not integer).
+    rows; the rounded ones cut off its fractional capacities. When b is integral (f = 0) the MIR is void and
+    the lowered row itself is used (the MIR formula with f = 1): sum_i a_i n[i] >= b with every a_i <= b;
+    it is stronger than the LP's row wherever a coefficient was lowered. Rows with a ``divisible`` group
+    are skipped (its counts are not integer).
 
     Separation, each round, at the LP optimum: (1) cut-sets: connected node sets grown from every node,
     each step adding the neighbour that leaves the least slack (cut capacity less demand); each set met
-    with slack below the largest module speed, with every distinct (lowered) module speed as divisor;
-    (2) metric: mu = the duals of the capacity rows, with the speeds times mu of the columns the LP uses
-    as divisors. The most violated inequalities (at least ``MIN_VIOLATION`` of the right-hand side, at
-    most ``CUTS_PER_ROUND``) are added and the LP is solved again (dual simplex from the last basis);
+    with slack below the largest module speed, with every distinct (lowered) module speed as divisor, and
+    the flow-cutset rows of subsets K of the commodities crossing the cut (``_flow_cutsets``: a small
+    D_K gives "a module on this link or K's flow on the others"); (2) metric: mu = the duals of the
+    capacity rows, with the speeds times mu of the columns the LP uses as divisors. The most violated
+    inequalities (at least ``MIN_VIOLATION`` of the right-hand side, at most ``CUTS_PER_ROUND``) are
+    added and the LP is solved again (dual simplex from the last basis);
     the loop ends when none is violated, the bound stalls (``STALL_ROUNDS``, ``STALL_GAIN``), after
     ``SEPARATION_ROUNDS`` rounds or ``SEPARATION_TIME_SHARE`` of the time limit. The inequalities found
-    are added to the model (``routing_cutset_separated``) before HiGHS branches: HiGHS 1.16's callbacks
-    take lazy constraints and read its cut pool but take no user cuts, hence the root loop.
+    are added to the model (``routing_cutset_separated``) before HiGHS branches: through highspy 1.16 a
+    callback reads the cut pool, sets a solution or interrupts, but its input has no rows, so it can add
+    neither lazy constraints nor user cuts during branch and bound; hence the root loop.
 
     Returns None (and adds nothing) when the loop does not apply (no routing, plain formulation, rounds
     set to 0) or the LP has no optimum.
@@ -784,49 +795,122 @@ def _cutset_cuts(
                 found.append((count[0], ("count", s_set, side), count[1], count[2]))
         if agg <= 1e-9 or any(abs(net.base[gi]) > 1e-12 for gi in groups):
             continue
-        flow_terms: dict[int, list[int]] = {}
-        flow_val: dict[int, float] = {}
-        for gi in groups:
-            cols_g: list[int] = []
-            for mask, leaving in parts:
-                arc = crossing_arc(gi, leaving)
-                if arc < 0:
+        # per crossing commodity: its demand across the cut and its flow column on each group's crossing arc
+        coms: list[tuple[float, dict[int, int]]] = []
+        for mask, leaving in parts:
+            for c in np.nonzero(mask)[0].tolist():
+                src = int(net.src[c])
+                dem_c = float(net.vol_agg[src, ~inside].sum() if leaving else net.vol_agg[src, inside].sum())
+                if dem_c <= 1e-9:
                     continue
-                xc = net.xcol[mask, arc]
-                cols_g += xc[xc >= 0].tolist()
-            flow_terms[gi] = cols_g
-            flow_val[gi] = float(x[cols_g].sum()) if cols_g else 0.0
-        best: tuple[float, tuple[Any, ...], list[tuple[float, int]], float] | None = None
-        for speed in divisors:
-            divisor = min(speed, agg)
-            ratio = agg / divisor
-            f = ratio - math.floor(ratio)
-            if f < 1e-6 or f > 1 - 1e-6:
+                arcs_c = {}
+                for gi in groups:
+                    arc = crossing_arc(gi, leaving)
+                    if arc >= 0 and net.xcol[c, arc] >= 0:
+                        arcs_c[gi] = int(net.xcol[c, arc])
+                coms.append((dem_c, arcs_c))
+        for best in _flow_cutsets(net, groups, coms, x, n_val, divisors):
+            found.append((best[0], ("flow", s_set, side, *best[1]), best[2], best[3]))
+    return found
+
+
+def _flow_cutsets(
+    net: _Network,
+    groups: list[int],
+    coms: list[tuple[float, dict[int, int]]],
+    x: np.ndarray,
+    n_val: np.ndarray,
+    divisors: list[float],
+) -> list[tuple[float, tuple[Any, ...], list[tuple[float, int]], float]]:
+    """The most violated flow-cutset inequality of one side of a cut at LP point ``x`` for K = every
+    commodity, and the most violated one over smaller commodity subsets K, each over the divisors (see
+    ``_cutset_cuts``): (violation, key part, terms, right-hand side) of each found.
+
+    ``coms``: the commodities crossing the side, each as (its demand across the cut, group -> its flow
+    column on the group's crossing arc). For any subset K of them, the K-flow across the cut is at least
+    D_K (their demand across it) and the K-flow on group g is at most cap(g), so sum_{g in Q} cap(g) +
+    sum_{g not in Q} F_g^K >= D_K for every Q; its MIR is the one for K = every commodity with D_K in
+    place of the cut's demand. A small D_K (below a module's speed) makes the strong form "a module on
+    one of the groups in Q, or the K-flow on the others": sum_{g in Q} n_g + sum_{g not in Q} F_g^K / D_K
+    >= 1 for single-module groups. Subsets tried: every commodity, and with ``SUBSET_FLOW_CUTS`` the
+    largest-demand-first prefixes and each commodity alone. Evaluated for all subsets at once (arrays:
+    subsets x groups).
+    """
+    if not coms:
+        return []
+    order = sorted(range(len(coms)), key=lambda k: -coms[k][0])
+    subsets = [order]
+    if SUBSET_FLOW_CUTS:
+        subsets += [order[: k + 1] for k in range(len(order) - 1)] + [[k] for k in order[1:]]
+    member = np.zeros((len(subsets), len(coms)))
+    for row, subset in enumerate(subsets):
+        member[row, subset] = 1.0
+    flow = np.array([[float(x[arcs[gi]]) if gi in arcs else 0.0 for gi in groups] for _, arcs in coms])
+    dem = np.array([dem_c for dem_c, _ in coms])
+    agg = member @ dem  # D_K per subset
+    flow_val = member @ flow  # F_g^K per subset and group
+    col_list = [i for gi in groups for i in net.cols[gi]]
+    if not col_list:
+        return []
+    col_group = np.zeros((len(col_list), len(groups)))
+    k = 0
+    for g_pos, gi in enumerate(groups):
+        for _ in net.cols[gi]:
+            col_group[k, g_pos] = 1.0
+            k += 1
+    speeds = np.array([net.speed[i] for i in col_list])
+    n_cols = np.array([float(n_val[i]) for i in col_list])
+    best_of: list[tuple[float, int, float] | None] = [None, None]  # (violation, subset row, speed)
+    for speed in divisors:
+        divisor = np.minimum(speed, agg)
+        ratio = agg / divisor
+        f = ratio - np.floor(ratio)
+        rhs = np.ceil(ratio)
+        whole = (f < 1e-6) | (f > 1 - 1e-6)  # integral: the (lowered) row itself, the MIR with f = 1
+        f = np.where(whole, 1.0, f)
+        rhs = np.where(whole, ratio, rhs)
+        a = np.minimum(speeds[None, :], agg[:, None]) / divisor[:, None]
+        fl = np.floor(a + 1e-9)
+        coef = fl + np.minimum(np.maximum(0.0, a - fl), f[:, None]) / f[:, None]
+        cap_term = (coef * n_cols[None, :]) @ col_group
+        flow_term = flow_val / (f * divisor)[:, None]
+        violation = (rhs - np.minimum(cap_term, flow_term).sum(axis=1)) / rhs
+        for part, rows in ((0, slice(0, 1)), (1, slice(1, None))):
+            v = violation[rows]
+            if len(v) == 0:
                 continue
-            rhs = float(math.ceil(ratio))
-            lhs = 0.0
-            q_set = []
-            for gi in groups:
-                coefs = []
-                for i in net.cols[gi]:
-                    a_i = min(net.speed[i], agg) / divisor
-                    fl = math.floor(a_i + 1e-9)
-                    coefs.append((fl + min(max(0.0, a_i - fl), f) / f, i))
-                cap_term = sum(c * float(n_val[i]) for c, i in coefs)
-                flow_term = flow_val[gi] / (f * divisor)
-                if cap_term <= flow_term:
-                    q_set.append((gi, coefs))
-                    lhs += cap_term
-                else:
-                    lhs += flow_term
-            violation = (rhs - lhs) / rhs
-            if best is None or violation > best[0]:
-                q_groups = {gi for gi, _ in q_set}
-                terms = [(c, net.ncol[i]) for _, coefs in q_set for c, i in coefs if c > 1e-12]
-                terms += [(1.0 / (f * divisor), j) for gi in groups if gi not in q_groups for j in flow_terms[gi]]
-                best = (violation, ("flow", s_set, side, divisor, frozenset(q_groups)), terms, rhs)
-        if best is not None and best[0] >= MIN_VIOLATION:
-            found.append(best)
+            at = int(np.argmax(v))
+            if v[at] >= MIN_VIOLATION and (best_of[part] is None or v[at] > best_of[part][0]):  # type: ignore[index]
+                best_of[part] = (float(v[at]), at + rows.start, float(speed))
+    found = []
+    for part, chosen in enumerate(best_of):
+        if chosen is None:
+            continue
+        violation_k, row, speed = chosen
+        subset = subsets[row]
+        d_k = float(agg[row])
+        divisor_k = min(speed, d_k)
+        ratio_k = d_k / divisor_k
+        f_k = ratio_k - math.floor(ratio_k)
+        rhs_k = float(math.ceil(ratio_k))
+        if f_k < 1e-6 or f_k > 1 - 1e-6:
+            f_k, rhs_k = 1.0, ratio_k
+        terms: list[tuple[float, int]] = []
+        q_groups = set()
+        for g_pos, gi in enumerate(groups):
+            coefs = []
+            for i in net.cols[gi]:
+                a_i = min(net.speed[i], d_k) / divisor_k
+                fl_i = math.floor(a_i + 1e-9)
+                coefs.append((fl_i + min(max(0.0, a_i - fl_i), f_k) / f_k, i))
+            cap_k = sum(c * float(n_val[i]) for c, i in coefs)
+            if cap_k <= float(flow_val[row, g_pos]) / (f_k * divisor_k):
+                q_groups.add(gi)
+                terms += [(c, net.ncol[i]) for c, i in coefs if c > 1e-12]
+            else:
+                terms += [(1.0 / (f_k * divisor_k), coms[k][1][gi]) for k in subset if gi in coms[k][1]]
+        key = (divisor_k, frozenset(q_groups), frozenset(subset) if part else None)
+        found.append((violation_k, key, terms, rhs_k))
     return found
 
 
@@ -892,8 +976,9 @@ def _mir_row(
             continue
         b = need / divisor
         f = b - math.floor(b)
-        if f < 1e-6 or f > 1 - 1e-6:
-            continue
+        rhs = float(math.ceil(b))
+        if f < 1e-6 or f > 1 - 1e-6:  # integral: the lowered row itself, the MIR with f = 1
+            f, rhs = 1.0, b
         terms = []
         for a, i in lowered:
             a /= divisor
@@ -901,7 +986,6 @@ def _mir_row(
             coef = fl + min(max(0.0, a - fl), f) / f
             if coef > 1e-12:
                 terms.append((coef, i))
-        rhs = float(math.ceil(b))
         violation = (rhs - sum(c * float(n_val[i]) for c, i in terms)) / rhs
         if best is None or violation > best[0]:
             best = (violation, [(c, net.ncol[i]) for c, i in terms], rhs, divisor)
