@@ -9,7 +9,6 @@ Index conventions (used by every constraint family):
 
 from __future__ import annotations
 
-import collections
 import itertools
 import math
 import operator
@@ -640,25 +639,14 @@ def build_data(
     )
 
     # link ends at node groups: (column, ends per link) at the NIC or switch group, in the order of the groups
-    # (end a before end b), in C-level passes: per group its end a's (column, 2) pairs (a == b) or (column, 1)
-    # pairs, then its end b's (column, 1) pairs, each extending its node group's list (a group with a == b has
-    # no end b: its pairs go to a list thrown away)
+    # (end a before end b); a group with a == b has two ends per link at a and none at b
     ones, twos = itertools.repeat(1), itertools.repeat(2)
-    lists_a = list(map(end_lists.__getitem__, ends_a))
-    lists_b = list(map(end_lists.__getitem__, ends_b))
-    if any(same_ends):
-        unused: list[tuple[int, int]] = []
-        lists_b = [unused if same else to for to, same in zip(lists_b, same_ends, strict=True)]
-    pairs_a = map(zip, group_cols, map({True: twos, False: ones}.__getitem__, same_ends))
-    pairs_b = map(zip, group_cols, itertools.repeat(ones))
-    collections.deque(
-        map(
-            list.extend,
-            itertools.chain.from_iterable(zip(lists_a, lists_b, strict=True)),
-            itertools.chain.from_iterable(zip(pairs_a, pairs_b, strict=False)),
-        ),
-        maxlen=0,
-    )
+    for cols, a, b, same in zip(group_cols, ends_a, ends_b, same_ends, strict=True):
+        if same:
+            end_lists[a].extend(zip(cols, twos, strict=False))
+        else:
+            end_lists[a].extend(zip(cols, ones, strict=False))
+            end_lists[b].extend(zip(cols, ones, strict=False))
 
     # the form classes: per end at a switch group with a choice of models (in the order of the groups, end a
     # before end b), its columns by the models accepting them where not every model does. A switch group's
