@@ -23,6 +23,9 @@ from optimizer.cli import main  # noqa: E402
 # latency of each plan visible); the latency-critical variant tightens them.
 LAT = ["--latency", "same-leaf=2000", "--latency", "cross-spine=4000", "--latency", "cross-core=8000"]
 
+# the 16k 800G fabric on Quantum-X800 with NVIDIA's SU rule, which three library files share
+NVIDIA_16K = ["--gpus", "16384", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", "--wiring", "integral", *LAT]
+
 LIBRARY: dict[str, list[str]] = {
     # the NVIDIA scalable unit, generated (compare superpod-su-256.yaml, written by hand)
     "su-256-400g": ["--gpus", "256", "--nic-gbps", "400", "--ecosystem", "nvidia-ib", *LAT],
@@ -36,37 +39,19 @@ LIBRARY: dict[str, list[str]] = {
     # the 16k 800G fabric on Quantum-X800 (Q3400 / Q3450-CPO, 3 tiers): priced at electricity only, and the same
     # fabric under a site envelope (its site section is appended after generation: see SITE below); both keep the
     # SU rule (--wiring integral: 29 SUs of 8 rail leaves, 232 / 232 / 144) their studies were measured on
-    "rail-fat-tree-16k-800g-nvidia": [
-        *["--gpus", "16384", "--nic-gbps", "800", "--ecosystem", "nvidia-ib", "--wiring", "integral", *LAT]
-    ],
+    "rail-fat-tree-16k-800g-nvidia": NVIDIA_16K,
     "site-envelope-16k-800g-nvidia": [
-        "--gpus",
-        "16384",
-        "--nic-gbps",
-        "800",
-        "--ecosystem",
-        "nvidia-ib",
-        "--wiring",
-        "integral",
+        *NVIDIA_16K,
         "--description",
         "The fabric of rail-fat-tree-16k-800g-nvidia under a site envelope (the site section at the end of the file).",
-        *LAT,
     ],
     # the same fabric in a hall: 48 U / 40 kW air-cooled switch racks, room for 64 of them, a 1.6 MW liquid loop
     # for liquid-cooled switches, 57 kW GPU racks capped at 60 kW, structured cabling (its facility section is
     # appended after generation: see FACILITY below)
     "facility-hall-16k-800g-nvidia": [
-        "--gpus",
-        "16384",
-        "--nic-gbps",
-        "800",
-        "--ecosystem",
-        "nvidia-ib",
-        "--wiring",
-        "integral",
+        *NVIDIA_16K,
         "--description",
         "The fabric of rail-fat-tree-16k-800g-nvidia in a hall (the facility section at the end of the file).",
-        *LAT,
     ],
     # GB200 / GB300 NVL72 racks (18 trays x 4 GPUs, SU of 8 racks = 576 GPUs): GB200 on Quantum-2 at 4 SUs, where
     # the SU's rails of 144 GPUs do not divide onto 32-port leaves (the default wiring takes the port minimum,
