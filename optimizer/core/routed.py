@@ -890,19 +890,13 @@ def _flow_cutsets(
         subset = subsets[row]
         d_k = float(agg[row])
         divisor_k = min(speed, d_k)
-        ratio_k = d_k / divisor_k
-        f_k = ratio_k - math.floor(ratio_k)
-        rhs_k = float(math.ceil(ratio_k))
-        if f_k < 1e-6 or f_k > 1 - 1e-6:
-            f_k, rhs_k = 1.0, ratio_k
+        f_k, rhs_k = _mir_rhs(d_k / divisor_k)
         terms: list[tuple[float, int]] = []
         q_groups = set()
         for g_pos, gi in enumerate(groups):
             coefs = []
             for i in net.cols[gi]:
-                a_i = min(net.speed[i], d_k) / divisor_k
-                fl_i = math.floor(a_i + 1e-9)
-                coefs.append((fl_i + min(max(0.0, a_i - fl_i), f_k) / f_k, i))
+                coefs.append((_mir_coef(min(net.speed[i], d_k) / divisor_k, f_k), i))
             cap_k = sum(c * float(n_val[i]) for c, i in coefs)
             if cap_k <= float(flow_val[row, g_pos]) / (f_k * divisor_k):
                 q_groups.add(gi)
@@ -974,22 +968,33 @@ def _mir_row(
         divisor = min(divisor, need)
         if divisor <= 1e-12:
             continue
-        b = need / divisor
-        f = b - math.floor(b)
-        rhs = float(math.ceil(b))
-        if f < 1e-6 or f > 1 - 1e-6:  # integral: the lowered row itself, the MIR with f = 1
-            f, rhs = 1.0, b
+        f, rhs = _mir_rhs(need / divisor)
         terms = []
         for a, i in lowered:
-            a /= divisor
-            fl = math.floor(a + 1e-9)
-            coef = fl + min(max(0.0, a - fl), f) / f
+            coef = _mir_coef(a / divisor, f)
             if coef > 1e-12:
                 terms.append((coef, i))
         violation = (rhs - sum(c * float(n_val[i]) for c, i in terms)) / rhs
         if best is None or violation > best[0]:
             best = (violation, [(c, net.ncol[i]) for c, i in terms], rhs, divisor)
     return best
+
+
+def _mir_rhs(b: float) -> tuple[float, float]:
+    """(f, right-hand side) of the MIR of a row with right side ``b`` (divided by its divisor): f = b -
+    floor(b) and ceil(b); when b is integral (f within 1e-6 of 0 or 1) the MIR is void and the lowered row
+    itself is used: f = 1 and b."""
+    f = b - math.floor(b)
+    if f < 1e-6 or f > 1 - 1e-6:
+        return 1.0, b
+    return f, float(math.ceil(b))
+
+
+def _mir_coef(a: float, f: float) -> float:
+    """MIR coefficient of a (divided) coefficient ``a`` for fractional part ``f``: floor(a) + min(a - floor(a),
+    f) / f (floor taken with a 1e-9 tolerance)."""
+    fl = math.floor(a + 1e-9)
+    return fl + min(max(0.0, a - fl), f) / f
 
 
 def _grown_sets(net: _Network, n_val: np.ndarray) -> list[frozenset[int]]:
